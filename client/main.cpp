@@ -1,0 +1,2 @@
+#include <cstdio>
+int main() { std::puts("tlslab-client 1.0.0"); }

@@ -1,0 +1,54 @@
+#pragma once
+// Alerts (PROTOCOL.md §8): the one vocabulary for every failure, on the wire and to the user.
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace tlslab {
+
+enum class AlertLevel : std::uint8_t { warning = 1, fatal = 2 };
+
+enum class AlertDescription : std::uint8_t {
+  close_notify = 0,
+  unexpected_message = 10,
+  bad_record_mac = 20,
+  record_overflow = 22,
+  handshake_failure = 40,
+  bad_certificate = 42,
+  certificate_revoked = 44,
+  certificate_expired = 45,
+  certificate_unknown = 46,
+  illegal_parameter = 47,
+  unknown_ca = 48,
+  decode_error = 50,
+  decrypt_error = 51,
+  protocol_version = 70,
+  internal_error = 80,
+  unsupported_extension = 110,
+  bad_certificate_status_response = 113,
+};
+
+std::string_view to_string(AlertDescription description);
+// nullopt for a code this version does not define.
+std::optional<AlertDescription> alert_description_from(std::uint8_t code);
+std::optional<AlertDescription> alert_description_from(std::string_view name);
+
+// The one exception type of the coroutine layer: a protocol failure that ends a session with
+// `alert` sent to the peer (unless `received` says the peer sent it to us) and `what()` told to
+// the user.
+class ProtocolError : public std::runtime_error {
+ public:
+  enum class Origin : std::uint8_t { local, received };
+  ProtocolError(AlertDescription alert, const std::string& reason, Origin origin = Origin::local)
+      : std::runtime_error(reason), alert_(alert), origin_(origin) {}
+  [[nodiscard]] AlertDescription alert() const noexcept { return alert_; }
+  [[nodiscard]] Origin origin() const noexcept { return origin_; }
+
+ private:
+  AlertDescription alert_;
+  Origin origin_;
+};
+
+}  // namespace tlslab

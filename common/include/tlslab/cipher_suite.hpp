@@ -1,0 +1,43 @@
+#pragma once
+// The cipher-suite registry (PROTOCOL.md §7.5): each suite is data, not a branch.
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tlslab {
+
+enum class CipherSuite : std::uint16_t {
+  rsa_oaep_aes_128_gcm_sha256 = 0x0A01,
+  rsa_oaep_aes_256_gcm_sha384 = 0x0A02,
+  rsa_oaep_chacha20_poly1305_sha256 = 0x0A03,
+};
+
+enum class Aead : std::uint8_t { aes_128_gcm, aes_256_gcm, chacha20_poly1305 };
+enum class HashAlgorithm : std::uint8_t { sha256, sha384 };
+
+struct SuiteInfo {
+  CipherSuite suite;
+  std::string_view name;        // TLSLAB_RSA_OAEP_WITH_AES_128_GCM_SHA256
+  std::string_view short_name;  // aes128gcm: what --suites takes
+  Aead aead;
+  HashAlgorithm hash;
+  std::size_t key_length;
+  std::size_t iv_length;
+};
+
+// nullopt for a value this version does not know (it may be a newer suite: ignore it).
+std::optional<SuiteInfo> suite_info(CipherSuite suite);
+std::optional<SuiteInfo> suite_info(std::uint16_t value);
+std::span<const SuiteInfo> all_suites();
+// Default preference: AES-128-GCM, ChaCha20-Poly1305, AES-256-GCM.
+std::vector<CipherSuite> default_suites();
+// "aes128gcm,chacha20" or full names; nullopt and `error` on an unknown name.
+std::optional<std::vector<CipherSuite>> parse_suite_list(std::string_view list, std::string& error);
+std::string suite_name(std::uint16_t value);
+std::string_view to_string(HashAlgorithm hash);
+
+}  // namespace tlslab

@@ -1,0 +1,69 @@
+#pragma once
+// Reader and Writer: the only code that touches wire bytes directly. Reader is a non-owning,
+// bounds-checked view: every getter fails instead of reading past the end (the failure is a
+// decode_error), and `finish` rejects trailing bytes.
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "tlslab/bytes.hpp"
+#include "tlslab/result.hpp"
+
+namespace tlslab {
+
+class Reader {
+ public:
+  explicit Reader(ByteView bytes, std::string_view what = "message") : rest_(bytes), what_(what) {}
+
+  [[nodiscard]] std::optional<std::uint8_t> u8();
+  [[nodiscard]] std::optional<std::uint16_t> u16();
+  [[nodiscard]] std::optional<std::uint32_t> u24();
+  [[nodiscard]] std::optional<std::uint64_t> u64();
+  [[nodiscard]] std::optional<ByteView> fixed(std::size_t count);
+  // A vector preceded by a `length_bytes`-wide length (1, 2 or 3), RFC 8446 §3.4.
+  [[nodiscard]] std::optional<ByteView> vector(std::size_t length_bytes);
+
+  [[nodiscard]] std::size_t remaining() const noexcept { return rest_.size(); }
+  [[nodiscard]] bool empty() const noexcept { return rest_.empty(); }
+  [[nodiscard]] std::string_view what() const noexcept { return what_; }
+
+  // The failures the codec reports, with the alert PROTOCOL.md prescribes.
+  [[nodiscard]] Failure truncated(std::string_view field) const;
+  [[nodiscard]] Failure trailing() const;
+  // decode_error if bytes remain; nullopt when the reader is exhausted.
+  [[nodiscard]] std::optional<Failure> finish() const;
+
+ private:
+  ByteView rest_;
+  std::string_view what_;
+};
+
+class Writer {
+ public:
+  void u8(std::uint8_t value) { out_.push_back(value); }
+  void u16(std::uint16_t value);
+  void u24(std::uint32_t value);
+  void u64(std::uint64_t value);
+  void bytes(ByteView value) { append(out_, value); }
+  // Writes the length prefix (1, 2 or 3 bytes) then the bytes. The caller guarantees the length
+  // fits; encode of our own messages checks limits before it gets here.
+  void vector(std::size_t length_bytes, ByteView value);
+
+  // For nested vectors whose length is only known after writing: reserve, write, then patch.
+  struct VectorMark {
+    std::size_t at;
+    std::size_t length_bytes;
+  };
+  [[nodiscard]] VectorMark begin_vector(std::size_t length_bytes);
+  void end_vector(VectorMark mark);
+
+  [[nodiscard]] const Bytes& data() const& noexcept { return out_; }
+  [[nodiscard]] Bytes take() && noexcept { return std::move(out_); }
+  [[nodiscard]] std::size_t size() const noexcept { return out_.size(); }
+
+ private:
+  Bytes out_;
+};
+
+}  // namespace tlslab

@@ -1,0 +1,57 @@
+#pragma once
+// The CA's signed answer (PROTOCOL.md §9): building it on the CA side and checking it on the
+// client side. Every ASN.1 structure is OpenSSL's.
+#include <chrono>
+#include <ctime>
+#include <optional>
+#include <string>
+
+#include "tlslab/bytes.hpp"
+#include "tlslab/crypto/ossl.hpp"
+#include "tlslab/crypto/x509.hpp"
+#include "tlslab/result.hpp"
+
+namespace tlslab::crypto {
+
+enum class CertStatus : std::uint8_t { good, revoked, unknown };
+std::string_view to_string(CertStatus status);
+
+// RFC 5280 CRLReason names (keyCompromise, …); nullopt for an unknown name.
+std::optional<int> revocation_reason_from(std::string_view name);
+std::string_view revocation_reason_name(int reason);
+
+struct StatusAnswer {
+  CertStatus status = CertStatus::unknown;
+  std::time_t revocation_time = 0;  // when revoked
+  int revocation_reason = -1;       // OCSP_REVOKED_STATUS_*; -1 when none
+};
+
+struct ResponderIdentity {
+  X509* ca_certificate;
+  EVP_PKEY* ca_key;
+};
+
+// A signed successful OCSPResponse for the certificate with `serial` issued by the CA, with
+// thisUpdate = now, nextUpdate = now + validity, and the nonce extension when `nonce` is given.
+Bytes build_ocsp_response(const ResponderIdentity& responder, ASN1_INTEGER* serial,
+                          const StatusAnswer& answer, std::optional<ByteView> nonce,
+                          std::chrono::seconds validity, std::time_t now);
+// An unsigned OCSPResponse with only a responseStatus (malformedRequest, internalError, …).
+Bytes build_ocsp_error(int response_status);
+
+struct VerifiedStatus {
+  StatusAnswer answer;
+  std::time_t this_update = 0;
+  std::time_t next_update = 0;
+  std::string signer;  // subject of the certificate that signed it
+};
+
+// Client side: checks everything in §9 steps 2–6 and returns the status (step 7 is the caller's:
+// it maps revoked/unknown to alerts). Every failure is bad_certificate_status_response.
+Result<VerifiedStatus> verify_ocsp_response(ByteView der, const TrustStore& trust,
+                                            X509* certificate, ByteView nonce,
+                                            std::optional<std::time_t> at = std::nullopt);
+
+inline constexpr std::chrono::seconds ocsp_clock_skew{300};
+
+}  // namespace tlslab::crypto

@@ -1,0 +1,165 @@
+#pragma once
+// Handshake messages (PROTOCOL.md §3–§9): one struct per message, each with
+// `encode(Writer&) const` and `static Result<T> decode(Reader&)`. Decode never throws and
+// rejects truncation, trailing bytes and wrong lengths with the alert the spec names.
+#include <array>
+#include <concepts>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tlslab/cipher_suite.hpp"
+#include "tlslab/codec.hpp"
+#include "tlslab/frame.hpp"
+
+namespace tlslab {
+
+enum class HandshakeType : std::uint8_t {
+  client_hello = 1,
+  server_hello = 2,
+  client_key_exchange = 16,
+  finished = 20,
+  status_request = 64,
+  status_response = 65,
+};
+std::string_view to_string(HandshakeType type);
+
+enum class ExtensionType : std::uint16_t { server_name = 0 };
+
+inline constexpr std::size_t random_size = 32;
+inline constexpr std::size_t verify_data_size = 12;
+inline constexpr std::size_t min_nonce_size = 16;
+inline constexpr std::size_t max_nonce_size = 32;
+using Random = std::array<std::uint8_t, random_size>;
+
+struct Extension {
+  std::uint16_t type;
+  Bytes data;
+  bool operator==(const Extension&) const = default;
+};
+
+// Arrow 1.
+struct ClientHello {
+  static constexpr HandshakeType type = HandshakeType::client_hello;
+  ProtocolVersion client_version = ProtocolVersion::tlslab_1_0;
+  Random random{};                        // RAND-CLIENT
+  std::vector<std::uint16_t> cipher_suites;  // raw values: unknown ones are kept, and ignored
+  std::vector<Extension> extensions;
+
+  [[nodiscard]] std::optional<std::string> server_name() const;
+  void set_server_name(const std::string& host_name);
+
+  void encode(Writer& out) const;
+  static Result<ClientHello> decode(Reader& in);
+  bool operator==(const ClientHello&) const = default;
+};
+
+// Arrow 2.
+struct ServerHello {
+  static constexpr HandshakeType type = HandshakeType::server_hello;
+  ProtocolVersion server_version = ProtocolVersion::tlslab_1_0;
+  Random random{};  // RAND-SERVER
+  std::uint16_t cipher_suite = 0;
+  Bytes certificate;        // CERTIFICATE, X.509 DER
+  Bytes server_public_key;  // SERVER'S PUBLIC KEY, SubjectPublicKeyInfo DER
+  std::vector<Extension> extensions;
+
+  void encode(Writer& out) const;
+  static Result<ServerHello> decode(Reader& in);
+  bool operator==(const ServerHello&) const = default;
+};
+
+// Arrow 3.
+struct StatusRequest {
+  static constexpr HandshakeType type = HandshakeType::status_request;
+  Bytes certificate;
+  Bytes nonce;
+
+  void encode(Writer& out) const;
+  static Result<StatusRequest> decode(Reader& in);
+  bool operator==(const StatusRequest&) const = default;
+};
+
+// Arrow 4.
+struct StatusResponse {
+  static constexpr HandshakeType type = HandshakeType::status_response;
+  Bytes ocsp_response;  // DER OCSPResponse (RFC 6960)
+
+  void encode(Writer& out) const;
+  static Result<StatusResponse> decode(Reader& in);
+  bool operator==(const StatusResponse&) const = default;
+};
+
+// Arrow 5.
+struct ClientKeyExchange {
+  static constexpr HandshakeType type = HandshakeType::client_key_exchange;
+  Bytes encrypted_pre_master;
+
+  void encode(Writer& out) const;
+  static Result<ClientKeyExchange> decode(Reader& in);
+  bool operator==(const ClientKeyExchange&) const = default;
+};
+
+// Arrows 6 and 7: the diagram's "test message" and "ACK".
+struct Finished {
+  static constexpr HandshakeType type = HandshakeType::finished;
+  std::array<std::uint8_t, verify_data_size> verify_data{};
+
+  void encode(Writer& out) const;
+  static Result<Finished> decode(Reader& in);
+  bool operator==(const Finished&) const = default;
+};
+
+struct Alert {
+  AlertLevel level = AlertLevel::fatal;
+  AlertDescription description = AlertDescription::internal_error;
+
+  [[nodiscard]] Bytes encode() const;
+  static Result<Alert> decode(ByteView fragment);
+};
+
+template <class T>
+concept HandshakeMessage = requires(const T message, Writer& out, Reader& in) {
+  { T::type } -> std::convertible_to<HandshakeType>;
+  message.encode(out);
+  { T::decode(in) } -> std::same_as<Result<T>>;
+};
+
+// The complete handshake message `msg_type || uint24 length || body` (§3): what goes in a frame
+// and into the transcript.
+template <HandshakeMessage T>
+Bytes encode_handshake(const T& message) {
+  Writer body;
+  message.encode(body);
+  Writer out;
+  out.u8(static_cast<std::uint8_t>(T::type));
+  out.vector(3, body.data());
+  return std::move(out).take();
+}
+
+// Splits a handshake message into its type and body; rejects unknown types.
+struct HandshakeEnvelope {
+  HandshakeType type;
+  ByteView body;
+};
+Result<HandshakeEnvelope> decode_handshake_envelope(ByteView message);
+
+// Decodes the body of an envelope as T, or unexpected_message when it is another type.
+template <HandshakeMessage T>
+Result<T> decode_handshake(ByteView message) {
+  auto envelope = decode_handshake_envelope(message);
+  if (!envelope) return envelope.failure();
+  if (envelope->type != T::type) {
+    return fail(AlertDescription::unexpected_message,
+                std::string("expected ") + std::string(to_string(T::type)) + ", got " +
+                    std::string(to_string(envelope->type)));
+  }
+  Reader in(envelope->body, to_string(T::type));
+  auto decoded = T::decode(in);
+  if (!decoded) return decoded;
+  if (auto trailing = in.finish()) return *trailing;
+  return decoded;
+}
+
+}  // namespace tlslab

@@ -1,0 +1,186 @@
+#include "tlslab/crypto/ocsp.hpp"
+
+#include <openssl/err.h>
+#include <openssl/ocsp.h>
+#include <openssl/x509v3.h>
+
+#include <array>
+#include <utility>
+
+namespace tlslab::crypto {
+namespace {
+
+constexpr std::array reason_names{
+    std::pair{OCSP_REVOKED_STATUS_UNSPECIFIED, std::string_view("unspecified")},
+    std::pair{OCSP_REVOKED_STATUS_KEYCOMPROMISE, std::string_view("keyCompromise")},
+    std::pair{OCSP_REVOKED_STATUS_CACOMPROMISE, std::string_view("cACompromise")},
+    std::pair{OCSP_REVOKED_STATUS_AFFILIATIONCHANGED, std::string_view("affiliationChanged")},
+    std::pair{OCSP_REVOKED_STATUS_SUPERSEDED, std::string_view("superseded")},
+    std::pair{OCSP_REVOKED_STATUS_CESSATIONOFOPERATION, std::string_view("cessationOfOperation")},
+    std::pair{OCSP_REVOKED_STATUS_CERTIFICATEHOLD, std::string_view("certificateHold")},
+    std::pair{OCSP_REVOKED_STATUS_REMOVEFROMCRL, std::string_view("removeFromCRL")},
+    std::pair{9, std::string_view("privilegeWithdrawn")},
+    std::pair{10, std::string_view("aACompromise")},
+};
+
+ossl::Asn1Time asn1_time(std::time_t when) {
+  ossl::Asn1Time time(ASN1_GENERALIZEDTIME_set(nullptr, when));
+  ossl::check(time != nullptr, "ASN1_GENERALIZEDTIME_set");
+  return time;
+}
+
+std::optional<std::time_t> to_time_t(const ASN1_GENERALIZEDTIME* time) {
+  std::tm tm{};
+  if (time == nullptr || ASN1_TIME_to_tm(time, &tm) != 1) return std::nullopt;
+  return timegm(&tm);
+}
+
+Bytes response_der(OCSP_RESPONSE* response) {
+  int length = i2d_OCSP_RESPONSE(response, nullptr);
+  ossl::check(length > 0, "i2d_OCSP_RESPONSE");
+  Bytes out(static_cast<std::size_t>(length));
+  unsigned char* cursor = out.data();
+  i2d_OCSP_RESPONSE(response, &cursor);
+  return out;
+}
+
+Failure bad_response(const std::string& reason) {
+  ERR_clear_error();
+  return fail(AlertDescription::bad_certificate_status_response, reason);
+}
+
+}  // namespace
+
+std::string_view to_string(CertStatus status) {
+  switch (status) {
+    case CertStatus::good: return "good";
+    case CertStatus::revoked: return "revoked";
+    case CertStatus::unknown: return "unknown";
+  }
+  return "?";
+}
+
+std::optional<int> revocation_reason_from(std::string_view name) {
+  for (const auto& [code, known] : reason_names) {
+    if (known == name) return code;
+  }
+  return std::nullopt;
+}
+
+std::string_view revocation_reason_name(int reason) {
+  for (const auto& [code, name] : reason_names) {
+    if (code == reason) return name;
+  }
+  return "none";
+}
+
+Bytes build_ocsp_response(const ResponderIdentity& responder, ASN1_INTEGER* serial, const StatusAnswer& answer,
+                          std::optional<ByteView> nonce, std::chrono::seconds validity, std::time_t now) {
+  ossl::OcspBasicResponse basic(OCSP_BASICRESP_new());
+  ossl::check(basic != nullptr, "OCSP_BASICRESP_new");
+  // CertID(SHA-1, issuer = this CA, serial): what clients and `openssl ocsp` compute (RFC 6960 §4.1.1).
+  ossl::OcspCertId id(OCSP_cert_id_new(EVP_sha1(), X509_get_subject_name(responder.ca_certificate),
+                                       X509_get0_pubkey_bitstr(responder.ca_certificate), serial));
+  ossl::check(id != nullptr, "OCSP_cert_id_new");
+  auto this_update = asn1_time(now);
+  auto next_update = asn1_time(now + validity.count());
+  int status = V_OCSP_CERTSTATUS_UNKNOWN;
+  ossl::Asn1Time revocation_time;
+  int reason = OCSP_REVOKED_STATUS_NOSTATUS;
+  if (answer.status == CertStatus::good) status = V_OCSP_CERTSTATUS_GOOD;
+  if (answer.status == CertStatus::revoked) {
+    status = V_OCSP_CERTSTATUS_REVOKED;
+    revocation_time = asn1_time(answer.revocation_time);
+    reason = answer.revocation_reason;
+  }
+  ossl::check(OCSP_basic_add1_status(basic.get(), id.get(), status, reason, revocation_time.get(), this_update.get(),
+                                     next_update.get()) != nullptr,
+              "OCSP_basic_add1_status");
+  if (nonce) {
+    ossl::check(OCSP_basic_add1_nonce(basic.get(), const_cast<unsigned char*>(nonce->data()),
+                                      static_cast<int>(nonce->size())) == 1,
+                "OCSP_basic_add1_nonce");
+  }
+  // Responder ID by key hash; the CA certificate goes in `certs` so that `openssl ocsp` finds
+  // the signer (RFC 6960 §4.2.1).
+  ossl::check(OCSP_basic_sign(basic.get(), responder.ca_certificate, responder.ca_key, EVP_sha256(), nullptr,
+                              OCSP_RESPID_KEY) == 1,
+              "OCSP_basic_sign");
+  ossl::OcspResponse response(OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL, basic.get()));
+  ossl::check(response != nullptr, "OCSP_response_create");
+  return response_der(response.get());
+}
+
+Bytes build_ocsp_error(int response_status) {
+  ossl::OcspResponse response(OCSP_response_create(response_status, nullptr));
+  ossl::check(response != nullptr, "OCSP_response_create");
+  return response_der(response.get());
+}
+
+Result<VerifiedStatus> verify_ocsp_response(ByteView der, const TrustStore& trust, X509* certificate, ByteView nonce,
+                                            std::optional<std::time_t> at) {
+  const unsigned char* cursor = der.data();
+  ossl::OcspResponse response(d2i_OCSP_RESPONSE(nullptr, &cursor, static_cast<long>(der.size())));
+  if (!response || cursor != der.data() + der.size()) return bad_response("CA answer is not a DER OCSPResponse");
+  int response_status = OCSP_response_status(response.get());
+  if (response_status != OCSP_RESPONSE_STATUS_SUCCESSFUL) {
+    return bad_response(std::string("CA answered '") + OCSP_response_status_str(response_status) + "'");
+  }
+  ossl::OcspBasicResponse basic(OCSP_response_get1_basic(response.get()));
+  if (!basic) return bad_response("CA answer has no BasicOCSPResponse");
+
+  // Signature with the CA key from the local trust store, signer = the certificate's issuer
+  // (OpenSSL checks the CertID's issuer hashes against the signer). No OCSP_TRUSTOTHER: that
+  // would skip the issuer check.
+  if (OCSP_basic_verify(basic.get(), trust.anchors(), trust.store(), 0) != 1) {
+    return bad_response(ossl::error_string("CA answer's signature does not verify with the trusted CA key"));
+  }
+  X509* issuer = trust.issuer_of(certificate);
+  if (issuer == nullptr) return bad_response("no trusted issuer for the certificate the CA answered about");
+
+  ossl::OcspRequest request(OCSP_REQUEST_new());
+  ossl::check(request && OCSP_request_add1_nonce(request.get(), const_cast<unsigned char*>(nonce.data()),
+                                                 static_cast<int>(nonce.size())) == 1,
+              "OCSP_request_add1_nonce");
+  switch (OCSP_check_nonce(request.get(), basic.get())) {
+    case 1: break;
+    case 3: return bad_response("CA answer carries no nonce: it may be a replay");
+    default: return bad_response("CA answer's nonce differs from ours: it answers another request");
+  }
+
+  ossl::OcspCertId id(OCSP_cert_to_id(EVP_sha1(), certificate, issuer));
+  ossl::check(id != nullptr, "OCSP_cert_to_id");
+  int status = 0;
+  int reason = 0;
+  ASN1_GENERALIZEDTIME* revocation_time = nullptr;
+  ASN1_GENERALIZEDTIME* this_update = nullptr;
+  ASN1_GENERALIZEDTIME* next_update = nullptr;
+  if (OCSP_resp_find_status(basic.get(), id.get(), &status, &reason, &revocation_time, &this_update, &next_update) != 1) {
+    return bad_response("CA answer is about another certificate (no matching CertID)");
+  }
+  auto this_time = to_time_t(this_update);
+  auto next_time = to_time_t(next_update);
+  if (!this_time || !next_time) return bad_response("CA answer lacks thisUpdate or nextUpdate");
+  std::time_t now = at.value_or(std::time(nullptr));
+  if (*this_time > now + ocsp_clock_skew.count()) return bad_response("CA answer's thisUpdate is in the future");
+  if (*next_time < now - ocsp_clock_skew.count()) return bad_response("CA answer is stale: nextUpdate has passed");
+
+  VerifiedStatus verified;
+  verified.this_update = *this_time;
+  verified.next_update = *next_time;
+  if (X509* signer = nullptr; OCSP_resp_get0_signer(basic.get(), &signer, trust.anchors()) == 1 && signer) {
+    verified.signer = subject_of(signer);
+  }
+  switch (status) {
+    case V_OCSP_CERTSTATUS_GOOD: verified.answer.status = CertStatus::good; break;
+    case V_OCSP_CERTSTATUS_REVOKED:
+      verified.answer.status = CertStatus::revoked;
+      verified.answer.revocation_time = to_time_t(revocation_time).value_or(0);
+      verified.answer.revocation_reason = reason;
+      break;
+    default: verified.answer.status = CertStatus::unknown; break;
+  }
+  return verified;
+}
+
+}  // namespace tlslab::crypto

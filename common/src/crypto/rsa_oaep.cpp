@@ -1,0 +1,51 @@
+#include "tlslab/crypto/rsa_oaep.hpp"
+
+#include <openssl/err.h>
+#include <openssl/rsa.h>
+
+namespace tlslab::crypto {
+namespace {
+
+ossl::PKeyCtx oaep_context(EVP_PKEY* key, bool encrypt) {
+  ossl::PKeyCtx ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr));
+  ossl::check(ctx != nullptr, "EVP_PKEY_CTX_new_from_pkey");
+  ossl::check((encrypt ? EVP_PKEY_encrypt_init(ctx.get()) : EVP_PKEY_decrypt_init(ctx.get())) == 1,
+              "RSA-OAEP init (is the key RSA?)");
+  ossl::check(EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_OAEP_PADDING) == 1, "OAEP padding");
+  ossl::check(EVP_PKEY_CTX_set_rsa_oaep_md(ctx.get(), EVP_sha256()) == 1, "OAEP hash");
+  ossl::check(EVP_PKEY_CTX_set_rsa_mgf1_md(ctx.get(), EVP_sha256()) == 1, "OAEP MGF1 hash");
+  return ctx;
+}
+
+}  // namespace
+
+Bytes rsa_oaep_encrypt(EVP_PKEY* public_key, ByteView plaintext) {
+  auto ctx = oaep_context(public_key, true);
+  std::size_t length = 0;
+  ossl::check(EVP_PKEY_encrypt(ctx.get(), nullptr, &length, plaintext.data(), plaintext.size()) == 1,
+              "RSA-OAEP encrypt (size)");
+  Bytes out(length);
+  ossl::check(EVP_PKEY_encrypt(ctx.get(), out.data(), &length, plaintext.data(), plaintext.size()) == 1,
+              "RSA-OAEP encrypt");
+  out.resize(length);
+  return out;
+}
+
+std::optional<Secret> rsa_oaep_decrypt(EVP_PKEY* private_key, ByteView ciphertext) {
+  auto ctx = oaep_context(private_key, false);
+  std::size_t length = 0;
+  if (EVP_PKEY_decrypt(ctx.get(), nullptr, &length, ciphertext.data(), ciphertext.size()) != 1) {
+    ERR_clear_error();
+    return std::nullopt;
+  }
+  Secret out(length);
+  if (EVP_PKEY_decrypt(ctx.get(), out.data(), &length, ciphertext.data(), ciphertext.size()) != 1) {
+    // The reason is deliberately dropped: it must not influence what the peer sees (§7.1).
+    ERR_clear_error();
+    return std::nullopt;
+  }
+  Secret exact(out.view().first(length));
+  return exact;
+}
+
+}  // namespace tlslab::crypto

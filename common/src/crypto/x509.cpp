@@ -1,0 +1,203 @@
+#include "tlslab/crypto/x509.hpp"
+
+#include <arpa/inet.h>
+#include <openssl/bn.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
+#include <cstdio>
+#include <ctime>
+#include <stdexcept>
+
+namespace tlslab::crypto {
+namespace {
+
+ossl::Bio open_file(const std::string& path, const char* what) {
+  ossl::Bio bio(BIO_new_file(path.c_str(), "r"));
+  if (!bio) {
+    ERR_clear_error();
+    throw std::runtime_error(std::string("cannot read ") + what + " '" + path +
+                             "': no such file or not readable (check the path)");
+  }
+  return bio;
+}
+
+std::string iso_time(const ASN1_TIME* time) {
+  std::tm tm{};
+  if (time == nullptr || ASN1_TIME_to_tm(time, &tm) != 1) return "?";
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return text;
+}
+
+bool is_ip_address(const std::string& host) {
+  unsigned char buffer[16];
+  return inet_pton(AF_INET, host.c_str(), buffer) == 1 || inet_pton(AF_INET6, host.c_str(), buffer) == 1;
+}
+
+}  // namespace
+
+ossl::X509Ptr load_certificate_pem(const std::string& path) {
+  auto certificates = load_certificates_pem(path);
+  return std::move(certificates.front());
+}
+
+std::vector<ossl::X509Ptr> load_certificates_pem(const std::string& path) {
+  auto bio = open_file(path, "certificate");
+  std::vector<ossl::X509Ptr> certificates;
+  while (X509* certificate = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) {
+    certificates.emplace_back(certificate);
+  }
+  ERR_clear_error();  // the end of the file reads as an error
+  if (certificates.empty()) {
+    throw std::runtime_error("'" + path + "' holds no PEM certificate (expected -----BEGIN CERTIFICATE-----)");
+  }
+  return certificates;
+}
+
+ossl::PKey load_private_key_pem(const std::string& path) {
+  auto bio = open_file(path, "private key");
+  ossl::PKey key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
+  if (!key) {
+    ERR_clear_error();
+    throw std::runtime_error("'" + path + "' holds no unencrypted PEM private key");
+  }
+  return key;
+}
+
+Result<ossl::X509Ptr> parse_certificate_der(ByteView der) {
+  const unsigned char* cursor = der.data();
+  ossl::X509Ptr certificate(d2i_X509(nullptr, &cursor, static_cast<long>(der.size())));
+  if (!certificate || cursor != der.data() + der.size()) {
+    ERR_clear_error();
+    return fail(AlertDescription::bad_certificate, "CERTIFICATE is not one DER X.509 certificate");
+  }
+  return certificate;
+}
+
+Bytes certificate_der(X509* certificate) {
+  int length = i2d_X509(certificate, nullptr);
+  ossl::check(length > 0, "i2d_X509");
+  Bytes out(static_cast<std::size_t>(length));
+  unsigned char* cursor = out.data();
+  i2d_X509(certificate, &cursor);
+  return out;
+}
+
+Bytes public_key_der(EVP_PKEY* key) {
+  int length = i2d_PUBKEY(key, nullptr);
+  ossl::check(length > 0, "i2d_PUBKEY");
+  Bytes out(static_cast<std::size_t>(length));
+  unsigned char* cursor = out.data();
+  i2d_PUBKEY(key, &cursor);
+  return out;
+}
+
+Result<ossl::PKey> parse_public_key_der(ByteView spki) {
+  const unsigned char* cursor = spki.data();
+  ossl::PKey key(d2i_PUBKEY(nullptr, &cursor, static_cast<long>(spki.size())));
+  if (!key || cursor != spki.data() + spki.size()) {
+    ERR_clear_error();
+    return fail(AlertDescription::bad_certificate, "SERVER'S PUBLIC KEY is not a DER SubjectPublicKeyInfo");
+  }
+  return key;
+}
+
+std::string subject_of(X509* certificate) {
+  char text[512];
+  X509_NAME_oneline(X509_get_subject_name(certificate), text, sizeof text);
+  return text;
+}
+
+std::string issuer_of(X509* certificate) {
+  char text[512];
+  X509_NAME_oneline(X509_get_issuer_name(certificate), text, sizeof text);
+  return text;
+}
+
+std::string serial_hex(X509* certificate) {
+  ossl::BigNum serial(ASN1_INTEGER_to_BN(X509_get0_serialNumber(certificate), nullptr));
+  if (!serial) return "?";
+  char* hex = BN_bn2hex(serial.get());
+  std::string out(hex);
+  OPENSSL_free(hex);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string not_before_of(X509* certificate) { return iso_time(X509_get0_notBefore(certificate)); }
+std::string not_after_of(X509* certificate) { return iso_time(X509_get0_notAfter(certificate)); }
+
+std::string fingerprint_sha256(X509* certificate) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  ossl::check(X509_digest(certificate, EVP_sha256(), digest, &length) == 1, "X509_digest");
+  return to_hex(ByteView(digest, length));
+}
+
+int rsa_bits(EVP_PKEY* key) { return EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA ? EVP_PKEY_get_bits(key) : 0; }
+
+TrustStore TrustStore::from_pem_file(const std::string& path) { return TrustStore(load_certificates_pem(path)); }
+
+TrustStore::TrustStore(std::vector<ossl::X509Ptr> anchors)
+    : store_(X509_STORE_new()), anchors_(sk_X509_new_null()) {
+  ossl::check(store_ && anchors_, "X509_STORE_new");
+  for (auto& anchor : anchors) {
+    ossl::check(X509_STORE_add_cert(store_.get(), anchor.get()) == 1, "X509_STORE_add_cert");
+    ossl::check(sk_X509_push(anchors_.get(), anchor.get()) > 0, "sk_X509_push");
+    anchor.release();  // now owned by the stack
+  }
+}
+
+X509* TrustStore::issuer_of(X509* certificate) const {
+  for (int i = 0; i < sk_X509_num(anchors_.get()); ++i) {
+    X509* anchor = sk_X509_value(anchors_.get(), i);
+    if (X509_check_issued(anchor, certificate) == X509_V_OK) return anchor;
+  }
+  return nullptr;
+}
+
+Result<bool> verify_server_certificate(const TrustStore& trust, X509* certificate, const std::string& host_name,
+                                       std::optional<std::time_t> at) {
+  ossl::X509StoreCtx ctx(X509_STORE_CTX_new());
+  ossl::check(ctx && X509_STORE_CTX_init(ctx.get(), trust.store(), certificate, nullptr) == 1,
+              "X509_STORE_CTX_init");
+  X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(ctx.get());
+  X509_STORE_CTX_set_purpose(ctx.get(), X509_PURPOSE_SSL_SERVER);  // requires serverAuth EKU
+  if (at) X509_VERIFY_PARAM_set_time(param, *at);
+  if (is_ip_address(host_name)) {
+    X509_VERIFY_PARAM_set1_ip_asc(param, host_name.c_str());
+  } else {
+    X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+    X509_VERIFY_PARAM_set1_host(param, host_name.c_str(), host_name.size());
+  }
+  if (X509_verify_cert(ctx.get()) == 1) return true;
+  ERR_clear_error();
+  int error = X509_STORE_CTX_get_error(ctx.get());
+  std::string reason = X509_verify_cert_error_string(error);
+  std::string subject = subject_of(certificate);
+  switch (error) {
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+    case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+    case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+    case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+      return fail(AlertDescription::unknown_ca, "issuer '" + issuer_of(certificate) + "' is not in the trust store (" +
+                                                    reason + "); pass its CA certificate with --trust");
+    case X509_V_ERR_CERT_HAS_EXPIRED:
+      return fail(AlertDescription::certificate_expired,
+                  "certificate expired at " + not_after_of(certificate) + " (" + subject + ")");
+    case X509_V_ERR_CERT_NOT_YET_VALID:
+      return fail(AlertDescription::certificate_expired,
+                  "certificate not valid before " + not_before_of(certificate) + " (" + subject + ")");
+    case X509_V_ERR_HOSTNAME_MISMATCH:
+    case X509_V_ERR_IP_ADDRESS_MISMATCH:
+      return fail(AlertDescription::bad_certificate,
+                  "certificate is not for '" + host_name + "' (" + subject + "); check --server-name");
+    default:
+      return fail(AlertDescription::bad_certificate, "certificate rejected: " + reason + " (" + subject + ")");
+  }
+}
+
+}  // namespace tlslab::crypto

@@ -1,0 +1,251 @@
+#include "tlslab/messages.hpp"
+
+#include <algorithm>
+#include <string>
+
+namespace tlslab {
+namespace {
+
+void encode_extensions(Writer& out, const std::vector<Extension>& extensions) {
+  auto list = out.begin_vector(2);
+  for (const auto& extension : extensions) {
+    out.u16(extension.type);
+    out.vector(2, extension.data);
+  }
+  out.end_vector(list);
+}
+
+// §3.1: unknown types are kept (and ignored by the caller), duplicates rejected.
+Result<std::vector<Extension>> decode_extensions(Reader& in) {
+  auto list = in.vector(2);
+  if (!list) return in.truncated("extensions");
+  Reader items(*list, in.what());
+  std::vector<Extension> extensions;
+  while (!items.empty()) {
+    auto type = items.u16();
+    if (!type) return items.truncated("extension_type");
+    auto data = items.vector(2);
+    if (!data) return items.truncated("extension_data");
+    bool duplicate = std::any_of(extensions.begin(), extensions.end(),
+                                 [&](const Extension& seen) { return seen.type == *type; });
+    if (duplicate) {
+      return fail(AlertDescription::decode_error,
+                  std::string(in.what()) + ": extension " + std::to_string(*type) + " appears twice");
+    }
+    extensions.push_back(Extension{*type, Bytes(data->begin(), data->end())});
+  }
+  return extensions;
+}
+
+Result<Random> decode_random(Reader& in, std::string_view field) {
+  auto bytes = in.fixed(random_size);
+  if (!bytes) return in.truncated(field);
+  Random random{};
+  std::copy(bytes->begin(), bytes->end(), random.begin());
+  return random;
+}
+
+Result<ProtocolVersion> decode_version(Reader& in, std::string_view field) {
+  auto value = in.u16();
+  if (!value) return in.truncated(field);
+  // The caller negotiates (§4.1): any value is representable; only 1.0 is known here.
+  return static_cast<ProtocolVersion>(*value);
+}
+
+Result<Bytes> decode_opaque(Reader& in, std::size_t length_bytes, std::string_view field) {
+  auto bytes = in.vector(length_bytes);
+  if (!bytes) return in.truncated(field);
+  if (bytes->empty()) return fail(AlertDescription::decode_error, std::string(in.what()) + ": empty " + std::string(field));
+  return Bytes(bytes->begin(), bytes->end());
+}
+
+}  // namespace
+
+std::string_view to_string(HandshakeType type) {
+  switch (type) {
+    case HandshakeType::client_hello: return "ClientHello";
+    case HandshakeType::server_hello: return "ServerHello";
+    case HandshakeType::client_key_exchange: return "ClientKeyExchange";
+    case HandshakeType::finished: return "Finished";
+    case HandshakeType::status_request: return "StatusRequest";
+    case HandshakeType::status_response: return "StatusResponse";
+  }
+  return "unknown";
+}
+
+std::optional<std::string> ClientHello::server_name() const {
+  for (const auto& extension : extensions) {
+    if (extension.type != static_cast<std::uint16_t>(ExtensionType::server_name)) continue;
+    Reader in(extension.data, "server_name");
+    auto name = in.vector(1);
+    if (!name || name->empty() || !in.empty()) return std::nullopt;
+    return std::string(name->begin(), name->end());
+  }
+  return std::nullopt;
+}
+
+void ClientHello::set_server_name(const std::string& host_name) {
+  std::erase_if(extensions, [](const Extension& e) {
+    return e.type == static_cast<std::uint16_t>(ExtensionType::server_name);
+  });
+  Writer data;
+  data.vector(1, as_bytes(host_name));
+  extensions.push_back(Extension{static_cast<std::uint16_t>(ExtensionType::server_name), std::move(data).take()});
+}
+
+void ClientHello::encode(Writer& out) const {
+  out.u16(static_cast<std::uint16_t>(client_version));
+  out.bytes(random);
+  auto suites = out.begin_vector(2);
+  for (std::uint16_t suite : cipher_suites) out.u16(suite);
+  out.end_vector(suites);
+  encode_extensions(out, extensions);
+}
+
+Result<ClientHello> ClientHello::decode(Reader& in) {
+  ClientHello hello;
+  auto version = decode_version(in, "client_version");
+  if (!version) return version.failure();
+  hello.client_version = version.value();
+  auto random = decode_random(in, "random (RAND-CLIENT)");
+  if (!random) return random.failure();
+  hello.random = random.value();
+  auto suites = in.vector(2);
+  if (!suites) return in.truncated("cipher_suites");
+  if (suites->empty()) return fail(AlertDescription::decode_error, "ClientHello: empty cipher_suites list");
+  if (suites->size() % 2 != 0) {
+    return fail(AlertDescription::decode_error, "ClientHello: cipher_suites length is odd");
+  }
+  Reader suite_reader(*suites);
+  while (auto suite = suite_reader.u16()) hello.cipher_suites.push_back(*suite);
+  auto extensions = decode_extensions(in);
+  if (!extensions) return extensions.failure();
+  hello.extensions = std::move(extensions).value();
+  if (auto name = std::find_if(hello.extensions.begin(), hello.extensions.end(),
+                               [](const Extension& e) {
+                                 return e.type == static_cast<std::uint16_t>(ExtensionType::server_name);
+                               });
+      name != hello.extensions.end() && !hello.server_name()) {
+    return fail(AlertDescription::decode_error, "ClientHello: malformed server_name extension");
+  }
+  return hello;
+}
+
+void ServerHello::encode(Writer& out) const {
+  out.u16(static_cast<std::uint16_t>(server_version));
+  out.bytes(random);
+  out.u16(cipher_suite);
+  out.vector(2, certificate);
+  out.vector(2, server_public_key);
+  encode_extensions(out, extensions);
+}
+
+Result<ServerHello> ServerHello::decode(Reader& in) {
+  ServerHello hello;
+  auto version = decode_version(in, "server_version");
+  if (!version) return version.failure();
+  hello.server_version = version.value();
+  auto random = decode_random(in, "random (RAND-SERVER)");
+  if (!random) return random.failure();
+  hello.random = random.value();
+  auto suite = in.u16();
+  if (!suite) return in.truncated("cipher_suite");
+  hello.cipher_suite = *suite;
+  auto certificate = decode_opaque(in, 2, "certificate");
+  if (!certificate) return certificate.failure();
+  hello.certificate = std::move(certificate).value();
+  auto key = decode_opaque(in, 2, "server_public_key");
+  if (!key) return key.failure();
+  hello.server_public_key = std::move(key).value();
+  auto extensions = decode_extensions(in);
+  if (!extensions) return extensions.failure();
+  hello.extensions = std::move(extensions).value();
+  return hello;
+}
+
+void StatusRequest::encode(Writer& out) const {
+  out.vector(2, certificate);
+  out.vector(1, nonce);
+}
+
+Result<StatusRequest> StatusRequest::decode(Reader& in) {
+  StatusRequest request;
+  auto certificate = decode_opaque(in, 2, "certificate");
+  if (!certificate) return certificate.failure();
+  request.certificate = std::move(certificate).value();
+  auto nonce = in.vector(1);
+  if (!nonce) return in.truncated("nonce");
+  if (nonce->size() < min_nonce_size || nonce->size() > max_nonce_size) {
+    return fail(AlertDescription::decode_error,
+                "StatusRequest: nonce of " + std::to_string(nonce->size()) + " bytes, must be 16..32");
+  }
+  request.nonce.assign(nonce->begin(), nonce->end());
+  return request;
+}
+
+void StatusResponse::encode(Writer& out) const { out.vector(2, ocsp_response); }
+
+Result<StatusResponse> StatusResponse::decode(Reader& in) {
+  auto response = decode_opaque(in, 2, "ocsp_response");
+  if (!response) return response.failure();
+  return StatusResponse{std::move(response).value()};
+}
+
+void ClientKeyExchange::encode(Writer& out) const { out.vector(2, encrypted_pre_master); }
+
+Result<ClientKeyExchange> ClientKeyExchange::decode(Reader& in) {
+  auto encrypted = decode_opaque(in, 2, "encrypted_pre_master");
+  if (!encrypted) return encrypted.failure();
+  return ClientKeyExchange{std::move(encrypted).value()};
+}
+
+void Finished::encode(Writer& out) const { out.bytes(verify_data); }
+
+Result<Finished> Finished::decode(Reader& in) {
+  auto bytes = in.fixed(verify_data_size);
+  if (!bytes) return in.truncated("verify_data");
+  Finished finished;
+  std::copy(bytes->begin(), bytes->end(), finished.verify_data.begin());
+  return finished;
+}
+
+Bytes Alert::encode() const {
+  return {static_cast<std::uint8_t>(level), static_cast<std::uint8_t>(description)};
+}
+
+Result<Alert> Alert::decode(ByteView fragment) {
+  if (fragment.size() != 2) {
+    return fail(AlertDescription::decode_error, "alert must be 2 bytes, got " + std::to_string(fragment.size()));
+  }
+  if (fragment[0] != 1 && fragment[0] != 2) {
+    return fail(AlertDescription::illegal_parameter, "alert level " + std::to_string(fragment[0]));
+  }
+  Alert alert;
+  alert.level = static_cast<AlertLevel>(fragment[0]);
+  // An unknown description is kept as-is and treated as fatal by the receiver (§8).
+  alert.description = alert_description_from(fragment[1]).value_or(static_cast<AlertDescription>(fragment[1]));
+  return alert;
+}
+
+Result<HandshakeEnvelope> decode_handshake_envelope(ByteView message) {
+  Reader in(message, "handshake");
+  auto type = in.u8();
+  if (!type) return in.truncated("msg_type");
+  switch (*type) {
+    case static_cast<std::uint8_t>(HandshakeType::client_hello):
+    case static_cast<std::uint8_t>(HandshakeType::server_hello):
+    case static_cast<std::uint8_t>(HandshakeType::client_key_exchange):
+    case static_cast<std::uint8_t>(HandshakeType::finished):
+    case static_cast<std::uint8_t>(HandshakeType::status_request):
+    case static_cast<std::uint8_t>(HandshakeType::status_response):
+      break;
+    default:
+      return fail(AlertDescription::unexpected_message, "unknown handshake type " + std::to_string(*type));
+  }
+  auto body = in.vector(3);
+  if (!body) return in.truncated("length (body shorter than declared)");
+  if (auto trailing = in.finish()) return *trailing;
+  return HandshakeEnvelope{static_cast<HandshakeType>(*type), *body};
+}
+
+}  // namespace tlslab
