@@ -35,12 +35,13 @@ std::string_view to_string(AlertDescription description);
 std::optional<AlertDescription> alert_description_from(std::uint8_t code);
 std::optional<AlertDescription> alert_description_from(std::string_view name);
 
-// The one exception type of the coroutine layer: a protocol failure that ends a session with
-// `alert` sent to the peer (unless `received` says the peer sent it to us) and `what()` told to
-// the user.
+// The one exception type of the coroutine layer: a failure that ends a session, with `what()`
+// told to the user. Origin says who detected it: `local` (we send `alert` to the peer),
+// `received` (the peer sent `alert` to us), `transport` (EOF, reset or timeout: no alert can be
+// exchanged).
 class ProtocolError : public std::runtime_error {
  public:
-  enum class Origin : std::uint8_t { local, received };
+  enum class Origin : std::uint8_t { local, received, transport };
   ProtocolError(AlertDescription alert, const std::string& reason, Origin origin = Origin::local)
       : std::runtime_error(reason), alert_(alert), origin_(origin) {}
   [[nodiscard]] AlertDescription alert() const noexcept { return alert_; }

@@ -1,0 +1,93 @@
+#pragma once
+// A framed connection (PROTOCOL.md §2, §6, §7.4): reads frames with the size limit checked on
+// the header before any fragment byte is buffered and a deadline on every read and write;
+// writes frames; once a direction has keys, frames in it are protected. Alerts received are
+// thrown as ProtocolError(origin = received); EOF and timeouts as ProtocolError(origin = transport).
+#include <chrono>
+#include <cstdint>
+#include <optional>
+
+#include "tlslab/crypto/record.hpp"
+#include "tlslab/crypto/transcript.hpp"
+#include "tlslab/messages.hpp"
+#include "tlslab/net/asio.hpp"
+
+namespace tlslab::net {
+
+using Clock = std::chrono::steady_clock;
+
+struct Timeouts {
+  std::chrono::milliseconds handshake{10'000};  // from accept/connect to both Finished
+  std::chrono::milliseconds idle{30'000};       // every read after the handshake
+};
+
+class Channel {
+ public:
+  Channel(tcp::socket socket, Timeouts timeouts);
+
+  [[nodiscard]] tcp::socket& socket() noexcept { return socket_; }
+  [[nodiscard]] const Timeouts& timeouts() const noexcept { return timeouts_; }
+  // After the handshake every read gets `idle` instead of the handshake deadline.
+  void handshake_done() noexcept { handshake_deadline_.reset(); }
+
+  // One complete handshake message (msg_type || length || body), from a handshake frame, or from
+  // a protected frame of inner type handshake once reads are protected.
+  awaitable<Bytes> read_handshake();
+  awaitable<void> write_handshake(ByteView message);
+
+  template <HandshakeMessage T>
+  awaitable<void> send(const T& message, crypto::Transcript& transcript) {
+    Bytes bytes = encode_handshake(message);
+    transcript.add(bytes);
+    co_await write_handshake(bytes);
+  }
+  // Reads the next message, which must be a T (unexpected_message otherwise), and adds it to the
+  // transcript. `raw_out`, when given, receives the message bytes (Finished needs the hash
+  // before the message is added).
+  template <HandshakeMessage T>
+  awaitable<T> expect(crypto::Transcript* transcript) {
+    Bytes bytes = co_await read_handshake();
+    T message = decode_handshake<T>(bytes).take();
+    if (transcript != nullptr) transcript->add(bytes);
+    co_return message;
+  }
+
+  void protect_writes(Aead aead, crypto::DirectionKeys keys);
+  void protect_reads(Aead aead, crypto::DirectionKeys keys);
+  [[nodiscard]] bool writes_protected() const noexcept { return writer_.has_value(); }
+
+  // Application data: split into records of at most 16384 bytes, written in one gathered write.
+  awaitable<void> write_application_data(ByteView data);
+  // The content of the next application-data record (empty records are skipped); a view valid
+  // until the next read. Throws ProtocolError(close_notify, received) at the peer's close_notify.
+  awaitable<ByteView> read_application_data();
+
+  // Best effort, never throws: the alert in the clear or protected as §8 says, within 1 s.
+  awaitable<void> send_alert(AlertDescription description) noexcept;
+  void close() noexcept;
+
+ private:
+  struct FrameView {
+    FrameHeader header;
+    std::span<std::uint8_t> fragment;
+  };
+  awaitable<FrameView> read_frame();
+  // The next record's content after opening (if protected) and handling alerts.
+  awaitable<std::pair<InnerType, ByteView>> read_record();
+  awaitable<void> write_all(ByteView bytes);
+  awaitable<void> fill(std::size_t at_least);
+  [[nodiscard]] Clock::time_point read_deadline() const;
+
+  tcp::socket socket_;
+  Timeouts timeouts_;
+  std::optional<Clock::time_point> handshake_deadline_;
+  asio::steady_timer timer_;
+  Bytes in_;                 // received, not yet consumed
+  std::size_t in_begin_ = 0;
+  std::size_t in_end_ = 0;
+  Bytes out_;                // reused for every write
+  std::optional<crypto::RecordProtection> writer_;
+  std::optional<crypto::RecordProtection> reader_;
+};
+
+}  // namespace tlslab::net

@@ -1,0 +1,74 @@
+#pragma once
+// The encrypted channel after the handshake, as an Asio AsyncReadStream/AsyncWriteStream so that
+// Boost.Beast reads and writes HTTP/1.1 over it (PROTOCOL.md §10). A protocol failure surfaces to
+// Beast as an error code; the alert behind it is kept in `failure()` for the caller to report.
+#include <boost/system/error_code.hpp>
+
+#include <exception>
+
+#include "tlslab/net/channel.hpp"
+
+namespace tlslab::net {
+
+class SecureStream {
+ public:
+  using executor_type = asio::any_io_executor;
+
+  explicit SecureStream(Channel& channel) : channel_(channel) {}
+  executor_type get_executor() { return channel_.socket().get_executor(); }
+
+  template <class MutableBufferSequence, class Token>
+  auto async_read_some(const MutableBufferSequence& buffers, Token&& token) {
+    return asio::async_initiate<Token, void(boost::system::error_code, std::size_t)>(
+        [this](auto handler, MutableBufferSequence target) {
+          asio::co_spawn(get_executor(), read_some(target),
+                         [this, handler = std::move(handler)](std::exception_ptr error, std::size_t count) mutable {
+                           std::move(handler)(to_error_code(error), count);
+                         });
+        },
+        token, buffers);
+  }
+
+  template <class ConstBufferSequence, class Token>
+  auto async_write_some(const ConstBufferSequence& buffers, Token&& token) {
+    return asio::async_initiate<Token, void(boost::system::error_code, std::size_t)>(
+        [this](auto handler, ConstBufferSequence source) {
+          asio::co_spawn(get_executor(), write_some(source),
+                         [this, handler = std::move(handler)](std::exception_ptr error, std::size_t count) mutable {
+                           std::move(handler)(to_error_code(error), count);
+                         });
+        },
+        token, buffers);
+  }
+
+  // The ProtocolError behind the last failed operation (nullptr when none).
+  [[nodiscard]] std::exception_ptr failure() const noexcept { return failure_; }
+
+ private:
+  template <class MutableBufferSequence>
+  awaitable<std::size_t> read_some(MutableBufferSequence target) {
+    if (pending_.empty()) pending_ = co_await channel_.read_application_data();
+    std::size_t count = asio::buffer_copy(target, asio::buffer(pending_.data(), pending_.size()));
+    pending_ = pending_.subspan(count);
+    co_return count;
+  }
+
+  template <class ConstBufferSequence>
+  awaitable<std::size_t> write_some(ConstBufferSequence source) {
+    // Gather up to four full records per call: one sealed, gathered socket write.
+    constexpr std::size_t max_batch = 4 * max_plaintext;
+    staging_.resize(std::min(asio::buffer_size(source), max_batch));
+    std::size_t count = asio::buffer_copy(asio::buffer(staging_), source);
+    co_await channel_.write_application_data(ByteView(staging_.data(), count));
+    co_return count;
+  }
+
+  boost::system::error_code to_error_code(std::exception_ptr error);
+
+  Channel& channel_;
+  ByteView pending_;
+  Bytes staging_;
+  std::exception_ptr failure_;
+};
+
+}  // namespace tlslab::net

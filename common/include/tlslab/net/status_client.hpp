@@ -1,0 +1,34 @@
+#pragma once
+// Arrows 3 and 4 from the client's side (PROTOCOL.md §9): send the CERTIFICATE and a fresh nonce
+// to the CA service, verify its signed answer against the local trust store, fail closed.
+#include <string>
+
+#include "tlslab/crypto/ocsp.hpp"
+#include "tlslab/messages.hpp"
+#include "tlslab/net/channel.hpp"
+
+namespace tlslab::net {
+
+struct StatusExchange {
+  StatusRequest request;
+  StatusResponse response;
+  crypto::VerifiedStatus verified;
+};
+
+// Throws ProtocolError(bad_certificate_status_response) when the CA is unreachable, slow, or its
+// answer does not verify. The status itself is returned, not judged: see require_good.
+awaitable<StatusExchange> query_status(const tcp::endpoint& ca_service, ByteView certificate_der,
+                                       X509* certificate, const crypto::TrustStore& trust, Timeouts timeouts);
+
+// good → returns; revoked → certificate_revoked with serial, time and reason; unknown →
+// certificate_unknown.
+void require_good(const crypto::VerifiedStatus& status, X509* certificate);
+
+// "127.0.0.1:4433" or "[::1]:4433" or "localhost:4433" (numeric or resolvable); throws
+// std::invalid_argument with a message saying what is wrong.
+tcp::endpoint parse_endpoint(const std::string& text);
+
+// Connects within `timeout`; throws ProtocolError(origin transport) naming the address.
+awaitable<tcp::socket> connect_with_deadline(const tcp::endpoint& endpoint, std::chrono::milliseconds timeout);
+
+}  // namespace tlslab::net

@@ -1,0 +1,169 @@
+#include "tlslab/net/channel.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+
+namespace tlslab::net {
+namespace {
+
+using namespace asio::experimental::awaitable_operators;
+
+// Room for the largest frame plus slack, so a read_some can bring the next header along.
+constexpr std::size_t input_capacity = frame_header_size + max_protected_fragment + 4096;
+
+[[noreturn]] void transport_failure(const std::string& reason) {
+  throw ProtocolError(AlertDescription::internal_error, reason, ProtocolError::Origin::transport);
+}
+
+}  // namespace
+
+Channel::Channel(tcp::socket socket, Timeouts timeouts)
+    : socket_(std::move(socket)),
+      timeouts_(timeouts),
+      handshake_deadline_(Clock::now() + timeouts.handshake),
+      timer_(socket_.get_executor()) {}
+
+Clock::time_point Channel::read_deadline() const {
+  return handshake_deadline_ ? *handshake_deadline_ : Clock::now() + timeouts_.idle;
+}
+
+awaitable<void> Channel::fill(std::size_t at_least) {
+  if (in_.empty()) in_.resize(input_capacity);
+  if (in_end_ - in_begin_ >= at_least) co_return;
+  if (in_begin_ + at_least > in_.size()) {  // compact: move the partial frame to the front
+    std::memmove(in_.data(), in_.data() + in_begin_, in_end_ - in_begin_);
+    in_end_ -= in_begin_;
+    in_begin_ = 0;
+  }
+  while (in_end_ - in_begin_ < at_least) {
+    timer_.expires_at(read_deadline());
+    auto result = co_await (
+        socket_.async_read_some(asio::buffer(in_.data() + in_end_, in_.size() - in_end_), asio::as_tuple(use_awaitable)) ||
+        timer_.async_wait(asio::as_tuple(use_awaitable)));
+    if (result.index() == 1) {
+      transport_failure(handshake_deadline_ ? "handshake deadline passed: the peer is too slow or stalled"
+                                            : "idle timeout: the peer sent nothing");
+    }
+    auto [error, count] = std::get<0>(result);
+    if (error == asio::error::eof) {
+      transport_failure(in_end_ == in_begin_ ? "peer closed the connection"
+                                             : "peer closed the connection in the middle of a frame (truncated)");
+    }
+    if (error) transport_failure("read failed: " + error.message());
+    in_end_ += count;
+  }
+}
+
+awaitable<Channel::FrameView> Channel::read_frame() {
+  co_await fill(frame_header_size);
+  FrameHeader header =
+      FrameHeader::decode(ByteView(in_.data() + in_begin_, frame_header_size)).take();  // limits checked here
+  co_await fill(frame_header_size + header.length);
+  std::span<std::uint8_t> fragment(in_.data() + in_begin_ + frame_header_size, header.length);
+  in_begin_ += frame_header_size + header.length;
+  co_return FrameView{header, fragment};
+}
+
+awaitable<std::pair<InnerType, ByteView>> Channel::read_record() {
+  FrameView frame = co_await read_frame();
+  InnerType type = InnerType::handshake;
+  ByteView content = frame.fragment;
+  if (reader_) {
+    auto opened = reader_->open(frame.header, frame.fragment).take();
+    type = opened.type;
+    content = opened.content;
+  } else if (frame.header.type == ContentType::protected_record) {
+    throw ProtocolError(AlertDescription::unexpected_message,
+                        "protected frame before the peer's Finished: the peer has no keys yet");
+  } else {
+    type = frame.header.type == ContentType::alert ? InnerType::alert : InnerType::handshake;
+  }
+  if (type == InnerType::alert) {
+    Alert alert = Alert::decode(content).take();
+    if (alert.description == AlertDescription::close_notify) {
+      throw ProtocolError(AlertDescription::close_notify, "peer closed the session (close_notify)",
+                          ProtocolError::Origin::received);
+    }
+    throw ProtocolError(alert.description, "peer sent alert " + std::string(to_string(alert.description)),
+                        ProtocolError::Origin::received);
+  }
+  co_return std::pair{type, content};
+}
+
+awaitable<Bytes> Channel::read_handshake() {
+  auto [type, content] = co_await read_record();
+  if (type != InnerType::handshake) {
+    throw ProtocolError(AlertDescription::unexpected_message, "application data before the handshake finished");
+  }
+  co_return Bytes(content.begin(), content.end());
+}
+
+awaitable<ByteView> Channel::read_application_data() {
+  for (;;) {
+    auto [type, content] = co_await read_record();
+    if (type != InnerType::application_data) {
+      throw ProtocolError(AlertDescription::unexpected_message, "handshake message after the handshake");
+    }
+    if (!content.empty()) co_return content;
+  }
+}
+
+awaitable<void> Channel::write_all(ByteView bytes) {
+  timer_.expires_after(timeouts_.idle);
+  auto result = co_await (asio::async_write(socket_, asio::buffer(bytes.data(), bytes.size()),
+                                            asio::as_tuple(use_awaitable)) ||
+                          timer_.async_wait(asio::as_tuple(use_awaitable)));
+  if (result.index() == 1) transport_failure("write timed out: the peer does not read");
+  if (auto [error, count] = std::get<0>(result); error) transport_failure("write failed: " + error.message());
+}
+
+awaitable<void> Channel::write_handshake(ByteView message) {
+  out_.clear();
+  if (writer_) {
+    writer_->seal(InnerType::handshake, message, out_);
+  } else {
+    out_ = encode_frame(ContentType::handshake, message);
+  }
+  co_await write_all(out_);
+}
+
+awaitable<void> Channel::write_application_data(ByteView data) {
+  if (!writer_) throw ProtocolError(AlertDescription::internal_error, "application data before keys");
+  out_.clear();
+  while (!data.empty()) {
+    std::size_t chunk = std::min(data.size(), max_plaintext);
+    writer_->seal(InnerType::application_data, data.first(chunk), out_);
+    data = data.subspan(chunk);
+  }
+  co_await write_all(out_);
+}
+
+void Channel::protect_writes(Aead aead, crypto::DirectionKeys keys) { writer_.emplace(aead, std::move(keys)); }
+void Channel::protect_reads(Aead aead, crypto::DirectionKeys keys) { reader_.emplace(aead, std::move(keys)); }
+
+awaitable<void> Channel::send_alert(AlertDescription description) noexcept {
+  try {
+    Alert alert{description == AlertDescription::close_notify ? AlertLevel::warning : AlertLevel::fatal, description};
+    Bytes fragment = alert.encode();
+    out_.clear();
+    if (writer_) {
+      writer_->seal(InnerType::alert, fragment, out_);
+    } else {
+      out_ = encode_frame(ContentType::alert, fragment);
+    }
+    timer_.expires_after(std::chrono::seconds(1));
+    co_await (asio::async_write(socket_, asio::buffer(out_), asio::as_tuple(use_awaitable)) ||
+              timer_.async_wait(asio::as_tuple(use_awaitable)));
+  } catch (...) {
+    // The connection is ending anyway; the local reason has already been reported.
+  }
+}
+
+void Channel::close() noexcept {
+  boost::system::error_code ignored;
+  socket_.shutdown(tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
+}
+
+}  // namespace tlslab::net

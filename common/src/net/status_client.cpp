@@ -1,0 +1,108 @@
+#include "tlslab/net/status_client.hpp"
+
+#include <ctime>
+#include <stdexcept>
+
+#include "tlslab/crypto/random.hpp"
+
+namespace tlslab::net {
+namespace {
+
+using namespace asio::experimental::awaitable_operators;
+
+std::string utc(std::time_t when) {
+  std::tm tm{};
+  gmtime_r(&when, &tm);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return text;
+}
+
+std::string endpoint_text(const tcp::endpoint& endpoint) {
+  return endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+}
+
+}  // namespace
+
+tcp::endpoint parse_endpoint(const std::string& text) {
+  auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) {
+    throw std::invalid_argument("'" + text + "' is not HOST:PORT (e.g. 127.0.0.1:4433)");
+  }
+  std::string host = text.substr(0, colon);
+  std::string port_text = text.substr(colon + 1);
+  if (host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  unsigned long port = 0;
+  try {
+    std::size_t used = 0;
+    port = std::stoul(port_text, &used);
+    if (used != port_text.size()) throw std::invalid_argument("trailing");
+  } catch (const std::exception&) {
+    throw std::invalid_argument("port '" + port_text + "' in '" + text + "' is not a number");
+  }
+  if (port > 65535) throw std::invalid_argument("port " + port_text + " is out of range 0..65535");
+  if (host == "localhost") host = "127.0.0.1";
+  boost::system::error_code error;
+  auto address = asio::ip::make_address(host, error);
+  if (error) throw std::invalid_argument("'" + host + "' is not an IP address (use 127.0.0.1 or ::1)");
+  return {address, static_cast<std::uint16_t>(port)};
+}
+
+awaitable<tcp::socket> connect_with_deadline(const tcp::endpoint& endpoint, std::chrono::milliseconds timeout) {
+  auto executor = co_await asio::this_coro::executor;
+  tcp::socket socket(executor);
+  asio::steady_timer timer(executor);
+  timer.expires_after(timeout);
+  auto result = co_await (socket.async_connect(endpoint, asio::as_tuple(use_awaitable)) ||
+                          timer.async_wait(asio::as_tuple(use_awaitable)));
+  if (result.index() == 1) {
+    throw ProtocolError(AlertDescription::internal_error, "connecting to " + endpoint_text(endpoint) + " timed out",
+                        ProtocolError::Origin::transport);
+  }
+  if (auto [error] = std::get<0>(result); error) {
+    throw ProtocolError(AlertDescription::internal_error,
+                        "cannot connect to " + endpoint_text(endpoint) + ": " + error.message(),
+                        ProtocolError::Origin::transport);
+  }
+  socket.set_option(tcp::no_delay(true));
+  co_return socket;
+}
+
+awaitable<StatusExchange> query_status(const tcp::endpoint& ca_service, ByteView certificate_der, X509* certificate,
+                                       const crypto::TrustStore& trust, Timeouts timeouts) {
+  StatusExchange exchange;
+  exchange.request.certificate.assign(certificate_der.begin(), certificate_der.end());
+  exchange.request.nonce = crypto::random_bytes(max_nonce_size);
+  try {
+    Channel channel(co_await connect_with_deadline(ca_service, timeouts.handshake), timeouts);
+    // Client → CA: the CERTIFICATE and a fresh nonce.
+    co_await channel.write_handshake(encode_handshake(exchange.request));
+    // CA → Client: the signed answer.
+    exchange.response = co_await channel.expect<StatusResponse>(nullptr);
+    channel.close();
+  } catch (const ProtocolError& failure) {
+    // Fail closed (§9 step 1): whatever went wrong with the CA, the handshake stops.
+    throw ProtocolError(AlertDescription::bad_certificate_status_response,
+                        "CA service " + endpoint_text(ca_service) + ": " + failure.what());
+  }
+  exchange.verified =
+      crypto::verify_ocsp_response(exchange.response.ocsp_response, trust, certificate, exchange.request.nonce).take();
+  co_return exchange;
+}
+
+void require_good(const crypto::VerifiedStatus& status, X509* certificate) {
+  switch (status.answer.status) {
+    case crypto::CertStatus::good:
+      return;
+    case crypto::CertStatus::revoked:
+      throw ProtocolError(AlertDescription::certificate_revoked,
+                          "serial " + crypto::serial_hex(certificate) + ", revoked " +
+                              utc(status.answer.revocation_time) + ", " +
+                              std::string(crypto::revocation_reason_name(status.answer.revocation_reason)));
+    case crypto::CertStatus::unknown:
+      throw ProtocolError(AlertDescription::certificate_unknown,
+                          "the CA does not know serial " + crypto::serial_hex(certificate));
+  }
+}
+
+}  // namespace tlslab::net

@@ -1,0 +1,467 @@
+#!/usr/bin/env python3
+"""Fabricate tlslab captures for testing the Wireshark dissector without the C++ programs.
+
+Everything follows docs/PROTOCOL.md and uses real cryptography (the `cryptography` module):
+X.509 certificates and an OCSP response from its builders, RSA-OAEP(SHA-256) for the PRE-MASTER,
+the TLS 1.2 PRF (HMAC P_hash) for the key schedule and AES-GCM / ChaCha20-Poly1305 records.
+
+Writes into OUTDIR:
+  tlslab-good.pcap       three complete sessions, one per cipher suite (valid traffic only);
+                         session B runs on the default ports 4433/4434, A and C on other ports
+  tlslab-alert.pcap      a revoked certificate (clear alert after the status response) and a
+                         tampered client Finished (server answers bad_record_mac)
+  tlslab-malformed.pcap  a valid ClientHello then broken frames, on port 4433
+  keylog.txt             NSS key log (CLIENT_RANDOM lines) for every session
+  expected.env           values the test asserts on (shell syntax)
+
+Usage: make_pcap.py OUTDIR [--seed N]
+"""
+
+import argparse
+import calendar
+import datetime
+import hashlib
+import hmac
+import os
+import random
+import struct
+import sys
+import time
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM, ChaCha20Poly1305
+from cryptography.x509 import ocsp
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+# --- PROTOCOL.md constants -------------------------------------------------------------------
+VERSION = 0x0100
+CT_ALERT, CT_HANDSHAKE, CT_PROTECTED = 21, 22, 23           # §2
+CT_APPLICATION_DATA = 23                                     # inner type, §7.5
+HT_CLIENT_HELLO, HT_SERVER_HELLO, HT_CLIENT_KEY_EXCHANGE = 1, 2, 16   # §3
+HT_FINISHED, HT_STATUS_REQUEST, HT_STATUS_RESPONSE = 20, 64, 65
+EXT_SERVER_NAME = 0                                          # §3.1
+ALERT_WARNING, ALERT_FATAL = 1, 2                            # §8
+CLOSE_NOTIFY, BAD_RECORD_MAC, CERTIFICATE_REVOKED = 0, 20, 44
+
+# §7.5: value -> (name, key_len, hash, AEAD class)
+SUITES = {
+    0x0A01: ("TLSLAB_RSA_OAEP_WITH_AES_128_GCM_SHA256", 16, hashlib.sha256, AESGCM),
+    0x0A02: ("TLSLAB_RSA_OAEP_WITH_AES_256_GCM_SHA384", 32, hashlib.sha384, AESGCM),
+    0x0A03: ("TLSLAB_RSA_OAEP_WITH_CHACHA20_POLY1305_SHA256", 32, hashlib.sha256, ChaCha20Poly1305),
+}
+DEFAULT_OFFER = [0x0A01, 0x0A03, 0x0A02]
+
+
+def epoch(naive_utc):
+    """Seconds since the epoch of a naive UTC datetime (what the x509 builders take)."""
+    return calendar.timegm(naive_utc.timetuple())
+
+
+def u8(v): return struct.pack("!B", v)
+def u16(v): return struct.pack("!H", v)
+def u24(v): return struct.pack("!I", v)[1:]
+def vec8(b): return u8(len(b)) + b
+def vec16(b): return u16(len(b)) + b
+
+
+# --- §2, §3 framing ---------------------------------------------------------------------------
+def frame(content_type, fragment, version=VERSION):
+    return u8(content_type) + u16(version) + u16(len(fragment)) + fragment
+
+
+def handshake(msg_type, body):
+    return u8(msg_type) + u24(len(body)) + body
+
+
+# --- §7.2 key schedule: TLS 1.2 PRF ----------------------------------------------------------
+def p_hash(hash_fn, secret, seed, length):
+    out, a = b"", seed
+    while len(out) < length:
+        a = hmac.new(secret, a, hash_fn).digest()
+        out += hmac.new(secret, a + seed, hash_fn).digest()
+    return out[:length]
+
+
+def prf(hash_fn, secret, label, seed, length):
+    return p_hash(hash_fn, secret, label + seed, length)
+
+
+class RecordProtection:
+    """One direction of §7.5: AEAD key, IV and a 64-bit sequence number starting at 0."""
+
+    def __init__(self, aead_cls, key, iv):
+        self.aead, self.iv, self.seq = aead_cls(key), iv, 0
+
+    def seal(self, inner_type, content):
+        inner = content + u8(inner_type)
+        header = u8(CT_PROTECTED) + u16(VERSION) + u16(len(inner) + 16)
+        nonce = bytes(a ^ b for a, b in zip(self.iv, self.seq.to_bytes(12, "big")))
+        self.seq += 1
+        return header + self.aead.encrypt(nonce, inner, header)
+
+
+# --- PKI: CA, server certificate, OCSP response (§5, §9) --------------------------------------
+class Pki:
+    def __init__(self, now):
+        self.now = now
+        self.ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        ca_name = x509.Name([
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "DE"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "tlslab"),
+            x509.NameAttribute(NameOID.COMMON_NAME, "tlslab test CA"),
+        ])
+        self.ca_cert = (
+            x509.CertificateBuilder()
+            .subject_name(ca_name).issuer_name(ca_name)
+            .public_key(self.ca_key.public_key())
+            .serial_number(1)
+            .not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=3650))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+            .sign(self.ca_key, hashes.SHA256())
+        )
+
+    def issue(self, common_name, serial):
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([
+                x509.NameAttribute(NameOID.COUNTRY_NAME, "DE"),
+                x509.NameAttribute(NameOID.ORGANIZATION_NAME, "tlslab"),
+                x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+            ]))
+            .issuer_name(self.ca_cert.subject)
+            .public_key(key.public_key())
+            .serial_number(serial)
+            .not_valid_before(self.now - datetime.timedelta(days=1))
+            .not_valid_after(self.now + datetime.timedelta(days=365))
+            .add_extension(x509.SubjectAlternativeName([
+                x509.DNSName(common_name),
+                x509.IPAddress(__import__("ipaddress").ip_address("127.0.0.1")),
+            ]), critical=False)
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+            .sign(self.ca_key, hashes.SHA256())
+        )
+        return key, cert
+
+    def ocsp_response(self, cert, nonce, revoked=False):
+        builder = ocsp.OCSPResponseBuilder().add_response(
+            cert=cert, issuer=self.ca_cert, algorithm=hashes.SHA1(),
+            cert_status=ocsp.OCSPCertStatus.REVOKED if revoked else ocsp.OCSPCertStatus.GOOD,
+            this_update=self.now, next_update=self.now + datetime.timedelta(hours=1),
+            revocation_time=self.now - datetime.timedelta(hours=2) if revoked else None,
+            revocation_reason=x509.ReasonFlags.key_compromise if revoked else None,
+        )
+        builder = (builder.responder_id(ocsp.OCSPResponderEncoding.HASH, self.ca_cert)
+                   .certificates([self.ca_cert])
+                   .add_extension(x509.OCSPNonce(nonce), critical=False))
+        return builder.sign(self.ca_key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+
+
+# --- pcap writer: Ethernet / IPv4 / TCP on 127.0.0.1 ------------------------------------------
+def checksum(data):
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return ~s & 0xFFFF
+
+
+class Pcap:
+    def __init__(self, start_time):
+        self.packets, self.t, self.ip_id = [], start_time, 1
+
+    def tcp(self, src, sport, dst, dport, seq, ack, flags, payload=b""):
+        self.t += 0.000250
+        tcp_hdr = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, 5 << 4, flags, 65535, 0, 0)
+        pseudo = src + dst + struct.pack("!BBH", 0, 6, len(tcp_hdr) + len(payload))
+        csum = checksum(pseudo + tcp_hdr + payload)
+        tcp_hdr = tcp_hdr[:16] + struct.pack("!H", csum) + tcp_hdr[18:]
+        total = 20 + len(tcp_hdr) + len(payload)
+        ip_hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, total, self.ip_id, 0x4000, 64, 6, 0, src, dst)
+        ip_hdr = ip_hdr[:10] + struct.pack("!H", checksum(ip_hdr)) + ip_hdr[12:]
+        self.ip_id += 1
+        ether = b"\0" * 12 + b"\x08\x00"
+        self.packets.append((self.t, ether + ip_hdr + tcp_hdr + payload))
+
+    def write(self, path):
+        with open(path, "wb") as f:
+            f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, 1))
+            for t, data in self.packets:
+                sec = int(t)
+                f.write(struct.pack("<IIII", sec, int(round((t - sec) * 1e6)) % 1000000,
+                                    len(data), len(data)))
+                f.write(data)
+
+
+FIN, SYN, RST, PSH, ACK = 0x01, 0x02, 0x04, 0x08, 0x10
+LOCALHOST = bytes([127, 0, 0, 1])
+
+
+class TcpConnection:
+    """A client-server TCP connection with consistent sequence numbers."""
+
+    def __init__(self, pcap, client_port, server_port, rng):
+        self.pcap, self.ports = pcap, {True: client_port, False: server_port}
+        self.next_seq = {True: rng.getrandbits(32), False: rng.getrandbits(32)}
+        self._send(True, SYN, b"", consume=1, ack=0)
+        self._send(False, SYN | ACK, b"", consume=1)
+        self._send(True, ACK, b"")
+
+    def _send(self, from_client, flags, payload, consume=None, ack=None):
+        seq = self.next_seq[from_client]
+        if ack is None:
+            ack = self.next_seq[not from_client]
+        self.pcap.tcp(LOCALHOST, self.ports[from_client], LOCALHOST, self.ports[not from_client],
+                      seq, ack, flags, payload)
+        self.next_seq[from_client] = (seq + (len(payload) if consume is None else consume)) % 2**32
+
+    def send(self, from_client, data, split=None):
+        """Send `data`; `split` lists segment sizes (the remainder goes in a last segment)."""
+        sizes = list(split or [])
+        pos = 0
+        while pos < len(data):
+            n = sizes.pop(0) if sizes else len(data) - pos
+            self._send(from_client, PSH | ACK, data[pos:pos + n])
+            pos += n
+
+    def close(self):
+        self._send(True, FIN | ACK, b"", consume=1)
+        self._send(False, FIN | ACK, b"", consume=1)
+        self._send(True, ACK, b"")
+
+
+# --- one tlslab session, arrow by arrow (PROTOCOL.md §1) ----------------------------------------
+class Session:
+    def __init__(self, env, name, pki, server_cert, server_key, suite, server_port, ca_port,
+                 client_port, ca_client_port, host="localhost", offer=None):
+        self.env, self.name, self.pki, self.rng = env, name, pki, env.rng
+        self.cert, self.key, self.suite, self.host = server_cert, server_key, suite, host
+        self.offer = offer or DEFAULT_OFFER
+        self.ports = (server_port, ca_port, client_port, ca_client_port)
+        self.client_random = self.rand(32)
+        self.server_random = self.rand(32)
+        self.transcript = b""
+
+    def rand(self, n):
+        return bytes(self.rng.getrandbits(8) for _ in range(n))
+
+    def hello_and_status(self, revoked=False, split_server_hello=True):
+        server_port, ca_port, client_port, ca_client_port = self.ports
+        self.conn = TcpConnection(self.env.pcap, client_port, server_port, self.rng)
+        # (1) ClientHello, §4
+        ext = u16(EXT_SERVER_NAME) + vec16(vec8(self.host.encode()))
+        ch = handshake(HT_CLIENT_HELLO, u16(VERSION) + self.client_random
+                       + vec16(b"".join(u16(s) for s in self.offer)) + vec16(ext))
+        self.conn.send(True, frame(CT_HANDSHAKE, ch))
+        # (2) ServerHello, §5 -- split over two TCP segments to exercise reassembly
+        cert_der = self.cert.public_bytes(serialization.Encoding.DER)
+        spki = self.cert.public_key().public_bytes(serialization.Encoding.DER,
+                                                   serialization.PublicFormat.SubjectPublicKeyInfo)
+        sh = handshake(HT_SERVER_HELLO, u16(VERSION) + self.server_random + u16(self.suite)
+                       + vec16(cert_der) + vec16(spki) + vec16(b""))
+        self.conn.send(False, frame(CT_HANDSHAKE, sh), split=[700] if split_server_hello else None)
+        self.transcript = ch + sh
+        # (3), (4) status request / response on a separate connection to the CA, §9
+        ca = TcpConnection(self.env.pcap, ca_client_port, ca_port, self.rng)
+        nonce = self.rand(32)
+        ca.send(True, frame(CT_HANDSHAKE, handshake(HT_STATUS_REQUEST, vec16(cert_der) + vec8(nonce))))
+        ocsp_der = self.pki.ocsp_response(self.cert, nonce, revoked=revoked)
+        ca.send(False, frame(CT_HANDSHAKE, handshake(HT_STATUS_RESPONSE, vec16(ocsp_der))))
+        ca.close()
+        self.env.record(self.name, CLIENT_RANDOM=self.client_random.hex(),
+                        SERVER_RANDOM=self.server_random.hex(), NONCE=nonce.hex(),
+                        SUITE=SUITES[self.suite][0], SERVER_PORT=server_port, CA_PORT=ca_port)
+
+    def key_exchange(self):
+        """(5) ClientKeyExchange and the §7.2 key schedule; returns the CKE frame."""
+        _, key_len, hash_fn, aead = SUITES[self.suite]
+        pre_master = u16(VERSION) + self.rand(46)
+        encrypted = self.cert.public_key().encrypt(pre_master, padding.OAEP(
+            mgf=padding.MGF1(hashes.SHA256()), algorithm=hashes.SHA256(), label=None))
+        cke = handshake(HT_CLIENT_KEY_EXCHANGE, vec16(encrypted))
+        self.transcript += cke
+        self.hash_fn = hash_fn
+        self.master = prf(hash_fn, pre_master, b"master secret",
+                          self.client_random + self.server_random, 48)
+        kb = prf(hash_fn, self.master, b"key expansion",
+                 self.server_random + self.client_random, 2 * key_len + 24)
+        self.client_prot = RecordProtection(aead, kb[:key_len], kb[2 * key_len:2 * key_len + 12])
+        self.server_prot = RecordProtection(aead, kb[key_len:2 * key_len], kb[2 * key_len + 12:])
+        self.env.keylog.append("CLIENT_RANDOM %s %s" % (self.client_random.hex(), self.master.hex()))
+        self.env.record(self.name, MASTER=self.master.hex())
+        return frame(CT_HANDSHAKE, cke)
+
+    def finished(self, client):
+        """(6) / (7) Finished, §7.3; returns the protected frame."""
+        label = b"client finished" if client else b"server finished"
+        verify = prf(self.hash_fn, self.master, label, self.hash_fn(self.transcript).digest(), 12)
+        fin = handshake(HT_FINISHED, verify)
+        self.transcript += fin
+        self.env.record(self.name, **{("CLIENT" if client else "SERVER") + "_VERIFY": verify.hex()})
+        return (self.client_prot if client else self.server_prot).seal(CT_HANDSHAKE, fin)
+
+    def app(self, client, data):
+        """(8) application data, §10; returns the protected frame."""
+        return (self.client_prot if client else self.server_prot).seal(CT_APPLICATION_DATA, data)
+
+    def close_notify(self, client):
+        alert = u8(ALERT_WARNING) + u8(CLOSE_NOTIFY)
+        return (self.client_prot if client else self.server_prot).seal(CT_ALERT, alert)
+
+
+def http_response(body, content_type="text/plain"):
+    return (b"HTTP/1.1 200 OK\r\nContent-Type: " + content_type.encode()
+            + b"\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+
+
+def http_request(path, host="localhost"):
+    return ("GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: tlslab-client\r\n\r\n" % (path, host)).encode()
+
+
+class Env:
+    def __init__(self, seed):
+        self.rng = random.Random(seed)
+        self.pcap = None
+        self.keylog = []
+        self.expected = {}
+        self.next_port = 50000 + self.rng.randrange(5000)
+
+    def port(self):
+        self.next_port += 1
+        return self.next_port
+
+    def record(self, session, **values):
+        for k, v in values.items():
+            self.expected["%s_%s" % (session, k)] = v
+
+
+def good_capture(env, pki, server_key, server_cert, now):
+    env.pcap = Pcap(epoch(now))
+
+    # Session A: AES-128-GCM on ephemeral ports (decoded by the heuristic dissector).
+    a = Session(env, "A", pki, server_cert, server_key, 0x0A01, 41001, 41002, env.port(), env.port())
+    a.hello_and_status()
+    a.conn.send(True, a.key_exchange() + a.finished(True))     # two frames in one segment
+    a.conn.send(False, a.finished(False))
+    a.conn.send(True, a.app(True, http_request("/hello")))
+    a.conn.send(False, a.app(False, http_response(b"hello from tlslab\n")))
+    # an HTTP response spread over two protected frames (HTTP reassembly across records)
+    big = (b"0123456789abcdef" * 200)[:3000]
+    resp = http_response(big, "application/octet-stream")
+    a.conn.send(True, a.app(True, http_request("/big")))
+    a.conn.send(False, a.app(False, resp[:1200]) + a.app(False, resp[1200:]), split=[1000])
+    a.conn.send(True, a.close_notify(True))
+    a.conn.send(False, a.close_notify(False))
+    a.conn.close()
+
+    # Session B: ChaCha20-Poly1305 on the default ports 4433/4434.
+    b = Session(env, "B", pki, server_cert, server_key, 0x0A03, 4433, 4434, env.port(), env.port(),
+                offer=[0x0A03, 0x0A02])
+    b.hello_and_status(split_server_hello=False)
+    b.conn.send(True, b.key_exchange())
+    b.conn.send(True, b.finished(True))
+    b.conn.send(False, b.finished(False))
+    b.conn.send(True, b.app(True, http_request("/chacha")))
+    b.conn.send(False, b.app(False, http_response(b"chacha\n")))
+    b.conn.send(True, b.close_notify(True))
+    b.conn.send(False, b.close_notify(False))
+    b.conn.close()
+
+    # Session C: AES-256-GCM / SHA-384; one protected frame split in three segments and
+    # three frames in one segment.
+    c = Session(env, "C", pki, server_cert, server_key, 0x0A02, 42001, 42002, env.port(), env.port(),
+                offer=[0x0A02])
+    c.hello_and_status()
+    c.conn.send(True, c.key_exchange())
+    c.conn.send(True, c.finished(True))
+    c.conn.send(False, c.finished(False))
+    c.conn.send(True, c.app(True, http_request("/one")) + c.app(True, http_request("/two"))
+                + c.app(True, http_request("/three")))
+    c.conn.send(False, c.app(False, http_response(b"x" * 2000)), split=[3, 900])
+    c.conn.send(False, c.app(False, http_response(b"two\n")) + c.app(False, http_response(b"three\n")))
+    c.conn.send(True, c.close_notify(True))
+    c.conn.send(False, c.close_notify(False))
+    c.conn.close()
+    return env.pcap
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("outdir")
+    ap.add_argument("--seed", type=int, default=int(time.time()))
+    args = ap.parse_args()
+    os.makedirs(args.outdir, exist_ok=True)
+
+    # Whole seconds: certificate and OCSP times are encoded with second precision.
+    now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0, tzinfo=None)
+    env = Env(args.seed)
+    pki = Pki(now)
+    server_key, server_cert = pki.issue("localhost", 0x1001)
+    env.expected["SERVER_CN"] = "localhost"
+    env.expected["CA_CN"] = "tlslab test CA"
+
+    good_capture(env, pki, server_key, server_cert, now).write(os.path.join(args.outdir, "tlslab-good.pcap"))
+    write_alert_capture(env, pki, now, os.path.join(args.outdir, "tlslab-alert.pcap"))
+    write_malformed_capture(env, now, os.path.join(args.outdir, "tlslab-malformed.pcap"))
+
+    with open(os.path.join(args.outdir, "keylog.txt"), "w") as f:
+        f.write("# tlslab synthetic key log\n" + "\n".join(env.keylog) + "\n")
+    with open(os.path.join(args.outdir, "expected.env"), "w") as f:
+        for k, v in sorted(env.expected.items()):
+            f.write("%s='%s'\n" % (k, v))
+    print("make_pcap: wrote %s (seed %d)" % (args.outdir, args.seed))
+
+
+def write_alert_capture(env, pki, now, path):
+    env.pcap = Pcap(epoch(now) + 60)
+    # Session D: the CA says revoked -> client sends certificate_revoked in the clear (§9 step 7).
+    revoked_key, revoked_cert = pki.issue("revoked.localhost", 0x2002)
+    d = Session(env, "D", pki, revoked_cert, revoked_key, 0x0A01, 43001, 43002, env.port(), env.port(),
+                host="revoked.localhost")
+    d.hello_and_status(revoked=True)
+    d.conn.send(True, frame(CT_ALERT, u8(ALERT_FATAL) + u8(CERTIFICATE_REVOKED)))
+    d.conn.close()
+
+    # Session E: one byte of the client's Finished flipped on the wire -> the server cannot
+    # open it and answers bad_record_mac in the clear (its own direction is not protected yet).
+    server_key, server_cert = pki.issue("localhost", 0x2003)
+    e = Session(env, "E", pki, server_cert, server_key, 0x0A01, 43011, 43012, env.port(), env.port())
+    e.hello_and_status(split_server_hello=False)
+    cke = e.key_exchange()
+    fin = bytearray(e.finished(True))
+    fin[10] ^= 0x40
+    e.conn.send(True, cke + bytes(fin))
+    e.conn.send(False, frame(CT_ALERT, u8(ALERT_FATAL) + u8(BAD_RECORD_MAC)))
+    e.conn.close()
+    env.pcap.write(path)
+
+
+def write_malformed_capture(env, now, path):
+    """Broken frames after a valid ClientHello, on port 4433 (the heuristic would refuse them)."""
+    env.pcap = Pcap(epoch(now) + 120)
+    conn = TcpConnection(env.pcap, env.port(), 4433, env.rng)
+    ch = handshake(HT_CLIENT_HELLO, u16(VERSION) + bytes(32) + vec16(u16(0x0A01)) + vec16(b""))
+    conn.send(True, frame(CT_HANDSHAKE, ch))
+    # handshake length (uint24) larger than the frame
+    conn.send(False, frame(CT_HANDSHAKE, u8(HT_SERVER_HELLO) + u24(500) + bytes(20)))
+    # truncated ServerHello body: certificate vector runs past the end
+    conn.send(False, frame(CT_HANDSHAKE, handshake(HT_SERVER_HELLO, u16(VERSION) + bytes(32)
+                                                   + u16(0x0A01) + u16(4000) + bytes(10))))
+    # unknown content type, wrong version, unknown handshake type, bad alert length
+    conn.send(False, frame(99, b"abc"))
+    conn.send(False, frame(CT_HANDSHAKE, handshake(HT_SERVER_HELLO, b""), version=0x0303))
+    conn.send(False, frame(CT_HANDSHAKE, handshake(7, b"zz")))
+    conn.send(False, frame(CT_ALERT, b"\x02\x28\x00"))
+    # protected frame too short to hold a tag, then a length over the §2 limit
+    conn.send(False, frame(CT_PROTECTED, b"short"))
+    conn.send(False, u8(CT_HANDSHAKE) + u16(VERSION) + u16(20000) + bytes(40))
+    conn.close()
+    env.pcap.write(path)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
