@@ -76,30 +76,41 @@ std::string_view revocation_reason_name(int reason) {
 
 Bytes build_ocsp_response(const ResponderIdentity& responder, ASN1_INTEGER* serial, const StatusAnswer& answer,
                           std::optional<ByteView> nonce, std::chrono::seconds validity, std::time_t now) {
-  ossl::OcspBasicResponse basic(OCSP_BASICRESP_new());
-  ossl::check(basic != nullptr, "OCSP_BASICRESP_new");
   // CertID(SHA-1, issuer = this CA, serial): what clients and `openssl ocsp` compute (RFC 6960 §4.1.1).
   ossl::OcspCertId id(OCSP_cert_id_new(EVP_sha1(), X509_get_subject_name(responder.ca_certificate),
                                        X509_get0_pubkey_bitstr(responder.ca_certificate), serial));
   ossl::check(id != nullptr, "OCSP_cert_id_new");
+  SingleAnswer single{id.get(), answer};
+  return build_ocsp_response(responder, std::span<const SingleAnswer>(&single, 1), nonce, nullptr, validity, now);
+}
+
+Bytes build_ocsp_response(const ResponderIdentity& responder, std::span<const SingleAnswer> answers,
+                          std::optional<ByteView> nonce, OCSP_REQUEST* nonce_source, std::chrono::seconds validity,
+                          std::time_t now) {
+  ossl::OcspBasicResponse basic(OCSP_BASICRESP_new());
+  ossl::check(basic != nullptr, "OCSP_BASICRESP_new");
   auto this_update = asn1_time(now);
   auto next_update = asn1_time(now + validity.count());
-  int status = V_OCSP_CERTSTATUS_UNKNOWN;
-  ossl::Asn1Time revocation_time;
-  int reason = OCSP_REVOKED_STATUS_NOSTATUS;
-  if (answer.status == CertStatus::good) status = V_OCSP_CERTSTATUS_GOOD;
-  if (answer.status == CertStatus::revoked) {
-    status = V_OCSP_CERTSTATUS_REVOKED;
-    revocation_time = asn1_time(answer.revocation_time);
-    reason = answer.revocation_reason;
+  for (const auto& single : answers) {
+    int status = V_OCSP_CERTSTATUS_UNKNOWN;
+    ossl::Asn1Time revocation_time;
+    int reason = OCSP_REVOKED_STATUS_NOSTATUS;
+    if (single.answer.status == CertStatus::good) status = V_OCSP_CERTSTATUS_GOOD;
+    if (single.answer.status == CertStatus::revoked) {
+      status = V_OCSP_CERTSTATUS_REVOKED;
+      revocation_time = asn1_time(single.answer.revocation_time);
+      reason = single.answer.revocation_reason;
+    }
+    ossl::check(OCSP_basic_add1_status(basic.get(), single.id, status, reason, revocation_time.get(),
+                                       this_update.get(), next_update.get()) != nullptr,
+                "OCSP_basic_add1_status");
   }
-  ossl::check(OCSP_basic_add1_status(basic.get(), id.get(), status, reason, revocation_time.get(), this_update.get(),
-                                     next_update.get()) != nullptr,
-              "OCSP_basic_add1_status");
   if (nonce) {
     ossl::check(OCSP_basic_add1_nonce(basic.get(), const_cast<unsigned char*>(nonce->data()),
                                       static_cast<int>(nonce->size())) == 1,
                 "OCSP_basic_add1_nonce");
+  } else if (nonce_source != nullptr) {
+    ossl::check(OCSP_copy_nonce(basic.get(), nonce_source) > 0, "OCSP_copy_nonce");
   }
   // Responder ID by key hash; the CA certificate goes in `certs` so that `openssl ocsp` finds
   // the signer (RFC 6960 §4.2.1).

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <ctime>
 #include <optional>
+#include <span>
 #include <string>
 
 #include "tlslab/bytes.hpp"
@@ -36,6 +37,15 @@ struct ResponderIdentity {
 Bytes build_ocsp_response(const ResponderIdentity& responder, ASN1_INTEGER* serial,
                           const StatusAnswer& answer, std::optional<ByteView> nonce,
                           std::chrono::seconds validity, std::time_t now);
+// The general form: one SingleResponse per CertID (as an OCSP request over HTTP may ask several),
+// the nonce given as bytes or copied from `nonce_source` (RFC 6960 §4.4.1).
+struct SingleAnswer {
+  OCSP_CERTID* id;
+  StatusAnswer answer;
+};
+Bytes build_ocsp_response(const ResponderIdentity& responder, std::span<const SingleAnswer> answers,
+                          std::optional<ByteView> nonce, OCSP_REQUEST* nonce_source, std::chrono::seconds validity,
+                          std::time_t now);
 // An unsigned OCSPResponse with only a responseStatus (malformedRequest, internalError, …).
 Bytes build_ocsp_error(int response_status);
 

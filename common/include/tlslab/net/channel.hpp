@@ -29,6 +29,8 @@ class Channel {
   [[nodiscard]] const Timeouts& timeouts() const noexcept { return timeouts_; }
   // After the handshake every read gets `idle` instead of the handshake deadline.
   void handshake_done() noexcept { handshake_deadline_.reset(); }
+  // An absolute deadline for the reads to come (a CA request must arrive whole by then).
+  void set_deadline(Clock::time_point deadline) noexcept { handshake_deadline_ = deadline; }
 
   // One complete handshake message (msg_type || length || body), from a handshake frame, or from
   // a protected frame of inner type handshake once reads are protected.

@@ -1,0 +1,46 @@
+#pragma once
+// The CA's X.509 work: keys, the self-signed CA certificate, server certificates. Every
+// structure is built by OpenSSL; this file only chooses the fields.
+#include <ctime>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tlslab/crypto/ossl.hpp"
+
+namespace tlslab::ca {
+
+enum class KeyType { ec_p256, rsa2048, rsa3072, rsa4096 };
+std::optional<KeyType> key_type_from(std::string_view name);
+std::string_view to_string(KeyType type);
+ossl::PKey generate_key(KeyType type);
+
+struct Validity {
+  std::time_t not_before;
+  std::time_t not_after;
+};
+Validity validity_from_now(int days);
+
+struct CaMaterial {
+  ossl::PKey key;
+  ossl::X509Ptr certificate;
+};
+
+// Self-signed, CA:TRUE (critical), keyCertSign|cRLSign, SKI.
+CaMaterial make_ca(KeyType type, const std::string& common_name, Validity validity);
+
+struct IssueRequest {
+  std::string common_name;
+  std::vector<std::string> subject_alt_names;  // "DNS:name" or "IP:address"
+  Validity validity;
+};
+
+// A server certificate: random 128-bit serial, CA:FALSE, digitalSignature|keyEncipherment,
+// EKU serverAuth, SANs, SKI/AKI, signed with SHA-256. Throws std::invalid_argument on a bad SAN.
+ossl::X509Ptr issue_certificate(const CaMaterial& ca, EVP_PKEY* subject_key, const IssueRequest& request);
+
+void write_private_key_pem(const std::string& path, EVP_PKEY* key);  // mode 0600
+void write_certificate_pem(const std::string& path, X509* certificate);
+
+}  // namespace tlslab::ca

@@ -1,0 +1,278 @@
+#include "commands.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include "authority.hpp"
+#include "database.hpp"
+#include "ocsp_http.hpp"
+#include "responder.hpp"
+#include "status_service.hpp"
+#include "tlslab/crypto/ocsp.hpp"
+#include "tlslab/crypto/x509.hpp"
+#include "tlslab/net/listener.hpp"
+#include "tlslab/net/status_client.hpp"
+
+namespace tlslab::ca {
+namespace fs = std::filesystem;
+
+namespace {
+
+int failure(const std::string& message) {
+  std::fprintf(stderr, "tlslab-ca: %s\n", message.c_str());
+  return 1;
+}
+
+void require_directory(const std::string& dir) {
+  if (!fs::is_directory(dir)) {
+    throw std::runtime_error("no directory '" + dir + "' (create it, or run 'tlslab-ca init --dir " + dir + "')");
+  }
+}
+
+CaMaterial load_ca(const std::string& dir) {
+  require_directory(dir);
+  if (!fs::exists(ca_certificate_path(dir))) {
+    throw std::runtime_error("'" + dir + "' holds no CA: run 'tlslab-ca init --dir " + dir + "' first");
+  }
+  return {crypto::load_private_key_pem(ca_key_path(dir)), crypto::load_certificate_pem(ca_certificate_path(dir))};
+}
+
+// ISO 8601 UTC date or date-time, or a relative "-30d" / "+2d".
+std::time_t parse_time(const std::string& text) {
+  if (!text.empty() && (text[0] == '-' || text[0] == '+') && text.back() == 'd') {
+    int days = std::stoi(text.substr(0, text.size() - 1));
+    return std::time(nullptr) + static_cast<std::time_t>(days) * 86400;
+  }
+  std::tm tm{};
+  const char* end = strptime(text.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
+  if (end == nullptr) {
+    tm = {};
+    end = strptime(text.c_str(), "%Y-%m-%d", &tm);
+  }
+  if (end == nullptr || (*end != '\0' && std::string(end) != "Z")) {
+    throw std::runtime_error("--not-before '" + text + "' is not 2024-01-31, 2024-01-31T12:00:00Z or -30d");
+  }
+  return timegm(&tm);
+}
+
+std::string utc(std::time_t when) {
+  std::tm tm{};
+  gmtime_r(&when, &tm);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return text;
+}
+
+std::string json_escape(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char escaped[8];
+          std::snprintf(escaped, sizeof escaped, "\\u%04x", c);
+          out += escaped;
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string ca_key_path(const std::string& dir) { return (fs::path(dir) / "ca.key").string(); }
+std::string ca_certificate_path(const std::string& dir) { return (fs::path(dir) / "ca.crt").string(); }
+std::string ca_database_path(const std::string& dir) { return (fs::path(dir) / "ca.db").string(); }
+
+int run_init(const InitOptions& options) try {
+  auto key_type = key_type_from(options.key_type);
+  if (!key_type || *key_type == KeyType::rsa4096) {
+    return failure("--key-type '" + options.key_type + "' is not one of ec-p256, rsa2048, rsa3072");
+  }
+  if (options.days < 1) return failure("--days must be at least 1");
+  require_directory(options.dir);
+  if (fs::exists(ca_certificate_path(options.dir)) && !options.force) {
+    return failure("a CA already exists in '" + options.dir +
+                   "' (ca.crt); use --force to replace it and forget every certificate it issued");
+  }
+  if (options.force) {
+    for (const char* file : {"ca.db", "ca.db-wal", "ca.db-shm"}) fs::remove(fs::path(options.dir) / file);
+  }
+  CaMaterial ca = make_ca(*key_type, options.common_name, validity_from_now(options.days));
+  write_private_key_pem(ca_key_path(options.dir), ca.key.get());
+  write_certificate_pem(ca_certificate_path(options.dir), ca.certificate.get());
+  Database database(ca_database_path(options.dir), Database::Mode::create);
+  std::printf("CA created in %s\n  certificate  %s  (give this to clients: --trust)\n  private key  %s  (mode 0600)\n"
+              "  database     %s\n  subject      %s\n  serial       %s\n  valid until  %s\n",
+              options.dir.c_str(), ca_certificate_path(options.dir).c_str(), ca_key_path(options.dir).c_str(),
+              ca_database_path(options.dir).c_str(), crypto::subject_of(ca.certificate.get()).c_str(),
+              crypto::serial_hex(ca.certificate.get()).c_str(), crypto::not_after_of(ca.certificate.get()).c_str());
+  return 0;
+} catch (const std::exception& e) {
+  return failure(e.what());
+}
+
+int run_issue(const IssueOptions& options) try {
+  auto key_type = key_type_from(options.key_type);
+  if (!key_type || *key_type == KeyType::ec_p256) {
+    return failure("--key-type '" + options.key_type +
+                   "' is not one of rsa2048, rsa3072, rsa4096 (the server key transports the PRE-MASTER: RSA)");
+  }
+  if (options.days < 1) return failure("--days must be at least 1");
+  CaMaterial ca = load_ca(options.dir);
+  Database database(ca_database_path(options.dir), Database::Mode::open_existing);
+  IssueRequest request{options.common_name, options.subject_alt_names, {}};
+  if (request.subject_alt_names.empty()) request.subject_alt_names.push_back("DNS:" + options.common_name);
+  std::time_t not_before = options.not_before ? parse_time(*options.not_before) : std::time(nullptr) - 60;
+  request.validity = {not_before, not_before + static_cast<std::time_t>(options.days) * 86400};
+  ossl::PKey key = generate_key(*key_type);
+  ossl::X509Ptr certificate = issue_certificate(ca, key.get(), request);
+  std::string sans;
+  for (const auto& san : request.subject_alt_names) sans += (sans.empty() ? "" : ",") + san;
+  write_private_key_pem(options.out_key, key.get());
+  write_certificate_pem(options.out_cert, certificate.get());
+  database.record_issued(certificate.get(), sans);
+  std::printf("issued %s\n  serial       %s\n  names        %s\n  valid        %s .. %s\n  certificate  %s\n"
+              "  private key  %s  (mode 0600)\n",
+              crypto::subject_of(certificate.get()).c_str(), crypto::serial_hex(certificate.get()).c_str(),
+              sans.c_str(), crypto::not_before_of(certificate.get()).c_str(),
+              crypto::not_after_of(certificate.get()).c_str(), options.out_cert.c_str(), options.out_key.c_str());
+  return 0;
+} catch (const std::exception& e) {
+  return failure(e.what());
+}
+
+int run_revoke(const RevokeOptions& options) try {
+  auto reason = crypto::revocation_reason_from(options.reason);
+  if (!reason) {
+    return failure("--reason '" + options.reason +
+                   "' is not an RFC 5280 reason: unspecified, keyCompromise, cACompromise, affiliationChanged, "
+                   "superseded, cessationOfOperation, certificateHold, privilegeWithdrawn, aACompromise");
+  }
+  std::string serial = Database::normalize_serial(options.serial);
+  if (serial.empty()) return failure("--serial '" + options.serial + "' is not hexadecimal");
+  require_directory(options.dir);
+  Database database(ca_database_path(options.dir), Database::Mode::open_existing);
+  std::time_t now = std::time(nullptr);
+  switch (database.revoke(serial, *reason, now)) {
+    case Database::RevokeOutcome::revoked:
+      std::printf("revoked %s at %s (%s)\n", serial.c_str(), utc(now).c_str(), options.reason.c_str());
+      return 0;
+    case Database::RevokeOutcome::already_revoked:
+      return failure("serial " + serial + " is already revoked (see 'tlslab-ca list')");
+    case Database::RevokeOutcome::not_found:
+      return failure("no certificate with serial " + serial + " in this CA (see 'tlslab-ca list')");
+  }
+  return 1;
+} catch (const std::exception& e) {
+  return failure(e.what());
+}
+
+int run_list(const ListOptions& options) try {
+  require_directory(options.dir);
+  Database database(ca_database_path(options.dir), Database::Mode::open_existing);
+  auto records = database.list();
+  if (options.json) {
+    std::cout << "[";
+    for (std::size_t i = 0; i < records.size(); ++i) {
+      const auto& r = records[i];
+      std::cout << (i ? ",\n " : "\n ") << "{\"serial\":\"" << r.serial << "\",\"subject\":\"" << json_escape(r.subject)
+                << "\",\"subject_alt_names\":\"" << json_escape(r.subject_alt_names) << "\",\"not_before\":\""
+                << r.not_before << "\",\"not_after\":\"" << r.not_after << "\",\"status\":\""
+                << (r.revoked ? "revoked" : "good") << "\"";
+      if (r.revoked) {
+        std::cout << ",\"revoked_at\":\"" << utc(r.revoked_at) << "\",\"revocation_reason\":\""
+                  << crypto::revocation_reason_name(r.revocation_reason) << "\"";
+      }
+      std::cout << ",\"fingerprint_sha256\":\"" << r.fingerprint_sha256 << "\"}";
+    }
+    std::cout << (records.empty() ? "]\n" : "\n]\n");
+    return 0;
+  }
+  std::printf("%-32s  %-8s  %-20s  %-20s  %s\n", "SERIAL", "STATUS", "NOT BEFORE", "NOT AFTER", "SUBJECT");
+  for (const auto& r : records) {
+    std::string status = r.revoked ? "revoked" : "good";
+    std::printf("%-32s  %-8s  %-20s  %-20s  %s", r.serial.c_str(), status.c_str(), r.not_before.c_str(),
+                r.not_after.c_str(), r.subject.c_str());
+    if (r.revoked) {
+      std::printf("  (revoked %s, %s)", utc(r.revoked_at).c_str(),
+                  std::string(crypto::revocation_reason_name(r.revocation_reason)).c_str());
+    }
+    std::printf("\n");
+  }
+  std::printf("%zu certificate(s)\n", records.size());
+  return 0;
+} catch (const std::exception& e) {
+  return failure(e.what());
+}
+
+int run_serve(const ServeOptions& options) try {
+  auto log = spdlog::default_logger();
+  auto listen = net::parse_endpoint(options.listen);
+  std::optional<tcp::endpoint> http_listen;
+  if (options.ocsp_http) http_listen = net::parse_endpoint(*options.ocsp_http);
+  CaMaterial ca = load_ca(options.dir);
+  Database database(ca_database_path(options.dir), Database::Mode::open_existing);
+  Responder responder(std::move(ca), database, std::chrono::seconds(options.validity_seconds));
+  ServiceOptions service{std::chrono::milliseconds(options.request_timeout_ms),
+                         std::chrono::milliseconds(options.idle_timeout_ms)};
+  net::raise_open_file_limit();
+
+  asio::io_context io;
+  tcp::acceptor framed = net::bind_acceptor(io, listen);
+  std::optional<tcp::acceptor> http;
+  if (http_listen) http.emplace(net::bind_acceptor(io, *http_listen));
+  auto next_id = std::make_shared<std::atomic<std::uint64_t>>(0);
+  net::ListenerOptions limits{options.max_connections};
+  asio::co_spawn(io,
+                 net::accept_loop(
+                     framed,
+                     [&](tcp::socket socket, std::uint64_t id) {
+                       return serve_status_connection(std::move(socket), id, responder, service, log);
+                     },
+                     log, limits, next_id),
+                 asio::detached);
+  if (http) {
+    asio::co_spawn(io,
+                   net::accept_loop(
+                       *http,
+                       [&](tcp::socket socket, std::uint64_t id) {
+                         return serve_ocsp_http_connection(std::move(socket), id, responder, service, log);
+                       },
+                       log, limits, next_id),
+                   asio::detached);
+  }
+  auto bound = framed.local_endpoint();
+  // Scripts read these lines to learn the ports (port 0 = any free port).
+  std::printf("tlslab-ca: status service listening on %s:%u\n", bound.address().to_string().c_str(), bound.port());
+  if (http) {
+    auto http_bound = http->local_endpoint();
+    std::printf("tlslab-ca: OCSP over HTTP listening on http://%s:%u/\n", http_bound.address().to_string().c_str(),
+                http_bound.port());
+  }
+  std::printf("tlslab-ca: CA %s, database %s\n", crypto::subject_of(responder.ca_certificate()).c_str(),
+              ca_database_path(options.dir).c_str());
+  std::fflush(stdout);
+  unsigned threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+  net::run_until_signal(io, threads, [&] {
+    boost::system::error_code ignored;
+    framed.close(ignored);
+    if (http) http->close(ignored);
+    log->info("stopping: signal received");
+  });
+  return 0;
+} catch (const std::exception& e) {
+  return failure(e.what());
+}
+
+}  // namespace tlslab::ca

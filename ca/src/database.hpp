@@ -1,0 +1,60 @@
+#pragma once
+// The CA's certificate database (SQLite, WAL): every issued certificate and its status. Schema
+// in docs/CA.md. One connection, serialized by a mutex: lookups by primary key take
+// microseconds, far less than the signature that follows them. A revocation is committed with
+// synchronous=FULL, so it is durable when revoke() returns, and the next lookup sees it.
+#include <sqlite3.h>
+
+#include <ctime>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <openssl/x509.h>
+
+namespace tlslab::ca {
+
+struct CertificateRecord {
+  std::string serial;  // lower-case hex, no separators
+  std::string subject;
+  std::string subject_alt_names;
+  std::string not_before;  // ISO 8601 UTC
+  std::string not_after;
+  std::string fingerprint_sha256;
+  std::time_t issued_at = 0;
+  bool revoked = false;
+  std::time_t revoked_at = 0;
+  int revocation_reason = -1;
+};
+
+class Database {
+ public:
+  enum class Mode { create, open_existing };
+  // Throws std::runtime_error with the path and what to do.
+  Database(const std::string& path, Mode mode);
+  ~Database();
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  void record_issued(X509* certificate, const std::string& subject_alt_names);
+  [[nodiscard]] std::optional<CertificateRecord> find(const std::string& serial);
+
+  enum class RevokeOutcome { revoked, already_revoked, not_found };
+  RevokeOutcome revoke(const std::string& serial, int reason, std::time_t when);
+  [[nodiscard]] std::vector<CertificateRecord> list();
+  // PRAGMA integrity_check: "ok" when the file is sound.
+  [[nodiscard]] std::string integrity_check();
+
+  // "3F:A0…" or "0x3fa0…" → "3fa0…" (as serial_hex prints it); empty when not hex.
+  static std::string normalize_serial(const std::string& text);
+
+ private:
+  void execute(const char* sql);
+  sqlite3* db_ = nullptr;
+  sqlite3_stmt* find_statement_ = nullptr;
+  std::mutex mutex_;
+};
+
+}  // namespace tlslab::ca

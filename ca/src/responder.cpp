@@ -1,0 +1,82 @@
+#include "responder.hpp"
+
+#include <openssl/err.h>
+#include <openssl/ocsp.h>
+
+#include <vector>
+
+#include "tlslab/crypto/x509.hpp"
+
+namespace tlslab::ca {
+namespace {
+
+std::string serial_text(const ASN1_INTEGER* serial) {
+  ossl::BigNum number(ASN1_INTEGER_to_BN(serial, nullptr));
+  if (!number) return {};
+  char* hex = BN_bn2hex(number.get());
+  std::string text = Database::normalize_serial(hex);
+  OPENSSL_free(hex);
+  return text;
+}
+
+}  // namespace
+
+Responder::Responder(CaMaterial ca, Database& database, std::chrono::seconds validity)
+    : ca_(std::move(ca)), database_(database), validity_(validity) {}
+
+crypto::StatusAnswer Responder::status_of_serial(const ASN1_INTEGER* serial) const {
+  crypto::StatusAnswer answer;  // unknown unless the database knows it
+  if (auto record = database_.find(serial_text(serial))) {
+    answer.status = record->revoked ? crypto::CertStatus::revoked : crypto::CertStatus::good;
+    answer.revocation_time = record->revoked_at;
+    answer.revocation_reason = record->revocation_reason;
+  }
+  return answer;
+}
+
+Bytes Responder::answer(const StatusRequest& request) const {
+  crypto::ResponderIdentity identity{ca_.certificate.get(), ca_.key.get()};
+  auto certificate = crypto::parse_certificate_der(request.certificate);
+  if (!certificate) return crypto::build_ocsp_error(OCSP_RESPONSE_STATUS_MALFORMEDREQUEST);
+  X509* subject = certificate.value().get();
+  crypto::StatusAnswer answer;  // unknown: not issued by this CA (RFC 6960 §2.2)
+  // Issued by us means: our name as issuer and our signature. A serial alone could collide with
+  // another CA's certificate.
+  bool ours = X509_check_issued(ca_.certificate.get(), subject) == X509_V_OK &&
+              X509_verify(subject, X509_get0_pubkey(ca_.certificate.get())) == 1;
+  ERR_clear_error();
+  if (ours) answer = status_of_serial(X509_get0_serialNumber(subject));
+  return crypto::build_ocsp_response(identity, const_cast<ASN1_INTEGER*>(X509_get0_serialNumber(subject)), answer,
+                                     ByteView(request.nonce), validity_, std::time(nullptr));
+}
+
+Bytes Responder::answer_ocsp_request(ByteView der) const {
+  const unsigned char* cursor = der.data();
+  ossl::OcspRequest request(d2i_OCSP_REQUEST(nullptr, &cursor, static_cast<long>(der.size())));
+  if (!request || cursor != der.data() + der.size() || OCSP_request_onereq_count(request.get()) < 1) {
+    ERR_clear_error();
+    return crypto::build_ocsp_error(OCSP_RESPONSE_STATUS_MALFORMEDREQUEST);
+  }
+  std::vector<crypto::SingleAnswer> answers;
+  std::vector<ossl::OcspCertId> our_ids;
+  for (int i = 0; i < OCSP_request_onereq_count(request.get()); ++i) {
+    OCSP_CERTID* id = OCSP_onereq_get0_id(OCSP_request_onereq_get0(request.get(), i));
+    ASN1_OBJECT* hash_algorithm = nullptr;
+    ASN1_INTEGER* serial = nullptr;
+    OCSP_id_get0_info(nullptr, &hash_algorithm, nullptr, &serial, id);
+    const EVP_MD* md = EVP_get_digestbyobj(hash_algorithm);
+    crypto::StatusAnswer answer;
+    if (md != nullptr && serial != nullptr) {
+      // Is the CertID's issuer us? Compute our own issuer hashes with the same algorithm.
+      ossl::OcspCertId ours(OCSP_cert_id_new(md, X509_get_subject_name(ca_.certificate.get()),
+                                             X509_get0_pubkey_bitstr(ca_.certificate.get()), serial));
+      if (ours && OCSP_id_issuer_cmp(ours.get(), id) == 0) answer = status_of_serial(serial);
+    }
+    answers.push_back({id, answer});
+  }
+  ERR_clear_error();
+  crypto::ResponderIdentity identity{ca_.certificate.get(), ca_.key.get()};
+  return crypto::build_ocsp_response(identity, answers, std::nullopt, request.get(), validity_, std::time(nullptr));
+}
+
+}  // namespace tlslab::ca

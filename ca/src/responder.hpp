@@ -1,0 +1,36 @@
+#pragma once
+// The CA's answer to "is this certificate good?" (PROTOCOL.md §9): looks the certificate up in
+// the database and signs an OCSP response. Shared by the framed service (arrows 3–4) and the
+// standard OCSP-over-HTTP endpoint. Thread-safe: the key and certificate are read-only, the
+// database serializes itself.
+#include <chrono>
+
+#include "authority.hpp"
+#include "database.hpp"
+#include "tlslab/bytes.hpp"
+#include "tlslab/crypto/ocsp.hpp"
+#include "tlslab/messages.hpp"
+
+namespace tlslab::ca {
+
+class Responder {
+ public:
+  Responder(CaMaterial ca, Database& database, std::chrono::seconds validity);
+
+  // Arrow 4: an OCSPResponse for the request's certificate, with its nonce.
+  [[nodiscard]] Bytes answer(const StatusRequest& request) const;
+  // RFC 6960 over HTTP: a DER OCSPRequest in, a DER OCSPResponse out (malformedRequest when it
+  // does not parse).
+  [[nodiscard]] Bytes answer_ocsp_request(ByteView der) const;
+
+  [[nodiscard]] X509* ca_certificate() const noexcept { return ca_.certificate.get(); }
+
+ private:
+  [[nodiscard]] crypto::StatusAnswer status_of_serial(const ASN1_INTEGER* serial) const;
+
+  CaMaterial ca_;
+  Database& database_;
+  std::chrono::seconds validity_;
+};
+
+}  // namespace tlslab::ca

@@ -1,0 +1,86 @@
+#include "tlslab/net/listener.hpp"
+
+#include <spdlog/spdlog.h>
+#include <sys/resource.h>
+
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+namespace tlslab::net {
+
+tcp::acceptor bind_acceptor(asio::io_context& io, const tcp::endpoint& endpoint) {
+  tcp::acceptor acceptor(io);
+  boost::system::error_code error;
+  acceptor.open(endpoint.protocol(), error);
+  if (!error) acceptor.set_option(tcp::acceptor::reuse_address(true), error);
+  if (!error) acceptor.bind(endpoint, error);
+  if (!error) acceptor.listen(asio::socket_base::max_listen_connections, error);
+  if (error) {
+    throw std::runtime_error("cannot listen on " + endpoint.address().to_string() + ":" +
+                             std::to_string(endpoint.port()) + ": " + error.message() +
+                             (error == asio::error::address_in_use ? " (choose another port, or port 0 for any)" : ""));
+  }
+  return acceptor;
+}
+
+awaitable<void> accept_loop(tcp::acceptor& acceptor, ConnectionHandler handler, std::shared_ptr<spdlog::logger> log,
+                            ListenerOptions options, std::shared_ptr<std::atomic<std::uint64_t>> next_id) {
+  auto active = std::make_shared<std::atomic<std::size_t>>(0);
+  while (acceptor.is_open()) {
+    auto [error, socket] = co_await acceptor.async_accept(asio::as_tuple(use_awaitable));
+    if (error == asio::error::operation_aborted) break;  // stopping
+    if (error) {
+      log->warn("accept failed: {} (still listening)", error.message());
+      if (error == asio::error::no_descriptors) {
+        asio::steady_timer pause(acceptor.get_executor(), std::chrono::milliseconds(100));
+        co_await pause.async_wait(asio::as_tuple(use_awaitable));
+      }
+      continue;
+    }
+    std::uint64_t id = next_id->fetch_add(1) + 1;
+    if (active->load() >= options.max_connections) {
+      log->warn("[conn {}] refused: {} connections open, the limit is {} (--max-connections)", id, active->load(),
+                options.max_connections);
+      boost::system::error_code ignored;
+      socket.close(ignored);
+      continue;
+    }
+    socket.set_option(tcp::no_delay(true));
+    active->fetch_add(1);
+    // Each connection on the io_context's executor (any thread), its failure reported here.
+    asio::co_spawn(acceptor.get_executor(), handler(std::move(socket), id),
+                   [log, active, id](std::exception_ptr failure) {
+                     active->fetch_sub(1);
+                     if (!failure) return;
+                     try {
+                       std::rethrow_exception(failure);
+                     } catch (const std::exception& e) {
+                       log->error("[conn {}] connection ended by an unexpected error: {}", id, e.what());
+                     }
+                   });
+  }
+}
+
+void run_until_signal(asio::io_context& io, unsigned threads, const std::function<void()>& on_stop) {
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& error, int) {
+    if (error) return;
+    on_stop();
+    io.stop();
+  });
+  std::vector<std::thread> workers;
+  for (unsigned i = 1; i < std::max(threads, 1u); ++i) workers.emplace_back([&io] { io.run(); });
+  io.run();
+  for (auto& worker : workers) worker.join();
+}
+
+void raise_open_file_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
+
+}  // namespace tlslab::net

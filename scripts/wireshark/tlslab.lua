@@ -1,0 +1,1271 @@
+-- tlslab.lua -- Wireshark 4.0 (Lua 5.2) dissector for the tlslab wire protocol.
+--
+-- The normative spec is docs/PROTOCOL.md; section numbers in comments (§n) refer to it.
+-- One arrow of the diagram = one frame; the tree and the Info column use the diagram's words
+-- (RAND-CLIENT, CERTIFICATE, PRE-MASTER, "test message", "ACK", ...).
+--
+-- Install: scripts/wireshark/install.sh (copies this file into the personal Lua plugin folder),
+-- or run once with: tshark -X lua_script:scripts/wireshark/tlslab.lua -r capture.pcap
+--
+-- Decryption: set the preference tlslab.keylog_file to an NSS key log written by
+-- tlslab-client/-server (--keylog FILE or SSLKEYLOGFILE), e.g.
+--   tshark -r x.pcap -X lua_script:tlslab.lua -o tlslab.keylog_file:/tmp/keys.log
+-- It needs lua-luaossl (Debian: lua-luaossl). Without either, the clear part is shown and an
+-- expert item says why the protected part is not.
+
+local tlslab = Proto("tlslab", "tlslab handshake lab protocol")
+
+---------------------------------------------------------------------------------------------
+-- Protocol constants
+---------------------------------------------------------------------------------------------
+
+local VERSION_1_0 = 0x0100
+local HEADER_LEN = 5                                -- §2: type(1) version(2) length(2)
+local TAG_LEN = 16                                  -- §7.5: AEAD tag
+local MAX_CLEAR_LEN = 16384                         -- §2 limits
+local MAX_PROTECTED_LEN = 16384 + 256
+local DEFAULT_PORTS = { server = 4433, ca = 4434 }
+
+-- §2 ContentType (also the §7.5 inner type, where 23 means application_data)
+local CT_ALERT, CT_HANDSHAKE, CT_PROTECTED = 21, 22, 23
+local CONTENT_TYPES = { [21] = "alert", [22] = "handshake", [23] = "protected" }
+local INNER_TYPES = { [21] = "alert", [22] = "handshake", [23] = "application_data" }
+
+-- §3 HandshakeType
+local HT = { client_hello = 1, server_hello = 2, client_key_exchange = 16, finished = 20,
+             status_request = 64, status_response = 65 }
+local HANDSHAKE_TYPES = { [1] = "client_hello", [2] = "server_hello", [16] = "client_key_exchange",
+                          [20] = "finished", [64] = "status_request", [65] = "status_response" }
+
+-- §3.1 ExtensionType (0 defined, the others reserved for later versions)
+local EXTENSION_TYPES = { [0] = "server_name", [5] = "status_stapling (reserved)",
+                          [35] = "session_ticket (reserved)", [51] = "key_share (reserved)" }
+
+-- §7.5 cipher suites: AEAD cipher name in OpenSSL, key length, PRF/transcript hash
+local SUITES = {
+    [0x0A01] = { name = "TLSLAB_RSA_OAEP_WITH_AES_128_GCM_SHA256", aead = "gcm",
+                 cipher = "aes-128-ctr", key_len = 16, hash = "SHA256" },
+    [0x0A02] = { name = "TLSLAB_RSA_OAEP_WITH_AES_256_GCM_SHA384", aead = "gcm",
+                 cipher = "aes-256-ctr", key_len = 32, hash = "SHA384" },
+    [0x0A03] = { name = "TLSLAB_RSA_OAEP_WITH_CHACHA20_POLY1305_SHA256", aead = "chacha20-poly1305",
+                 cipher = "chacha20", key_len = 32, hash = "SHA256" },
+}
+local SUITE_NAMES = {}
+for value, suite in pairs(SUITES) do SUITE_NAMES[value] = suite.name end
+
+-- §8 alerts
+local ALERT_LEVELS = { [1] = "warning", [2] = "fatal" }
+local ALERT_DESCRIPTIONS = {
+    [0] = "close_notify", [10] = "unexpected_message", [20] = "bad_record_mac",
+    [22] = "record_overflow", [40] = "handshake_failure", [42] = "bad_certificate",
+    [44] = "certificate_revoked", [45] = "certificate_expired", [46] = "certificate_unknown",
+    [47] = "illegal_parameter", [48] = "unknown_ca", [50] = "decode_error", [51] = "decrypt_error",
+    [70] = "protocol_version", [80] = "internal_error", [110] = "unsupported_extension",
+    [113] = "bad_certificate_status_response",
+}
+
+-- The arrows of the diagram (§1) and the Info column text for each.
+local ARROW_TEXT = {
+    [1] = "Client → Server", [2] = "Server → Client", [3] = "Client → CA", [4] = "CA → Client",
+    [5] = "Client → Server", [6] = "Client → Server", [7] = "Server → Client",
+    [8] = "Client ↔ Server",
+}
+local HANDSHAKE_INFO = {
+    [1] = { info = "ClientHello", arrow = 1 },
+    [2] = { info = "ServerHello", arrow = 2 },
+    [64] = { info = "Status request", arrow = 3 },
+    [65] = { info = "Status response", arrow = 4 },
+    [16] = { info = "ClientKeyExchange (PRE-MASTER)", arrow = 5 },
+}
+local DIRECTION_TEXT = { client = "Client → Server", server = "Server → Client" }
+local FINISHED_INFO = { client = "Finished (test message)", server = "Finished (ACK)" }
+
+---------------------------------------------------------------------------------------------
+-- Fields (every field of every frame) and expert infos
+---------------------------------------------------------------------------------------------
+
+local f = {
+    frame_type = ProtoField.uint8("tlslab.frame.type", "Content type", base.DEC, CONTENT_TYPES),
+    frame_version = ProtoField.uint16("tlslab.frame.version", "Version", base.HEX,
+                                      { [VERSION_1_0] = "tlslab 1.0" }),
+    frame_length = ProtoField.uint16("tlslab.frame.length", "Length", base.DEC),
+    arrow = ProtoField.uint8("tlslab.arrow", "Arrow of the diagram", base.DEC, ARROW_TEXT),
+
+    hs_type = ProtoField.uint8("tlslab.handshake.type", "Handshake type", base.DEC, HANDSHAKE_TYPES),
+    hs_length = ProtoField.uint24("tlslab.handshake.length", "Length", base.DEC),
+
+    -- §4 ClientHello
+    client_version = ProtoField.uint16("tlslab.client_version", "Client version", base.HEX,
+                                       { [VERSION_1_0] = "tlslab 1.0" }),
+    client_random = ProtoField.bytes("tlslab.client_random", "RAND-CLIENT"),
+    cipher_suites_length = ProtoField.uint16("tlslab.cipher_suites.length", "Cipher suites length", base.DEC),
+    cipher_suites = ProtoField.bytes("tlslab.cipher_suites", "Cipher suites"),
+    cipher_suite = ProtoField.uint16("tlslab.cipher_suite", "Cipher suite", base.HEX, SUITE_NAMES),
+    extensions_length = ProtoField.uint16("tlslab.extensions.length", "Extensions length", base.DEC),
+    extension_type = ProtoField.uint16("tlslab.extension.type", "Extension type", base.DEC, EXTENSION_TYPES),
+    extension_length = ProtoField.uint16("tlslab.extension.length", "Extension length", base.DEC),
+    extension_data = ProtoField.bytes("tlslab.extension.data", "Extension data"),
+    server_name_length = ProtoField.uint8("tlslab.server_name.length", "Server name length", base.DEC),
+    server_name = ProtoField.string("tlslab.server_name", "Server name"),
+
+    -- §5 ServerHello
+    server_version = ProtoField.uint16("tlslab.server_version", "Server version", base.HEX,
+                                       { [VERSION_1_0] = "tlslab 1.0" }),
+    server_random = ProtoField.bytes("tlslab.server_random", "RAND-SERVER"),
+    certificate_length = ProtoField.uint16("tlslab.certificate.length", "CERTIFICATE length", base.DEC),
+    certificate = ProtoField.bytes("tlslab.certificate", "CERTIFICATE"),
+    public_key_length = ProtoField.uint16("tlslab.server_public_key.length", "SERVER'S PUBLIC KEY length", base.DEC),
+    public_key = ProtoField.bytes("tlslab.server_public_key", "SERVER'S PUBLIC KEY"),
+    public_key_matches = ProtoField.bool("tlslab.server_public_key.matches_certificate",
+                                         "Equals the CERTIFICATE's SubjectPublicKeyInfo"),
+
+    -- §9 status request / response
+    status_certificate_length = ProtoField.uint16("tlslab.status.certificate.length", "CERTIFICATE length", base.DEC),
+    status_certificate = ProtoField.bytes("tlslab.status.certificate", "CERTIFICATE"),
+    status_certificate_in = ProtoField.framenum("tlslab.status.certificate_in",
+                                                "CERTIFICATE seen in ServerHello frame", base.NONE),
+    status_nonce_length = ProtoField.uint8("tlslab.status.nonce.length", "Nonce length", base.DEC),
+    status_nonce = ProtoField.bytes("tlslab.status.nonce", "Nonce"),
+    ocsp_response_length = ProtoField.uint16("tlslab.status.ocsp_response.length", "OCSP response length", base.DEC),
+    ocsp_response = ProtoField.bytes("tlslab.status.ocsp_response", "OCSP response (signed by the CA)"),
+
+    -- §7.1 ClientKeyExchange
+    pre_master_length = ProtoField.uint16("tlslab.encrypted_pre_master.length", "Encrypted PRE-MASTER length", base.DEC),
+    pre_master = ProtoField.bytes("tlslab.encrypted_pre_master",
+                                  "PRE-MASTER (encrypted with SERVER'S PUBLIC KEY, RSA-OAEP)"),
+
+    -- §7.3 Finished
+    verify_data = ProtoField.bytes("tlslab.verify_data", "verify_data"),
+    verify_data_expected = ProtoField.bytes("tlslab.verify_data.expected", "Expected verify_data"),
+    verify_data_valid = ProtoField.bool("tlslab.verify_data.valid", "verify_data is correct"),
+
+    -- §8 Alert
+    alert_level = ProtoField.uint8("tlslab.alert.level", "Alert level", base.DEC, ALERT_LEVELS),
+    alert_description = ProtoField.uint8("tlslab.alert.description", "Alert description", base.DEC,
+                                         ALERT_DESCRIPTIONS),
+
+    -- §7.5 protected frames
+    ciphertext = ProtoField.bytes("tlslab.protected.ciphertext", "Encrypted InnerPlaintext"),
+    tag = ProtoField.bytes("tlslab.protected.tag", "AEAD tag"),
+    sequence = ProtoField.uint64("tlslab.protected.sequence", "Sequence number", base.DEC),
+    inner_type = ProtoField.uint8("tlslab.protected.inner_type", "Inner content type", base.DEC, INNER_TYPES),
+    app_data = ProtoField.bytes("tlslab.app_data", "Application data"),
+    master_secret = ProtoField.string("tlslab.master_secret", "SESSION MASTER KEY (from key log)"),
+
+    -- links between the frames of one handshake
+    request_in = ProtoField.framenum("tlslab.request_in", "Request in frame", base.NONE, frametype.REQUEST),
+    response_in = ProtoField.framenum("tlslab.response_in", "Response in frame", base.NONE, frametype.RESPONSE),
+    http_reassembled_in = ProtoField.framenum("tlslab.http.reassembled_in",
+                                              "HTTP message reassembled in frame", base.NONE),
+    http_frames = ProtoField.string("tlslab.http.frames", "HTTP message reassembled from frames"),
+}
+tlslab.fields = f
+
+local ei = {
+    alert_fatal = ProtoExpert.new("tlslab.expert.alert_fatal", "Fatal alert",
+                                  expert.group.RESPONSE_CODE, expert.severity.ERROR),
+    alert_warning = ProtoExpert.new("tlslab.expert.alert_warning", "Warning alert",
+                                    expert.group.RESPONSE_CODE, expert.severity.NOTE),
+    malformed = ProtoExpert.new("tlslab.expert.malformed", "Malformed tlslab frame",
+                                expert.group.MALFORMED, expert.severity.ERROR),
+    protocol = ProtoExpert.new("tlslab.expert.protocol", "Protocol violation",
+                               expert.group.PROTOCOL, expert.severity.WARN),
+    not_decrypted = ProtoExpert.new("tlslab.expert.not_decrypted", "Protected frame not decrypted",
+                                    expert.group.UNDECODED, expert.severity.NOTE),
+    decrypt_failed = ProtoExpert.new("tlslab.expert.decrypt_failed", "Protected frame does not open",
+                                     expert.group.DECRYPTION, expert.severity.WARN),
+    verify_failed = ProtoExpert.new("tlslab.expert.verify_failed", "Finished verify_data is wrong",
+                                    expert.group.SECURITY, expert.severity.WARN),
+    key_mismatch = ProtoExpert.new("tlslab.expert.key_mismatch",
+                                   "SERVER'S PUBLIC KEY differs from the CERTIFICATE's",
+                                   expert.group.SECURITY, expert.severity.WARN),
+    segment = ProtoExpert.new("tlslab.expert.segment", "Frame continues in the next segment",
+                              expert.group.REASSEMBLE, expert.severity.NOTE),
+    dissector_bug = ProtoExpert.new("tlslab.expert.dissector_bug", "tlslab dissector error",
+                                    expert.group.MALFORMED, expert.severity.ERROR),
+}
+tlslab.experts = { ei.alert_fatal, ei.alert_warning, ei.malformed, ei.protocol, ei.not_decrypted,
+                   ei.decrypt_failed, ei.verify_failed, ei.key_mismatch, ei.segment, ei.dissector_bug }
+
+tlslab.prefs.keylog_file = Pref.string("Key log file", "",
+    "NSS key log file (lines \"CLIENT_RANDOM <RAND-CLIENT hex> <master secret hex>\") written by " ..
+    "tlslab-client/-server with --keylog or SSLKEYLOGFILE; used to decrypt protected frames.")
+
+---------------------------------------------------------------------------------------------
+-- Small byte helpers
+---------------------------------------------------------------------------------------------
+
+local function to_hex(s)
+    return (s:gsub(".", function(c) return string.format("%02x", c:byte()) end))
+end
+
+local function from_hex(h)
+    return (h:gsub("%x%x", function(x) return string.char(tonumber(x, 16)) end))
+end
+
+local function xor_strings(a, b)                    -- same length
+    local out = {}
+    for i = 1, #a do out[i] = string.char(bit32.bxor(a:byte(i), b:byte(i))) end
+    return table.concat(out)
+end
+
+local function uint64_be(n)                         -- Lua numbers are exact up to 2^53
+    local out = {}
+    for i = 8, 1, -1 do out[i] = string.char(n % 256); n = math.floor(n / 256) end
+    return table.concat(out)
+end
+
+local function endpoint(address, port) return tostring(address) .. ":" .. tostring(port) end
+
+---------------------------------------------------------------------------------------------
+-- Crypto (§7) with lua-luaossl, loaded only if present
+---------------------------------------------------------------------------------------------
+-- luaossl 20220711 (Debian 12) offers ciphers, digests, HMAC, OpenSSL's TLS1-PRF KDF and
+-- cipher:setTag/getTag, but no way to feed AEAD additional data (its cipher:update always
+-- produces output, so OpenSSL treats the bytes as plaintext). tlslab's AAD is the frame header
+-- (§7.5), so an AEAD is opened here as its two halves: the keystream from OpenSSL (AES-CTR
+-- from the GCM counter block J0, ChaCha20 from counter 0), and the tag checked with GHASH
+-- (bit32 tables) or Poly1305 (OpenSSL bignums).
+
+local ossl = {}
+do
+    local ok_c, cipher = pcall(require, "openssl.cipher")
+    local ok_d, digest = pcall(require, "openssl.digest")
+    local ok_h, hmac = pcall(require, "openssl.hmac")
+    local ok_b, bignum = pcall(require, "openssl.bignum")
+    local ok_k, kdf = pcall(require, "openssl.kdf")
+    if ok_c and ok_d and ok_h and ok_b then
+        ossl = { cipher = cipher, digest = digest, hmac = hmac, bignum = bignum,
+                 kdf = ok_k and kdf or nil, available = true }
+    else
+        ossl = { available = false,
+                 why = "lua-luaossl is not installed (Debian/Ubuntu: apt install lua-luaossl)" }
+    end
+end
+
+-- §7.2: TLS 1.2 PRF, P_<hash>(secret, label || seed). OpenSSL's TLS1-PRF when luaossl has the
+-- kdf module; otherwise P_hash with HMAC (RFC 5246 §5).
+local function prf(hash, secret, label, seed, length)
+    if ossl.kdf then
+        local ok, out = pcall(ossl.kdf.derive, { type = "TLS1-PRF", md = hash, secret = secret,
+                                                 seed = label .. seed, outlen = length })
+        if ok and out then return out end
+    end
+    local out, a = {}, label .. seed
+    local produced = 0
+    while produced < length do
+        a = ossl.hmac.new(secret, hash):final(a)
+        local block = ossl.hmac.new(secret, hash):final(a .. label .. seed)
+        out[#out + 1] = block
+        produced = produced + #block
+    end
+    return table.concat(out):sub(1, length)
+end
+
+local function hash_of(hash, data)
+    return ossl.digest.new(hash):final(data)
+end
+
+-- keystream helper: encrypt `data` with a stream cipher (AES-CTR, ChaCha20)
+local function stream_xor(cipher_name, key, iv, data)
+    local c = ossl.cipher.new(cipher_name)
+    c:encrypt(key, iv)
+    return (c:update(data) or "") .. (c:final() or "")
+end
+
+-- GHASH (NIST SP 800-38D §6.4) with 16 byte-indexed tables per hash key H.
+local band, bor, bxor, rshift, lshift = bit32.band, bit32.bor, bit32.bxor, bit32.rshift, bit32.lshift
+
+local function be32(s, i)
+    local a, b, c, d = s:byte(i, i + 3)
+    return ((a * 256 + b) * 256 + c) * 256 + d
+end
+
+local function ghash_tables(h)
+    -- V[i] = H * x^i in GCM's reflected bit order: one right shift per step, reduced by R.
+    local v1, v2, v3, v4 = be32(h, 1), be32(h, 5), be32(h, 9), be32(h, 13)
+    local V = {}
+    for i = 0, 127 do
+        V[i] = { v1, v2, v3, v4 }
+        local lsb = band(v4, 1)
+        v4 = bor(rshift(v4, 1), lshift(band(v3, 1), 31))
+        v3 = bor(rshift(v3, 1), lshift(band(v2, 1), 31))
+        v2 = bor(rshift(v2, 1), lshift(band(v1, 1), 31))
+        v1 = rshift(v1, 1)
+        if lsb == 1 then v1 = bxor(v1, 0xE1000000) end
+    end
+    -- T[j*256 + b] = (byte b at position j) * H, built from the table of a smaller b.
+    local T1, T2, T3, T4 = {}, {}, {}, {}
+    for j = 0, 15 do
+        local base = j * 256
+        T1[base], T2[base], T3[base], T4[base] = 0, 0, 0, 0
+        for b = 1, 255 do
+            local p = 7
+            while band(b, lshift(1, p)) == 0 do p = p - 1 end
+            local prev, v = base + b - lshift(1, p), V[8 * j + 7 - p]
+            T1[base + b] = bxor(T1[prev], v[1])
+            T2[base + b] = bxor(T2[prev], v[2])
+            T3[base + b] = bxor(T3[prev], v[3])
+            T4[base + b] = bxor(T4[prev], v[4])
+        end
+    end
+    return { T1, T2, T3, T4 }
+end
+
+local function ghash(tables, aad, ciphertext)
+    local T1, T2, T3, T4 = tables[1], tables[2], tables[3], tables[4]
+    local y = { 0, 0, 0, 0 }
+    local function absorb(block)                    -- y = (y xor block) * H
+        local z1, z2, z3, z4 = 0, 0, 0, 0
+        for w = 0, 3 do
+            local word = bxor(y[w + 1], be32(block, 4 * w + 1))
+            for s = 0, 3 do
+                local idx = (4 * w + s) * 256 + band(rshift(word, 24 - 8 * s), 0xFF)
+                z1, z2 = bxor(z1, T1[idx]), bxor(z2, T2[idx])
+                z3, z4 = bxor(z3, T3[idx]), bxor(z4, T4[idx])
+            end
+        end
+        y[1], y[2], y[3], y[4] = z1, z2, z3, z4
+    end
+    local function absorb_padded(data)
+        for i = 1, #data, 16 do
+            local block = data:sub(i, i + 15)
+            absorb(block .. string.rep("\0", 16 - #block))
+        end
+    end
+    absorb_padded(aad)
+    absorb_padded(ciphertext)
+    absorb(uint64_be(#aad * 8) .. uint64_be(#ciphertext * 8))
+    local out = {}
+    for i = 1, 4 do
+        out[i] = string.char(band(rshift(y[i], 24), 255), band(rshift(y[i], 16), 255),
+                             band(rshift(y[i], 8), 255), band(y[i], 255))
+    end
+    return table.concat(out)
+end
+
+-- AES-GCM open (12-byte nonce): J0 = nonce || 1; E(J0) masks the tag, J0+1.. encrypt.
+local function gcm_open(dir_keys, cipher_name, nonce, aad, ciphertext, tag)
+    if not dir_keys.ghash then
+        local h = stream_xor(cipher_name, dir_keys.key, string.rep("\0", 16), string.rep("\0", 16))
+        dir_keys.ghash = ghash_tables(h)
+    end
+    local out = stream_xor(cipher_name, dir_keys.key, nonce .. "\0\0\0\1",
+                           string.rep("\0", 16) .. ciphertext)
+    local expected = xor_strings(out:sub(1, 16), ghash(dir_keys.ghash, aad, ciphertext))
+    if expected ~= tag then return nil end
+    return out:sub(17)
+end
+
+-- ChaCha20-Poly1305 open (RFC 8439 §2.8): block 0 gives the Poly1305 key, blocks 1.. encrypt.
+local POLY_P, TWO_128
+local function le_bignum(s) return ossl.bignum.fromBinary(s:reverse()) end
+
+local function poly1305(key, msg)                   -- msg length is a multiple of 16 here
+    POLY_P = POLY_P or ossl.bignum.fromBinary("\3" .. string.rep("\255", 15) .. "\251")
+    TWO_128 = TWO_128 or ossl.bignum.fromBinary("\1" .. string.rep("\0", 16))
+    local r = { key:byte(1, 16) }
+    for _, i in ipairs({ 4, 8, 12, 16 }) do r[i] = band(r[i], 15) end   -- clamp (§2.5)
+    for _, i in ipairs({ 5, 9, 13 }) do r[i] = band(r[i], 252) end
+    local rn = le_bignum(string.char(table.unpack(r)))
+    local acc = ossl.bignum.new(0)
+    for i = 1, #msg, 16 do
+        acc = ((acc + le_bignum(msg:sub(i, i + 15) .. "\1")) * rn) % POLY_P
+    end
+    local t = ((acc + le_bignum(key:sub(17, 32))) % TWO_128):toBinary()
+    t = string.rep("\0", 16 - #t) .. t
+    return t:sub(-16):reverse()
+end
+
+local function pad16(s) return string.rep("\0", (16 - #s % 16) % 16) end
+
+local function chacha_open(dir_keys, nonce, aad, ciphertext, tag)
+    local out = stream_xor("chacha20", dir_keys.key, "\0\0\0\0" .. nonce,
+                           string.rep("\0", 64) .. ciphertext)
+    local mac_data = aad .. pad16(aad) .. ciphertext .. pad16(ciphertext)
+                     .. uint64_be(#aad):reverse() .. uint64_be(#ciphertext):reverse()
+    if poly1305(out:sub(1, 32), mac_data) ~= tag then return nil end
+    return out:sub(65)
+end
+
+-- §7.5: nonce = write_iv XOR seq (big-endian, left-padded to 12 bytes); aad = frame header.
+local function open_protected(suite, dir_keys, seq, header, fragment)
+    local nonce = xor_strings(dir_keys.iv, "\0\0\0\0" .. uint64_be(seq))
+    local ciphertext, tag = fragment:sub(1, #fragment - TAG_LEN), fragment:sub(-TAG_LEN)
+    if suite.aead == "gcm" then
+        return gcm_open(dir_keys, suite.cipher, nonce, header, ciphertext, tag)
+    end
+    return chacha_open(dir_keys, nonce, header, ciphertext, tag)
+end
+
+---------------------------------------------------------------------------------------------
+-- Key log (§11)
+---------------------------------------------------------------------------------------------
+
+local keylog = { path = nil, secrets = {} }
+
+-- Returns the master secret for a RAND-CLIENT, or nil and the reason. The file is re-read on a
+-- miss, since a live capture may be running while the programs append to it.
+local function master_secret_for(client_random)
+    local path = tlslab.prefs.keylog_file
+    if path == nil or path == "" then
+        return nil, "no key log file set (preference tlslab.keylog_file)"
+    end
+    if keylog.path ~= path then keylog = { path = path, secrets = {} } end
+    local wanted = to_hex(client_random)
+    if keylog.secrets[wanted] then return keylog.secrets[wanted] end
+    local file, err = io.open(path, "r")
+    if not file then return nil, "cannot read key log: " .. tostring(err) end
+    for line in file:lines() do
+        local random_hex, master_hex = line:match("^%s*CLIENT_RANDOM%s+(%x+)%s+(%x+)")
+        if random_hex and #random_hex == 64 and #master_hex == 96 then
+            keylog.secrets[random_hex:lower()] = from_hex(master_hex)
+        end
+    end
+    file:close()
+    if keylog.secrets[wanted] then return keylog.secrets[wanted] end
+    return nil, "RAND-CLIENT " .. wanted .. " is not in the key log " .. path
+end
+
+---------------------------------------------------------------------------------------------
+-- Dissection state, rebuilt for every (re)dissection of a capture
+---------------------------------------------------------------------------------------------
+-- Wireshark dissects a packet several times. On the first, in-order pass (not pinfo.visited)
+-- each complete frame is analysed once: handshake state, links, decryption. The result (a
+-- "record") is cached by frame number + frame fingerprint; every pass renders from it.
+
+local state
+
+local function reset_state()
+    state = {
+        conversations = {},      -- endpoint pair -> conversation
+        records = {},            -- "number|fingerprint" -> record
+        packet_frames = {},      -- number -> list of record keys, in dissection order
+        certificate_frames = {}, -- CERTIFICATE DER -> ServerHello frame number
+    }
+    keylog = { path = nil, secrets = {} }
+end
+reset_state()
+tlslab.init = reset_state                            -- called before each (re)dissection
+
+function tlslab.prefs_changed()
+    keylog = { path = nil, secrets = {} }
+end
+
+local function conversation_for(pinfo)
+    local a, b = endpoint(pinfo.src, pinfo.src_port), endpoint(pinfo.dst, pinfo.dst_port)
+    local key = (a < b) and (a .. "-" .. b) or (b .. "-" .. a)
+    local conv = state.conversations[key]
+    if not conv then
+        conv = { pending_status = {} }
+        state.conversations[key] = conv
+    end
+    return conv
+end
+
+-- "client" or "server" (the CA is the server of its connection), or nil if unknown.
+local function direction(conv, pinfo)
+    local src = endpoint(pinfo.src, pinfo.src_port)
+    if conv.client then return (src == conv.client) and "client" or "server" end
+    if pinfo.dst_port == DEFAULT_PORTS.server or pinfo.dst_port == DEFAULT_PORTS.ca then return "client" end
+    if pinfo.src_port == DEFAULT_PORTS.server or pinfo.src_port == DEFAULT_PORTS.ca then return "server" end
+    return nil
+end
+
+---------------------------------------------------------------------------------------------
+-- A bounds-checked reader over a Tvb: never reads past the frame, reports instead
+---------------------------------------------------------------------------------------------
+
+local Reader = {}
+Reader.__index = Reader
+
+function Reader.new(tvb, offset, length)
+    return setmetatable({ tvb = tvb, pos = offset, limit = offset + length }, Reader)
+end
+
+function Reader:left() return self.limit - self.pos end
+
+-- TvbRange of the next n bytes (nil when n == 0 or not enough bytes left)
+function Reader:take(n)
+    if n <= 0 or n > self:left() then return nil end
+    local range = self.tvb(self.pos, n)
+    self.pos = self.pos + n
+    return range
+end
+
+function Reader:uint(n)
+    local range = self:take(n)
+    return range and range:uint(), range
+end
+
+---------------------------------------------------------------------------------------------
+-- Handshake messages in the clear (§3-§5, §7.1, §9): parse for state on the first pass
+---------------------------------------------------------------------------------------------
+
+-- Minimal DER walk: the SubjectPublicKeyInfo inside a Certificate (RFC 5280 §4.1), for the
+-- client's check "SERVER'S PUBLIC KEY equals the certificate's" (§5 step 3).
+local function der_header(s, p)
+    local tag, first = s:byte(p, p + 1)
+    if not first then return nil end
+    if first < 0x80 then return tag, 2, first end
+    local n = first - 0x80
+    if n < 1 or n > 3 or p + 1 + n > #s then return nil end
+    local len = 0
+    for i = 1, n do len = len * 256 + s:byte(p + 1 + i) end
+    return tag, 2 + n, len
+end
+
+local function certificate_spki(cert)
+    local tag, hl = der_header(cert, 1)               -- Certificate SEQUENCE
+    if tag ~= 0x30 then return nil end
+    local p = 1 + hl
+    tag, hl = der_header(cert, p)                     -- tbsCertificate SEQUENCE
+    if tag ~= 0x30 then return nil end
+    p = p + hl
+    local skip = 5                                    -- serial, signature, issuer, validity, subject
+    if cert:byte(p) == 0xA0 then skip = 6 end         -- [0] version
+    for _ = 1, skip do
+        local _, h, l = der_header(cert, p)
+        if not h then return nil end
+        p = p + h + l
+    end
+    local t, h, l = der_header(cert, p)
+    if t ~= 0x30 then return nil end
+    return cert:sub(p, p + h + l - 1)
+end
+
+-- Raw fields of a handshake body (strings), or nil when it does not parse; only what the
+-- session state needs. The tree rendering re-reads the bytes with full checks.
+local function read_vector(s, p, width)
+    if p + width - 1 > #s then return nil end
+    local n = 0
+    for i = 0, width - 1 do n = n * 256 + s:byte(p + i) end
+    if p + width + n - 1 > #s then return nil end
+    return s:sub(p + width, p + width + n - 1), p + width + n
+end
+
+local function parse_server_hello(body)
+    if #body < 36 then return nil end
+    local sh = { random = body:sub(3, 34), suite = body:byte(35) * 256 + body:byte(36) }
+    local p
+    sh.certificate, p = read_vector(body, 37, 2)
+    if sh.certificate then sh.public_key = read_vector(body, p, 2) end
+    return sh
+end
+
+---------------------------------------------------------------------------------------------
+-- First pass: analyse one complete frame, update the session, return its record
+---------------------------------------------------------------------------------------------
+
+local function derive_keys(session)
+    local suite = SUITES[session.suite]
+    if not suite then return nil, "cipher suite is not one of §7.5" end
+    if not ossl.available then return nil, ossl.why end
+    local master, why = master_secret_for(session.client_random)
+    if not master then return nil, why end
+    -- §7.2 key_block = PRF(master_secret, "key expansion", RAND-SERVER || RAND-CLIENT)
+    local kl = suite.key_len
+    local kb = prf(suite.hash, master, "key expansion",
+                   session.server_random .. session.client_random, 2 * kl + 24)
+    return {
+        master = master,
+        client = { key = kb:sub(1, kl), iv = kb:sub(2 * kl + 1, 2 * kl + 12) },
+        server = { key = kb:sub(kl + 1, 2 * kl), iv = kb:sub(2 * kl + 13, 2 * kl + 24) },
+    }
+end
+
+-- §7.3 verify_data = PRF(master_secret, "<side> finished", Hash(transcript))[0..11]
+local function expected_verify_data(session, side)
+    local suite = SUITES[session.suite]
+    local transcript = table.concat(session.transcript)
+    return prf(suite.hash, session.keys.master, side .. " finished", hash_of(suite.hash, transcript), 12)
+end
+
+-- HTTP/1.1 message boundaries (RFC 9112 §6) in a direction's decrypted byte stream:
+-- returns the length of the first complete message, nil to wait for more bytes.
+local MAX_HTTP_PENDING = 1024 * 1024
+
+-- nil (wait for the next record) while the pending bytes are below `limit`, else all of them
+local function wait_or_give_up(buf, limit)
+    if #buf < limit then return nil end
+    return #buf
+end
+
+local function http_message_length(buf)
+    local line_end = buf:find("\r\n", 1, true)
+    if not line_end then
+        return wait_or_give_up(buf, 8192)
+    end
+    local line = buf:sub(1, line_end - 1)
+    local is_response = line:match("^HTTP/%d%.%d %d%d%d") ~= nil
+    if not is_response and not line:match("^%u+ %S+ HTTP/%d%.%d$") then
+        return #buf                                   -- not HTTP: hand over as it is
+    end
+    local head_end = buf:find("\r\n\r\n", 1, true)
+    if not head_end then return wait_or_give_up(buf, MAX_HTTP_PENDING) end
+    local head, body_start = buf:sub(1, head_end + 1):lower(), head_end + 4
+    local te = head:match("\r\ntransfer%-encoding:[ \t]*([^\r]*)")
+    if te and te:find("chunked", 1, true) then
+        local p = body_start
+        while true do                                 -- chunk-size CRLF data CRLF ... 0 CRLF trailers CRLF
+            local size_end = buf:find("\r\n", p, true)
+            if not size_end then return nil end
+            local size = tonumber(buf:sub(p, size_end - 1):match("^%s*(%x+)") or "", 16)
+            if not size then return #buf end
+            if size == 0 then
+                local trailer_end = buf:find("\r\n\r\n", size_end - 2, true)
+                return trailer_end and trailer_end + 3 or nil
+            end
+            p = size_end + 2 + size + 2
+            if p - 1 > #buf then return nil end
+        end
+    end
+    local cl = tonumber(head:match("\r\ncontent%-length:[ \t]*(%d+)") or "")
+    if cl then
+        local total = body_start - 1 + cl
+        if total <= #buf then return total end
+        return wait_or_give_up(buf, MAX_HTTP_PENDING)
+    end
+    local status = tonumber(line:match("^HTTP/%d%.%d (%d%d%d)") or "")
+    if is_response and status and status >= 200 and status ~= 204 and status ~= 304 then
+        return #buf                                   -- body until close: hand over what is here
+    end
+    return body_start - 1
+end
+
+-- Feed a record's application data into its direction's stream; attach to the record the HTTP
+-- messages that complete in it.
+local function http_feed(session, dir, rec, content, number)
+    local stream = session.http[dir]
+    local rec_start = stream.end_pos
+    stream.end_pos = stream.end_pos + #content
+    stream.buf = stream.buf .. content
+    stream.recs[#stream.recs + 1] = { rec = rec, number = number }
+    rec.http = {}
+    while #stream.buf > 0 do
+        local n = http_message_length(stream.buf)
+        if not n then break end
+        local msg = { data = stream.buf:sub(1, n) }
+        if stream.start_pos >= rec_start then
+            msg.offset = stream.start_pos - rec_start  -- entirely inside this record
+        else
+            local frames, listed = {}, {}
+            for _, part in ipairs(stream.recs) do
+                if not listed[part.number] then frames[#frames + 1] = tostring(part.number) end
+                listed[part.number] = true
+                if part.rec ~= rec then part.rec.http_reassembled_in = number end
+            end
+            msg.frames = table.concat(frames, ", ")
+        end
+        rec.http[#rec.http + 1] = msg
+        stream.buf = stream.buf:sub(n + 1)
+        stream.start_pos = stream.start_pos + n
+        stream.recs = { { rec = rec, number = number } }
+    end
+    if #stream.buf == 0 then stream.recs = {} end
+end
+
+local function first_line(s)
+    return (s:match("^([^\r\n]*)") or ""):sub(1, 80)
+end
+
+local function new_session(ch_number, client_random)
+    return {
+        ch_number = ch_number, client_random = client_random, transcript = {},
+        seq = { client = 0, server = 0 },
+        http = { client = { buf = "", recs = {}, start_pos = 0, end_pos = 0 },
+                 server = { buf = "", recs = {}, start_pos = 0, end_pos = 0 } },
+    }
+end
+
+-- Analyse a clear handshake frame (§3). `msg` is the complete message as a string.
+local function analyse_handshake(conv, rec, msg, pinfo, first_pass)
+    local msg_type = msg:byte(1)
+    local body = msg:sub(5)
+    local known = HANDSHAKE_INFO[msg_type]
+    if known then
+        rec.info, rec.arrow = known.info, known.arrow
+    else
+        rec.info = "Handshake (" .. (HANDSHAKE_TYPES[msg_type] or ("unknown type " .. msg_type)) .. ")"
+    end
+    if not first_pass then return end
+
+    local src = endpoint(pinfo.src, pinfo.src_port)
+    if msg_type == HT.client_hello and #body >= 34 then
+        conv.client, conv.kind = src, "server"
+        conv.session = new_session(pinfo.number, body:sub(3, 34))
+        conv.session.ch_rec = rec
+        conv.session.transcript[1] = msg
+    elseif msg_type == HT.server_hello and conv.session and not conv.session.server_random then
+        local sh = parse_server_hello(body)
+        if sh then
+            local s = conv.session
+            s.server_random, s.suite = sh.random, sh.suite
+            s.transcript[#s.transcript + 1] = msg
+            s.ch_rec.response_in = pinfo.number
+            rec.request_in = s.ch_number
+            if sh.certificate then state.certificate_frames[sh.certificate] = pinfo.number end
+        end
+    elseif msg_type == HT.client_key_exchange and conv.session and conv.session.server_random then
+        local s = conv.session
+        s.transcript[#s.transcript + 1] = msg
+        s.keys, s.keys_error = derive_keys(s)
+    elseif msg_type == HT.status_request then
+        conv.client, conv.kind = src, "ca"
+        local cert = read_vector(body, 1, 2)
+        rec.certificate_in = cert and state.certificate_frames[cert]
+        table.insert(conv.pending_status, { rec = rec, number = pinfo.number })
+    elseif msg_type == HT.status_response then
+        local request = table.remove(conv.pending_status, 1)
+        if request then
+            request.rec.response_in = pinfo.number
+            rec.request_in = request.number
+        end
+    end
+end
+
+-- Analyse a protected frame (§7.4, §7.5): sequence number, decryption, inner content.
+local function analyse_protected(conv, rec, header, fragment, pinfo, first_pass)
+    local dir = direction(conv, pinfo)
+    rec.dir = dir
+    local session = conv.session
+    if not first_pass then
+        rec.info = "Protected frame"
+        rec.not_decrypted = "frame was not seen in order on the first pass"
+        return
+    end
+    if not session or not dir then
+        rec.info = "Protected frame"
+        rec.not_decrypted = "the handshake of this connection is not in the capture"
+        return
+    end
+    rec.seq = session.seq[dir]
+    session.seq[dir] = session.seq[dir] + 1
+    local is_finished_slot = (rec.seq == 0)           -- §7.4: a side's first protected frame
+    rec.arrow = is_finished_slot and ((dir == "client") and 6 or 7) or 8
+    if is_finished_slot then
+        rec.info = FINISHED_INFO[dir]
+    else
+        rec.info = "Protected frame"
+    end
+
+    if not session.keys then
+        rec.not_decrypted = session.keys_error or "the ClientKeyExchange of this session is not in the capture"
+        rec.info = rec.info .. " [not decrypted]"
+        return
+    end
+    if #fragment < TAG_LEN + 1 then return end        -- reported as malformed when rendered
+    local ok, plaintext = pcall(open_protected, SUITES[session.suite], session.keys[dir], rec.seq,
+                                header, fragment)
+    if not ok then
+        rec.decrypt_error = "decryption error: " .. tostring(plaintext)
+        return
+    end
+    if not plaintext then
+        rec.decrypt_error = "AEAD tag does not verify (a receiver answers bad_record_mac, §7.5)"
+        rec.info = rec.info .. " [does not open]"
+        return
+    end
+    rec.master = session.keys.master
+    rec.inner_type = plaintext:byte(-1)
+    rec.content = plaintext:sub(1, -2)
+
+    if rec.inner_type == CT_HANDSHAKE then
+        local msg_type = rec.content:byte(1)
+        if msg_type == HT.finished then
+            rec.info = FINISHED_INFO[dir]
+            rec.arrow = (dir == "client") and 6 or 7
+            local ok_v, expected = pcall(expected_verify_data, session, dir)
+            if ok_v then rec.verify_expected = expected end
+            if dir == "client" then session.transcript[#session.transcript + 1] = rec.content end
+        else
+            rec.info = "Handshake (" .. (HANDSHAKE_TYPES[msg_type or -1] or "unknown") .. ")"
+        end
+    elseif rec.inner_type == CT_ALERT then
+        local description = rec.content:byte(2)
+        rec.info = "Alert: " .. (ALERT_DESCRIPTIONS[description or -1] or ("unknown " .. tostring(description)))
+    elseif rec.inner_type == CT_PROTECTED then      -- inner application_data (23)
+        rec.arrow = 8
+        rec.info = "Application data"
+        http_feed(session, dir, rec, rec.content, pinfo.number)
+        local lines = {}
+        for _, msg in ipairs(rec.http) do lines[#lines + 1] = first_line(msg.data) end
+        if #lines > 0 then
+            rec.info = rec.info .. " (" .. table.concat(lines, ", ") .. ")"
+        elseif #rec.content > 0 then
+            rec.info = rec.info .. " (HTTP segment)"
+        end
+    else
+        rec.info = "Protected frame (unknown inner type " .. tostring(rec.inner_type) .. ")"
+    end
+end
+
+local function analyse_frame(tvb, offset, pinfo, first_pass)
+    local content_type = tvb(offset, 1):uint()
+    local length = tvb(offset + 3, 2):uint()
+    local rec = { content_type = content_type }
+    local conv = conversation_for(pinfo)
+    rec.dir = direction(conv, pinfo)
+
+    if content_type == CT_HANDSHAKE then
+        rec.info = "Handshake"
+        if length >= 4 then
+            analyse_handshake(conv, rec, tvb(offset + HEADER_LEN, length):raw(), pinfo, first_pass)
+            rec.dir = direction(conv, pinfo)
+        end
+    elseif content_type == CT_ALERT then
+        local description = (length >= 2) and tvb(offset + HEADER_LEN + 1, 1):uint() or nil
+        rec.info = "Alert: " .. (ALERT_DESCRIPTIONS[description or -1] or ("unknown " .. tostring(description)))
+    elseif content_type == CT_PROTECTED then
+        analyse_protected(conv, rec, tvb(offset, HEADER_LEN):raw(),
+                          tvb(offset + HEADER_LEN, length):raw(), pinfo, first_pass)
+    else
+        rec.info = "Unknown content type " .. content_type
+    end
+    return rec
+end
+
+---------------------------------------------------------------------------------------------
+-- Rendering: the tree of one frame, on every pass, from the tvb and the cached record
+---------------------------------------------------------------------------------------------
+
+local media_types = DissectorTable.get("media_type")
+local sub_dissectors = {
+    -- X.509 Certificate (x509af) as registered for BER syntax "Certificate"; the media type
+    -- application/pkix-cert works too but adds a "PKIX CERT File Format" level.
+    certificate = DissectorTable.get("ber.syntax"):get_dissector("Certificate")
+                  or media_types:get_dissector("application/pkix-cert"),
+    ocsp = media_types:get_dissector("application/ocsp-response"),          -- OCSPResponse
+    http = Dissector.get("http"),
+}
+do  -- SubjectPublicKeyInfo: x509af registers it for PEM's "PUBLIC KEY" label (RFC 7468)
+    local ok, pem_labels = pcall(DissectorTable.get, "rfc7468.preeb_label")
+    if ok and pem_labels then sub_dissectors.public_key = pem_labels:get_dissector("PUBLIC KEY") end
+end
+
+local function call_sub_dissector(dissector, range, pinfo, tree)
+    if not dissector or not range then return end
+    local ok, err = pcall(function() dissector:call(range:tvb(), pinfo, tree) end)
+    if not ok then tree:add_proto_expert_info(ei.malformed, "sub-dissector failed: " .. tostring(err)) end
+end
+
+local function malformed(tree, text) tree:add_proto_expert_info(ei.malformed, text) end
+
+-- opaque x<...> with a `width`-byte length (§ conventions); adds length and data items.
+local function add_vector(r, tree, length_field, data_field, width, min, max, what)
+    local n, n_range = r:uint(width)
+    if not n then
+        malformed(tree, what .. ": length field truncated")
+        return nil
+    end
+    tree:add(length_field, n_range)
+    if n < min or n > max then malformed(tree, string.format("%s: length %d outside %d..%d", what, n, min, max)) end
+    if n > r:left() then
+        malformed(tree, string.format("%s: length %d but only %d bytes left", what, n, r:left()))
+        r.pos = r.limit
+        return nil
+    end
+    local data = r:take(n)
+    if data then return tree:add(data_field, data), data end
+    return nil
+end
+
+local function render_extensions(r, tree)
+    local total, total_range = r:uint(2)
+    if not total then malformed(tree, "extensions: length field truncated"); return end
+    tree:add(f.extensions_length, total_range)
+    if total > r:left() then malformed(tree, "extensions: length runs past the message"); total = r:left() end
+    local ext_reader = Reader.new(r.tvb, r.pos, total)
+    r.pos = r.pos + total
+    local seen = {}
+    while ext_reader:left() > 0 do
+        local start = ext_reader.pos
+        local ext_type, type_range = ext_reader:uint(2)
+        local ext_len, len_range = ext_reader:uint(2)
+        if not ext_len then malformed(tree, "extension header truncated"); return end
+        local ext_tree = tree:add(r.tvb(start, math.min(4 + ext_len, ext_reader.limit - start)),
+                                  "Extension: " .. (EXTENSION_TYPES[ext_type] or ("unknown (" .. ext_type .. ")")))
+        ext_tree:add(f.extension_type, type_range)
+        ext_tree:add(f.extension_length, len_range)
+        if seen[ext_type] then malformed(ext_tree, "extension type appears twice (decode_error, §3.1)") end
+        seen[ext_type] = true
+        if ext_len > ext_reader:left() then malformed(ext_tree, "extension data runs past the list"); return end
+        local data = Reader.new(r.tvb, ext_reader.pos, ext_len)
+        ext_reader.pos = ext_reader.pos + ext_len
+        if ext_type == 0 then                          -- server_name: opaque host_name<1..255>
+            local item, name = add_vector(data, ext_tree, f.server_name_length, f.server_name, 1, 1, 255, "server_name")
+            if item then ext_tree:append_text(": " .. name:string()) end
+        elseif ext_len > 0 then
+            ext_tree:add(f.extension_data, data:take(ext_len))
+        end
+        if data:left() > 0 then malformed(ext_tree, "trailing bytes in extension data") end
+    end
+end
+
+local function render_client_hello(r, tree)
+    local _, v = r:uint(2)
+    if not v then return malformed(tree, "ClientHello truncated") end
+    tree:add(f.client_version, v)
+    local random = r:take(32)
+    if not random then return malformed(tree, "RAND-CLIENT truncated") end
+    tree:add(f.client_random, random)
+    local n, n_range = r:uint(2)
+    if not n then return malformed(tree, "cipher_suites truncated") end
+    tree:add(f.cipher_suites_length, n_range)
+    if n < 2 or n % 2 ~= 0 then malformed(tree, "cipher_suites: empty or odd length (decode_error, §4)") end
+    if n > r:left() then return malformed(tree, "cipher_suites run past the message") end
+    local suites = r:take(n)
+    if suites then
+        local st = tree:add(f.cipher_suites, suites)
+        st:set_text(string.format("Cipher suites (%d suites, client's preference order)", math.floor(n / 2)))
+        for i = 0, n - 2, 2 do st:add(f.cipher_suite, suites(i, 2)) end
+    end
+    render_extensions(r, tree)
+end
+
+local function render_server_hello(r, tree, pinfo)
+    local _, v = r:uint(2)
+    if not v then return malformed(tree, "ServerHello truncated") end
+    tree:add(f.server_version, v)
+    local random = r:take(32)
+    if not random then return malformed(tree, "RAND-SERVER truncated") end
+    tree:add(f.server_random, random)
+    local _, suite = r:uint(2)
+    if not suite then return malformed(tree, "cipher_suite truncated") end
+    tree:add(f.cipher_suite, suite):append_text(" (chosen)")
+    local cert_item, cert = add_vector(r, tree, f.certificate_length, f.certificate, 2, 1, 65535, "CERTIFICATE")
+    if cert_item then call_sub_dissector(sub_dissectors.certificate, cert, pinfo, cert_item) end
+    local key_item, key = add_vector(r, tree, f.public_key_length, f.public_key, 2, 1, 65535, "SERVER'S PUBLIC KEY")
+    if key_item then
+        call_sub_dissector(sub_dissectors.public_key, key, pinfo, key_item)
+        if cert then
+            local spki = certificate_spki(cert:raw())
+            if spki then
+                local same = (spki == key:raw())
+                key_item:add(f.public_key_matches, key, same):set_generated()
+                if not same then key_item:add_proto_expert_info(ei.key_mismatch) end
+            end
+        end
+    end
+    if not cert_item or not key_item then return end
+    render_extensions(r, tree)
+end
+
+local function render_status_request(r, tree, pinfo, rec)
+    local cert_item, cert = add_vector(r, tree, f.status_certificate_length, f.status_certificate,
+                                       2, 1, 65535, "CERTIFICATE")
+    if cert_item then
+        call_sub_dissector(sub_dissectors.certificate, cert, pinfo, cert_item)
+        if rec.certificate_in then
+            tree:add(f.status_certificate_in, rec.certificate_in):set_generated()
+        end
+    end
+    if cert_item then add_vector(r, tree, f.status_nonce_length, f.status_nonce, 1, 16, 32, "nonce") end
+end
+
+local function render_status_response(r, tree, pinfo)
+    local item, der = add_vector(r, tree, f.ocsp_response_length, f.ocsp_response, 2, 1, 65535, "ocsp_response")
+    if item then call_sub_dissector(sub_dissectors.ocsp, der, pinfo, item) end
+end
+
+local function render_client_key_exchange(r, tree)
+    add_vector(r, tree, f.pre_master_length, f.pre_master, 2, 1, 65535, "encrypted_pre_master")
+end
+
+local function render_finished(r, tree, rec)
+    local verify = r:take(12)
+    if not verify then return malformed(tree, "verify_data must be 12 bytes (§7.3)") end
+    local item = tree:add(f.verify_data, verify)
+    if rec.verify_expected then
+        local valid = (verify:raw() == rec.verify_expected)
+        -- (4.0: a bytes field takes its value as a raw string as long as the range)
+        tree:add(f.verify_data_expected, verify, rec.verify_expected):set_generated()
+        tree:add(f.verify_data_valid, verify, valid):set_generated()
+        if not valid then item:add_proto_expert_info(ei.verify_failed, "verify_data does not match the " ..
+                "transcript (the peer answers decrypt_error, §7.3)") end
+    end
+end
+
+-- One handshake message (§3) at tvb[offset, offset+length).
+local function render_handshake(tvb, offset, length, pinfo, tree, rec)
+    local r = Reader.new(tvb, offset, length)
+    local msg_type, type_range = r:uint(1)
+    local body_len, len_range = r:uint(3)
+    if not body_len then return malformed(tree, "handshake header truncated (needs 4 bytes, §3)") end
+    local name = HANDSHAKE_TYPES[msg_type] or "unknown"
+    local ht = tree:add(tvb(offset, length), "Handshake: " .. name)
+    ht:add(f.hs_type, type_range)
+    ht:add(f.hs_length, len_range)
+    if not HANDSHAKE_TYPES[msg_type] then
+        ht:add_proto_expert_info(ei.protocol, "unknown handshake type " .. msg_type .. " (unexpected_message, §3)")
+        return
+    end
+    if body_len ~= r:left() then
+        malformed(ht, string.format("handshake length %d but the frame holds %d bytes (%s, §2)",
+                                    body_len, r:left(), body_len > r:left() and "decode_error" or "trailing bytes"))
+        if body_len > r:left() then return end
+    end
+    local body = Reader.new(tvb, r.pos, body_len)
+    if msg_type == HT.client_hello then render_client_hello(body, ht)
+    elseif msg_type == HT.server_hello then render_server_hello(body, ht, pinfo)
+    elseif msg_type == HT.client_key_exchange then render_client_key_exchange(body, ht)
+    elseif msg_type == HT.status_request then render_status_request(body, ht, pinfo, rec)
+    elseif msg_type == HT.status_response then render_status_response(body, ht, pinfo)
+    elseif msg_type == HT.finished then render_finished(body, ht, rec)
+    end
+    if body:left() > 0 then malformed(ht, body:left() .. " trailing bytes after the message (decode_error, §2)") end
+end
+
+local function render_alert(tvb, offset, length, tree)
+    if length ~= 2 then malformed(tree, "an alert is 2 bytes (§8), this one " .. length) end
+    if length < 2 then return end
+    local level, description = tvb(offset, 1):uint(), tvb(offset + 1, 1):uint()
+    local at = tree:add(tvb(offset, 2), "Alert: " .. (ALERT_LEVELS[level] or "unknown level") .. ", " ..
+                        (ALERT_DESCRIPTIONS[description] or ("unknown (" .. description .. ")")))
+    at:add(f.alert_level, tvb(offset, 1))
+    at:add(f.alert_description, tvb(offset + 1, 1))
+    local text = (ALERT_DESCRIPTIONS[description] or "unknown alert") .. " (" .. (ALERT_LEVELS[level] or "?") .. ")"
+    if level == 1 and description == 0 then
+        at:add_proto_expert_info(ei.alert_warning, "Alert: " .. text)
+    else                                             -- §8: everything but close_notify is fatal
+        at:add_proto_expert_info(ei.alert_fatal, "Alert: " .. text)
+    end
+end
+
+local function render_http(rec, dtvb, content_offset, pinfo, tree)
+    for _, msg in ipairs(rec.http or {}) do
+        local htvb
+        if msg.offset then
+            htvb = dtvb(content_offset + msg.offset, #msg.data):tvb()
+        else
+            htvb = ByteArray.new(msg.data, true):tvb("Reassembled HTTP")
+            tree:add(f.http_frames, msg.frames):set_generated()
+        end
+        local ok, err = pcall(function() sub_dissectors.http:call(htvb, pinfo, tree) end)
+        if not ok then tree:add_proto_expert_info(ei.malformed, "HTTP dissector failed: " .. tostring(err)) end
+    end
+    if rec.http_reassembled_in then
+        tree:add(f.http_reassembled_in, rec.http_reassembled_in):set_generated()
+    end
+end
+
+local function render_protected(tvb, offset, length, pinfo, tree, rec)
+    local frag = offset + HEADER_LEN
+    if length < TAG_LEN + 1 then
+        return malformed(tree, "protected frame shorter than inner type + 16-byte tag (§7.5)")
+    end
+    tree:add(f.ciphertext, tvb(frag, length - TAG_LEN))
+    tree:add(f.tag, tvb(frag + length - TAG_LEN, TAG_LEN))
+    if rec.seq then
+        tree:add(f.sequence, tvb(offset, HEADER_LEN), UInt64.new(rec.seq)):set_generated()
+    end
+    if rec.not_decrypted then
+        tree:add_proto_expert_info(ei.not_decrypted, "Not decrypted: " .. rec.not_decrypted)
+        return
+    end
+    if rec.decrypt_error then
+        tree:add_proto_expert_info(ei.decrypt_failed, rec.decrypt_error)
+        return
+    end
+    if not rec.inner_type then return end
+    if rec.master and rec.inner_type == CT_HANDSHAKE then
+        tree:add(f.master_secret, tvb(offset, HEADER_LEN), to_hex(rec.master)):set_generated()
+    end
+
+    -- Decrypted InnerPlaintext = content || type (§7.5), shown in its own tab.
+    local dtvb = ByteArray.new(rec.content .. string.char(rec.inner_type), true):tvb("Decrypted tlslab frame")
+    local n = #rec.content
+    local it = tree:add(dtvb(), "Decrypted InnerPlaintext (" .. n .. " bytes of " ..
+                        (INNER_TYPES[rec.inner_type] or "unknown") .. ")")
+    it:add(f.inner_type, dtvb(n, 1))
+    if rec.inner_type == CT_HANDSHAKE then
+        if n == 0 then return malformed(it, "empty handshake content (decode_error, §7.5)") end
+        render_handshake(dtvb, 0, n, pinfo, it, rec)
+    elseif rec.inner_type == CT_ALERT then
+        if n == 0 then return malformed(it, "empty alert content (decode_error, §7.5)") end
+        render_alert(dtvb, 0, n, it)
+    elseif rec.inner_type == CT_PROTECTED then
+        if n > 0 then it:add(f.app_data, dtvb(0, n)) end
+        render_http(rec, dtvb, 0, pinfo, tree)
+    else
+        it:add_proto_expert_info(ei.protocol, "unknown inner type (unexpected_message, §7.5)")
+    end
+    if n > MAX_CLEAR_LEN then malformed(it, "inner content over 16384 bytes (record_overflow, §2)") end
+end
+
+local function render_frame(tvb, offset, length, pinfo, tree, rec)
+    local frame_range = tvb(offset, HEADER_LEN + length)
+    local label = "tlslab " .. (CONTENT_TYPES[rec.content_type] or "unknown") .. " frame: " .. (rec.info or "")
+    if rec.arrow then
+        local who = ARROW_TEXT[rec.arrow]
+        if rec.arrow == 8 and rec.dir then who = DIRECTION_TEXT[rec.dir] end
+        label = label .. " — arrow " .. rec.arrow .. ", " .. who
+    end
+    local ft = tree:add(tlslab, frame_range)
+    ft:set_text(label)
+    ft:add(f.frame_type, tvb(offset, 1))
+    local version_item = ft:add(f.frame_version, tvb(offset + 1, 2))
+    if tvb(offset + 1, 2):uint() ~= VERSION_1_0 then
+        version_item:add_proto_expert_info(ei.protocol, "unsupported version (protocol_version, §2)")
+    end
+    ft:add(f.frame_length, tvb(offset + 3, 2))
+    if rec.arrow then ft:add(f.arrow, tvb(offset, HEADER_LEN), rec.arrow):set_generated() end
+    if rec.request_in then ft:add(f.request_in, rec.request_in):set_generated() end
+    if rec.response_in then ft:add(f.response_in, rec.response_in):set_generated() end
+
+    if rec.content_type == CT_HANDSHAKE then
+        render_handshake(tvb, offset + HEADER_LEN, length, pinfo, ft, rec)
+    elseif rec.content_type == CT_ALERT then
+        render_alert(tvb, offset + HEADER_LEN, length, ft)
+    elseif rec.content_type == CT_PROTECTED then
+        render_protected(tvb, offset, length, pinfo, ft, rec)
+    else
+        ft:add_proto_expert_info(ei.protocol, "unknown content type (unexpected_message, §2)")
+    end
+end
+
+---------------------------------------------------------------------------------------------
+-- Framing over TCP (§2): several frames per segment, frames across segments
+---------------------------------------------------------------------------------------------
+
+local function max_length(content_type)
+    return (content_type == CT_PROTECTED) and MAX_PROTECTED_LEN or MAX_CLEAR_LEN
+end
+
+-- Key of a frame inside a packet: TCP may hand us the same packet in several calls (the end of
+-- a reassembled frame, then the rest of the segment), so the position alone is not enough.
+local function frame_key(tvb, offset, length, pinfo)
+    local frag = offset + HEADER_LEN
+    local head = tvb(offset, HEADER_LEN):raw() .. tvb(frag, math.min(length, 8)):raw()
+    local tail = tvb(frag + length - math.min(length, 16), math.min(length, 16)):raw()
+    return pinfo.number .. "|" .. head .. tail
+end
+
+local function handle_frame(tvb, offset, length, pinfo, tree)
+    local key = frame_key(tvb, offset, length, pinfo)
+    local rec = state.records[key]
+    if not rec then
+        rec = analyse_frame(tvb, offset, pinfo, not pinfo.visited)
+        state.records[key] = rec
+        local list = state.packet_frames[pinfo.number] or {}
+        list[#list + 1] = key
+        state.packet_frames[pinfo.number] = list
+    end
+    local ok, err = pcall(render_frame, tvb, offset, length, pinfo, tree, rec)
+    if not ok then tree:add_proto_expert_info(ei.dissector_bug, "tlslab dissector error: " .. tostring(err)) end
+end
+
+local function set_columns(pinfo)
+    pinfo.cols.protocol:clear_fence()               -- HTTP, OCSP fence their column text
+    pinfo.cols.info:clear_fence()
+    pinfo.cols.protocol = "tlslab"
+    local texts = {}
+    for _, key in ipairs(state.packet_frames[pinfo.number] or {}) do
+        texts[#texts + 1] = state.records[key].info
+    end
+    if #texts > 0 then pinfo.cols.info = table.concat(texts, ", ") end
+end
+
+-- A header the receiver rejects before reading the fragment (§2): show it, consume the rest.
+local function render_bad_header(tvb, offset, pinfo, tree, why)
+    local ft = tree:add(tlslab, tvb(offset))
+    ft:set_text("tlslab frame with an invalid header")
+    ft:add(f.frame_type, tvb(offset, 1))
+    ft:add(f.frame_version, tvb(offset + 1, 2))
+    ft:add(f.frame_length, tvb(offset + 3, 2))
+    malformed(ft, why)
+    local key = pinfo.number .. "|bad|" .. offset
+    if not state.records[key] then
+        state.records[key] = { info = "Invalid frame header" }
+        local list = state.packet_frames[pinfo.number] or {}
+        list[#list + 1] = key
+        state.packet_frames[pinfo.number] = list
+    end
+end
+
+function tlslab.dissector(tvb, pinfo, tree)
+    local total = tvb:len()
+    local offset = 0
+    while offset < total do
+        local left = total - offset
+        if left < HEADER_LEN then
+            if pinfo.can_desegment > 0 then
+                pinfo.desegment_offset = offset
+                pinfo.desegment_len = DESEGMENT_ONE_MORE_SEGMENT
+                break
+            end
+            tree:add(tlslab, tvb(offset)):add_proto_expert_info(ei.segment)
+            break
+        end
+        local content_type = tvb(offset, 1):uint()
+        local length = tvb(offset + 3, 2):uint()
+        if length < 1 then
+            render_bad_header(tvb, offset, pinfo, tree, "frame length 0 (decode_error, §2)")
+            offset = total
+            break
+        end
+        if length > max_length(content_type) then
+            render_bad_header(tvb, offset, pinfo, tree, string.format(
+                "frame length %d over the limit %d (record_overflow, §2)", length, max_length(content_type)))
+            offset = total
+            break
+        end
+        if left < HEADER_LEN + length then
+            if pinfo.can_desegment > 0 then
+                pinfo.desegment_offset = offset
+                pinfo.desegment_len = HEADER_LEN + length - left
+                break
+            end
+            local ft = tree:add(tlslab, tvb(offset))
+            ft:set_text(string.format("tlslab frame, %d of %d bytes in this segment", left, HEADER_LEN + length))
+            ft:add_proto_expert_info(ei.segment)
+            break
+        end
+        handle_frame(tvb, offset, length, pinfo, tree)
+        offset = offset + HEADER_LEN + length
+    end
+    set_columns(pinfo)
+    return total
+end
+
+---------------------------------------------------------------------------------------------
+-- Heuristic (captures on any port): a valid §2 header, and for handshake frames a known
+-- msg_type whose uint24 length fills the frame (§3)
+---------------------------------------------------------------------------------------------
+
+local function plausible_header(tvb, offset)
+    local n = tvb:len() - offset
+    if n < HEADER_LEN then return false end
+    local content_type = tvb(offset, 1):uint()
+    local length = tvb(offset + 3, 2):uint()
+    if not CONTENT_TYPES[content_type] or tvb(offset + 1, 2):uint() ~= VERSION_1_0 then return false end
+    if length < 1 or length > max_length(content_type) then return false end
+    if content_type == CT_HANDSHAKE then
+        -- A sender may write the header and the fragment separately: check what is there.
+        if length < 4 then return false end
+        if n >= HEADER_LEN + 1 and not HANDSHAKE_TYPES[tvb(offset + 5, 1):uint()] then return false end
+        if n >= HEADER_LEN + 4 and tvb(offset + 6, 3):uint() ~= length - 4 then return false end
+    elseif content_type == CT_ALERT then
+        if length ~= 2 then return false end
+        if n >= HEADER_LEN + 1 and not ALERT_LEVELS[tvb(offset + 5, 1):uint()] then return false end
+    elseif length < TAG_LEN + 1 then
+        return false
+    end
+    return true, length
+end
+
+local function heuristic(tvb, pinfo, tree)
+    local ok, length = plausible_header(tvb, 0)
+    if not ok then return false end
+    -- a second frame in the same segment must look right too
+    local next_offset = HEADER_LEN + length
+    if tvb:len() >= next_offset + HEADER_LEN and not plausible_header(tvb, next_offset) then return false end
+    pinfo.conversation = tlslab                      -- the rest of this TCP connection is ours
+    tlslab.dissector(tvb, pinfo, tree)
+    return true
+end
+
+local tcp_ports = DissectorTable.get("tcp.port")
+tcp_ports:add(DEFAULT_PORTS.server, tlslab)          -- also offers tlslab in Decode As
+tcp_ports:add(DEFAULT_PORTS.ca, tlslab)
+tlslab:register_heuristic("tcp", heuristic)

@@ -1,0 +1,27 @@
+#pragma once
+// Small helpers shared by the unit tests: readable alert names in GoogleTest messages, and the
+// alert of a Result (nullopt when it succeeded) so that one EXPECT_EQ says both "it failed" and
+// "with this alert".
+#include <optional>
+#include <ostream>
+
+#include "tlslab/alert.hpp"
+#include "tlslab/result.hpp"
+
+namespace tlslab {
+
+// Found by GoogleTest through ADL: failures print "decode_error(50)" instead of raw bytes.
+inline void PrintTo(AlertDescription alert, std::ostream* out) {
+  *out << to_string(alert) << '(' << static_cast<int>(alert) << ')';
+}
+
+namespace test {
+
+template <class T>
+std::optional<AlertDescription> alert_of(const Result<T>& result) {
+  if (result.ok()) return std::nullopt;
+  return result.failure().alert;
+}
+
+}  // namespace test
+}  // namespace tlslab
