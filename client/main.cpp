@@ -1,2 +1,181 @@
-#include <cstdio>
-int main() { std::puts("tlslab-client 1.0.0"); }
+// tlslab-client: the Client of the diagram. Says hello, checks the server's CERTIFICATE locally
+// and with the CA, sends the PRE-MASTER, proves the SESSION MASTER KEY with a test message, then
+// sends encrypted HTTP requests. The trace goes to stderr, response bodies to stdout (or
+// --output), so `tlslab-client … > page.html` works.
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <cstdlib>
+
+#include "exit_codes.hpp"
+#include "handshake.hpp"
+#include "requests.hpp"
+#include "tlslab/net/status_client.hpp"
+
+namespace {
+
+using namespace tlslab;
+using client::ExitCode;
+
+struct Outcome {
+  ExitCode code = ExitCode::ok;
+  std::string line;
+};
+
+awaitable<Outcome> run(const client::ClientSettings& settings, const crypto::TrustStore& trust, Trace& trace,
+                       std::FILE* body_out) {
+  auto started = std::chrono::steady_clock::now();
+  std::optional<ProtocolError> failure;
+  std::optional<net::Channel> channel;
+  bool handshake_done = false;
+  client::RequestResults results;
+  try {
+    channel.emplace(co_await net::connect_with_deadline(settings.server, settings.timeouts.handshake),
+                    settings.timeouts);
+    client::SessionParameters session = co_await client::run_handshake(*channel, settings, trust, trace);
+    handshake_done = true;
+    double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+    char timing[64];
+    std::snprintf(timing, sizeof timing, "%.2f ms", ms);
+    trace.outcome(0, true, "handshake complete", std::string(session.suite.name) + " in " + timing +
+                                                     " (ClientHello to server Finished, CA round trip included)");
+    results = co_await client::send_requests(*channel, settings, trace, body_out);
+  } catch (const ProtocolError& error) {
+    failure = error;
+  }
+  if (!failure) {
+    co_await channel->send_alert(AlertDescription::close_notify);
+    channel->close();
+    if (!results.all_ok()) co_return Outcome{ExitCode::http_error, "a request got an HTTP error status"};
+    co_return Outcome{};
+  }
+  std::string stage = handshake_done ? "session failed" : "handshake failed";
+  std::string line;
+  switch (failure->origin()) {
+    case ProtocolError::Origin::local:
+      line = stage + ": " + std::string(to_string(failure->alert())) + " (" + failure->what() + ")";
+      if (channel) co_await channel->send_alert(failure->alert());
+      break;
+    case ProtocolError::Origin::received:
+      line = stage + ": the server sent alert " + std::string(to_string(failure->alert()));
+      break;
+    case ProtocolError::Origin::transport:
+      line = stage + ": " + failure->what();
+      break;
+  }
+  if (channel) channel->close();
+  trace.outcome(0, false, line, "");
+  co_return Outcome{client::exit_code_for(failure->alert(), failure->origin()), line};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"tlslab-client: the Client side of the handshake (CA check included), then encrypted HTTP/1.1"};
+  app.set_version_flag("--version", "tlslab-client 1.0.0 (protocol tlslab/1.0)");
+  std::string connect = "127.0.0.1:4433", ca_service = "127.0.0.1:4434", trust_path, server_name;
+  std::string suites = "aes128gcm,chacha20,aes256gcm", output, keylog, trace_json;
+  std::vector<std::string> paths;
+  int handshake_timeout_ms = 10000, idle_timeout_ms = 30000;
+  bool quiet = false, show_secrets = false;
+  app.add_option("--connect", connect, "server HOST:PORT")->capture_default_str();
+  app.add_option("--ca-service", ca_service, "CA validation service HOST:PORT")->capture_default_str();
+  app.add_option("--trust", trust_path, "trusted CA certificate(s), PEM (the CA's PUBLIC KEY)")->required();
+  app.add_option("--server-name", server_name, "name expected in the certificate (default: the --connect host)");
+  app.add_option("--suites", suites, "offered cipher suites in preference order")->capture_default_str();
+  app.add_option("--get", paths, "request PATH after the handshake (repeatable; default /)");
+  app.add_option("--output", output, "write response bodies to FILE instead of stdout");
+  app.add_option("--keylog", keylog, "append NSS key-log lines here (default: $SSLKEYLOGFILE)");
+  app.add_option("--trace-json", trace_json, "write the trace as JSON Lines to this file");
+  app.add_flag("--quiet", quiet, "no step-by-step trace");
+  app.add_flag("--show-secrets", show_secrets, "show PRE-MASTER, SESSION MASTER KEY and record keys in the trace");
+  app.add_option("--timeout-ms", handshake_timeout_ms, "deadline for connecting, the handshake and the CA check")
+      ->capture_default_str()
+      ->check(CLI::Range(100, 600000));
+  app.add_option("--idle-timeout-ms", idle_timeout_ms, "deadline for each read after the handshake")
+      ->capture_default_str()
+      ->check(CLI::Range(100, 3600000));
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : static_cast<int>(ExitCode::usage);
+  }
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e [tlslab-client] %^%l%$ %v");
+
+  std::FILE* body_out = stdout;
+  try {
+    client::ClientSettings settings;
+    try {
+      settings.server = net::parse_endpoint(connect);
+      settings.ca_service = net::parse_endpoint(ca_service);
+    } catch (const std::invalid_argument& e) {
+      std::fprintf(stderr, "tlslab-client: %s\n", e.what());
+      return static_cast<int>(ExitCode::usage);
+    }
+    settings.server_name = server_name.empty() ? connect.substr(0, connect.rfind(':')) : server_name;
+    if (settings.server_name.size() > 2 && settings.server_name.front() == '[') {
+      settings.server_name = settings.server_name.substr(1, settings.server_name.size() - 2);
+    }
+    std::string suite_error;
+    auto suite_list = parse_suite_list(suites, suite_error);
+    if (!suite_list) {
+      std::fprintf(stderr, "tlslab-client: --suites: %s\n", suite_error.c_str());
+      return static_cast<int>(ExitCode::usage);
+    }
+    settings.suites = *suite_list;
+    settings.paths = paths.empty() ? std::vector<std::string>{"/"} : paths;
+    for (const auto& path : settings.paths) {
+      if (path.empty() || path[0] != '/') {
+        std::fprintf(stderr, "tlslab-client: --get '%s' must start with /\n", path.c_str());
+        return static_cast<int>(ExitCode::usage);
+      }
+    }
+    settings.trust_path = trust_path;
+    settings.timeouts = {std::chrono::milliseconds(handshake_timeout_ms), std::chrono::milliseconds(idle_timeout_ms)};
+    if (!keylog.empty()) {
+      settings.keylog = keylog;
+    } else if (const char* env = std::getenv("SSLKEYLOGFILE"); env && *env) {
+      settings.keylog = env;
+    }
+    auto trust = crypto::TrustStore::from_pem_file(trust_path);
+    if (!output.empty()) {
+      body_out = std::fopen(output.c_str(), "wb");
+      if (body_out == nullptr) throw std::runtime_error("cannot write --output '" + output + "'");
+    }
+    TraceOptions trace_options;
+    trace_options.text = !quiet;
+    trace_options.out = stderr;
+    trace_options.color = wants_color(stderr);
+    trace_options.show_secrets = show_secrets;
+    trace_options.side = "client";
+    if (!trace_json.empty()) trace_options.json_path = trace_json;
+    Trace trace(trace_options);
+
+    asio::io_context io;
+    Outcome outcome;
+    asio::co_spawn(io, run(settings, trust, trace, body_out), [&](std::exception_ptr error, Outcome result) {
+      if (!error) {
+        outcome = std::move(result);
+        return;
+      }
+      try {
+        std::rethrow_exception(error);
+      } catch (const std::exception& e) {
+        outcome = {ExitCode::local_error, std::string("handshake failed: internal_error (") + e.what() + ")"};
+      }
+    });
+    io.run();
+    if (body_out != stdout) std::fclose(body_out);
+    if (outcome.code != ExitCode::ok) {
+      if (quiet) std::fprintf(stderr, "tlslab-client: %s\n", outcome.line.c_str());
+    } else if (settings.keylog && !quiet) {
+      std::fprintf(stderr, "tlslab-client: key log appended to %s\n", settings.keylog->c_str());
+    }
+    return static_cast<int>(outcome.code);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "tlslab-client: %s\n", e.what());
+    return static_cast<int>(ExitCode::local_error);
+  }
+}

@@ -560,9 +560,9 @@ end
 local function derive_keys(session)
     local suite = SUITES[session.suite]
     if not suite then return nil, "cipher suite is not one of §7.5" end
-    if not ossl.available then return nil, ossl.why end
     local master, why = master_secret_for(session.client_random)
     if not master then return nil, why end
+    if not ossl.available then return nil, ossl.why end
     -- §7.2 key_block = PRF(master_secret, "key expansion", RAND-SERVER || RAND-CLIENT)
     local kl = suite.key_len
     local kb = prf(suite.hash, master, "key expansion",

@@ -51,7 +51,9 @@ Bytes handshake_message(HandshakeType type, ByteView body) {
 }
 
 // The body of an encoded handshake message (after the 4-byte envelope).
-Bytes body_of(const Bytes& message) { return Bytes(message.begin() + 4, message.end()); }
+Bytes body_of(const Bytes& message) {
+  return Bytes(message.begin() + 4, message.end());
+}
 
 // --- samples: one representative value per message ----------------------------------------
 
@@ -165,9 +167,9 @@ TYPED_TEST(EveryHandshakeMessage, RejectsTrailingByteAfterTheMessageWithDecodeEr
 
 TYPED_TEST(EveryHandshakeMessage, RejectsAnotherKnownTypeWithUnexpectedMessage) {
   Bytes encoded = encode_handshake(sample<TypeParam>());
-  for (HandshakeType other : {HandshakeType::client_hello, HandshakeType::server_hello,
-                              HandshakeType::client_key_exchange, HandshakeType::finished,
-                              HandshakeType::status_request, HandshakeType::status_response}) {
+  for (HandshakeType other :
+       {HandshakeType::client_hello, HandshakeType::server_hello, HandshakeType::client_key_exchange,
+        HandshakeType::finished, HandshakeType::status_request, HandshakeType::status_response}) {
     if (other == TypeParam::type) continue;
     encoded[0] = static_cast<std::uint8_t>(other);
     auto decoded = decode_handshake<TypeParam>(encoded);
@@ -292,10 +294,10 @@ TEST(ClientHello, AcceptsServerNameOf255Bytes) {
 
 TEST(ClientHello, RejectsMalformedServerNameWithDecodeError) {
   const std::initializer_list<Bytes> malformed{
-      Bytes{},                   // no host_name at all
-      Bytes{0x00},               // empty host_name (must be 1..255)
-      Bytes{0x05, 'a', 'b'},     // declared 5, has 2
-      Bytes{0x01, 'a', 'b'},     // a trailing byte after the host_name
+      Bytes{},                // no host_name at all
+      Bytes{0x00},            // empty host_name (must be 1..255)
+      Bytes{0x05, 'a', 'b'},  // declared 5, has 2
+      Bytes{0x01, 'a', 'b'},  // a trailing byte after the host_name
   };
   for (const Bytes& data : malformed) {
     ClientHello hello;

@@ -114,7 +114,8 @@ TEST_P(RecordProtectionTest, RoundTripsContentOfSize0And1And16384) {
     EXPECT_EQ(frame[2], 0x00);
     EXPECT_EQ((std::size_t{frame[3]} << 8) | frame[4], size + 1 + aead_tag_size);
     if (size > 0) {
-      EXPECT_NE(Bytes(frame.begin() + frame_header_size, frame.begin() + static_cast<std::ptrdiff_t>(frame_header_size + size)),
+      EXPECT_NE(Bytes(frame.begin() + frame_header_size,
+                      frame.begin() + static_cast<std::ptrdiff_t>(frame_header_size + size)),
                 content)
           << "content must not travel in the clear";
     }
@@ -187,7 +188,8 @@ TEST_P(RecordProtectionTest, RejectsEveryModifiedByteOfHeaderAndFragment) {
         // Caught as a bad header (type, version or length) before any decryption.
         EXPECT_FALSE(opened.ok()) << "header byte " << index << " ^ " << int{flip};
       } else {
-        EXPECT_EQ(alert_of(opened), AlertDescription::bad_record_mac) << "fragment byte " << index << " ^ " << int{flip};
+        EXPECT_EQ(alert_of(opened), AlertDescription::bad_record_mac)
+            << "fragment byte " << index << " ^ " << int{flip};
       }
     }
   }
@@ -238,7 +240,8 @@ TEST_P(RecordProtectionTest, RejectsTruncatedFragment) {
   for (std::size_t kept = 1; kept < fragment_size; ++kept) {
     // The header is rewritten to match, as an attacker cutting the frame would do.
     FrameHeader header{ContentType::protected_record, ProtocolVersion::tlslab_1_0, static_cast<std::uint16_t>(kept)};
-    Bytes fragment(frame.begin() + frame_header_size, frame.begin() + static_cast<std::ptrdiff_t>(frame_header_size + kept));
+    Bytes fragment(frame.begin() + frame_header_size,
+                   frame.begin() + static_cast<std::ptrdiff_t>(frame_header_size + kept));
     EXPECT_EQ(alert_of(reader.open(header, fragment)), AlertDescription::bad_record_mac) << "kept " << kept;
   }
   // Header left as sealed, fragment one byte short: the length mismatch is an error too.
@@ -317,7 +320,8 @@ TEST_P(RecordProtectionTest, RejectsEmptyAlertContentWithDecodeError) {
 
 TEST_P(RecordProtectionTest, RejectsInnerContentOf16385WithRecordOverflow) {
   RecordProtection reader = client_write();
-  Bytes inner = inner_plaintext(content_of_size(max_plaintext + 1), static_cast<std::uint8_t>(InnerType::application_data));
+  Bytes inner =
+      inner_plaintext(content_of_size(max_plaintext + 1), static_cast<std::uint8_t>(InnerType::application_data));
   Bytes frame = seal_by_hand(suite_.aead, key_block().client_write, 0, inner);
   ASSERT_LE(frame.size() - frame_header_size, max_protected_fragment) << "the header itself is within limits";
   EXPECT_EQ(alert_of(open_frame(reader, frame)), AlertDescription::record_overflow);

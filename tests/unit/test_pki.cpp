@@ -1,5 +1,8 @@
 #include "test_pki.hpp"
 
+#include <cstdlib>
+#include <stdexcept>
+#include <system_error>
 #include <utility>
 #include <vector>
 
@@ -31,8 +34,7 @@ TestPki make_test_pki() {
   pki.expired_certificate = issue(pki.ca, key, "expired.test", sans, {now - 30 * one_day, now - one_day});
   pki.not_yet_valid_certificate = issue(pki.ca, key, "future.test", sans, {now + one_day, now + 30 * one_day});
   pki.other_ca_certificate = issue(pki.other_ca, key, "server.test", sans, {now - one_day, now + 365 * one_day});
-  pki.second_certificate =
-      issue(pki.ca, key, "second.test", {"DNS:second.test"}, {now - one_day, now + 365 * one_day});
+  pki.second_certificate = issue(pki.ca, key, "second.test", {"DNS:second.test"}, {now - one_day, now + 365 * one_day});
   return pki;
 }
 
@@ -52,6 +54,17 @@ crypto::TrustStore trust_store_with_test_ca() {
   std::vector<ossl::X509Ptr> anchors;
   anchors.push_back(share(test_pki().ca.certificate.get()));
   return crypto::TrustStore(std::move(anchors));
+}
+
+TempDir::TempDir() {
+  std::string pattern = (std::filesystem::temp_directory_path() / "tlslab-unit-XXXXXX").string();
+  if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed for " + pattern);
+  path_ = pattern;
+}
+
+TempDir::~TempDir() {
+  std::error_code ignored;
+  std::filesystem::remove_all(path_, ignored);
 }
 
 }  // namespace tlslab::test

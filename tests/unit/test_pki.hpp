@@ -3,6 +3,7 @@
 // certificate it issued with DNS and IP SANs, an expired one, a not-yet-valid one, and a
 // certificate from another CA that the trust store does not know.
 #include <ctime>
+#include <filesystem>
 #include <string>
 
 #include "authority.hpp"
@@ -38,5 +39,20 @@ ossl::X509Ptr share(X509* certificate);
 
 // A trust store holding only test_pki().ca.
 crypto::TrustStore trust_store_with_test_ca();
+
+// A fresh private directory (mkdtemp), removed with its contents on destruction.
+class TempDir {
+ public:
+  TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  ~TempDir();
+
+  [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
+  [[nodiscard]] std::string file(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  std::filesystem::path path_;
+};
 
 }  // namespace tlslab::test

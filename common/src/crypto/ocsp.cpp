@@ -155,7 +155,8 @@ Result<VerifiedStatus> verify_ocsp_response(ByteView der, const TrustStore& trus
               "OCSP_request_add1_nonce");
   switch (OCSP_check_nonce(request.get(), basic.get())) {
     case 1: break;
-    case 3: return bad_response("CA answer carries no nonce: it may be a replay");
+    // -1: the request has a nonce, the response none (3 would be the reverse, impossible here).
+    case -1: return bad_response("CA answer carries no nonce: it may be a replay");
     default: return bad_response("CA answer's nonce differs from ours: it answers another request");
   }
 

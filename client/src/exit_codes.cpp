@@ -1,0 +1,32 @@
+#include "exit_codes.hpp"
+
+namespace tlslab::client {
+
+ExitCode exit_code_for(AlertDescription alert, ProtocolError::Origin origin) {
+  if (origin == ProtocolError::Origin::transport) return ExitCode::connection_failed;
+  switch (alert) {
+    case AlertDescription::unknown_ca:
+    case AlertDescription::bad_certificate:
+    case AlertDescription::certificate_expired:
+      return ExitCode::certificate_rejected;
+    case AlertDescription::certificate_revoked:
+    case AlertDescription::certificate_unknown:
+      return ExitCode::certificate_status;
+    case AlertDescription::bad_certificate_status_response:
+      return ExitCode::ca_check_failed;
+    case AlertDescription::handshake_failure:
+    case AlertDescription::protocol_version:
+    case AlertDescription::illegal_parameter:
+    case AlertDescription::unsupported_extension:
+      return ExitCode::negotiation_failed;
+    case AlertDescription::bad_record_mac:
+    case AlertDescription::decrypt_error:
+      return ExitCode::integrity_failed;
+    case AlertDescription::internal_error:
+      return origin == ProtocolError::Origin::local ? ExitCode::local_error : ExitCode::protocol_error;
+    default:
+      return ExitCode::protocol_error;
+  }
+}
+
+}  // namespace tlslab::client

@@ -1,0 +1,24 @@
+#pragma once
+// The client's side of the handshake, top to bottom, one co_await per arrow, CA check included.
+#include "client_config.hpp"
+#include "tlslab/cipher_suite.hpp"
+#include "tlslab/crypto/x509.hpp"
+#include "tlslab/messages.hpp"
+#include "tlslab/net/channel.hpp"
+#include "tlslab/trace.hpp"
+
+namespace tlslab::client {
+
+struct SessionParameters {
+  SuiteInfo suite;
+  Random client_random{};
+  Random server_random{};
+  std::string certificate_subject;
+  std::string certificate_serial;
+};
+
+// Throws ProtocolError; on return both directions are protected.
+awaitable<SessionParameters> run_handshake(net::Channel& channel, const ClientSettings& settings,
+                                           const crypto::TrustStore& trust, Trace& trace);
+
+}  // namespace tlslab::client

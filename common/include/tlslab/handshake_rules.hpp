@@ -1,0 +1,38 @@
+#pragma once
+// The handshake's decisions as pure functions (no sockets), shared by client and server and
+// tested on their own.
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "tlslab/cipher_suite.hpp"
+#include "tlslab/crypto/ossl.hpp"
+#include "tlslab/crypto/secret.hpp"
+#include "tlslab/messages.hpp"
+#include "tlslab/result.hpp"
+
+namespace tlslab {
+
+// §5: the first of the server's suites (its preference) that the client offered.
+std::optional<SuiteInfo> choose_suite(std::span<const std::uint16_t> offered, std::span<const CipherSuite> accepted);
+
+// §4.1: the version the server speaks, or protocol_version.
+Result<ProtocolVersion> negotiate_version(ProtocolVersion client_version);
+
+// §7.1, client: client_version (2 bytes) || 46 random bytes.
+Secret make_pre_master(ProtocolVersion client_version);
+
+// §7.1, server: the decrypted PRE-MASTER, or — when decryption fails, the length is wrong or the
+// version bytes differ — 48 fresh random bytes, so that the failure shows only at Finished
+// (RFC 5246 §7.4.7.1). The caller cannot tell which happened, by design.
+Secret recover_pre_master(EVP_PKEY* server_key, ByteView encrypted_pre_master, ProtocolVersion client_version);
+
+// §5 steps 1–3, client: the ServerHello answers what was offered, its key is its certificate's,
+// and that key can transport the PRE-MASTER.
+Result<SuiteInfo> check_server_hello(const ClientHello& offered, const ServerHello& hello, X509* certificate);
+
+// The diagram's words for each arrow (DESIGN.md, the seed).
+std::string_view arrow_description(int arrow);
+
+}  // namespace tlslab

@@ -1,0 +1,99 @@
+#include "tlslab/handshake_rules.hpp"
+
+#include <algorithm>
+
+#include "tlslab/crypto/key_schedule.hpp"
+#include "tlslab/crypto/random.hpp"
+#include "tlslab/crypto/rsa_oaep.hpp"
+#include "tlslab/crypto/x509.hpp"
+
+namespace tlslab {
+
+std::optional<SuiteInfo> choose_suite(std::span<const std::uint16_t> offered, std::span<const CipherSuite> accepted) {
+  for (CipherSuite suite : accepted) {
+    if (std::find(offered.begin(), offered.end(), static_cast<std::uint16_t>(suite)) != offered.end()) {
+      return suite_info(suite);
+    }
+  }
+  return std::nullopt;
+}
+
+Result<ProtocolVersion> negotiate_version(ProtocolVersion client_version) {
+  if (static_cast<std::uint16_t>(client_version) < static_cast<std::uint16_t>(ProtocolVersion::tlslab_1_0)) {
+    return fail(AlertDescription::protocol_version, "client offers only versions older than tlslab/1.0");
+  }
+  return ProtocolVersion::tlslab_1_0;
+}
+
+Secret make_pre_master(ProtocolVersion client_version) {
+  Secret pre_master(crypto::pre_master_size);
+  auto version = static_cast<std::uint16_t>(client_version);
+  pre_master.data()[0] = static_cast<std::uint8_t>(version >> 8);
+  pre_master.data()[1] = static_cast<std::uint8_t>(version);
+  crypto::random_fill(pre_master.span().subspan(2));
+  return pre_master;
+}
+
+Secret recover_pre_master(EVP_PKEY* server_key, ByteView encrypted_pre_master, ProtocolVersion client_version) {
+  // The random replacement is made first, whatever happens, so both paths do the same work.
+  Secret replacement(crypto::pre_master_size);
+  crypto::random_fill(replacement.span());
+  auto decrypted = crypto::rsa_oaep_decrypt(server_key, encrypted_pre_master);
+  auto version = static_cast<std::uint16_t>(client_version);
+  bool usable = decrypted && decrypted->size() == crypto::pre_master_size &&
+                decrypted->data()[0] == static_cast<std::uint8_t>(version >> 8) &&
+                decrypted->data()[1] == static_cast<std::uint8_t>(version);
+  return usable ? std::move(*decrypted) : std::move(replacement);
+}
+
+Result<SuiteInfo> check_server_hello(const ClientHello& offered, const ServerHello& hello, X509* certificate) {
+  if (hello.server_version != ProtocolVersion::tlslab_1_0 ||
+      static_cast<std::uint16_t>(hello.server_version) > static_cast<std::uint16_t>(offered.client_version)) {
+    return fail(AlertDescription::protocol_version, "server chose a version the client did not offer");
+  }
+  bool was_offered = std::find(offered.cipher_suites.begin(), offered.cipher_suites.end(), hello.cipher_suite) !=
+                     offered.cipher_suites.end();
+  auto suite = suite_info(hello.cipher_suite);
+  if (!was_offered || !suite) {
+    return fail(AlertDescription::illegal_parameter,
+                "server chose " + suite_name(hello.cipher_suite) + ", which the client did not offer");
+  }
+  for (const auto& extension : hello.extensions) {
+    bool asked = std::any_of(offered.extensions.begin(), offered.extensions.end(),
+                             [&](const Extension& e) { return e.type == extension.type; });
+    if (!asked) {
+      return fail(AlertDescription::unsupported_extension,
+                  "ServerHello carries extension " + std::to_string(extension.type) + " the client did not offer");
+    }
+  }
+  if (!constant_time_equal(hello.server_public_key, crypto::public_key_der(X509_get0_pubkey(certificate)))) {
+    return fail(AlertDescription::bad_certificate,
+                "SERVER'S PUBLIC KEY is not the key in the CERTIFICATE (a swapped key?)");
+  }
+  int bits = crypto::rsa_bits(X509_get0_pubkey(certificate));
+  if (bits < 2048) {
+    return fail(AlertDescription::bad_certificate,
+                bits == 0 ? "the certificate's key is not RSA: it cannot transport the PRE-MASTER"
+                          : "the certificate's RSA key has " + std::to_string(bits) + " bits; at least 2048 needed");
+  }
+  return *suite;
+}
+
+std::string_view arrow_description(int arrow) {
+  switch (arrow) {
+    case 1: return "client says hello with RAND-CLIENT, sends TLS version, sends cipher suites available to the client";
+    case 2: return "returns RAND-SERVER, returns accepted cipher suite, returns CERTIFICATE for authentication, "
+                   "returns SERVER'S PUBLIC KEY";
+    case 3: return "sends CERTIFICATE for authentication (with a fresh nonce)";
+    case 4: return "sends ACK for the certificate, signed with the CA'S PRIVATE KEY (an OCSP response); the client "
+                   "verifies it with the CA'S PUBLIC KEY from its local trust store";
+    case 5: return "sends a new random value PRE-MASTER, encrypted using SERVER'S PUBLIC KEY (RSA-OAEP)";
+    case 6: return "sends test message using SESSION MASTER KEY (Finished: proves the keys and the transcript)";
+    case 7: return "decrypts the test message using SESSION MASTER KEY, returns ACK encrypted using SESSION MASTER "
+                   "KEY (Finished)";
+    case 8: return "actual requests, encrypted using SESSION MASTER KEY";
+    default: return "";
+  }
+}
+
+}  // namespace tlslab

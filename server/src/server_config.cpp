@@ -1,0 +1,34 @@
+#include "server_config.hpp"
+
+#include <openssl/err.h>
+
+#include <stdexcept>
+
+#include "tlslab/crypto/x509.hpp"
+
+namespace tlslab::server {
+
+ServerIdentity ServerIdentity::load(const std::string& certificate_path, const std::string& key_path) {
+  ServerIdentity identity;
+  identity.certificate = crypto::load_certificate_pem(certificate_path);
+  identity.key = crypto::load_private_key_pem(key_path);
+  int bits = crypto::rsa_bits(identity.key.get());
+  if (bits == 0) {
+    throw std::runtime_error("'" + key_path +
+                             "' is not an RSA key: the server key transports the PRE-MASTER with RSA-OAEP "
+                             "(issue one with 'tlslab-ca issue --key-type rsa2048')");
+  }
+  if (bits < 2048) throw std::runtime_error("'" + key_path + "' is RSA-" + std::to_string(bits) + "; at least 2048");
+  if (X509_check_private_key(identity.certificate.get(), identity.key.get()) != 1) {
+    ERR_clear_error();
+    throw std::runtime_error("the key in '" + key_path + "' does not belong to the certificate '" + certificate_path +
+                             "'");
+  }
+  identity.certificate_der = crypto::certificate_der(identity.certificate.get());
+  identity.public_key_der = crypto::public_key_der(X509_get0_pubkey(identity.certificate.get()));
+  identity.subject = crypto::subject_of(identity.certificate.get());
+  identity.serial = crypto::serial_hex(identity.certificate.get());
+  return identity;
+}
+
+}  // namespace tlslab::server

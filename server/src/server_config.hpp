@@ -1,0 +1,33 @@
+#pragma once
+// What a server session needs, loaded once per process and shared read-only by every session.
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tlslab/cipher_suite.hpp"
+#include "tlslab/crypto/ossl.hpp"
+#include "tlslab/net/channel.hpp"
+
+namespace tlslab::server {
+
+struct ServerIdentity {
+  ossl::PKey key;
+  ossl::X509Ptr certificate;
+  Bytes certificate_der;    // CERTIFICATE, as sent in ServerHello
+  Bytes public_key_der;     // SERVER'S PUBLIC KEY, as sent in ServerHello
+  std::string subject;
+  std::string serial;
+
+  // Throws std::runtime_error with a clear reason: missing file, not RSA, key ≠ certificate.
+  static ServerIdentity load(const std::string& certificate_path, const std::string& key_path);
+};
+
+struct ServerSettings {
+  std::vector<CipherSuite> suites = default_suites();  // server preference order
+  std::optional<std::filesystem::path> www;           // files to serve; built-in page when unset
+  net::Timeouts timeouts;
+  std::optional<std::string> keylog;  // --keylog FILE or SSLKEYLOGFILE
+};
+
+}  // namespace tlslab::server

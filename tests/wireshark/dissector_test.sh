@@ -1,0 +1,259 @@
+#!/usr/bin/env bash
+# Checks the Wireshark dissector scripts/wireshark/tlslab.lua with tshark on captures that
+# tests/wireshark/make_pcap.py fabricates (real crypto, PROTOCOL.md byte for byte).
+#
+# Exit status: 0 all checks passed; 1 a check failed (each failure is printed); 77 skipped
+# (tshark or python3's cryptography module missing, or lua-luaossl missing, which leaves the
+# decryption checks unrun).
+#
+# Environment: TSHARK (default tshark), PYTHON (default python3), KEEP=1 keeps the work dir.
+set -uo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/../.." && pwd)
+dissector="$root/scripts/wireshark/tlslab.lua"
+TSHARK=${TSHARK:-tshark}
+PYTHON=${PYTHON:-python3}
+
+skip() { echo "SKIP: $*"; exit 77; }
+command -v "$TSHARK" >/dev/null 2>&1 || skip "tshark is not installed (Debian: apt install tshark)"
+"$PYTHON" -c 'import cryptography' 2>/dev/null || skip "$PYTHON has no 'cryptography' module"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/tlslab-wireshark.XXXXXX")
+if [[ ${KEEP:-0} == 1 ]]; then echo "work dir: $work"; else trap 'rm -rf "$work"' EXIT; fi
+
+# A private HOME: a tlslab.lua already installed in the user's plugin folder would register
+# the protocol twice, and the user's preferences must not change the results.
+export HOME="$work/home" XDG_CONFIG_HOME="$work/home/.config"
+mkdir -p "$HOME"
+
+"$PYTHON" "$here/make_pcap.py" "$work" --seed 20240101 >"$work/make_pcap.log" 2>&1 ||
+  { cat "$work/make_pcap.log"; echo "FAIL: make_pcap.py failed"; exit 1; }
+# shellcheck disable=SC1091
+source "$work/expected.env"
+good="$work/tlslab-good.pcap" alert="$work/tlslab-alert.pcap" bad="$work/tlslab-malformed.pcap"
+keys=(-o "tlslab.keylog_file:$work/keylog.txt")
+
+failures=0 checks=0
+pass() { checks=$((checks + 1)); }
+fail() { checks=$((checks + 1)); failures=$((failures + 1)); echo "FAIL: $*"; }
+
+# tsh ARGS...: tshark with the dissector, two passes (links to later frames need the second).
+# A Lua error while loading is fatal; stderr is kept for the checks below.
+tsh() {
+  "$TSHARK" -n -2 -X "lua_script:$dissector" "$@" 2>>"$work/stderr"
+}
+
+# fields PCAP FILTER FIELD...: one line per matching packet, all occurrences joined with ','
+fields() {
+  local pcap=$1 filter=$2; shift 2
+  local args=()
+  for f in "$@"; do args+=(-e "$f"); done
+  tsh -r "$pcap" "${keys[@]}" -Y "$filter" -T fields -E occurrence=a -E aggregator=, "${args[@]}"
+}
+
+# count [--nokeys] PCAP FILTER [tshark options]: number of packets matching FILTER, dissected
+# with the key log unless --nokeys
+count() {
+  local with_keys=("${keys[@]}")
+  if [[ $1 == --nokeys ]]; then with_keys=(); shift; fi
+  local pcap=$1 filter=$2; shift 2
+  tsh -r "$pcap" "${with_keys[@]}" "$@" -Y "$filter" -T fields -e frame.number | grep -c .
+}
+
+expect_count() {  # expect_count WHAT WANT [--nokeys] PCAP FILTER [tshark options]
+  local what=$1 want=$2; shift 2
+  local got; got=$(count "$@")
+  [[ $1 == --nokeys ]] && shift
+  if [[ $got == "$want" ]]; then pass; else fail "$what: $got packet(s) match '$2', expected $want"; fi
+}
+
+expect_some() {   # expect_some WHAT [--nokeys] PCAP FILTER [tshark options]
+  local what=$1; shift
+  local got; got=$(count "$@")
+  [[ $1 == --nokeys ]] && shift
+  if [[ $got -gt 0 ]]; then pass; else fail "$what: no packet matches '$2'"; fi
+}
+
+expect_contains() {  # expect_contains WHAT HAYSTACK NEEDLE
+  if grep -qF -- "$3" <<<"$2"; then pass; else fail "$1: '$3' not found"; fi
+}
+
+# --- 0. the dissector loads and registers its fields ---------------------------------------
+if ! "$TSHARK" -G fields -X "lua_script:$dissector" >"$work/fields.txt" 2>"$work/load.err" ||
+   grep -q "Lua: Error" "$work/load.err"; then
+  cat "$work/load.err"; echo "FAIL: the dissector does not load"; exit 1
+fi
+for field in tlslab.frame.type tlslab.frame.version tlslab.frame.length tlslab.handshake.type \
+    tlslab.handshake.length tlslab.client_version tlslab.client_random tlslab.cipher_suites \
+    tlslab.cipher_suite tlslab.extension.type tlslab.extension.length tlslab.server_name \
+    tlslab.server_version tlslab.server_random tlslab.certificate tlslab.server_public_key \
+    tlslab.status.certificate tlslab.status.nonce tlslab.status.ocsp_response \
+    tlslab.encrypted_pre_master tlslab.verify_data tlslab.alert.level tlslab.alert.description \
+    tlslab.protected.inner_type tlslab.protected.sequence tlslab.protected.ciphertext \
+    tlslab.request_in tlslab.response_in; do
+  if grep -qP "\t\Q$field\E\t" "$work/fields.txt"; then pass; else fail "field $field is not registered"; fi
+done
+
+luaossl=1
+# (grep on a variable: `tshark | grep -q` would kill tshark with SIGPIPE and fail under pipefail)
+decrypt_notes=$(tsh -r "$good" "${keys[@]}" -Y tlslab.expert.not_decrypted -V)
+if grep -q "lua-luaossl is not installed" <<<"$decrypt_notes"; then
+  luaossl=0
+  echo "NOTE: lua-luaossl is missing: decryption checks are skipped"
+fi
+
+# --- 1. valid traffic: three sessions, one per cipher suite ---------------------------------
+# Session A (AES-128-GCM) and C (AES-256-GCM) run on ports the dissector does not know (the
+# heuristic finds them), B (ChaCha20-Poly1305) on the default ports 4433/4434.
+for s in A B C; do
+  cr=${s}_CLIENT_RANDOM sr=${s}_SERVER_RANDOM nonce=${s}_NONCE
+  expect_count "session $s RAND-CLIENT" 1 "$good" "tlslab.client_random == ${!cr}"
+  expect_count "session $s RAND-SERVER" 1 "$good" "tlslab.server_random == ${!sr}"
+  expect_count "session $s status nonce in request and OCSP response" 2 "$good" \
+    "tlslab.status.nonce == ${!nonce} || ocsp.ReOcspNonce == ${!nonce}"
+done
+
+# suite names (value_string of §7.5) as shown in the tree of each ServerHello
+tree_sh=$(tsh -r "$good" "${keys[@]}" -Y 'tlslab.handshake.type == 2' -V)
+for s in A B C; do
+  suite=${s}_SUITE
+  expect_contains "session $s chosen suite" "$tree_sh" "Cipher suite: ${!suite} (0x"
+done
+expect_contains "tree label" "$tree_sh" "RAND-SERVER: "
+expect_contains "tree label" "$tree_sh" "CERTIFICATE: "
+expect_contains "tree label" "$tree_sh" "SERVER'S PUBLIC KEY: "
+
+# CERTIFICATE through the X.509 dissector (x509af/x509sat/x509ce), public key through
+# SubjectPublicKeyInfo (pkcs1), OCSP response through the OCSP dissector.
+sh_fields=$(fields "$good" 'tlslab.handshake.type == 2' x509sat.uTF8String x509ce.dNSName \
+  x509af.serialNumber pkcs1.modulus tlslab.server_public_key.matches_certificate)
+expect_contains "x509sat subject CN" "$sh_fields" "$SERVER_CN"
+expect_contains "x509sat issuer CN" "$sh_fields" "$CA_CN"
+expect_contains "x509ce dNSName" "$sh_fields" "$SERVER_CN"
+expect_count "SubjectPublicKeyInfo dissected (pkcs1.modulus twice per ServerHello)" 3 "$good" \
+  'tlslab.handshake.type == 2 && count(pkcs1.modulus) == 2'
+expect_count "SERVER'S PUBLIC KEY equals the certificate's" 3 "$good" \
+  'tlslab.server_public_key.matches_certificate == 1'
+expect_count "status requests carry the certificate to X.509" 3 "$good" \
+  'tlslab.handshake.type == 64 && x509ce.dNSName == "localhost"'
+expect_count "OCSP certStatus good" 3 "$good" 'tlslab.handshake.type == 65 && ocsp.certStatus == 0'
+expect_count "OCSP responseStatus successful" 3 "$good" 'ocsp.responseStatus == 0'
+
+# links: ClientHello <-> ServerHello, status request <-> response, request -> ServerHello
+links=$(tsh -r "$good" -Y 'tlslab.handshake.type in {1, 2, 64, 65}' -T fields -E separator='|' \
+  -e frame.number -e tlslab.handshake.type -e tlslab.request_in -e tlslab.response_in \
+  -e tlslab.status.certificate_in)
+check_links() {  # each request's response_in is a response whose request_in is the request
+  local ok=1 n t req resp cert
+  while IFS='|' read -r n t req resp cert; do
+    case $t in
+      1|64) [[ -n $resp ]] && grep -q "^$resp|$((t + 1))|$n|" <<<"$links" || ok=0 ;;
+      2|65) [[ -n $req ]] || ok=0 ;;
+    esac
+    [[ $t == 64 && -z $cert ]] && ok=0
+  done <<<"$links"
+  [[ $ok == 1 ]]
+}
+if check_links; then pass; else fail "request/response links: $links"; fi
+
+# Info column names each arrow
+info=$(tsh -r "$good" "${keys[@]}" -Y tlslab -T fields -e _ws.col.Info)
+info_texts=("ClientHello" "ServerHello" "Status request" "Status response"
+  "ClientKeyExchange (PRE-MASTER)" "Finished (test message)" "Finished (ACK)")
+[[ $luaossl == 1 ]] && info_texts+=("Application data (GET /hello HTTP/1.1)" "Alert: close_notify")
+for text in "${info_texts[@]}"; do
+  expect_contains "Info column" "$info" "$text"
+done
+
+# TCP reassembly: ServerHello of A and C split over two segments, protected frame of C over
+# three; CKE + client Finished in one segment; three requests in one segment.
+expect_count "ServerHello reassembled from 2 segments" 2 "$good" \
+  'tlslab.handshake.type == 2 && tcp.segment.count == 2'
+expect_count "protected frame reassembled from 3 segments" 1 "$good" \
+  'tlslab.protected.ciphertext && tcp.segment.count == 3'
+expect_count "ClientKeyExchange and Finished in one segment" 1 "$good" \
+  'tlslab.handshake.type == 16 && tlslab.protected.ciphertext'
+expect_count "three protected frames in one segment" 1 "$good" 'count(tlslab.protected.ciphertext) == 3'
+expect_count "nothing left unreassembled" 0 "$good" '_ws.unreassembled'
+
+if [[ $luaossl == 1 ]]; then
+  for s in A B C; do
+    cv=${s}_CLIENT_VERIFY sv=${s}_SERVER_VERIFY
+    expect_count "session $s client Finished verify_data" 1 "$good" \
+      "tlslab.verify_data == ${!cv} && tlslab.verify_data.valid == 1"
+    expect_count "session $s server Finished verify_data" 1 "$good" \
+      "tlslab.verify_data == ${!sv} && tlslab.verify_data.valid == 1"
+  done
+  uris=$(fields "$good" 'http.request' http.request.uri | tr '\n' ' ')
+  for uri in /hello /big /chacha /one /two /three; do expect_contains "http.request.uri" "$uris" "$uri"; done
+  codes=$(fields "$good" 'http.response' http.response.code | tr ',' '\n' | grep -c '^200$')
+  [[ $codes == 6 ]] && pass || fail "HTTP responses: $codes with code 200, expected 6"
+  expect_count "HTTP response across records" 1 "$good" 'http.content_length == 3000 && tlslab.http.frames'
+  expect_count "sequence numbers per direction" 3 "$good" \
+    'tlslab.protected.sequence == 0 && tlslab.verify_data && tlslab.arrow == 7'
+  expect_count "protected close_notify decrypted" 6 "$good" 'tlslab.alert.description == 0 && tlslab.alert.level == 1'
+  expect_count "no decryption failure" 0 "$good" 'tlslab.expert.decrypt_failed || tlslab.expert.verify_failed || tlslab.expert.not_decrypted'
+  # one pass only (tshark's default): decryption happens in order as well
+  one_pass=$("$TSHARK" -n -X "lua_script:$dissector" "${keys[@]}" -r "$good" -Y http.request \
+    -T fields -E occurrence=a -E aggregator=, -e http.request.uri 2>>"$work/stderr" | tr ',' '\n' | grep -c .)
+  [[ $one_pass == 6 ]] && pass || fail "single-pass decryption: $one_pass HTTP requests, expected 6"
+fi
+
+expect_count "valid traffic: no malformed, error or Lua error" 0 "$good" \
+  '_ws.malformed || _ws.expert.severity == "Error" || _ws.lua.error || tlslab.expert.dissector_bug'
+
+# --- 2. without a key log: the clear part, and why the rest is not decrypted -----------------
+expect_some "not decrypted: reason given" --nokeys "$good" 'tlslab.expert.not_decrypted'
+expect_count "not decrypted: every protected frame says why" 0 --nokeys "$good" \
+  'tlslab.protected.ciphertext && !tlslab.expert.not_decrypted'
+reason=$(tsh -r "$good" -Y 'tlslab.expert.not_decrypted' -V | grep -m1 -o "Not decrypted: [^]]*")
+expect_contains "not-decrypted reason" "$reason" "no key log file set"
+expect_count "without key log: clear part intact" 3 --nokeys "$good" \
+  'tlslab.handshake.type == 65 && ocsp.certStatus == 0'
+expect_count "without key log: no errors" 0 --nokeys "$good" \
+  '_ws.malformed || _ws.expert.severity == "Error" || _ws.lua.error || tlslab.expert.dissector_bug'
+
+# --- 3. registration: TCP ports 4433/4434 alone, and Decode As ------------------------------
+no_heur=(--disable-heuristic tlslab_tcp)
+expect_count "ports 4433/4434 without the heuristic" 11 "$good" 'tlslab && tcp.port in {4433, 4434}' \
+  "${no_heur[@]}"
+expect_count "other ports without the heuristic" 0 "$good" 'tlslab && !(tcp.port in {4433, 4434})' "${no_heur[@]}"
+expect_count "Decode As tcp.port==41001" 1 "$good" 'tlslab.handshake.type == 2 && tcp.port == 41001' \
+  "${no_heur[@]}" -d tcp.port==41001,tlslab
+
+# --- 4. alerts --------------------------------------------------------------------------------
+expect_count "revoked: OCSP certStatus revoked, keyCompromise" 1 "$alert" \
+  'ocsp.certStatus == 1 && ocsp.revocationReason == 1'
+expect_count "revoked: alert certificate_revoked (fatal) as expert error" 1 "$alert" \
+  'tlslab.alert.description == 44 && tlslab.alert.level == 2 && tlslab.expert.alert_fatal && _ws.expert.severity == "Error"'
+alert_info=$(tsh -r "$alert" -Y 'tlslab.alert.description' -T fields -e _ws.col.Info)
+expect_contains "Info column of alerts" "$alert_info" "Alert: certificate_revoked"
+expect_contains "Info column of alerts" "$alert_info" "Alert: bad_record_mac"
+if [[ $luaossl == 1 ]]; then
+  expect_count "tampered Finished does not open" 1 "$alert" 'tlslab.expert.decrypt_failed'
+fi
+expect_count "alert capture: no malformed or Lua error" 0 "$alert" \
+  '_ws.malformed || _ws.lua.error || tlslab.expert.dissector_bug'
+
+# --- 5. malformed frames: expert info, never a Lua error --------------------------------------
+expect_count "malformed frames flagged" 6 "$bad" 'tlslab.expert.malformed'
+expect_count "unknown content/handshake types flagged" 3 "$bad" 'tlslab.expert.protocol'
+expect_count "malformed capture: no Lua error" 0 "$bad" '_ws.lua.error || tlslab.expert.dissector_bug'
+
+# --- 6. nothing on stderr but tshark's root notice --------------------------------------------
+grep -v "Running as user" "$work/stderr" >"$work/stderr.unexpected"
+if [[ -s $work/stderr.unexpected ]]; then
+  fail "tshark wrote to stderr:"; head -20 "$work/stderr.unexpected"
+else
+  pass
+fi
+
+if [[ $failures -gt 0 ]]; then
+  echo "dissector_test: $failures of $checks checks FAILED"
+  exit 1
+fi
+if [[ $luaossl == 0 ]]; then
+  skip "all $checks checks passed, but the decryption checks did not run: lua-luaossl is missing"
+fi
+echo "dissector_test: all $checks checks passed"
