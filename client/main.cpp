@@ -31,8 +31,8 @@ awaitable<Outcome> run(const client::ClientSettings& settings, const crypto::Tru
   bool handshake_done = false;
   client::RequestResults results;
   try {
-    channel.emplace(co_await net::connect_with_deadline(settings.server, settings.timeouts.handshake),
-                    settings.timeouts);
+    tcp::socket socket = co_await net::connect_with_deadline(settings.server, settings.timeouts.handshake);
+    channel.emplace(std::move(socket), settings.timeouts);
     client::SessionParameters session = co_await client::run_handshake(*channel, settings, trust, trace);
     handshake_done = true;
     double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();

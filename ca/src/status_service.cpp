@@ -18,9 +18,10 @@ awaitable<void> serve_status_connection(tcp::socket socket, std::uint64_t id, co
       if (answered > 0) channel.set_deadline(net::Clock::now() + options.idle + options.request_deadline);
       // Client → CA: the CERTIFICATE for authentication (with a fresh nonce).
       StatusRequest request = co_await channel.expect<StatusRequest>(nullptr);
-      Bytes ocsp_response = responder.answer(request);
-      // CA → Client: the signed answer.
-      co_await channel.write_handshake(encode_handshake(StatusResponse{std::move(ocsp_response)}));
+      // CA → Client: the signed answer. (A named local: GCC 12 may destroy a temporary inside a
+      // co_await expression twice.)
+      Bytes response = encode_handshake(StatusResponse{responder.answer(request)});
+      co_await channel.write_handshake(response);
       ++answered;
       log->debug("[conn {}] answered status request #{}", id, answered);
     }

@@ -74,9 +74,12 @@ awaitable<StatusExchange> query_status(const tcp::endpoint& ca_service, ByteView
   exchange.request.certificate.assign(certificate_der.begin(), certificate_der.end());
   exchange.request.nonce = crypto::random_bytes(max_nonce_size);
   try {
-    Channel channel(co_await connect_with_deadline(ca_service, timeouts.handshake), timeouts);
+    // Named locals, not temporaries, around co_await: GCC 12 may destroy such a temporary twice.
+    tcp::socket socket = co_await connect_with_deadline(ca_service, timeouts.handshake);
+    Channel channel(std::move(socket), timeouts);
     // Client → CA: the CERTIFICATE and a fresh nonce.
-    co_await channel.write_handshake(encode_handshake(exchange.request));
+    Bytes request = encode_handshake(exchange.request);
+    co_await channel.write_handshake(request);
     // CA → Client: the signed answer.
     exchange.response = co_await channel.expect<StatusResponse>(nullptr);
     channel.close();

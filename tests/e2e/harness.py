@@ -1,0 +1,153 @@
+"""Drives the real tlslab executables on 127.0.0.1 with ephemeral ports.
+
+Every process started through a Lab is killed and reaped when the Lab closes, whatever happened.
+Ports are learned from the programs' own "listening on ADDR:PORT" lines (they bind port 0).
+"""
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+BIN = os.environ.get("TLSLAB_BIN", os.path.join(os.path.dirname(__file__), "..", "..", "build", "bin"))
+START_TIMEOUT = 10.0
+CLIENT_TIMEOUT = 30.0
+
+
+class TestFailure(AssertionError):
+    pass
+
+
+def check(condition, message):
+    if not condition:
+        raise TestFailure(message)
+
+
+def exe(name):
+    return os.path.join(BIN, name)
+
+
+class Lab:
+    """A temporary directory with a CA, certificates, and the processes of one scenario."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="tlslab-e2e-")
+        self.processes = []
+        self.ca_dirs = {}
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self):
+        for process in self.processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        deadline = time.time() + 5
+        for process in self.processes:
+            try:
+                process.wait(timeout=max(0.1, deadline - time.time()))
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+    def path(self, *parts):
+        return os.path.join(self.dir, *parts)
+
+    def run(self, *args, timeout=60, check_ok=True, env=None):
+        result = subprocess.run(list(args), capture_output=True, text=True, timeout=timeout, env=env)
+        if check_ok and result.returncode != 0:
+            raise TestFailure(f"{' '.join(args)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}")
+        return result
+
+    # --- CA material -------------------------------------------------------------------------
+    def make_ca(self, name="ca", key_type="ec-p256"):
+        ca_dir = self.path(name)
+        os.makedirs(ca_dir, exist_ok=True)
+        self.run(exe("tlslab-ca"), "init", "--dir", ca_dir, "--key-type", key_type, "--cn", f"tlslab test {name}")
+        self.ca_dirs[name] = ca_dir
+        return ca_dir
+
+    def issue(self, ca_dir, name="server", cn="localhost", sans="DNS:localhost,IP:127.0.0.1", extra=()):
+        cert, key = self.path(f"{name}.crt"), self.path(f"{name}.key")
+        out = self.run(exe("tlslab-ca"), "issue", "--dir", ca_dir, "--cn", cn, "--san", sans, "--out-cert", cert,
+                       "--out-key", key, *extra).stdout
+        serial = re.search(r"serial\s+([0-9a-f]+)", out).group(1)
+        return cert, key, serial
+
+    # --- processes ---------------------------------------------------------------------------
+    def start(self, args, pattern, name):
+        """Starts a long-running program and waits for the line that names its port."""
+        log_path = self.path(f"{name}.log")
+        log = open(log_path, "w")
+        process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
+        self.processes.append(process)
+        deadline = time.time() + START_TIMEOUT
+        while time.time() < deadline:
+            with open(log_path) as f:
+                text = f.read()
+            found = re.search(pattern, text)
+            if found:
+                return process, int(found.group(1))
+            if process.poll() is not None:
+                raise TestFailure(f"{name} exited {process.returncode} at start:\n{text}")
+            time.sleep(0.02)
+        raise TestFailure(f"{name} did not start within {START_TIMEOUT}s:\n{open(log_path).read()}")
+
+    def start_ca(self, ca_dir, http=False, extra=()):
+        args = [exe("tlslab-ca"), "serve", "--dir", ca_dir, "--listen", "127.0.0.1:0", "--threads", "2", *extra]
+        if http:
+            args += ["--ocsp-http", "127.0.0.1:0"]
+        name = f"ca-{len(self.processes)}"
+        process, port = self.start(args, r"status service listening on 127\.0\.0\.1:(\d+)", name)
+        http_port = None
+        if http:
+            text = open(self.path(f"{name}.log")).read()
+            http_port = int(re.search(r"http://127\.0\.0\.1:(\d+)/", text).group(1))
+        return process, port, http_port
+
+    def start_server(self, cert, key, extra=()):
+        args = [exe("tlslab-server"), "--cert", cert, "--key", key, "--listen", "127.0.0.1:0", "--threads", "2", *extra]
+        name = f"server-{len(self.processes)}"
+        process, port = self.start(args, r"listening on 127\.0\.0\.1:(\d+)", name)
+        process.log_path = self.path(f"{name}.log")
+        return process, port
+
+    def client(self, server_port, ca_port, trust, extra=(), timeout=CLIENT_TIMEOUT, env=None):
+        args = [exe("tlslab-client"), "--connect", f"127.0.0.1:{server_port}", "--ca-service",
+                f"127.0.0.1:{ca_port}", "--trust", trust, *extra]
+        if "--server-name" not in extra:
+            args += ["--server-name", "localhost"]
+        return subprocess.run(args, capture_output=True, text=True, timeout=timeout, env=env)
+
+
+def free_port():
+    """A port with nothing listening on it (bound then released)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def read_json_lines(path):
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+class Setup:
+    """The usual scenario: one CA, one server certificate, CA service and server running."""
+
+    def __init__(self, lab, server_extra=(), ca_http=False, issue_extra=()):
+        self.lab = lab
+        self.ca_dir = lab.make_ca()
+        self.trust = os.path.join(self.ca_dir, "ca.crt")
+        self.cert, self.key, self.serial = lab.issue(self.ca_dir, extra=issue_extra)
+        self.ca_process, self.ca_port, self.http_port = lab.start_ca(self.ca_dir, http=ca_http)
+        self.server_process, self.server_port = lab.start_server(self.cert, self.key, server_extra)
+
+    def client(self, extra=(), **kwargs):
+        return self.lab.client(self.server_port, self.ca_port, self.trust, extra, **kwargs)

@@ -1,0 +1,468 @@
+"""End-to-end scenarios: the real tlslab-ca, tlslab-server and tlslab-client on 127.0.0.1.
+
+Run one:   python3 tests/e2e/scenarios.py good_aes128gcm
+List them: python3 tests/e2e/scenarios.py --list
+Each scenario asserts what a user would check: exit codes, the one-line reason, the alert the
+other side logged, the JSON trace, the key log, and that the services keep serving.
+"""
+import concurrent.futures
+import os
+import re
+import socket
+import stat
+import struct
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import Lab, Setup, check, exe, free_port, read_json_lines, TestFailure  # noqa: E402
+
+SCENARIOS = {}
+
+# Exit codes documented in README.md ("Exit codes").
+EXIT_OK, EXIT_LOCAL, EXIT_USAGE, EXIT_CONNECTION = 0, 1, 2, 3
+EXIT_CERTIFICATE, EXIT_STATUS, EXIT_CA_CHECK, EXIT_NEGOTIATION, EXIT_INTEGRITY, EXIT_PROTOCOL = 4, 5, 6, 7, 8, 9
+
+
+def scenario(function):
+    SCENARIOS[function.__name__] = function
+    return function
+
+
+def expect_failure(result, code, alert):
+    check(result.returncode == code,
+          f"expected exit {code} ({alert}), got {result.returncode}\nstderr:\n{result.stderr[-3000:]}")
+    check(f"handshake failed: {alert}" in result.stderr or f"sent alert {alert}" in result.stderr,
+          f"expected the one-line reason to name {alert}:\n{result.stderr[-3000:]}")
+
+
+def expect_good(result, what="client"):
+    check(result.returncode == EXIT_OK, f"{what} failed with exit {result.returncode}:\n{result.stderr[-3000:]}")
+
+
+def server_log(setup):
+    with open(setup.server_process.log_path) as f:
+        return f.read()
+
+
+def wait_for_log(setup, needle, timeout=5.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if needle in server_log(setup):
+            return
+        time.sleep(0.05)
+    raise TestFailure(f"server log never showed {needle!r}:\n{server_log(setup)[-3000:]}")
+
+
+# --- good paths ------------------------------------------------------------------------------
+def good_path(suite):
+    def run():
+        with Lab() as lab:
+            setup = Setup(lab)
+            result = setup.client(["--suites", suite, "--get", "/", "--get", "/bytes/100000"])
+            expect_good(result)
+            check("handshake complete" in result.stderr, "no 'handshake complete' in the trace")
+            check(len(result.stdout) == len(result.stdout.split("</html>")[0]) + len("</html>\n") + 100000,
+                  f"response bodies have the wrong size: {len(result.stdout)}")
+            check("tlslab: this session" in result.stdout, "the built-in session page was not served")
+            names = {"aes128gcm": "AES_128_GCM", "aes256gcm": "AES_256_GCM", "chacha20": "CHACHA20_POLY1305"}
+            check(names[suite] in result.stdout, "the session page does not name the negotiated suite")
+    run.__name__ = f"good_{suite}"
+    return scenario(run)
+
+
+for _suite in ("aes128gcm", "aes256gcm", "chacha20"):
+    good_path(_suite)
+
+
+@scenario
+def server_preference_wins():
+    with Lab() as lab:
+        setup = Setup(lab, server_extra=["--suites", "chacha20,aes128gcm"])
+        result = setup.client(["--suites", "aes128gcm,chacha20", "--trace-json", lab.path("t.json")])
+        expect_good(result)
+        steps = read_json_lines(lab.path("t.json"))
+        hello = next(s for s in steps if s.get("arrow") == 2)
+        check("CHACHA20" in hello["fields"]["cipher suite"], f"server preference ignored: {hello['fields']}")
+
+
+@scenario
+def www_files_and_404():
+    with Lab() as lab:
+        www = lab.path("www")
+        os.makedirs(www)
+        with open(os.path.join(www, "index.html"), "w") as f:
+            f.write("<p>hello from www</p>\n")
+        setup = Setup(lab, server_extra=["--www", www])
+        out = lab.path("body.out")
+        result = setup.client(["--get", "/", "--output", out])
+        expect_good(result)
+        check(open(out).read() == "<p>hello from www</p>\n", "the file from --www was not served exactly")
+        result = setup.client(["--get", "/missing.html"])
+        check(result.returncode == 10, f"a 404 should exit 10, got {result.returncode}")
+        result = setup.client(["--get", "/../../etc/passwd"])
+        check(result.returncode == 10 and "root:" not in result.stdout, "path traversal outside --www")
+
+
+# --- the JSON trace and the key log ---------------------------------------------------------
+@scenario
+def json_trace_lists_eight_arrows():
+    with Lab() as lab:
+        setup = Setup(lab)
+        trace = lab.path("client.json")
+        expect_good(setup.client(["--trace-json", trace]))
+        arrows = [s["arrow"] for s in read_json_lines(trace) if s.get("arrow")]
+        ordered = [a for i, a in enumerate(arrows) if i == 0 or arrows[i - 1] != a]
+        check(ordered == [1, 2, 3, 4, 5, 6, 7, 8], f"arrows out of order or missing: {arrows}")
+        for step in read_json_lines(trace):
+            check("time" in step, "a step without a timestamp")
+        secrets = [s for s in read_json_lines(trace) if "SESSION MASTER KEY" in s.get("fields", {})]
+        check(not secrets, "a secret is in the JSON trace without --show-secrets")
+        trace2 = lab.path("client2.json")
+        expect_good(setup.client(["--trace-json", trace2, "--show-secrets"]))
+        secrets = [s for s in read_json_lines(trace2) if "SESSION MASTER KEY" in s.get("fields", {})]
+        check(len(secrets) == 1 and len(secrets[0]["fields"]["SESSION MASTER KEY"]) == 96,
+              "--show-secrets did not put the 48-byte master secret in the JSON trace")
+
+
+@scenario
+def keylog_matches_on_both_sides():
+    with Lab() as lab:
+        ca_dir = lab.make_ca()
+        cert, key, _ = lab.issue(ca_dir)
+        _, ca_port, _ = lab.start_ca(ca_dir)
+        server_keylog, client_keylog = lab.path("server.keylog"), lab.path("client.keylog")
+        _, server_port = lab.start_server(cert, key, ["--keylog", server_keylog])
+        env = dict(os.environ, SSLKEYLOGFILE=client_keylog)  # the environment variable, as browsers use it
+        result = lab.client(server_port, ca_port, os.path.join(ca_dir, "ca.crt"), env=env)
+        expect_good(result)
+        pattern = re.compile(r"^CLIENT_RANDOM [0-9a-f]{64} [0-9a-f]{96}$")
+        client_lines = open(client_keylog).read().splitlines()
+        check(len(client_lines) == 1 and pattern.match(client_lines[0]), f"bad key-log line: {client_lines}")
+        time.sleep(0.1)
+        server_lines = open(server_keylog).read().splitlines()
+        check(server_lines == client_lines, f"client and server logged different secrets:\n{client_lines}\n{server_lines}")
+        mode = stat.S_IMODE(os.stat(client_keylog).st_mode)
+        check(mode == 0o600, f"key log mode is {oct(mode)}, not 0600")
+
+
+# --- certificate failures -------------------------------------------------------------------
+@scenario
+def revoked_certificate():
+    with Lab() as lab:
+        setup = Setup(lab)
+        expect_good(setup.client())
+        lab.run(exe("tlslab-ca"), "revoke", "--dir", setup.ca_dir, "--serial", setup.serial, "--reason",
+                "keyCompromise")
+        result = setup.client()  # the running CA service answers 'revoked' at once
+        expect_failure(result, EXIT_STATUS, "certificate_revoked")
+        check(f"serial {setup.serial}" in result.stderr and "keyCompromise" in result.stderr,
+              f"the reason line lacks serial and reason:\n{result.stderr[-1500:]}")
+        wait_for_log(setup, "certificate_revoked")  # the server saw the client's alert
+
+
+@scenario
+def unknown_ca():
+    with Lab() as lab:
+        setup = Setup(lab)
+        other = lab.make_ca("other")
+        result = lab.client(setup.server_port, setup.ca_port, os.path.join(other, "ca.crt"))
+        expect_failure(result, EXIT_CERTIFICATE, "unknown_ca")
+
+
+@scenario
+def expired_certificate():
+    with Lab() as lab:
+        setup = Setup(lab, issue_extra=["--not-before", "-400d", "--days", "30"])
+        expect_failure(setup.client(), EXIT_CERTIFICATE, "certificate_expired")
+
+
+@scenario
+def not_yet_valid_certificate():
+    with Lab() as lab:
+        setup = Setup(lab, issue_extra=["--not-before", "+5d", "--days", "30"])
+        expect_failure(setup.client(), EXIT_CERTIFICATE, "certificate_expired")
+
+
+@scenario
+def wrong_server_name():
+    with Lab() as lab:
+        setup = Setup(lab)
+        result = setup.client(["--server-name", "www.example.org"])
+        expect_failure(result, EXIT_CERTIFICATE, "bad_certificate")
+        check("www.example.org" in result.stderr, "the reason does not name the host")
+
+
+@scenario
+def certificate_unknown_to_ca():
+    """A certificate signed by the trusted CA's key but missing from its database: 'unknown'."""
+    with Lab() as lab:
+        ca_dir = lab.make_ca()
+        cert, key, _ = lab.issue(ca_dir)
+        # A second database for the same CA: copy the CA, then empty its database.
+        twin = lab.path("twin")
+        os.makedirs(twin)
+        for name in ("ca.crt", "ca.key"):
+            with open(os.path.join(ca_dir, name), "rb") as src, open(os.path.join(twin, name), "wb") as dst:
+                dst.write(src.read())
+        os.chmod(os.path.join(twin, "ca.key"), 0o600)
+        import sqlite3
+        sqlite3.connect(os.path.join(twin, "ca.db")).close()
+        _, ca_port, _ = lab.start_ca(twin)
+        _, server_port = lab.start_server(cert, key)
+        result = lab.client(server_port, ca_port, os.path.join(ca_dir, "ca.crt"))
+        expect_failure(result, EXIT_STATUS, "certificate_unknown")
+
+
+@scenario
+def ca_service_down_fails_closed():
+    with Lab() as lab:
+        setup = Setup(lab)
+        result = lab.client(setup.server_port, free_port(), setup.trust)
+        expect_failure(result, EXIT_CA_CHECK, "bad_certificate_status_response")
+
+
+@scenario
+def ca_signed_by_other_ca_rejected():
+    """The CA service of another CA answers: its signature does not verify with our trust store."""
+    with Lab() as lab:
+        setup = Setup(lab)
+        other = lab.make_ca("other")
+        _, other_port, _ = lab.start_ca(other)
+        result = lab.client(setup.server_port, other_port, setup.trust)
+        expect_failure(result, EXIT_CA_CHECK, "bad_certificate_status_response")
+
+
+# --- negotiation and hostile input ----------------------------------------------------------
+@scenario
+def no_common_suite():
+    with Lab() as lab:
+        setup = Setup(lab, server_extra=["--suites", "aes256gcm"])
+        result = setup.client(["--suites", "aes128gcm,chacha20"])
+        expect_failure(result, EXIT_NEGOTIATION, "handshake_failure")
+        wait_for_log(setup, "no cipher suite in common")
+
+
+def raw_exchange(port, data, read_timeout=5.0):
+    """Sends raw bytes, returns everything the server answers until it closes."""
+    with socket.create_connection(("127.0.0.1", port), timeout=read_timeout) as s:
+        s.sendall(data)
+        received = b""
+        try:
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                received += chunk
+        except (socket.timeout, ConnectionResetError):
+            pass
+        return received
+
+
+def alert_frame(description):
+    return struct.pack(">BHHBB", 21, 0x0100, 2, 2, description)
+
+
+@scenario
+def garbage_clienthello_gets_alert_and_server_keeps_serving():
+    with Lab() as lab:
+        setup = Setup(lab)
+        cases = {
+            b"GET / HTTP/1.1\r\n\r\n": 10,                                   # not a frame type: unexpected_message
+            struct.pack(">BHH", 22, 0x0303, 10) + b"x" * 10: 70,               # wrong version: protocol_version
+            struct.pack(">BHH", 22, 0x0100, 60000): 22,                       # declared length over the limit
+            struct.pack(">BHH", 22, 0x0100, 4) + bytes([1, 0, 0, 9]): 50,     # body shorter than declared
+            struct.pack(">BHH", 22, 0x0100, 4) + bytes([99, 0, 0, 0]): 10,    # unknown handshake type
+        }
+        for payload, description in cases.items():
+            answer = raw_exchange(setup.server_port, payload)
+            check(answer == alert_frame(description),
+                  f"for {payload[:12]!r} expected alert {description}, got {answer.hex()}")
+        expect_good(setup.client(), "a normal client after the garbage")
+
+
+@scenario
+def client_cli_mistakes():
+    with Lab() as lab:
+        setup = Setup(lab)
+        r = subprocess.run([exe("tlslab-client"), "--connect", "127.0.0.1:notaport", "--trust", setup.trust],
+                           capture_output=True, text=True)
+        check(r.returncode == EXIT_USAGE and "not a number" in r.stderr, f"bad port: {r.returncode} {r.stderr}")
+        r = subprocess.run([exe("tlslab-client"), "--trust", lab.path("missing.crt")], capture_output=True, text=True)
+        check(r.returncode == EXIT_LOCAL and "missing.crt" in r.stderr, f"missing trust file: {r.stderr}")
+        r = subprocess.run([exe("tlslab-client")], capture_output=True, text=True)
+        check(r.returncode == EXIT_USAGE and "--trust" in r.stderr, f"missing --trust: {r.stderr}")
+        r = setup.client(["--suites", "rc4"])
+        check(r.returncode == EXIT_USAGE and "unknown cipher suite" in r.stderr, f"bad suite: {r.stderr}")
+        r = lab.client(free_port(), setup.ca_port, setup.trust)
+        check(r.returncode == EXIT_CONNECTION and "cannot connect" in r.stderr, f"server down: {r.stderr}")
+
+
+@scenario
+def server_cli_mistakes():
+    with Lab() as lab:
+        ca_dir = lab.make_ca()
+        cert, key, _ = lab.issue(ca_dir)
+        ec_key = os.path.join(ca_dir, "ca.key")  # an EC key: cannot transport the PRE-MASTER
+        cases = [
+            (["--cert", lab.path("nope.crt"), "--key", key], "nope.crt"),
+            (["--cert", cert, "--key", ec_key], "not an RSA key"),
+            (["--cert", cert, "--key", key, "--listen", "127.0.0.1:99999"], "out of range"),
+            (["--cert", os.path.join(ca_dir, "ca.crt"), "--key", key], "does not belong"),
+        ]
+        for args, message in cases:
+            r = subprocess.run([exe("tlslab-server"), *args], capture_output=True, text=True, timeout=10)
+            check(r.returncode != 0 and message in r.stderr, f"{args}: exit {r.returncode}, stderr {r.stderr!r}")
+            check("terminate called" not in r.stderr and "Aborted" not in r.stderr, "a crash instead of a message")
+
+
+# --- many clients -----------------------------------------------------------------------------
+@scenario
+def two_hundred_sequential_clients():
+    with Lab() as lab:
+        setup = Setup(lab)
+        for i in range(200):
+            result = setup.client(["--quiet"])
+            check(result.returncode == 0, f"client {i} failed: {result.stderr}")
+
+
+@scenario
+def fifty_concurrent_clients():
+    with Lab() as lab:
+        setup = Setup(lab)
+        with concurrent.futures.ThreadPoolExecutor(max_workers=50) as pool:
+            results = list(pool.map(lambda _: setup.client(["--quiet"]), range(50)))
+        failed = [r for r in results if r.returncode != 0]
+        check(not failed, f"{len(failed)} of 50 failed; first: {failed[0].stderr if failed else ''}")
+
+
+# --- the CA ------------------------------------------------------------------------------------
+@scenario
+def ca_files_and_openssl_verify():
+    with Lab() as lab:
+        ca_dir = lab.make_ca(key_type="rsa2048")
+        cert, key, serial = lab.issue(ca_dir, extra=["--key-type", "rsa3072"])
+        check(stat.S_IMODE(os.stat(os.path.join(ca_dir, "ca.key")).st_mode) == 0o600, "ca.key is not 0600")
+        check(stat.S_IMODE(os.stat(key).st_mode) == 0o600, "server key is not 0600")
+        lab.run("openssl", "verify", "-CAfile", os.path.join(ca_dir, "ca.crt"), cert)
+        text = lab.run("openssl", "x509", "-in", cert, "-noout", "-text").stdout
+        for needle in ("TLS Web Server Authentication", "DNS:localhost", "IP Address:127.0.0.1", "CA:FALSE",
+                       "Authority Key Identifier", "Subject Key Identifier", "3072 bit"):
+            check(needle in text, f"issued certificate lacks {needle!r}")
+        ca_text = lab.run("openssl", "x509", "-in", os.path.join(ca_dir, "ca.crt"), "-noout", "-text").stdout
+        check("CA:TRUE" in ca_text and "Certificate Sign, CRL Sign" in ca_text, "CA certificate extensions")
+        listing = lab.run(exe("tlslab-ca"), "list", "--dir", ca_dir, "--json").stdout
+        check(f'"serial":"{serial}"' in listing and '"status":"good"' in listing, f"list --json: {listing}")
+
+
+@scenario
+def ca_cli_mistakes():
+    with Lab() as lab:
+        ca_dir = lab.make_ca()
+        r = lab.run(exe("tlslab-ca"), "init", "--dir", ca_dir, check_ok=False)
+        check(r.returncode != 0 and "already exists" in r.stderr, f"init over a CA: {r.stderr}")
+        r = lab.run(exe("tlslab-ca"), "init", "--dir", lab.path("absent"), check_ok=False)
+        check(r.returncode != 0 and "no directory" in r.stderr, f"init in a missing dir: {r.stderr}")
+        r = lab.run(exe("tlslab-ca"), "revoke", "--dir", ca_dir, "--serial", "abcdef", check_ok=False)
+        check(r.returncode != 0 and "no certificate with serial" in r.stderr, f"unknown serial: {r.stderr}")
+        r = lab.run(exe("tlslab-ca"), "revoke", "--dir", ca_dir, "--serial", "xyz", check_ok=False)
+        check(r.returncode != 0 and "not hexadecimal" in r.stderr, f"bad serial: {r.stderr}")
+        r = lab.run(exe("tlslab-ca"), "issue", "--dir", ca_dir, "--cn", "x", "--key-type", "ec-p256", "--out-cert",
+                    lab.path("x.crt"), "--out-key", lab.path("x.key"), check_ok=False)
+        check(r.returncode != 0 and "RSA" in r.stderr, f"EC server key: {r.stderr}")
+        _, _, serial = lab.issue(ca_dir)
+        lab.run(exe("tlslab-ca"), "revoke", "--dir", ca_dir, "--serial", serial.upper())
+        r = lab.run(exe("tlslab-ca"), "revoke", "--dir", ca_dir, "--serial", serial, check_ok=False)
+        check(r.returncode != 0 and "already revoked" in r.stderr, f"double revoke: {r.stderr}")
+
+
+def openssl_ocsp(lab, ca_dir, cert, http_port):
+    return lab.run("openssl", "ocsp", "-issuer", os.path.join(ca_dir, "ca.crt"), "-cert", cert, "-url",
+                   f"http://127.0.0.1:{http_port}", "-CAfile", os.path.join(ca_dir, "ca.crt"), check_ok=False)
+
+
+@scenario
+def openssl_ocsp_interop_and_live_revocation():
+    with Lab() as lab:
+        setup = Setup(lab, ca_http=True)
+        r = openssl_ocsp(lab, setup.ca_dir, setup.cert, setup.http_port)
+        check("Response verify OK" in r.stdout + r.stderr and f"{setup.cert}: good" in r.stdout, f"good: {r.stdout}{r.stderr}")
+        lab.run(exe("tlslab-ca"), "revoke", "--dir", setup.ca_dir, "--serial", setup.serial, "--reason", "superseded")
+        r = openssl_ocsp(lab, setup.ca_dir, setup.cert, setup.http_port)
+        check(f"{setup.cert}: revoked" in r.stdout and "Reason: superseded" in r.stdout, f"revoked: {r.stdout}")
+
+
+@scenario
+def ca_restart_keeps_every_status():
+    with Lab() as lab:
+        setup = Setup(lab)
+        cert2, _, serial2 = lab.issue(setup.ca_dir, name="second")
+        lab.run(exe("tlslab-ca"), "revoke", "--dir", setup.ca_dir, "--serial", serial2, "--reason", "cessationOfOperation")
+        setup.ca_process.terminate()
+        setup.ca_process.wait(timeout=5)
+        _, new_port, http_port = lab.start_ca(setup.ca_dir, http=True)
+        r = openssl_ocsp(lab, setup.ca_dir, setup.cert, http_port)
+        check(f"{setup.cert}: good" in r.stdout, f"first certificate after restart: {r.stdout}")
+        r = openssl_ocsp(lab, setup.ca_dir, cert2, http_port)
+        check(f"{cert2}: revoked" in r.stdout and "cessationOfOperation" in r.stdout, f"second: {r.stdout}")
+        expect_good(lab.client(setup.server_port, new_port, setup.trust))
+
+
+@scenario
+def ca_service_survives_garbage_and_slow_clients():
+    with Lab() as lab:
+        ca_dir = lab.make_ca()
+        cert, key, _ = lab.issue(ca_dir)
+        _, ca_port, _ = lab.start_ca(ca_dir, extra=["--request-timeout-ms", "1000"])
+        _, server_port = lab.start_server(cert, key)
+        answer = raw_exchange(ca_port, os.urandom(64) + b"\x00" * 16)
+        check(answer[:1] in (b"\x15",) or answer == b"", f"garbage got {answer[:16].hex()}")
+        answer = raw_exchange(ca_port, struct.pack(">BHH", 22, 0x0100, 65535))
+        check(answer == alert_frame(22), f"oversized request: expected record_overflow, got {answer.hex()}")
+        # A slow client (one byte, then nothing) is cut at the deadline, not kept forever.
+        started = time.time()
+        with socket.create_connection(("127.0.0.1", ca_port), timeout=10) as slow:
+            slow.sendall(b"\x16")
+            check(slow.recv(100) == b"", "the slow client was not disconnected")
+        check(time.time() - started < 8, "the request deadline did not cut the slow client")
+        expect_good(lab.client(server_port, ca_port, os.path.join(ca_dir, "ca.crt")), "a client after the abuse")
+
+
+@scenario
+def http_ocsp_rejects_bad_requests():
+    with Lab() as lab:
+        setup = Setup(lab, ca_http=True)
+        import http.client
+        conn = http.client.HTTPConnection("127.0.0.1", setup.http_port, timeout=5)
+        conn.request("POST", "/", body=b"not der", headers={"Content-Type": "application/ocsp-request"})
+        response = conn.getresponse()
+        body = response.read()
+        check(response.status == 200 and response.getheader("Content-Type") == "application/ocsp-response",
+              f"malformed OCSP request: HTTP {response.status}")
+        check(body == bytes.fromhex("30030a0101"), f"expected malformedRequest, got {body.hex()}")
+        conn.request("GET", "/")
+        response = conn.getresponse()
+        response.read()
+        check(response.status == 405, f"GET should be 405, got {response.status}")
+        expect_good(setup.client())
+
+
+def main(argv):
+    if len(argv) == 2 and argv[1] == "--list":
+        print("\n".join(SCENARIOS))
+        return 0
+    if len(argv) != 2 or argv[1] not in SCENARIOS:
+        print(f"usage: {argv[0]} SCENARIO | --list", file=sys.stderr)
+        return 2
+    try:
+        SCENARIOS[argv[1]]()
+    except TestFailure as failure:
+        print(f"FAILED {argv[1]}: {failure}", file=sys.stderr)
+        return 1
+    print(f"passed {argv[1]}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
