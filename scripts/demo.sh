@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The demo: installs what is missing, builds, makes a CA and a server certificate, starts the CA
+# service and the server on free local ports, runs the client with --show-secrets and one
+# request, shows both sides' traces, and stops everything it started (also on Ctrl-C).
+#   ./scripts/demo.sh [--keep]     --keep: leave CA and server running until Ctrl-C
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+keep=0
+[[ "${1:-}" == "--keep" ]] && keep=1
+trap tlslab_stop_all EXIT INT TERM
+
+echo "== building (2 jobs)"
+tlslab_build | tail -n 1
+
+demo=$TLSLAB_ROOT/certs/demo
+rm -rf "$demo"
+mkdir -p "$demo/ca"
+echo "== CA: a key, a self-signed certificate and a database in certs/demo/ca"
+"$TLSLAB_BIN/tlslab-ca" init --dir "$demo/ca" --cn "tlslab Demo Root CA" | sed 's/^/   /'
+echo "== CA: a server certificate for localhost"
+"$TLSLAB_BIN/tlslab-ca" issue --dir "$demo/ca" --cn localhost --san DNS:localhost,IP:127.0.0.1 \
+  --out-cert "$demo/server.crt" --out-key "$demo/server.key" | sed 's/^/   /'
+
+tlslab_start ca_port "tlslab-ca serve" "$demo/ca.log" '.*status service listening on [0-9.]+:([0-9]+).*' \
+  "$TLSLAB_BIN/tlslab-ca" serve --dir "$demo/ca" --listen 127.0.0.1:0 --ocsp-http 127.0.0.1:0
+tlslab_start server_port "tlslab-server" "$demo/server.log" '.*listening on [0-9.]+:([0-9]+).*' \
+  "$TLSLAB_BIN/tlslab-server" --cert "$demo/server.crt" --key "$demo/server.key" --listen 127.0.0.1:0 \
+  --show-secrets --keylog "$demo/keylog.txt"
+echo "== CA service on 127.0.0.1:$ca_port, server on 127.0.0.1:$server_port"
+echo
+echo "== the client's side (tlslab-client --show-secrets --get /)"
+"$TLSLAB_BIN/tlslab-client" --connect "127.0.0.1:$server_port" --ca-service "127.0.0.1:$ca_port" \
+  --trust "$demo/ca/ca.crt" --server-name localhost --show-secrets --keylog "$demo/keylog.txt" \
+  --get / --output "$demo/response.html"
+echo
+echo "== the server's side (from certs/demo/server.log)"
+sleep 0.2
+grep -v '^tlslab-server:' "$demo/server.log" | grep -v '\] info ' || true
+echo
+echo "== the response body was saved to certs/demo/response.html ($(wc -c <"$demo/response.html") bytes)"
+echo "== key log (NSS format, for Wireshark): certs/demo/keylog.txt"
+echo "== CA certificate (the trust store): certs/demo/ca/ca.crt; server: certs/demo/server.crt"
+if [[ $keep == 1 ]]; then
+  echo "== CA and server keep running; try:"
+  echo "   build/bin/tlslab-client --connect 127.0.0.1:$server_port --ca-service 127.0.0.1:$ca_port --trust certs/demo/ca/ca.crt --server-name localhost"
+  echo "== Ctrl-C to stop"
+  wait
+fi
