@@ -170,6 +170,8 @@ done
 # three; CKE + client Finished in one segment; three requests in one segment.
 expect_count "ServerHello reassembled from 2 segments" 2 "$good" \
   'tlslab.handshake.type == 2 && tcp.segment.count == 2'
+expect_count "first segment = header alone (heuristic must ask TCP to reassemble)" 2 "$good" \
+  'tlslab.handshake.type in {1, 64} && tcp.segment.count == 2'
 expect_count "protected frame reassembled from 3 segments" 1 "$good" \
   'tlslab.protected.ciphertext && tcp.segment.count == 3'
 expect_count "ClientKeyExchange and Finished in one segment" 1 "$good" \
@@ -188,7 +190,7 @@ if [[ $luaossl == 1 ]]; then
   uris=$(fields "$good" 'http.request' http.request.uri | tr '\n' ' ')
   for uri in /hello /big /chacha /one /two /three; do expect_contains "http.request.uri" "$uris" "$uri"; done
   codes=$(fields "$good" 'http.response' http.response.code | tr ',' '\n' | grep -c '^200$')
-  [[ $codes == 6 ]] && pass || fail "HTTP responses: $codes with code 200, expected 6"
+  if [[ $codes == 6 ]]; then pass; else fail "HTTP responses: $codes with code 200, expected 6"; fi
   expect_count "HTTP response across records" 1 "$good" 'http.content_length == 3000 && tlslab.http.frames'
   expect_count "sequence numbers per direction" 3 "$good" \
     'tlslab.protected.sequence == 0 && tlslab.verify_data && tlslab.arrow == 7'
@@ -197,7 +199,7 @@ if [[ $luaossl == 1 ]]; then
   # one pass only (tshark's default): decryption happens in order as well
   one_pass=$("$TSHARK" -n -X "lua_script:$dissector" "${keys[@]}" -r "$good" -Y http.request \
     -T fields -E occurrence=a -E aggregator=, -e http.request.uri 2>>"$work/stderr" | tr ',' '\n' | grep -c .)
-  [[ $one_pass == 6 ]] && pass || fail "single-pass decryption: $one_pass HTTP requests, expected 6"
+  if [[ $one_pass == 6 ]]; then pass; else fail "single-pass decryption: $one_pass HTTP requests, expected 6"; fi
 fi
 
 expect_count "valid traffic: no malformed, error or Lua error" 0 "$good" \

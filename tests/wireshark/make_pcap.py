@@ -22,6 +22,7 @@ import calendar
 import datetime
 import hashlib
 import hmac
+import ipaddress
 import os
 import random
 import struct
@@ -139,7 +140,7 @@ class Pki:
             .not_valid_after(self.now + datetime.timedelta(days=365))
             .add_extension(x509.SubjectAlternativeName([
                 x509.DNSName(common_name),
-                x509.IPAddress(__import__("ipaddress").ip_address("127.0.0.1")),
+                x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
             ]), critical=False)
             .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
             .sign(self.ca_key, hashes.SHA256())
@@ -249,14 +250,18 @@ class Session:
     def rand(self, n):
         return bytes(self.rng.getrandbits(8) for _ in range(n))
 
-    def hello_and_status(self, revoked=False, split_server_hello=True):
+    def hello_and_status(self, revoked=False, split_server_hello=True, header_alone=False):
+        """Arrows 1-4. `header_alone`: the ClientHello and StatusRequest headers go in their own
+        5-byte segments (a sender writing header and fragment separately), the very first
+        segments the heuristic dissector sees."""
+        first = [5] if header_alone else None
         server_port, ca_port, client_port, ca_client_port = self.ports
         self.conn = TcpConnection(self.env.pcap, client_port, server_port, self.rng)
         # (1) ClientHello, §4
         ext = u16(EXT_SERVER_NAME) + vec16(vec8(self.host.encode()))
         ch = handshake(HT_CLIENT_HELLO, u16(VERSION) + self.client_random
                        + vec16(b"".join(u16(s) for s in self.offer)) + vec16(ext))
-        self.conn.send(True, frame(CT_HANDSHAKE, ch))
+        self.conn.send(True, frame(CT_HANDSHAKE, ch), split=first)
         # (2) ServerHello, §5 -- split over two TCP segments to exercise reassembly
         cert_der = self.cert.public_bytes(serialization.Encoding.DER)
         spki = self.cert.public_key().public_bytes(serialization.Encoding.DER,
@@ -268,7 +273,8 @@ class Session:
         # (3), (4) status request / response on a separate connection to the CA, §9
         ca = TcpConnection(self.env.pcap, ca_client_port, ca_port, self.rng)
         nonce = self.rand(32)
-        ca.send(True, frame(CT_HANDSHAKE, handshake(HT_STATUS_REQUEST, vec16(cert_der) + vec8(nonce))))
+        ca.send(True, frame(CT_HANDSHAKE, handshake(HT_STATUS_REQUEST, vec16(cert_der) + vec8(nonce))),
+                split=first)
         ocsp_der = self.pki.ocsp_response(self.cert, nonce, revoked=revoked)
         ca.send(False, frame(CT_HANDSHAKE, handshake(HT_STATUS_RESPONSE, vec16(ocsp_der))))
         ca.close()
@@ -371,11 +377,11 @@ def good_capture(env, pki, server_key, server_cert, now):
     b.conn.send(False, b.close_notify(False))
     b.conn.close()
 
-    # Session C: AES-256-GCM / SHA-384; one protected frame split in three segments and
-    # three frames in one segment.
+    # Session C: AES-256-GCM / SHA-384; first frames of both connections with the header alone
+    # in a segment, one protected frame split in three segments, three frames in one segment.
     c = Session(env, "C", pki, server_cert, server_key, 0x0A02, 42001, 42002, env.port(), env.port(),
                 offer=[0x0A02])
-    c.hello_and_status()
+    c.hello_and_status(header_alone=True)
     c.conn.send(True, c.key_exchange())
     c.conn.send(True, c.finished(True))
     c.conn.send(False, c.finished(False))
