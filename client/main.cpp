@@ -33,7 +33,9 @@ awaitable<Outcome> run(const client::ClientSettings& settings, const crypto::Tru
   try {
     tcp::socket socket = co_await net::connect_with_deadline(settings.server, settings.timeouts.handshake);
     channel.emplace(std::move(socket), settings.timeouts);
-    client::SessionParameters session = co_await client::run_handshake(*channel, settings, trust, trace);
+    net::StatusClient ca_service(settings.ca_service, settings.timeouts);
+    client::SessionParameters session = co_await client::run_handshake(*channel, settings, trust, ca_service, trace);
+    ca_service.close();
     handshake_done = true;
     double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
     char timing[64];
@@ -45,8 +47,7 @@ awaitable<Outcome> run(const client::ClientSettings& settings, const crypto::Tru
     failure = error;
   }
   if (!failure) {
-    co_await channel->send_alert(AlertDescription::close_notify);
-    channel->close();
+    co_await channel->close_gracefully();
     if (!results.all_ok()) co_return Outcome{ExitCode::http_error, "a request got an HTTP error status"};
     co_return Outcome{};
   }

@@ -24,7 +24,8 @@ std::string utc(std::time_t when) {
 }  // namespace
 
 awaitable<SessionParameters> run_handshake(net::Channel& channel, const ClientSettings& settings,
-                                           const crypto::TrustStore& trust, Trace& trace) {
+                                           const crypto::TrustStore& trust, net::StatusClient& ca_service,
+                                           Trace& trace) {
   crypto::Transcript transcript;
   SessionParameters session;
 
@@ -68,9 +69,7 @@ awaitable<SessionParameters> run_handshake(net::Channel& channel, const ClientSe
 
   // (3) Client → CA: the CERTIFICATE for authentication
   // (4) CA → Client: the ACK, signed with the CA's PRIVATE KEY; verified with its PUBLIC KEY
-  net::StatusExchange status =
-      co_await net::query_status(settings.ca_service, server_hello.certificate, certificate.get(), trust,
-                                 settings.timeouts);
+  net::StatusExchange status = co_await ca_service.query(server_hello.certificate, certificate.get(), trust);
   trace.step(0, {3, "Client", "CA", "StatusRequest", std::string(arrow_description(3)),
                  {{"CERTIFICATE", "serial " + session.certificate_serial, TraceColor::certificate},
                   {"nonce", to_hex(status.request.nonce), TraceColor::plain}}});

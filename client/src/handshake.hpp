@@ -5,6 +5,7 @@
 #include "tlslab/crypto/x509.hpp"
 #include "tlslab/messages.hpp"
 #include "tlslab/net/channel.hpp"
+#include "tlslab/net/status_client.hpp"
 #include "tlslab/trace.hpp"
 
 namespace tlslab::client {
@@ -17,8 +18,10 @@ struct SessionParameters {
   std::string certificate_serial;
 };
 
-// Throws ProtocolError; on return both directions are protected.
+// Throws ProtocolError; on return both directions are protected. Arrows 3–4 go through
+// `ca_service` (a fresh connection in tlslab-client, a kept-alive one in tlslab-bench).
 awaitable<SessionParameters> run_handshake(net::Channel& channel, const ClientSettings& settings,
-                                           const crypto::TrustStore& trust, Trace& trace);
+                                           const crypto::TrustStore& trust, net::StatusClient& ca_service,
+                                           Trace& trace);
 
 }  // namespace tlslab::client

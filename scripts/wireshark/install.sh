@@ -35,10 +35,13 @@ echo "install: tlslab dissector installed as $target"
 if ! command -v tshark >/dev/null 2>&1; then
   echo "install: note: tshark/Wireshark is not installed (Debian: apt install tshark)"
 fi
-# Decryption needs lua-luaossl for Lua 5.2 (the Lua version Wireshark 4.0 embeds).
-if command -v lua5.2 >/dev/null 2>&1 && ! lua5.2 -e 'require "openssl.cipher"' >/dev/null 2>&1; then
-  echo "install: note: lua-luaossl is missing, protected frames will not be decrypted" \
-       "(Debian: apt install lua-luaossl)"
+# Decryption needs lua-luaossl for Lua 5.2 (the Lua version Wireshark 4.0 embeds), with its
+# openssl.kdf module: OpenSSL's TLS1-PRF derives the keys (nothing is hand-written in the
+# dissector). AEAD tags are not verified by the dissector (luaossl cannot pass associated data).
+if command -v lua5.2 >/dev/null 2>&1 &&
+   ! lua5.2 -e 'require "openssl.cipher"; require "openssl.digest"; require "openssl.kdf"' >/dev/null 2>&1; then
+  echo "install: note: lua-luaossl (with openssl.kdf) is missing, protected frames will not be" \
+       "decrypted (Debian: apt install lua-luaossl)"
 fi
 cat <<EOF
 install: tlslab frames are recognised on TCP ports 4433/4434 and, heuristically, on any port.

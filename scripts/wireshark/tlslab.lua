@@ -10,8 +10,10 @@
 -- Decryption: set the preference tlslab.keylog_file to an NSS key log written by
 -- tlslab-client/-server (--keylog FILE or SSLKEYLOGFILE), e.g.
 --   tshark -r x.pcap -X lua_script:tlslab.lua -o tlslab.keylog_file:/tmp/keys.log
--- It needs lua-luaossl (Debian: lua-luaossl). Without either, the clear part is shown and an
--- expert item says why the protected part is not.
+-- It needs lua-luaossl (Debian: lua-luaossl) with its openssl.kdf module. Without either, the
+-- clear part is shown and an expert item says why the protected part is not. OpenSSL does all
+-- the cryptography; the AEAD tags are NOT verified by the dissector (luaossl cannot pass the
+-- associated data), the Finished verify_data is (tlslab.verify_data.valid).
 
 local tlslab = Proto("tlslab", "tlslab handshake lab protocol")
 
@@ -147,6 +149,7 @@ local f = {
     -- §7.5 protected frames
     ciphertext = ProtoField.bytes("tlslab.protected.ciphertext", "Encrypted InnerPlaintext"),
     tag = ProtoField.bytes("tlslab.protected.tag", "AEAD tag"),
+    tag_verified = ProtoField.bool("tlslab.protected.tag.verified", "AEAD tag verified by the dissector"),
     sequence = ProtoField.uint64("tlslab.protected.sequence", "Sequence number", base.DEC),
     inner_type = ProtoField.uint8("tlslab.protected.inner_type", "Inner content type", base.DEC, INNER_TYPES),
     app_data = ProtoField.bytes("tlslab.app_data", "Application data"),
@@ -172,8 +175,14 @@ local ei = {
                                expert.group.PROTOCOL, expert.severity.WARN),
     not_decrypted = ProtoExpert.new("tlslab.expert.not_decrypted", "Protected frame not decrypted",
                                     expert.group.UNDECODED, expert.severity.NOTE),
-    decrypt_failed = ProtoExpert.new("tlslab.expert.decrypt_failed", "Protected frame does not open",
+    decrypt_failed = ProtoExpert.new("tlslab.expert.decrypt_failed", "Protected frame could not be decrypted",
                                      expert.group.DECRYPTION, expert.severity.WARN),
+    tag_not_verified = ProtoExpert.new("tlslab.expert.tag_not_verified",
+                                       "AEAD tag not verified by the dissector",
+                                       expert.group.DECRYPTION, expert.severity.NOTE),
+    implausible = ProtoExpert.new("tlslab.expert.implausible_plaintext",
+                                  "Decrypted bytes are not a valid InnerPlaintext",
+                                  expert.group.DECRYPTION, expert.severity.WARN),
     verify_failed = ProtoExpert.new("tlslab.expert.verify_failed", "Finished verify_data is wrong",
                                     expert.group.SECURITY, expert.severity.WARN),
     key_mismatch = ProtoExpert.new("tlslab.expert.key_mismatch",
@@ -185,7 +194,8 @@ local ei = {
                                     expert.group.MALFORMED, expert.severity.ERROR),
 }
 tlslab.experts = { ei.alert_fatal, ei.alert_warning, ei.malformed, ei.protocol, ei.not_decrypted,
-                   ei.decrypt_failed, ei.verify_failed, ei.key_mismatch, ei.segment, ei.dissector_bug }
+                   ei.decrypt_failed, ei.tag_not_verified, ei.implausible, ei.verify_failed,
+                   ei.key_mismatch, ei.segment, ei.dissector_bug }
 
 tlslab.prefs.keylog_file = Pref.string("Key log file", "",
     "NSS key log file (lines \"CLIENT_RANDOM <RAND-CLIENT hex> <master secret hex>\") written by " ..
@@ -612,7 +622,7 @@ local function analyse_handshake(conv, rec, msg, pinfo, first_pass)
 end
 
 -- Analyse a protected frame (§7.4, §7.5): sequence number, decryption, inner content.
-local function analyse_protected(conv, rec, header, fragment, pinfo, first_pass)
+local function analyse_protected(conv, rec, fragment, pinfo, first_pass)
     local dir = direction(conv, pinfo)
     rec.dir = dir
     local session = conv.session
@@ -642,20 +652,30 @@ local function analyse_protected(conv, rec, header, fragment, pinfo, first_pass)
         return
     end
     if #fragment < TAG_LEN + 1 then return end        -- reported as malformed when rendered
-    local ok, plaintext = pcall(open_protected, SUITES[session.suite], session.keys[dir], rec.seq,
-                                header, fragment)
+    local ok, plaintext = pcall(decrypt_protected, SUITES[session.suite], session.keys[dir], rec.seq,
+                                fragment)
     if not ok then
         rec.decrypt_error = "decryption error: " .. tostring(plaintext)
-        return
-    end
-    if not plaintext then
-        rec.decrypt_error = "AEAD tag does not verify (a receiver answers bad_record_mac, §7.5)"
-        rec.info = rec.info .. " [does not open]"
         return
     end
     rec.master = session.keys.master
     rec.inner_type = plaintext:byte(-1)
     rec.content = plaintext:sub(1, -2)
+    -- The tag is not verified here (see "Crypto"), so a modified frame or wrong keys give
+    -- garbage instead of an error: say so where the plaintext cannot be what §7 allows.
+    local why_implausible
+    if not INNER_TYPES[rec.inner_type] then
+        why_implausible = "unknown inner type " .. tostring(rec.inner_type)
+    elseif is_finished_slot and not (rec.inner_type == CT_HANDSHAKE and
+                                     rec.content:sub(1, 4) == "\20\0\0\12" and #rec.content == 16) then
+        why_implausible = "a side's first protected frame must be its 16-byte Finished (§7.3, §7.4)"
+    elseif rec.inner_type == CT_ALERT and not (#rec.content == 2 and ALERT_LEVELS[rec.content:byte(1)]) then
+        why_implausible = "an alert is 2 bytes, level warning or fatal (§8)"
+    end
+    if why_implausible then
+        rec.implausible = why_implausible .. ": wrong keys, or the frame was modified on the wire " ..
+                          "(the dissector does not verify the AEAD tag; a receiver answers bad_record_mac)"
+    end
 
     if rec.inner_type == CT_HANDSHAKE then
         local msg_type = rec.content:byte(1)
@@ -663,7 +683,12 @@ local function analyse_protected(conv, rec, header, fragment, pinfo, first_pass)
             rec.info = FINISHED_INFO[dir]
             rec.arrow = (dir == "client") and 6 or 7
             local ok_v, expected = pcall(expected_verify_data, session, dir)
-            if ok_v then rec.verify_expected = expected end
+            if ok_v then
+                rec.verify_expected = expected
+                if rec.content:sub(5, 16) ~= expected then rec.info = rec.info .. " [verify_data wrong]" end
+            else
+                rec.verify_error = tostring(expected)
+            end
             if dir == "client" then session.transcript[#session.transcript + 1] = rec.content end
         else
             rec.info = "Handshake (" .. (HANDSHAKE_TYPES[msg_type or -1] or "unknown") .. ")"
@@ -685,6 +710,7 @@ local function analyse_protected(conv, rec, header, fragment, pinfo, first_pass)
     else
         rec.info = "Protected frame (unknown inner type " .. tostring(rec.inner_type) .. ")"
     end
+    if rec.implausible then rec.info = rec.info .. " [garbled]" end
 end
 
 local function analyse_frame(tvb, offset, pinfo, first_pass)
@@ -704,8 +730,7 @@ local function analyse_frame(tvb, offset, pinfo, first_pass)
         local description = (length >= 2) and tvb(offset + HEADER_LEN + 1, 1):uint() or nil
         rec.info = "Alert: " .. (ALERT_DESCRIPTIONS[description or -1] or ("unknown " .. tostring(description)))
     elseif content_type == CT_PROTECTED then
-        analyse_protected(conv, rec, tvb(offset, HEADER_LEN):raw(),
-                          tvb(offset + HEADER_LEN, length):raw(), pinfo, first_pass)
+        analyse_protected(conv, rec, tvb(offset + HEADER_LEN, length):raw(), pinfo, first_pass)
     else
         rec.info = "Unknown content type " .. content_type
     end
@@ -869,7 +894,10 @@ local function render_finished(r, tree, rec)
         tree:add(f.verify_data_expected, verify, rec.verify_expected):set_generated()
         tree:add(f.verify_data_valid, verify, valid):set_generated()
         if not valid then item:add_proto_expert_info(ei.verify_failed, "verify_data does not match the " ..
-                "transcript (the peer answers decrypt_error, §7.3)") end
+                "transcript: the peer answers decrypt_error (§7.3), or bad_record_mac if the frame was " ..
+                "modified on the wire (the dissector does not verify the AEAD tag)") end
+    elseif rec.verify_error then
+        item:add_proto_expert_info(ei.decrypt_failed, "expected verify_data not computed: " .. rec.verify_error)
     end
 end
 
@@ -942,7 +970,12 @@ local function render_protected(tvb, offset, length, pinfo, tree, rec)
         return malformed(tree, "protected frame shorter than inner type + 16-byte tag (§7.5)")
     end
     tree:add(f.ciphertext, tvb(frag, length - TAG_LEN))
-    tree:add(f.tag, tvb(frag + length - TAG_LEN, TAG_LEN))
+    local tag_item = tree:add(f.tag, tvb(frag + length - TAG_LEN, TAG_LEN))
+    if rec.inner_type then                          -- decrypted: say that the tag was not checked
+        tag_item:append_text(" [" .. TAG_NOT_VERIFIED .. "]")
+        tag_item:add(f.tag_verified, tvb(frag + length - TAG_LEN, TAG_LEN), false):set_generated()
+        tag_item:add_proto_expert_info(ei.tag_not_verified, "AEAD tag " .. TAG_NOT_VERIFIED)
+    end
     if rec.seq then
         tree:add(f.sequence, tvb(offset, HEADER_LEN), UInt64.new(rec.seq)):set_generated()
     end
@@ -965,6 +998,7 @@ local function render_protected(tvb, offset, length, pinfo, tree, rec)
     local it = tree:add(dtvb(), "Decrypted InnerPlaintext (" .. n .. " bytes of " ..
                         (INNER_TYPES[rec.inner_type] or "unknown") .. ")")
     it:add(f.inner_type, dtvb(n, 1))
+    if rec.implausible then it:add_proto_expert_info(ei.implausible, rec.implausible) end
     if rec.inner_type == CT_HANDSHAKE then
         if n == 0 then return malformed(it, "empty handshake content (decode_error, §7.5)") end
         render_handshake(dtvb, 0, n, pinfo, it, rec)

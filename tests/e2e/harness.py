@@ -6,9 +6,11 @@ Ports are learned from the programs' own "listening on ADDR:PORT" lines (they bi
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 
@@ -41,8 +43,12 @@ class Lab:
     def __enter__(self):
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, exc_type, *exc):
         self.close()
+        if exc_type is None or os.environ.get("TLSLAB_KEEP") != "1":
+            shutil.rmtree(self.dir, ignore_errors=True)
+        else:
+            print(f"kept the scenario's files in {self.dir}", file=sys.stderr)
 
     def close(self):
         for process in self.processes:

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "test_support.hpp"
 #include "tlslab/cipher_suite.hpp"
 #include "tlslab/crypto/key_schedule.hpp"
 #include "tlslab/crypto/random.hpp"

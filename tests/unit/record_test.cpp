@@ -113,7 +113,7 @@ TEST_P(RecordProtectionTest, RoundTripsContentOfSize0And1And16384) {
     EXPECT_EQ(frame[1], 0x01);
     EXPECT_EQ(frame[2], 0x00);
     EXPECT_EQ((std::size_t{frame[3]} << 8) | frame[4], size + 1 + aead_tag_size);
-    if (size > 0) {
+    if (size >= 16) {  // shorter ciphertext may equal the content by chance (1 in 256 for one byte)
       EXPECT_NE(Bytes(frame.begin() + frame_header_size,
                       frame.begin() + static_cast<std::ptrdiff_t>(frame_header_size + size)),
                 content)

@@ -2,16 +2,21 @@
 # Checks the Wireshark dissector scripts/wireshark/tlslab.lua with tshark on captures that
 # tests/wireshark/make_pcap.py fabricates (real crypto, PROTOCOL.md byte for byte).
 #
+# The dissector decrypts with OpenSSL's keystream only and does not verify AEAD tags (luaossl
+# cannot pass associated data); the checks below assert that it says so, that tampering and
+# wrong keys still show (verify_data invalid, garbled plaintext flagged) and that it contains no
+# hand-written crypto.
+#
 # Exit status: 0 all checks passed; 1 a check failed (each failure is printed); 77 skipped
-# (tshark or python3's cryptography module missing, or lua-luaossl missing, which leaves the
-# decryption checks unrun).
+# (tshark or python3's cryptography module missing, or lua-luaossl or its openssl.kdf module
+# missing, which leaves the decryption checks unrun).
 #
 # Environment: TSHARK (default tshark), PYTHON (default python3), KEEP=1 keeps the work dir.
 set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
-dissector="$root/scripts/wireshark/tlslab.lua"
+dissector=${TLSLAB_DISSECTOR:-$root/scripts/wireshark/tlslab.lua}
 TSHARK=${TSHARK:-tshark}
 PYTHON=${PYTHON:-python3}
 
@@ -98,9 +103,27 @@ done
 luaossl=1
 # (grep on a variable: `tshark | grep -q` would kill tshark with SIGPIPE and fail under pipefail)
 decrypt_notes=$(tsh -r "$good" "${keys[@]}" -Y tlslab.expert.not_decrypted -V)
-if grep -q "lua-luaossl is not installed" <<<"$decrypt_notes"; then
+if grep -q "lua-luaossl" <<<"$decrypt_notes"; then
   luaossl=0
-  echo "NOTE: lua-luaossl is missing: decryption checks are skipped"
+  echo "NOTE: lua-luaossl (or its openssl.kdf module) is missing: decryption checks are skipped"
+  grep -m1 -o "Not decrypted: [^]]*" <<<"$decrypt_notes"
+fi
+
+# --- 0b. no hand-written crypto in the dissector: OpenSSL (through luaossl) does it all -------
+# GHASH, Poly1305, an HMAC-based P_hash or big-number arithmetic would be an implementation;
+# comments and the suite name CHACHA20_POLY1305 are not.
+code_only=$(sed -e 's/--.*$//' "$dissector")
+if grep -n -i -E "ghash|gf_mult|p_hash|poly1305 *\(|function +poly|openssl\.(hmac|bignum)" \
+     <<<"$code_only" >"$work/handwritten.txt"; then
+  fail "hand-written crypto in tlslab.lua:"; cat "$work/handwritten.txt"
+else
+  pass
+fi
+if grep -q '"TLS1-PRF"' <<<"$code_only" && grep -q 'aes-128-ctr' <<<"$code_only" &&
+   grep -q '"\\0\\0\\0\\2"' <<<"$code_only" && grep -q '"\\1\\0\\0\\0"' <<<"$code_only"; then
+  pass
+else
+  fail "tlslab.lua does not use OpenSSL's TLS1-PRF and the AES-CTR (J0+1) / ChaCha20 (counter 1) keystreams"
 fi
 
 # --- 1. valid traffic: three sessions, one per cipher suite ---------------------------------
@@ -196,6 +219,17 @@ if [[ $luaossl == 1 ]]; then
     'tlslab.protected.sequence == 0 && tlslab.verify_data && tlslab.arrow == 7'
   expect_count "protected close_notify decrypted" 6 "$good" 'tlslab.alert.description == 0 && tlslab.alert.level == 1'
   expect_count "no decryption failure" 0 "$good" 'tlslab.expert.decrypt_failed || tlslab.expert.verify_failed || tlslab.expert.not_decrypted'
+  expect_count "no garbled plaintext" 0 "$good" 'tlslab.expert.implausible_plaintext'
+  # the tag is shown, with an expert note saying the dissector does not verify it
+  expect_count "every protected frame: tag marked not verified" 0 "$good" \
+    'tlslab.protected.tag && !(tlslab.expert.tag_not_verified && tlslab.protected.tag.verified == 0)'
+  n_tags=$(fields "$good" 'tlslab.protected.tag' tlslab.protected.tag.verified | tr ',' '\n' | grep -c '^0$')
+  if [[ $n_tags == 25 ]]; then pass; else fail "protected frames decrypted with the tag marked unverified: $n_tags, expected 25"; fi
+  tag_tree=$(tsh -r "$good" "${keys[@]}" -Y 'tlslab.verify_data' -V)
+  expect_contains "tag note" "$tag_tree" \
+    "not verified by the dissector (luaossl cannot pass associated data; the tlslab programs verify every tag)"
+  expect_count "tag note is an expert Note" 0 "$good" \
+    'tlslab.expert.tag_not_verified && !(_ws.expert.severity == "Note")'
   # one pass only (tshark's default): decryption happens in order as well
   one_pass=$("$TSHARK" -n -X "lua_script:$dissector" "${keys[@]}" -r "$good" -Y http.request \
     -T fields -E occurrence=a -E aggregator=, -e http.request.uri 2>>"$work/stderr" | tr ',' '\n' | grep -c .)
@@ -233,7 +267,29 @@ alert_info=$(tsh -r "$alert" -Y 'tlslab.alert.description' -T fields -e _ws.col.
 expect_contains "Info column of alerts" "$alert_info" "Alert: certificate_revoked"
 expect_contains "Info column of alerts" "$alert_info" "Alert: bad_record_mac"
 if [[ $luaossl == 1 ]]; then
-  expect_count "tampered Finished does not open" 1 "$alert" 'tlslab.expert.decrypt_failed'
+  # One byte of verify_data flipped in the ciphertext: the tag (not verified by the dissector)
+  # no longer matches, and the decrypted verify_data is wrong -- that is what the tree shows.
+  expect_count "tampered Finished: verify_data invalid" 1 "$alert" \
+    "tlslab.verify_data.valid == 0 && tlslab.expert.verify_failed && tlslab.verify_data != ${E_CLIENT_VERIFY}"
+  expect_count "tampered Finished: expected verify_data is the genuine one" 1 "$alert" \
+    "tlslab.verify_data.expected == ${E_CLIENT_VERIFY} && tlslab.verify_data.valid == 0"
+  expect_contains "Info column of the tampered Finished" "$alert_info$(tsh -r "$alert" "${keys[@]}" \
+    -Y tlslab.verify_data -T fields -e _ws.col.Info)" "Finished (test message) [verify_data wrong]"
+  expect_count "tampered Finished: tag note, no valid Finished" 0 "$alert" 'tlslab.verify_data.valid == 1'
+
+  # Wrong keys (every master secret in the key log altered): decryption "succeeds" (no tag
+  # check), but no Finished verifies and each side's first protected frame is flagged.
+  awk '$1 == "CLIENT_RANDOM" { $3 = (substr($3, 1, 1) == "0" ? "1" : "0") substr($3, 2) } { print }' \
+    "$work/keylog.txt" >"$work/keylog-wrong.txt"
+  wrong=(-o "tlslab.keylog_file:$work/keylog-wrong.txt")
+  if cmp -s "$work/keylog.txt" "$work/keylog-wrong.txt"; then fail "wrong key log equals the right one"; fi
+  n_valid=$(tsh -r "$good" "${wrong[@]}" -Y 'tlslab.verify_data.valid == 1' -T fields -e frame.number | grep -c .)
+  if [[ $n_valid == 0 ]]; then pass; else fail "wrong keys: $n_valid Finished still verify"; fi
+  n_flagged=$(tsh -r "$good" "${wrong[@]}" -Y 'tlslab.arrow in {6, 7} && (tlslab.expert.implausible_plaintext || tlslab.verify_data.valid == 0)' \
+    -T fields -e frame.number | grep -c .)
+  if [[ $n_flagged == 6 ]]; then pass; else fail "wrong keys: $n_flagged of 6 Finished frames flagged"; fi
+  n_uri=$(tsh -r "$good" "${wrong[@]}" -Y 'http.request.uri == "/hello"' -T fields -e frame.number | grep -c .)
+  if [[ $n_uri == 0 ]]; then pass; else fail "wrong keys: HTTP request still decoded"; fi
 fi
 expect_count "alert capture: no malformed or Lua error" 0 "$alert" \
   '_ws.malformed || _ws.lua.error || tlslab.expert.dissector_bug'

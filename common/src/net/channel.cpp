@@ -160,6 +160,18 @@ awaitable<void> Channel::send_alert(AlertDescription description) noexcept {
   }
 }
 
+awaitable<void> Channel::close_gracefully() noexcept {
+  co_await send_alert(AlertDescription::close_notify);
+  boost::system::error_code ignored;
+  socket_.shutdown(tcp::socket::shutdown_send, ignored);
+  handshake_deadline_ = Clock::now() + std::chrono::seconds(1);
+  try {
+    for (;;) co_await read_record();  // until the peer's close_notify (thrown) or EOF
+  } catch (...) {
+  }
+  close();
+}
+
 void Channel::close() noexcept {
   boost::system::error_code ignored;
   socket_.shutdown(tcp::socket::shutdown_both, ignored);

@@ -68,28 +68,60 @@ awaitable<tcp::socket> connect_with_deadline(const tcp::endpoint& endpoint, std:
   co_return socket;
 }
 
-awaitable<StatusExchange> query_status(const tcp::endpoint& ca_service, ByteView certificate_der, X509* certificate,
-                                       const crypto::TrustStore& trust, Timeouts timeouts) {
+awaitable<StatusResponse> StatusClient::round_trip(const StatusRequest& request) {
+  if (!channel_) {
+    // Named locals, not temporaries, around co_await: GCC 12 may destroy such a temporary twice.
+    tcp::socket socket = co_await connect_with_deadline(ca_service_, timeouts_.handshake);
+    channel_.emplace(std::move(socket), timeouts_);
+  }
+  channel_->set_deadline(Clock::now() + timeouts_.handshake);
+  // Client → CA: the CERTIFICATE and a fresh nonce.
+  Bytes message = encode_handshake(request);
+  co_await channel_->write_handshake(message);
+  // CA → Client: the signed answer.
+  StatusResponse response = co_await channel_->expect<StatusResponse>(nullptr);
+  co_return response;
+}
+
+awaitable<StatusExchange> StatusClient::query(ByteView certificate_der, X509* certificate,
+                                              const crypto::TrustStore& trust) {
   StatusExchange exchange;
   exchange.request.certificate.assign(certificate_der.begin(), certificate_der.end());
   exchange.request.nonce = crypto::random_bytes(max_nonce_size);
-  try {
-    // Named locals, not temporaries, around co_await: GCC 12 may destroy such a temporary twice.
-    tcp::socket socket = co_await connect_with_deadline(ca_service, timeouts.handshake);
-    Channel channel(std::move(socket), timeouts);
-    // Client → CA: the CERTIFICATE and a fresh nonce.
-    Bytes request = encode_handshake(exchange.request);
-    co_await channel.write_handshake(request);
-    // CA → Client: the signed answer.
-    exchange.response = co_await channel.expect<StatusResponse>(nullptr);
-    channel.close();
-  } catch (const ProtocolError& failure) {
+  std::optional<ProtocolError> failure;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    bool reused = channel_.has_value();
+    try {
+      exchange.response = co_await round_trip(exchange.request);
+      failure.reset();
+      break;
+    } catch (const ProtocolError& error) {
+      failure = error;
+      close();
+      // A kept-alive connection the CA has since closed: try once on a new one.
+      if (!reused || error.origin() != ProtocolError::Origin::transport) break;
+    }
+  }
+  if (failure) {
     // Fail closed (§9 step 1): whatever went wrong with the CA, the handshake stops.
     throw ProtocolError(AlertDescription::bad_certificate_status_response,
-                        "CA service " + endpoint_text(ca_service) + ": " + failure.what());
+                        "CA service " + endpoint_text(ca_service_) + ": " + failure->what());
   }
   exchange.verified =
       crypto::verify_ocsp_response(exchange.response.ocsp_response, trust, certificate, exchange.request.nonce).take();
+  co_return exchange;
+}
+
+void StatusClient::close() noexcept {
+  if (channel_) channel_->close();
+  channel_.reset();
+}
+
+awaitable<StatusExchange> query_status(const tcp::endpoint& ca_service, ByteView certificate_der, X509* certificate,
+                                       const crypto::TrustStore& trust, Timeouts timeouts) {
+  StatusClient client(ca_service, timeouts);
+  StatusExchange exchange = co_await client.query(certificate_der, certificate, trust);
+  client.close();
   co_return exchange;
 }
 

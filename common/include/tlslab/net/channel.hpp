@@ -66,6 +66,9 @@ class Channel {
 
   // Best effort, never throws: the alert in the clear or protected as §8 says, within 1 s.
   awaitable<void> send_alert(AlertDescription description) noexcept;
+  // The end of a session (§10): close_notify, half-close, then wait briefly for the peer's
+  // close_notify or EOF, so the connection ends with FIN on both sides rather than a reset.
+  awaitable<void> close_gracefully() noexcept;
   void close() noexcept;
 
  private:

@@ -15,8 +15,26 @@ struct StatusExchange {
   crypto::VerifiedStatus verified;
 };
 
-// Throws ProtocolError(bad_certificate_status_response) when the CA is unreachable, slow, or its
-// answer does not verify. The status itself is returned, not judged: see require_good.
+// A connection to the CA service that carries many requests (§9 allows it), reconnecting when
+// the CA closed it. One per client coroutine: not for concurrent use.
+class StatusClient {
+ public:
+  StatusClient(tcp::endpoint ca_service, Timeouts timeouts) : ca_service_(ca_service), timeouts_(timeouts) {}
+
+  // Throws ProtocolError(bad_certificate_status_response) when the CA is unreachable, slow, or
+  // its answer does not verify. The status itself is returned, not judged: see require_good.
+  awaitable<StatusExchange> query(ByteView certificate_der, X509* certificate, const crypto::TrustStore& trust);
+  void close() noexcept;
+
+ private:
+  awaitable<StatusResponse> round_trip(const StatusRequest& request);
+
+  tcp::endpoint ca_service_;
+  Timeouts timeouts_;
+  std::optional<Channel> channel_;
+};
+
+// One request on a fresh connection: what tlslab-client does.
 awaitable<StatusExchange> query_status(const tcp::endpoint& ca_service, ByteView certificate_der,
                                        X509* certificate, const crypto::TrustStore& trust, Timeouts timeouts);
 

@@ -1,0 +1,148 @@
+#include "load.hpp"
+
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include "handshake.hpp"
+#include "tlslab/crypto/random.hpp"
+#include "tlslab/net/secure_stream.hpp"
+#include "tlslab/net/status_client.hpp"
+
+namespace tlslab::bench {
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double since_ms(Clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+// A quiet trace: the bench measures the protocol, not the printing.
+Trace& quiet_trace() {
+  static Trace trace([] {
+    TraceOptions options;
+    options.text = false;
+    return options;
+  }());
+  return trace;
+}
+
+awaitable<net::Channel> connect_and_handshake(Shared& shared, net::StatusClient& ca_service) {
+  tcp::socket socket = co_await net::connect_with_deadline(shared.settings.server, shared.settings.timeouts.handshake);
+  net::Channel channel(std::move(socket), shared.settings.timeouts);
+  co_await client::run_handshake(channel, shared.settings, shared.trust, ca_service, quiet_trace());
+  co_return channel;
+}
+
+awaitable<std::uint64_t> http_get(net::Channel& channel, const std::string& path, const std::string& host,
+                                  std::uint64_t body_limit) {
+  net::SecureStream stream(channel);
+  http::request<http::empty_body> request(http::verb::get, path, 11);
+  request.set(http::field::host, host);
+  request.keep_alive(true);
+  auto [write_error, written] = co_await http::async_write(stream, request, asio::as_tuple(use_awaitable));
+  if (write_error) {
+    if (stream.failure()) std::rethrow_exception(stream.failure());
+    throw ProtocolError(AlertDescription::internal_error, "request: " + write_error.message());
+  }
+  // Bodies are counted and dropped, chunk by chunk: a 1 GiB bulk run needs no 1 GiB buffer.
+  beast::flat_buffer buffer;
+  http::response_parser<http::buffer_body> parser;
+  parser.body_limit(body_limit);
+  auto [header_error, header_bytes] =
+      co_await http::async_read_header(stream, buffer, parser, asio::as_tuple(use_awaitable));
+  if (header_error) {
+    if (stream.failure()) std::rethrow_exception(stream.failure());
+    throw ProtocolError(AlertDescription::decode_error, "response: " + header_error.message());
+  }
+  std::vector<char> chunk(64 * 1024);
+  std::uint64_t received = 0;
+  while (!parser.is_done()) {
+    parser.get().body().data = chunk.data();
+    parser.get().body().size = chunk.size();
+    auto [error, count] = co_await http::async_read(stream, buffer, parser, asio::as_tuple(use_awaitable));
+    if (error && error != http::error::need_buffer) {
+      if (stream.failure()) std::rethrow_exception(stream.failure());
+      throw ProtocolError(AlertDescription::decode_error, "response body: " + error.message());
+    }
+    received += chunk.size() - parser.get().body().size;
+  }
+  if (parser.get().result_int() != 200) {
+    throw ProtocolError(AlertDescription::internal_error,
+                        "HTTP status " + std::to_string(parser.get().result_int()) + " for " + path);
+  }
+  co_return received;
+}
+
+void record_error(WorkerStats& stats, const std::exception& error) {
+  ++stats.errors;
+  if (stats.first_error.empty()) stats.first_error = error.what();
+}
+
+}  // namespace
+
+bool Shared::claim() {
+  if (options.operations > 0) return started.fetch_add(1) < options.operations;
+  return Clock::now() < deadline;
+}
+
+awaitable<void> run_worker(Shared& shared, WorkerStats& stats) {
+  net::StatusClient ca_service(shared.settings.ca_service, shared.settings.timeouts);
+  const auto& options = shared.options;
+  if (options.mode == Mode::status) {
+    // Arrows 3–4 alone, over one kept-alive connection per worker.
+    ossl::X509Ptr certificate = crypto::load_certificate_pem(options.status_certificate);
+    Bytes der = crypto::certificate_der(certificate.get());
+    while (shared.claim()) {
+      auto start = Clock::now();
+      try {
+        co_await ca_service.query(der, certificate.get(), shared.trust);
+        stats.latencies_ms.push_back(since_ms(start));
+        ++stats.operations;
+      } catch (const std::exception& error) {
+        record_error(stats, error);
+      }
+    }
+    co_return;
+  }
+  if (options.mode == Mode::handshake) {
+    // A full handshake on a new connection each time, CA check included, then close_notify.
+    while (shared.claim()) {
+      auto start = Clock::now();
+      try {
+        net::Channel channel = co_await connect_and_handshake(shared, ca_service);
+        stats.latencies_ms.push_back(since_ms(start));
+        ++stats.operations;
+        co_await channel.send_alert(AlertDescription::close_notify);
+        channel.close();
+      } catch (const std::exception& error) {
+        record_error(stats, error);
+      }
+    }
+    co_return;
+  }
+  // requests and bulk: one handshake per worker, then GETs on the kept-alive connection.
+  std::optional<net::Channel> channel;
+  while (shared.claim()) {
+    try {
+      if (!channel) channel.emplace(co_await connect_and_handshake(shared, ca_service));
+      auto start = Clock::now();
+      std::string path = options.mode == Mode::bulk ? "/bytes/" + std::to_string(options.bulk_bytes) : options.path;
+      stats.bytes += co_await http_get(*channel, path, shared.settings.server_name, options.bulk_bytes + 1);
+      stats.latencies_ms.push_back(since_ms(start));
+      ++stats.operations;
+    } catch (const std::exception& error) {
+      record_error(stats, error);
+      channel.reset();
+    }
+  }
+  if (channel) {
+    co_await channel->send_alert(AlertDescription::close_notify);
+    channel->close();
+  }
+}
+
+}  // namespace tlslab::bench

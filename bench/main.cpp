@@ -1,0 +1,126 @@
+// tlslab-bench: a load generator that drives a running tlslab-server and tlslab-ca the way real
+// clients do (full handshake with the CA check, each connection new), and reports throughput,
+// latency percentiles and errors, as text or JSON. Bounded in time and count; loopback use.
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <thread>
+
+#include "load.hpp"
+#include "tlslab/net/status_client.hpp"
+#include "tlslab/trace.hpp"
+
+namespace {
+
+using namespace tlslab;
+
+double percentile(std::vector<double>& sorted, double p) {
+  if (sorted.empty()) return 0;
+  auto index = static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(sorted.size()))) - 1;
+  return sorted[std::min(index, sorted.size() - 1)];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"tlslab-bench: load generator for tlslab-server and tlslab-ca (loopback)"};
+  std::string connect = "127.0.0.1:4433", ca_service = "127.0.0.1:4434", trust, server_name = "localhost";
+  std::string suites = "aes128gcm", mode_name = "handshake";
+  double duration_s = 5;
+  unsigned threads = 1;
+  bool json = false;
+  bench::LoadOptions options;
+  app.add_option("--connect", connect, "server HOST:PORT")->capture_default_str();
+  app.add_option("--ca-service", ca_service, "CA service HOST:PORT")->capture_default_str();
+  app.add_option("--trust", trust, "trusted CA certificate (PEM)")->required();
+  app.add_option("--server-name", server_name, "name expected in the server certificate")->capture_default_str();
+  app.add_option("--suites", suites, "offered cipher suites")->capture_default_str();
+  app.add_option("--mode", mode_name, "handshake | requests | bulk | status")
+      ->check(CLI::IsMember({"handshake", "requests", "bulk", "status"}))
+      ->capture_default_str();
+  app.add_option("--connections", options.connections, "concurrent workers")
+      ->check(CLI::Range(1u, 10000u))
+      ->capture_default_str();
+  app.add_option("--duration", duration_s, "seconds to run (ignored with --handshakes)")
+      ->check(CLI::Range(0.1, 3600.0))
+      ->capture_default_str();
+  app.add_option("--handshakes,--operations", options.operations, "stop after this many operations in all");
+  app.add_option("--bytes", options.bulk_bytes, "bulk: bytes per GET /bytes/N")->capture_default_str();
+  app.add_option("--path", options.path, "requests: the path to GET")->capture_default_str();
+  app.add_option("--certificate", options.status_certificate, "status: the certificate to ask the CA about");
+  app.add_option("--threads", threads, "client threads")->check(CLI::Range(1u, 64u))->capture_default_str();
+  app.add_flag("--json", json, "one JSON object instead of text");
+  CLI11_PARSE(app, argc, argv);
+
+  try {
+    if (mode_name == "handshake") options.mode = bench::Mode::handshake;
+    if (mode_name == "requests") options.mode = bench::Mode::requests;
+    if (mode_name == "bulk") options.mode = bench::Mode::bulk;
+    if (mode_name == "status") options.mode = bench::Mode::status;
+    if (options.mode == bench::Mode::status && options.status_certificate.empty()) {
+      throw std::runtime_error("--mode status needs --certificate FILE (the server certificate to ask about)");
+    }
+    options.duration = std::chrono::milliseconds(static_cast<long long>(duration_s * 1000));
+    client::ClientSettings settings;
+    settings.server = net::parse_endpoint(connect);
+    settings.ca_service = net::parse_endpoint(ca_service);
+    settings.server_name = server_name;
+    settings.trust_path = trust;
+    std::string suite_error;
+    auto suite_list = parse_suite_list(suites, suite_error);
+    if (!suite_list) throw std::runtime_error("--suites: " + suite_error);
+    settings.suites = *suite_list;
+    auto trust_store = crypto::TrustStore::from_pem_file(trust);
+
+    asio::io_context io(static_cast<int>(threads));
+    bench::Shared shared{settings, trust_store, options, {}, {}};
+    std::vector<bench::WorkerStats> stats(options.connections);
+    auto started = std::chrono::steady_clock::now();
+    shared.deadline = started + options.duration;
+    for (auto& worker : stats) asio::co_spawn(io, bench::run_worker(shared, worker), asio::detached);
+    std::vector<std::thread> pool;
+    for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&io] { io.run(); });
+    io.run();
+    for (auto& thread : pool) thread.join();
+    double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+
+    bench::WorkerStats total;
+    for (auto& worker : stats) {
+      total.operations += worker.operations;
+      total.bytes += worker.bytes;
+      total.errors += worker.errors;
+      total.latencies_ms.insert(total.latencies_ms.end(), worker.latencies_ms.begin(), worker.latencies_ms.end());
+      if (total.first_error.empty()) total.first_error = worker.first_error;
+    }
+    std::sort(total.latencies_ms.begin(), total.latencies_ms.end());
+    double rate = static_cast<double>(total.operations) / elapsed;
+    double mib_s = static_cast<double>(total.bytes) / elapsed / (1024.0 * 1024.0);
+    double p50 = percentile(total.latencies_ms, 50), p90 = percentile(total.latencies_ms, 90),
+           p99 = percentile(total.latencies_ms, 99);
+    if (json) {
+      std::printf("{\"mode\":%s,\"connections\":%u,\"seconds\":%.3f,\"operations\":%llu,\"errors\":%llu,"
+                  "\"per_second\":%.1f,\"mib_per_second\":%.1f,\"latency_ms\":{\"p50\":%.3f,\"p90\":%.3f,\"p99\":%.3f},"
+                  "\"first_error\":%s}\n",
+                  json_string(mode_name).c_str(), options.connections, elapsed,
+                  static_cast<unsigned long long>(total.operations), static_cast<unsigned long long>(total.errors),
+                  rate, mib_s, p50, p90, p99, json_string(total.first_error).c_str());
+    } else {
+      const char* unit = options.mode == bench::Mode::handshake ? "handshakes"
+                         : options.mode == bench::Mode::status  ? "status responses"
+                                                                : "requests";
+      std::printf("tlslab-bench: mode %s, %u connection(s), %.2f s\n", mode_name.c_str(), options.connections,
+                  elapsed);
+      std::printf("  %-18s %llu (%.1f/s)\n", unit, static_cast<unsigned long long>(total.operations), rate);
+      if (total.bytes) std::printf("  %-18s %.1f MiB/s\n", "throughput", mib_s);
+      std::printf("  %-18s p50 %.3f ms, p90 %.3f ms, p99 %.3f ms\n", "latency", p50, p90, p99);
+      std::printf("  %-18s %llu%s%s\n", "errors", static_cast<unsigned long long>(total.errors),
+                  total.first_error.empty() ? "" : ", first: ", total.first_error.c_str());
+    }
+    return total.errors == 0 && total.operations > 0 ? 0 : 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "tlslab-bench: %s\n", e.what());
+    return 1;
+  }
+}

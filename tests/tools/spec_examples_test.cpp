@@ -1,0 +1,125 @@
+// Decodes every hex example of docs/PROTOCOL.md §12 with the codec: the spec and the code agree.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+
+#include "tlslab/crypto/key_schedule.hpp"
+#include "tlslab/crypto/record.hpp"
+#include "tlslab/frame.hpp"
+#include "tlslab/messages.hpp"
+
+namespace {
+
+using namespace tlslab;
+
+// ```hex ID … ``` blocks of PROTOCOL.md, by ID.
+std::map<std::string, Bytes> spec_examples() {
+  std::ifstream file(TLSLAB_PROTOCOL_MD);
+  std::map<std::string, Bytes> examples;
+  std::string line, id, hex;
+  bool inside = false;
+  while (std::getline(file, line)) {
+    if (!inside && line.rfind("```hex ", 0) == 0) {
+      inside = true;
+      id = line.substr(7);
+      hex.clear();
+    } else if (inside && line.rfind("```", 0) == 0) {
+      inside = false;
+      auto bytes = from_hex(hex);
+      if (bytes) examples[id] = *bytes;
+    } else if (inside) {
+      hex += line;
+    }
+  }
+  return examples;
+}
+
+Random counting_random(std::uint8_t start) {
+  Random random{};
+  for (std::size_t i = 0; i < random.size(); ++i) random[i] = static_cast<std::uint8_t>(start + i);
+  return random;
+}
+
+// The frame's fragment after checking its header.
+ByteView fragment_of(const Bytes& frame, ContentType expected) {
+  EXPECT_GE(frame.size(), frame_header_size);
+  auto header = FrameHeader::decode(ByteView(frame).first(frame_header_size));
+  EXPECT_TRUE(header.ok());
+  EXPECT_EQ(header->type, expected);
+  EXPECT_EQ(header->length, frame.size() - frame_header_size);
+  return ByteView(frame).subspan(frame_header_size);
+}
+
+template <HandshakeMessage T>
+T decode_and_round_trip(const Bytes& frame) {
+  ByteView fragment = fragment_of(frame, ContentType::handshake);
+  auto message = decode_handshake<T>(fragment);
+  EXPECT_TRUE(message.ok()) << (message.ok() ? "" : message.failure().reason);
+  Bytes again = encode_handshake(message.value());
+  EXPECT_EQ(to_hex(again), to_hex(fragment)) << "re-encoding differs";
+  return message.value();
+}
+
+class SpecExamples : public ::testing::Test {
+ protected:
+  std::map<std::string, Bytes> examples = spec_examples();
+  const Bytes& get(const std::string& id) {
+    EXPECT_TRUE(examples.count(id)) << "PROTOCOL.md §12 lacks the example '" << id << "'";
+    return examples[id];
+  }
+};
+
+TEST_F(SpecExamples, AllSevenArePresent) { EXPECT_EQ(examples.size(), 7u); }
+
+TEST_F(SpecExamples, ClientHelloDecodes) {
+  auto hello = decode_and_round_trip<ClientHello>(get("client_hello"));
+  EXPECT_EQ(hello.random, counting_random(0));
+  EXPECT_EQ(hello.server_name().value_or(""), "localhost");
+  EXPECT_EQ(hello.cipher_suites, (std::vector<std::uint16_t>{0x0A01, 0x0A03, 0x0A02}));
+}
+
+TEST_F(SpecExamples, ServerHelloDecodes) {
+  auto hello = decode_and_round_trip<ServerHello>(get("server_hello"));
+  EXPECT_EQ(hello.random, counting_random(0x80));
+  EXPECT_EQ(hello.cipher_suite, 0x0A01);
+}
+
+TEST_F(SpecExamples, StatusRequestAndResponseDecode) {
+  EXPECT_EQ(decode_and_round_trip<StatusRequest>(get("status_request")).nonce.size(), 32u);
+  EXPECT_EQ(to_hex(decode_and_round_trip<StatusResponse>(get("status_response")).ocsp_response), "30030a0101");
+}
+
+TEST_F(SpecExamples, ClientKeyExchangeDecodes) {
+  EXPECT_EQ(decode_and_round_trip<ClientKeyExchange>(get("client_key_exchange")).encrypted_pre_master.size(), 256u);
+}
+
+TEST_F(SpecExamples, AlertDecodes) {
+  auto alert = Alert::decode(fragment_of(get("alert"), ContentType::alert));
+  ASSERT_TRUE(alert.ok());
+  EXPECT_EQ(alert->description, AlertDescription::certificate_revoked);
+}
+
+TEST_F(SpecExamples, ProtectedFinishedOpensWithTheDocumentedKeys) {
+  Secret pre_master(crypto::pre_master_size);
+  pre_master.data()[0] = 0x01;
+  pre_master.data()[1] = 0x00;
+  for (std::size_t i = 2; i < pre_master.size(); ++i) pre_master.data()[i] = static_cast<std::uint8_t>(0xa0 + i);
+  auto suite = *suite_info(CipherSuite::rsa_oaep_aes_128_gcm_sha256);
+  auto master = crypto::derive_master_secret(suite.hash, pre_master, counting_random(0), counting_random(0x80));
+  auto keys = crypto::derive_key_block(suite, master, counting_random(0), counting_random(0x80));
+  crypto::RecordProtection reader(suite.aead, std::move(keys.client_write));
+  Bytes frame = get("finished_protected");
+  ASSERT_GT(frame.size(), frame_header_size);
+  auto header = FrameHeader::decode(ByteView(frame).first(frame_header_size));
+  ASSERT_TRUE(header.ok());
+  std::span<std::uint8_t> fragment(frame.data() + frame_header_size, frame.size() - frame_header_size);
+  auto opened = reader.open(header.value(), fragment);
+  ASSERT_TRUE(opened.ok()) << opened.failure().reason;
+  EXPECT_EQ(opened->type, InnerType::handshake);
+  EXPECT_TRUE(decode_handshake<Finished>(opened->content).ok());
+}
+
+}  // namespace

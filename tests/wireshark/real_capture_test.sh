@@ -1,0 +1,185 @@
+#!/usr/bin/env bash
+# Captures real sessions of the tlslab programs with scripts/capture.sh (scenarios "good" and
+# "revoked", on the loopback interface) and checks that the Wireshark dissector
+# (scripts/wireshark/tlslab.lua) shows in them what the client's machine-readable trace
+# (--trace-json) says happened: the randoms, the chosen suite, the certificate, the CA's answer,
+# the alert, the Finished checks and the decrypted HTTP request.
+#
+# Exit status: 0 all checks passed; 1 a check failed (each failure is printed); 77 skipped
+# (tshark missing or unable to capture here, python3 missing, or lua-luaossl missing so nothing
+# can be decrypted).
+#
+# Environment: TLSLAB_BIN (default <repo>/build/bin), TSHARK (default tshark), KEEP=1 keeps the
+# work directory (captures, key logs, traces).
+set -uo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/../.." && pwd)
+dissector=${TLSLAB_DISSECTOR:-$root/scripts/wireshark/tlslab.lua}
+capture=$root/scripts/capture.sh
+export TLSLAB_BIN=${TLSLAB_BIN:-$root/build/bin}
+TSHARK=${TSHARK:-tshark}
+export TSHARK
+
+skip() { echo "SKIP: $*"; exit 77; }
+command -v "$TSHARK" >/dev/null 2>&1 || skip "tshark is not installed (Debian: apt install tshark)"
+command -v python3 >/dev/null 2>&1 || skip "python3 is needed to read the --trace-json trace"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/tlslab-realcap.XXXXXX")
+if [[ ${KEEP:-0} == 1 ]]; then echo "work dir: $work"; else trap 'rm -rf "$work"' EXIT; fi
+# A private HOME: an installed copy of tlslab.lua or the user's preferences must not interfere.
+export HOME=$work/home XDG_CONFIG_HOME=$work/home/.config
+mkdir -p "$HOME"
+
+failures=0 checks=0
+pass() { checks=$((checks + 1)); }
+fail() { checks=$((checks + 1)); failures=$((failures + 1)); echo "FAIL: $*"; }
+expect_eq() {  # expect_eq WHAT GOT WANT
+  if [[ "$2" == "$3" ]]; then pass; else fail "$1: got '$2', expected '$3'"; fi
+}
+expect_contains() {  # expect_contains WHAT HAYSTACK NEEDLE
+  if grep -qF -- "$3" <<<"$2"; then pass; else fail "$1: '$3' not found in: $(head -c 300 <<<"$2")"; fi
+}
+
+# --- 1. the two captures -----------------------------------------------------------------------
+run_capture() {  # run_capture SCENARIO: writes $work/SCENARIO.{pcapng,keylog,trace.json,log}
+  local s=$1 rc
+  CAPTURE_QUIET=1 CAPTURE_TRACE_JSON="$work/$s.trace.json" \
+    "$capture" "$s" -o "$work/$s.pcapng" >"$work/$s.log" 2>&1
+  rc=$?
+  if [[ $rc == 77 ]]; then skip "$(grep -m1 'cannot capture' "$work/$s.log" || tail -n 1 "$work/$s.log")"; fi
+  if [[ $rc != 0 ]]; then
+    sed 's/^/  /' "$work/$s.log"
+    echo "FAIL: scripts/capture.sh $s exited with $rc"
+    exit 1
+  fi
+}
+run_capture good
+run_capture revoked
+
+# trace FILE ARROW FIELD: a field of the client's trace for one arrow of the diagram
+trace() {
+  python3 - "$@" <<'EOF'
+import json, sys
+path, arrow, field = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+for line in open(path):
+    event = json.loads(line)
+    if event.get("arrow") == arrow and field in event.get("fields", {}):
+        print(event["fields"][field])
+        break
+EOF
+}
+
+# tsh PCAP ARGS...: the dissector, the capture's key log, one pass (as a user would run it)
+tsh() {
+  local pcap=$1; shift
+  "$TSHARK" -n -r "$pcap" -X "lua_script:$dissector" -o "tlslab.keylog_file:${pcap%.pcapng}.keylog" "$@" \
+    2>>"$work/tshark.stderr"
+}
+count() {  # count PCAP FILTER: packets matching
+  tsh "$1" -Y "$2" -T fields -e frame.number | grep -c .
+}
+expect_count() {  # expect_count WHAT WANT PCAP FILTER
+  local got; got=$(count "$3" "$4")
+  if [[ $got == "$2" ]]; then pass; else fail "$1: $got packet(s) match '$4' in $(basename "$3"), expected $2"; fi
+}
+
+good=$work/good.pcapng revoked=$work/revoked.pcapng
+
+notes=$(tsh "$good" -Y tlslab.expert.not_decrypted -V)
+if grep -q "lua-luaossl" <<<"$notes"; then
+  skip "$(grep -m1 -o 'lua-luaossl[^]]*' <<<"$notes")"
+fi
+
+# --- 2. good: the dissector agrees with the client's trace --------------------------------------
+cr=$(trace "$work/good.trace.json" 1 RAND-CLIENT)
+sr=$(trace "$work/good.trace.json" 2 RAND-SERVER)
+suite=$(trace "$work/good.trace.json" 2 "cipher suite")
+cert=$(trace "$work/good.trace.json" 2 CERTIFICATE)
+nonce=$(trace "$work/good.trace.json" 3 nonce)
+cv=$(trace "$work/good.trace.json" 6 verify_data)
+sv=$(trace "$work/good.trace.json" 7 verify_data)
+serial=$(sed -nE 's/.*serial ([0-9a-f]+).*/\1/p' <<<"$cert")
+for v in cr sr suite serial nonce cv sv; do
+  [[ -n ${!v} ]] || fail "the client's trace has no value for $v ($work/good.trace.json)"
+done
+[[ $cr =~ ^[0-9a-f]{64}$ && $sr =~ ^[0-9a-f]{64}$ ]] || fail "randoms in the trace are not 32 bytes: '$cr' '$sr'"
+
+hello=$(tsh "$good" -Y 'tlslab.handshake.type in {1, 2}' -T fields -E occurrence=a -E aggregator=, \
+  -e tlslab.handshake.type -e tlslab.client_random -e tlslab.server_random)
+expect_eq "RAND-CLIENT in the ClientHello" "$(awk -F'\t' '$1 == 1 { print $2 }' <<<"$hello")" "$cr"
+expect_eq "RAND-SERVER in the ServerHello" "$(awk -F'\t' '$1 == 2 { print $3 }' <<<"$hello")" "$sr"
+expect_count "RAND-CLIENT in the ClientHello (filter)" 1 "$good" "tlslab.client_random == $cr"
+expect_count "RAND-SERVER in the ServerHello (filter)" 1 "$good" "tlslab.server_random == $sr"
+
+sh_tree=$(tsh "$good" -Y 'tlslab.handshake.type == 2' -V)
+expect_contains "chosen cipher suite" "$sh_tree" "Cipher suite: $suite (0x"
+expect_eq "suite of the trace" "$suite" TLSLAB_RSA_OAEP_WITH_AES_128_GCM_SHA256
+# the subject's RDN sequence (x509af/x509sat), not the issuer's
+subject=$(grep -A1 -m1 "subject: rdnSequence" <<<"$sh_tree" | tail -n 1)
+expect_contains "certificate subject" "$subject" "id-at-commonName=localhost"
+expect_count "x509sat CN=localhost" 1 "$good" 'tlslab.handshake.type == 2 && x509sat.uTF8String == "localhost"'
+expect_count "certificate serial as in the trace" 1 "$good" "tlslab.handshake.type == 2 && x509af.serialNumber == $serial"
+expect_count "SERVER'S PUBLIC KEY equals the certificate's" 1 "$good" 'tlslab.server_public_key.matches_certificate == 1'
+
+expect_count "status request with the trace's nonce" 1 "$good" "tlslab.handshake.type == 64 && tlslab.status.nonce == $nonce"
+expect_count "OCSP response: successful, certStatus good, nonce echoed" 1 "$good" \
+  "tlslab.handshake.type == 65 && ocsp.responseStatus == 0 && ocsp.certStatus == 0 && ocsp.ReOcspNonce == $nonce"
+expect_count "status response linked to its request" 1 "$good" 'tlslab.handshake.type == 65 && tlslab.request_in'
+
+fin=$(tsh "$good" -Y 'tlslab.verify_data' -T fields -E occurrence=a -E aggregator=, \
+  -e tlslab.arrow -e tlslab.verify_data -e tlslab.verify_data.valid)
+expect_eq "client Finished (arrow 6): verify_data as in the trace, valid" \
+  "$(awk -F'\t' '$1 == 6 { print $2 " " $3 }' <<<"$fin")" "$cv 1"
+expect_eq "server Finished (arrow 7): verify_data as in the trace, valid" \
+  "$(awk -F'\t' '$1 == 7 { print $2 " " $3 }' <<<"$fin")" "$sv 1"
+expect_count "Finished frames with verify_data.valid true" 2 "$good" 'tlslab.verify_data.valid == 1'
+master=$(awk -v r="$cr" '$1 == "CLIENT_RANDOM" && $2 == r { print $3; exit }' "${good%.pcapng}.keylog")
+expect_count "SESSION MASTER KEY from the key log" 2 "$good" "tlslab.master_secret == \"$master\""
+
+expect_eq "decrypted request URI" "$(tsh "$good" -Y http.request -T fields -e http.request.uri)" "/"
+expect_count "decrypted response: 200 with the session page" 1 "$good" \
+  "http.response.code == 200 && http.file_data contains \"$cr\""
+expect_count "close_notify from both sides (protected)" 2 "$good" 'tlslab.alert.description == 0 && tlslab.alert.level == 1'
+info=$(tsh "$good" -Y tlslab -T fields -e _ws.col.Info)
+for text in ClientHello ServerHello "Status request" "Status response" "ClientKeyExchange (PRE-MASTER)" \
+    "Finished (test message)" "Finished (ACK)" "Application data (GET / HTTP/1.1)"; do
+  expect_contains "Info column" "$info" "$text"
+done
+expect_count "every protected frame decrypted (tag marked not verified)" 0 "$good" \
+  'tlslab.protected.ciphertext && !tlslab.expert.tag_not_verified'
+expect_count "good capture: no malformed frame, expert error or Lua error" 0 "$good" \
+  '_ws.malformed || _ws.expert.severity == "Error" || _ws.lua.error || tlslab.expert.dissector_bug || tlslab.expert.implausible_plaintext || tlslab.expert.not_decrypted'
+
+# --- 3. revoked: the CA says revoked, the client sends certificate_revoked ------------------------
+rcr=$(trace "$work/revoked.trace.json" 1 RAND-CLIENT)
+rsr=$(trace "$work/revoked.trace.json" 2 RAND-SERVER)
+status=$(trace "$work/revoked.trace.json" 4 "certificate status")
+[[ -n $rcr && -n $rsr ]] || fail "the revoked trace has no randoms"
+expect_contains "trace of the revoked session" "$status" revoked
+expect_count "revoked: RAND-CLIENT as in the trace" 1 "$revoked" "tlslab.client_random == $rcr"
+expect_count "revoked: RAND-SERVER as in the trace" 1 "$revoked" "tlslab.server_random == $rsr"
+expect_count "revoked: OCSP certStatus revoked (keyCompromise)" 1 "$revoked" \
+  'tlslab.handshake.type == 65 && ocsp.certStatus == 1 && ocsp.revocationReason == 1'
+expect_count "revoked: no certStatus good" 0 "$revoked" 'ocsp.certStatus == 0'
+alert=$(tsh "$revoked" -Y tlslab.alert.description -T fields -e tlslab.alert.level -e tlslab.alert.description \
+  -e tcp.dstport)
+server_port=$(tsh "$revoked" -Y 'tlslab.handshake.type == 1' -T fields -e tcp.dstport)
+expect_eq "revoked: one fatal certificate_revoked alert, client to server" "$alert" "$(printf '2\t44\t%s' "$server_port")"
+alert_tree=$(tsh "$revoked" -Y tlslab.alert.description -V)
+expect_contains "revoked: alert named in the tree" "$alert_tree" "Alert description: certificate_revoked (44)"
+expect_contains "revoked: Info column" "$(tsh "$revoked" -Y tlslab -T fields -e _ws.col.Info)" "Alert: certificate_revoked"
+expect_count "revoked: nothing after the alert (no key exchange, no protected frame)" 0 "$revoked" \
+  'tlslab.handshake.type == 16 || tlslab.protected.ciphertext'
+expect_count "revoked: no malformed frame or Lua error" 0 "$revoked" \
+  '_ws.malformed || _ws.lua.error || tlslab.expert.dissector_bug'
+
+# --- 4. tshark said nothing unexpected ------------------------------------------------------------
+grep -v "Running as user" "$work/tshark.stderr" >"$work/tshark.unexpected"
+if [[ -s $work/tshark.unexpected ]]; then fail "tshark wrote to stderr:"; head -n 20 "$work/tshark.unexpected"; else pass; fi
+
+if [[ $failures -gt 0 ]]; then
+  echo "real_capture_test: $failures of $checks checks FAILED (KEEP=1 keeps the captures)"
+  exit 1
+fi
+echo "real_capture_test: all $checks checks passed"
