@@ -69,10 +69,17 @@ awaitable<std::pair<InnerType, ByteView>> Channel::read_record() {
   FrameView frame = co_await read_frame();
   InnerType type = InnerType::handshake;
   ByteView content = frame.fragment;
-  if (reader_) {
+  // §7.4: the peer's direction turns protected with its Finished, the first protected frame it
+  // sends. Until then an alert in the clear is legitimate even though we hold its keys (a server
+  // rejecting our Finished answers before it has sent its own).
+  bool clear_alert_before_switch = reader_ && !peer_protected_ && frame.header.type == ContentType::alert;
+  if (reader_ && !clear_alert_before_switch) {
     auto opened = reader_->open(frame.header, frame.fragment).take();
+    peer_protected_ = true;
     type = opened.type;
     content = opened.content;
+  } else if (clear_alert_before_switch) {
+    type = InnerType::alert;
   } else if (frame.header.type == ContentType::protected_record) {
     throw ProtocolError(AlertDescription::unexpected_message,
                         "protected frame before the peer's Finished: the peer has no keys yet");

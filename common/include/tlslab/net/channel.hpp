@@ -93,6 +93,7 @@ class Channel {
   Bytes out_;                // reused for every write
   std::optional<crypto::RecordProtection> writer_;
   std::optional<crypto::RecordProtection> reader_;
+  bool peer_protected_ = false;  // a protected frame has been opened: no more frames in the clear
 };
 
 }  // namespace tlslab::net

@@ -1,0 +1,108 @@
+// tlslab-mitm: a man in the middle for teaching. Relays client↔server or client↔CA frames and
+// applies one attack from a documented catalogue, to show which check of the handshake stops it.
+// Loopback use only: it is a lab tool, never pointed at anyone else's traffic.
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+
+#include "attacks.hpp"
+#include "relay.hpp"
+#include "tlslab/crypto/x509.hpp"
+#include "tlslab/net/listener.hpp"
+#include "tlslab/net/status_client.hpp"
+
+namespace {
+
+using namespace tlslab;
+
+void print_catalogue(bool markdown) {
+  if (markdown) {
+    std::printf("| attack | link | what the attacker does | detected by | alert | client exit | why |\n"
+                "|---|---|---|---|---|---|---|\n");
+  }
+  for (const auto& attack : mitm::catalogue()) {
+    std::string link = attack.link == mitm::Link::server ? "client↔server" : "client↔CA";
+    if (markdown) {
+      std::printf("| `%s` | %s | %s%s | %s | `%s` | %d | %s |\n", std::string(attack.name).c_str(), link.c_str(),
+                  std::string(attack.what).c_str(),
+                  attack.needs.empty() ? "" : (" (needs `" + std::string(attack.needs) + "`)").c_str(),
+                  std::string(attack.detected_by).c_str(), std::string(attack.alert).c_str(), attack.client_exit,
+                  std::string(attack.why).c_str());
+    } else {
+      std::printf("%-26s %-14s detected by the %s: %s (client exit %d)\n    %s\n", std::string(attack.name).c_str(),
+                  link.c_str(), std::string(attack.detected_by).c_str(), std::string(attack.alert).c_str(),
+                  attack.client_exit, std::string(attack.what).c_str());
+    }
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"tlslab-mitm: a man in the middle that shows what the handshake protects against (loopback lab tool)"};
+  app.set_version_flag("--version", "tlslab-mitm 1.0.0 (protocol tlslab/1.0)");
+  std::string listen = "127.0.0.1:0", upstream, attack_name, substitute_cert, direction = "c2s";
+  bool list = false, markdown = false;
+  mitm::AttackOptions options;
+  app.add_flag("--list-attacks", list, "print the catalogue and exit");
+  app.add_flag("--markdown", markdown, "with --list-attacks: as a Markdown table (docs/ATTACKS.md)");
+  app.add_option("--listen", listen, "ADDR:PORT for clients to connect to")->capture_default_str();
+  app.add_option("--upstream", upstream, "the real server (or CA service) HOST:PORT");
+  app.add_option("--attack", attack_name, "one attack from --list-attacks");
+  app.add_option("--substitute-cert", substitute_cert, "another server's certificate (PEM), for the swap attacks");
+  app.add_option("--other-upstream", options.other_upstream, "another CA service HOST:PORT, for status-other-ca");
+  app.add_option("--direction", direction, "flip-byte: c2s or s2c")->check(CLI::IsMember({"c2s", "s2c"}));
+  app.add_option("--frame", options.flip_frame, "flip-byte: index of the frame in that direction (0 = first)");
+  app.add_option("--offset", options.flip_offset, "flip-byte: offset in the frame's fragment");
+  CLI11_PARSE(app, argc, argv);
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e [tlslab-mitm] %^%l%$ %v");
+  if (list) {
+    print_catalogue(markdown);
+    return 0;
+  }
+  try {
+    if (upstream.empty() || attack_name.empty()) throw std::runtime_error("--upstream and --attack are required");
+    auto attack = mitm::find_attack(attack_name);
+    if (!attack) throw std::runtime_error("unknown attack '" + attack_name + "' (see --list-attacks)");
+    if (attack->needs == "--substitute-cert") {
+      if (substitute_cert.empty()) throw std::runtime_error(std::string(attack->name) + " needs --substitute-cert");
+      auto certificate = crypto::load_certificate_pem(substitute_cert);
+      options.substitute_certificate = crypto::certificate_der(certificate.get());
+      options.substitute_public_key = crypto::public_key_der(X509_get0_pubkey(certificate.get()));
+    }
+    if (attack->needs == "--other-upstream" && options.other_upstream.empty()) {
+      throw std::runtime_error(std::string(attack->name) + " needs --other-upstream");
+    }
+    options.flip_direction = direction == "c2s" ? mitm::Direction::to_upstream : mitm::Direction::to_downstream;
+    auto endpoint = net::parse_endpoint(listen);
+    auto target = net::parse_endpoint(attack->needs == "--other-upstream" ? options.other_upstream : upstream);
+    auto log = spdlog::default_logger();
+    asio::io_context io;
+    tcp::acceptor acceptor = net::bind_acceptor(io, endpoint);
+    auto next_id = std::make_shared<std::atomic<std::uint64_t>>(0);
+    auto info = *attack;
+    asio::co_spawn(io,
+                   net::accept_loop(
+                       acceptor,
+                       [&](tcp::socket socket, std::uint64_t id) {
+                         return mitm::relay_connection(std::move(socket), id, target, info, options, log);
+                       },
+                       log, net::ListenerOptions{}, next_id),
+                   asio::detached);
+    auto bound = acceptor.local_endpoint();
+    std::printf("tlslab-mitm: listening on %s:%u, relaying to %s with attack '%s'\n",
+                bound.address().to_string().c_str(), bound.port(), upstream.c_str(), attack_name.c_str());
+    std::printf("tlslab-mitm: expected: detected by the %s with %s (client exit %d)\n",
+                std::string(attack->detected_by).c_str(), std::string(attack->alert).c_str(), attack->client_exit);
+    std::fflush(stdout);
+    net::run_until_signal(io, 1, [&] {
+      boost::system::error_code ignored;
+      acceptor.close(ignored);
+    });
+    return 0;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "tlslab-mitm: %s\n", e.what());
+    return 1;
+  }
+}

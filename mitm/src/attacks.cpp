@@ -1,0 +1,339 @@
+#include "attacks.hpp"
+
+#include <openssl/err.h>
+#include <openssl/ocsp.h>
+
+#include <algorithm>
+#include <array>
+#include <stdexcept>
+
+#include "tlslab/crypto/random.hpp"
+#include "tlslab/crypto/rsa_oaep.hpp"
+#include "tlslab/crypto/x509.hpp"
+#include "tlslab/handshake_rules.hpp"
+#include "tlslab/messages.hpp"
+
+namespace tlslab::mitm {
+namespace {
+
+// Client exit codes (README "Client exit codes").
+constexpr int exit_connection = 3, exit_certificate = 4, exit_ca_check = 6, exit_integrity = 8, exit_protocol = 9;
+
+constexpr std::array<AttackInfo, 21> attacks{{
+    {"flip-byte", Link::server,
+     "flips one byte of one frame (default: a cipher-suite byte of the ClientHello; --direction, --frame, --offset "
+     "choose another)",
+     "server", "decrypt_error", exit_integrity,
+     "Finished covers the transcript: the server hashed the ClientHello it received, the client the one it sent, so "
+     "the client's verify_data does not match.",
+     ""},
+    {"downgrade-offered", Link::server,
+     "rewrites the ClientHello's cipher-suite list to the client's least preferred suite only", "server",
+     "decrypt_error", exit_integrity,
+     "The server happily picks the only suite offered, but Finished covers the ClientHello the client really sent: "
+     "a downgrade of the offer is caught before any application data flows.",
+     ""},
+    {"downgrade-chosen", Link::server,
+     "rewrites the suite chosen in the ServerHello to another suite the client offered", "server", "bad_record_mac",
+     exit_integrity,
+     "Client and server now derive keys for different suites (different AEAD, maybe a different PRF hash): the "
+     "server cannot open the client's Finished.",
+     ""},
+    {"replace-client-random", Link::server, "replaces RAND-CLIENT in the ClientHello", "server", "bad_record_mac",
+     exit_integrity,
+     "The SESSION MASTER KEY is PRF(PRE-MASTER, RAND-CLIENT + RAND-SERVER): with another RAND-CLIENT the server "
+     "derives other keys and the client's Finished does not authenticate.",
+     ""},
+    {"replace-server-random", Link::server, "replaces RAND-SERVER in the ServerHello", "server", "bad_record_mac",
+     exit_integrity, "As with RAND-CLIENT: both randoms feed the key schedule, so the keys differ on the two sides.",
+     ""},
+    {"swap-certificate", Link::server,
+     "replaces the CERTIFICATE in the ServerHello with another valid certificate from the same CA", "client",
+     "bad_certificate", exit_certificate,
+     "The client checks that SERVER'S PUBLIC KEY is the key inside the CERTIFICATE; the swapped certificate carries "
+     "another key.",
+     "--substitute-cert"},
+    {"swap-public-key", Link::server, "replaces SERVER'S PUBLIC KEY in the ServerHello with another server's key",
+     "client", "bad_certificate", exit_certificate,
+     "Same check: the key sent must be the certified key, or anyone could slip in a key of their own.",
+     "--substitute-cert"},
+    {"swap-certificate-and-key", Link::server,
+     "replaces both the CERTIFICATE and SERVER'S PUBLIC KEY with another server's (valid, same CA, same name)",
+     "server", "bad_record_mac", exit_integrity,
+     "Everything the client checks passes, but the PRE-MASTER is now encrypted to a key whose private half the "
+     "attacker does not have and the real server cannot use: the server continues with a random PRE-MASTER "
+     "(RFC 5246 §7.4.7.1) and the client's Finished does not open.",
+     "--substitute-cert"},
+    {"corrupt-pre-master", Link::server, "flips a byte of the encrypted PRE-MASTER in the ClientKeyExchange", "server",
+     "bad_record_mac", exit_integrity,
+     "RSA-OAEP decryption fails; the server must not say so (that would be a padding oracle, Bleichenbacher 1998), "
+     "so it goes on with a random PRE-MASTER and fails exactly like wrong-pre-master.",
+     ""},
+    {"wrong-pre-master", Link::server,
+     "replaces the ClientKeyExchange with a well-formed one: another PRE-MASTER encrypted to the server's key", "server",
+     "bad_record_mac", exit_integrity,
+     "Decryption succeeds, the keys differ, the client's Finished does not open: the same alert, at the same step, "
+     "as corrupt-pre-master. The two cannot be told apart from outside.",
+     ""},
+    {"drop-record", Link::server, "drops the first application-data record from the server", "client",
+     "bad_record_mac", exit_integrity,
+     "Each record's nonce is the IV XOR its sequence number: the next record is opened as number 1 but was sealed as "
+     "number 2.",
+     ""},
+    {"duplicate-record", Link::server, "sends the first application-data record from the server twice", "client",
+     "bad_record_mac", exit_integrity, "The copy is opened with the next sequence number and does not authenticate.",
+     ""},
+    {"reorder-records", Link::server, "swaps the first two application-data records from the server", "client",
+     "bad_record_mac", exit_integrity, "Sequence numbers make order part of each record's authentication.", ""},
+    {"replay-record", Link::server,
+     "re-sends the server's Finished record after the first application-data record", "client", "bad_record_mac",
+     exit_integrity, "A replayed record carries an old sequence number in its nonce: it does not authenticate.", ""},
+    {"truncate-frame", Link::server, "forwards only half of the ServerHello frame, then closes both connections",
+     "client", "closed the connection in the middle of a frame", exit_connection,
+     "A frame declares its length up front; a short one is a truncation, reported as such, never parsed.", ""},
+    {"inject-garbage", Link::server, "injects 8 bytes of garbage before the ServerHello", "client",
+     "unexpected_message", exit_protocol,
+     "Every frame starts with a known type and version; anything else is rejected before it is buffered.", ""},
+    {"stall", Link::server, "holds the ServerHello forever", "client", "handshake deadline passed", exit_connection,
+     "Every read has a deadline: a stalled peer costs a bounded wait, then a clear error.", ""},
+    {"status-other-certificate", Link::ca,
+     "replaces the CERTIFICATE in the status request with another certificate of the same CA", "client",
+     "bad_certificate_status_response", exit_ca_check,
+     "The CA signs an answer about the certificate it was asked about; the client checks the answer's CertID is the "
+     "server's certificate.",
+     "--substitute-cert"},
+    {"status-change-nonce", Link::ca, "replaces the client's nonce in the status request", "client",
+     "bad_certificate_status_response", exit_ca_check,
+     "The nonce binds the CA's signed answer to this request: an answer with another nonce could be a replay.", ""},
+    {"status-replay", Link::ca,
+     "records the CA's answer on the first connection and replays it, without asking the CA, on every later one",
+     "client", "bad_certificate_status_response", exit_ca_check,
+     "A validly signed 'good' from earlier (perhaps before a revocation) carries the earlier request's nonce.", ""},
+    {"status-flip-signature", Link::ca, "flips a bit of the signature of the CA's answer", "client",
+     "bad_certificate_status_response", exit_ca_check,
+     "The client verifies the signature with the CA'S PUBLIC KEY from its own trust store: one bit off and it fails.",
+     ""},
+}};
+
+constexpr AttackInfo status_other_ca{
+    "status-other-ca", Link::ca, "sends the status request to another CA's service (a CA the client does not trust)",
+    "client", "bad_certificate_status_response", exit_ca_check,
+    "The answer is signed, but by a key that is not the trusted CA's: only the CA in the client's trust store may "
+    "vouch for the certificate.",
+    "--other-upstream"};
+
+ByteView fragment_of(const Bytes& frame) { return ByteView(frame).subspan(frame_header_size); }
+
+std::optional<HandshakeType> handshake_type(const Bytes& frame) {
+  if (frame.size() <= frame_header_size || frame[0] != static_cast<std::uint8_t>(ContentType::handshake)) {
+    return std::nullopt;
+  }
+  return static_cast<HandshakeType>(frame[frame_header_size]);
+}
+
+template <HandshakeMessage T>
+Bytes reframe(const T& message) {
+  return encode_frame(ContentType::handshake, encode_handshake(message));
+}
+
+Bytes flip_ocsp_signature(ByteView der) {
+  const unsigned char* cursor = der.data();
+  ossl::OcspResponse response(d2i_OCSP_RESPONSE(nullptr, &cursor, static_cast<long>(der.size())));
+  if (!response) return Bytes(der.begin(), der.end());
+  ossl::OcspBasicResponse basic(OCSP_response_get1_basic(response.get()));
+  if (!basic) return Bytes(der.begin(), der.end());
+  auto* signature = const_cast<ASN1_OCTET_STRING*>(OCSP_resp_get0_signature(basic.get()));
+  signature->data[signature->length - 1] ^= 0x01;
+  ossl::OcspResponse forged(OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL, basic.get()));
+  int length = i2d_OCSP_RESPONSE(forged.get(), nullptr);
+  Bytes out(static_cast<std::size_t>(length));
+  unsigned char* write = out.data();
+  i2d_OCSP_RESPONSE(forged.get(), &write);
+  return out;
+}
+
+}  // namespace
+
+std::span<const AttackInfo> catalogue() {
+  static const std::vector<AttackInfo> all = [] {
+    std::vector<AttackInfo> list(attacks.begin(), attacks.end());
+    list.push_back(status_other_ca);
+    return list;
+  }();
+  return all;
+}
+
+std::optional<AttackInfo> find_attack(std::string_view name) {
+  for (const auto& attack : catalogue()) {
+    if (attack.name == name) return attack;
+  }
+  return std::nullopt;
+}
+
+Bytes& Attack::recorded_status_response() {
+  static Bytes recorded;
+  return recorded;
+}
+
+Verdict Attack::on_frame(Direction direction, Bytes frame) {
+  auto index = static_cast<std::size_t>(direction);
+  // Classified before the frame is moved into the verdict.
+  bool is_protected = !frame.empty() && frame[0] == static_cast<std::uint8_t>(ContentType::protected_record);
+  Verdict verdict = info_.link == Link::server ? server_link(direction, frame) : ca_link(direction, frame);
+  ++frames_[index];
+  if (is_protected) ++protected_frames_[index];
+  return verdict;
+}
+
+Verdict Attack::server_link(Direction direction, Bytes& frame) {
+  const std::string_view name = info_.name;
+  const bool up = direction == Direction::to_upstream;
+  const auto index = static_cast<std::size_t>(direction);
+  auto type = handshake_type(frame);
+  auto forward = [&frame] { return Verdict{{std::move(frame)}}; };
+
+  if (name == "flip-byte") {
+    if (direction == options_.flip_direction && frames_[index] == options_.flip_frame && !fired_) {
+      std::size_t at = frame_header_size + options_.flip_offset;
+      if (at < frame.size()) {
+        frame[at] ^= 0x01;
+        fired_ = true;
+      }
+    }
+    return forward();
+  }
+  if (up && type == HandshakeType::client_hello && !fired_) {
+    auto hello = decode_handshake<ClientHello>(fragment_of(frame));
+    if (!hello) return forward();
+    if (name == "downgrade-offered" && hello->cipher_suites.size() > 1) {
+      hello->cipher_suites = {hello->cipher_suites.back()};
+      fired_ = true;
+    } else if (name == "replace-client-random") {
+      hello->random = crypto::random_hello_value();
+      fired_ = true;
+    }
+    if (fired_) return Verdict{{reframe(hello.value())}};
+    return forward();
+  }
+  if (!up && type == HandshakeType::server_hello && !fired_) {
+    if (name == "truncate-frame") {
+      frame.resize(frame_header_size + (frame.size() - frame_header_size) / 2);
+      fired_ = true;
+      return Verdict{{std::move(frame)}, true};
+    }
+    if (name == "inject-garbage") {
+      fired_ = true;
+      return Verdict{{Bytes{'G', 'A', 'R', 'B', 'A', 'G', 'E', '!'}, std::move(frame)}};
+    }
+    if (name == "stall") {
+      fired_ = true;
+      return Verdict{{}, false, true};
+    }
+    auto hello = decode_handshake<ServerHello>(fragment_of(frame));
+    if (!hello) return forward();
+    if (name == "downgrade-chosen") {
+      for (const auto& info : all_suites()) {
+        auto value = static_cast<std::uint16_t>(info.suite);
+        if (value != hello->cipher_suite) {
+          hello->cipher_suite = value;  // another suite: the client offers all three by default
+          fired_ = true;
+          break;
+        }
+      }
+    } else if (name == "replace-server-random") {
+      hello->random = crypto::random_hello_value();
+      fired_ = true;
+    } else if (name == "swap-certificate" || name == "swap-certificate-and-key") {
+      hello->certificate = options_.substitute_certificate;
+      if (name == "swap-certificate-and-key") hello->server_public_key = options_.substitute_public_key;
+      fired_ = true;
+    } else if (name == "swap-public-key") {
+      hello->server_public_key = options_.substitute_public_key;
+      fired_ = true;
+    } else if (name == "wrong-pre-master") {
+      held_.push_back(hello->server_public_key);  // the key to encrypt a PRE-MASTER of our own to
+    }
+    if (fired_) return Verdict{{reframe(hello.value())}};
+    return forward();
+  }
+  if (up && type == HandshakeType::client_key_exchange && !fired_) {
+    if (name == "corrupt-pre-master") {
+      frame[frame.size() / 2] ^= 0x01;  // in the middle of the RSA-OAEP ciphertext
+      fired_ = true;
+      return forward();
+    }
+    if (name == "wrong-pre-master" && !held_.empty()) {
+      auto key = crypto::parse_public_key_der(held_.front());
+      if (!key) return forward();
+      Secret pre_master = make_pre_master(ProtocolVersion::tlslab_1_0);
+      ClientKeyExchange forged{crypto::rsa_oaep_encrypt(key.value().get(), pre_master.view())};
+      held_.clear();
+      fired_ = true;
+      return Verdict{{reframe(forged)}};
+    }
+    return forward();
+  }
+  // Records from the server: #0 is its Finished, #1 and #2 the first application data.
+  bool server_record = !up && !frame.empty() && frame[0] == static_cast<std::uint8_t>(ContentType::protected_record);
+  if (server_record && !fired_) {
+    std::size_t number = protected_frames_[index];
+    if (name == "replay-record") {
+      if (number == 0) held_.push_back(frame);  // the server's Finished, to replay later
+      if (number == 1 && !held_.empty()) {
+        fired_ = true;
+        return Verdict{{std::move(frame), held_.front()}};
+      }
+    } else if (name == "drop-record" && number == 1) {
+      fired_ = true;
+      return Verdict{};
+    } else if (name == "duplicate-record" && number == 1) {
+      fired_ = true;
+      Bytes copy = frame;
+      return Verdict{{std::move(frame), std::move(copy)}};
+    } else if (name == "reorder-records" && number == 1) {
+      held_.push_back(std::move(frame));
+      return Verdict{};
+    } else if (name == "reorder-records" && number == 2 && !held_.empty()) {
+      fired_ = true;
+      return Verdict{{std::move(frame), held_.front()}};
+    }
+  }
+  return forward();
+}
+
+Verdict Attack::ca_link(Direction direction, Bytes& frame) {
+  const std::string_view name = info_.name;
+  auto type = handshake_type(frame);
+  if (direction == Direction::to_upstream && type == HandshakeType::status_request) {
+    if (name == "status-other-ca") fired_ = true;  // the relay connected to --other-upstream instead
+    if (name == "status-replay" && !recorded_status_response().empty()) {
+      fired_ = true;  // answered from the recording: the CA never sees the request
+      return Verdict{{recorded_status_response()}, false, false, true};
+    }
+    auto request = decode_handshake<StatusRequest>(fragment_of(frame));
+    if (request && name == "status-other-certificate") {
+      request->certificate = options_.substitute_certificate;
+      fired_ = true;
+      return Verdict{{reframe(request.value())}};
+    }
+    if (request && name == "status-change-nonce") {
+      request->nonce = crypto::random_bytes(request->nonce.size());
+      fired_ = true;
+      return Verdict{{reframe(request.value())}};
+    }
+  }
+  if (direction == Direction::to_downstream && type == HandshakeType::status_response) {
+    if (name == "status-replay" && recorded_status_response().empty()) recorded_status_response() = frame;
+    if (name == "status-flip-signature") {
+      auto response = decode_handshake<StatusResponse>(fragment_of(frame));
+      if (response) {
+        response->ocsp_response = flip_ocsp_signature(response->ocsp_response);
+        fired_ = true;
+        return Verdict{{reframe(response.value())}};
+      }
+    }
+  }
+  return Verdict{{std::move(frame)}};
+}
+
+}  // namespace tlslab::mitm

@@ -1,0 +1,73 @@
+#pragma once
+// The attack catalogue of tlslab-mitm: what each attack does to the frames it relays, and what
+// the handshake does about it (docs/ATTACKS.md is generated from the same table).
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tlslab/bytes.hpp"
+#include "tlslab/frame.hpp"
+
+namespace tlslab::mitm {
+
+enum class Link { server, ca };  // relays client↔server, or client↔CA service
+enum class Direction { to_upstream, to_downstream };  // client→upstream, upstream→client
+
+struct AttackInfo {
+  std::string_view name;
+  Link link;
+  std::string_view what;         // what the attacker does
+  std::string_view detected_by;  // "client" or "server"
+  std::string_view alert;        // the alert the detecting side sends, or the failure it reports
+  int client_exit;               // tlslab-client's exit code
+  std::string_view why;          // the lesson
+  std::string_view needs;        // extra option, if any
+};
+
+std::span<const AttackInfo> catalogue();
+std::optional<AttackInfo> find_attack(std::string_view name);
+
+struct AttackOptions {
+  Bytes substitute_certificate;  // --substitute-cert: DER of another valid certificate
+  Bytes substitute_public_key;   // its SubjectPublicKeyInfo
+  std::string other_upstream;    // --other-upstream: another CA service
+  Direction flip_direction = Direction::to_upstream;  // flip-byte
+  std::size_t flip_frame = 0;                           // index of the frame in that direction
+  std::size_t flip_offset = 41;                         // offset in the fragment
+};
+
+// What to do with one frame.
+struct Verdict {
+  std::vector<Bytes> send;      // frames (or raw bytes) to write, in order; empty = drop
+  bool close_after = false;     // then close both connections
+  bool stall = false;           // stop relaying this direction (hold the frame forever)
+  bool reply = false;           // send back to where the frame came from (status-replay)
+};
+
+// The per-connection state of one attack.
+class Attack {
+ public:
+  Attack(AttackInfo info, const AttackOptions& options) : info_(info), options_(options) {}
+  // `frame` is header || fragment, as read from the wire.
+  Verdict on_frame(Direction direction, Bytes frame);
+  [[nodiscard]] const AttackInfo& info() const noexcept { return info_; }
+  [[nodiscard]] bool fired() const noexcept { return fired_; }
+
+  // status-replay keeps what it recorded across connections.
+  static Bytes& recorded_status_response();
+
+ private:
+  Verdict server_link(Direction direction, Bytes& frame);
+  Verdict ca_link(Direction direction, Bytes& frame);
+
+  AttackInfo info_;
+  const AttackOptions& options_;
+  std::size_t frames_[2] = {0, 0};            // per direction
+  std::size_t protected_frames_[2] = {0, 0};  // per direction
+  std::vector<Bytes> held_;                   // reorder-records / replay-record
+  bool fired_ = false;
+};
+
+}  // namespace tlslab::mitm

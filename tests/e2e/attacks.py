@@ -1,0 +1,225 @@
+"""The attack catalogue as end-to-end tests: for each attack of `tlslab-mitm --list-attacks`, the
+real client, server and CA with the real tlslab-mitm between them. Each test asserts the outcome
+the catalogue documents (who detects it, which alert, the client's exit code) and that server and
+CA keep serving a normal client right after. Also: protocol-order attacks spoken in raw frames.
+
+Run one:   python3 tests/e2e/attacks.py swap-certificate
+List them: python3 tests/e2e/attacks.py --list
+"""
+import os
+import re
+import socket
+import struct
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import Lab, Setup, check, exe, TestFailure  # noqa: E402
+
+
+def catalogue():
+    out = subprocess.run([exe("tlslab-mitm"), "--list-attacks", "--markdown"], capture_output=True, text=True,
+                         check=True).stdout
+    attacks = {}
+    for line in out.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 7 and cells[0].startswith("`"):
+            name = cells[0].strip("`")
+            attacks[name] = {"link": cells[1], "detected_by": cells[3], "alert": cells[4].strip("`"),
+                             "exit": int(cells[5])}
+    return attacks
+
+
+def start_mitm(lab, upstream_port, attack, extra=()):
+    args = [exe("tlslab-mitm"), "--listen", "127.0.0.1:0", "--upstream", f"127.0.0.1:{upstream_port}",
+            "--attack", attack, *extra]
+    process, port = lab.start(args, r"listening on 127\.0\.0\.1:(\d+)", f"mitm-{attack}")
+    process.log_path = lab.path(f"mitm-{attack}.log")
+    return process, port
+
+
+def run_attack(name):
+    expected = catalogue()[name]
+    with Lab() as lab:
+        setup = Setup(lab)
+        other_cert, _, _ = lab.issue(setup.ca_dir, name="other-server")  # same CA, same name, another key
+        extra = []
+        if name in ("swap-certificate", "swap-public-key", "swap-certificate-and-key", "status-other-certificate"):
+            extra = ["--substitute-cert", other_cert]
+        if name == "status-other-ca":
+            other_ca = lab.make_ca("other")
+            _, other_port, _ = lab.start_ca(other_ca)
+            extra = ["--other-upstream", f"127.0.0.1:{other_port}"]
+        client_args = ["--get", "/bytes/100000", "--timeout-ms", "3000", "--idle-timeout-ms", "3000"]
+        on_server_link = expected["link"] == "client↔server"
+        mitm, mitm_port = start_mitm(lab, setup.server_port if on_server_link else setup.ca_port, name, extra)
+        server_port = mitm_port if on_server_link else setup.server_port
+        ca_port = setup.ca_port if on_server_link else mitm_port
+
+        if name == "status-replay":  # the first run is recorded (and succeeds), the second replayed
+            first = lab.client(server_port, ca_port, setup.trust, client_args)
+            check(first.returncode == 0, f"the recorded run should succeed: {first.stderr[-1500:]}")
+        result = lab.client(server_port, ca_port, setup.trust, client_args)
+        stderr = result.stderr
+        check(result.returncode == expected["exit"],
+              f"{name}: expected client exit {expected['exit']}, got {result.returncode}\n{stderr[-2500:]}")
+        alert = expected["alert"]
+        if expected["detected_by"] == "client":
+            check(re.search(rf"failed: .*{re.escape(alert)}", stderr),
+                  f"{name}: the client should report {alert!r}:\n{stderr[-2500:]}")
+        else:
+            check(f"server sent alert {alert}" in stderr,
+                  f"{name}: the client should relay the server's alert {alert!r}:\n{stderr[-2500:]}")
+            log = open(setup.server_process.log_path).read()
+            check(f"{alert}:" in log and "(alert sent)" in log, f"{name}: the server log lacks {alert}:\n{log[-2500:]}")
+        mitm_log = open(mitm.log_path).read()
+        check(f"attack '{name}' fired" in mitm_log, f"{name}: the attack never fired:\n{mitm_log[-1500:]}")
+        # Server and CA keep serving a normal client, directly.
+        normal = setup.client(["--quiet"])
+        check(normal.returncode == 0, f"after {name}, a normal client failed: {normal.stderr[-1500:]}")
+
+
+# --- protocol-order attacks in raw frames (PROTOCOL.md §6) -----------------------------------
+def frame(content_type, fragment, version=0x0100):
+    return struct.pack(">BHH", content_type, version, len(fragment)) + fragment
+
+
+def handshake(msg_type, body):
+    return bytes([msg_type]) + len(body).to_bytes(3, "big") + body
+
+
+def client_hello(suites=(0x0A01,), suites_bytes=None):
+    body = b"\x01\x00" + os.urandom(32)
+    listed = suites_bytes if suites_bytes is not None else b"".join(struct.pack(">H", s) for s in suites)
+    body += struct.pack(">H", len(listed)) + listed + b"\x00\x00"
+    return handshake(1, body)
+
+
+def alert(description):
+    return frame(21, bytes([2, description]))
+
+
+def exchange(port, *frames, read_until_close=True):
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+        for f in frames:
+            s.sendall(f)
+        data = b""
+        try:
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+        except (socket.timeout, ConnectionResetError):
+            pass
+        return data
+
+
+def frames_in(data):
+    out = []
+    while len(data) >= 5:
+        length = struct.unpack(">H", data[3:5])[0]
+        out.append((data[0], data[5:5 + length]))
+        data = data[5 + length:]
+    return out
+
+
+def raw_cases():
+    key_exchange = handshake(16, struct.pack(">H", 256) + b"\x00" * 256)
+    return {
+        "raw-skip-client-hello": ([frame(22, key_exchange)], 10),
+        "raw-duplicate-client-hello": ([frame(22, client_hello()), frame(22, client_hello())], 10),
+        "raw-zero-suites": ([frame(22, client_hello(suites_bytes=b""))], 50),
+        "raw-odd-suite-list": ([frame(22, client_hello(suites_bytes=b"\x0a\x01\x0a"))], 50),
+        "raw-65535-suites": ([struct.pack(">BHH", 22, 0x0100, 65535)], 22),
+        "raw-huge-declared-length": ([frame(22, b"\x01\xff\xff\xff" + b"\x00" * 40)], 50),
+        "raw-data-before-finished": ([frame(22, client_hello()), frame(23, b"\x00" * 40)], 10),
+        "raw-finished-in-clear": ([frame(22, client_hello()), frame(22, key_exchange),
+                                   frame(22, handshake(20, b"\x00" * 12))], None),
+    }
+
+
+def run_raw(name):
+    frames, description = raw_cases()[name]
+    with Lab() as lab:
+        setup = Setup(lab)
+        answer = frames_in(exchange(setup.server_port, *frames))
+        alerts = [f for f in answer if f[0] == 21]
+        check(len(alerts) == 1, f"{name}: expected exactly one alert, got frames {[(t, b.hex()) for t, b in answer]}")
+        if description is not None:
+            check(alerts[0][1] == bytes([2, description]),
+                  f"{name}: expected alert {description}, got {alerts[0][1].hex()}")
+        else:  # a Finished in the clear: the server holds the client's keys, so it cannot accept it
+            check(alerts[0][1][0] == 2 and alerts[0][1][1] in (10, 20), f"{name}: got {alerts[0][1].hex()}")
+        expect_ok = setup.client(["--quiet"])
+        check(expect_ok.returncode == 0, f"after {name}, a normal client failed: {expect_ok.stderr[-1500:]}")
+
+
+def run_close_before_finished():
+    with Lab() as lab:
+        setup = Setup(lab)
+        with socket.create_connection(("127.0.0.1", setup.server_port), timeout=5) as s:
+            s.sendall(frame(22, client_hello()))
+            s.recv(65536)  # the ServerHello
+        import time
+        deadline = time.time() + 5
+        while time.time() < deadline and "handshake abandoned" not in open(setup.server_process.log_path).read():
+            time.sleep(0.05)
+        check("handshake abandoned" in open(setup.server_process.log_path).read(), "the server did not log it")
+        check(setup.client(["--quiet"]).returncode == 0, "a normal client after the abandoned handshake")
+
+
+def run_pre_master_paths_indistinguishable():
+    """corrupt-pre-master and wrong-pre-master: the same alert at the same step (RFC 5246 §7.4.7.1)."""
+    outcomes = []
+    for attack in ("corrupt-pre-master", "wrong-pre-master"):
+        with Lab() as lab:
+            setup = Setup(lab)
+            _, mitm_port = start_mitm(lab, setup.server_port, attack)
+            trace = lab.path("trace.json")
+            result = lab.client(mitm_port, setup.ca_port, setup.trust, ["--trace-json", trace])
+            import json
+            steps = [json.loads(line) for line in open(trace)]
+            last_arrow = max(s.get("arrow", 0) for s in steps)
+            outcome = [s for s in steps if "outcome" in s][-1]["event"]
+            outcomes.append((result.returncode, last_arrow, outcome))
+    check(outcomes[0] == outcomes[1], f"the two failure paths differ: {outcomes}")
+    check(outcomes[0][0] == 8 and "bad_record_mac" in outcomes[0][2], f"unexpected outcome: {outcomes[0]}")
+
+
+def run_catalogue_complete():
+    """Every attack tlslab-mitm lists has a ctest of its own (tests/e2e/CMakeLists.txt)."""
+    cmake = open(os.path.join(os.path.dirname(__file__), "CMakeLists.txt")).read()
+    missing = [name for name in catalogue() if not re.search(rf"\b{re.escape(name)}\b", cmake)]
+    check(not missing, f"attacks without a test in tests/e2e/CMakeLists.txt: {missing}")
+    check(len(catalogue()) >= 20, f"the catalogue shrank to {len(catalogue())}")
+
+
+def all_tests():
+    tests = {name: (lambda n=name: run_attack(n)) for name in catalogue()}
+    tests.update({name: (lambda n=name: run_raw(n)) for name in raw_cases()})
+    tests["raw-close-before-finished"] = run_close_before_finished
+    tests["pre-master-failure-paths-indistinguishable"] = run_pre_master_paths_indistinguishable
+    tests["catalogue-complete"] = run_catalogue_complete
+    return tests
+
+
+def main(argv):
+    tests = all_tests()
+    if len(argv) == 2 and argv[1] == "--list":
+        print("\n".join(tests))
+        return 0
+    if len(argv) != 2 or argv[1] not in tests:
+        print(f"usage: {argv[0]} NAME | --list", file=sys.stderr)
+        return 2
+    try:
+        tests[argv[1]]()
+    except TestFailure as failure:
+        print(f"FAILED {argv[1]}: {failure}", file=sys.stderr)
+        return 1
+    print(f"passed {argv[1]}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
