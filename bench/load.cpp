@@ -4,6 +4,8 @@
 #include <boost/beast/http.hpp>
 
 #include "handshake.hpp"
+#include <openssl/ocsp.h>
+
 #include "tlslab/crypto/random.hpp"
 #include "tlslab/net/secure_stream.hpp"
 #include "tlslab/net/status_client.hpp"
@@ -89,7 +91,56 @@ bool Shared::claim() {
   return Clock::now() < deadline;
 }
 
+// RFC 6960 A.1 over HTTP, a new connection per request: the same for tlslab-ca and `openssl ocsp`.
+awaitable<void> run_ocsp_http(Shared& shared, WorkerStats& stats) {
+  const auto& options = shared.options;
+  ossl::X509Ptr certificate = crypto::load_certificate_pem(options.status_certificate);
+  ossl::X509Ptr issuer = crypto::load_certificate_pem(options.issuer_certificate);
+  tcp::endpoint responder = net::parse_endpoint(options.ocsp_url);
+  while (shared.claim()) {
+    auto start = Clock::now();
+    try {
+      ossl::OcspRequest ocsp_request(OCSP_REQUEST_new());
+      OCSP_request_add0_id(ocsp_request.get(), OCSP_cert_to_id(EVP_sha1(), certificate.get(), issuer.get()));
+      Bytes nonce = crypto::random_bytes(16);
+      OCSP_request_add1_nonce(ocsp_request.get(), nonce.data(), static_cast<int>(nonce.size()));
+      int length = i2d_OCSP_REQUEST(ocsp_request.get(), nullptr);
+      std::string body(static_cast<std::size_t>(length), '\0');
+      auto* cursor = reinterpret_cast<unsigned char*>(body.data());
+      i2d_OCSP_REQUEST(ocsp_request.get(), &cursor);
+      tcp::socket socket = co_await net::connect_with_deadline(responder, std::chrono::seconds(5));
+      beast::tcp_stream stream(std::move(socket));
+      stream.expires_after(std::chrono::seconds(5));
+      http::request<http::string_body> request(http::verb::post, "/", 11);
+      request.set(http::field::host, options.ocsp_url);
+      request.set(http::field::content_type, "application/ocsp-request");
+      request.body() = std::move(body);
+      request.prepare_payload();
+      co_await http::async_write(stream, request, use_awaitable);
+      beast::flat_buffer buffer;
+      http::response<http::string_body> response;
+      co_await http::async_read(stream, buffer, response, use_awaitable);
+      const auto* der = reinterpret_cast<const unsigned char*>(response.body().data());
+      ossl::OcspResponse parsed(d2i_OCSP_RESPONSE(nullptr, &der, static_cast<long>(response.body().size())));
+      if (response.result_int() != 200 || !parsed ||
+          OCSP_response_status(parsed.get()) != OCSP_RESPONSE_STATUS_SUCCESSFUL) {
+        throw std::runtime_error("OCSP responder answered HTTP " + std::to_string(response.result_int()));
+      }
+      boost::system::error_code ignored;
+      stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+      stats.latencies_ms.push_back(since_ms(start));
+      ++stats.operations;
+    } catch (const std::exception& error) {
+      record_error(stats, error);
+    }
+  }
+}
+
 awaitable<void> run_worker(Shared& shared, WorkerStats& stats) {
+  if (shared.options.mode == Mode::ocsp_http) {
+    co_await run_ocsp_http(shared, stats);
+    co_return;
+  }
   net::StatusClient ca_service(shared.settings.ca_service, shared.settings.timeouts);
   const auto& options = shared.options;
   if (options.mode == Mode::status) {
@@ -121,6 +172,26 @@ awaitable<void> run_worker(Shared& shared, WorkerStats& stats) {
       } catch (const std::exception& error) {
         record_error(stats, error);
       }
+    }
+    co_return;
+  }
+  if (options.mode == Mode::hold) {
+    // One established session per worker, held idle until the end of the run: server memory per
+    // session is what this measures (read the server's RSS while it runs).
+    try {
+      auto start = Clock::now();
+      net::Channel channel = co_await connect_and_handshake(shared, ca_service);
+      ca_service.close();
+      stats.latencies_ms.push_back(since_ms(start));
+      ++stats.operations;
+      asio::steady_timer until_end(channel.socket().get_executor(), shared.deadline);
+      co_await until_end.async_wait(asio::as_tuple(use_awaitable));
+      // Still alive? One request proves the server kept the session.
+      stats.bytes += co_await http_get(channel, "/bytes/1", shared.settings.server_name, 2);
+      co_await channel.send_alert(AlertDescription::close_notify);
+      channel.close();
+    } catch (const std::exception& error) {
+      record_error(stats, error);
     }
     co_return;
   }

@@ -13,7 +13,7 @@
 
 namespace tlslab::bench {
 
-enum class Mode { handshake, requests, bulk, status };
+enum class Mode { handshake, requests, bulk, status, ocsp_http, hold };
 
 struct LoadOptions {
   Mode mode = Mode::handshake;
@@ -22,7 +22,9 @@ struct LoadOptions {
   std::uint64_t operations = 0;  // --handshakes K: stop after K operations in all (0: by duration)
   std::uint64_t bulk_bytes = std::uint64_t{1} << 30;
   std::string path = "/";
-  std::string status_certificate;  // --mode status: the certificate to ask the CA about
+  std::string status_certificate;  // --mode status / ocsp-http: the certificate to ask the CA about
+  std::string issuer_certificate;  // --mode ocsp-http: its issuer (for the CertID)
+  std::string ocsp_url;            // --mode ocsp-http: HOST:PORT of an OCSP responder
 };
 
 struct WorkerStats {

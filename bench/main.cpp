@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "load.hpp"
+#include "tlslab/net/listener.hpp"
 #include "tlslab/net/status_client.hpp"
 #include "tlslab/trace.hpp"
 
@@ -37,8 +38,8 @@ int main(int argc, char** argv) {
   app.add_option("--trust", trust, "trusted CA certificate (PEM)")->required();
   app.add_option("--server-name", server_name, "name expected in the server certificate")->capture_default_str();
   app.add_option("--suites", suites, "offered cipher suites")->capture_default_str();
-  app.add_option("--mode", mode_name, "handshake | requests | bulk | status")
-      ->check(CLI::IsMember({"handshake", "requests", "bulk", "status"}))
+  app.add_option("--mode", mode_name, "handshake | requests | bulk | status | ocsp-http | hold")
+      ->check(CLI::IsMember({"handshake", "requests", "bulk", "status", "ocsp-http", "hold"}))
       ->capture_default_str();
   app.add_option("--connections", options.connections, "concurrent workers")
       ->check(CLI::Range(1u, 10000u))
@@ -49,7 +50,9 @@ int main(int argc, char** argv) {
   app.add_option("--handshakes,--operations", options.operations, "stop after this many operations in all");
   app.add_option("--bytes", options.bulk_bytes, "bulk: bytes per GET /bytes/N")->capture_default_str();
   app.add_option("--path", options.path, "requests: the path to GET")->capture_default_str();
-  app.add_option("--certificate", options.status_certificate, "status: the certificate to ask the CA about");
+  app.add_option("--certificate", options.status_certificate, "status, ocsp-http: the certificate to ask about");
+  app.add_option("--issuer", options.issuer_certificate, "ocsp-http: the certificate's issuer (PEM)");
+  app.add_option("--ocsp-url", options.ocsp_url, "ocsp-http: HOST:PORT of the OCSP responder");
   app.add_option("--threads", threads, "client threads")->check(CLI::Range(1u, 64u))->capture_default_str();
   app.add_flag("--json", json, "one JSON object instead of text");
   CLI11_PARSE(app, argc, argv);
@@ -59,6 +62,14 @@ int main(int argc, char** argv) {
     if (mode_name == "requests") options.mode = bench::Mode::requests;
     if (mode_name == "bulk") options.mode = bench::Mode::bulk;
     if (mode_name == "status") options.mode = bench::Mode::status;
+    if (mode_name == "ocsp-http") options.mode = bench::Mode::ocsp_http;
+    if (mode_name == "hold") options.mode = bench::Mode::hold;
+    if (options.mode == bench::Mode::ocsp_http &&
+        (options.status_certificate.empty() || options.issuer_certificate.empty() || options.ocsp_url.empty())) {
+      throw std::runtime_error("--mode ocsp-http needs --certificate, --issuer and --ocsp-url");
+    }
+    if (options.mode == bench::Mode::hold) options.operations = 0;  // one session per worker, for --duration
+    net::raise_open_file_limit();
     if (options.mode == bench::Mode::status && options.status_certificate.empty()) {
       throw std::runtime_error("--mode status needs --certificate FILE (the server certificate to ask about)");
     }
@@ -107,9 +118,10 @@ int main(int argc, char** argv) {
                   static_cast<unsigned long long>(total.operations), static_cast<unsigned long long>(total.errors),
                   rate, mib_s, p50, p90, p99, json_string(total.first_error).c_str());
     } else {
-      const char* unit = options.mode == bench::Mode::handshake ? "handshakes"
-                         : options.mode == bench::Mode::status  ? "status responses"
-                                                                : "requests";
+      const char* unit = options.mode == bench::Mode::handshake || options.mode == bench::Mode::hold ? "handshakes"
+                         : options.mode == bench::Mode::status || options.mode == bench::Mode::ocsp_http
+                             ? "status responses"
+                             : "requests";
       std::printf("tlslab-bench: mode %s, %u connection(s), %.2f s\n", mode_name.c_str(), options.connections,
                   elapsed);
       std::printf("  %-18s %llu (%.1f/s)\n", unit, static_cast<unsigned long long>(total.operations), rate);

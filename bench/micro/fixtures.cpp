@@ -1,0 +1,29 @@
+#include "fixtures.hpp"
+
+#include "tlslab/crypto/ossl.hpp"
+#include "tlslab/crypto/random.hpp"
+
+namespace tlslab::microbench {
+
+crypto::DirectionKeys RecordKeyMaterial::direction_keys() const {
+  return crypto::DirectionKeys{Secret(ByteView(key)), Secret(ByteView(iv))};
+}
+
+RecordKeyMaterial record_key_material(CipherSuite suite) {
+  auto info = suite_info(suite);
+  require(info.has_value(), "unknown suite");
+  return RecordKeyMaterial{*info, crypto::random_bytes(info->key_length), crypto::random_bytes(info->iv_length)};
+}
+
+const EVP_CIPHER* evp_cipher(Aead aead) {
+  switch (aead) {
+    case Aead::aes_128_gcm: return EVP_aes_128_gcm();
+    case Aead::aes_256_gcm: return EVP_aes_256_gcm();
+    case Aead::chacha20_poly1305: return EVP_chacha20_poly1305();
+  }
+  return nullptr;
+}
+
+void require(bool ok, std::string_view what) { ossl::check(ok, what); }
+
+}  // namespace tlslab::microbench

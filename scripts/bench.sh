@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# Runs tlslab and its OpenSSL equivalents side by side on this machine, and prints one table:
+# each tlslab figure, the OpenSSL figure measured the same way, and their ratio.
+#   ./scripts/bench.sh [--quick]      --quick: shorter runs (noisier)
+# Everything runs on 127.0.0.1; every process it starts is stopped at the end, also on Ctrl-C.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+seconds=10
+[[ "${1:-}" == "--quick" ]] && seconds=3
+trap tlslab_stop_all EXIT INT TERM
+
+tlslab_build tlslab-bench | tail -n 1
+work=$(mktemp -d /tmp/tlslab-bench.XXXXXX)
+trap 'tlslab_stop_all; rm -rf "$work"' EXIT INT TERM
+mkdir -p "$work/ca"
+# An RSA-2048 CA, so that the OCSP signer is the same kind as openssl ocsp's below.
+"$TLSLAB_BIN/tlslab-ca" init --dir "$work/ca" --key-type rsa2048 >/dev/null
+"$TLSLAB_BIN/tlslab-ca" issue --dir "$work/ca" --cn localhost --san DNS:localhost,IP:127.0.0.1 \
+  --out-cert "$work/server.crt" --out-key "$work/server.key" >/dev/null
+bench() { "$TLSLAB_BIN/tlslab-bench" --trust "$work/ca/ca.crt" --json "$@"; }
+field() { python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }
+p50() { python3 -c "import json,sys; print(json.load(sys.stdin)['latency_ms']['p50'])"; }
+ratio() { python3 -c "print(f'{float($1)/float($2):.2f}x')"; }
+rows=()
+row() { rows+=("$(printf '| %s | %s | %s | %s | %s |' "$1" "$2" "$3" "$4" "$5")"); echo "  $1: tlslab $2, OpenSSL $3 ($4)" >&2; }
+
+echo "== ceilings: openssl speed" >&2
+rsa_ops=$(openssl speed -seconds 3 -multi 2 rsa2048 2>/dev/null | awk '/^rsa 2048 bits/ {print $6}' | tail -n 1)
+rsa_one=$(openssl speed -seconds 3 rsa2048 2>/dev/null | awk '/^rsa 2048 bits/ {print $2}' | tail -n 1)
+gcm=$(openssl speed -seconds 2 -evp aes-128-gcm 2>/dev/null | awk '/^AES-128-GCM/ {print $NF}' | tr -d 'k')
+
+echo "== tlslab: CA service and server (2 threads each) on free ports" >&2
+tlslab_start ca_port "tlslab-ca" "$work/ca.log" '.*status service listening on [0-9.]+:([0-9]+).*' \
+  "$TLSLAB_BIN/tlslab-ca" serve --dir "$work/ca" --listen 127.0.0.1:0 --ocsp-http 127.0.0.1:0 --threads 2
+http_port=$(sed -nE 's#.*http://127.0.0.1:([0-9]+)/.*#\1#p' "$work/ca.log")
+tlslab_start server_port "tlslab-server" "$work/server.log" '.*listening on [0-9.]+:([0-9]+).*' \
+  "$TLSLAB_BIN/tlslab-server" --cert "$work/server.crt" --key "$work/server.key" --listen 127.0.0.1:0 \
+  --threads 2 --quiet
+server_pid=${TLSLAB_PIDS[-1]}
+targets=(--connect "127.0.0.1:$server_port" --ca-service "127.0.0.1:$ca_port")
+
+echo "== OpenSSL: two s_server processes (TLS 1.2, AES128-GCM-SHA256, same RSA-2048 key)" >&2
+ossl_ports=()
+for i in 1 2; do
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  (cd "$work" && exec openssl s_server -quiet -tls1_2 -cipher AES128-GCM-SHA256 -cert server.crt -key server.key \
+    -accept "127.0.0.1:$port" -WWW) >/dev/null 2>&1 &
+  TLSLAB_PIDS+=($!)
+  ossl_ports+=("$port")
+done
+sleep 0.5
+
+# 1. Full handshakes per second.
+tl_hs=$(bench "${targets[@]}" --mode handshake --connections 16 --duration "$seconds" | field per_second)
+s_time_pids=()
+for port in "${ossl_ports[@]}"; do
+  openssl s_time -connect "127.0.0.1:$port" -new -time "$seconds" >"$work/s_time.$port" 2>&1 &
+  s_time_pids+=($!)
+done
+wait "${s_time_pids[@]}" || true
+os_hs=$(cat "$work"/s_time.* | awk '/connections in [0-9]+ real seconds/ {n+=$1; t=$4} END {if (t>0) printf "%.1f", n/t; else print 0}')
+row "full handshakes/s (2 cores: load, server, CA)" "$tl_hs" "$os_hs" "$(ratio "$tl_hs" "$os_hs")" "s_server x2 + s_time -new x2; tlslab includes the CA round trip"
+
+# 2. Server CPU per handshake vs one RSA private-key operation.
+cpu_before=$(awk '{print $14+$15}' "/proc/$server_pid/stat")
+count=$(bench "${targets[@]}" --mode handshake --connections 8 --duration "$seconds" | field operations)
+cpu_after=$(awk '{print $14+$15}' "/proc/$server_pid/stat")
+ticks=$(getconf CLK_TCK)
+per_hs_ms=$(python3 -c "print(f'{($cpu_after-$cpu_before)/$ticks/$count*1000:.3f}')")
+rsa_ms=$(python3 -c "print(f'{float(\"$rsa_one\".rstrip(\"s\"))*1000:.3f}')")
+row "server CPU ms per handshake" "$per_hs_ms" "$rsa_ms (one RSA-2048 decrypt)" "$(ratio "$per_hs_ms" "$rsa_ms")" "target <= 1.3x"
+
+# 3. One handshake's latency (median), CA round trip included, vs in-process Python ssl.
+tl_lat=$(bench "${targets[@]}" --mode handshake --connections 1 --handshakes 400 | p50)
+os_lat=$(python3 - "$work/server.crt" "$work/server.key" <<'PY'
+import ssl, statistics, sys, time
+server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER); server.load_cert_chain(sys.argv[1], sys.argv[2])
+server.maximum_version = ssl.TLSVersion.TLSv1_2; server.set_ciphers("AES128-GCM-SHA256")
+client = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT); client.check_hostname = False; client.verify_mode = ssl.CERT_NONE
+client.maximum_version = ssl.TLSVersion.TLSv1_2
+samples = []
+for _ in range(400):
+    a, b, c, d = ssl.MemoryBIO(), ssl.MemoryBIO(), ssl.MemoryBIO(), ssl.MemoryBIO()
+    s = server.wrap_bio(a, b, server_side=True); cl = client.wrap_bio(c, d, server_hostname="localhost")
+    start = time.perf_counter(); done = [False, False]
+    while not all(done):
+        for i, (obj, out, peer_in) in enumerate(((cl, d, a), (s, b, c))):
+            if done[i]: continue
+            try: obj.do_handshake(); done[i] = True
+            except ssl.SSLWantReadError: pass
+            data = out.read()
+            if data: peer_in.write(data)
+    samples.append((time.perf_counter() - start) * 1000)
+print(f"{statistics.median(samples):.3f}")
+PY
+)
+row "one handshake, median ms" "$tl_lat" "$os_lat" "$(ratio "$tl_lat" "$os_lat")" "tlslab over loopback with CA check; OpenSSL in process (Python ssl); target <= 0.7x"
+
+# 4. Bulk, one connection, 1 GiB (tlslab) / 1000 MiB (OpenSSL).
+tl_bulk=$(bench "${targets[@]}" --mode bulk --connections 1 --handshakes 1 --bytes 1073741824 | field mib_per_second)
+head -c 1048576000 /dev/zero >"$work/bulk.bin"
+start=$(date +%s.%N)
+curl -sk "https://127.0.0.1:${ossl_ports[0]}/bulk.bin" -o /dev/null
+end=$(date +%s.%N)
+os_www=$(python3 -c "print(f'{1000/($end-$start):.1f}')")
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+openssl s_server -quiet -tls1_2 -cipher AES128-GCM-SHA256 -cert "$work/server.crt" -key "$work/server.key" \
+  -accept "127.0.0.1:$port" >/dev/null 2>&1 &
+TLSLAB_PIDS+=($!)
+sleep 0.3
+start=$(date +%s.%N)
+openssl s_client -quiet -connect "127.0.0.1:$port" <"$work/bulk.bin" >/dev/null 2>&1 || true
+end=$(date +%s.%N)
+os_cs=$(python3 -c "print(f'{1000/($end-$start):.1f}')")
+rm -f "$work/bulk.bin"
+row "bulk MiB/s, one connection" "$tl_bulk" "$os_cs (s_client->s_server)" "$(ratio "$tl_bulk" "$os_cs")" "target >= 1.5x"
+row "bulk MiB/s, one connection" "$tl_bulk" "$os_www (s_server -WWW->curl)" "$(ratio "$tl_bulk" "$os_www")" "target >= 1.0x"
+
+# 5. CA status responses: persistent framed connections, and HTTP with a connection per request.
+tl_status=$(bench --ca-service "127.0.0.1:$ca_port" --mode status --certificate "$work/server.crt" --connections 8 \
+  --duration "$seconds" | field per_second)
+tl_http=$(bench --mode ocsp-http --ocsp-url "127.0.0.1:$http_port" --certificate "$work/server.crt" \
+  --issuer "$work/ca/ca.crt" --connections 8 --duration "$seconds" | field per_second)
+serial=$(openssl x509 -in "$work/server.crt" -noout -serial | cut -d= -f2)
+enddate=$(openssl x509 -in "$work/server.crt" -noout -enddate | cut -d= -f2)
+printf 'V\t%s\t\t%s\tunknown\t%s\n' "$(date -u -d "$enddate" +%y%m%d%H%M%SZ)" "$serial" \
+  "$(openssl x509 -in "$work/server.crt" -noout -subject -nameopt compat | cut -d= -f2-)" >"$work/index.txt"
+ocsp_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+openssl ocsp -index "$work/index.txt" -port "127.0.0.1:$ocsp_port" -rsigner "$work/ca/ca.crt" \
+  -rkey "$work/ca/ca.key" -CA "$work/ca/ca.crt" >/dev/null 2>&1 &
+TLSLAB_PIDS+=($!)
+sleep 0.5
+os_ocsp=$(bench --mode ocsp-http --ocsp-url "127.0.0.1:$ocsp_port" --certificate "$work/server.crt" \
+  --issuer "$work/ca/ca.crt" --connections 8 --duration "$seconds" | field per_second)
+row "CA status responses/s, persistent framed" "$tl_status" "$os_ocsp (openssl ocsp, HTTP)" "$(ratio "$tl_status" "$os_ocsp")" "target >= 10x"
+row "CA status responses/s, HTTP, a connection each" "$tl_http" "$os_ocsp (openssl ocsp, HTTP)" "$(ratio "$tl_http" "$os_ocsp")" "target >= 2x"
+
+# 6. Memory: 10,000 established idle sessions on one server.
+sessions=${TLSLAB_BENCH_SESSIONS:-10000}
+rss_before=$(awk '/VmRSS/ {print $2}' "/proc/$server_pid/status")
+bench "${targets[@]}" --mode hold --connections "$sessions" --duration 25 >"$work/hold.json" &
+hold_pid=$!
+sleep 20
+rss_during=$(awk '/VmRSS/ {print $2}' "/proc/$server_pid/status")
+wait "$hold_pid" || true
+held=$(field operations <"$work/hold.json")
+errors=$(field errors <"$work/hold.json")
+per_session=$(python3 -c "print(f'{($rss_during-$rss_before)/max($held,1):.1f}')")
+row "server RSS for $sessions idle sessions" "$((rss_during / 1024)) MiB, ${per_session} KiB/session, $held held, $errors errors" "-" "-" "target <= 400 MiB, <= 40 KiB/session, none dropped"
+
+echo
+echo "| measure | tlslab | OpenSSL | ratio | notes |"
+echo "|---|---|---|---|---|"
+printf '%s\n' "${rows[@]}"
+echo
+echo "Ceilings on this machine: openssl speed -multi 2 rsa2048: ${rsa_ops} private-key ops/s; AES-128-GCM (16 KiB blocks, one core): ${gcm} kB/s."
