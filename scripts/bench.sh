@@ -12,11 +12,15 @@ trap tlslab_stop_all EXIT INT TERM
 tlslab_build tlslab-bench | tail -n 1
 work=$(mktemp -d /tmp/tlslab-bench.XXXXXX)
 trap 'tlslab_stop_all; rm -rf "$work"' EXIT INT TERM
-mkdir -p "$work/ca"
-# An RSA-2048 CA, so that the OCSP signer is the same kind as openssl ocsp's below.
-"$TLSLAB_BIN/tlslab-ca" init --dir "$work/ca" --key-type rsa2048 >/dev/null
+mkdir -p "$work/ca" "$work/ca-rsa"
+# The default CA (EC P-256) for the handshake rows; an RSA-2048 CA for the OCSP rows, so that its
+# signer is the same kind as openssl ocsp's. The server key is RSA-2048 in both.
+"$TLSLAB_BIN/tlslab-ca" init --dir "$work/ca" >/dev/null
 "$TLSLAB_BIN/tlslab-ca" issue --dir "$work/ca" --cn localhost --san DNS:localhost,IP:127.0.0.1 \
   --out-cert "$work/server.crt" --out-key "$work/server.key" >/dev/null
+"$TLSLAB_BIN/tlslab-ca" init --dir "$work/ca-rsa" --key-type rsa2048 >/dev/null
+"$TLSLAB_BIN/tlslab-ca" issue --dir "$work/ca-rsa" --cn localhost --san DNS:localhost,IP:127.0.0.1 \
+  --out-cert "$work/ocsp-subject.crt" --out-key "$work/ocsp-subject.key" >/dev/null
 bench() { "$TLSLAB_BIN/tlslab-bench" --trust "$work/ca/ca.crt" --json "$@"; }
 field() { python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }
 p50() { python3 -c "import json,sys; print(json.load(sys.stdin)['latency_ms']['p50'])"; }
@@ -31,11 +35,14 @@ gcm=$(openssl speed -seconds 2 -evp aes-128-gcm 2>/dev/null | awk '/^AES-128-GCM
 
 echo "== tlslab: CA service and server (2 threads each) on free ports" >&2
 tlslab_start ca_port "tlslab-ca" "$work/ca.log" '.*status service listening on [0-9.]+:([0-9]+).*' \
-  "$TLSLAB_BIN/tlslab-ca" serve --dir "$work/ca" --listen 127.0.0.1:0 --ocsp-http 127.0.0.1:0 --threads 2
-http_port=$(sed -nE 's#.*http://127.0.0.1:([0-9]+)/.*#\1#p' "$work/ca.log")
+  "$TLSLAB_BIN/tlslab-ca" serve --dir "$work/ca" --listen 127.0.0.1:0 --threads 2 --log-level warn
+tlslab_start rsa_ca_port "tlslab-ca (RSA)" "$work/ca-rsa.log" '.*status service listening on [0-9.]+:([0-9]+).*' \
+  "$TLSLAB_BIN/tlslab-ca" serve --dir "$work/ca-rsa" --listen 127.0.0.1:0 --ocsp-http 127.0.0.1:0 --threads 2 \
+  --log-level warn
+http_port=$(sed -nE 's#.*http://127.0.0.1:([0-9]+)/.*#\1#p' "$work/ca-rsa.log")
 tlslab_start server_port "tlslab-server" "$work/server.log" '.*listening on [0-9.]+:([0-9]+).*' \
   "$TLSLAB_BIN/tlslab-server" --cert "$work/server.crt" --key "$work/server.key" --listen 127.0.0.1:0 \
-  --threads 2 --quiet
+  --threads 2 --quiet --log-level warn
 server_pid=${TLSLAB_PIDS[-1]}
 targets=(--connect "127.0.0.1:$server_port" --ca-service "127.0.0.1:$ca_port")
 
@@ -117,21 +124,24 @@ row "bulk MiB/s, one connection" "$tl_bulk" "$os_cs (s_client->s_server)" "$(rat
 row "bulk MiB/s, one connection" "$tl_bulk" "$os_www (s_server -WWW->curl)" "$(ratio "$tl_bulk" "$os_www")" "target >= 1.0x"
 
 # 5. CA status responses: persistent framed connections, and HTTP with a connection per request.
-tl_status=$(bench --ca-service "127.0.0.1:$ca_port" --mode status --certificate "$work/server.crt" --connections 8 \
-  --duration "$seconds" | field per_second)
-tl_http=$(bench --mode ocsp-http --ocsp-url "127.0.0.1:$http_port" --certificate "$work/server.crt" \
-  --issuer "$work/ca/ca.crt" --connections 8 --duration "$seconds" | field per_second)
-serial=$(openssl x509 -in "$work/server.crt" -noout -serial | cut -d= -f2)
-enddate=$(openssl x509 -in "$work/server.crt" -noout -enddate | cut -d= -f2)
+rsa_trust=(--trust "$work/ca-rsa/ca.crt")
+tl_status=$(bench "${rsa_trust[@]}" --ca-service "127.0.0.1:$rsa_ca_port" --mode status \
+  --certificate "$work/ocsp-subject.crt" --connections 8 --duration "$seconds" | field per_second)
+tl_http=$(bench "${rsa_trust[@]}" --mode ocsp-http --ocsp-url "127.0.0.1:$http_port" \
+  --certificate "$work/ocsp-subject.crt" --issuer "$work/ca-rsa/ca.crt" --connections 8 --duration "$seconds" |
+  field per_second)
+serial=$(openssl x509 -in "$work/ocsp-subject.crt" -noout -serial | cut -d= -f2)
+enddate=$(openssl x509 -in "$work/ocsp-subject.crt" -noout -enddate | cut -d= -f2)
 printf 'V\t%s\t\t%s\tunknown\t%s\n' "$(date -u -d "$enddate" +%y%m%d%H%M%SZ)" "$serial" \
-  "$(openssl x509 -in "$work/server.crt" -noout -subject -nameopt compat | cut -d= -f2-)" >"$work/index.txt"
+  "$(openssl x509 -in "$work/ocsp-subject.crt" -noout -subject -nameopt compat | cut -d= -f2-)" >"$work/index.txt"
 ocsp_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-openssl ocsp -index "$work/index.txt" -port "127.0.0.1:$ocsp_port" -rsigner "$work/ca/ca.crt" \
-  -rkey "$work/ca/ca.key" -CA "$work/ca/ca.crt" >/dev/null 2>&1 &
+openssl ocsp -index "$work/index.txt" -port "127.0.0.1:$ocsp_port" -rsigner "$work/ca-rsa/ca.crt" \
+  -rkey "$work/ca-rsa/ca.key" -CA "$work/ca-rsa/ca.crt" >/dev/null 2>&1 &
 TLSLAB_PIDS+=($!)
 sleep 0.5
-os_ocsp=$(bench --mode ocsp-http --ocsp-url "127.0.0.1:$ocsp_port" --certificate "$work/server.crt" \
-  --issuer "$work/ca/ca.crt" --connections 8 --duration "$seconds" | field per_second)
+os_ocsp=$(bench "${rsa_trust[@]}" --mode ocsp-http --ocsp-url "127.0.0.1:$ocsp_port" \
+  --certificate "$work/ocsp-subject.crt" --issuer "$work/ca-rsa/ca.crt" --connections 8 --duration "$seconds" |
+  field per_second)
 row "CA status responses/s, persistent framed" "$tl_status" "$os_ocsp (openssl ocsp, HTTP)" "$(ratio "$tl_status" "$os_ocsp")" "target >= 10x"
 row "CA status responses/s, HTTP, a connection each" "$tl_http" "$os_ocsp (openssl ocsp, HTTP)" "$(ratio "$tl_http" "$os_ocsp")" "target >= 2x"
 

@@ -34,11 +34,24 @@ ossl::CipherCtx keyed_context(Aead aead, ByteView key, bool encrypt) {
 
 }  // namespace
 
-AeadKey::AeadKey(Aead aead, ByteView key)
-    : seal_ctx_(keyed_context(aead, key, true)), open_ctx_(keyed_context(aead, key, false)) {}
+AeadKey::AeadKey(Aead aead, ByteView key) : aead_(aead), key_(key.begin(), key.end()) {
+  if (static_cast<std::size_t>(EVP_CIPHER_get_key_length(cipher_for(aead))) != key.size()) {
+    throw std::invalid_argument("AEAD key of wrong length");
+  }
+}
+
+AeadKey::~AeadKey() {
+  if (!key_.empty()) OPENSSL_cleanse(key_.data(), key_.size());
+}
+
+EVP_CIPHER_CTX* AeadKey::context(bool encrypt) {
+  ossl::CipherCtx& ctx = encrypt ? seal_ctx_ : open_ctx_;
+  if (!ctx) ctx = keyed_context(aead_, key_, encrypt);
+  return ctx.get();
+}
 
 void AeadKey::seal(ByteView nonce, ByteView aad, ByteView plaintext, std::uint8_t* out) {
-  EVP_CIPHER_CTX* ctx = seal_ctx_.get();
+  EVP_CIPHER_CTX* ctx = context(true);
   int length = 0;
   ossl::check(nonce.size() == aead_nonce_size && EVP_EncryptInit_ex(ctx, nullptr, nullptr, nullptr, nonce.data()) == 1,
               "AEAD nonce");
@@ -57,7 +70,7 @@ bool AeadKey::open(ByteView nonce, ByteView aad, ByteView ciphertext_and_tag, st
   std::size_t ciphertext_size = ciphertext_and_tag.size() - aead_tag_size;
   std::array<std::uint8_t, aead_tag_size> tag{};
   std::memcpy(tag.data(), ciphertext_and_tag.data() + ciphertext_size, aead_tag_size);
-  EVP_CIPHER_CTX* ctx = open_ctx_.get();
+  EVP_CIPHER_CTX* ctx = context(false);
   int length = 0;
   int final_length = 0;
   bool ok = EVP_DecryptInit_ex(ctx, nullptr, nullptr, nullptr, nonce.data()) == 1 &&
