@@ -20,11 +20,17 @@ san=OFF
 [[ "$sanitize" == 1 ]] && san=ON
 
 echo "test: configuring $build_dir (warnings as errors: $werror, sanitizers: $san)"
-cmake -S . -B "$build_dir" -G Ninja -DTLSLAB_WERROR="$werror" -DTLSLAB_SANITIZE="$san"
+# The sanitizer build skips the Google Benchmark micro-benchmarks (they are not tests).
+benchmarks=ON
+[[ "$sanitize" == 1 ]] && benchmarks=OFF
+cmake -S . -B "$build_dir" -G Ninja -DTLSLAB_WERROR="$werror" -DTLSLAB_SANITIZE="$san" \
+  -DTLSLAB_BUILD_BENCHMARKS="$benchmarks"
 echo "test: building with 2 jobs"
 cmake --build "$build_dir" -j 2
 echo "test: running ctest"
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
-export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+if [[ "$sanitize" == 1 ]]; then
+  export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+  export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+fi
 # shellcheck disable=SC2086
 ctest --test-dir "$build_dir" --output-on-failure -j 2 --timeout 300 ${CTEST_ARGS:-}

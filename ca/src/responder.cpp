@@ -58,9 +58,14 @@ Bytes Responder::answer_ocsp_request(ByteView der) const {
     return crypto::build_ocsp_error(OCSP_RESPONSE_STATUS_MALFORMEDREQUEST);
   }
   std::vector<crypto::SingleAnswer> answers;
-  std::vector<ossl::OcspCertId> our_ids;
   for (int i = 0; i < OCSP_request_onereq_count(request.get()); ++i) {
     OCSP_CERTID* id = OCSP_onereq_get0_id(OCSP_request_onereq_get0(request.get(), i));
+    // The answer carries a copy of each CertID; one that OpenSSL parsed but cannot copy (its
+    // re-encoding does not parse) makes the request malformed, not a local fault.
+    if (ossl::OcspCertId copy(OCSP_CERTID_dup(id)); !copy) {
+      ERR_clear_error();
+      return crypto::build_ocsp_error(OCSP_RESPONSE_STATUS_MALFORMEDREQUEST);
+    }
     ASN1_OBJECT* hash_algorithm = nullptr;
     ASN1_INTEGER* serial = nullptr;
     OCSP_id_get0_info(nullptr, &hash_algorithm, nullptr, &serial, id);

@@ -1,5 +1,7 @@
 #include "tlslab/handshake_rules.hpp"
 
+#include <openssl/err.h>
+
 #include <algorithm>
 
 #include "tlslab/crypto/key_schedule.hpp"
@@ -66,11 +68,17 @@ Result<SuiteInfo> check_server_hello(const ClientHello& offered, const ServerHel
                   "ServerHello carries extension " + std::to_string(extension.type) + " the client did not offer");
     }
   }
-  if (!constant_time_equal(hello.server_public_key, crypto::public_key_der(X509_get0_pubkey(certificate)))) {
+  // A certificate can parse while its SubjectPublicKeyInfo does not decode (OpenSSL defers it).
+  EVP_PKEY* certificate_key = X509_get0_pubkey(certificate);
+  if (certificate_key == nullptr) {
+    ERR_clear_error();
+    return fail(AlertDescription::bad_certificate, "the CERTIFICATE's public key does not decode");
+  }
+  if (!constant_time_equal(hello.server_public_key, crypto::public_key_der(certificate_key))) {
     return fail(AlertDescription::bad_certificate,
                 "SERVER'S PUBLIC KEY is not the key in the CERTIFICATE (a swapped key?)");
   }
-  int bits = crypto::rsa_bits(X509_get0_pubkey(certificate));
+  int bits = crypto::rsa_bits(certificate_key);
   if (bits < 2048) {
     return fail(AlertDescription::bad_certificate,
                 bits == 0 ? "the certificate's key is not RSA: it cannot transport the PRE-MASTER"

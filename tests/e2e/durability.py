@@ -12,7 +12,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Lab, Setup, check, exe, TestFailure  # noqa: E402
+from harness import Lab, Setup, check, exe, sanitized, TestFailure  # noqa: E402
 
 TESTS = {}
 
@@ -171,6 +171,11 @@ def soak_two_thousand_handshakes_flat_memory():
         warm = rss_kib()
         run(1500)
         end = rss_kib()
+        if sanitized():
+            # ASan's quarantine holds freed memory on purpose; leaks are LeakSanitizer's job, and
+            # the harness fails the test on any sanitizer report in the server's log.
+            print(f"RSS {warm} -> {end} KiB under ASan: bound not applied")
+            return
         check(end <= warm * 1.25 + 4096, f"server RSS grew from {warm} KiB to {end} KiB over 1,500 handshakes")
 
 

@@ -61,6 +61,14 @@ class Lab:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+        # Under ASan/UBSan a report in a server's log fails the test, whatever the test saw.
+        for name in os.listdir(self.dir):
+            if name.endswith(".log"):
+                with open(os.path.join(self.dir, name), errors="replace") as f:
+                    text = f.read()
+                for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
+                    if marker in text:
+                        raise TestFailure(f"sanitizer report in {name}:\n{text[text.index(marker) - 200:][:3000]}")
 
     def path(self, *parts):
         return os.path.join(self.dir, *parts)
@@ -130,6 +138,12 @@ class Lab:
         if "--server-name" not in extra:
             args += ["--server-name", "localhost"]
         return subprocess.run(args, capture_output=True, text=True, timeout=timeout, env=env)
+
+
+def sanitized():
+    """True when the executables were built with ASan (whose quarantine makes RSS meaningless)."""
+    out = subprocess.run(["ldd", exe("tlslab-server")], capture_output=True, text=True).stdout
+    return "libasan" in out
 
 
 def free_port():
