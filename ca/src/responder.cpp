@@ -39,6 +39,11 @@ Bytes Responder::answer(const StatusRequest& request) const {
   auto certificate = crypto::parse_certificate_der(request.certificate);
   if (!certificate) return crypto::build_ocsp_error(OCSP_RESPONSE_STATUS_MALFORMEDREQUEST);
   X509* subject = certificate.value().get();
+  // RFC 5280 §4.1.2.2: a serial is at most 20 octets. A longer one is not a certificate we could
+  // have issued, and its CertID would not fit in an answer frame.
+  if (ASN1_STRING_length(X509_get0_serialNumber(subject)) > 20) {
+    return crypto::build_ocsp_error(OCSP_RESPONSE_STATUS_MALFORMEDREQUEST);
+  }
   crypto::StatusAnswer answer;  // unknown: not issued by this CA (RFC 6960 §2.2)
   // Issued by us means: our name as issuer and our signature. A serial alone could collide with
   // another CA's certificate.
