@@ -51,8 +51,10 @@ Bytes Responder::answer(const StatusRequest& request) const {
               X509_verify(subject, X509_get0_pubkey(ca_.certificate.get())) == 1;
   ERR_clear_error();
   if (ours) answer = status_of_serial(X509_get0_serialNumber(subject));
+  // The framed client verifies with the CA certificate from its trust store: none in the answer.
   return crypto::build_ocsp_response(identity, const_cast<ASN1_INTEGER*>(X509_get0_serialNumber(subject)), answer,
-                                     ByteView(request.nonce), validity_, std::time(nullptr));
+                                     ByteView(request.nonce), validity_, std::time(nullptr),
+                                     crypto::SignerCertificate::omitted);
 }
 
 Bytes Responder::answer_ocsp_request(ByteView der) const {

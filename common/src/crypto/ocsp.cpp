@@ -75,18 +75,20 @@ std::string_view revocation_reason_name(int reason) {
 }
 
 Bytes build_ocsp_response(const ResponderIdentity& responder, ASN1_INTEGER* serial, const StatusAnswer& answer,
-                          std::optional<ByteView> nonce, std::chrono::seconds validity, std::time_t now) {
+                          std::optional<ByteView> nonce, std::chrono::seconds validity, std::time_t now,
+                          SignerCertificate signer_certificate) {
   // CertID(SHA-1, issuer = this CA, serial): what clients and `openssl ocsp` compute (RFC 6960 §4.1.1).
   ossl::OcspCertId id(OCSP_cert_id_new(EVP_sha1(), X509_get_subject_name(responder.ca_certificate),
                                        X509_get0_pubkey_bitstr(responder.ca_certificate), serial));
   ossl::check(id != nullptr, "OCSP_cert_id_new");
   SingleAnswer single{id.get(), answer};
-  return build_ocsp_response(responder, std::span<const SingleAnswer>(&single, 1), nonce, nullptr, validity, now);
+  return build_ocsp_response(responder, std::span<const SingleAnswer>(&single, 1), nonce, nullptr, validity, now,
+                             signer_certificate);
 }
 
 Bytes build_ocsp_response(const ResponderIdentity& responder, std::span<const SingleAnswer> answers,
                           std::optional<ByteView> nonce, OCSP_REQUEST* nonce_source, std::chrono::seconds validity,
-                          std::time_t now) {
+                          std::time_t now, SignerCertificate signer_certificate) {
   ossl::OcspBasicResponse basic(OCSP_BASICRESP_new());
   ossl::check(basic != nullptr, "OCSP_BASICRESP_new");
   auto this_update = asn1_time(now);
@@ -112,10 +114,9 @@ Bytes build_ocsp_response(const ResponderIdentity& responder, std::span<const Si
   } else if (nonce_source != nullptr) {
     ossl::check(OCSP_copy_nonce(basic.get(), nonce_source) > 0, "OCSP_copy_nonce");
   }
-  // Responder ID by key hash; the CA certificate goes in `certs` so that `openssl ocsp` finds
-  // the signer (RFC 6960 §4.2.1).
-  ossl::check(OCSP_basic_sign(basic.get(), responder.ca_certificate, responder.ca_key, EVP_sha256(), nullptr,
-                              OCSP_RESPID_KEY) == 1,
+  // Responder ID by key hash (RFC 6960 §4.2.1); the CA certificate in `certs` unless omitted.
+  unsigned long flags = OCSP_RESPID_KEY | (signer_certificate == SignerCertificate::omitted ? OCSP_NOCERTS : 0);
+  ossl::check(OCSP_basic_sign(basic.get(), responder.ca_certificate, responder.ca_key, EVP_sha256(), nullptr, flags) == 1,
               "OCSP_basic_sign");
   ossl::OcspResponse response(OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL, basic.get()));
   ossl::check(response != nullptr, "OCSP_response_create");
