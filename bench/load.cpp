@@ -179,8 +179,24 @@ awaitable<void> run_worker(Shared& shared, WorkerStats& stats) {
     // One established session per worker, held idle until the end of the run: server memory per
     // session is what this measures (read the server's RSS while it runs).
     try {
+      // Ramp up: 10,000 handshakes at once would queue behind the server's RSA operations past the
+      // handshake deadline; the point is to hold sessions, not to storm the server.
+      asio::steady_timer pause(co_await asio::this_coro::executor);
+      while (shared.handshakes_in_flight.load() >= 64) {
+        pause.expires_after(std::chrono::milliseconds(2));
+        co_await pause.async_wait(asio::as_tuple(use_awaitable));
+      }
+      ++shared.handshakes_in_flight;
       auto start = Clock::now();
-      net::Channel channel = co_await connect_and_handshake(shared, ca_service);
+      std::optional<net::Channel> established;
+      try {
+        established.emplace(co_await connect_and_handshake(shared, ca_service));
+      } catch (...) {
+        --shared.handshakes_in_flight;
+        throw;
+      }
+      --shared.handshakes_in_flight;
+      net::Channel& channel = *established;
       ca_service.close();
       stats.latencies_ms.push_back(since_ms(start));
       ++stats.operations;

@@ -41,6 +41,7 @@ struct Shared {
   const LoadOptions& options;
   std::chrono::steady_clock::time_point deadline;
   std::atomic<std::uint64_t> started{0};
+  std::atomic<unsigned> handshakes_in_flight{0};  // hold mode ramps up: at most 64 at a time
 
   // Claims the next operation; false when the run is over (by count or by time).
   bool claim();

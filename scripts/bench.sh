@@ -21,16 +21,33 @@ mkdir -p "$work/ca" "$work/ca-rsa"
 "$TLSLAB_BIN/tlslab-ca" init --dir "$work/ca-rsa" --key-type rsa2048 >/dev/null
 "$TLSLAB_BIN/tlslab-ca" issue --dir "$work/ca-rsa" --cn localhost --san DNS:localhost,IP:127.0.0.1 \
   --out-cert "$work/ocsp-subject.crt" --out-key "$work/ocsp-subject.key" >/dev/null
-bench() { "$TLSLAB_BIN/tlslab-bench" --trust "$work/ca/ca.crt" --json "$@"; }
-field() { python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }
-p50() { python3 -c "import json,sys; print(json.load(sys.stdin)['latency_ms']['p50'])"; }
-ratio() { python3 -c "print(f'{float($1)/float($2):.2f}x')"; }
+# Each measure stands alone: a failed run shows as 0 / n/a in its row instead of ending the table.
+bench() { "$TLSLAB_BIN/tlslab-bench" --json "$@" || true; }
+field() { python3 -c "import json,sys
+try: print(json.load(sys.stdin)['$1'])
+except Exception: print(0)"; }
+p50() { python3 -c "import json,sys
+try: print(json.load(sys.stdin)['latency_ms']['p50'])
+except Exception: print(0)"; }
+ratio() { python3 -c "a, b = float('$1'), float('$2'); print(f'{a/b:.2f}x' if a > 0 and b > 0 else 'n/a')"; }
+# A free port below the ephemeral range (32768+): the load runs leave thousands of TIME_WAIT
+# sockets on ephemeral ports, and openssl ocsp binds without SO_REUSEADDR.
+free_low_port() {
+  python3 -c 'import random, socket
+while True:
+    port = random.randint(20000, 30000)
+    try:
+        socket.socket().bind(("0.0.0.0", port)); print(port); break
+    except OSError: pass'
+}
+# Waits until something accepts connections on 127.0.0.1:PORT.
+wait_port() { for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done; return 1; }
 rows=()
 row() { rows+=("$(printf '| %s | %s | %s | %s | %s |' "$1" "$2" "$3" "$4" "$5")"); echo "  $1: tlslab $2, OpenSSL $3 ($4)" >&2; }
 
 echo "== ceilings: openssl speed" >&2
 rsa_ops=$(openssl speed -seconds 3 -multi 2 rsa2048 2>/dev/null | awk '/^rsa 2048 bits/ {print $6}' | tail -n 1)
-rsa_one=$(openssl speed -seconds 3 rsa2048 2>/dev/null | awk '/^rsa 2048 bits/ {print $2}' | tail -n 1)
+rsa_one=$(openssl speed -seconds 3 rsa2048 2>/dev/null | awk '/^rsa 2048 bits/ {print $4}' | tail -n 1)
 gcm=$(openssl speed -seconds 2 -evp aes-128-gcm 2>/dev/null | awk '/^AES-128-GCM/ {print $NF}' | tr -d 'k')
 
 echo "== tlslab: CA service and server (2 threads each) on free ports" >&2
@@ -42,20 +59,20 @@ tlslab_start rsa_ca_port "tlslab-ca (RSA)" "$work/ca-rsa.log" '.*status service 
 http_port=$(sed -nE 's#.*http://127.0.0.1:([0-9]+)/.*#\1#p' "$work/ca-rsa.log")
 tlslab_start server_port "tlslab-server" "$work/server.log" '.*listening on [0-9.]+:([0-9]+).*' \
   "$TLSLAB_BIN/tlslab-server" --cert "$work/server.crt" --key "$work/server.key" --listen 127.0.0.1:0 \
-  --threads 2 --quiet --log-level warn
+  --threads 2 --quiet --log-level warn --idle-timeout-ms 120000  # row 6 holds sessions idle for 45 s
 server_pid=${TLSLAB_PIDS[-1]}
-targets=(--connect "127.0.0.1:$server_port" --ca-service "127.0.0.1:$ca_port")
+targets=(--connect "127.0.0.1:$server_port" --ca-service "127.0.0.1:$ca_port" --trust "$work/ca/ca.crt")
 
 echo "== OpenSSL: two s_server processes (TLS 1.2, AES128-GCM-SHA256, same RSA-2048 key)" >&2
 ossl_ports=()
 for i in 1 2; do
-  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  port=$(free_low_port)
   (cd "$work" && exec openssl s_server -quiet -tls1_2 -cipher AES128-GCM-SHA256 -cert server.crt -key server.key \
     -accept "127.0.0.1:$port" -WWW) >/dev/null 2>&1 &
   TLSLAB_PIDS+=($!)
   ossl_ports+=("$port")
 done
-sleep 0.5
+for port in "${ossl_ports[@]}"; do wait_port "$port"; done
 
 # 1. Full handshakes per second.
 tl_hs=$(bench "${targets[@]}" --mode handshake --connections 16 --duration "$seconds" | field per_second)
@@ -84,7 +101,7 @@ import ssl, statistics, sys, time
 server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER); server.load_cert_chain(sys.argv[1], sys.argv[2])
 server.maximum_version = ssl.TLSVersion.TLSv1_2; server.set_ciphers("AES128-GCM-SHA256")
 client = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT); client.check_hostname = False; client.verify_mode = ssl.CERT_NONE
-client.maximum_version = ssl.TLSVersion.TLSv1_2
+client.maximum_version = ssl.TLSVersion.TLSv1_2; client.set_ciphers("AES128-GCM-SHA256")
 samples = []
 for _ in range(400):
     a, b, c, d = ssl.MemoryBIO(), ssl.MemoryBIO(), ssl.MemoryBIO(), ssl.MemoryBIO()
@@ -110,17 +127,9 @@ start=$(date +%s.%N)
 curl -sk "https://127.0.0.1:${ossl_ports[0]}/bulk.bin" -o /dev/null
 end=$(date +%s.%N)
 os_www=$(python3 -c "print(f'{1000/($end-$start):.1f}')")
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-openssl s_server -quiet -tls1_2 -cipher AES128-GCM-SHA256 -cert "$work/server.crt" -key "$work/server.key" \
-  -accept "127.0.0.1:$port" >/dev/null 2>&1 &
-TLSLAB_PIDS+=($!)
-sleep 0.3
-start=$(date +%s.%N)
-openssl s_client -quiet -connect "127.0.0.1:$port" <"$work/bulk.bin" >/dev/null 2>&1 || true
-end=$(date +%s.%N)
-os_cs=$(python3 -c "print(f'{1000/($end-$start):.1f}')")
 rm -f "$work/bulk.bin"
-row "bulk MiB/s, one connection" "$tl_bulk" "$os_cs (s_client->s_server)" "$(ratio "$tl_bulk" "$os_cs")" "target >= 1.5x"
+# Not measured: openssl s_client 3.0 sends nothing when its stdin is not a terminal (0 bytes reach
+# s_server), so the s_client->s_server row of issue 6 has no baseline from this script.
 row "bulk MiB/s, one connection" "$tl_bulk" "$os_www (s_server -WWW->curl)" "$(ratio "$tl_bulk" "$os_www")" "target >= 1.0x"
 
 # 5. CA status responses: persistent framed connections, and HTTP with a connection per request.
@@ -134,11 +143,11 @@ serial=$(openssl x509 -in "$work/ocsp-subject.crt" -noout -serial | cut -d= -f2)
 enddate=$(openssl x509 -in "$work/ocsp-subject.crt" -noout -enddate | cut -d= -f2)
 printf 'V\t%s\t\t%s\tunknown\t%s\n' "$(date -u -d "$enddate" +%y%m%d%H%M%SZ)" "$serial" \
   "$(openssl x509 -in "$work/ocsp-subject.crt" -noout -subject -nameopt compat | cut -d= -f2-)" >"$work/index.txt"
-ocsp_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-openssl ocsp -index "$work/index.txt" -port "127.0.0.1:$ocsp_port" -rsigner "$work/ca-rsa/ca.crt" \
+ocsp_port=$(free_low_port)
+openssl ocsp -ignore_err -index "$work/index.txt" -port "$ocsp_port" -rsigner "$work/ca-rsa/ca.crt" \
   -rkey "$work/ca-rsa/ca.key" -CA "$work/ca-rsa/ca.crt" >/dev/null 2>&1 &
 TLSLAB_PIDS+=($!)
-sleep 0.5
+sleep 1  # no wait_port here: a probe connection that sends nothing hangs openssl ocsp for good
 os_ocsp=$(bench "${rsa_trust[@]}" --mode ocsp-http --ocsp-url "127.0.0.1:$ocsp_port" \
   --certificate "$work/ocsp-subject.crt" --issuer "$work/ca-rsa/ca.crt" --connections 8 --duration "$seconds" |
   field per_second)
@@ -148,9 +157,9 @@ row "CA status responses/s, HTTP, a connection each" "$tl_http" "$os_ocsp (opens
 # 6. Memory: 10,000 established idle sessions on one server.
 sessions=${TLSLAB_BENCH_SESSIONS:-10000}
 rss_before=$(awk '/VmRSS/ {print $2}' "/proc/$server_pid/status")
-bench "${targets[@]}" --mode hold --connections "$sessions" --duration 25 >"$work/hold.json" &
+bench "${targets[@]}" --mode hold --connections "$sessions" --duration 45 >"$work/hold.json" &
 hold_pid=$!
-sleep 20
+sleep 40
 rss_during=$(awk '/VmRSS/ {print $2}' "/proc/$server_pid/status")
 wait "$hold_pid" || true
 held=$(field operations <"$work/hold.json")
