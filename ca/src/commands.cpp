@@ -1,3 +1,5 @@
+#include "tlslab/time.hpp"
+#include "tlslab/trace.hpp"
 #include "commands.hpp"
 
 #include <spdlog/spdlog.h>
@@ -58,34 +60,6 @@ std::time_t parse_time(const std::string& text) {
     throw std::runtime_error("--not-before '" + text + "' is not 2024-01-31, 2024-01-31T12:00:00Z or -30d");
   }
   return timegm(&tm);
-}
-
-std::string utc(std::time_t when) {
-  std::tm tm{};
-  gmtime_r(&when, &tm);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return text;
-}
-
-std::string json_escape(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char escaped[8];
-          std::snprintf(escaped, sizeof escaped, "\\u%04x", c);
-          out += escaped;
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out;
 }
 
 }  // namespace
@@ -166,7 +140,7 @@ int run_revoke(const RevokeOptions& options) try {
   std::time_t now = std::time(nullptr);
   switch (database.revoke(serial, *reason, now)) {
     case Database::RevokeOutcome::revoked:
-      std::printf("revoked %s at %s (%s)\n", serial.c_str(), utc(now).c_str(), options.reason.c_str());
+      std::printf("revoked %s at %s (%s)\n", serial.c_str(), utc_time(now).c_str(), options.reason.c_str());
       return 0;
     case Database::RevokeOutcome::already_revoked:
       return failure("serial " + serial + " is already revoked (see 'tlslab-ca list')");
@@ -186,12 +160,12 @@ int run_list(const ListOptions& options) try {
     std::cout << "[";
     for (std::size_t i = 0; i < records.size(); ++i) {
       const auto& r = records[i];
-      std::cout << (i ? ",\n " : "\n ") << "{\"serial\":\"" << r.serial << "\",\"subject\":\"" << json_escape(r.subject)
-                << "\",\"subject_alt_names\":\"" << json_escape(r.subject_alt_names) << "\",\"not_before\":\""
+      std::cout << (i ? ",\n " : "\n ") << "{\"serial\":\"" << r.serial << "\",\"subject\":" << json_string(r.subject)
+                << ",\"subject_alt_names\":" << json_string(r.subject_alt_names) << ",\"not_before\":\""
                 << r.not_before << "\",\"not_after\":\"" << r.not_after << "\",\"status\":\""
                 << (r.revoked ? "revoked" : "good") << "\"";
       if (r.revoked) {
-        std::cout << ",\"revoked_at\":\"" << utc(r.revoked_at) << "\",\"revocation_reason\":\""
+        std::cout << ",\"revoked_at\":\"" << utc_time(r.revoked_at) << "\",\"revocation_reason\":\""
                   << crypto::revocation_reason_name(r.revocation_reason) << "\"";
       }
       std::cout << ",\"fingerprint_sha256\":\"" << r.fingerprint_sha256 << "\"}";
@@ -205,7 +179,7 @@ int run_list(const ListOptions& options) try {
     std::printf("%-32s  %-8s  %-20s  %-20s  %s", r.serial.c_str(), status.c_str(), r.not_before.c_str(),
                 r.not_after.c_str(), r.subject.c_str());
     if (r.revoked) {
-      std::printf("  (revoked %s, %s)", utc(r.revoked_at).c_str(),
+      std::printf("  (revoked %s, %s)", utc_time(r.revoked_at).c_str(),
                   std::string(crypto::revocation_reason_name(r.revocation_reason)).c_str());
     }
     std::printf("\n");

@@ -1,3 +1,4 @@
+#include "tlslab/time.hpp"
 #include "handshake.hpp"
 
 #include <ctime>
@@ -12,14 +13,6 @@
 
 namespace tlslab::client {
 namespace {
-
-std::string utc(std::time_t when) {
-  std::tm tm{};
-  gmtime_r(&when, &tm);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return text;
-}
 
 }  // namespace
 
@@ -76,7 +69,7 @@ awaitable<SessionParameters> run_handshake(net::Channel& channel, const ClientSe
   const auto& verified = status.verified;
   std::string answer(crypto::to_string(verified.answer.status));
   if (verified.answer.status == crypto::CertStatus::revoked) {
-    answer += " at " + utc(verified.answer.revocation_time) + " (" +
+    answer += " at " + utc_time(verified.answer.revocation_time) + " (" +
               std::string(crypto::revocation_reason_name(verified.answer.revocation_reason)) + ")";
   }
   trace.step(0, {4, "CA", "Client", "StatusResponse", std::string(arrow_description(4)),
@@ -85,7 +78,7 @@ awaitable<SessionParameters> run_handshake(net::Channel& channel, const ClientSe
                   {"signed by", verified.signer + " (CA'S PRIVATE KEY)", TraceColor::ca_key},
                   {"signature", "verified with CA'S PUBLIC KEY from the local trust store", TraceColor::ca_key},
                   {"nonce", "matches ours", TraceColor::good},
-                  {"this/next update", utc(verified.this_update) + " / " + utc(verified.next_update), TraceColor::plain},
+                  {"this/next update", utc_time(verified.this_update) + " / " + utc_time(verified.next_update), TraceColor::plain},
                   {"OCSP response", std::to_string(status.response.ocsp_response.size()) + " bytes DER",
                    TraceColor::plain}}});
   net::require_good(verified, certificate.get());

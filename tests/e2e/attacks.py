@@ -14,7 +14,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Lab, Setup, check, exe, TestFailure  # noqa: E402
+from harness import Lab, Setup, TestFailure, check, exe, run_named  # noqa: E402
 
 
 def catalogue():
@@ -204,22 +204,5 @@ def all_tests():
     return tests
 
 
-def main(argv):
-    tests = all_tests()
-    if len(argv) == 2 and argv[1] == "--list":
-        print("\n".join(tests))
-        return 0
-    if len(argv) != 2 or argv[1] not in tests:
-        print(f"usage: {argv[0]} NAME | --list", file=sys.stderr)
-        return 2
-    try:
-        tests[argv[1]]()
-    except TestFailure as failure:
-        print(f"FAILED {argv[1]}: {failure}", file=sys.stderr)
-        return 1
-    print(f"passed {argv[1]}")
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(run_named(all_tests(), sys.argv))

@@ -12,7 +12,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Lab, Setup, check, exe, sanitized, TestFailure  # noqa: E402
+from harness import Lab, Setup, TestFailure, check, exe, run_named, sanitized  # noqa: E402
 
 TESTS = {}
 
@@ -179,21 +179,5 @@ def soak_two_thousand_handshakes_flat_memory():
         check(end <= warm * 1.25 + 4096, f"server RSS grew from {warm} KiB to {end} KiB over 1,500 handshakes")
 
 
-def main(argv):
-    if len(argv) == 2 and argv[1] == "--list":
-        print("\n".join(TESTS))
-        return 0
-    if len(argv) != 2 or argv[1] not in TESTS:
-        print(f"usage: {argv[0]} NAME | --list", file=sys.stderr)
-        return 2
-    try:
-        TESTS[argv[1]]()
-    except TestFailure as failure:
-        print(f"FAILED {argv[1]}: {failure}", file=sys.stderr)
-        return 1
-    print(f"passed {argv[1]}")
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(run_named(TESTS, sys.argv))

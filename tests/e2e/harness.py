@@ -140,6 +140,23 @@ class Lab:
         return subprocess.run(args, capture_output=True, text=True, timeout=timeout, env=env)
 
 
+def run_named(tests, argv):
+    """The command line of every test file: `NAME` runs one test, `--list` lists them."""
+    if len(argv) == 2 and argv[1] == "--list":
+        print("\n".join(tests))
+        return 0
+    if len(argv) != 2 or argv[1] not in tests:
+        print(f"usage: {argv[0]} NAME | --list", file=sys.stderr)
+        return 2
+    try:
+        tests[argv[1]]()
+    except TestFailure as failure:
+        print(f"FAILED {argv[1]}: {failure}", file=sys.stderr)
+        return 1
+    print(f"passed {argv[1]}")
+    return 0
+
+
 def sanitized():
     """True when the executables were built with ASan (whose quarantine makes RSS meaningless)."""
     out = subprocess.run(["ldd", exe("tlslab-server")], capture_output=True, text=True).stdout

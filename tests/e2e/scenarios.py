@@ -16,7 +16,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Lab, Setup, check, exe, free_port, read_json_lines, TestFailure  # noqa: E402
+from harness import Lab, Setup, TestFailure, check, exe, free_port, read_json_lines, run_named  # noqa: E402
 
 SCENARIOS = {}
 
@@ -448,21 +448,5 @@ def http_ocsp_rejects_bad_requests():
         expect_good(setup.client())
 
 
-def main(argv):
-    if len(argv) == 2 and argv[1] == "--list":
-        print("\n".join(SCENARIOS))
-        return 0
-    if len(argv) != 2 or argv[1] not in SCENARIOS:
-        print(f"usage: {argv[0]} SCENARIO | --list", file=sys.stderr)
-        return 2
-    try:
-        SCENARIOS[argv[1]]()
-    except TestFailure as failure:
-        print(f"FAILED {argv[1]}: {failure}", file=sys.stderr)
-        return 1
-    print(f"passed {argv[1]}")
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(run_named(SCENARIOS, sys.argv))

@@ -32,6 +32,9 @@ Bytes rsa_oaep_encrypt(EVP_PKEY* public_key, ByteView plaintext) {
 }
 
 std::optional<Secret> rsa_oaep_decrypt(EVP_PKEY* private_key, ByteView ciphertext) {
+  // §7.1: exactly the modulus length. OpenSSL would accept a shorter input as the same number
+  // (a ciphertext whose leading zero byte was cut), which is not what the peer sent.
+  if (ciphertext.size() != static_cast<std::size_t>(EVP_PKEY_get_size(private_key))) return std::nullopt;
   auto ctx = oaep_context(private_key, false);
   std::size_t length = 0;
   if (EVP_PKEY_decrypt(ctx.get(), nullptr, &length, ciphertext.data(), ciphertext.size()) != 1) {

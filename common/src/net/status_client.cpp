@@ -1,3 +1,4 @@
+#include "tlslab/time.hpp"
 #include "tlslab/net/status_client.hpp"
 
 #include <ctime>
@@ -9,14 +10,6 @@ namespace tlslab::net {
 namespace {
 
 using namespace asio::experimental::awaitable_operators;
-
-std::string utc(std::time_t when) {
-  std::tm tm{};
-  gmtime_r(&when, &tm);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return text;
-}
 
 std::string endpoint_text(const tcp::endpoint& endpoint) {
   return endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
@@ -132,7 +125,7 @@ void require_good(const crypto::VerifiedStatus& status, X509* certificate) {
     case crypto::CertStatus::revoked:
       throw ProtocolError(AlertDescription::certificate_revoked,
                           "serial " + crypto::serial_hex(certificate) + ", revoked " +
-                              utc(status.answer.revocation_time) + ", " +
+                              utc_time(status.answer.revocation_time) + ", " +
                               std::string(crypto::revocation_reason_name(status.answer.revocation_reason)));
     case crypto::CertStatus::unknown:
       throw ProtocolError(AlertDescription::certificate_unknown,
