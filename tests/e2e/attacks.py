@@ -14,7 +14,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Lab, Setup, TestFailure, check, exe, run_named  # noqa: E402
+from harness import Lab, Setup, TestFailure, check, exe, raw_exchange, run_named  # noqa: E402
 
 
 def catalogue():
@@ -99,22 +99,6 @@ def alert(description):
     return frame(21, bytes([2, description]))
 
 
-def exchange(port, *frames, read_until_close=True):
-    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
-        for f in frames:
-            s.sendall(f)
-        data = b""
-        try:
-            while True:
-                chunk = s.recv(65536)
-                if not chunk:
-                    break
-                data += chunk
-        except (socket.timeout, ConnectionResetError):
-            pass
-        return data
-
-
 def frames_in(data):
     out = []
     while len(data) >= 5:
@@ -143,7 +127,7 @@ def run_raw(name):
     frames, description = raw_cases()[name]
     with Lab() as lab:
         setup = Setup(lab)
-        answer = frames_in(exchange(setup.server_port, *frames))
+        answer = frames_in(raw_exchange(setup.server_port, *frames))
         alerts = [f for f in answer if f[0] == 21]
         check(len(alerts) == 1, f"{name}: expected exactly one alert, got frames {[(t, b.hex()) for t, b in answer]}")
         if description is not None:

@@ -163,6 +163,23 @@ def sanitized():
     return "libasan" in out
 
 
+def raw_exchange(port, *chunks, timeout=5.0):
+    """Sends raw bytes to 127.0.0.1:PORT and returns everything the peer answers until it closes."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        for chunk in chunks:
+            s.sendall(chunk)
+        received = b""
+        try:
+            while True:
+                data = s.recv(65536)
+                if not data:
+                    break
+                received += data
+        except (socket.timeout, ConnectionResetError):
+            pass
+        return received
+
+
 def free_port():
     """A port with nothing listening on it (bound then released)."""
     with socket.socket() as s:

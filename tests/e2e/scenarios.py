@@ -16,7 +16,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Lab, Setup, TestFailure, check, exe, free_port, read_json_lines, run_named  # noqa: E402
+from harness import Lab, Setup, TestFailure, check, exe, free_port, raw_exchange, read_json_lines, run_named  # noqa: E402
 
 SCENARIOS = {}
 
@@ -242,22 +242,6 @@ def no_common_suite():
         result = setup.client(["--suites", "aes128gcm,chacha20"])
         expect_failure(result, EXIT_NEGOTIATION, "handshake_failure")
         wait_for_log(setup, "no cipher suite in common")
-
-
-def raw_exchange(port, data, read_timeout=5.0):
-    """Sends raw bytes, returns everything the server answers until it closes."""
-    with socket.create_connection(("127.0.0.1", port), timeout=read_timeout) as s:
-        s.sendall(data)
-        received = b""
-        try:
-            while True:
-                chunk = s.recv(65536)
-                if not chunk:
-                    break
-                received += chunk
-        except (socket.timeout, ConnectionResetError):
-            pass
-        return received
 
 
 def alert_frame(description):
