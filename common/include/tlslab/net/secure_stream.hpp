@@ -5,6 +5,7 @@
 #include <boost/system/error_code.hpp>
 
 #include <exception>
+#include <utility>
 
 #include "tlslab/net/channel.hpp"
 
@@ -40,6 +41,10 @@ class SecureStream {
         },
         token, buffers);
   }
+
+  // What is left of the last record read and not yet handed to a read_some, for a caller that
+  // goes on reading records from the Channel itself. A view valid until the next read.
+  ByteView take_buffered() noexcept { return std::exchange(pending_, ByteView()); }
 
   // The ProtocolError behind the last failed operation (nullptr when none).
   [[nodiscard]] std::exception_ptr failure() const noexcept { return failure_; }
