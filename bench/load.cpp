@@ -3,8 +3,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
-#include "handshake.hpp"
 #include <openssl/ocsp.h>
+#include "handshake.hpp"
 
 #include "tlslab/crypto/random.hpp"
 #include "tlslab/net/secure_stream.hpp"

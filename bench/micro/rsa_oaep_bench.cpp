@@ -14,7 +14,9 @@
 namespace tlslab::microbench {
 namespace {
 
-EVP_PKEY* server_private_key() { return test::test_pki().server_key.get(); }
+EVP_PKEY* server_private_key() {
+  return test::test_pki().server_key.get();
+}
 
 // The key as the client holds it: parsed from SERVER'S PUBLIC KEY (SubjectPublicKeyInfo DER).
 ossl::PKey server_public_key() {
@@ -51,8 +53,9 @@ void BM_RecoverPreMaster(benchmark::State& state, bool tampered) {
   Secret pre_master = make_pre_master(ProtocolVersion::tlslab_1_0);
   Bytes encrypted_pre_master = crypto::rsa_oaep_encrypt(server_public_key().get(), pre_master.view());
   if (tampered) encrypted_pre_master[encrypted_pre_master.size() / 2] ^= 0x01;
+  crypto::OaepDecryptor decryptor(server_private_key());
   for (auto _ : state) {
-    Secret recovered = recover_pre_master(server_private_key(), encrypted_pre_master, ProtocolVersion::tlslab_1_0);
+    Secret recovered = recover_pre_master(decryptor, encrypted_pre_master, ProtocolVersion::tlslab_1_0);
     benchmark::DoNotOptimize(recovered.data());
   }
 }
@@ -78,8 +81,9 @@ void BM_OpenSSL_RsaOaep_Encrypt(benchmark::State& state) {
   Bytes encrypted_pre_master(static_cast<std::size_t>(EVP_PKEY_get_size(public_key.get())));
   for (auto _ : state) {
     std::size_t length = encrypted_pre_master.size();
-    require(EVP_PKEY_encrypt(ctx.get(), encrypted_pre_master.data(), &length, pre_master.data(), pre_master.size()) == 1,
-            "EVP_PKEY_encrypt");
+    require(
+        EVP_PKEY_encrypt(ctx.get(), encrypted_pre_master.data(), &length, pre_master.data(), pre_master.size()) == 1,
+        "EVP_PKEY_encrypt");
     benchmark::DoNotOptimize(encrypted_pre_master.data());
   }
 }

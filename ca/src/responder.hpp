@@ -2,12 +2,13 @@
 // The CA's answer to "is this certificate good?" (PROTOCOL.md §9): looks the certificate up in
 // the database and signs an OCSP response. Shared by the framed service (arrows 3–4) and the
 // standard OCSP-over-HTTP endpoint. Thread-safe: the key and certificate are read-only, the
-// database serializes itself.
+// database and the memo of certificates serialize themselves.
 #include <chrono>
 
 #include "authority.hpp"
 #include "database.hpp"
 #include "tlslab/bytes.hpp"
+#include "tlslab/crypto/certificate_memo.hpp"
 #include "tlslab/crypto/ocsp.hpp"
 #include "tlslab/messages.hpp"
 
@@ -29,6 +30,9 @@ class Responder {
   [[nodiscard]] crypto::StatusAnswer status_of_serial(const ASN1_INTEGER* serial) const;
 
   CaMaterial ca_;
+  // Certificates asked about before, parsed, with whether this CA issued them: the status
+  // itself is read from the database for every request.
+  mutable crypto::CertificateMemo memo_{1024};
   Database& database_;
   std::chrono::seconds validity_;
 };

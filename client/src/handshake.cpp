@@ -40,7 +40,7 @@ awaitable<SessionParameters> run_handshake(net::Channel& channel, const ClientSe
   // (2) Server → Client: ServerHello (RAND-SERVER, suite, CERTIFICATE, SERVER'S PUBLIC KEY)
   ServerHello server_hello = co_await channel.expect<ServerHello>(&transcript);
   session.server_random = server_hello.random;
-  ossl::X509Ptr certificate = crypto::parse_certificate_der(server_hello.certificate).take();
+  ossl::X509Ptr certificate = trust.memo().parse(server_hello.certificate).take();
   session.certificate_subject = crypto::subject_of(certificate.get());
   session.certificate_serial = crypto::serial_hex(certificate.get());
   trace.step(0, {2, "Server", "Client", "ServerHello", std::string(arrow_description(2)),

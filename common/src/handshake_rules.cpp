@@ -36,11 +36,12 @@ Secret make_pre_master(ProtocolVersion client_version) {
   return pre_master;
 }
 
-Secret recover_pre_master(EVP_PKEY* server_key, ByteView encrypted_pre_master, ProtocolVersion client_version) {
+Secret recover_pre_master(const crypto::OaepDecryptor& server_key, ByteView encrypted_pre_master,
+                          ProtocolVersion client_version) {
   // The random replacement is made first, whatever happens, so both paths do the same work.
   Secret replacement(crypto::pre_master_size);
   crypto::random_fill(replacement.span());
-  auto decrypted = crypto::rsa_oaep_decrypt(server_key, encrypted_pre_master);
+  auto decrypted = server_key.decrypt(encrypted_pre_master);
   auto version = static_cast<std::uint16_t>(client_version);
   bool usable = decrypted && decrypted->size() == crypto::pre_master_size &&
                 decrypted->data()[0] == static_cast<std::uint8_t>(version >> 8) &&
@@ -74,7 +75,7 @@ Result<SuiteInfo> check_server_hello(const ClientHello& offered, const ServerHel
     ERR_clear_error();
     return fail(AlertDescription::bad_certificate, "the CERTIFICATE's public key does not decode");
   }
-  if (!constant_time_equal(hello.server_public_key, crypto::public_key_der(certificate_key))) {
+  if (!constant_time_equal(hello.server_public_key, crypto::certificate_public_key_der(certificate))) {
     return fail(AlertDescription::bad_certificate,
                 "SERVER'S PUBLIC KEY is not the key in the CERTIFICATE (a swapped key?)");
   }
@@ -90,15 +91,18 @@ Result<SuiteInfo> check_server_hello(const ClientHello& offered, const ServerHel
 std::string_view arrow_description(int arrow) {
   switch (arrow) {
     case 1: return "client says hello with RAND-CLIENT, sends TLS version, sends cipher suites available to the client";
-    case 2: return "returns RAND-SERVER, returns accepted cipher suite, returns CERTIFICATE for authentication, "
-                   "returns SERVER'S PUBLIC KEY";
+    case 2:
+      return "returns RAND-SERVER, returns accepted cipher suite, returns CERTIFICATE for authentication, "
+             "returns SERVER'S PUBLIC KEY";
     case 3: return "sends CERTIFICATE for authentication (with a fresh nonce)";
-    case 4: return "sends ACK for the certificate, signed with the CA'S PRIVATE KEY (an OCSP response); the client "
-                   "verifies it with the CA'S PUBLIC KEY from its local trust store";
+    case 4:
+      return "sends ACK for the certificate, signed with the CA'S PRIVATE KEY (an OCSP response); the client "
+             "verifies it with the CA'S PUBLIC KEY from its local trust store";
     case 5: return "sends a new random value PRE-MASTER, encrypted using SERVER'S PUBLIC KEY (RSA-OAEP)";
     case 6: return "sends test message using SESSION MASTER KEY (Finished: proves the keys and the transcript)";
-    case 7: return "decrypts the test message using SESSION MASTER KEY, returns ACK encrypted using SESSION MASTER "
-                   "KEY (Finished)";
+    case 7:
+      return "decrypts the test message using SESSION MASTER KEY, returns ACK encrypted using SESSION MASTER "
+             "KEY (Finished)";
     case 8: return "actual requests, encrypted using SESSION MASTER KEY";
     default: return "";
   }

@@ -59,7 +59,7 @@ awaitable<SessionParameters> run_handshake(net::Channel& channel, const ServerId
 
   // (5) Client → Server: PRE-MASTER, encrypted with SERVER'S PUBLIC KEY
   ClientKeyExchange key_exchange = co_await channel.expect<ClientKeyExchange>(&transcript);
-  Secret pre_master = recover_pre_master(identity.key.get(), key_exchange.encrypted_pre_master, hello.client_version);
+  Secret pre_master = recover_pre_master(*identity.decryptor, key_exchange.encrypted_pre_master, hello.client_version);
   trace.step(connection, {5, "Client", "Server", "ClientKeyExchange", std::string(arrow_description(5)),
                           {{"PRE-MASTER (encrypted)", hex_field(key_exchange.encrypted_pre_master, 24),
                             TraceColor::pre_master},

@@ -24,8 +24,9 @@ ServerIdentity ServerIdentity::load(const std::string& certificate_path, const s
     throw std::runtime_error("the key in '" + key_path + "' does not belong to the certificate '" + certificate_path +
                              "'");
   }
+  identity.decryptor.emplace(identity.key.get());
   identity.certificate_der = crypto::certificate_der(identity.certificate.get());
-  identity.public_key_der = crypto::public_key_der(X509_get0_pubkey(identity.certificate.get()));
+  identity.public_key_der = crypto::certificate_public_key_der(identity.certificate.get());
   identity.subject = crypto::subject_of(identity.certificate.get());
   identity.serial = crypto::serial_hex(identity.certificate.get());
   return identity;

@@ -7,6 +7,7 @@
 
 #include "tlslab/cipher_suite.hpp"
 #include "tlslab/crypto/ossl.hpp"
+#include "tlslab/crypto/rsa_oaep.hpp"
 #include "tlslab/net/channel.hpp"
 
 namespace tlslab::server {
@@ -14,8 +15,9 @@ namespace tlslab::server {
 struct ServerIdentity {
   ossl::PKey key;
   ossl::X509Ptr certificate;
-  Bytes certificate_der;    // CERTIFICATE, as sent in ServerHello
-  Bytes public_key_der;     // SERVER'S PUBLIC KEY, as sent in ServerHello
+  std::optional<crypto::OaepDecryptor> decryptor;  // the key, ready for the PRE-MASTER (set by load)
+  Bytes certificate_der;                           // CERTIFICATE, as sent in ServerHello
+  Bytes public_key_der;                            // SERVER'S PUBLIC KEY, as sent in ServerHello
   std::string subject;
   std::string serial;
 
@@ -25,7 +27,7 @@ struct ServerIdentity {
 
 struct ServerSettings {
   std::vector<CipherSuite> suites = default_suites();  // server preference order
-  std::optional<std::filesystem::path> www;           // files to serve; built-in page when unset
+  std::optional<std::filesystem::path> www;            // files to serve; built-in page when unset
   net::Timeouts timeouts;
   std::optional<std::string> keylog;  // --keylog FILE or SSLKEYLOGFILE
 };

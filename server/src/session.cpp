@@ -7,8 +7,9 @@ namespace tlslab::server {
 
 awaitable<void> serve_connection(tcp::socket socket, std::uint64_t connection, const ServerIdentity& identity,
                                  const ServerSettings& settings, Trace& trace, std::shared_ptr<spdlog::logger> log) {
-  std::string peer = socket.remote_endpoint().address().to_string() + ":" +
-                     std::to_string(socket.remote_endpoint().port());
+  boost::system::error_code gone;  // a peer that reset at once has no address to log
+  tcp::endpoint endpoint = socket.remote_endpoint(gone);
+  std::string peer = gone ? "(peer gone)" : endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
   net::Channel channel(std::move(socket), settings.timeouts);
   std::optional<ProtocolError> failure;
   bool handshake_done = false;
@@ -23,8 +24,8 @@ awaitable<void> serve_connection(tcp::socket socket, std::uint64_t connection, c
     failure = error;
   }
   // C++ forbids co_await inside a handler: the alert is sent here.
-  if (!failure || (failure->origin() == ProtocolError::Origin::received &&
-                   failure->alert() == AlertDescription::close_notify)) {
+  if (!failure ||
+      (failure->origin() == ProtocolError::Origin::received && failure->alert() == AlertDescription::close_notify)) {
     co_await channel.send_alert(AlertDescription::close_notify);  // answer close_notify with close_notify
     log->info("[conn {}] session closed after {} request(s)", connection, served);
   } else if (failure->origin() == ProtocolError::Origin::local) {

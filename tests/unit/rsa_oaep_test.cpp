@@ -35,6 +35,23 @@ TEST(RsaOaep, RoundTripsPreMasterUnderTheServersKey) {
   EXPECT_EQ(Bytes(decrypted->view().begin(), decrypted->view().end()), pre_master);
 }
 
+// The server's decryptor is set up once and used for every ClientKeyExchange, from any thread:
+// a failed decryption must leave nothing behind that affects the next one.
+TEST(OaepDecryptor, DecryptsEachCiphertextIndependentlyOfTheOnesBefore) {
+  OaepDecryptor decryptor(test_pki().server_key.get());
+  auto key = server_public_key();
+  for (int round = 0; round < 3; ++round) {
+    const Bytes pre_master = sample_pre_master();
+    Bytes encrypted = rsa_oaep_encrypt(key.get(), pre_master);
+    Bytes tampered = encrypted;
+    tampered[100] ^= 0x40;
+    EXPECT_FALSE(decryptor.decrypt(tampered).has_value()) << "round " << round;
+    auto decrypted = decryptor.decrypt(encrypted);
+    ASSERT_TRUE(decrypted.has_value()) << "round " << round;
+    EXPECT_EQ(Bytes(decrypted->view().begin(), decrypted->view().end()), pre_master);
+  }
+}
+
 TEST(RsaOaep, EncryptsTheSamePlaintextDifferentlyEachTime) {
   const Bytes pre_master = sample_pre_master();
   auto key = server_public_key();

@@ -8,6 +8,7 @@
 
 #include "tlslab/cipher_suite.hpp"
 #include "tlslab/crypto/ossl.hpp"
+#include "tlslab/crypto/rsa_oaep.hpp"
 #include "tlslab/crypto/secret.hpp"
 #include "tlslab/messages.hpp"
 #include "tlslab/result.hpp"
@@ -26,7 +27,8 @@ Secret make_pre_master(ProtocolVersion client_version);
 // §7.1, server: the decrypted PRE-MASTER, or — when decryption fails, the length is wrong or the
 // version bytes differ — 48 fresh random bytes, so that the failure shows only at Finished
 // (RFC 5246 §7.4.7.1). The caller cannot tell which happened, by design.
-Secret recover_pre_master(EVP_PKEY* server_key, ByteView encrypted_pre_master, ProtocolVersion client_version);
+Secret recover_pre_master(const crypto::OaepDecryptor& server_key, ByteView encrypted_pre_master,
+                          ProtocolVersion client_version);
 
 // §5 steps 1–3, client: the ServerHello answers what was offered, its key is its certificate's,
 // and that key can transport the PRE-MASTER.

@@ -6,19 +6,11 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "tlslab/crypto/algorithms.hpp"
 #include "tlslab/frame.hpp"
 
 namespace tlslab::crypto {
 namespace {
-
-const EVP_CIPHER* cipher_for(Aead aead) {
-  switch (aead) {
-    case Aead::aes_128_gcm: return EVP_aes_128_gcm();
-    case Aead::aes_256_gcm: return EVP_aes_256_gcm();
-    case Aead::chacha20_poly1305: return EVP_chacha20_poly1305();
-  }
-  return nullptr;
-}
 
 ossl::CipherCtx keyed_context(Aead aead, ByteView key, bool encrypt) {
   const EVP_CIPHER* cipher = cipher_for(aead);
@@ -60,9 +52,9 @@ void AeadKey::seal(ByteView nonce, ByteView aad, ByteView plaintext, std::uint8_
               "AEAD encrypt");
   int final_length = 0;
   ossl::check(EVP_EncryptFinal_ex(ctx, out + length, &final_length) == 1, "AEAD final");
-  ossl::check(EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, static_cast<int>(aead_tag_size),
-                                  out + plaintext.size()) == 1,
-              "AEAD tag");
+  ossl::check(
+      EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, static_cast<int>(aead_tag_size), out + plaintext.size()) == 1,
+      "AEAD tag");
 }
 
 bool AeadKey::open(ByteView nonce, ByteView aad, ByteView ciphertext_and_tag, std::uint8_t* out) {

@@ -7,6 +7,8 @@
 #include <array>
 #include <utility>
 
+#include "tlslab/crypto/algorithms.hpp"
+
 namespace tlslab::crypto {
 namespace {
 
@@ -78,7 +80,7 @@ Bytes build_ocsp_response(const ResponderIdentity& responder, ASN1_INTEGER* seri
                           std::optional<ByteView> nonce, std::chrono::seconds validity, std::time_t now,
                           SignerCertificate signer_certificate) {
   // CertID(SHA-1, issuer = this CA, serial): what clients and `openssl ocsp` compute (RFC 6960 §4.1.1).
-  ossl::OcspCertId id(OCSP_cert_id_new(EVP_sha1(), X509_get_subject_name(responder.ca_certificate),
+  ossl::OcspCertId id(OCSP_cert_id_new(sha1(), X509_get_subject_name(responder.ca_certificate),
                                        X509_get0_pubkey_bitstr(responder.ca_certificate), serial));
   ossl::check(id != nullptr, "OCSP_cert_id_new");
   SingleAnswer single{id.get(), answer};
@@ -103,8 +105,8 @@ Bytes build_ocsp_response(const ResponderIdentity& responder, std::span<const Si
       revocation_time = asn1_time(single.answer.revocation_time);
       reason = single.answer.revocation_reason;
     }
-    ossl::check(OCSP_basic_add1_status(basic.get(), single.id, status, reason, revocation_time.get(),
-                                       this_update.get(), next_update.get()) != nullptr,
+    ossl::check(OCSP_basic_add1_status(basic.get(), single.id, status, reason, revocation_time.get(), this_update.get(),
+                                       next_update.get()) != nullptr,
                 "OCSP_basic_add1_status");
   }
   if (nonce) {
@@ -116,7 +118,7 @@ Bytes build_ocsp_response(const ResponderIdentity& responder, std::span<const Si
   }
   // Responder ID by key hash (RFC 6960 §4.2.1); the CA certificate in `certs` unless omitted.
   unsigned long flags = OCSP_RESPID_KEY | (signer_certificate == SignerCertificate::omitted ? OCSP_NOCERTS : 0);
-  ossl::check(OCSP_basic_sign(basic.get(), responder.ca_certificate, responder.ca_key, EVP_sha256(), nullptr, flags) == 1,
+  ossl::check(OCSP_basic_sign(basic.get(), responder.ca_certificate, responder.ca_key, sha256(), nullptr, flags) == 1,
               "OCSP_basic_sign");
   ossl::OcspResponse response(OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL, basic.get()));
   ossl::check(response != nullptr, "OCSP_response_create");
@@ -161,14 +163,15 @@ Result<VerifiedStatus> verify_ocsp_response(ByteView der, const TrustStore& trus
     default: return bad_response("CA answer's nonce differs from ours: it answers another request");
   }
 
-  ossl::OcspCertId id(OCSP_cert_to_id(EVP_sha1(), certificate, issuer));
+  ossl::OcspCertId id(OCSP_cert_to_id(sha1(), certificate, issuer));
   ossl::check(id != nullptr, "OCSP_cert_to_id");
   int status = 0;
   int reason = 0;
   ASN1_GENERALIZEDTIME* revocation_time = nullptr;
   ASN1_GENERALIZEDTIME* this_update = nullptr;
   ASN1_GENERALIZEDTIME* next_update = nullptr;
-  if (OCSP_resp_find_status(basic.get(), id.get(), &status, &reason, &revocation_time, &this_update, &next_update) != 1) {
+  if (OCSP_resp_find_status(basic.get(), id.get(), &status, &reason, &revocation_time, &this_update, &next_update) !=
+      1) {
     return bad_response("CA answer is about another certificate (no matching CertID)");
   }
   auto this_time = to_time_t(this_update);

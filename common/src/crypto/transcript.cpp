@@ -2,12 +2,13 @@
 
 #include <openssl/evp.h>
 
+#include "tlslab/crypto/algorithms.hpp"
 #include "tlslab/crypto/ossl.hpp"
 
 namespace tlslab::crypto {
 
 Bytes digest(HashAlgorithm hash, ByteView data) {
-  const EVP_MD* md = hash == HashAlgorithm::sha256 ? EVP_sha256() : EVP_sha384();
+  const EVP_MD* md = digest_for(hash);
   Bytes out(EVP_MAX_MD_SIZE);
   unsigned int length = 0;
   ossl::check(EVP_Digest(data.data(), data.size(), out.data(), &length, md, nullptr) == 1, "EVP_Digest");

@@ -6,9 +6,13 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
+#include <limits>
 #include <stdexcept>
+
+#include "tlslab/crypto/algorithms.hpp"
 
 namespace tlslab::crypto {
 namespace {
@@ -29,6 +33,12 @@ std::string iso_time(const ASN1_TIME* time) {
   char text[32];
   std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return text;
+}
+
+std::optional<std::time_t> to_time(const ASN1_TIME* time) {
+  std::tm tm{};
+  if (time == nullptr || ASN1_TIME_to_tm(time, &tm) != 1) return std::nullopt;
+  return timegm(&tm);
 }
 
 bool is_ip_address(const std::string& host) {
@@ -94,6 +104,16 @@ Bytes public_key_der(EVP_PKEY* key) {
   return out;
 }
 
+Bytes certificate_public_key_der(X509* certificate) {
+  X509_PUBKEY* spki = X509_get_X509_PUBKEY(certificate);
+  int length = i2d_X509_PUBKEY(spki, nullptr);
+  ossl::check(length > 0, "i2d_X509_PUBKEY");
+  Bytes out(static_cast<std::size_t>(length));
+  unsigned char* cursor = out.data();
+  i2d_X509_PUBKEY(spki, &cursor);
+  return out;
+}
+
 Result<ossl::PKey> parse_public_key_der(ByteView spki) {
   const unsigned char* cursor = spki.data();
   ossl::PKey key(d2i_PUBKEY(nullptr, &cursor, static_cast<long>(spki.size())));
@@ -126,22 +146,29 @@ std::string serial_hex(X509* certificate) {
   return out;
 }
 
-std::string not_before_of(X509* certificate) { return iso_time(X509_get0_notBefore(certificate)); }
-std::string not_after_of(X509* certificate) { return iso_time(X509_get0_notAfter(certificate)); }
+std::string not_before_of(X509* certificate) {
+  return iso_time(X509_get0_notBefore(certificate));
+}
+std::string not_after_of(X509* certificate) {
+  return iso_time(X509_get0_notAfter(certificate));
+}
 
 std::string fingerprint_sha256(X509* certificate) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
-  ossl::check(X509_digest(certificate, EVP_sha256(), digest, &length) == 1, "X509_digest");
+  ossl::check(X509_digest(certificate, sha256(), digest, &length) == 1, "X509_digest");
   return to_hex(ByteView(digest, length));
 }
 
-int rsa_bits(EVP_PKEY* key) { return EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA ? EVP_PKEY_get_bits(key) : 0; }
+int rsa_bits(EVP_PKEY* key) {
+  return EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA ? EVP_PKEY_get_bits(key) : 0;
+}
 
-TrustStore TrustStore::from_pem_file(const std::string& path) { return TrustStore(load_certificates_pem(path)); }
+TrustStore TrustStore::from_pem_file(const std::string& path) {
+  return TrustStore(load_certificates_pem(path));
+}
 
-TrustStore::TrustStore(std::vector<ossl::X509Ptr> anchors)
-    : store_(X509_STORE_new()), anchors_(sk_X509_new_null()) {
+TrustStore::TrustStore(std::vector<ossl::X509Ptr> anchors) : store_(X509_STORE_new()), anchors_(sk_X509_new_null()) {
   ossl::check(store_ && anchors_, "X509_STORE_new");
   for (auto& anchor : anchors) {
     ossl::check(X509_STORE_add_cert(store_.get(), anchor.get()) == 1, "X509_STORE_add_cert");
@@ -160,9 +187,11 @@ X509* TrustStore::issuer_of(X509* certificate) const {
 
 Result<bool> verify_server_certificate(const TrustStore& trust, X509* certificate, const std::string& host_name,
                                        std::optional<std::time_t> at) {
+  std::time_t now = at.value_or(std::time(nullptr));
+  std::string fact = "server certificate for " + host_name;
+  if (trust.memo().knows(certificate, fact, now)) return true;
   ossl::X509StoreCtx ctx(X509_STORE_CTX_new());
-  ossl::check(ctx && X509_STORE_CTX_init(ctx.get(), trust.store(), certificate, nullptr) == 1,
-              "X509_STORE_CTX_init");
+  ossl::check(ctx && X509_STORE_CTX_init(ctx.get(), trust.store(), certificate, nullptr) == 1, "X509_STORE_CTX_init");
   X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(ctx.get());
   X509_STORE_CTX_set_purpose(ctx.get(), X509_PURPOSE_SSL_SERVER);  // requires serverAuth EKU
   if (at) X509_VERIFY_PARAM_set_time(param, *at);
@@ -172,7 +201,22 @@ Result<bool> verify_server_certificate(const TrustStore& trust, X509* certificat
     X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
     X509_VERIFY_PARAM_set1_host(param, host_name.c_str(), host_name.size());
   }
-  if (X509_verify_cert(ctx.get()) == 1) return true;
+  if (X509_verify_cert(ctx.get()) == 1) {
+    // The verification holds while every certificate of the chain is within its validity period.
+    std::time_t valid_from = std::numeric_limits<std::time_t>::min();
+    std::time_t valid_until = std::numeric_limits<std::time_t>::max();
+    STACK_OF(X509)* chain = X509_STORE_CTX_get0_chain(ctx.get());
+    for (int i = 0; i < sk_X509_num(chain); ++i) {
+      X509* link = sk_X509_value(chain, i);
+      auto not_before = to_time(X509_get0_notBefore(link));
+      auto not_after = to_time(X509_get0_notAfter(link));
+      if (!not_before || !not_after) return true;  // holds now; just not worth remembering
+      valid_from = std::max(valid_from, *not_before);
+      valid_until = std::min(valid_until, *not_after);
+    }
+    trust.memo().learn(certificate, std::move(fact), valid_from, valid_until);
+    return true;
+  }
   ERR_clear_error();
   int error = X509_STORE_CTX_get_error(ctx.get());
   std::string reason = X509_verify_cert_error_string(error);
@@ -195,8 +239,7 @@ Result<bool> verify_server_certificate(const TrustStore& trust, X509* certificat
     case X509_V_ERR_IP_ADDRESS_MISMATCH:
       return fail(AlertDescription::bad_certificate,
                   "certificate is not for '" + host_name + "' (" + subject + "); check --server-name");
-    default:
-      return fail(AlertDescription::bad_certificate, "certificate rejected: " + reason + " (" + subject + ")");
+    default: return fail(AlertDescription::bad_certificate, "certificate rejected: " + reason + " (" + subject + ")");
   }
 }
 

@@ -146,9 +146,9 @@ awaitable<void> Channel::write_all(ByteView bytes) {
   bytes = bytes.subspan(written);
   if (bytes.empty()) co_return;
   timer_.expires_after(timeouts_.idle);
-  auto result = co_await (asio::async_write(socket_, asio::buffer(bytes.data(), bytes.size()),
-                                            asio::as_tuple(use_awaitable)) ||
-                          timer_.async_wait(asio::as_tuple(use_awaitable)));
+  auto result =
+      co_await (asio::async_write(socket_, asio::buffer(bytes.data(), bytes.size()), asio::as_tuple(use_awaitable)) ||
+                timer_.async_wait(asio::as_tuple(use_awaitable)));
   if (result.index() == 1) transport_failure("write timed out: the peer does not read");
   if (auto [write_error, count] = std::get<0>(result); write_error) {
     transport_failure("write failed: " + write_error.message());
@@ -176,8 +176,12 @@ awaitable<void> Channel::write_application_data(ByteView data) {
   co_await write_all(out_);
 }
 
-void Channel::protect_writes(Aead aead, crypto::DirectionKeys keys) { writer_.emplace(aead, std::move(keys)); }
-void Channel::protect_reads(Aead aead, crypto::DirectionKeys keys) { reader_.emplace(aead, std::move(keys)); }
+void Channel::protect_writes(Aead aead, crypto::DirectionKeys keys) {
+  writer_.emplace(aead, std::move(keys));
+}
+void Channel::protect_reads(Aead aead, crypto::DirectionKeys keys) {
+  reader_.emplace(aead, std::move(keys));
+}
 
 awaitable<void> Channel::send_alert(AlertDescription description) noexcept {
   try {

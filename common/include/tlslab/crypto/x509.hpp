@@ -1,12 +1,14 @@
 #pragma once
 // X.509 loading and local verification against a trust store (PROTOCOL.md §5 step 4).
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "tlslab/alert.hpp"
 #include "tlslab/bytes.hpp"
+#include "tlslab/crypto/certificate_memo.hpp"
 #include "tlslab/crypto/ossl.hpp"
 #include "tlslab/result.hpp"
 
@@ -20,17 +22,21 @@ ossl::PKey load_private_key_pem(const std::string& path);
 Result<ossl::X509Ptr> parse_certificate_der(ByteView der);
 Bytes certificate_der(X509* certificate);
 Bytes public_key_der(EVP_PKEY* key);  // SubjectPublicKeyInfo
+// The certificate's SubjectPublicKeyInfo as the certificate encodes it: no trip through OpenSSL 3's
+// key encoders, which cost more than the rest of a ServerHello check.
+Bytes certificate_public_key_der(X509* certificate);
 Result<ossl::PKey> parse_public_key_der(ByteView spki);
 
 std::string subject_of(X509* certificate);
 std::string issuer_of(X509* certificate);
-std::string serial_hex(X509* certificate);  // lower-case hex, no separators
+std::string serial_hex(X509* certificate);     // lower-case hex, no separators
 std::string not_before_of(X509* certificate);  // ISO 8601 UTC
 std::string not_after_of(X509* certificate);
 std::string fingerprint_sha256(X509* certificate);
 int rsa_bits(EVP_PKEY* key);  // 0 when not RSA
 
-// The client's trust anchors, parsed once per process.
+// The client's trust anchors, parsed once per process, and the server certificates verified
+// against them so far.
 class TrustStore {
  public:
   static TrustStore from_pem_file(const std::string& path);
@@ -40,17 +46,22 @@ class TrustStore {
   [[nodiscard]] STACK_OF(X509) * anchors() const noexcept { return anchors_.get(); }
   // The anchor that issued `certificate` (by name and signature), or nullptr.
   [[nodiscard]] X509* issuer_of(X509* certificate) const;
+  // Server certificates met by this process: parse CERTIFICATEs with memo().parse() so that
+  // verify_server_certificate can recall an earlier verification.
+  [[nodiscard]] CertificateMemo& memo() const noexcept { return *memo_; }
 
  private:
   ossl::X509Store store_;
   ossl::X509Stack anchors_;
+  std::unique_ptr<CertificateMemo> memo_ = std::make_unique<CertificateMemo>();
 };
 
 // Path validation, validity period, serverAuth EKU and host name (DNS SAN or IP SAN).
 // Failures map to unknown_ca, certificate_expired or bad_certificate with a reason.
-// `at` overrides the current time (tests).
-Result<bool> verify_server_certificate(const TrustStore& trust, X509* certificate,
-                                       const std::string& host_name,
+// `at` overrides the current time (tests). A certificate from trust.memo().parse() that passed
+// for the same host name before is not validated again while the whole chain is within its
+// validity period.
+Result<bool> verify_server_certificate(const TrustStore& trust, X509* certificate, const std::string& host_name,
                                        std::optional<std::time_t> at = std::nullopt);
 
 }  // namespace tlslab::crypto
