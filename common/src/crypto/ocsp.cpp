@@ -143,14 +143,22 @@ Result<VerifiedStatus> verify_ocsp_response(ByteView der, const TrustStore& trus
   ossl::OcspBasicResponse basic(OCSP_response_get1_basic(response.get()));
   if (!basic) return bad_response("CA answer has no BasicOCSPResponse");
 
-  // Signature with the CA key from the local trust store, signer = the certificate's issuer
-  // (OpenSSL checks the CertID's issuer hashes against the signer). No OCSP_TRUSTOTHER: that
-  // would skip the issuer check.
-  if (OCSP_basic_verify(basic.get(), trust.anchors(), trust.store(), 0) != 1) {
-    return bad_response(ossl::error_string("CA answer's signature does not verify with the trusted CA key"));
-  }
+  // The signer must be the certificate's issuer itself, taken from the local trust store: never a
+  // certificate the answer carries (OCSP_NOINTERN), so that it needs no chain of its own
+  // (OCSP_NOVERIFY: building one for a trust anchor re-checks nothing and costs as much as the
+  // signature). The signature is verified with that anchor's key.
   X509* issuer = trust.issuer_of(certificate);
   if (issuer == nullptr) return bad_response("no trusted issuer for the certificate the CA answered about");
+  if (OCSP_basic_verify(basic.get(), trust.anchors(), trust.store(), OCSP_NOINTERN | OCSP_NOVERIFY) != 1) {
+    return bad_response(ossl::error_string("CA answer's signature does not verify with the trusted CA key"));
+  }
+  X509* signer = nullptr;
+  if (OCSP_resp_get0_signer(basic.get(), &signer, trust.anchors()) != 1 || signer == nullptr ||
+      X509_cmp(signer, issuer) != 0) {
+    ERR_clear_error();
+    return bad_response("CA answer is signed by '" + (signer ? subject_of(signer) : std::string("?")) +
+                        "', not by the certificate's issuer '" + subject_of(issuer) + "'");
+  }
 
   ossl::OcspRequest request(OCSP_REQUEST_new());
   ossl::check(request && OCSP_request_add1_nonce(request.get(), const_cast<unsigned char*>(nonce.data()),
@@ -184,9 +192,7 @@ Result<VerifiedStatus> verify_ocsp_response(ByteView der, const TrustStore& trus
   VerifiedStatus verified;
   verified.this_update = *this_time;
   verified.next_update = *next_time;
-  if (X509* signer = nullptr; OCSP_resp_get0_signer(basic.get(), &signer, trust.anchors()) == 1 && signer) {
-    verified.signer = subject_of(signer);
-  }
+  verified.signer = subject_of(signer);
   switch (status) {
     case V_OCSP_CERTSTATUS_GOOD: verified.answer.status = CertStatus::good; break;
     case V_OCSP_CERTSTATUS_REVOKED:
