@@ -78,13 +78,13 @@ int main(int argc, char** argv) {
     auto endpoint = net::parse_endpoint(listen);
     auto target = net::parse_endpoint(attack->needs == "--other-upstream" ? options.other_upstream : upstream);
     auto log = spdlog::default_logger();
-    asio::io_context io;
-    tcp::acceptor acceptor = net::bind_acceptor(io, endpoint);
+    net::IoPool pool(1);
+    tcp::acceptor acceptor = net::bind_acceptor(pool.main(), endpoint);
     auto next_id = std::make_shared<std::atomic<std::uint64_t>>(0);
     auto info = *attack;
-    asio::co_spawn(io,
+    asio::co_spawn(pool.main(),
                    net::accept_loop(
-                       acceptor,
+                       acceptor, pool,
                        [&](tcp::socket socket, std::uint64_t id) {
                          return mitm::relay_connection(std::move(socket), id, target, info, options, log);
                        },
@@ -96,7 +96,7 @@ int main(int argc, char** argv) {
     std::printf("tlslab-mitm: expected: detected by the %s with %s (client exit %d)\n",
                 std::string(attack->detected_by).c_str(), std::string(attack->alert).c_str(), attack->client_exit);
     std::fflush(stdout);
-    net::run_until_signal(io, 1, [&] {
+    pool.run_until_signal([&] {
       boost::system::error_code ignored;
       acceptor.close(ignored);
     });

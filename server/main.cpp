@@ -72,12 +72,13 @@ int main(int argc, char** argv) {
     Trace trace(trace_options);
     net::raise_open_file_limit();
 
-    asio::io_context io;
-    tcp::acceptor acceptor = net::bind_acceptor(io, endpoint);
+    unsigned worker_threads = threads ? threads : std::max(1u, std::thread::hardware_concurrency());
+    net::IoPool pool(worker_threads);
+    tcp::acceptor acceptor = net::bind_acceptor(pool.main(), endpoint);
     auto next_id = std::make_shared<std::atomic<std::uint64_t>>(0);
-    asio::co_spawn(io,
+    asio::co_spawn(pool.main(),
                    net::accept_loop(
-                       acceptor,
+                       acceptor, pool,
                        [&](tcp::socket socket, std::uint64_t id) {
                          return server::serve_connection(std::move(socket), id, identity, settings, trace, log);
                        },
@@ -88,8 +89,7 @@ int main(int argc, char** argv) {
     std::printf("tlslab-server: CERTIFICATE %s, serial %s\n", identity.subject.c_str(), identity.serial.c_str());
     if (settings.keylog) std::printf("tlslab-server: key log %s\n", settings.keylog->c_str());
     std::fflush(stdout);
-    unsigned worker_threads = threads ? threads : std::max(1u, std::thread::hardware_concurrency());
-    net::run_until_signal(io, worker_threads, [&] {
+    pool.run_until_signal([&] {
       boost::system::error_code ignored;
       acceptor.close(ignored);
       log->info("stopping: signal received");

@@ -202,24 +202,25 @@ int run_serve(const ServeOptions& options) try {
                          std::chrono::milliseconds(options.idle_timeout_ms)};
   net::raise_open_file_limit();
 
-  asio::io_context io;
-  tcp::acceptor framed = net::bind_acceptor(io, listen);
+  unsigned threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+  net::IoPool pool(threads);
+  tcp::acceptor framed = net::bind_acceptor(pool.main(), listen);
   std::optional<tcp::acceptor> http;
-  if (http_listen) http.emplace(net::bind_acceptor(io, *http_listen));
+  if (http_listen) http.emplace(net::bind_acceptor(pool.main(), *http_listen));
   auto next_id = std::make_shared<std::atomic<std::uint64_t>>(0);
   net::ListenerOptions limits{options.max_connections};
-  asio::co_spawn(io,
+  asio::co_spawn(pool.main(),
                  net::accept_loop(
-                     framed,
+                     framed, pool,
                      [&](tcp::socket socket, std::uint64_t id) {
                        return serve_status_connection(std::move(socket), id, responder, service, log);
                      },
                      log, limits, next_id),
                  asio::detached);
   if (http) {
-    asio::co_spawn(io,
+    asio::co_spawn(pool.main(),
                    net::accept_loop(
-                       *http,
+                       *http, pool,
                        [&](tcp::socket socket, std::uint64_t id) {
                          return serve_ocsp_http_connection(std::move(socket), id, responder, service, log);
                        },
@@ -237,8 +238,7 @@ int run_serve(const ServeOptions& options) try {
   std::printf("tlslab-ca: CA %s, database %s\n", crypto::subject_of(responder.ca_certificate()).c_str(),
               ca_database_path(options.dir).c_str());
   std::fflush(stdout);
-  unsigned threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
-  net::run_until_signal(io, threads, [&] {
+  pool.run_until_signal([&] {
     boost::system::error_code ignored;
     framed.close(ignored);
     if (http) http->close(ignored);

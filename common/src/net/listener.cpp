@@ -24,11 +24,38 @@ tcp::acceptor bind_acceptor(asio::io_context& io, const tcp::endpoint& endpoint)
   return acceptor;
 }
 
-awaitable<void> accept_loop(tcp::acceptor& acceptor, ConnectionHandler handler, std::shared_ptr<spdlog::logger> log,
-                            ListenerOptions options, std::shared_ptr<std::atomic<std::uint64_t>> next_id) {
+IoPool::IoPool(unsigned threads) {
+  for (unsigned i = 0; i < std::max(threads, 1u); ++i) {
+    // Concurrency hint 1: each io_context is run by one thread (other threads only post to it).
+    contexts_.push_back(std::make_unique<asio::io_context>(1));
+  }
+}
+
+asio::io_context& IoPool::next() noexcept { return *contexts_[next_.fetch_add(1) % contexts_.size()]; }
+
+void IoPool::run_until_signal(const std::function<void()>& on_stop) {
+  asio::signal_set signals(main(), SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& error, int) {
+    if (error) return;
+    on_stop();
+    for (auto& io : contexts_) io->stop();
+  });
+  // The other io_contexts have no work until a connection arrives: keep them running meanwhile.
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> keep_running;
+  for (auto& io : contexts_) keep_running.push_back(asio::make_work_guard(*io));
+  std::vector<std::thread> workers;
+  for (std::size_t i = 1; i < contexts_.size(); ++i) workers.emplace_back([io = contexts_[i].get()] { io->run(); });
+  main().run();
+  for (auto& io : contexts_) io->stop();
+  for (auto& worker : workers) worker.join();
+}
+
+awaitable<void> accept_loop(tcp::acceptor& acceptor, IoPool& pool, ConnectionHandler handler,
+                            std::shared_ptr<spdlog::logger> log, ListenerOptions options,
+                            std::shared_ptr<std::atomic<std::uint64_t>> next_id) {
   auto active = std::make_shared<std::atomic<std::size_t>>(0);
   while (acceptor.is_open()) {
-    auto [error, socket] = co_await acceptor.async_accept(asio::as_tuple(use_awaitable));
+    auto [error, socket] = co_await acceptor.async_accept(pool.next(), asio::as_tuple(use_awaitable));
     if (error == asio::error::operation_aborted) break;  // stopping
     if (error) {
       log->warn("accept failed: {} (still listening)", error.message());
@@ -48,8 +75,9 @@ awaitable<void> accept_loop(tcp::acceptor& acceptor, ConnectionHandler handler, 
     }
     socket.set_option(tcp::no_delay(true));
     active->fetch_add(1);
-    // Each connection on the io_context's executor (any thread), its failure reported here.
-    asio::co_spawn(acceptor.get_executor(), handler(std::move(socket), id),
+    // Each connection on its own io_context's thread, its failure reported here.
+    auto executor = socket.get_executor();
+    asio::co_spawn(executor, handler(std::move(socket), id),
                    [log, active, id](std::exception_ptr failure) {
                      active->fetch_sub(1);
                      if (!failure) return;
@@ -60,19 +88,6 @@ awaitable<void> accept_loop(tcp::acceptor& acceptor, ConnectionHandler handler, 
                      }
                    });
   }
-}
-
-void run_until_signal(asio::io_context& io, unsigned threads, const std::function<void()>& on_stop) {
-  asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](const boost::system::error_code& error, int) {
-    if (error) return;
-    on_stop();
-    io.stop();
-  });
-  std::vector<std::thread> workers;
-  for (unsigned i = 1; i < std::max(threads, 1u); ++i) workers.emplace_back([&io] { io.run(); });
-  io.run();
-  for (auto& worker : workers) worker.join();
 }
 
 void raise_open_file_limit() {
