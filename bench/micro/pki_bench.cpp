@@ -119,6 +119,27 @@ void BM_X509_ParseAndVerify(benchmark::State& state) {
 }
 BENCHMARK(BM_X509_ParseAndVerify);
 
+// The same, for a CERTIFICATE this process has met before: what the client does from its second
+// handshake with a server on (the trust store's memo, certificate_memo.hpp).
+void BM_X509_ParseAndVerify_Memo(benchmark::State& state) {
+  auto trust = test::trust_store_with_test_ca();
+  const Bytes der = crypto::certificate_der(test::test_pki().server_certificate.get());
+  for (auto _ : state) {
+    auto certificate = trust.memo().parse(der);
+    if (!certificate) {
+      state.SkipWithError("server certificate does not parse");
+      break;
+    }
+    auto verified = crypto::verify_server_certificate(trust, certificate->get(), test::server_dns_name);
+    if (!verified) {
+      state.SkipWithError("server certificate does not verify");
+      break;
+    }
+    benchmark::DoNotOptimize(verified.value());
+  }
+}
+BENCHMARK(BM_X509_ParseAndVerify_Memo);
+
 // ---- OpenSSL baselines ----
 
 // The bytes OCSP_basic_sign signs: the DER tbsResponseData of a response built like tlslab's.

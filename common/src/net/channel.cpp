@@ -35,17 +35,17 @@ Clock::time_point Channel::read_deadline() const {
 awaitable<void> Channel::fill(std::size_t at_least) {
   if (in_end_ - in_begin_ >= at_least) co_return;
   if (in_begin_ == in_end_) in_begin_ = in_end_ = 0;
-  if (!in_.empty() && in_begin_ + at_least > in_.size()) {  // compact: move the partial frame to the front
-    std::memmove(in_.data(), in_.data() + in_begin_, in_end_ - in_begin_);
+  if (in_ && in_begin_ + at_least > in_size_) {  // compact: move the partial frame to the front
+    std::memmove(in_.get(), in_.get() + in_begin_, in_end_ - in_begin_);
     in_end_ -= in_begin_;
     in_begin_ = 0;
   }
   while (in_end_ - in_begin_ < at_least) {
-    if (!in_.empty()) {
+    if (in_) {
       // In a stream of records the next bytes are usually there already: take them without a
       // trip through the reactor (the socket is non-blocking, so this never waits).
       boost::system::error_code error;
-      std::size_t count = socket_.read_some(asio::buffer(in_.data() + in_end_, in_.size() - in_end_), error);
+      std::size_t count = socket_.read_some(asio::buffer(in_.get() + in_end_, in_size_ - in_end_), error);
       if (!error) {
         in_end_ += count;
         continue;
@@ -61,7 +61,10 @@ awaitable<void> Channel::fill(std::size_t at_least) {
     // Nothing to read: wait for readiness or the deadline. An idle session holds no input buffer
     // meanwhile (10,000 idle sessions would otherwise pin 650 MiB); it is allocated again when
     // data arrives.
-    if (in_end_ == 0) in_ = Bytes();
+    if (in_end_ == 0) {
+      in_.reset();
+      in_size_ = 0;
+    }
     timer_.expires_at(read_deadline());
     auto ready = co_await (socket_.async_wait(tcp::socket::wait_read, asio::as_tuple(use_awaitable)) ||
                            timer_.async_wait(asio::as_tuple(use_awaitable)));
@@ -70,16 +73,19 @@ awaitable<void> Channel::fill(std::size_t at_least) {
                                             : "idle timeout: the peer sent nothing");
     }
     if (auto [error] = std::get<0>(ready); error) transport_failure("read failed: " + error.message());
-    if (in_.empty()) in_.resize(input_capacity);
+    if (!in_) {
+      in_ = std::make_unique_for_overwrite<std::uint8_t[]>(input_capacity);  // no zero-fill: bytes are read into it
+      in_size_ = input_capacity;
+    }
   }
 }
 
 awaitable<Channel::FrameView> Channel::read_frame() {
   co_await fill(frame_header_size);
   FrameHeader header =
-      FrameHeader::decode(ByteView(in_.data() + in_begin_, frame_header_size)).take();  // limits checked here
+      FrameHeader::decode(ByteView(in_.get() + in_begin_, frame_header_size)).take();  // limits checked here
   co_await fill(frame_header_size + header.length);
-  std::span<std::uint8_t> fragment(in_.data() + in_begin_ + frame_header_size, header.length);
+  std::span<std::uint8_t> fragment(in_.get() + in_begin_ + frame_header_size, header.length);
   in_begin_ += frame_header_size + header.length;
   co_return FrameView{header, fragment};
 }

@@ -5,6 +5,7 @@
 // thrown as ProtocolError(origin = received); EOF and timeouts as ProtocolError(origin = transport).
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 
 #include "tlslab/crypto/record.hpp"
@@ -87,7 +88,9 @@ class Channel {
   Timeouts timeouts_;
   std::optional<Clock::time_point> handshake_deadline_;
   asio::steady_timer timer_;
-  Bytes in_;                 // received, not yet consumed
+  // Received, not yet consumed: allocated when data arrives, released while the session is idle.
+  std::unique_ptr<std::uint8_t[]> in_;
+  std::size_t in_size_ = 0;
   std::size_t in_begin_ = 0;
   std::size_t in_end_ = 0;
   Bytes out_;                // reused for every write
