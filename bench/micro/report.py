@@ -116,8 +116,9 @@ def main(path):
                 base = baseline.format(**fields)
                 if base in medians:
                     ratio = ns / medians[base][0]
-                    ratio_cell = f"{ratio:.2f}×"
-                    ratio_text = f"{ratio:.2f}× the time of"
+                    shown = f"{ratio:.2f}" if ratio >= 0.01 else f"{ratio:.1e}"
+                    ratio_cell = f"{shown}×"
+                    ratio_text = f"{shown}× the time of"
             explanation = text.format(ratio=ratio_text, **fields)
             if label:
                 explanation += f" ({label})"
