@@ -17,6 +17,11 @@ constexpr std::size_t input_capacity = 4 * (frame_header_size + max_protected_fr
   throw ProtocolError(AlertDescription::internal_error, reason, ProtocolError::Origin::transport);
 }
 
+ProtocolError peer_closed() {
+  return ProtocolError(AlertDescription::close_notify, "peer closed the session (close_notify)",
+                       ProtocolError::Origin::received);
+}
+
 }  // namespace
 
 Channel::Channel(tcp::socket socket, Timeouts timeouts)
@@ -113,10 +118,7 @@ awaitable<std::pair<InnerType, ByteView>> Channel::read_record() {
   }
   if (type == InnerType::alert) {
     Alert alert = Alert::decode(content).take();
-    if (alert.description == AlertDescription::close_notify) {
-      throw ProtocolError(AlertDescription::close_notify, "peer closed the session (close_notify)",
-                          ProtocolError::Origin::received);
-    }
+    if (alert.description == AlertDescription::close_notify) co_return std::pair{InnerType::alert, ByteView()};
     throw ProtocolError(alert.description, "peer sent alert " + std::string(to_string(alert.description)),
                         ProtocolError::Origin::received);
   }
@@ -125,6 +127,7 @@ awaitable<std::pair<InnerType, ByteView>> Channel::read_record() {
 
 awaitable<Bytes> Channel::read_handshake() {
   auto [type, content] = co_await read_record();
+  if (type == InnerType::alert) throw peer_closed();
   if (type != InnerType::handshake) {
     throw ProtocolError(AlertDescription::unexpected_message, "application data before the handshake finished");
   }
@@ -132,8 +135,15 @@ awaitable<Bytes> Channel::read_handshake() {
 }
 
 awaitable<ByteView> Channel::read_application_data() {
+  std::optional<ByteView> content = co_await next_application_data();
+  if (!content) throw peer_closed();
+  co_return *content;
+}
+
+awaitable<std::optional<ByteView>> Channel::next_application_data() {
   for (;;) {
     auto [type, content] = co_await read_record();
+    if (type == InnerType::alert) co_return std::nullopt;
     if (type != InnerType::application_data) {
       throw ProtocolError(AlertDescription::unexpected_message, "handshake message after the handshake");
     }
@@ -213,7 +223,10 @@ awaitable<void> Channel::close_gracefully() noexcept {
   socket_.shutdown(tcp::socket::shutdown_send, ignored);
   handshake_deadline_ = Clock::now() + std::chrono::seconds(1);
   try {
-    for (;;) co_await read_record();  // until the peer's close_notify (thrown) or EOF
+    for (;;) {  // until the peer's close_notify, or EOF (thrown)
+      auto [type, content] = co_await read_record();
+      if (type == InnerType::alert) break;
+    }
   } catch (...) {
   }
   close();

@@ -64,6 +64,8 @@ class Channel {
   // The content of the next application-data record (empty records are skipped); a view valid
   // until the next read. Throws ProtocolError(close_notify, received) at the peer's close_notify.
   awaitable<ByteView> read_application_data();
+  // The same, with the peer's close_notify as nullopt: the normal end of a session, not an error.
+  awaitable<std::optional<ByteView>> next_application_data();
 
   // Best effort, never throws: the alert in the clear or protected as §8 says, within 1 s.
   awaitable<void> send_alert(AlertDescription description) noexcept;
@@ -78,7 +80,8 @@ class Channel {
     std::span<std::uint8_t> fragment;
   };
   awaitable<FrameView> read_frame();
-  // The next record's content after opening (if protected) and handling alerts.
+  // The next record's content after opening (if protected). The peer's close_notify comes back
+  // as InnerType::alert with no content; any other alert is thrown.
   awaitable<std::pair<InnerType, ByteView>> read_record();
   awaitable<void> write_all(ByteView bytes);
   awaitable<void> fill(std::size_t at_least);
@@ -93,7 +96,7 @@ class Channel {
   std::size_t in_size_ = 0;
   std::size_t in_begin_ = 0;
   std::size_t in_end_ = 0;
-  Bytes out_;                // reused for every write
+  Bytes out_;  // reused for every write
   std::optional<crypto::RecordProtection> writer_;
   std::optional<crypto::RecordProtection> reader_;
   bool peer_protected_ = false;  // a protected frame has been opened: no more frames in the clear

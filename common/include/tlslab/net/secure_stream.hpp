@@ -5,6 +5,7 @@
 #include <boost/system/error_code.hpp>
 
 #include <exception>
+#include <optional>
 #include <utility>
 
 #include "tlslab/net/channel.hpp"
@@ -23,8 +24,12 @@ class SecureStream {
     return asio::async_initiate<Token, void(boost::system::error_code, std::size_t)>(
         [this](auto handler, MutableBufferSequence target) {
           asio::co_spawn(get_executor(), read_some(target),
-                         [this, handler = std::move(handler)](std::exception_ptr error, std::size_t count) mutable {
-                           std::move(handler)(to_error_code(error), count);
+                         [this, handler = std::move(handler)](std::exception_ptr error, ReadResult result) mutable {
+                           if (error) {
+                             std::move(handler)(to_error_code(error), 0);
+                           } else {
+                             std::move(handler)(result.first, result.second);
+                           }
                          });
         },
         token, buffers);
@@ -50,12 +55,24 @@ class SecureStream {
   [[nodiscard]] std::exception_ptr failure() const noexcept { return failure_; }
 
  private:
+  using ReadResult = std::pair<boost::system::error_code, std::size_t>;
+
+  // The peer's close_notify is the normal end of the stream (eof), returned rather than thrown:
+  // every session ends that way, and an exception per session shows in a server's profile.
   template <class MutableBufferSequence>
-  awaitable<std::size_t> read_some(MutableBufferSequence target) {
-    if (pending_.empty()) pending_ = co_await channel_.read_application_data();
+  awaitable<ReadResult> read_some(MutableBufferSequence target) {
+    if (pending_.empty()) {
+      std::optional<ByteView> content = co_await channel_.next_application_data();
+      if (!content) {
+        failure_ = std::make_exception_ptr(ProtocolError(
+            AlertDescription::close_notify, "peer closed the session (close_notify)", ProtocolError::Origin::received));
+        co_return ReadResult{asio::error::eof, 0};
+      }
+      pending_ = *content;
+    }
     std::size_t count = asio::buffer_copy(target, asio::buffer(pending_.data(), pending_.size()));
     pending_ = pending_.subspan(count);
-    co_return count;
+    co_return ReadResult{{}, count};
   }
 
   template <class ConstBufferSequence>
