@@ -150,9 +150,29 @@ for _ in 1 2 3; do
   www_runs+=("$(python3 -c "print(f'{1000/($end-$start):.1f}')")")
 done
 os_www=$(median "${www_runs[@]}")
+# s_client -> s_server, 1000 MiB: s_client sends the file, s_server writes what it receives to its
+# stdout, counted up to the file's size. s_server's own stdin stays open (it ends the session at
+# EOF there); the pipeline runs in its own process group, stopped as a whole.
+sclient_runs=()
+for _ in 1 2 3; do
+  port=$(free_low_port)
+  rm -f "$work/s_server.done"
+  setsid bash -c "sleep 120 | openssl s_server -quiet -tls1_2 -cipher AES128-GCM-SHA256 -cert '$work/server.crt' \
+    -key '$work/server.key' -accept 127.0.0.1:$port 2>/dev/null | { head -c 1048576000 >/dev/null; date +%s.%N >'$work/s_server.done'; }" &
+  group=$!
+  wait_port "$port" || true
+  start=$(date +%s.%N)
+  openssl s_client -quiet -tls1_2 -connect "127.0.0.1:$port" <"$work/bulk.bin" >/dev/null 2>&1 &
+  sender=$!
+  for _ in $(seq 1 1200); do [[ -s "$work/s_server.done" ]] && break; sleep 0.05; done
+  end=$(cat "$work/s_server.done" 2>/dev/null || echo 0)
+  kill "$sender" 2>/dev/null || true
+  kill -- "-$group" 2>/dev/null || true
+  sclient_runs+=("$(python3 -c "d = $end - $start; print(f'{1000/d:.1f}' if d > 0 else 0)")")
+done
+os_sclient=$(median "${sclient_runs[@]}")
 rm -f "$work/bulk.bin"
-# Not measured: openssl s_client 3.0 sends nothing when its stdin is not a terminal (0 bytes reach
-# s_server), so the s_client->s_server row of issue 6 has no baseline from this script.
+row "bulk MiB/s, one connection" "$tl_bulk" "$os_sclient (s_client->s_server)" "$(ratio "$tl_bulk" "$os_sclient")" "target >= 1.5x"
 row "bulk MiB/s, one connection" "$tl_bulk" "$os_www (s_server -WWW->curl)" "$(ratio "$tl_bulk" "$os_www")" "target >= 1.0x"
 
 # 5. CA status responses: persistent framed connections, and HTTP with a connection per request,
