@@ -85,6 +85,9 @@ class Channel {
   awaitable<std::pair<InnerType, ByteView>> read_record();
   awaitable<void> write_all(ByteView bytes);
   awaitable<void> fill(std::size_t at_least);
+  // Reads and writes first try the socket without waiting. A peer that keeps it always ready would
+  // then keep this thread to itself: after a run of such operations, yield to the other sessions.
+  awaitable<void> take_turns();
   [[nodiscard]] Clock::time_point read_deadline() const;
 
   tcp::socket socket_;
@@ -99,6 +102,7 @@ class Channel {
   Bytes out_;  // reused for every write
   std::optional<crypto::RecordProtection> writer_;
   std::optional<crypto::RecordProtection> reader_;
+  unsigned ready_in_a_row_ = 0;
   bool peer_protected_ = false;  // a protected frame has been opened: no more frames in the clear
 };
 
