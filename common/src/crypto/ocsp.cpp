@@ -38,12 +38,7 @@ std::optional<std::time_t> to_time_t(const ASN1_GENERALIZEDTIME* time) {
 }
 
 Bytes response_der(OCSP_RESPONSE* response) {
-  int length = i2d_OCSP_RESPONSE(response, nullptr);
-  ossl::check(length > 0, "i2d_OCSP_RESPONSE");
-  Bytes out(static_cast<std::size_t>(length));
-  unsigned char* cursor = out.data();
-  i2d_OCSP_RESPONSE(response, &cursor);
-  return out;
+  return ossl::to_der<i2d_OCSP_RESPONSE>(response, "i2d_OCSP_RESPONSE");
 }
 
 Failure bad_response(const std::string& reason) {

@@ -87,31 +87,15 @@ Result<ossl::X509Ptr> parse_certificate_der(ByteView der) {
 }
 
 Bytes certificate_der(X509* certificate) {
-  int length = i2d_X509(certificate, nullptr);
-  ossl::check(length > 0, "i2d_X509");
-  Bytes out(static_cast<std::size_t>(length));
-  unsigned char* cursor = out.data();
-  i2d_X509(certificate, &cursor);
-  return out;
+  return ossl::to_der<i2d_X509>(certificate, "i2d_X509");
 }
 
 Bytes public_key_der(EVP_PKEY* key) {
-  int length = i2d_PUBKEY(key, nullptr);
-  ossl::check(length > 0, "i2d_PUBKEY");
-  Bytes out(static_cast<std::size_t>(length));
-  unsigned char* cursor = out.data();
-  i2d_PUBKEY(key, &cursor);
-  return out;
+  return ossl::to_der<i2d_PUBKEY>(key, "i2d_PUBKEY");
 }
 
 Bytes certificate_public_key_der(X509* certificate) {
-  X509_PUBKEY* spki = X509_get_X509_PUBKEY(certificate);
-  int length = i2d_X509_PUBKEY(spki, nullptr);
-  ossl::check(length > 0, "i2d_X509_PUBKEY");
-  Bytes out(static_cast<std::size_t>(length));
-  unsigned char* cursor = out.data();
-  i2d_X509_PUBKEY(spki, &cursor);
-  return out;
+  return ossl::to_der<i2d_X509_PUBKEY>(X509_get_X509_PUBKEY(certificate), "i2d_X509_PUBKEY");
 }
 
 Result<ossl::PKey> parse_public_key_der(ByteView spki) {

@@ -6,10 +6,12 @@
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 
+#include <cstdint>
 #include <memory>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace tlslab::ossl {
 
@@ -57,6 +59,18 @@ class Error : public std::runtime_error {
 // Throws ossl::Error when `ok` is false (OpenSSL's 1/0 or pointer convention).
 inline void check(bool ok, std::string_view context) {
   if (!ok) throw Error(context);
+}
+
+// The DER encoding of `object` by an OpenSSL i2d function (i2d_X509, i2d_PUBKEY, ...): the
+// length first, then the bytes.
+template <auto Encode, class T>
+std::vector<std::uint8_t> to_der(T* object, std::string_view context) {
+  int length = Encode(object, nullptr);
+  check(length > 0, context);
+  std::vector<std::uint8_t> out(static_cast<std::size_t>(length));
+  unsigned char* cursor = out.data();
+  check(Encode(object, &cursor) == length, context);
+  return out;
 }
 
 }  // namespace tlslab::ossl
