@@ -31,12 +31,6 @@ ossl::Asn1Time asn1_time(std::time_t when) {
   return time;
 }
 
-std::optional<std::time_t> to_time_t(const ASN1_GENERALIZEDTIME* time) {
-  std::tm tm{};
-  if (time == nullptr || ASN1_TIME_to_tm(time, &tm) != 1) return std::nullopt;
-  return timegm(&tm);
-}
-
 Bytes response_der(OCSP_RESPONSE* response) {
   return ossl::to_der<i2d_OCSP_RESPONSE>(response, "i2d_OCSP_RESPONSE");
 }

@@ -35,12 +35,6 @@ std::string iso_time(const ASN1_TIME* time) {
   return text;
 }
 
-std::optional<std::time_t> to_time(const ASN1_TIME* time) {
-  std::tm tm{};
-  if (time == nullptr || ASN1_TIME_to_tm(time, &tm) != 1) return std::nullopt;
-  return timegm(&tm);
-}
-
 bool is_ip_address(const std::string& host) {
   unsigned char buffer[16];
   return inet_pton(AF_INET, host.c_str(), buffer) == 1 || inet_pton(AF_INET6, host.c_str(), buffer) == 1;
@@ -84,6 +78,12 @@ Result<ossl::X509Ptr> parse_certificate_der(ByteView der) {
     return fail(AlertDescription::bad_certificate, "CERTIFICATE is not one DER X.509 certificate");
   }
   return certificate;
+}
+
+std::optional<std::time_t> to_time_t(const ASN1_TIME* time) {
+  std::tm tm{};
+  if (time == nullptr || ASN1_TIME_to_tm(time, &tm) != 1) return std::nullopt;
+  return timegm(&tm);
 }
 
 Bytes certificate_der(X509* certificate) {
@@ -192,8 +192,8 @@ Result<bool> verify_server_certificate(const TrustStore& trust, X509* certificat
     STACK_OF(X509)* chain = X509_STORE_CTX_get0_chain(ctx.get());
     for (int i = 0; i < sk_X509_num(chain); ++i) {
       X509* link = sk_X509_value(chain, i);
-      auto not_before = to_time(X509_get0_notBefore(link));
-      auto not_after = to_time(X509_get0_notAfter(link));
+      auto not_before = to_time_t(X509_get0_notBefore(link));
+      auto not_after = to_time_t(X509_get0_notAfter(link));
       if (!not_before || !not_after) return true;  // holds now; just not worth remembering
       valid_from = std::max(valid_from, *not_before);
       valid_until = std::min(valid_until, *not_after);

@@ -1,6 +1,7 @@
 #pragma once
 // X.509 loading and local verification against a trust store (PROTOCOL.md §5 step 4).
 #include <chrono>
+#include <ctime>
 #include <memory>
 #include <optional>
 #include <string>
@@ -33,6 +34,7 @@ std::string serial_hex(X509* certificate);     // lower-case hex, no separators
 std::string not_before_of(X509* certificate);  // ISO 8601 UTC
 std::string not_after_of(X509* certificate);
 std::string fingerprint_sha256(X509* certificate);
+std::optional<std::time_t> to_time_t(const ASN1_TIME* time);  // nullopt when absent or malformed
 int rsa_bits(EVP_PKEY* key);  // 0 when not RSA
 
 // The client's trust anchors, parsed once per process, and the server certificates verified
