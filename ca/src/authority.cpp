@@ -15,6 +15,8 @@
 #include <functional>
 #include <stdexcept>
 
+#include "tlslab/private_file.hpp"
+
 namespace tlslab::ca {
 namespace {
 
@@ -52,10 +54,10 @@ void set_validity(X509* certificate, Validity validity) {
   ossl::check(ASN1_TIME_set(X509_getm_notAfter(certificate), validity.not_after) != nullptr, "notAfter");
 }
 
-void write_file(const std::string& path, mode_t mode, const std::function<void(BIO*)>& write) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+// A certificate is public: written in place, mode 0644.
+void write_public_file(const std::string& path, const std::function<void(BIO*)>& write) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
   if (fd < 0) throw std::runtime_error("cannot write '" + path + "': " + std::strerror(errno));
-  ::fchmod(fd, mode);  // also when the file existed with wider permissions
   FILE* file = ::fdopen(fd, "w");
   if (file == nullptr) {
     ::close(fd);
@@ -67,6 +69,7 @@ void write_file(const std::string& path, mode_t mode, const std::function<void(B
     throw std::runtime_error("cannot write '" + path + "'");
   }
   write(bio.get());
+  if (BIO_flush(bio.get()) != 1) throw std::runtime_error("cannot write '" + path + "'");
 }
 
 }  // namespace
@@ -152,13 +155,19 @@ ossl::X509Ptr issue_certificate(const CaMaterial& ca, EVP_PKEY* subject_key, con
 }
 
 void write_private_key_pem(const std::string& path, EVP_PKEY* key) {
-  write_file(path, 0600, [&](BIO* bio) {
-    ossl::check(PEM_write_bio_PrivateKey(bio, key, nullptr, nullptr, 0, nullptr, nullptr) == 1, "write key");
-  });
+  // Encoded in memory that is wiped when freed (a "secure" memory BIO), then written as a new
+  // 0600 file renamed into place: never through a file someone else prepared (private_file.hpp).
+  ossl::Bio pem(BIO_new(BIO_s_secmem()));
+  ossl::check(pem != nullptr, "BIO_new");
+  ossl::check(PEM_write_bio_PrivateKey(pem.get(), key, nullptr, nullptr, 0, nullptr, nullptr) == 1, "write key");
+  char* data = nullptr;
+  long length = BIO_get_mem_data(pem.get(), &data);
+  ossl::check(length > 0 && data != nullptr, "write key");
+  write_private_file(path, std::string_view(data, static_cast<std::size_t>(length)), "private key");
 }
 
 void write_certificate_pem(const std::string& path, X509* certificate) {
-  write_file(path, 0644, [&](BIO* bio) { ossl::check(PEM_write_bio_X509(bio, certificate) == 1, "write certificate"); });
+  write_public_file(path, [&](BIO* bio) { ossl::check(PEM_write_bio_X509(bio, certificate) == 1, "write certificate"); });
 }
 
 }  // namespace tlslab::ca

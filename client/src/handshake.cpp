@@ -12,9 +12,6 @@
 #include "tlslab/net/status_client.hpp"
 
 namespace tlslab::client {
-namespace {
-
-}  // namespace
 
 awaitable<SessionParameters> run_handshake(net::Channel& channel, const ClientSettings& settings,
                                            const crypto::TrustStore& trust, net::StatusClient& ca_service,
@@ -29,12 +26,10 @@ awaitable<SessionParameters> run_handshake(net::Channel& channel, const ClientSe
   hello.set_server_name(settings.server_name);
   session.client_random = hello.random;
   co_await channel.send(hello, transcript);
-  std::string offered;
-  for (auto suite : hello.cipher_suites) offered += (offered.empty() ? "" : ", ") + suite_name(suite);
   trace.step(0, {1, "Client", "Server", "ClientHello", std::string(arrow_description(1)),
                  {{"RAND-CLIENT", to_hex(hello.random), TraceColor::rand_client},
                   {"version", std::string(to_string(hello.client_version)), TraceColor::plain},
-                  {"cipher suites", offered, TraceColor::cipher_suites},
+                  {"cipher suites", suite_list(hello.cipher_suites), TraceColor::cipher_suites},
                   {"server name", settings.server_name, TraceColor::plain}}});
 
   // (2) Server → Client: ServerHello (RAND-SERVER, suite, CERTIFICATE, SERVER'S PUBLIC KEY)
@@ -88,7 +83,7 @@ awaitable<SessionParameters> run_handshake(net::Channel& channel, const ClientSe
   ClientKeyExchange key_exchange{crypto::rsa_oaep_encrypt(X509_get0_pubkey(certificate.get()), pre_master.view())};
   co_await channel.send(key_exchange, transcript);
   trace.step(0, {5, "Client", "Server", "ClientKeyExchange", std::string(arrow_description(5)),
-                 {{"PRE-MASTER", to_hex(pre_master.view()), TraceColor::pre_master, true},
+                 {secret_field(trace, "PRE-MASTER", pre_master.view(), TraceColor::pre_master),
                   {"PRE-MASTER (encrypted)", hex_field(key_exchange.encrypted_pre_master, 24), TraceColor::pre_master}}});
 
   // Client creates the SESSION MASTER KEY from RAND-CLIENT, PRE-MASTER and RAND-SERVER.
@@ -100,9 +95,9 @@ awaitable<SessionParameters> run_handshake(net::Channel& channel, const ClientSe
   trace.step(0, {0, "Client", "Client", "SESSION MASTER KEY",
                  "creates SESSION MASTER KEY using RAND-CLIENT, PRE-MASTER and RAND-SERVER (TLS 1.2 PRF, " +
                      std::string(to_string(suite.hash)) + ")",
-                 {{"SESSION MASTER KEY", to_hex(master_secret.view()), TraceColor::master_key, true},
-                  {"client write key", to_hex(keys.client_write.key.view()), TraceColor::master_key, true},
-                  {"server write key", to_hex(keys.server_write.key.view()), TraceColor::master_key, true}}});
+                 {secret_field(trace, "SESSION MASTER KEY", master_secret.view(), TraceColor::master_key),
+                  secret_field(trace, "client write key", keys.client_write.key.view(), TraceColor::master_key),
+                  secret_field(trace, "server write key", keys.server_write.key.view(), TraceColor::master_key)}});
 
   // (6) Client → Server: the test message (client Finished), encrypted
   Finished finished;

@@ -1,7 +1,10 @@
 #include "tlslab/cipher_suite.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
+
+#include "tlslab/text.hpp"
 
 namespace tlslab {
 namespace {
@@ -64,6 +67,13 @@ std::string suite_name(std::uint16_t value) {
   char hex[16];
   std::snprintf(hex, sizeof hex, "0x%04X", value);
   return std::string("unknown suite ") + hex;
+}
+
+std::string suite_list(std::span<const std::uint16_t> suites, std::size_t max_shown) {
+  std::string text;
+  std::size_t shown = std::min(suites.size(), max_shown);
+  for (std::size_t i = 0; i < shown; ++i) text += (i ? ", " : "") + suite_name(suites[i]);
+  return shortened_list(text, shown, suites.size());
 }
 
 std::string_view to_string(HashAlgorithm hash) {

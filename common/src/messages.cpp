@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <string>
 
+#include "tlslab/text.hpp"
+
 namespace tlslab {
 namespace {
 
@@ -125,8 +127,15 @@ Result<ClientHello> ClientHello::decode(Reader& in) {
                                [](const Extension& e) {
                                  return e.type == static_cast<std::uint16_t>(ExtensionType::server_name);
                                });
-      name != hello.extensions.end() && !hello.server_name()) {
-    return fail(AlertDescription::decode_error, "ClientHello: malformed server_name extension");
+      name != hello.extensions.end()) {
+    auto host_name = hello.server_name();
+    if (!host_name) return fail(AlertDescription::decode_error, "ClientHello: malformed server_name extension");
+    // §3.1: a host name (LDH labels) or an address literal, nothing a terminal or a log could
+    // take for a command; the reason quotes no byte of it.
+    if (!is_host_name(*host_name)) {
+      return fail(AlertDescription::decode_error,
+                  "ClientHello: server_name is not a host name (letters, digits, hyphens and dots, or an IP address)");
+    }
   }
   return hello;
 }

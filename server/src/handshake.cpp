@@ -7,15 +7,6 @@
 #include "tlslab/handshake_rules.hpp"
 
 namespace tlslab::server {
-namespace {
-
-std::string suite_list(const std::vector<std::uint16_t>& suites) {
-  std::string text;
-  for (auto suite : suites) text += (text.empty() ? "" : ", ") + suite_name(suite);
-  return text;
-}
-
-}  // namespace
 
 awaitable<SessionParameters> run_handshake(net::Channel& channel, const ServerIdentity& identity,
                                            const ServerSettings& settings, Trace& trace, std::uint64_t connection) {
@@ -63,21 +54,21 @@ awaitable<SessionParameters> run_handshake(net::Channel& channel, const ServerId
   trace.step(connection, {5, "Client", "Server", "ClientKeyExchange", std::string(arrow_description(5)),
                           {{"PRE-MASTER (encrypted)", hex_field(key_exchange.encrypted_pre_master, 24),
                             TraceColor::pre_master},
-                           {"PRE-MASTER", to_hex(pre_master.view()), TraceColor::pre_master, true}}});
+                           secret_field(trace, "PRE-MASTER", pre_master.view(), TraceColor::pre_master)}});
 
   // Server creates the SESSION MASTER KEY from RAND-CLIENT, PRE-MASTER and RAND-SERVER.
   Secret master_secret =
       crypto::derive_master_secret(suite->hash, pre_master, session.client_random, session.server_random);
   pre_master.wipe();
-  if (settings.keylog) crypto::append_keylog(*settings.keylog, session.client_random, master_secret);
   crypto::KeyBlock keys =
       crypto::derive_key_block(*suite, master_secret, session.client_random, session.server_random);
-  trace.step(connection, {0, "Server", "Server", "SESSION MASTER KEY",
-                          "creates SESSION MASTER KEY using RAND-CLIENT, PRE-MASTER and RAND-SERVER (TLS 1.2 PRF, " +
-                              std::string(to_string(suite->hash)) + ")",
-                          {{"SESSION MASTER KEY", to_hex(master_secret.view()), TraceColor::master_key, true},
-                           {"client write key", to_hex(keys.client_write.key.view()), TraceColor::master_key, true},
-                           {"server write key", to_hex(keys.server_write.key.view()), TraceColor::master_key, true}}});
+  trace.step(connection,
+             {0, "Server", "Server", "SESSION MASTER KEY",
+              "creates SESSION MASTER KEY using RAND-CLIENT, PRE-MASTER and RAND-SERVER (TLS 1.2 PRF, " +
+                  std::string(to_string(suite->hash)) + ")",
+              {secret_field(trace, "SESSION MASTER KEY", master_secret.view(), TraceColor::master_key),
+               secret_field(trace, "client write key", keys.client_write.key.view(), TraceColor::master_key),
+               secret_field(trace, "server write key", keys.server_write.key.view(), TraceColor::master_key)}});
   auto expected_verify_data = crypto::compute_verify_data(suite->hash, master_secret, crypto::FinishedSender::client,
                                                           transcript.hash(suite->hash));
   channel.protect_reads(suite->aead, std::move(keys.client_write));
@@ -90,6 +81,8 @@ awaitable<SessionParameters> run_handshake(net::Channel& channel, const ServerId
                         "client Finished does not verify: the two sides saw different handshake bytes");
   }
   transcript.add(finished_message);
+  // Only now: a peer that never proves the keys leaves no line in the key log (nor fills the disk).
+  if (settings.keylog) crypto::append_keylog(*settings.keylog, session.client_random, master_secret);
   trace.step(connection, {6, "Client", "Server", "Finished (test message)", std::string(arrow_description(6)),
                           {{"verify_data", to_hex(finished.verify_data), TraceColor::master_key},
                            {"check", "decrypted and verified", TraceColor::good}}});

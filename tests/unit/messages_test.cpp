@@ -6,6 +6,7 @@
 #include <initializer_list>
 #include <numeric>
 #include <string>
+#include <vector>
 
 #include "test_support.hpp"
 #include "tlslab/messages.hpp"
@@ -282,14 +283,61 @@ TEST(ClientHello, CarriesServerName) {
   EXPECT_EQ(decoded->server_name(), "server.test");
 }
 
-TEST(ClientHello, AcceptsServerNameOf255Bytes) {
+TEST(ClientHello, AcceptsTheLongestHostName) {
   ClientHello hello;
   hello.cipher_suites = {0x0A01};
-  std::string longest(255, 'a');
+  // 253 characters: three labels of 63 and one of 61 (RFC 1035 §2.3.4, without the root's dot).
+  std::string longest = std::string(63, 'a') + "." + std::string(63, 'b') + "." + std::string(63, 'c') + "." +
+                        std::string(61, 'd');
+  ASSERT_EQ(longest.size(), 253u);
   hello.set_server_name(longest);
   auto decoded = decode_handshake<ClientHello>(encode_handshake(hello));
   ASSERT_TRUE(decoded.ok()) << decoded.failure().reason;
   EXPECT_EQ(decoded->server_name(), longest);
+}
+
+TEST(ClientHello, AcceptsHostNamesAndAddressLiterals) {
+  for (std::string name : {"localhost", "server.test", "a-b.example", "xn--bcher-kva.example", "127.0.0.1", "::1",
+                           "fe80::1:2", "A.B.C"}) {
+    ClientHello hello;
+    hello.cipher_suites = {0x0A01};
+    hello.set_server_name(name);
+    auto decoded = decode_handshake<ClientHello>(encode_handshake(hello));
+    ASSERT_TRUE(decoded.ok()) << name << ": " << decoded.failure().reason;
+    EXPECT_EQ(decoded->server_name(), name);
+  }
+}
+
+// §3.1: a server_name that is not a host name is a decode_error, whatever it holds. The server
+// would otherwise print it: escape sequences in it cleared the screen and forged trace lines.
+TEST(ClientHello, RejectsServerNameThatIsNotAHostNameWithDecodeError) {
+  const std::vector<std::string> hostile{
+      "\x1b[2J\x1b]0;pwned\x07",           // clears the screen, sets the title
+      "localhost\n[conn 99] handshake complete",  // forges a trace line
+      "caf\xc3\xa9.example",                 // UTF-8, not ASCII
+      "bad\xff.example",                      // not even UTF-8
+      std::string("nul\0.example", 12),       // NUL
+      "under_score.example",
+      "space .example",
+      "trailing.dot.",
+      ".leading.dot",
+      "double..dot",
+      "-leading-hyphen.example",
+      "trailing-hyphen-.example",
+      std::string(64, 'a') + ".example",  // a label over 63
+      std::string(255, 'a'),              // fits the vector, not a host name
+      "1:2:3",                            // a colon, but no IPv6 address
+  };
+  for (const std::string& name : hostile) {
+    ClientHello hello;
+    hello.cipher_suites = {0x0A01};
+    hello.set_server_name(name);
+    auto decoded = decode_handshake<ClientHello>(encode_handshake(hello));
+    ASSERT_FALSE(decoded.ok()) << "accepted " << to_hex(as_bytes(name));
+    EXPECT_EQ(decoded.failure().alert, AlertDescription::decode_error) << to_hex(as_bytes(name));
+    // The reason is printed by the server: it must not quote the name.
+    EXPECT_EQ(decoded.failure().reason.find(name), std::string::npos);
+  }
 }
 
 TEST(ClientHello, RejectsMalformedServerNameWithDecodeError) {

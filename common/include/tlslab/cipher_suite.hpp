@@ -38,6 +38,9 @@ std::vector<CipherSuite> default_suites();
 // "aes128gcm,chacha20" or full names; nullopt and `error` on an unknown name.
 std::optional<std::vector<CipherSuite>> parse_suite_list(std::string_view list, std::string& error);
 std::string suite_name(std::uint16_t value);
+// "TLSLAB_…, TLSLAB_…, … and 8,140 more": a peer's list, at most `max_shown` names long, for a
+// trace line or a log line (a 16 KB ClientHello holds 8,000 suites).
+std::string suite_list(std::span<const std::uint16_t> suites, std::size_t max_shown = 8);
 std::string_view to_string(HashAlgorithm hash);
 
 }  // namespace tlslab

@@ -1,16 +1,20 @@
 #pragma once
 // The step-by-step trace: each arrow of the diagram as it happens, in the diagram's words and
 // the seed's colors (plain when not a terminal), and as JSON Lines for scripts. Secrets are
-// shown only when asked (--show-secrets). Thread-safe: a server's sessions share one Trace.
+// shown only when asked (--show-secrets). Thread-safe: a server's sessions share one Trace. The
+// text is written by a thread of its own (AsyncWriter): a slow terminal never holds up a session.
+// Every value is passed through printable() for the terminal and json_string() for JSON: values
+// may quote what a peer sent.
 #include <chrono>
 #include <cstdio>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "tlslab/async_writer.hpp"
 #include "tlslab/bytes.hpp"
+#include "tlslab/text.hpp"
 
 namespace tlslab {
 
@@ -67,20 +71,26 @@ class Trace {
   void outcome(std::uint64_t connection, bool ok, const std::string& event, const std::string& detail);
 
   [[nodiscard]] const TraceOptions& options() const noexcept { return options_; }
+  // Whether secret fields are shown: when not, the caller need not format them at all.
+  [[nodiscard]] bool shows_secrets() const noexcept { return options_.show_secrets; }
+  // Waits until every line so far is written (before the process prints its last line).
+  void flush();
 
  private:
   [[nodiscard]] std::string paint(TraceColor color, const std::string& text) const;
-  void write_json(const std::string& line);
 
   TraceOptions options_;
   std::FILE* json_ = nullptr;
-  std::mutex mutex_;
+  std::optional<AsyncWriter> text_out_;
+  std::optional<AsyncWriter> json_out_;
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };
 
+// A secret field: its hex only when the trace shows secrets, otherwise not formatted at all.
+TraceField secret_field(const Trace& trace, std::string name, ByteView secret, TraceColor color);
+
 // Helpers for field values.
 std::string hex_field(ByteView bytes, std::size_t show = 0);  // show > 0: first `show` bytes, then …
-std::string json_string(const std::string& text);
 // Whether `file` is a terminal that wants color (isatty and NO_COLOR unset).
 bool wants_color(std::FILE* file);
 

@@ -1,11 +1,10 @@
 #include "tlslab/crypto/keylog.hpp"
 
-#include <fcntl.h>
 #include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
 #include <stdexcept>
+
+#include "tlslab/private_file.hpp"
 
 namespace tlslab::crypto {
 
@@ -14,9 +13,8 @@ std::string keylog_line(const Random& client_random, const Secret& master_secret
 }
 
 void append_keylog(const std::string& path, const Random& client_random, const Secret& master_secret) {
-  // 0600: the file holds secrets. O_APPEND makes each line one write, so processes can share it.
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-  if (fd < 0) throw std::runtime_error("cannot open key log '" + path + "': " + std::strerror(errno));
+  // The file holds master secrets: created 0600, or an existing one only if it is ours and 0600.
+  int fd = open_private_append(path, "key log");
   std::string line = keylog_line(client_random, master_secret);
   ssize_t written = ::write(fd, line.data(), line.size());
   OPENSSL_cleanse(line.data(), line.size());
