@@ -71,6 +71,8 @@ TEST(AppendKeylog, AppendsToAnExistingFileWithoutTruncating) {
     std::ofstream existing(path);
     existing << "# earlier session\n";
   }
+  // An existing key log is used only when it is private (0600): it holds master secrets.
+  ASSERT_EQ(::chmod(path.c_str(), 0600), 0);
   Random second_random = sample_client_random();
   second_random[0] = 0x00;
   append_keylog(path, sample_client_random(), sample_master_secret());
