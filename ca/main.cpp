@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "commands.hpp"
+#include "tlslab/logging.hpp"
 
 int main(int argc, char** argv) {
   using namespace tlslab::ca;
@@ -62,12 +63,15 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(100, 3600000));
   serve_cmd->add_option("--max-connections", serve.max_connections, "concurrent connections before refusing")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 20));
+  serve_cmd->add_option("--max-requests-per-connection", serve.max_requests_per_connection,
+                        "status requests answered on one connection before it is closed (each costs a signature)")
+      ->capture_default_str()
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 32));
 
   CLI11_PARSE(app, argc, argv);
-  auto level = spdlog::level::from_str(log_level);
-  spdlog::set_level(level);
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e [tlslab-ca] %^%l%$ %v");
+  tlslab::ProgramLog program_log("tlslab-ca", spdlog::level::from_str(log_level));
 
   if (*init_cmd) return run_init(init);
   if (*issue_cmd) return run_issue(issue);

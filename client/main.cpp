@@ -11,7 +11,10 @@
 #include "exit_codes.hpp"
 #include "handshake.hpp"
 #include "requests.hpp"
+#include "tlslab/logging.hpp"
 #include "tlslab/net/status_client.hpp"
+#include "tlslab/private_file.hpp"
+#include "tlslab/text.hpp"
 
 namespace {
 
@@ -103,7 +106,7 @@ int main(int argc, char** argv) {
     int code = app.exit(e);
     return code == 0 ? 0 : static_cast<int>(ExitCode::usage);
   }
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e [tlslab-client] %^%l%$ %v");
+  ProgramLog program_log("tlslab-client", spdlog::level::info, LogStream::err);
 
   std::FILE* body_out = stdout;
   try {
@@ -118,6 +121,11 @@ int main(int argc, char** argv) {
     settings.server_name = server_name.empty() ? connect.substr(0, connect.rfind(':')) : server_name;
     if (settings.server_name.size() > 2 && settings.server_name.front() == '[') {
       settings.server_name = settings.server_name.substr(1, settings.server_name.size() - 2);
+    }
+    if (!is_host_name(settings.server_name)) {
+      std::fprintf(stderr, "tlslab-client: --server-name '%s' is not a host name (letters, digits, hyphens and dots, "
+                   "or an IP address)\n", printable(settings.server_name).c_str());
+      return static_cast<int>(ExitCode::usage);
     }
     std::string suite_error;
     auto suite_list = parse_suite_list(suites, suite_error);
@@ -140,6 +148,7 @@ int main(int argc, char** argv) {
     } else if (const char* env = std::getenv("SSLKEYLOGFILE"); env && *env) {
       settings.keylog = env;
     }
+    if (settings.keylog) require_private_or_absent(*settings.keylog, "key log");  // before any connection
     auto trust = crypto::TrustStore::from_pem_file(trust_path);
     if (!output.empty()) {
       body_out = std::fopen(output.c_str(), "wb");
@@ -168,6 +177,7 @@ int main(int argc, char** argv) {
       }
     });
     io.run();
+    trace.flush();  // the trace's last lines before ours
     if (body_out != stdout) std::fclose(body_out);
     if (outcome.code != ExitCode::ok) {
       if (quiet) std::fprintf(stderr, "tlslab-client: %s\n", outcome.line.c_str());

@@ -9,6 +9,7 @@
 #include "attacks.hpp"
 #include "relay.hpp"
 #include "tlslab/crypto/x509.hpp"
+#include "tlslab/logging.hpp"
 #include "tlslab/net/listener.hpp"
 #include "tlslab/net/status_client.hpp"
 
@@ -56,7 +57,7 @@ int main(int argc, char** argv) {
   app.add_option("--frame", options.flip_frame, "flip-byte: index of the frame in that direction (0 = first)");
   app.add_option("--offset", options.flip_offset, "flip-byte: offset in the frame's fragment");
   CLI11_PARSE(app, argc, argv);
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e [tlslab-mitm] %^%l%$ %v");
+  tlslab::ProgramLog program_log("tlslab-mitm", spdlog::level::info);
   if (list) {
     print_catalogue(markdown);
     return 0;
@@ -77,7 +78,7 @@ int main(int argc, char** argv) {
     options.flip_direction = direction == "c2s" ? mitm::Direction::to_upstream : mitm::Direction::to_downstream;
     auto endpoint = net::parse_endpoint(listen);
     auto target = net::parse_endpoint(attack->needs == "--other-upstream" ? options.other_upstream : upstream);
-    auto log = spdlog::default_logger();
+    auto log = program_log.logger();
     net::IoPool pool(1);
     tcp::acceptor acceptor = net::bind_acceptor(pool.main(), endpoint);
     auto next_id = std::make_shared<std::atomic<std::uint64_t>>(0);

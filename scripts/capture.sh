@@ -32,6 +32,8 @@
 #   CAPTURE_TRACE_JSON=FILE  also pass --trace-json FILE to the client (machine-readable trace),
 #   CAPTURE_QUIET=1          do not show the client's step-by-step trace.
 set -uo pipefail
+# The key log holds master secrets: whatever this script writes starts private (0600).
+umask 077
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 bin=${TLSLAB_BIN:-$root/build/bin}
@@ -154,7 +156,9 @@ start_service server_pid server_port "$work/server.log" "$bin/tlslab-server" --c
   "${server_suites[@]}" || exit 1
 
 rm -f "$out"
-: >"$keylog_out" || die "cannot write $keylog_out"
+# A new file (an old one may have been made 0644 by an earlier version): the programs refuse to
+# add master secrets to a key log that others can read.
+rm -f -- "$keylog_out" && : >"$keylog_out" || die "cannot write $keylog_out"
 "$TSHARK" -i lo -w "$out" -f "tcp port $server_port or tcp port $ca_port" 2>"$work/tshark.err" &
 tshark_pid=$!
 # tshark prints "Capturing on" before it starts dumpcap, and logs "Capture started" once dumpcap

@@ -12,6 +12,8 @@ trap tlslab_stop_all EXIT INT TERM
 echo "== building (2 jobs)"
 tlslab_build | tail -n 1
 
+# certs/demo holds private keys, the key log and a server log with --show-secrets: private files.
+umask 077
 demo=$TLSLAB_ROOT/certs/demo
 rm -rf "$demo"
 mkdir -p "$demo/ca"

@@ -7,7 +7,11 @@
 #include <cstdlib>
 #include <thread>
 
+#include <unistd.h>
+
 #include "session.hpp"
+#include "tlslab/logging.hpp"
+#include "tlslab/private_file.hpp"
 #include "tlslab/net/listener.hpp"
 #include "tlslab/net/status_client.hpp"
 
@@ -19,7 +23,8 @@ int main(int argc, char** argv) {
   std::string www, keylog, trace_json, log_level = "info";
   unsigned threads = 0;
   int handshake_timeout_ms = 10000, idle_timeout_ms = 30000;
-  std::size_t max_connections = 16384;
+  std::size_t max_connections = 4096;
+  std::uint64_t max_generated_bytes = std::uint64_t{256} << 20;
   bool quiet = false, show_secrets = false;
   app.add_option("--cert", cert_path, "server certificate (PEM), e.g. from 'tlslab-ca issue'")->required();
   app.add_option("--key", key_path, "server private key (PEM, RSA >= 2048)")->required();
@@ -38,13 +43,17 @@ int main(int argc, char** argv) {
   app.add_option("--idle-timeout-ms", idle_timeout_ms, "idle time allowed after the handshake")
       ->capture_default_str()
       ->check(CLI::Range(100, 3600000));
-  app.add_option("--max-connections", max_connections, "concurrent connections before refusing")->capture_default_str();
+  app.add_option("--max-connections", max_connections,
+                 "concurrent connections before refusing (each may hold about 150 KiB while busy)")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 20));
+  app.add_option("--max-generated-bytes", max_generated_bytes, "largest N that GET /bytes/N serves")
+      ->capture_default_str();
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error, off")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
-  spdlog::set_level(spdlog::level::from_str(log_level));
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e [tlslab-server] %^%l%$ %v");
-  auto log = spdlog::default_logger();
+  ProgramLog program_log("tlslab-server", spdlog::level::from_str(log_level));
+  const auto& log = program_log.logger();
   try {
     auto endpoint = net::parse_endpoint(listen);
     server::ServerSettings settings;
@@ -54,14 +63,16 @@ int main(int argc, char** argv) {
     settings.suites = *suite_list;
     if (!www.empty()) {
       if (!std::filesystem::is_directory(www)) throw std::runtime_error("--www '" + www + "' is not a directory");
-      settings.www = www;
+      settings.www = std::filesystem::canonical(www);  // targets are checked against the real path
     }
+    settings.max_generated_bytes = max_generated_bytes;
     settings.timeouts = {std::chrono::milliseconds(handshake_timeout_ms), std::chrono::milliseconds(idle_timeout_ms)};
     if (!keylog.empty()) {
       settings.keylog = keylog;
     } else if (const char* env = std::getenv("SSLKEYLOGFILE"); env && *env) {
       settings.keylog = env;
     }
+    if (settings.keylog) ::close(open_private_append(*settings.keylog, "key log"));  // refused now, not per session
     auto identity = server::ServerIdentity::load(cert_path, key_path);
     TraceOptions trace_options;
     trace_options.text = !quiet;
@@ -76,11 +87,12 @@ int main(int argc, char** argv) {
     net::IoPool pool(worker_threads);
     tcp::acceptor acceptor = net::bind_acceptor(pool.main(), endpoint);
     auto next_id = std::make_shared<std::atomic<std::uint64_t>>(0);
+    server::ServerContext context{identity, settings, trace, log, {}};
     asio::co_spawn(pool.main(),
                    net::accept_loop(
                        acceptor, pool,
                        [&](tcp::socket socket, std::uint64_t id) {
-                         return server::serve_connection(std::move(socket), id, identity, settings, trace, log);
+                         return server::serve_connection(std::move(socket), id, context);
                        },
                        log, net::ListenerOptions{max_connections}, next_id),
                    asio::detached);

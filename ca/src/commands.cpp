@@ -199,7 +199,7 @@ int run_serve(const ServeOptions& options) try {
   Database database(ca_database_path(options.dir), Database::Mode::open_existing);
   Responder responder(std::move(ca), database, std::chrono::seconds(options.validity_seconds));
   ServiceOptions service{std::chrono::milliseconds(options.request_timeout_ms),
-                         std::chrono::milliseconds(options.idle_timeout_ms)};
+                         std::chrono::milliseconds(options.idle_timeout_ms), options.max_requests_per_connection};
   net::raise_open_file_limit();
 
   unsigned threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());

@@ -45,7 +45,8 @@ struct ServeOptions {
   int validity_seconds = 3600;
   int request_timeout_ms = 5000;
   int idle_timeout_ms = 30000;
-  std::size_t max_connections = 16384;
+  std::size_t max_connections = 4096;
+  std::uint64_t max_requests_per_connection = 100;
 };
 
 int run_init(const InitOptions& options);

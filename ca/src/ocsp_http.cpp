@@ -27,7 +27,7 @@ awaitable<void> serve_ocsp_http_connection(tcp::socket socket, std::uint64_t id,
                                            ServiceOptions options, std::shared_ptr<spdlog::logger> log) {
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer;
-  for (;;) {
+  for (std::uint64_t answered = 0; answered < options.max_requests_per_connection; ++answered) {
     http::request_parser<http::vector_body<std::uint8_t>> parser;
     parser.header_limit(8 * 1024);
     parser.body_limit(max_request_body);

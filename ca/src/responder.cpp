@@ -3,7 +3,6 @@
 #include <openssl/err.h>
 #include <openssl/ocsp.h>
 
-#include <limits>
 #include <vector>
 
 #include "tlslab/crypto/x509.hpp"
@@ -37,26 +36,31 @@ crypto::StatusAnswer Responder::status_of_serial(const ASN1_INTEGER* serial) con
 
 Bytes Responder::answer(const StatusRequest& request) const {
   crypto::ResponderIdentity identity{ca_.certificate.get(), ca_.key.get()};
-  auto certificate = memo_.parse(request.certificate);
-  if (!certificate) return crypto::build_ocsp_error(OCSP_RESPONSE_STATUS_MALFORMEDREQUEST);
-  X509* subject = certificate.value().get();
+  // The memo holds only certificates this CA issued: a stranger's (anyone can send any number)
+  // is parsed, answered `unknown` and forgotten.
+  ossl::X509Ptr certificate = memo_.find(request.certificate);
+  bool ours = certificate != nullptr;
+  if (!ours) {
+    auto parsed = crypto::parse_certificate_der(request.certificate);
+    if (!parsed) return crypto::build_ocsp_error(OCSP_RESPONSE_STATUS_MALFORMEDREQUEST);
+    certificate = std::move(parsed).value();
+  }
+  X509* subject = certificate.get();
   // RFC 5280 §4.1.2.2: a serial is at most 20 octets. A longer one is not a certificate we could
   // have issued, and its CertID would not fit in an answer frame.
   if (ASN1_STRING_length(X509_get0_serialNumber(subject)) > 20) {
     return crypto::build_ocsp_error(OCSP_RESPONSE_STATUS_MALFORMEDREQUEST);
   }
-  crypto::StatusAnswer answer;  // unknown: not issued by this CA (RFC 6960 §2.2)
-  // Issued by us means: our name as issuer and our signature. A serial alone could collide with
-  // another CA's certificate.
-  constexpr std::string_view issued_here = "issued by this CA";
-  constexpr auto always = std::numeric_limits<std::time_t>::max();
-  bool ours = memo_.knows(subject, issued_here, 0);
   if (!ours) {
+    // Issued by us means: our name as issuer and our signature. A serial alone could collide with
+    // another CA's certificate.
     ours = X509_check_issued(ca_.certificate.get(), subject) == X509_V_OK &&
            X509_verify(subject, X509_get0_pubkey(ca_.certificate.get())) == 1;
     ERR_clear_error();
-    if (ours) memo_.learn(subject, std::string(issued_here), 0, always);
+    if (ours) certificate = memo_.remember(request.certificate, std::move(certificate));
+    subject = certificate.get();
   }
+  crypto::StatusAnswer answer;  // unknown: not issued by this CA (RFC 6960 §2.2)
   if (ours) answer = status_of_serial(X509_get0_serialNumber(subject));
   // The framed client verifies with the CA certificate from its trust store: none in the answer.
   return crypto::build_ocsp_response(identity, const_cast<ASN1_INTEGER*>(X509_get0_serialNumber(subject)), answer,

@@ -25,14 +25,16 @@ class Responder {
   [[nodiscard]] Bytes answer_ocsp_request(ByteView der) const;
 
   [[nodiscard]] X509* ca_certificate() const noexcept { return ca_.certificate.get(); }
+  // Certificates kept parsed between requests (only this CA's).
+  [[nodiscard]] std::size_t remembered_certificates() const { return memo_.size(); }
 
  private:
   [[nodiscard]] crypto::StatusAnswer status_of_serial(const ASN1_INTEGER* serial) const;
 
   CaMaterial ca_;
-  // Certificates asked about before, parsed, with whether this CA issued them: the status
-  // itself is read from the database for every request.
-  mutable crypto::CertificateMemo memo_{1024};
+  // Certificates this CA issued and was asked about before, parsed (at most 1,024 and 1 MiB of
+  // DER): the status itself is read from the database for every request.
+  mutable crypto::CertificateMemo memo_{1024, std::size_t{1} << 20};
   Database& database_;
   std::chrono::seconds validity_;
 };

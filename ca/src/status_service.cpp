@@ -15,7 +15,7 @@ awaitable<void> serve_status_connection(tcp::socket socket, std::uint64_t id, co
   std::optional<ProtocolError> failure;
   std::uint64_t answered = 0;
   try {
-    for (;;) {
+    while (answered < options.max_requests_per_connection) {
       // The first request must be whole within the deadline; later ones may wait `idle` to start,
       // then have the deadline too (a byte a second never completes a request).
       if (answered > 0) channel.set_deadline(net::Clock::now() + options.idle + options.request_deadline);
@@ -31,8 +31,13 @@ awaitable<void> serve_status_connection(tcp::socket socket, std::uint64_t id, co
       ++answered;
       log->debug("[conn {}] answered status request #{}", id, answered);
     }
+    log->debug("[conn {}] {} requests answered, the limit for one connection: closing it", id, answered);
   } catch (const ProtocolError& error) {
     failure = error;
+  }
+  if (!failure) {
+    channel.close();
+    co_return;
   }
   // A clean end: the client closed between requests.
   bool clean = failure->origin() == ProtocolError::Origin::transport && answered > 0 &&

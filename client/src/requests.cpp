@@ -12,7 +12,9 @@ namespace http = beast::http;
 
 namespace {
 
-constexpr std::uint64_t max_response_body = std::uint64_t{1} << 30;
+// The body is written out as it arrives, through this much memory, whatever its length: nothing
+// of it is held (it was buffered whole, up to 1 GiB, and Beast reserved Content-Length at once).
+constexpr std::size_t body_chunk = 64 * 1024;
 
 [[noreturn]] void rethrow_stream_failure(const net::SecureStream& stream, const boost::system::error_code& error) {
   if (auto failure = stream.failure()) std::rethrow_exception(failure);
@@ -32,6 +34,7 @@ awaitable<RequestResults> send_requests(net::Channel& channel, const ClientSetti
                                         std::FILE* body_out) {
   net::SecureStream stream(channel);
   beast::flat_buffer buffer;
+  std::vector<char> chunk(body_chunk);
   RequestResults results;
   for (const std::string& path : settings.paths) {
     http::request<http::empty_body> request(http::verb::get, path, 11);
@@ -43,18 +46,30 @@ awaitable<RequestResults> send_requests(net::Channel& channel, const ClientSetti
     if (write_error) rethrow_stream_failure(stream, write_error);
     trace.step(0, {8, "Client", "Server", "GET " + path, std::string(arrow_description(8)), {}});
 
-    http::response_parser<http::string_body> parser;
-    parser.body_limit(max_response_body);
-    auto [read_error, read] = co_await http::async_read(stream, buffer, parser, asio::as_tuple(use_awaitable));
-    if (read_error) rethrow_stream_failure(stream, read_error);
-    auto response = parser.release();
+    http::response_parser<http::buffer_body> parser;
+    parser.body_limit(boost::none);  // streamed: its length costs no memory
+    auto [header_error, header_bytes] =
+        co_await http::async_read_header(stream, buffer, parser, asio::as_tuple(use_awaitable));
+    if (header_error) rethrow_stream_failure(stream, header_error);
+    std::uint64_t body_bytes = 0;
+    while (!parser.is_done()) {
+      parser.get().body().data = chunk.data();
+      parser.get().body().size = chunk.size();
+      auto [body_error, read] = co_await http::async_read(stream, buffer, parser, asio::as_tuple(use_awaitable));
+      if (body_error && body_error != http::error::need_buffer) rethrow_stream_failure(stream, body_error);
+      std::size_t got = chunk.size() - parser.get().body().size;
+      if (got > 0 && std::fwrite(chunk.data(), 1, got, body_out) != got) {
+        throw ProtocolError(AlertDescription::internal_error, "cannot write the response body (disk full?)");
+      }
+      body_bytes += got;
+    }
+    std::fflush(body_out);
+    const auto& response = parser.get();
     results.statuses.push_back(response.result_int());
     trace.step(0, {8, "Server", "Client",
                    std::to_string(response.result_int()) + " " + std::string(response.reason()) + " (" +
-                       std::to_string(response.body().size()) + " bytes)",
+                       std::to_string(body_bytes) + " bytes)",
                    "", {}});
-    std::fwrite(response.body().data(), 1, response.body().size(), body_out);
-    std::fflush(body_out);
     if (!response.keep_alive()) break;
   }
   co_return results;

@@ -27,7 +27,8 @@ struct ServerIdentity {
 
 struct ServerSettings {
   std::vector<CipherSuite> suites = default_suites();  // server preference order
-  std::optional<std::filesystem::path> www;            // files to serve; built-in page when unset
+  std::optional<std::filesystem::path> www;            // files to serve (canonical); built-in page when unset
+  std::uint64_t max_generated_bytes = std::uint64_t{256} << 20;  // GET /bytes/N: N at most this
   net::Timeouts timeouts;
   std::optional<std::string> keylog;  // --keylog FILE or SSLKEYLOGFILE
 };

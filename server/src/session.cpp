@@ -5,11 +5,12 @@
 
 namespace tlslab::server {
 
-awaitable<void> serve_connection(tcp::socket socket, std::uint64_t connection, const ServerIdentity& identity,
-                                 const ServerSettings& settings, Trace& trace, std::shared_ptr<spdlog::logger> log) {
+awaitable<void> serve_connection(tcp::socket socket, std::uint64_t connection, ServerContext& context) {
+  auto& [identity, settings, trace, log, warnings] = context;
   boost::system::error_code gone;  // a peer that reset at once has no address to log
   tcp::endpoint endpoint = socket.remote_endpoint(gone);
-  std::string peer = gone ? "(peer gone)" : endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+  std::string address = gone ? "(peer gone)" : endpoint.address().to_string();
+  std::string peer = gone ? address : address + ":" + std::to_string(endpoint.port());
   net::Channel channel(std::move(socket), settings.timeouts);
   std::optional<ProtocolError> failure;
   bool handshake_done = false;
@@ -19,10 +20,21 @@ awaitable<void> serve_connection(tcp::socket socket, std::uint64_t connection, c
     handshake_done = true;
     trace.outcome(connection, true, "handshake complete", std::string(session.suite.name));
     log->info("[conn {}] {} handshake complete: {}", connection, peer, session.suite.name);
-    served = co_await serve_requests(channel, identity, settings, session, trace, connection);
+    served = co_await serve_requests(channel, identity, settings, session, trace, connection, *log);
   } catch (const ProtocolError& error) {
     failure = error;
   }
+  // A warning about a peer, unless this peer has had its share of the log lately.
+  auto warn = [&](const std::string& line) {
+    PeerWarnings::Decision decision = warnings.admit(address);
+    if (!decision.log) return;
+    if (decision.suppressed > 0) {
+      log->warn("[conn {}] {} ({} more warning(s) about {} were not logged)", connection, line, decision.suppressed,
+                address);
+    } else {
+      log->warn("[conn {}] {}", connection, line);
+    }
+  };
   // C++ forbids co_await inside a handler: the alert is sent here.
   if (!failure ||
       (failure->origin() == ProtocolError::Origin::received && failure->alert() == AlertDescription::close_notify)) {
@@ -30,17 +42,17 @@ awaitable<void> serve_connection(tcp::socket socket, std::uint64_t connection, c
     log->info("[conn {}] session closed after {} request(s)", connection, served);
   } else if (failure->origin() == ProtocolError::Origin::local) {
     trace.outcome(connection, false, "alert sent: " + std::string(to_string(failure->alert())), failure->what());
-    log->warn("[conn {}] {} {}: {} (alert sent)", connection, peer, to_string(failure->alert()), failure->what());
+    warn(peer + " " + std::string(to_string(failure->alert())) + ": " + failure->what() + " (alert sent)");
     co_await channel.send_alert(failure->alert());
   } else if (failure->origin() == ProtocolError::Origin::received) {
     trace.outcome(connection, false, "alert received: " + std::string(to_string(failure->alert())), "");
-    log->warn("[conn {}] {} client sent alert {}", connection, peer, to_string(failure->alert()));
+    warn(peer + " client sent alert " + std::string(to_string(failure->alert())));
   } else {
     if (handshake_done) {
       log->info("[conn {}] {} connection ended without close_notify: {}", connection, peer, failure->what());
     } else {
       trace.outcome(connection, false, "handshake abandoned", failure->what());
-      log->warn("[conn {}] {} handshake abandoned: {}", connection, peer, failure->what());
+      warn(peer + " handshake abandoned: " + failure->what());
     }
   }
   channel.close();

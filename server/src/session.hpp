@@ -6,11 +6,20 @@
 #include <memory>
 
 #include "server_config.hpp"
+#include "tlslab/logging.hpp"
 #include "tlslab/trace.hpp"
 
 namespace tlslab::server {
 
-awaitable<void> serve_connection(tcp::socket socket, std::uint64_t connection, const ServerIdentity& identity,
-                                 const ServerSettings& settings, Trace& trace, std::shared_ptr<spdlog::logger> log);
+// What every session of the process shares.
+struct ServerContext {
+  const ServerIdentity& identity;
+  const ServerSettings& settings;
+  Trace& trace;
+  std::shared_ptr<spdlog::logger> log;
+  PeerWarnings warnings;  // one misbehaving peer cannot fill the log
+};
+
+awaitable<void> serve_connection(tcp::socket socket, std::uint64_t connection, ServerContext& context);
 
 }  // namespace tlslab::server

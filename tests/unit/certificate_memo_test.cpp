@@ -70,6 +70,32 @@ TEST(CertificateMemo, StaysWithinItsCapacity) {
   EXPECT_NE(again.get(), first.get()) << "parsed anew";
 }
 
+TEST(CertificateMemo, FindNeverParsesAndRememberKeepsOneObjectPerEncoding) {
+  CertificateMemo memo;
+  Bytes der = certificate_der(test_pki().server_certificate.get());
+  EXPECT_EQ(memo.find(der), nullptr);
+  EXPECT_EQ(memo.size(), 0u) << "find() remembered what it was asked about";
+  auto parsed = parse_certificate_der(der).take();
+  X509* kept = memo.remember(der, std::move(parsed)).get();
+  EXPECT_EQ(memo.find(der).get(), kept);
+  EXPECT_EQ(memo.remember(der, parse_certificate_der(der).take()).get(), kept) << "a second object for the same bytes";
+  EXPECT_EQ(memo.size(), 1u);
+  EXPECT_EQ(memo.der_bytes(), der.size());
+}
+
+TEST(CertificateMemo, StaysWithinItsByteBound) {
+  Bytes first = certificate_der(test_pki().server_certificate.get());
+  Bytes second = certificate_der(test_pki().second_certificate.get());
+  CertificateMemo memo(100, first.size() + second.size() - 1);  // room for one of the two
+  ASSERT_TRUE(memo.parse(first));
+  ASSERT_TRUE(memo.parse(second));
+  EXPECT_EQ(memo.size(), 1u);
+  EXPECT_LE(memo.der_bytes(), first.size() + second.size() - 1);
+  CertificateMemo tiny(100, first.size() - 1);  // not even one: parsed, not remembered
+  EXPECT_TRUE(tiny.parse(first));
+  EXPECT_EQ(tiny.size(), 0u);
+}
+
 class VerifyWithMemo : public ::testing::Test {
  protected:
   TrustStore trust_ = test::trust_store_with_test_ca();

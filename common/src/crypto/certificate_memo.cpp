@@ -15,26 +15,46 @@ ossl::X509Ptr another_reference(X509* certificate) {
 }  // namespace
 
 Result<ossl::X509Ptr> CertificateMemo::parse(ByteView der) {
-  std::string key(der.begin(), der.end());
-  {
-    std::lock_guard lock(mutex_);
-    if (auto found = by_der_.find(key); found != by_der_.end())
-      return another_reference(found->second.certificate.get());
-  }
+  if (ossl::X509Ptr known = find(der)) return known;
   auto parsed = parse_certificate_der(der);  // outside the lock: the slow part
   if (!parsed) return parsed;
+  return remember(der, std::move(parsed).value());
+}
+
+ossl::X509Ptr CertificateMemo::find(ByteView der) const {
+  std::string key(der.begin(), der.end());
   std::lock_guard lock(mutex_);
-  if (by_der_.size() >= capacity_) {  // full: start over rather than track recency
+  auto found = by_der_.find(key);
+  return found == by_der_.end() ? nullptr : another_reference(found->second.certificate.get());
+}
+
+ossl::X509Ptr CertificateMemo::remember(ByteView der, ossl::X509Ptr certificate) {
+  if (der.size() > max_der_bytes_) return certificate;  // would not fit even alone
+  std::string key(der.begin(), der.end());
+  std::lock_guard lock(mutex_);
+  if (auto found = by_der_.find(key); found != by_der_.end()) {
+    return another_reference(found->second.certificate.get());  // another thread remembered it meanwhile
+  }
+  if (by_der_.size() >= capacity_ || der_bytes_ + key.size() > max_der_bytes_) {  // full: start over
     by_object_.clear();
     by_der_.clear();
+    der_bytes_ = 0;
   }
-  auto [slot, inserted] = by_der_.try_emplace(std::move(key));
-  if (inserted) {
-    slot->second.certificate = another_reference(parsed.value().get());
-    by_object_[slot->second.certificate.get()] = &slot->second;
-    return parsed;
-  }
-  return another_reference(slot->second.certificate.get());  // another thread parsed it meanwhile
+  der_bytes_ += key.size();
+  auto slot = by_der_.try_emplace(std::move(key)).first;
+  slot->second.certificate = another_reference(certificate.get());
+  by_object_[slot->second.certificate.get()] = &slot->second;
+  return certificate;
+}
+
+std::size_t CertificateMemo::size() const {
+  std::lock_guard lock(mutex_);
+  return by_der_.size();
+}
+
+std::size_t CertificateMemo::der_bytes() const {
+  std::lock_guard lock(mutex_);
+  return der_bytes_;
 }
 
 bool CertificateMemo::knows(X509* certificate, std::string_view fact, std::time_t now) const {

@@ -177,13 +177,19 @@ Result<bool> verify_server_certificate(const TrustStore& trust, X509* certificat
   ossl::X509StoreCtx ctx(X509_STORE_CTX_new());
   ossl::check(ctx && X509_STORE_CTX_init(ctx.get(), trust.store(), certificate, nullptr) == 1, "X509_STORE_CTX_init");
   X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(ctx.get());
-  X509_STORE_CTX_set_purpose(ctx.get(), X509_PURPOSE_SSL_SERVER);  // requires serverAuth EKU
+  ossl::check(X509_STORE_CTX_set_purpose(ctx.get(), X509_PURPOSE_SSL_SERVER) == 1,  // requires serverAuth EKU
+              "X509_STORE_CTX_set_purpose");
   if (at) X509_VERIFY_PARAM_set_time(param, *at);
-  if (is_ip_address(host_name)) {
-    X509_VERIFY_PARAM_set1_ip_asc(param, host_name.c_str());
-  } else {
-    X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-    X509_VERIFY_PARAM_set1_host(param, host_name.c_str(), host_name.size());
+  // PROTOCOL.md §5 step 4: subjectAltName only. Without NEVER_CHECK_SUBJECT, OpenSSL falls back
+  // to the subject's CN when the certificate has no DNS name (an IP-only SAN, say): a certificate
+  // "CN=victim.example, IP:10.9.9.9" would pass for victim.example.
+  X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS | X509_CHECK_FLAG_NEVER_CHECK_SUBJECT);
+  bool name_set = is_ip_address(host_name)
+                      ? X509_VERIFY_PARAM_set1_ip_asc(param, host_name.c_str()) == 1
+                      : X509_VERIFY_PARAM_set1_host(param, host_name.c_str(), host_name.size()) == 1;
+  if (!name_set) {
+    ERR_clear_error();
+    return fail(AlertDescription::bad_certificate, "'" + host_name + "' cannot be checked as a host name or address");
   }
   if (X509_verify_cert(ctx.get()) == 1) {
     // The verification holds while every certificate of the chain is within its validity period.

@@ -80,7 +80,7 @@ awaitable<void> Channel::fill(std::size_t at_least) {
     auto ready = co_await (socket_.async_wait(tcp::socket::wait_read, asio::as_tuple(use_awaitable)) ||
                            timer_.async_wait(asio::as_tuple(use_awaitable)));
     if (ready.index() == 1) {
-      transport_failure(handshake_deadline_ ? "handshake deadline passed: the peer is too slow or stalled"
+      transport_failure(handshake_deadline_ ? std::string(deadline_name_) + " passed: the peer is too slow or stalled"
                                             : "idle timeout: the peer sent nothing");
     }
     if (auto [error] = std::get<0>(ready); error) transport_failure("read failed: " + error.message());

@@ -30,8 +30,13 @@ class Channel {
   [[nodiscard]] const Timeouts& timeouts() const noexcept { return timeouts_; }
   // After the handshake every read gets `idle` instead of the handshake deadline.
   void handshake_done() noexcept { handshake_deadline_.reset(); }
-  // An absolute deadline for the reads to come (a CA request must arrive whole by then).
-  void set_deadline(Clock::time_point deadline) noexcept { handshake_deadline_ = deadline; }
+  // An absolute deadline for the reads to come (a CA request, an HTTP request must arrive whole by
+  // then); clear_deadline goes back to `idle` for each read.
+  void set_deadline(Clock::time_point deadline) noexcept {
+    handshake_deadline_ = deadline;
+    deadline_name_ = "request deadline";
+  }
+  void clear_deadline() noexcept { handshake_deadline_.reset(); }
 
   // One complete handshake message (msg_type || length || body), from a handshake frame, or from
   // a protected frame of inner type handshake once reads are protected.
@@ -93,6 +98,7 @@ class Channel {
   tcp::socket socket_;
   Timeouts timeouts_;
   std::optional<Clock::time_point> handshake_deadline_;
+  const char* deadline_name_ = "handshake deadline";  // what a timeout of handshake_deadline_ reports
   asio::steady_timer timer_;
   // Received, not yet consumed: allocated when data arrives, released while the session is idle.
   std::unique_ptr<std::uint8_t[]> in_;
