@@ -9,7 +9,7 @@
 
 #include <unistd.h>
 
-#include "session.hpp"
+#include "server_session.hpp"
 #include "tlslab/logging.hpp"
 #include "tlslab/private_file.hpp"
 #include "tlslab/net/listener.hpp"

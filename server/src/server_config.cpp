@@ -9,21 +9,27 @@
 namespace tlslab::server {
 
 ServerIdentity ServerIdentity::load(const std::string& certificate_path, const std::string& key_path) {
-  ServerIdentity identity;
-  identity.certificate = crypto::load_certificate_pem(certificate_path);
-  identity.key = crypto::load_private_key_pem(key_path);
-  int bits = crypto::rsa_bits(identity.key.get());
+  auto certificate = crypto::load_certificate_pem(certificate_path);
+  auto key = crypto::load_private_key_pem(key_path);
+  int bits = crypto::rsa_bits(key.get());
   if (bits == 0) {
     throw std::runtime_error("'" + key_path +
                              "' is not an RSA key: the server key transports the PRE-MASTER with RSA-OAEP "
                              "(issue one with 'tlslab-ca issue --key-type rsa2048')");
   }
   if (bits < 2048) throw std::runtime_error("'" + key_path + "' is RSA-" + std::to_string(bits) + "; at least 2048");
-  if (X509_check_private_key(identity.certificate.get(), identity.key.get()) != 1) {
+  if (X509_check_private_key(certificate.get(), key.get()) != 1) {
     ERR_clear_error();
     throw std::runtime_error("the key in '" + key_path + "' does not belong to the certificate '" + certificate_path +
                              "'");
   }
+  return from(std::move(certificate), std::move(key));
+}
+
+ServerIdentity ServerIdentity::from(ossl::X509Ptr certificate, ossl::PKey key) {
+  ServerIdentity identity;
+  identity.certificate = std::move(certificate);
+  identity.key = std::move(key);
   identity.decryptor.emplace(identity.key.get());
   identity.certificate_der = crypto::certificate_der(identity.certificate.get());
   identity.public_key_der = crypto::certificate_public_key_der(identity.certificate.get());

@@ -23,6 +23,8 @@ struct ServerIdentity {
 
   // Throws std::runtime_error with a clear reason: missing file, not RSA, key ≠ certificate.
   static ServerIdentity load(const std::string& certificate_path, const std::string& key_path);
+  // From a certificate and its (RSA) key already checked to match, e.g. by a test.
+  static ServerIdentity from(ossl::X509Ptr certificate, ossl::PKey key);
 };
 
 struct ServerSettings {

@@ -1,4 +1,4 @@
-#include "session.hpp"
+#include "server_session.hpp"
 
 #include "handshake.hpp"
 #include "http_service.hpp"

@@ -1,0 +1,144 @@
+#include "lab.hpp"
+
+#include <spdlog/sinks/null_sink.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "test_pki.hpp"
+
+namespace tlslab::integration {
+
+using test::share;
+using test::test_pki;
+
+// One listening service: its acceptor, and the thread that runs its io_context.
+struct Lab::Service {
+  net::IoPool pool{1};
+  std::optional<tcp::acceptor> acceptor;
+  std::thread thread;
+  std::shared_ptr<std::atomic<std::uint64_t>> next_id = std::make_shared<std::atomic<std::uint64_t>>(0);
+};
+
+namespace {
+
+ca::CaMaterial test_ca_material() {
+  EVP_PKEY* key = test_pki().ca.key.get();
+  ossl::check(EVP_PKEY_up_ref(key) == 1, "EVP_PKEY_up_ref");
+  return {ossl::PKey(key), share(test_pki().ca.certificate.get())};
+}
+
+ossl::PKey shared_key(EVP_PKEY* key) {
+  ossl::check(EVP_PKEY_up_ref(key) == 1, "EVP_PKEY_up_ref");
+  return ossl::PKey(key);
+}
+
+std::string read_all(std::FILE* file) {
+  std::rewind(file);
+  std::string text;
+  char buffer[4096];
+  while (std::size_t n = std::fread(buffer, 1, sizeof buffer, file)) text.append(buffer, n);
+  return text;
+}
+
+}  // namespace
+
+Lab::Lab(LabOptions options) : options_(std::move(options)), trust_(test::trust_store_with_test_ca()) {
+  log_ = std::make_shared<spdlog::logger>("tlslab-lab", std::make_shared<spdlog::sinks::null_sink_mt>());
+  database_.record_issued(test_pki().server_certificate.get(), "DNS:localhost");
+  responder_.emplace(test_ca_material(), database_, std::chrono::seconds(3600));
+  identity_.emplace(server::ServerIdentity::from(share(test_pki().server_certificate.get()),
+                                                 shared_key(test_pki().server_key.get())));
+  settings_.suites = options_.server_suites;
+  settings_.www = options_.www;
+  settings_.timeouts = options_.server_timeouts;
+  TraceOptions quiet;
+  quiet.text = false;
+  server_trace_ = std::make_unique<Trace>(quiet);
+  context_.emplace(*identity_, settings_, *server_trace_, log_);
+
+  if (options_.start_ca) {
+    auto& ca_service = *services_.emplace_back(std::make_unique<Service>());
+    start(ca_service, [this](tcp::socket socket, std::uint64_t id) {
+      return ca::serve_status_connection(std::move(socket), id, *responder_, ca::ServiceOptions{}, log_);
+    });
+    ca_port_ = ca_service.acceptor->local_endpoint().port();
+  }
+  auto& server_service = *services_.emplace_back(std::make_unique<Service>());
+  start(server_service, [this](tcp::socket socket, std::uint64_t id) {
+    return server::serve_connection(std::move(socket), id, *context_);
+  });
+  server_port_ = server_service.acceptor->local_endpoint().port();
+}
+
+void Lab::start(Service& service, net::ConnectionHandler handler) {
+  service.acceptor.emplace(net::bind_acceptor(service.pool.main(), tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)));
+  asio::co_spawn(service.pool.main(),
+                 net::accept_loop(*service.acceptor, service.pool, std::move(handler), log_, net::ListenerOptions{},
+                                  service.next_id),
+                 [](std::exception_ptr failure) {
+                   if (failure) std::rethrow_exception(failure);  // fails the test loudly
+                 });
+  service.thread = std::thread([&service] {
+    auto work = asio::make_work_guard(service.pool.main());
+    service.pool.main().run();
+  });
+}
+
+Lab::~Lab() {
+  for (auto& service : services_) {
+    asio::post(service->pool.main(), [&service] {
+      boost::system::error_code ignored;
+      service->acceptor->close(ignored);
+    });
+    service->pool.main().stop();
+    service->thread.join();
+  }
+}
+
+const std::string& Lab::server_serial() const noexcept { return identity_->serial; }
+
+client::ClientSettings Lab::client_settings() const {
+  client::ClientSettings settings;
+  settings.server = tcp::endpoint(asio::ip::make_address("127.0.0.1"), server_port_);
+  settings.ca_service = tcp::endpoint(asio::ip::make_address("127.0.0.1"), ca_port_ ? ca_port_ : 9);
+  settings.server_name = "localhost";
+  settings.paths = {"/"};
+  settings.timeouts = {std::chrono::seconds(5), std::chrono::seconds(5)};
+  return settings;
+}
+
+ClientRun Lab::run_client(const client::ClientSettings& settings) {
+  std::FILE* body = std::tmpfile();
+  std::FILE* trace_file = std::tmpfile();
+  ClientRun run;
+  {
+    char path[64];
+    std::snprintf(path, sizeof path, "/proc/self/fd/%d", ::fileno(trace_file));
+    TraceOptions options;
+    options.text = false;
+    options.json_path = path;
+    Trace trace(options);
+    run.outcome = run_in_this_thread(client::run_session(settings, trust_, trace, body));
+  }
+  run.body = read_all(body);
+  run.trace_json = read_all(trace_file);
+  std::fclose(body);
+  std::fclose(trace_file);
+  return run;
+}
+
+std::uint16_t Lab::start_relay(std::string_view attack, mitm::AttackOptions options, bool to_ca) {
+  auto info = mitm::find_attack(attack);
+  if (!info) throw std::invalid_argument("no attack " + std::string(attack));
+  auto& kept = *relay_options_.emplace_back(std::make_unique<mitm::AttackOptions>(std::move(options)));
+  tcp::endpoint upstream(asio::ip::make_address("127.0.0.1"), to_ca ? ca_port_ : server_port_);
+  auto& relay = *services_.emplace_back(std::make_unique<Service>());
+  start(relay, [this, upstream, info = *info, &kept](tcp::socket socket, std::uint64_t id) {
+    return mitm::relay_connection(std::move(socket), id, upstream, info, kept, log_);
+  });
+  return relay.acceptor->local_endpoint().port();
+}
+
+}  // namespace tlslab::integration

@@ -1,0 +1,95 @@
+#pragma once
+// The three programs in one process: the CA service and the server each run on a thread of their
+// own, on 127.0.0.1 with ephemeral ports, with the code tlslab-ca and tlslab-server run
+// (ca::serve_status_connection, server::serve_connection); the client runs client::run_session,
+// as tlslab-client does, in the calling thread. What the e2e tests find in seconds with real
+// processes, these find in milliseconds, and each new variant is tested here first.
+#include <spdlog/logger.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "client_config.hpp"
+#include "database.hpp"
+#include "relay.hpp"
+#include "responder.hpp"
+#include "client_session.hpp"
+#include "server_session.hpp"
+#include "status_service.hpp"
+#include "tlslab/net/listener.hpp"
+
+namespace tlslab::integration {
+
+struct LabOptions {
+  std::vector<CipherSuite> server_suites = default_suites();
+  std::optional<std::filesystem::path> www;
+  net::Timeouts server_timeouts;
+  bool start_ca = true;
+};
+
+// A client run and what it left: the outcome, the response bodies, the JSON trace.
+struct ClientRun {
+  client::Outcome outcome;
+  std::string body;
+  std::string trace_json;
+};
+
+class Lab {
+ public:
+  explicit Lab(LabOptions options = {});
+  ~Lab();
+  Lab(const Lab&) = delete;
+  Lab& operator=(const Lab&) = delete;
+
+  [[nodiscard]] std::uint16_t server_port() const noexcept { return server_port_; }
+  [[nodiscard]] std::uint16_t ca_port() const noexcept { return ca_port_; }
+  [[nodiscard]] ca::Database& database() noexcept { return database_; }
+  [[nodiscard]] const std::string& server_serial() const noexcept;
+
+  // Settings for a client of this lab: trusts the test CA, expects "localhost", GET /.
+  [[nodiscard]] client::ClientSettings client_settings() const;
+  [[nodiscard]] const crypto::TrustStore& trust() const noexcept { return trust_; }
+  ClientRun run_client(const client::ClientSettings& settings);
+
+  // A tlslab-mitm relay with `attack` in front of the server (or the CA); returns its port.
+  std::uint16_t start_relay(std::string_view attack, mitm::AttackOptions options = {}, bool to_ca = false);
+
+ private:
+  struct Service;
+  void start(Service& service, net::ConnectionHandler handler);
+
+  LabOptions options_;
+  crypto::TrustStore trust_;
+  ca::Database database_{":memory:", ca::Database::Mode::create};
+  std::optional<ca::Responder> responder_;
+  std::optional<server::ServerIdentity> identity_;
+  server::ServerSettings settings_;
+  std::unique_ptr<Trace> server_trace_;
+  std::shared_ptr<spdlog::logger> log_;
+  std::optional<server::ServerContext> context_;
+  std::vector<std::unique_ptr<Service>> services_;
+  std::uint16_t server_port_ = 0;
+  std::uint16_t ca_port_ = 0;
+  std::vector<std::unique_ptr<mitm::AttackOptions>> relay_options_;
+};
+
+// Runs `work` on a fresh io_context in this thread, to completion, and returns its result
+// (rethrowing what it threw).
+template <class T>
+T run_in_this_thread(awaitable<T> work) {
+  asio::io_context io;
+  std::optional<T> result;
+  std::exception_ptr failure;
+  asio::co_spawn(io, std::move(work), [&](std::exception_ptr error, T value) {
+    failure = error;
+    if (!error) result.emplace(std::move(value));
+  });
+  io.run();
+  if (failure) std::rethrow_exception(failure);
+  return std::move(*result);
+}
+
+}  // namespace tlslab::integration
