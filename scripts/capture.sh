@@ -154,7 +154,9 @@ start_service server_pid server_port "$work/server.log" "$bin/tlslab-server" --c
   "${server_suites[@]}" || exit 1
 
 rm -f "$out"
-: >"$keylog_out" || die "cannot write $keylog_out"
+# The programs refuse a key log that others can read (it decrypts the session): create it 0600.
+rm -f "$keylog_out"
+(umask 077 && : >"$keylog_out") || die "cannot write $keylog_out"
 "$TSHARK" -i lo -w "$out" -f "tcp port $server_port or tcp port $ca_port" 2>"$work/tshark.err" &
 tshark_pid=$!
 # tshark prints "Capturing on" before it starts dumpcap, and logs "Capture started" once dumpcap
