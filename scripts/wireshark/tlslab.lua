@@ -14,6 +14,12 @@
 -- clear part is shown and an expert item says why the protected part is not. OpenSSL does all
 -- the cryptography; the AEAD tags are NOT verified by the dissector (luaossl cannot pass the
 -- associated data), the Finished verify_data is (tlslab.verify_data.valid).
+--
+-- Hostile input (issue 16): a peer must not be able to make the dissector slow. The key log is
+-- read again only when it changed; a session's keys are looked up and derived once and each
+-- side's Finished checked once; at most MAX_SESSIONS_PER_CONVERSATION handshakes of one connection
+-- are analysed; HTTP messages are reassembled up to MAX_HTTP_PENDING bytes. Past a cap, frames are
+-- still shown, with the expert note "work cap reached" (tlslab.expert.work_cap).
 
 local tlslab = Proto("tlslab", "tlslab handshake lab protocol")
 
@@ -161,6 +167,15 @@ local f = {
     http_reassembled_in = ProtoField.framenum("tlslab.http.reassembled_in",
                                               "HTTP message reassembled in frame", base.NONE),
     http_frames = ProtoField.string("tlslab.http.frames", "HTTP message reassembled from frames"),
+    http_body_not_reassembled = ProtoField.uint32("tlslab.http.body_not_reassembled",
+        "HTTP body bytes so far, not reassembled (message over the work cap)", base.DEC),
+
+    -- §11 key log, as the first pass found it when this session's keys were looked up; the
+    -- counters show that a lookup that misses does not re-read the file (issue 16)
+    keylog_found = ProtoField.bool("tlslab.keylog.found", "RAND-CLIENT found in the key log"),
+    keylog_entries = ProtoField.uint32("tlslab.keylog.entries", "CLIENT_RANDOM lines in the key log", base.DEC),
+    keylog_reads = ProtoField.uint32("tlslab.keylog.reads", "Key log file reads so far", base.DEC),
+    key_derivations = ProtoField.uint32("tlslab.key_derivations", "Session key derivations so far", base.DEC),
 }
 tlslab.fields = f
 
@@ -192,10 +207,12 @@ local ei = {
                               expert.group.REASSEMBLE, expert.severity.NOTE),
     dissector_bug = ProtoExpert.new("tlslab.expert.dissector_bug", "tlslab dissector error",
                                     expert.group.MALFORMED, expert.severity.ERROR),
+    work_cap = ProtoExpert.new("tlslab.expert.work_cap", "work cap reached",
+                               expert.group.UNDECODED, expert.severity.NOTE),
 }
 tlslab.experts = { ei.alert_fatal, ei.alert_warning, ei.malformed, ei.protocol, ei.not_decrypted,
                    ei.decrypt_failed, ei.tag_not_verified, ei.implausible, ei.verify_failed,
-                   ei.key_mismatch, ei.segment, ei.dissector_bug }
+                   ei.key_mismatch, ei.segment, ei.dissector_bug, ei.work_cap }
 
 tlslab.prefs.keylog_file = Pref.string("Key log file", "",
     "NSS key log file (lines \"CLIENT_RANDOM <RAND-CLIENT hex> <master secret hex>\") written by " ..
@@ -298,28 +315,93 @@ end
 ---------------------------------------------------------------------------------------------
 -- Key log (§11)
 ---------------------------------------------------------------------------------------------
+-- A lookup that misses must not re-read the file: a ClientKeyExchange costs its sender 12 bytes,
+-- re-parsing a 2,000-line key log costs us 44 ms, so 2,000 of them in a 26 KB capture held
+-- tshark for 89 s (issue 16). The file is read again only when it changed, and then only what
+-- was appended, since the programs append one line per session during a live capture.
+--
+-- "Changed" cannot be the mtime: Lua 5.2 has no stat(), Wireshark 4.0's Lua API has none (Dir
+-- lists names only) and neither has luaossl. So a check opens the file, takes its size
+-- (seek "end") and reads its KEYLOG_TAIL bytes before the size it had at the last read: same size
+-- and same bytes = unchanged; larger with the same bytes = appended (parse from the first line
+-- not parsed yet); anything else = rewritten (parse it all again). A rewrite that keeps both the
+-- size and those bytes is missed until the capture is reloaded (tlslab.init clears the cache).
 
-local keylog = { path = nil, secrets = {} }
+local KEYLOG_TAIL = 64
 
--- Returns the master secret for a RAND-CLIENT, or nil and the reason. The file is re-read on a
--- miss, since a live capture may be running while the programs append to it.
+local keylog
+
+local function reset_keylog(path)
+    keylog = {
+        path = path,
+        secrets = {},   -- RAND-CLIENT hex -> master secret
+        entries = 0,    -- CLIENT_RANDOM lines known
+        size = 0,       -- file size at the last read
+        tail = "",      -- its last KEYLOG_TAIL bytes then
+        parsed = 0,     -- bytes of complete lines parsed (a line being written is parsed again)
+        reads = 0,      -- times the file was parsed (shown as tlslab.keylog.reads)
+    }
+end
+reset_keylog(nil)
+
+-- Parses the CLIENT_RANDOM lines of `text`; returns the length of its complete lines. A last
+-- line without its newline is parsed if it is whole, but not counted: it may be half written.
+local function parse_keylog(text)
+    local complete = 0
+    for line, newline in text:gmatch("([^\n]*)(\n?)") do
+        local random_hex, master_hex = line:match("^%s*CLIENT_RANDOM%s+(%x+)%s+(%x+)")
+        if random_hex and #random_hex == 64 and #master_hex == 96 then
+            random_hex = random_hex:lower()
+            if not keylog.secrets[random_hex] then keylog.entries = keylog.entries + 1 end
+            keylog.secrets[random_hex] = from_hex(master_hex)
+        end
+        if newline == "" then break end
+        complete = complete + #line + 1
+    end
+    return complete
+end
+
+-- Brings the cache up to date with the file; returns nil and the reason if it cannot be read.
+local function refresh_keylog()
+    local file, err = io.open(keylog.path, "rb")
+    if not file then return nil, "cannot read key log: " .. tostring(err) end
+    local size = file:seek("end") or 0
+    local same_start = false
+    if size >= keylog.size then
+        file:seek("set", keylog.size - #keylog.tail)
+        same_start = (file:read(#keylog.tail) or "") == keylog.tail
+    end
+    if same_start and size == keylog.size then
+        file:close()
+        return true                                       -- unchanged
+    end
+    if not same_start then                                -- new or rewritten: from the start
+        local reads = keylog.reads
+        reset_keylog(keylog.path)
+        keylog.reads = reads
+    end
+    file:seek("set", keylog.parsed)
+    local text = file:read("*a") or ""
+    keylog.reads = keylog.reads + 1
+    keylog.size = keylog.parsed + #text
+    keylog.parsed = keylog.parsed + parse_keylog(text)
+    file:seek("set", math.max(0, keylog.size - KEYLOG_TAIL))
+    keylog.tail = file:read(KEYLOG_TAIL) or ""
+    file:close()
+    return true
+end
+
+-- Returns the master secret for a RAND-CLIENT, or nil and the reason.
 local function master_secret_for(client_random)
     local path = tlslab.prefs.keylog_file
     if path == nil or path == "" then
         return nil, "no key log file set (preference tlslab.keylog_file)"
     end
-    if keylog.path ~= path then keylog = { path = path, secrets = {} } end
+    if keylog.path ~= path then reset_keylog(path) end
     local wanted = to_hex(client_random)
     if keylog.secrets[wanted] then return keylog.secrets[wanted] end
-    local file, err = io.open(path, "r")
-    if not file then return nil, "cannot read key log: " .. tostring(err) end
-    for line in file:lines() do
-        local random_hex, master_hex = line:match("^%s*CLIENT_RANDOM%s+(%x+)%s+(%x+)")
-        if random_hex and #random_hex == 64 and #master_hex == 96 then
-            keylog.secrets[random_hex:lower()] = from_hex(master_hex)
-        end
-    end
-    file:close()
+    local ok, why = refresh_keylog()
+    if not ok then return nil, why end
     if keylog.secrets[wanted] then return keylog.secrets[wanted] end
     return nil, "RAND-CLIENT " .. wanted .. " is not in the key log " .. path
 end
@@ -339,14 +421,15 @@ local function reset_state()
         records = {},            -- "number|fingerprint" -> record
         packet_frames = {},      -- number -> list of record keys, in dissection order
         certificate_frames = {}, -- CERTIFICATE DER -> ServerHello frame number
+        key_derivations = 0,     -- key blocks computed (tlslab.key_derivations)
     }
-    keylog = { path = nil, secrets = {} }
+    reset_keylog(nil)
 end
 reset_state()
 tlslab.init = reset_state                            -- called before each (re)dissection
 
 function tlslab.prefs_changed()
-    keylog = { path = nil, secrets = {} }
+    reset_keylog(nil)
 end
 
 local function conversation_for(pinfo)
@@ -354,7 +437,7 @@ local function conversation_for(pinfo)
     local key = (a < b) and (a .. "-" .. b) or (b .. "-" .. a)
     local conv = state.conversations[key]
     if not conv then
-        conv = { pending_status = {} }
+        conv = { pending_status = {}, sessions = 0 }
         state.conversations[key] = conv
     end
     return conv
@@ -461,6 +544,7 @@ local function derive_keys(session)
     if not master then return nil, why end
     if not ossl.available then return nil, ossl.why end
     -- §7.2 key_block = PRF(master_secret, "key expansion", RAND-SERVER || RAND-CLIENT)
+    state.key_derivations = state.key_derivations + 1
     local kl = suite.key_len
     local kb = prf(suite.hash, master, "key expansion",
                    session.server_random .. session.client_random, 2 * kl + 24)
@@ -478,100 +562,246 @@ local function expected_verify_data(session, side)
     return prf(suite.hash, session.keys.master, side .. " finished", hash_of(suite.hash, transcript), 12)
 end
 
--- HTTP/1.1 message boundaries (RFC 9112 §6) in a direction's decrypted byte stream:
--- returns the length of the first complete message, nil to wait for more bytes.
-local MAX_HTTP_PENDING = 1024 * 1024
+---------------------------------------------------------------------------------------------
+-- HTTP/1.1 message framing (RFC 9112 §6) in a direction's decrypted byte stream
+---------------------------------------------------------------------------------------------
+-- Fed one record at a time, it scans each byte once and joins a message's pieces once, when the
+-- message is complete: appending each record to one buffer and re-parsing it from the start made
+-- a 26 MB chunked body cost 26 s and 490 MB (issue 16). A message longer than MAX_HTTP_PENDING is
+-- handed over as far as it came, like any message the framer gives up on, with an expert note
+-- (work cap reached); the framer then follows its Content-Length or its chunks to the end
+-- without keeping the bytes, so that the next message is still found.
 
--- nil (wait for the next record) while the pending bytes are below `limit`, else all of them
-local function wait_or_give_up(buf, limit)
-    if #buf < limit then return nil end
-    return #buf
+local MAX_HTTP_PENDING = 1024 * 1024
+local MAX_START_LINE = 8192                          -- no CRLF by then: not HTTP
+local MAX_CHUNK_SIZE_LINE = 4096                     -- chunk-size [extensions] CRLF
+local MAX_LISTED_FRAMES = 32                         -- in tlslab.http.frames
+
+local function new_http_stream()
+    -- pos: stream offset of the next byte; message: the one being framed (nil between messages)
+    return { pos = 0, message = nil }
 end
 
-local function http_message_length(buf)
-    local line_end = buf:find("\r\n", 1, true)
-    if not line_end then
-        return wait_or_give_up(buf, 8192)
+local function new_http_message(start)
+    return {
+        start = start,     -- stream offset of its first byte
+        pieces = {},       -- its bytes so far (none kept once it outgrew MAX_HTTP_PENDING)
+        length = 0,        -- bytes so far, kept or not
+        phase = "head",    -- head, body, chunk_size, chunk_data, trailer
+        tail = "",         -- last bytes of the current scan, for a CRLF split between records
+        line_seen = false, -- the start line is complete
+        need = 0,          -- bytes still to come in body / chunk_data
+        size_line = {},    -- the chunk-size line so far
+        size_line_length = 0,
+        parts = {},        -- records that hold its bytes: { rec, number }
+        overflow = false,  -- over MAX_HTTP_PENDING: followed, not kept
+    }
+end
+
+-- Index in `content` of the last byte of `term`, searching `tail` (bytes scanned before
+-- content[i], at most #term - 1 of them are used) followed by content[i..]; nil if absent.
+local function find_terminator(tail, content, i, term)
+    tail = tail:sub(-(#term - 1))
+    if #tail > 0 then
+        local at = (tail .. content:sub(i, i + #term - 2)):find(term, 1, true)
+        if at then return i + at + #term - 2 - #tail end
     end
-    local line = buf:sub(1, line_end - 1)
-    local is_response = line:match("^HTTP/%d%.%d %d%d%d") ~= nil
-    if not is_response and not line:match("^%u+ %S+ HTTP/%d%.%d$") then
-        return #buf                                   -- not HTTP: hand over as it is
-    end
-    local head_end = buf:find("\r\n\r\n", 1, true)
-    if not head_end then return wait_or_give_up(buf, MAX_HTTP_PENDING) end
-    local head, body_start = buf:sub(1, head_end + 1):lower(), head_end + 4
+    local at = content:find(term, i, true)
+    return at and (at + #term - 1) or nil
+end
+
+local function add_bytes(message, content, i, j)
+    if j < i then return end
+    if not message.overflow then message.pieces[#message.pieces + 1] = content:sub(i, j) end
+    message.length = message.length + (j - i + 1)
+    message.tail = (message.tail .. content:sub(math.max(i, j - 2), j)):sub(-3)
+end
+
+-- The head is complete (it ends with the bytes before content[j+1]): how the body is framed.
+-- Returns the phase to go on with and the body length, or "end" (the message ends with the head)
+-- or "rest" (the message is the rest of what there is: body until close).
+local function body_framing(head)
+    local line = head:match("^([^\r]*)")
+    head = head:lower()
     local te = head:match("\r\ntransfer%-encoding:[ \t]*([^\r]*)")
-    if te and te:find("chunked", 1, true) then
-        local p = body_start
-        while true do                                 -- chunk-size CRLF data CRLF ... 0 CRLF trailers CRLF
-            local size_end = buf:find("\r\n", p, true)
-            if not size_end then return nil end
-            local size = tonumber(buf:sub(p, size_end - 1):match("^%s*(%x+)") or "", 16)
-            if not size then return #buf end
-            if size == 0 then
-                local trailer_end = buf:find("\r\n\r\n", size_end - 2, true)
-                return trailer_end and trailer_end + 3 or nil
-            end
-            p = size_end + 2 + size + 2
-            if p - 1 > #buf then return nil end
-        end
-    end
+    if te and te:find("chunked", 1, true) then return "chunk_size" end
     local cl = tonumber(head:match("\r\ncontent%-length:[ \t]*(%d+)") or "")
     if cl then
-        local total = body_start - 1 + cl
-        if total <= #buf then return total end
-        return wait_or_give_up(buf, MAX_HTTP_PENDING)
+        if cl == 0 then return "end" end
+        return "body", cl
     end
     local status = tonumber(line:match("^HTTP/%d%.%d (%d%d%d)") or "")
-    if is_response and status and status >= 200 and status ~= 204 and status ~= 304 then
-        return #buf                                   -- body until close: hand over what is here
-    end
-    return body_start - 1
+    if status and status >= 200 and status ~= 204 and status ~= 304 then return "rest" end
+    return "end"
 end
 
--- Feed a record's application data into its direction's stream; attach to the record the HTTP
--- messages that complete in it.
-local function http_feed(session, dir, rec, content, number)
-    local stream = session.http[dir]
-    local rec_start = stream.end_pos
-    stream.end_pos = stream.end_pos + #content
-    stream.buf = stream.buf .. content
-    stream.recs[#stream.recs + 1] = { rec = rec, number = number }
-    rec.http = {}
-    while #stream.buf > 0 do
-        local n = http_message_length(stream.buf)
-        if not n then break end
-        local msg = { data = stream.buf:sub(1, n) }
-        if stream.start_pos >= rec_start then
-            msg.offset = stream.start_pos - rec_start  -- entirely inside this record
-        else
-            local frames, listed = {}, {}
-            for _, part in ipairs(stream.recs) do
-                if not listed[part.number] then frames[#frames + 1] = tostring(part.number) end
-                listed[part.number] = true
-                if part.rec ~= rec then part.rec.http_reassembled_in = number end
+local function is_http_start_line(line)
+    return line:match("^HTTP/%d%.%d %d%d%d") or line:match("^%u+ %S+ HTTP/%d%.%d$")
+end
+
+-- One step of the framer on content[i..]: consumes bytes of the current message and returns
+-- the index of the last byte consumed and whether the message ended there.
+local function http_step(message, content, i)
+    local phase = message.phase
+    if phase == "head" then
+        local head_end = find_terminator(message.tail, content, i, "\r\n\r\n")
+        if not message.line_seen then
+            local line_end = find_terminator(message.tail, content, i, "\r\n")
+            if line_end then
+                message.line_seen = true
+                local line = table.concat(message.pieces) .. content:sub(i, line_end)
+                if not is_http_start_line(line:sub(1, -3)) then
+                    add_bytes(message, content, i, #content)
+                    return #content, true                 -- not HTTP: hand over as it is
+                end
             end
-            msg.frames = table.concat(frames, ", ")
         end
-        rec.http[#rec.http + 1] = msg
-        stream.buf = stream.buf:sub(n + 1)
-        stream.start_pos = stream.start_pos + n
-        stream.recs = { { rec = rec, number = number } }
+        if not head_end then
+            add_bytes(message, content, i, #content)
+            return #content, false
+        end
+        add_bytes(message, content, i, head_end)
+        message.head = table.concat(message.pieces)
+        local framing, length = body_framing(message.head)
+        if framing == "end" then return head_end, true end
+        if framing == "rest" then
+            add_bytes(message, content, head_end + 1, #content)
+            return #content, true                         -- body until close: what is here
+        end
+        message.phase, message.need, message.tail = framing, length or 0, ""
+        return head_end, false
+    elseif phase == "body" or phase == "chunk_data" then
+        local j = math.min(#content, i + message.need - 1)
+        add_bytes(message, content, i, j)
+        message.need = message.need - (j - i + 1)
+        if message.need > 0 then return j, false end
+        if phase == "body" then return j, true end
+        message.phase, message.tail, message.size_line, message.size_line_length = "chunk_size", "", {}, 0
+        return j, false
+    elseif phase == "chunk_size" then
+        local line_end = find_terminator(message.tail, content, i, "\r\n")
+        local j = line_end or #content
+        add_bytes(message, content, i, j)
+        message.size_line[#message.size_line + 1] = content:sub(i, j)
+        message.size_line_length = message.size_line_length + (j - i + 1)
+        if not line_end then
+            if message.size_line_length <= MAX_CHUNK_SIZE_LINE then return j, false end
+            add_bytes(message, content, j + 1, #content)
+            return #content, true                         -- not chunked framing: hand over
+        end
+        local size = tonumber(table.concat(message.size_line):match("^%s*(%x+)") or "", 16)
+        if not size then
+            add_bytes(message, content, j + 1, #content)
+            return #content, true
+        end
+        if size == 0 then
+            message.phase, message.tail = "trailer", "\r\n" -- "0 CRLF CRLF" ends at once
+        else
+            message.phase, message.need = "chunk_data", size + 2   -- data CRLF
+        end
+        return j, false
+    else                                                  -- trailer: fields, then CRLF
+        local trailer_end = find_terminator(message.tail, content, i, "\r\n\r\n")
+        local j = trailer_end or #content
+        add_bytes(message, content, i, j)
+        return j, trailer_end ~= nil
     end
-    if #stream.buf == 0 then stream.recs = {} end
+end
+
+local function listed_frames(parts)
+    local frames, listed = {}, {}
+    for _, part in ipairs(parts) do
+        if not listed[part.number] then
+            listed[part.number] = true
+            frames[#frames + 1] = part.number
+        end
+    end
+    local text = {}
+    for k = 1, math.min(#frames, MAX_LISTED_FRAMES) do text[k] = tostring(frames[k]) end
+    if #frames > MAX_LISTED_FRAMES then text[#text + 1] = "… (" .. #frames .. " frames)" end
+    return table.concat(text, ", ")
+end
+
+-- A message leaves the framer (complete, or given up on): attach it to the record `rec` it ends
+-- in, as bytes of this record or reassembled from several. Of a message given up on after its
+-- head, only the head is handed over: HTTP's own dissector calls a cut chunked body malformed.
+local function hand_over(message, rec, number, rec_start, head_only)
+    local out = { data = head_only and message.head or table.concat(message.pieces) }
+    if head_only then out.body_dropped = message.length - #message.head end
+    if message.start >= rec_start then
+        out.offset = message.start - rec_start            -- entirely inside this record
+    else
+        out.frames = listed_frames(message.parts)
+        for _, part in ipairs(message.parts) do
+            if part.rec ~= rec then part.rec.http_reassembled_in = number end
+        end
+    end
+    rec.http[#rec.http + 1] = out
+end
+
+-- Feeds a record's application data into its direction's stream; attaches to the record the HTTP
+-- messages that end in it.
+local function http_feed(stream, rec, content, number)
+    rec.http = {}
+    if #content == 0 then return end                      -- (§7.5 allows empty records)
+    local rec_start = stream.pos
+    local i = 1
+    while i <= #content do
+        local message = stream.message
+        if not message then
+            message = new_http_message(stream.pos)
+            stream.message = message
+        end
+        local parts = message.parts
+        if not message.overflow and (#parts == 0 or parts[#parts].rec ~= rec) then
+            parts[#parts + 1] = { rec = rec, number = number }
+        end
+        local j, ended = http_step(message, content, i)
+        stream.pos = stream.pos + (j - i + 1)
+        i = j + 1
+        if ended then
+            if not message.overflow then hand_over(message, rec, number, rec_start) end
+            stream.message = nil
+        end
+    end
+    -- Give up on a message that keeps growing: hand over what came, then follow its framing
+    -- (body, chunks) without keeping it; a head or start line too long cannot be followed.
+    local message = stream.message
+    if message and not message.overflow then
+        local too_long = message.length >= MAX_HTTP_PENDING or
+                         (not message.line_seen and message.length >= MAX_START_LINE)
+        if too_long then
+            if message.phase == "head" then
+                hand_over(message, rec, number, rec_start)
+                stream.message = nil
+            else
+                hand_over(message, rec, number, rec_start, true)
+                message.overflow, message.pieces, message.parts = true, {}, {}
+                rec.work_cap = string.format("HTTP message over %d bytes: handed over as far as it " ..
+                    "came, the rest of it is followed but not reassembled (work cap reached)",
+                    MAX_HTTP_PENDING)
+            end
+        end
+    end
 end
 
 local function first_line(s)
     return (s:match("^([^\r\n]*)") or ""):sub(1, 80)
 end
 
+-- Work per conversation (one TCP endpoint pair) is capped: a session costs at most
+-- MAX_KEYLOG_LOOKUPS key log lookups (each re-reads the file only if it changed), one key
+-- derivation and two verify_data checks, and only this many sessions are analysed.
+local MAX_SESSIONS_PER_CONVERSATION = 8
+local MAX_KEYLOG_LOOKUPS = 4                         -- per session: at its ClientKeyExchange, then
+                                                     -- at protected frames while the line is missing
+local MAX_PENDING_STATUS = 64                        -- status requests not answered yet
+
 local function new_session(ch_number, client_random)
     return {
         ch_number = ch_number, client_random = client_random, transcript = {},
         seq = { client = 0, server = 0 },
-        http = { client = { buf = "", recs = {}, start_pos = 0, end_pos = 0 },
-                 server = { buf = "", recs = {}, start_pos = 0, end_pos = 0 } },
+        http = { client = new_http_stream(), server = new_http_stream() },
     }
 end
 
@@ -585,18 +815,33 @@ local function analyse_handshake(conv, rec, msg, pinfo, first_pass)
     else
         rec.info = "Handshake (" .. (HANDSHAKE_TYPES[msg_type] or ("unknown type " .. msg_type)) .. ")"
     end
-    if not first_pass then return end
+    if not first_pass or conv.capped then return end
 
     local src = endpoint(pinfo.src, pinfo.src_port)
     if msg_type == HT.client_hello and #body >= 34 then
         conv.client, conv.kind = src, "server"
+        -- §6: one handshake per connection; more on one endpoint pair are a reused port pair
+        -- or a peer making us work, so only the first few are analysed.
+        conv.sessions = conv.sessions + 1
+        if conv.sessions > MAX_SESSIONS_PER_CONVERSATION then
+            conv.capped = string.format("more than %d handshakes on this connection (work cap reached)",
+                                        MAX_SESSIONS_PER_CONVERSATION)
+            conv.session = nil
+            rec.work_cap = "ClientHello number " .. conv.sessions .. " on this connection: it and " ..
+                           "every frame after it are shown, not analysed (work cap reached)"
+            return
+        end
         conv.session = new_session(pinfo.number, body:sub(3, 34))
         conv.session.ch_rec = rec
         conv.session.transcript[1] = msg
-    elseif msg_type == HT.server_hello and conv.session and not conv.session.server_random then
+    elseif msg_type == HT.server_hello and conv.session then
+        local s = conv.session
+        if s.server_random then
+            rec.violation = "ServerHello repeated (unexpected_message, §6): not analysed"
+            return
+        end
         local sh = parse_server_hello(body)
         if sh then
-            local s = conv.session
             s.server_random, s.suite = sh.random, sh.suite
             s.transcript[#s.transcript + 1] = msg
             s.ch_rec.response_in = pinfo.number
@@ -605,12 +850,27 @@ local function analyse_handshake(conv, rec, msg, pinfo, first_pass)
         end
     elseif msg_type == HT.client_key_exchange and conv.session and conv.session.server_random then
         local s = conv.session
+        -- Keys are looked up and derived once per session, whatever else the peer sends.
+        if s.key_exchange_in then
+            rec.violation = "ClientKeyExchange repeated (unexpected_message, §6): not analysed, the " ..
+                            "session keys are those of frame " .. s.key_exchange_in
+            return
+        end
+        s.key_exchange_in = pinfo.number
         s.transcript[#s.transcript + 1] = msg
+        s.keylog_lookups = 1
         s.keys, s.keys_error = derive_keys(s)
+        if tlslab.prefs.keylog_file ~= "" then
+            rec.keylog = { found = (s.keys ~= nil or keylog.secrets[to_hex(s.client_random)] ~= nil),
+                           why = s.keys_error, entries = keylog.entries, reads = keylog.reads,
+                           derivations = state.key_derivations }
+        end
     elseif msg_type == HT.status_request then
         conv.client, conv.kind = src, "ca"
         local cert = read_vector(body, 1, 2)
         rec.certificate_in = cert and state.certificate_frames[cert]
+        -- a peer that never answers must not grow the queue without bound
+        if #conv.pending_status >= MAX_PENDING_STATUS then table.remove(conv.pending_status, 1) end
         table.insert(conv.pending_status, { rec = rec, number = pinfo.number })
     elseif msg_type == HT.status_response then
         local request = table.remove(conv.pending_status, 1)
@@ -631,6 +891,11 @@ local function analyse_protected(conv, rec, fragment, pinfo, first_pass)
         rec.not_decrypted = "frame was not seen in order on the first pass"
         return
     end
+    if conv.capped then
+        rec.info = "Protected frame"
+        rec.not_decrypted = conv.capped
+        return
+    end
     if not session or not dir then
         rec.info = "Protected frame"
         rec.not_decrypted = "the handshake of this connection is not in the capture"
@@ -646,6 +911,12 @@ local function analyse_protected(conv, rec, fragment, pinfo, first_pass)
         rec.info = "Protected frame"
     end
 
+    -- Live capture: the programs write a session's key log line only once its Finished verified
+    -- (§11), after the ClientKeyExchange went by; so look again, a few times per session.
+    if not session.keys and session.key_exchange_in and session.keylog_lookups < MAX_KEYLOG_LOOKUPS then
+        session.keylog_lookups = session.keylog_lookups + 1
+        session.keys, session.keys_error = derive_keys(session)
+    end
     if not session.keys then
         rec.not_decrypted = session.keys_error or "the ClientKeyExchange of this session is not in the capture"
         rec.info = rec.info .. " [not decrypted]"
@@ -679,7 +950,12 @@ local function analyse_protected(conv, rec, fragment, pinfo, first_pass)
 
     if rec.inner_type == CT_HANDSHAKE then
         local msg_type = rec.content:byte(1)
-        if msg_type == HT.finished then
+        if msg_type == HT.finished and not is_finished_slot then
+            -- Checked once per side: hashing a transcript per frame would let a peer make us work.
+            rec.info = FINISHED_INFO[dir] .. " [out of place]"
+            rec.violation = "Finished after this side's first protected frame (unexpected_message, " ..
+                            "§6): not checked"
+        elseif msg_type == HT.finished then
             rec.info = FINISHED_INFO[dir]
             rec.arrow = (dir == "client") and 6 or 7
             local ok_v, expected = pcall(expected_verify_data, session, dir)
@@ -699,7 +975,7 @@ local function analyse_protected(conv, rec, fragment, pinfo, first_pass)
     elseif rec.inner_type == CT_PROTECTED then      -- inner application_data (23)
         rec.arrow = 8
         rec.info = "Application data"
-        http_feed(session, dir, rec, rec.content, pinfo.number)
+        http_feed(session.http[dir], rec, rec.content, pinfo.number)
         local lines = {}
         for _, msg in ipairs(rec.http) do lines[#lines + 1] = first_line(msg.data) end
         if #lines > 0 then
@@ -880,8 +1156,18 @@ local function render_status_response(r, tree, pinfo)
     if item then call_sub_dissector(sub_dissectors.ocsp, der, pinfo, item) end
 end
 
-local function render_client_key_exchange(r, tree)
-    add_vector(r, tree, f.pre_master_length, f.pre_master, 2, 1, 65535, "encrypted_pre_master")
+local function render_client_key_exchange(r, tree, rec)
+    local item, pre_master = add_vector(r, tree, f.pre_master_length, f.pre_master, 2, 1, 65535,
+                                        "encrypted_pre_master")
+    local k = rec.keylog
+    if not (item and k) then return end
+    local kt = tree:add(pre_master, "Key log (§11): " .. (k.found and "SESSION MASTER KEY found"
+                                                          or ("not decrypted: " .. tostring(k.why))))
+    kt:set_generated()
+    kt:add(f.keylog_found, pre_master, k.found):set_generated()
+    kt:add(f.keylog_entries, pre_master, k.entries):set_generated()
+    kt:add(f.keylog_reads, pre_master, k.reads):set_generated()
+    kt:add(f.key_derivations, pre_master, k.derivations):set_generated()
 end
 
 local function render_finished(r, tree, rec)
@@ -923,7 +1209,7 @@ local function render_handshake(tvb, offset, length, pinfo, tree, rec)
     local body = Reader.new(tvb, r.pos, body_len)
     if msg_type == HT.client_hello then render_client_hello(body, ht)
     elseif msg_type == HT.server_hello then render_server_hello(body, ht, pinfo)
-    elseif msg_type == HT.client_key_exchange then render_client_key_exchange(body, ht)
+    elseif msg_type == HT.client_key_exchange then render_client_key_exchange(body, ht, rec)
     elseif msg_type == HT.status_request then render_status_request(body, ht, pinfo, rec)
     elseif msg_type == HT.status_response then render_status_response(body, ht, pinfo)
     elseif msg_type == HT.finished then render_finished(body, ht, rec)
@@ -958,6 +1244,9 @@ local function render_http(rec, dtvb, content_offset, pinfo, tree)
         end
         local ok, err = pcall(function() sub_dissectors.http:call(htvb, pinfo, tree) end)
         if not ok then tree:add_proto_expert_info(ei.malformed, "HTTP dissector failed: " .. tostring(err)) end
+        if msg.body_dropped then
+            tree:add(f.http_body_not_reassembled, msg.body_dropped):set_generated()
+        end
     end
     if rec.http_reassembled_in then
         tree:add(f.http_reassembled_in, rec.http_reassembled_in):set_generated()
@@ -1033,6 +1322,8 @@ local function render_frame(tvb, offset, length, pinfo, tree, rec)
     if rec.arrow then ft:add(f.arrow, tvb(offset, HEADER_LEN), rec.arrow):set_generated() end
     if rec.request_in then ft:add(f.request_in, rec.request_in):set_generated() end
     if rec.response_in then ft:add(f.response_in, rec.response_in):set_generated() end
+    if rec.violation then ft:add_proto_expert_info(ei.protocol, rec.violation) end
+    if rec.work_cap then ft:add_proto_expert_info(ei.work_cap, rec.work_cap) end
 
     if rec.content_type == CT_HANDSHAKE then
         render_handshake(tvb, offset + HEADER_LEN, length, pinfo, ft, rec)

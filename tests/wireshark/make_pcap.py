@@ -185,14 +185,25 @@ class Pcap:
         ether = b"\0" * 12 + b"\x08\x00"
         self.packets.append((self.t, ether + ip_hdr + tcp_hdr + payload))
 
+    @staticmethod
+    def header():
+        """The pcap file header: microsecond timestamps, Ethernet."""
+        return struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, 1)
+
+    def take_records(self):
+        """The packets so far as pcap records; they are forgotten (for writing to a pipe)."""
+        out = []
+        for t, data in self.packets:
+            sec = int(t)
+            out.append(struct.pack("<IIII", sec, int(round((t - sec) * 1e6)) % 1000000, len(data), len(data)))
+            out.append(data)
+        self.packets = []
+        return b"".join(out)
+
     def write(self, path):
         with open(path, "wb") as f:
-            f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, 1))
-            for t, data in self.packets:
-                sec = int(t)
-                f.write(struct.pack("<IIII", sec, int(round((t - sec) * 1e6)) % 1000000,
-                                    len(data), len(data)))
-                f.write(data)
+            f.write(self.header())
+            f.write(self.take_records())
 
 
 FIN, SYN, RST, PSH, ACK = 0x01, 0x02, 0x04, 0x08, 0x10
