@@ -4,8 +4,13 @@
 -- One arrow of the diagram = one frame; the tree and the Info column use the diagram's words
 -- (RAND-CLIENT, CERTIFICATE, PRE-MASTER, "test message", "ACK", ...).
 --
--- Install: scripts/wireshark/install.sh (copies this file into the personal Lua plugin folder),
+-- Install: scripts/wireshark/install.sh (copies this file into the personal Lua plugin folder,
+-- and the coloring rules of scripts/wireshark/colorfilters into the personal colorfilters),
 -- or run once with: tshark -X lua_script:scripts/wireshark/tlslab.lua -r capture.pcap
+--
+-- Info column: "(n) Sender → Receiver: message" for the arrows 1-8 of the diagram, and
+-- "Sender → Receiver: Alert: ..." for alerts: every row of a capture on loopback is
+-- 127.0.0.1 → 127.0.0.1, so the dissector says who talks to whom.
 --
 -- Decryption: set the preference tlslab.keylog_file to an NSS key log written by
 -- tlslab-client/-server (--keylog FILE or SSLKEYLOGFILE), e.g.
@@ -61,6 +66,15 @@ local SUITES = {
 local SUITE_NAMES = {}
 for value, suite in pairs(SUITES) do SUITE_NAMES[value] = suite.name end
 
+-- §9: what the CA's OCSPResponse says (RFC 6960 §4.2.1, CRLReason of RFC 5280 §5.3.1)
+local OCSP_RESPONSE_STATUS = { [0] = "successful", [1] = "malformedRequest", [2] = "internalError",
+                               [3] = "tryLater", [5] = "sigRequired", [6] = "unauthorized" }
+local CRL_REASONS = {
+    [0] = "unspecified", [1] = "keyCompromise", [2] = "cACompromise", [3] = "affiliationChanged",
+    [4] = "superseded", [5] = "cessationOfOperation", [6] = "certificateHold", [8] = "removeFromCRL",
+    [9] = "privilegeWithdrawn", [10] = "aACompromise",
+}
+
 -- §8 alerts
 local ALERT_LEVELS = { [1] = "warning", [2] = "fatal" }
 local ALERT_DESCRIPTIONS = {
@@ -85,7 +99,6 @@ local HANDSHAKE_INFO = {
     [65] = { info = "Status response", arrow = 4 },
     [16] = { info = "ClientKeyExchange (PRE-MASTER)", arrow = 5 },
 }
-local DIRECTION_TEXT = { client = "Client → Server", server = "Server → Client" }
 local FINISHED_INFO = { client = "Finished (test message)", server = "Finished (ACK)" }
 
 ---------------------------------------------------------------------------------------------
@@ -192,9 +205,6 @@ local ei = {
                                     expert.group.UNDECODED, expert.severity.NOTE),
     decrypt_failed = ProtoExpert.new("tlslab.expert.decrypt_failed", "Protected frame could not be decrypted",
                                      expert.group.DECRYPTION, expert.severity.WARN),
-    tag_not_verified = ProtoExpert.new("tlslab.expert.tag_not_verified",
-                                       "AEAD tag not verified by the dissector",
-                                       expert.group.DECRYPTION, expert.severity.NOTE),
     implausible = ProtoExpert.new("tlslab.expert.implausible_plaintext",
                                   "Decrypted bytes are not a valid InnerPlaintext",
                                   expert.group.DECRYPTION, expert.severity.WARN),
@@ -211,7 +221,7 @@ local ei = {
                                expert.group.UNDECODED, expert.severity.NOTE),
 }
 tlslab.experts = { ei.alert_fatal, ei.alert_warning, ei.malformed, ei.protocol, ei.not_decrypted,
-                   ei.decrypt_failed, ei.tag_not_verified, ei.implausible, ei.verify_failed,
+                   ei.decrypt_failed, ei.implausible, ei.verify_failed,
                    ei.key_mismatch, ei.segment, ei.dissector_bug, ei.work_cap }
 
 tlslab.prefs.keylog_file = Pref.string("Key log file", "",
@@ -443,6 +453,19 @@ local function conversation_for(pinfo)
     return conv
 end
 
+-- "Client → Server", "CA → Client", ... for a frame sent by `dir` ("client" or "server") on
+-- this connection, or nil if unknown.
+local function sender_to_receiver(conv, dir, pinfo)
+    if not dir then return nil end
+    local kind = conv.kind
+    if not kind then
+        local ca_port = (pinfo.src_port == DEFAULT_PORTS.ca or pinfo.dst_port == DEFAULT_PORTS.ca)
+        kind = ca_port and "ca" or "server"
+    end
+    local peer = (kind == "ca") and "CA" or "Server"
+    return (dir == "client") and ("Client → " .. peer) or (peer .. " → Client")
+end
+
 -- "client" or "server" (the CA is the server of its connection), or nil if unknown.
 local function direction(conv, pinfo)
     local src = endpoint(pinfo.src, pinfo.src_port)
@@ -512,6 +535,65 @@ local function certificate_spki(cert)
     local t, h, l = der_header(cert, p)
     if t ~= 0x30 then return nil end
     return cert:sub(p, p + h + l - 1)
+end
+
+-- The TLV at s[p] when it ends by `stop` (one past the last byte allowed): its tag, and where its
+-- contents start and stop; nil if it does not fit.
+local function der_tlv(s, p, stop)
+    if p >= stop then return nil end
+    local tag, header_len, len = der_header(s, p)
+    if not tag or p + header_len + len > stop then return nil end
+    return tag, p + header_len, p + header_len + len
+end
+
+-- What the CA answered (arrow 4), for the Info column: "good", "revoked (keyCompromise)",
+-- "unknown", or the responseStatus when it is not successful; nil if the DER does not say.
+-- Wireshark's OCSP dissector shows the whole answer in the tree; this walks just far enough:
+-- OCSPResponse > responseBytes > BasicOCSPResponse > tbsResponseData > responses > the first
+-- SingleResponse > certStatus (RFC 6960 §4.2.1).
+local function ocsp_cert_status(der)
+    local tag, c, e = der_tlv(der, 1, #der + 1)                    -- OCSPResponse
+    if tag ~= 0x30 then return nil end
+    local t, sc, se = der_tlv(der, c, e)                            -- responseStatus ENUMERATED
+    if t ~= 0x0A or se - sc ~= 1 then return nil end
+    local response_status = der:byte(sc)
+    if response_status ~= 0 then return OCSP_RESPONSE_STATUS[response_status] or "responseStatus " .. response_status end
+    t, c, e = der_tlv(der, se, e)                                   -- [0] EXPLICIT ResponseBytes
+    if t ~= 0xA0 then return nil end
+    t, c, e = der_tlv(der, c, e)                                    -- ResponseBytes SEQUENCE
+    if t ~= 0x30 then return nil end
+    local _, _, type_end = der_tlv(der, c, e)                       -- responseType OID
+    t, c, e = der_tlv(der, type_end or e, e)                        -- response OCTET STRING
+    if t ~= 0x04 then return nil end
+    t, c, e = der_tlv(der, c, e)                                    -- BasicOCSPResponse
+    if t ~= 0x30 then return nil end
+    t, c, e = der_tlv(der, c, e)                                    -- tbsResponseData
+    if t ~= 0x30 then return nil end
+    local p, stop = c, e
+    t, c, e = der_tlv(der, p, stop)
+    if t == 0xA0 then p = e; t, c, e = der_tlv(der, p, stop) end    -- [0] version
+    if t ~= 0xA1 and t ~= 0xA2 then return nil end                  -- responderID
+    t, c, e = der_tlv(der, e, stop)                                 -- producedAt
+    if t ~= 0x18 then return nil end
+    t, c, e = der_tlv(der, e, stop)                                 -- responses SEQUENCE OF
+    if t ~= 0x30 then return nil end
+    t, c, e = der_tlv(der, c, e)                                    -- the first SingleResponse
+    if t ~= 0x30 then return nil end
+    local single_end = e
+    t, c, e = der_tlv(der, c, single_end)                           -- certID
+    if t ~= 0x30 then return nil end
+    t, c, e = der_tlv(der, e, single_end)                           -- certStatus
+    if t == 0x80 then return "good" end
+    if t == 0x82 then return "unknown" end
+    if t ~= 0xA1 then return nil end
+    local revoked_end = e                                           -- RevokedInfo
+    t, c, e = der_tlv(der, c, revoked_end)                          -- revocationTime
+    if t ~= 0x18 then return "revoked" end
+    t, c, e = der_tlv(der, e, revoked_end)                          -- [0] EXPLICIT CRLReason
+    if t ~= 0xA0 then return "revoked" end
+    t, c, e = der_tlv(der, c, e)
+    if t ~= 0x0A or e - c ~= 1 then return "revoked" end
+    return "revoked (" .. (CRL_REASONS[der:byte(c)] or ("reason " .. der:byte(c))) .. ")"
 end
 
 -- Raw fields of a handshake body (strings), or nil when it does not parse; only what the
@@ -815,6 +897,11 @@ local function analyse_handshake(conv, rec, msg, pinfo, first_pass)
     else
         rec.info = "Handshake (" .. (HANDSHAKE_TYPES[msg_type] or ("unknown type " .. msg_type)) .. ")"
     end
+    if msg_type == HT.status_response then
+        local ocsp_response = read_vector(body, 1, 2)
+        local status = ocsp_response and ocsp_cert_status(ocsp_response)
+        if status then rec.info = rec.info .. ": " .. status end
+    end
     if not first_pass or conv.capped then return end
 
     local src = endpoint(pinfo.src, pinfo.src_port)
@@ -837,6 +924,7 @@ local function analyse_handshake(conv, rec, msg, pinfo, first_pass)
     elseif msg_type == HT.server_hello and conv.session then
         local s = conv.session
         if s.server_random then
+            rec.info = rec.info .. " [repeated]"
             rec.violation = "ServerHello repeated (unexpected_message, §6): not analysed"
             return
         end
@@ -852,6 +940,7 @@ local function analyse_handshake(conv, rec, msg, pinfo, first_pass)
         local s = conv.session
         -- Keys are looked up and derived once per session, whatever else the peer sends.
         if s.key_exchange_in then
+            rec.info = rec.info .. " [repeated]"
             rec.violation = "ClientKeyExchange repeated (unexpected_message, §6): not analysed, the " ..
                             "session keys are those of frame " .. s.key_exchange_in
             return
@@ -971,6 +1060,7 @@ local function analyse_protected(conv, rec, fragment, pinfo, first_pass)
         end
     elseif rec.inner_type == CT_ALERT then
         local description = rec.content:byte(2)
+        rec.is_alert = true
         rec.info = "Alert: " .. (ALERT_DESCRIPTIONS[description or -1] or ("unknown " .. tostring(description)))
     elseif rec.inner_type == CT_PROTECTED then      -- inner application_data (23)
         rec.arrow = 8
@@ -1004,12 +1094,16 @@ local function analyse_frame(tvb, offset, pinfo, first_pass)
         end
     elseif content_type == CT_ALERT then
         local description = (length >= 2) and tvb(offset + HEADER_LEN + 1, 1):uint() or nil
+        rec.is_alert = true
         rec.info = "Alert: " .. (ALERT_DESCRIPTIONS[description or -1] or ("unknown " .. tostring(description)))
     elseif content_type == CT_PROTECTED then
         analyse_protected(conv, rec, tvb(offset + HEADER_LEN, length):raw(), pinfo, first_pass)
     else
         rec.info = "Unknown content type " .. content_type
     end
+    -- An arrow of the diagram says who talks to whom; otherwise the direction on this connection
+    rec.who = (rec.arrow and rec.arrow <= 7 and not rec.is_alert) and ARROW_TEXT[rec.arrow]
+              or sender_to_receiver(conv, rec.dir, pinfo)
     return rec
 end
 
@@ -1260,10 +1354,12 @@ local function render_protected(tvb, offset, length, pinfo, tree, rec)
     end
     tree:add(f.ciphertext, tvb(frag, length - TAG_LEN))
     local tag_item = tree:add(f.tag, tvb(frag + length - TAG_LEN, TAG_LEN))
-    if rec.inner_type then                          -- decrypted: say that the tag was not checked
-        tag_item:append_text(" [" .. TAG_NOT_VERIFIED .. "]")
-        tag_item:add(f.tag_verified, tvb(frag + length - TAG_LEN, TAG_LEN), false):set_generated()
-        tag_item:add_proto_expert_info(ei.tag_not_verified, "AEAD tag " .. TAG_NOT_VERIFIED)
+    if rec.inner_type then
+        -- Decrypted: say that the tag was not checked, as a plain line. (An expert note on every
+        -- decrypted frame colored each one and read like a failure; issue 12.)
+        local tag_range = tvb(frag + length - TAG_LEN, TAG_LEN)
+        tag_item:add(f.tag_verified, tag_range, false):set_generated()
+        tag_item:add(tag_range, "AEAD tag " .. TAG_NOT_VERIFIED):set_generated()
     end
     if rec.seq then
         tree:add(f.sequence, tvb(offset, HEADER_LEN), UInt64.new(rec.seq)):set_generated()
@@ -1306,10 +1402,10 @@ end
 local function render_frame(tvb, offset, length, pinfo, tree, rec)
     local frame_range = tvb(offset, HEADER_LEN + length)
     local label = "tlslab " .. (CONTENT_TYPES[rec.content_type] or "unknown") .. " frame: " .. (rec.info or "")
-    if rec.arrow then
-        local who = ARROW_TEXT[rec.arrow]
-        if rec.arrow == 8 and rec.dir then who = DIRECTION_TEXT[rec.dir] end
-        label = label .. " — arrow " .. rec.arrow .. ", " .. who
+    if rec.arrow and not rec.is_alert then
+        label = label .. " — arrow " .. rec.arrow .. (rec.who and (", " .. rec.who) or "")
+    elseif rec.who then
+        label = label .. " — " .. rec.who
     end
     local ft = tree:add(tlslab, frame_range)
     ft:set_text(label)
@@ -1367,13 +1463,29 @@ local function handle_frame(tvb, offset, length, pinfo, tree)
     if not ok then tree:add_proto_expert_info(ei.dissector_bug, "tlslab dissector error: " .. tostring(err)) end
 end
 
+-- Info: "(2) Server → Client: ServerHello", "CA → Client: Alert: decode_error"; the frames of
+-- one segment all go the same way, so the direction is said once:
+-- "(5) Client → Server: ClientKeyExchange (PRE-MASTER), (6) Finished (test message)".
+local MAX_INFO_FRAMES = 16
+
 local function set_columns(pinfo)
     pinfo.cols.protocol:clear_fence()               -- HTTP, OCSP fence their column text
     pinfo.cols.info:clear_fence()
     pinfo.cols.protocol = "tlslab"
-    local texts = {}
-    for _, key in ipairs(state.packet_frames[pinfo.number] or {}) do
-        texts[#texts + 1] = state.records[key].info
+    local keys = state.packet_frames[pinfo.number] or {}
+    local texts, said_who = {}, nil
+    for k = 1, math.min(#keys, MAX_INFO_FRAMES) do
+        local rec = state.records[keys[k]]
+        local text = rec.info or ""
+        if rec.who and rec.who ~= said_who then
+            text = rec.who .. ": " .. text
+            said_who = rec.who
+        end
+        if rec.arrow and not rec.is_alert then text = "(" .. rec.arrow .. ") " .. text end
+        texts[#texts + 1] = text
+    end
+    if #keys > MAX_INFO_FRAMES then
+        texts[#texts + 1] = "… (" .. #keys .. " tlslab frames in this segment)"
     end
     if #texts > 0 then pinfo.cols.info = table.concat(texts, ", ") end
 end

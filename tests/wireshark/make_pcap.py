@@ -8,8 +8,9 @@ the TLS 1.2 PRF (HMAC P_hash) for the key schedule and AES-GCM / ChaCha20-Poly13
 Writes into OUTDIR:
   tlslab-good.pcap       three complete sessions, one per cipher suite (valid traffic only);
                          session B runs on the default ports 4433/4434, A and C on other ports
-  tlslab-alert.pcap      a revoked certificate (clear alert after the status response) and a
-                         tampered client Finished (server answers bad_record_mac)
+  tlslab-alert.pcap      a revoked certificate (clear alert after the status response), a
+                         tampered client Finished (server answers bad_record_mac) and a status
+                         request with a short nonce (the CA answers decode_error)
   tlslab-malformed.pcap  a valid ClientHello then broken frames, on port 4433
   keylog.txt             NSS key log (CLIENT_RANDOM lines) for every session
   expected.env           values the test asserts on (shell syntax)
@@ -44,7 +45,7 @@ HT_CLIENT_HELLO, HT_SERVER_HELLO, HT_CLIENT_KEY_EXCHANGE = 1, 2, 16   # §3
 HT_FINISHED, HT_STATUS_REQUEST, HT_STATUS_RESPONSE = 20, 64, 65
 EXT_SERVER_NAME = 0                                          # §3.1
 ALERT_WARNING, ALERT_FATAL = 1, 2                            # §8
-CLOSE_NOTIFY, BAD_RECORD_MAC, CERTIFICATE_REVOKED = 0, 20, 44
+CLOSE_NOTIFY, BAD_RECORD_MAC, CERTIFICATE_REVOKED, DECODE_ERROR = 0, 20, 44, 50
 
 # §7.5: value -> (name, key_len, hash, AEAD class)
 SUITES = {
@@ -451,6 +452,14 @@ def write_alert_capture(env, pki, now, path):
     e.conn.send(True, cke + bytes(fin))
     e.conn.send(False, frame(CT_ALERT, u8(ALERT_FATAL) + u8(BAD_RECORD_MAC)))
     e.conn.close()
+
+    # Session F: a status request whose nonce is too short (nonce<16..32>, §9): the CA answers
+    # decode_error in the clear.
+    ca = TcpConnection(env.pcap, env.port(), 43022, env.rng)
+    cert_der = server_cert.public_bytes(serialization.Encoding.DER)
+    ca.send(True, frame(CT_HANDSHAKE, handshake(HT_STATUS_REQUEST, vec16(cert_der) + vec8(bytes(8)))))
+    ca.send(False, frame(CT_ALERT, u8(ALERT_FATAL) + u8(DECODE_ERROR)))
+    ca.close()
     env.pcap.write(path)
 
 
