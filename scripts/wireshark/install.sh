@@ -1,24 +1,29 @@
 #!/usr/bin/env bash
-# Installs the tlslab Wireshark dissector (tlslab.lua) into your personal Lua plugin folder,
-# where Wireshark and tshark load it at start-up, and its coloring rules (colorfilters) into your
-# personal Wireshark configuration. Re-running updates both.
+# Installs the tlslab Wireshark dissector (tlslab.lua and its modules, tlslab/*.lua) into your
+# personal Lua plugin folder, where Wireshark and tshark load it at start-up, and its coloring
+# rules (colorfilters) into your personal Wireshark configuration. Re-running updates both.
 #
 #   scripts/wireshark/install.sh                     install (or update)
 #   scripts/wireshark/install.sh --no-colorfilters   install the dissector only
 #   scripts/wireshark/install.sh --uninstall         remove both again
 #
 # The plugin folder is the one Wireshark reports as "Personal Lua Plugins" (tshark -G folders),
-# normally ~/.local/lib/wireshark/plugins; set WIRESHARK_PLUGIN_DIR to override. The coloring
-# rules go into the "Personal configuration" folder (normally ~/.config/wireshark; Wireshark's own
-# WIRESHARK_CONFIG_DIR overrides it), file colorfilters: the tlslab block is added only if no
-# tlslab rule is there yet (so rules you changed stay yours), and first, since the first matching
-# rule colors a packet; your own rules are kept as they are. Without a personal colorfilters file,
-# Wireshark's default rules are copied under the tlslab block, since a personal file replaces the
-# default one.
+# normally ~/.local/lib/wireshark/plugins; set WIRESHARK_PLUGIN_DIR to override. The modules go
+# into its subfolder tlslab/. Wireshark runs every *.lua under the plugin folder as a plugin,
+# these too (About > Plugins lists them): a module called that way returns at once, so only
+# tlslab.lua registers anything, and it loads the modules itself.
+#
+# The coloring rules go into the "Personal configuration" folder (normally ~/.config/wireshark;
+# Wireshark's own WIRESHARK_CONFIG_DIR overrides it), file colorfilters: the tlslab block is added
+# only if no tlslab rule is there yet (so rules you changed stay yours), and first, since the
+# first matching rule colors a packet; your own rules are kept as they are. Without a personal
+# colorfilters file, Wireshark's default rules are copied under the tlslab block, since a personal
+# file replaces the default one.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source_file="$here/tlslab.lua"
+source_modules=("$here"/tlslab/*.lua)
 colorfilters_block="$here/colorfilters"
 
 colors=1 uninstall=0
@@ -38,6 +43,7 @@ folder() {  # folder LABEL: a folder as `tshark -G folders` reports it, or nothi
 plugin_dir=${WIRESHARK_PLUGIN_DIR:-$(folder "Personal Lua Plugins")}
 plugin_dir=${plugin_dir:-$HOME/.local/lib/wireshark/plugins}
 target="$plugin_dir/tlslab.lua"
+target_modules="$plugin_dir/tlslab"
 config_dir=${WIRESHARK_CONFIG_DIR:-$(folder "Personal configuration")}
 config_dir=${config_dir:-${XDG_CONFIG_HOME:-$HOME/.config}/wireshark}
 colorfilters="$config_dir/colorfilters"
@@ -84,16 +90,26 @@ uninstall_colorfilters() {
   echo "install: tlslab coloring rules removed from $colorfilters"
 }
 
+# the modules of an earlier install, which may have had others
+remove_modules() {
+  [[ -d $target_modules ]] || return 0
+  rm -f "$target_modules"/*.lua
+  rmdir "$target_modules" 2>/dev/null || true   # (kept if something else is in it)
+}
+
 if [[ $uninstall == 1 ]]; then
   rm -f "$target"
-  echo "install: removed $target"
+  remove_modules
+  echo "install: removed $target and $target_modules/"
   uninstall_colorfilters
   exit 0
 fi
 
-mkdir -p "$plugin_dir"
+remove_modules
+mkdir -p "$target_modules"
+install -m 0644 "${source_modules[@]}" "$target_modules/"
 install -m 0644 "$source_file" "$target"
-echo "install: tlslab dissector installed as $target"
+echo "install: tlslab dissector installed as $target, its modules in $target_modules/"
 if [[ $colors == 1 ]]; then
   install_colorfilters
 else

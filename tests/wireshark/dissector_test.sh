@@ -120,11 +120,13 @@ fi
 
 # --- 0b. no hand-written crypto in the dissector: OpenSSL (through luaossl) does it all -------
 # GHASH, Poly1305, an HMAC-based P_hash or big-number arithmetic would be an implementation;
-# comments and the suite name CHACHA20_POLY1305 are not.
-code_only=$(sed -e 's/--.*$//' "$dissector")
+# comments and the suite name CHACHA20_POLY1305 are not. The entry file and its modules:
+modules=("$(dirname "$dissector")"/tlslab/*.lua)
+[[ -f ${modules[0]} ]] || fail "no modules next to the dissector (tlslab/*.lua)"
+code_only=$(sed -e 's/--.*$//' "$dissector" "${modules[@]}")
 if grep -n -i -E "ghash|gf_mult|p_hash|poly1305 *\(|function +poly|openssl\.(hmac|bignum)" \
      <<<"$code_only" >"$work/handwritten.txt"; then
-  fail "hand-written crypto in tlslab.lua:"; cat "$work/handwritten.txt"
+  fail "hand-written crypto in the dissector:"; cat "$work/handwritten.txt"
 else
   pass
 fi
@@ -132,7 +134,7 @@ if grep -q '"TLS1-PRF"' <<<"$code_only" && grep -q 'aes-128-ctr' <<<"$code_only"
    grep -q '"\\0\\0\\0\\2"' <<<"$code_only" && grep -q '"\\1\\0\\0\\0"' <<<"$code_only"; then
   pass
 else
-  fail "tlslab.lua does not use OpenSSL's TLS1-PRF and the AES-CTR (J0+1) / ChaCha20 (counter 1) keystreams"
+  fail "the dissector does not use OpenSSL's TLS1-PRF and the AES-CTR (J0+1) / ChaCha20 (counter 1) keystreams"
 fi
 
 # --- 1. valid traffic: three sessions, one per cipher suite ---------------------------------

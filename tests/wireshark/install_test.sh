@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Checks scripts/wireshark/install.sh in a private HOME, plugin folder and configuration folder:
-# the dissector it installs is loaded by plain tshark (no -X) and dissects, and the coloring rules
-# (scripts/wireshark/colorfilters) color tlslab packets without clobbering the user's own rules;
-# --uninstall takes both out again.
+# the dissector it installs (tlslab.lua and its modules tlslab/*.lua) is loaded by plain tshark
+# (no -X), dissects and decrypts, with nothing registered twice although Wireshark also runs the
+# modules as plugins; the coloring rules (scripts/wireshark/colorfilters) color tlslab packets
+# without clobbering the user's own rules; --uninstall takes both out again. Also: the README's
+# `-X lua_script:` works from other working directories, the entry file finding its modules.
 #
 # Exit status: 0 all checks passed; 1 a check failed; 77 skipped (tshark or python3's
 # cryptography module missing).
@@ -32,6 +34,9 @@ expect_eq() {  # expect_eq WHAT GOT WANT
 "$PYTHON" "$here/make_pcap.py" "$work/pcap" --seed 20240101 >"$work/make_pcap.log" 2>&1 ||
   { cat "$work/make_pcap.log"; echo "FAIL: make_pcap.py failed"; exit 1; }
 good=$work/pcap/tlslab-good.pcap
+keylog=(-o "tlslab.keylog_file:$work/pcap/keylog.txt")
+luaossl=1
+lua5.2 -e 'require "openssl.kdf"' >/dev/null 2>&1 || luaossl=0
 
 # as_user NAME COMMAND...: COMMAND for user NAME, with a HOME of its own (install.sh finds the
 # plugin and configuration folders under it, as Wireshark does)
@@ -69,7 +74,38 @@ expect_eq "CA status colored by its rule" "$(awk -F'\t' '$2 == "64" || $2 == "65
   "tlslab (3) (4) CA status request and response"
 expect_eq "no tlslab packet colored by another rule" "$(awk -F'\t' '$3 !~ /^tlslab/' <<<"$rules")" ""
 
-# --- 2. a user without colorfilters: Wireshark's default rules come along -------------------------
+# the dissector, from the plugin folder alone
+plugins=$work/alice/.local/lib/wireshark/plugins
+expect_eq "installed files" "$(cd "$plugins" && find . -type f | sort | tr '\n' ' ')" \
+  "$(cd "$root/scripts/wireshark" && find tlslab.lua tlslab -name '*.lua' | sed 's|^|./|' | sort | tr '\n' ' ')"
+expect_eq "plain tshark (no -X) dissects: one RAND-CLIENT per session" \
+  "$(as_user alice "$TSHARK" -n -r "$good" -Y tlslab.client_random -T fields -e frame.number 2>>"$work/stderr" | grep -c .)" 3
+if [[ $luaossl == 1 ]]; then
+  expect_eq "plain tshark (no -X) decrypts with the key log" \
+    "$(as_user alice "$TSHARK" -n -r "$good" "${keylog[@]}" -Y http.request -T fields -E occurrence=a \
+       -E aggregator=, -e http.request.uri 2>>"$work/stderr" | tr ',' '\n' | grep -c .)" 6
+fi
+as_user alice "$TSHARK" -G fields >"$work/alice.fields" 2>>"$work/stderr"
+expect_eq "each field registered once" "$(grep -cP '\ttlslab\.client_random\t' "$work/alice.fields")" 1
+expect_eq "the protocol registered once" "$(grep -cP '^P\t[^\t]*\ttlslab$' "$work/alice.fields")" 1
+
+# the modules alone, as Wireshark runs them from a plugin folder: they register nothing
+mkdir -p "$work/modules-only/.local/lib/wireshark/plugins"
+cp -r "$plugins/tlslab" "$work/modules-only/.local/lib/wireshark/plugins/"
+expect_eq "modules run as plugins register nothing" \
+  "$(as_user modules-only "$TSHARK" -G fields 2>>"$work/stderr" | grep -c 'tlslab')" 0
+
+# --- 2. -X lua_script from other working directories (nothing installed) ------------------------
+xcount() {  # xcount DIR SCRIPT: RAND-CLIENTs that tshark, started in DIR with -X SCRIPT, finds
+  (cd "$1" && as_user nobody "$TSHARK" -n -r "$good" -X "lua_script:$2" -Y tlslab.client_random \
+     -T fields -e frame.number 2>>"$work/stderr" | grep -c .)
+}
+expect_eq "-X with an absolute path, from elsewhere" "$(xcount "$work" "$root/scripts/wireshark/tlslab.lua")" 3
+expect_eq "-X as the README says, from the repository" "$(xcount "$root" scripts/wireshark/tlslab.lua)" 3
+expect_eq "-X from the dissector's own folder" "$(xcount "$root/scripts/wireshark" tlslab.lua)" 3
+expect_eq "-X with a relative path from a subfolder" "$(xcount "$root/tests" ../scripts/wireshark/tlslab.lua)" 3
+
+# --- 3. a user without colorfilters: Wireshark's default rules come along -------------------------
 as_user bob bash "$install_sh" >"$work/bob.log" 2>&1 || fail "install.sh (bob): $(cat "$work/bob.log")"
 cf=$work/bob/.config/wireshark/colorfilters
 if head -n 1 "$cf" | grep -q '^# tlslab: begin' && grep -q '^@Bad TCP@' "$cf" && grep -q '^@TCP@tcp@' "$cf"; then
@@ -81,10 +117,11 @@ expect_eq "bob: packets outside tlslab keep the default colors" \
   "$(as_user bob "$TSHARK" -n -r "$good" --color -Y 'tcp.flags.syn == 1 && !tlslab' -T fields \
      -e frame.coloring_rule.name 2>>"$work/stderr" | sort -u)" "TCP SYN/FIN"
 
-# --- 3. WIRESHARK_PLUGIN_DIR, --no-colorfilters, and rules the user changed ------------------------
+# --- 4. WIRESHARK_PLUGIN_DIR, --no-colorfilters, and rules the user changed ------------------------
 as_user carol env WIRESHARK_PLUGIN_DIR="$work/carol-plugins" bash "$install_sh" --no-colorfilters \
   >"$work/carol.log" 2>&1
-if [[ -f $work/carol-plugins/tlslab.lua ]]; then pass; else fail "WIRESHARK_PLUGIN_DIR: nothing in $work/carol-plugins"; fi
+if [[ -f $work/carol-plugins/tlslab.lua && -f $work/carol-plugins/tlslab/render.lua ]]; then pass; else
+  fail "WIRESHARK_PLUGIN_DIR: not installed in $work/carol-plugins"; fi
 if [[ -e $work/carol/.config/wireshark/colorfilters ]]; then fail "--no-colorfilters wrote colorfilters"; else pass; fi
 mkdir -p "$work/carol/.config/wireshark"
 printf '@tlslab mine@tlslab@[0,0,0][0,0,65535]\n' >"$work/carol/.config/wireshark/colorfilters"
@@ -92,12 +129,13 @@ as_user carol bash "$install_sh" >>"$work/carol.log" 2>&1
 expect_eq "a tlslab rule of the user's: left as it is" \
   "$(cat "$work/carol/.config/wireshark/colorfilters")" "@tlslab mine@tlslab@[0,0,0][0,0,65535]"
 
-# --- 4. --uninstall -------------------------------------------------------------------------------
+# --- 5. --uninstall -------------------------------------------------------------------------------
 as_user alice bash "$install_sh" --uninstall >>"$work/alice.log" 2>&1
 expect_eq "uninstall: only the user's rules are left" "$(cat "$work/alice/.config/wireshark/colorfilters")" "$own_rules"
-left=$(find "$work/alice/.local/lib/wireshark/plugins" -type f)
+left=$(find "$plugins" -mindepth 1)
 if [[ -z $left ]]; then pass; else fail "uninstall left: $left"; fi
 
+# (no "Lua: Error", nothing registered twice)
 grep -v "Running as user" "$work/stderr" >"$work/stderr.unexpected" 2>/dev/null
 if [[ -s $work/stderr.unexpected ]]; then fail "tshark wrote to stderr:"; head -20 "$work/stderr.unexpected"; else pass; fi
 
