@@ -28,7 +28,9 @@ import time
 
 sys.dont_write_bytecode = True  # no __pycache__ left in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from make_pcap import Env, Pcap, Pki, Session, epoch, http_request, http_response  # noqa: E402
+from tlslab_wire import keylog_line  # noqa: E402
 
 FIELDS = ["frame.number", "tlslab.keylog.reads", "tlslab.keylog.entries", "tlslab.keylog.found",
           "http.request.uri"]
@@ -88,7 +90,7 @@ def main():
     pki = Pki(now)
     server_key, server_cert = pki.issue("localhost", 0x4001)
     noise = random.Random(7)
-    noise_lines = ["CLIENT_RANDOM %s %s" % (noise.randbytes(32).hex(), noise.randbytes(48).hex()) for _ in range(100)]
+    noise_lines = [keylog_line(noise.randbytes(32), noise.randbytes(48)) for _ in range(100)]
 
     packets_sent = 0
     tshark = Tshark(args.tshark, os.path.abspath(args.dissector), keylog)

@@ -32,9 +32,10 @@ import sys
 
 sys.dont_write_bytecode = True  # no __pycache__ left in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from make_pcap import (CT_HANDSHAKE, HT_CLIENT_HELLO, HT_CLIENT_KEY_EXCHANGE,  # noqa: E402
-                       HT_SERVER_HELLO, VERSION, Env, Pcap, Pki, Session, TcpConnection, epoch, frame,
-                       handshake, http_request, u16, vec16)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from make_pcap import Env, Pcap, Pki, Session, TcpConnection, epoch, http_request  # noqa: E402
+from tlslab_wire import (CT_HANDSHAKE, client_hello, client_key_exchange, frame,  # noqa: E402
+                         keylog_line, server_hello)
 
 KEYLOG_NOISE_LINES = 2000
 CKE_FRAMES = 2000
@@ -48,20 +49,18 @@ RECORD = 16384                        # §2: most plaintext per protected frame
 
 def small_client_hello(random32):
     """Arrow 1 with one suite and no extensions: all that the dissector's session state needs."""
-    return frame(CT_HANDSHAKE, handshake(HT_CLIENT_HELLO, u16(VERSION) + random32 + vec16(u16(0x0A01))
-                                         + vec16(b"")))
+    return frame(CT_HANDSHAKE, client_hello(random32, [0x0A01]))
 
 
 def small_server_hello(random32):
     """Arrow 2 with 5-byte placeholders for CERTIFICATE and SERVER'S PUBLIC KEY (as §12 does)."""
     placeholder = bytes.fromhex("3003020101")
-    return frame(CT_HANDSHAKE, handshake(HT_SERVER_HELLO, u16(VERSION) + random32 + u16(0x0A01)
-                                         + vec16(placeholder) + vec16(placeholder) + vec16(b"")))
+    return frame(CT_HANDSHAKE, server_hello(random32, 0x0A01, placeholder, placeholder))
 
 
 def small_client_key_exchange(byte):
     """Arrow 5 with a 1-byte encrypted_pre_master: 12 bytes on the wire."""
-    return frame(CT_HANDSHAKE, handshake(HT_CLIENT_KEY_EXCHANGE, vec16(bytes([byte]))))
+    return frame(CT_HANDSHAKE, client_key_exchange(bytes([byte])))
 
 
 def repeated_key_exchange(conn, rng, client_random, count):
@@ -91,7 +90,7 @@ def write_sessions_capture(env, now, path):
     rng = env.rng
     # (a) a session the key log knows, with 2,000 ClientKeyExchange frames
     known = rand32(rng)
-    env.keylog.append("CLIENT_RANDOM %s %s" % (known.hex(), bytes(rng.getrandbits(8) for _ in range(48)).hex()))
+    env.keylog.append(keylog_line(known, bytes(rng.getrandbits(8) for _ in range(48))))
     conn = TcpConnection(env.pcap, env.port(), 4433, rng)
     repeated_key_exchange(conn, rng, known, CKE_FRAMES)
     conn.close()
@@ -165,8 +164,7 @@ def main():
     now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0, tzinfo=None)
     env = Env(args.seed)
     noise = random.Random(args.seed + 1)
-    env.keylog.extend("CLIENT_RANDOM %s %s" % (noise.randbytes(32).hex(), noise.randbytes(48).hex())
-                      for _ in range(KEYLOG_NOISE_LINES))
+    env.keylog.extend(keylog_line(noise.randbytes(32), noise.randbytes(48)) for _ in range(KEYLOG_NOISE_LINES))
     write_cke_capture(env, now, os.path.join(args.outdir, "hostile-cke.pcap"))
     write_sessions_capture(env, now, os.path.join(args.outdir, "hostile-sessions.pcap"))
     write_chunked_capture(env, Pki(now), now, os.path.join(args.outdir, "hostile-chunked.pcap"))
