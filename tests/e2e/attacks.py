@@ -13,8 +13,12 @@ import struct
 import subprocess
 import sys
 
+sys.dont_write_bytecode = True  # no __pycache__ left in the source tree
 sys.path.insert(0, os.path.dirname(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from harness import Lab, Setup, TestFailure, check, exe, raw_exchange, run_named  # noqa: E402
+from tlslab_wire import frame, handshake, split_frames  # noqa: E402
+from tlslab_wire import client_hello as wire_client_hello  # noqa: E402
 
 
 def catalogue():
@@ -80,32 +84,14 @@ def run_attack(name):
 
 
 # --- protocol-order attacks in raw frames (PROTOCOL.md §6) -----------------------------------
-def frame(content_type, fragment, version=0x0100):
-    return struct.pack(">BHH", content_type, version, len(fragment)) + fragment
-
-
-def handshake(msg_type, body):
-    return bytes([msg_type]) + len(body).to_bytes(3, "big") + body
-
-
 def client_hello(suites=(0x0A01,), suites_bytes=None):
-    body = b"\x01\x00" + os.urandom(32)
-    listed = suites_bytes if suites_bytes is not None else b"".join(struct.pack(">H", s) for s in suites)
-    body += struct.pack(">H", len(listed)) + listed + b"\x00\x00"
-    return handshake(1, body)
-
-
-def alert(description):
-    return frame(21, bytes([2, description]))
+    """A ClientHello with a fresh RAND-CLIENT and no extensions."""
+    return wire_client_hello(os.urandom(32), suites, suites_bytes=suites_bytes)
 
 
 def frames_in(data):
-    out = []
-    while len(data) >= 5:
-        length = struct.unpack(">H", data[3:5])[0]
-        out.append((data[0], data[5:5 + length]))
-        data = data[5 + length:]
-    return out
+    """(content type, fragment) of each frame in what the server answered."""
+    return [(f[0], f[5:]) for f in split_frames(data)]
 
 
 def raw_cases():

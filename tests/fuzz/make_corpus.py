@@ -35,7 +35,9 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 sys.dont_write_bytecode = True  # no __pycache__ left in the source tree
 sys.path.insert(0, str(ROOT / "tests" / "e2e"))
+sys.path.insert(0, str(ROOT / "tests" / "lib"))
 import harness  # noqa: E402  (the e2e Lab: processes on port 0, killed on exit)
+from tlslab_wire import frame, handshake, split_frames, status_request  # noqa: E402
 
 FIXED_NONCE = bytes([0x5A]) * 32
 SUITES = ["aes128gcm", "chacha20", "aes256gcm"]
@@ -45,28 +47,6 @@ SUITE_SELECTOR = {"aes128gcm": 0, "aes256gcm": 1, "chacha20": 2}
 HANDSHAKE_CORPUS = {1: "fuzz_client_hello", 2: "fuzz_server_hello", 16: "fuzz_client_key_exchange",
                     20: "fuzz_finished", 64: "fuzz_status_request", 65: "fuzz_status_response"}
 MAX_FILES = 29
-
-
-def frames_of(stream):
-    """Splits one direction of a connection into frames (header + fragment)."""
-    frames, at = [], 0
-    while len(stream) - at >= 5:
-        _, _, length = struct.unpack(">BHH", stream[at:at + 5])
-        frames.append(stream[at:at + 5 + length])
-        at += 5 + length
-    return frames
-
-
-def frame(content_type, fragment):
-    return struct.pack(">BHH", content_type, 0x0100, len(fragment)) + fragment
-
-
-def handshake(msg_type, body):
-    return bytes([msg_type]) + len(body).to_bytes(3, "big") + body
-
-
-def status_request(certificate, nonce):
-    return handshake(64, len(certificate).to_bytes(2, "big") + certificate + bytes([len(nonce)]) + nonce)
 
 
 def pem_to_der(path):
@@ -167,7 +147,7 @@ def add_frames(corpus, label, direction, stream, selector=None, whole_stream=Tru
     """Routes each frame of one direction to the corpora of the parsers that read it: the whole
     stream to fuzz_frame_header, each fragment to its parser's corpus, the first two protected
     frames (Finished, then data) to fuzz_record_open with `selector`."""
-    frames = frames_of(bytes(stream))
+    frames = split_frames(bytes(stream))
     if frames and whole_stream:
         corpus.add("fuzz_frame_header", f"{label}-{direction}-stream", bytes(stream))
     protected = 0

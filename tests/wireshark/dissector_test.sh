@@ -84,6 +84,15 @@ expect_contains() {  # expect_contains WHAT HAYSTACK NEEDLE
   if grep -qF -- "$3" <<<"$2"; then pass; else fail "$1: '$3' not found"; fi
 }
 
+expect_eq() {  # expect_eq WHAT GOT WANT
+  if [[ "$2" == "$3" ]]; then pass; else fail "$1: got '$2', expected '$3'"; fi
+}
+
+# info PCAP FILTER: the distinct Info column texts of the packets matching FILTER (key log on)
+info_of() {
+  tsh -r "$1" "${keys[@]}" -Y "$2" -T fields -e _ws.col.Info | sort -u
+}
+
 # --- 0. the dissector loads and registers its fields ---------------------------------------
 if ! "$TSHARK" -G fields -X "lua_script:$dissector" >"$work/fields.txt" 2>"$work/load.err" ||
    grep -q "Lua: Error" "$work/load.err"; then
@@ -111,11 +120,13 @@ fi
 
 # --- 0b. no hand-written crypto in the dissector: OpenSSL (through luaossl) does it all -------
 # GHASH, Poly1305, an HMAC-based P_hash or big-number arithmetic would be an implementation;
-# comments and the suite name CHACHA20_POLY1305 are not.
-code_only=$(sed -e 's/--.*$//' "$dissector")
+# comments and the suite name CHACHA20_POLY1305 are not. The entry file and its modules:
+modules=("$(dirname "$dissector")"/tlslab/*.lua)
+[[ -f ${modules[0]} ]] || fail "no modules next to the dissector (tlslab/*.lua)"
+code_only=$(sed -e 's/--.*$//' "$dissector" "${modules[@]}")
 if grep -n -i -E "ghash|gf_mult|p_hash|poly1305 *\(|function +poly|openssl\.(hmac|bignum)" \
      <<<"$code_only" >"$work/handwritten.txt"; then
-  fail "hand-written crypto in tlslab.lua:"; cat "$work/handwritten.txt"
+  fail "hand-written crypto in the dissector:"; cat "$work/handwritten.txt"
 else
   pass
 fi
@@ -123,7 +134,7 @@ if grep -q '"TLS1-PRF"' <<<"$code_only" && grep -q 'aes-128-ctr' <<<"$code_only"
    grep -q '"\\0\\0\\0\\2"' <<<"$code_only" && grep -q '"\\1\\0\\0\\0"' <<<"$code_only"; then
   pass
 else
-  fail "tlslab.lua does not use OpenSSL's TLS1-PRF and the AES-CTR (J0+1) / ChaCha20 (counter 1) keystreams"
+  fail "the dissector does not use OpenSSL's TLS1-PRF and the AES-CTR (J0+1) / ChaCha20 (counter 1) keystreams"
 fi
 
 # --- 1. valid traffic: three sessions, one per cipher suite ---------------------------------
@@ -180,14 +191,27 @@ check_links() {  # each request's response_in is a response whose request_in is 
 }
 if check_links; then pass; else fail "request/response links: $links"; fi
 
-# Info column names each arrow
+# Info column: each arrow's number and who talks to whom (every row is 127.0.0.1 -> 127.0.0.1);
+# the direction is said once per segment.
+expect_eq "Info of arrow 1" "$(info_of "$good" 'tlslab.handshake.type == 1')" "(1) Client → Server: ClientHello"
+expect_eq "Info of arrow 2" "$(info_of "$good" 'tlslab.handshake.type == 2')" "(2) Server → Client: ServerHello"
+expect_eq "Info of arrow 3" "$(info_of "$good" 'tlslab.handshake.type == 64')" "(3) Client → CA: Status request"
+expect_eq "Info of arrow 4" "$(info_of "$good" 'tlslab.handshake.type == 65')" "(4) CA → Client: Status response: good"
 info=$(tsh -r "$good" "${keys[@]}" -Y tlslab -T fields -e _ws.col.Info)
-info_texts=("ClientHello" "ServerHello" "Status request" "Status response"
-  "ClientKeyExchange (PRE-MASTER)" "Finished (test message)" "Finished (ACK)")
-[[ $luaossl == 1 ]] && info_texts+=("Application data (GET /hello HTTP/1.1)" "Alert: close_notify")
+info_texts=("(5) Client → Server: ClientKeyExchange (PRE-MASTER)"
+  "(5) Client → Server: ClientKeyExchange (PRE-MASTER), (6) Finished (test message)"
+  "(6) Client → Server: Finished (test message)" "(7) Server → Client: Finished (ACK)")
+[[ $luaossl == 1 ]] && info_texts+=("(8) Client → Server: Application data (GET /hello HTTP/1.1)"
+  "(8) Server → Client: Application data (HTTP/1.1 200 OK)"
+  "(8) Client → Server: Application data (GET /one HTTP/1.1), (8) Application data (GET /two HTTP/1.1), (8) Application data (GET /three HTTP/1.1)"
+  "Client → Server: Alert: close_notify" "Server → Client: Alert: close_notify")
 for text in "${info_texts[@]}"; do
   expect_contains "Info column" "$info" "$text"
 done
+# and in the tree: the frame's label says it too
+tree_cke=$(tsh -r "$good" "${keys[@]}" -Y 'tlslab.handshake.type == 16' -V)
+expect_contains "tree label with arrow and direction" "$tree_cke" \
+  "tlslab handshake frame: ClientKeyExchange (PRE-MASTER) — arrow 5, Client → Server"
 
 # TCP reassembly: ServerHello of A and C split over two segments, protected frame of C over
 # three; CKE + client Finished in one segment; three requests in one segment.
@@ -220,16 +244,19 @@ if [[ $luaossl == 1 ]]; then
   expect_count "protected close_notify decrypted" 6 "$good" 'tlslab.alert.description == 0 && tlslab.alert.level == 1'
   expect_count "no decryption failure" 0 "$good" 'tlslab.expert.decrypt_failed || tlslab.expert.verify_failed || tlslab.expert.not_decrypted'
   expect_count "no garbled plaintext" 0 "$good" 'tlslab.expert.implausible_plaintext'
-  # the tag is shown, with an expert note saying the dissector does not verify it
+  # the tag is shown, with a plain line saying the dissector does not verify it
   expect_count "every protected frame: tag marked not verified" 0 "$good" \
-    'tlslab.protected.tag && !(tlslab.expert.tag_not_verified && tlslab.protected.tag.verified == 0)'
+    'tlslab.protected.tag && !(tlslab.protected.tag.verified == 0)'
   n_tags=$(fields "$good" 'tlslab.protected.tag' tlslab.protected.tag.verified | tr ',' '\n' | grep -c '^0$')
   if [[ $n_tags == 25 ]]; then pass; else fail "protected frames decrypted with the tag marked unverified: $n_tags, expected 25"; fi
   tag_tree=$(tsh -r "$good" "${keys[@]}" -Y 'tlslab.verify_data' -V)
   expect_contains "tag note" "$tag_tree" \
     "not verified by the dissector (luaossl cannot pass associated data; the tlslab programs verify every tag)"
-  expect_count "tag note is an expert Note" 0 "$good" \
-    'tlslab.expert.tag_not_verified && !(_ws.expert.severity == "Note")'
+  # ... a plain line, not an expert info: an expert note on every decrypted frame colored it and
+  # read like a failure (issue 12)
+  expect_count "tag note is not an expert info" 0 "$good" '_ws.expert.message contains "AEAD tag"'
+  expect_count "a decrypted Finished carries no expert info at all" 0 "$good" \
+    'tlslab.verify_data.valid == 1 && _ws.expert'
   # one pass only (tshark's default): decryption happens in order as well
   one_pass=$("$TSHARK" -n -X "lua_script:$dissector" "${keys[@]}" -r "$good" -Y http.request \
     -T fields -E occurrence=a -E aggregator=, -e http.request.uri 2>>"$work/stderr" | tr ',' '\n' | grep -c .)
@@ -264,8 +291,14 @@ expect_count "revoked: OCSP certStatus revoked, keyCompromise" 1 "$alert" \
 expect_count "revoked: alert certificate_revoked (fatal) as expert error" 1 "$alert" \
   'tlslab.alert.description == 44 && tlslab.alert.level == 2 && tlslab.expert.alert_fatal && _ws.expert.severity == "Error"'
 alert_info=$(tsh -r "$alert" -Y 'tlslab.alert.description' -T fields -e _ws.col.Info)
-expect_contains "Info column of alerts" "$alert_info" "Alert: certificate_revoked"
-expect_contains "Info column of alerts" "$alert_info" "Alert: bad_record_mac"
+# alerts have no arrow of their own, but a direction
+expect_eq "Info column of alerts" "$(sort <<<"$alert_info")" "$(printf '%s\n' \
+  "CA → Client: Alert: decode_error" "Client → Server: Alert: certificate_revoked" \
+  "Server → Client: Alert: bad_record_mac" | sort)"
+expect_eq "Info of the revoked status response" "$(info_of "$alert" 'ocsp.certStatus == 1')" \
+  "(4) CA → Client: Status response: revoked (keyCompromise)"
+expect_contains "tree label of an alert from the CA" \
+  "$(tsh -r "$alert" -Y 'tlslab.alert.description == 50' -V)" "tlslab alert frame: Alert: decode_error — CA → Client"
 if [[ $luaossl == 1 ]]; then
   # One byte of verify_data flipped in the ciphertext: the tag (not verified by the dissector)
   # no longer matches, and the decrypted verify_data is wrong -- that is what the tree shows.
@@ -291,8 +324,10 @@ if [[ $luaossl == 1 ]]; then
   n_uri=$(tsh -r "$good" "${wrong[@]}" -Y 'http.request.uri == "/hello"' -T fields -e frame.number | grep -c .)
   if [[ $n_uri == 0 ]]; then pass; else fail "wrong keys: HTTP request still decoded"; fi
 fi
-expect_count "alert capture: no malformed or Lua error" 0 "$alert" \
-  '_ws.malformed || _ws.lua.error || tlslab.expert.dissector_bug'
+expect_count "alert capture: no Lua error" 0 "$alert" '_ws.lua.error || tlslab.expert.dissector_bug'
+expect_count "alert capture: malformed only the status request with the short nonce" 0 "$alert" \
+  '_ws.malformed && !(tlslab.status.nonce.length == 8)'
+expect_count "alert capture: the short nonce is flagged" 1 "$alert" '_ws.malformed && tlslab.status.nonce.length == 8'
 
 # --- 5. malformed frames: expert info, never a Lua error --------------------------------------
 expect_count "malformed frames flagged" 6 "$bad" 'tlslab.expert.malformed'

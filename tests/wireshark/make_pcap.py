@@ -1,15 +1,17 @@
 #!/usr/bin/env python3
 """Fabricate tlslab captures for testing the Wireshark dissector without the C++ programs.
 
-Everything follows docs/PROTOCOL.md and uses real cryptography (the `cryptography` module):
-X.509 certificates and an OCSP response from its builders, RSA-OAEP(SHA-256) for the PRE-MASTER,
-the TLS 1.2 PRF (HMAC P_hash) for the key schedule and AES-GCM / ChaCha20-Poly1305 records.
+Everything follows docs/PROTOCOL.md (frames, messages, key schedule and records from
+tests/lib/tlslab_wire.py) and uses real cryptography: X.509 certificates and an OCSP response from
+the `cryptography` module's builders, RSA-OAEP(SHA-256) for the PRE-MASTER, OpenSSL's TLS1-PRF for
+the key schedule and AES-GCM / ChaCha20-Poly1305 records.
 
 Writes into OUTDIR:
   tlslab-good.pcap       three complete sessions, one per cipher suite (valid traffic only);
                          session B runs on the default ports 4433/4434, A and C on other ports
-  tlslab-alert.pcap      a revoked certificate (clear alert after the status response) and a
-                         tampered client Finished (server answers bad_record_mac)
+  tlslab-alert.pcap      a revoked certificate (clear alert after the status response), a
+                         tampered client Finished (server answers bad_record_mac) and a status
+                         request with a short nonce (the CA answers decode_error)
   tlslab-malformed.pcap  a valid ClientHello then broken frames, on port 4433
   keylog.txt             NSS key log (CLIENT_RANDOM lines) for every session
   expected.env           values the test asserts on (shell syntax)
@@ -25,79 +27,28 @@ import ipaddress
 import os
 import random
 import struct
-import subprocess
 import sys
 import time
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM, ChaCha20Poly1305
 from cryptography.x509 import ocsp
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-# --- PROTOCOL.md constants -------------------------------------------------------------------
-VERSION = 0x0100
-CT_ALERT, CT_HANDSHAKE, CT_PROTECTED = 21, 22, 23           # §2
-CT_APPLICATION_DATA = 23                                     # inner type, §7.5
-HT_CLIENT_HELLO, HT_SERVER_HELLO, HT_CLIENT_KEY_EXCHANGE = 1, 2, 16   # §3
-HT_FINISHED, HT_STATUS_REQUEST, HT_STATUS_RESPONSE = 20, 64, 65
-EXT_SERVER_NAME = 0                                          # §3.1
-ALERT_WARNING, ALERT_FATAL = 1, 2                            # §8
-CLOSE_NOTIFY, BAD_RECORD_MAC, CERTIFICATE_REVOKED = 0, 20, 44
-
-# §7.5: value -> (name, key_len, hash, AEAD class)
-SUITES = {
-    0x0A01: ("TLSLAB_RSA_OAEP_WITH_AES_128_GCM_SHA256", 16, hashlib.sha256, AESGCM),
-    0x0A02: ("TLSLAB_RSA_OAEP_WITH_AES_256_GCM_SHA384", 32, hashlib.sha384, AESGCM),
-    0x0A03: ("TLSLAB_RSA_OAEP_WITH_CHACHA20_POLY1305_SHA256", 32, hashlib.sha256, ChaCha20Poly1305),
-}
-DEFAULT_OFFER = [0x0A01, 0x0A03, 0x0A02]
+sys.dont_write_bytecode = True  # no __pycache__ left in the source tree
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from tlslab_wire import (ALERT_WARNING, BAD_RECORD_MAC, CERTIFICATE_REVOKED,  # noqa: E402
+                         CLOSE_NOTIFY, CT_ALERT, CT_APPLICATION_DATA, CT_HANDSHAKE, CT_PROTECTED,
+                         DECODE_ERROR, DEFAULT_OFFER, HT_SERVER_HELLO, SUITES, VERSION, RecordProtection,
+                         alert, client_hello, client_key_exchange, finished, frame, handshake, key_block,
+                         keylog_line, master_secret, server_hello, server_name_extension, status_request,
+                         status_response, u16, u24, u8, verify_data)
 
 
 def epoch(naive_utc):
     """Seconds since the epoch of a naive UTC datetime (what the x509 builders take)."""
     return calendar.timegm(naive_utc.timetuple())
-
-
-def u8(v): return struct.pack("!B", v)
-def u16(v): return struct.pack("!H", v)
-def u24(v): return struct.pack("!I", v)[1:]
-def vec8(b): return u8(len(b)) + b
-def vec16(b): return u16(len(b)) + b
-
-
-# --- §2, §3 framing ---------------------------------------------------------------------------
-def frame(content_type, fragment, version=VERSION):
-    return u8(content_type) + u16(version) + u16(len(fragment)) + fragment
-
-
-def handshake(msg_type, body):
-    return u8(msg_type) + u24(len(body)) + body
-
-
-# --- §7.2 key schedule: TLS 1.2 PRF ----------------------------------------------------------
-def prf(hash_fn, secret, label, seed, length):
-    """TLS 1.2 PRF through OpenSSL's TLS1-PRF (`openssl kdf`): the fixtures hand-write no KDF."""
-    digest = hash_fn().name.upper()  # hashlib.sha256 → "SHA256"
-    out = subprocess.run(["openssl", "kdf", "-keylen", str(length), "-kdfopt", f"digest:{digest}",
-                          "-kdfopt", f"hexsecret:{secret.hex()}", "-kdfopt", f"hexseed:{(label + seed).hex()}",
-                          "TLS1-PRF"], capture_output=True, text=True, check=True).stdout
-    return bytes.fromhex(out.strip().replace(":", ""))
-
-
-class RecordProtection:
-    """One direction of §7.5: AEAD key, IV and a 64-bit sequence number starting at 0."""
-
-    def __init__(self, aead_cls, key, iv):
-        self.aead, self.iv, self.seq = aead_cls(key), iv, 0
-
-    def seal(self, inner_type, content):
-        inner = content + u8(inner_type)
-        header = u8(CT_PROTECTED) + u16(VERSION) + u16(len(inner) + 16)
-        nonce = bytes(a ^ b for a, b in zip(self.iv, self.seq.to_bytes(12, "big")))
-        self.seq += 1
-        return header + self.aead.encrypt(nonce, inner, header)
 
 
 # --- PKI: CA, server certificate, OCSP response (§5, §9) --------------------------------------
@@ -185,14 +136,25 @@ class Pcap:
         ether = b"\0" * 12 + b"\x08\x00"
         self.packets.append((self.t, ether + ip_hdr + tcp_hdr + payload))
 
+    @staticmethod
+    def header():
+        """The pcap file header: microsecond timestamps, Ethernet."""
+        return struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, 1)
+
+    def take_records(self):
+        """The packets so far as pcap records; they are forgotten (for writing to a pipe)."""
+        out = []
+        for t, data in self.packets:
+            sec = int(t)
+            out.append(struct.pack("<IIII", sec, int(round((t - sec) * 1e6)) % 1000000, len(data), len(data)))
+            out.append(data)
+        self.packets = []
+        return b"".join(out)
+
     def write(self, path):
         with open(path, "wb") as f:
-            f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, 1))
-            for t, data in self.packets:
-                sec = int(t)
-                f.write(struct.pack("<IIII", sec, int(round((t - sec) * 1e6)) % 1000000,
-                                    len(data), len(data)))
-                f.write(data)
+            f.write(self.header())
+            f.write(self.take_records())
 
 
 FIN, SYN, RST, PSH, ACK = 0x01, 0x02, 0x04, 0x08, 0x10
@@ -255,25 +217,21 @@ class Session:
         server_port, ca_port, client_port, ca_client_port = self.ports
         self.conn = TcpConnection(self.env.pcap, client_port, server_port, self.rng)
         # (1) ClientHello, §4
-        ext = u16(EXT_SERVER_NAME) + vec16(vec8(self.host.encode()))
-        ch = handshake(HT_CLIENT_HELLO, u16(VERSION) + self.client_random
-                       + vec16(b"".join(u16(s) for s in self.offer)) + vec16(ext))
+        ch = client_hello(self.client_random, self.offer, server_name_extension(self.host))
         self.conn.send(True, frame(CT_HANDSHAKE, ch), split=first)
         # (2) ServerHello, §5 -- split over two TCP segments to exercise reassembly
         cert_der = self.cert.public_bytes(serialization.Encoding.DER)
         spki = self.cert.public_key().public_bytes(serialization.Encoding.DER,
                                                    serialization.PublicFormat.SubjectPublicKeyInfo)
-        sh = handshake(HT_SERVER_HELLO, u16(VERSION) + self.server_random + u16(self.suite)
-                       + vec16(cert_der) + vec16(spki) + vec16(b""))
+        sh = server_hello(self.server_random, self.suite, cert_der, spki)
         self.conn.send(False, frame(CT_HANDSHAKE, sh), split=[700] if split_server_hello else None)
         self.transcript = ch + sh
         # (3), (4) status request / response on a separate connection to the CA, §9
         ca = TcpConnection(self.env.pcap, ca_client_port, ca_port, self.rng)
         nonce = self.rand(32)
-        ca.send(True, frame(CT_HANDSHAKE, handshake(HT_STATUS_REQUEST, vec16(cert_der) + vec8(nonce))),
-                split=first)
+        ca.send(True, frame(CT_HANDSHAKE, status_request(cert_der, nonce)), split=first)
         ocsp_der = self.pki.ocsp_response(self.cert, nonce, revoked=revoked)
-        ca.send(False, frame(CT_HANDSHAKE, handshake(HT_STATUS_RESPONSE, vec16(ocsp_der))))
+        ca.send(False, frame(CT_HANDSHAKE, status_response(ocsp_der)))
         ca.close()
         self.env.record(self.name, CLIENT_RANDOM=self.client_random.hex(),
                         SERVER_RANDOM=self.server_random.hex(), NONCE=nonce.hex(),
@@ -281,28 +239,26 @@ class Session:
 
     def key_exchange(self):
         """(5) ClientKeyExchange and the §7.2 key schedule; returns the CKE frame."""
-        _, key_len, hash_fn, aead = SUITES[self.suite]
+        self.hash_name = SUITES[self.suite][2]
         pre_master = u16(VERSION) + self.rand(46)
         encrypted = self.cert.public_key().encrypt(pre_master, padding.OAEP(
             mgf=padding.MGF1(hashes.SHA256()), algorithm=hashes.SHA256(), label=None))
-        cke = handshake(HT_CLIENT_KEY_EXCHANGE, vec16(encrypted))
+        cke = client_key_exchange(encrypted)
         self.transcript += cke
-        self.hash_fn = hash_fn
-        self.master = prf(hash_fn, pre_master, b"master secret",
-                          self.client_random + self.server_random, 48)
-        kb = prf(hash_fn, self.master, b"key expansion",
-                 self.server_random + self.client_random, 2 * key_len + 24)
-        self.client_prot = RecordProtection(aead, kb[:key_len], kb[2 * key_len:2 * key_len + 12])
-        self.server_prot = RecordProtection(aead, kb[key_len:2 * key_len], kb[2 * key_len + 12:])
-        self.env.keylog.append("CLIENT_RANDOM %s %s" % (self.client_random.hex(), self.master.hex()))
+        self.master = master_secret(self.hash_name, pre_master, self.client_random, self.server_random)
+        client_key, server_key, client_iv, server_iv = key_block(self.suite, self.master, self.client_random,
+                                                                 self.server_random)
+        self.client_prot = RecordProtection(self.suite, client_key, client_iv)
+        self.server_prot = RecordProtection(self.suite, server_key, server_iv)
+        self.env.keylog.append(keylog_line(self.client_random, self.master))
         self.env.record(self.name, MASTER=self.master.hex())
         return frame(CT_HANDSHAKE, cke)
 
     def finished(self, client):
         """(6) / (7) Finished, §7.3; returns the protected frame."""
-        label = b"client finished" if client else b"server finished"
-        verify = prf(self.hash_fn, self.master, label, self.hash_fn(self.transcript).digest(), 12)
-        fin = handshake(HT_FINISHED, verify)
+        transcript_hash = hashlib.new(self.hash_name, self.transcript).digest()
+        verify = verify_data(self.hash_name, self.master, "client" if client else "server", transcript_hash)
+        fin = finished(verify)
         self.transcript += fin
         self.env.record(self.name, **{("CLIENT" if client else "SERVER") + "_VERIFY": verify.hex()})
         return (self.client_prot if client else self.server_prot).seal(CT_HANDSHAKE, fin)
@@ -312,8 +268,7 @@ class Session:
         return (self.client_prot if client else self.server_prot).seal(CT_APPLICATION_DATA, data)
 
     def close_notify(self, client):
-        alert = u8(ALERT_WARNING) + u8(CLOSE_NOTIFY)
-        return (self.client_prot if client else self.server_prot).seal(CT_ALERT, alert)
+        return (self.client_prot if client else self.server_prot).seal(CT_ALERT, alert(CLOSE_NOTIFY, ALERT_WARNING))
 
 
 def http_response(body, content_type="text/plain"):
@@ -426,7 +381,7 @@ def write_alert_capture(env, pki, now, path):
     d = Session(env, "D", pki, revoked_cert, revoked_key, 0x0A01, 43001, 43002, env.port(), env.port(),
                 host="revoked.localhost")
     d.hello_and_status(revoked=True)
-    d.conn.send(True, frame(CT_ALERT, u8(ALERT_FATAL) + u8(CERTIFICATE_REVOKED)))
+    d.conn.send(True, frame(CT_ALERT, alert(CERTIFICATE_REVOKED)))
     d.conn.close()
 
     # Session E: one byte of the client's Finished flipped on the wire -> the server cannot
@@ -438,8 +393,16 @@ def write_alert_capture(env, pki, now, path):
     fin = bytearray(e.finished(True))
     fin[10] ^= 0x40
     e.conn.send(True, cke + bytes(fin))
-    e.conn.send(False, frame(CT_ALERT, u8(ALERT_FATAL) + u8(BAD_RECORD_MAC)))
+    e.conn.send(False, frame(CT_ALERT, alert(BAD_RECORD_MAC)))
     e.conn.close()
+
+    # Session F: a status request whose nonce is too short (nonce<16..32>, §9): the CA answers
+    # decode_error in the clear.
+    ca = TcpConnection(env.pcap, env.port(), 43022, env.rng)
+    cert_der = server_cert.public_bytes(serialization.Encoding.DER)
+    ca.send(True, frame(CT_HANDSHAKE, status_request(cert_der, bytes(8))))
+    ca.send(False, frame(CT_ALERT, alert(DECODE_ERROR)))
+    ca.close()
     env.pcap.write(path)
 
 
@@ -447,8 +410,7 @@ def write_malformed_capture(env, now, path):
     """Broken frames after a valid ClientHello, on port 4433 (the heuristic would refuse them)."""
     env.pcap = Pcap(epoch(now) + 120)
     conn = TcpConnection(env.pcap, env.port(), 4433, env.rng)
-    ch = handshake(HT_CLIENT_HELLO, u16(VERSION) + bytes(32) + vec16(u16(0x0A01)) + vec16(b""))
-    conn.send(True, frame(CT_HANDSHAKE, ch))
+    conn.send(True, frame(CT_HANDSHAKE, client_hello(bytes(32), [0x0A01])))
     # handshake length (uint24) larger than the frame
     conn.send(False, frame(CT_HANDSHAKE, u8(HT_SERVER_HELLO) + u24(500) + bytes(20)))
     # truncated ServerHello body: certificate vector runs past the end

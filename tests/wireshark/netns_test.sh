@@ -14,8 +14,8 @@
 #
 # Checks: each arrow's frame is on the wire between the right hosts (ClientHello, ServerHello,
 # Status request, Status response, ClientKeyExchange, both Finished with verify_data valid), the
-# randoms equal the client's --trace-json, the certificate's iPAddress SAN, and the decrypted
-# http.request.uri is "/".
+# Info column names the same sender and receiver, the randoms equal the client's --trace-json, the
+# certificate's iPAddress SAN, and the decrypted http.request.uri is "/".
 #
 # Exit status: 0 passed; 1 a check failed; 77 skipped (not root / `ip netns add` not permitted,
 # tshark cannot capture, python3 or lua-luaossl missing).
@@ -225,6 +225,12 @@ expect_count "server Finished (ACK), valid" 1 \
 uri=$(tsh -Y "$c2s && http.request" -T fields -e http.request.uri)
 if [[ $uri == / ]]; then pass; else fail "decrypted http.request.uri: '$uri', expected '/'"; fi
 expect_count "decrypted HTTP response server -> client" 1 "$s2c && http.response.code == 200"
+# the Info column names who talks to whom, as the addresses on this wire say
+for pair in "$c2s|Client → Server" "$s2c|Server → Client" "$c2ca|Client → CA" "$ca2c|CA → Client"; do
+  rows=$(tsh -Y "${pair%%|*} && tlslab" -T fields -e _ws.col.Info)
+  wrong=$(grep -vF -- "${pair#*|}: " <<<"$rows")
+  if [[ -n $rows && -z $wrong ]]; then pass; else fail "Info on frames ${pair%%|*} should say '${pair#*|}': $wrong"; fi
+done
 expect_count "only the three hosts on the wire" 0 \
   "!(ip.src in {$client_ip, $server_ip, $ca_ip} && ip.dst in {$client_ip, $server_ip, $ca_ip})"
 expect_count "bridge capture: each frame once (one ClientHello, one Status request)" 2 \

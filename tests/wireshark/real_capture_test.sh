@@ -142,12 +142,15 @@ expect_count "decrypted response: 200 with the session page" 1 "$good" \
   "http.response.code == 200 && http.file_data contains \"$cr\""
 expect_count "close_notify from both sides (protected)" 2 "$good" 'tlslab.alert.description == 0 && tlslab.alert.level == 1'
 info=$(tsh "$good" -Y tlslab -T fields -e _ws.col.Info)
-for text in ClientHello ServerHello "Status request" "Status response" "ClientKeyExchange (PRE-MASTER)" \
-    "Finished (test message)" "Finished (ACK)" "Application data (GET / HTTP/1.1)"; do
+for text in "(1) Client → Server: ClientHello" "(2) Server → Client: ServerHello" \
+    "(3) Client → CA: Status request" "(4) CA → Client: Status response: good" \
+    "(5) Client → Server: ClientKeyExchange (PRE-MASTER)" "(6) Client → Server: Finished (test message)" \
+    "(7) Server → Client: Finished (ACK)" "(8) Client → Server: Application data (GET / HTTP/1.1)" \
+    "(8) Server → Client: Application data (HTTP/1.1 200 OK)" "Client → Server: Alert: close_notify"; do
   expect_contains "Info column" "$info" "$text"
 done
 expect_count "every protected frame decrypted (tag marked not verified)" 0 "$good" \
-  'tlslab.protected.ciphertext && !tlslab.expert.tag_not_verified'
+  'tlslab.protected.ciphertext && !tlslab.protected.tag.verified'
 expect_count "good capture: no malformed frame, expert error or Lua error" 0 "$good" \
   '_ws.malformed || _ws.expert.severity == "Error" || _ws.lua.error || tlslab.expert.dissector_bug || tlslab.expert.implausible_plaintext || tlslab.expert.not_decrypted'
 
@@ -168,7 +171,9 @@ server_port=$(tsh "$revoked" -Y 'tlslab.handshake.type == 1' -T fields -e tcp.ds
 expect_eq "revoked: one fatal certificate_revoked alert, client to server" "$alert" "$(printf '2\t44\t%s' "$server_port")"
 alert_tree=$(tsh "$revoked" -Y tlslab.alert.description -V)
 expect_contains "revoked: alert named in the tree" "$alert_tree" "Alert description: certificate_revoked (44)"
-expect_contains "revoked: Info column" "$(tsh "$revoked" -Y tlslab -T fields -e _ws.col.Info)" "Alert: certificate_revoked"
+revoked_info=$(tsh "$revoked" -Y tlslab -T fields -e _ws.col.Info)
+expect_contains "revoked: Info column" "$revoked_info" "Client → Server: Alert: certificate_revoked"
+expect_contains "revoked: Info column" "$revoked_info" "(4) CA → Client: Status response: revoked (keyCompromise)"
 expect_count "revoked: nothing after the alert (no key exchange, no protected frame)" 0 "$revoked" \
   'tlslab.handshake.type == 16 || tlslab.protected.ciphertext'
 expect_count "revoked: no malformed frame or Lua error" 0 "$revoked" \

@@ -1,0 +1,236 @@
+-- tlslab/fields.lua -- what is on the wire: the constants of docs/PROTOCOL.md, and
+-- the fields, expert infos and preference that Wireshark shows and filters on.
+-- Part of the tlslab dissector: loaded by scripts/wireshark/tlslab.lua, which documents it.
+
+local env = ...
+-- Installed, this file is also in Wireshark's plugin folder, where Wireshark runs every *.lua as a
+-- plugin of its own: then it is called without the loader's table and does nothing.
+if type(env) ~= "table" or not env.proto then return end
+
+---------------------------------------------------------------------------------------------
+-- Protocol constants
+---------------------------------------------------------------------------------------------
+
+local VERSION_1_0 = 0x0100
+local HEADER_LEN = 5                                -- §2: type(1) version(2) length(2)
+local TAG_LEN = 16                                  -- §7.5: AEAD tag
+local MAX_CLEAR_LEN = 16384                         -- §2 limits
+local MAX_PROTECTED_LEN = 16384 + 256
+local DEFAULT_PORTS = { server = 4433, ca = 4434 }
+
+-- §2 ContentType (also the §7.5 inner type, where 23 means application_data)
+local CT_ALERT, CT_HANDSHAKE, CT_PROTECTED = 21, 22, 23
+local CONTENT_TYPES = { [21] = "alert", [22] = "handshake", [23] = "protected" }
+local INNER_TYPES = { [21] = "alert", [22] = "handshake", [23] = "application_data" }
+
+-- §3 HandshakeType
+local HT = { client_hello = 1, server_hello = 2, client_key_exchange = 16, finished = 20,
+             status_request = 64, status_response = 65 }
+local HANDSHAKE_TYPES = { [1] = "client_hello", [2] = "server_hello", [16] = "client_key_exchange",
+                          [20] = "finished", [64] = "status_request", [65] = "status_response" }
+
+-- §3.1 ExtensionType (0 defined, the others reserved for later versions)
+local EXTENSION_TYPES = { [0] = "server_name", [5] = "status_stapling (reserved)",
+                          [35] = "session_ticket (reserved)", [51] = "key_share (reserved)" }
+
+-- §7.5 cipher suites: AEAD cipher name in OpenSSL, key length, PRF/transcript hash
+local SUITES = {
+    [0x0A01] = { name = "TLSLAB_RSA_OAEP_WITH_AES_128_GCM_SHA256", aead = "gcm",
+                 cipher = "aes-128-ctr", key_len = 16, hash = "SHA256" },
+    [0x0A02] = { name = "TLSLAB_RSA_OAEP_WITH_AES_256_GCM_SHA384", aead = "gcm",
+                 cipher = "aes-256-ctr", key_len = 32, hash = "SHA384" },
+    [0x0A03] = { name = "TLSLAB_RSA_OAEP_WITH_CHACHA20_POLY1305_SHA256", aead = "chacha20-poly1305",
+                 cipher = "chacha20", key_len = 32, hash = "SHA256" },
+}
+local SUITE_NAMES = {}
+for value, suite in pairs(SUITES) do SUITE_NAMES[value] = suite.name end
+
+-- §9: what the CA's OCSPResponse says (RFC 6960 §4.2.1, CRLReason of RFC 5280 §5.3.1)
+local OCSP_RESPONSE_STATUS = { [0] = "successful", [1] = "malformedRequest", [2] = "internalError",
+                               [3] = "tryLater", [5] = "sigRequired", [6] = "unauthorized" }
+local CRL_REASONS = {
+    [0] = "unspecified", [1] = "keyCompromise", [2] = "cACompromise", [3] = "affiliationChanged",
+    [4] = "superseded", [5] = "cessationOfOperation", [6] = "certificateHold", [8] = "removeFromCRL",
+    [9] = "privilegeWithdrawn", [10] = "aACompromise",
+}
+
+-- §8 alerts
+local ALERT_LEVELS = { [1] = "warning", [2] = "fatal" }
+local ALERT_DESCRIPTIONS = {
+    [0] = "close_notify", [10] = "unexpected_message", [20] = "bad_record_mac",
+    [22] = "record_overflow", [40] = "handshake_failure", [42] = "bad_certificate",
+    [44] = "certificate_revoked", [45] = "certificate_expired", [46] = "certificate_unknown",
+    [47] = "illegal_parameter", [48] = "unknown_ca", [50] = "decode_error", [51] = "decrypt_error",
+    [70] = "protocol_version", [80] = "internal_error", [110] = "unsupported_extension",
+    [113] = "bad_certificate_status_response",
+}
+
+-- The arrows of the diagram (§1) and the Info column text for each.
+local ARROW_TEXT = {
+    [1] = "Client → Server", [2] = "Server → Client", [3] = "Client → CA", [4] = "CA → Client",
+    [5] = "Client → Server", [6] = "Client → Server", [7] = "Server → Client",
+    [8] = "Client ↔ Server",
+}
+local HANDSHAKE_INFO = {
+    [1] = { info = "ClientHello", arrow = 1 },
+    [2] = { info = "ServerHello", arrow = 2 },
+    [64] = { info = "Status request", arrow = 3 },
+    [65] = { info = "Status response", arrow = 4 },
+    [16] = { info = "ClientKeyExchange (PRE-MASTER)", arrow = 5 },
+}
+local FINISHED_INFO = { client = "Finished (test message)", server = "Finished (ACK)" }
+
+---------------------------------------------------------------------------------------------
+-- Fields (every field of every frame) and expert infos
+---------------------------------------------------------------------------------------------
+
+local f = {
+    frame_type = ProtoField.uint8("tlslab.frame.type", "Content type", base.DEC, CONTENT_TYPES),
+    frame_version = ProtoField.uint16("tlslab.frame.version", "Version", base.HEX,
+                                      { [VERSION_1_0] = "tlslab 1.0" }),
+    frame_length = ProtoField.uint16("tlslab.frame.length", "Length", base.DEC),
+    arrow = ProtoField.uint8("tlslab.arrow", "Arrow of the diagram", base.DEC, ARROW_TEXT),
+
+    hs_type = ProtoField.uint8("tlslab.handshake.type", "Handshake type", base.DEC, HANDSHAKE_TYPES),
+    hs_length = ProtoField.uint24("tlslab.handshake.length", "Length", base.DEC),
+
+    -- §4 ClientHello
+    client_version = ProtoField.uint16("tlslab.client_version", "Client version", base.HEX,
+                                       { [VERSION_1_0] = "tlslab 1.0" }),
+    client_random = ProtoField.bytes("tlslab.client_random", "RAND-CLIENT"),
+    cipher_suites_length = ProtoField.uint16("tlslab.cipher_suites.length", "Cipher suites length", base.DEC),
+    cipher_suites = ProtoField.bytes("tlslab.cipher_suites", "Cipher suites"),
+    cipher_suite = ProtoField.uint16("tlslab.cipher_suite", "Cipher suite", base.HEX, SUITE_NAMES),
+    extensions_length = ProtoField.uint16("tlslab.extensions.length", "Extensions length", base.DEC),
+    extension_type = ProtoField.uint16("tlslab.extension.type", "Extension type", base.DEC, EXTENSION_TYPES),
+    extension_length = ProtoField.uint16("tlslab.extension.length", "Extension length", base.DEC),
+    extension_data = ProtoField.bytes("tlslab.extension.data", "Extension data"),
+    server_name_length = ProtoField.uint8("tlslab.server_name.length", "Server name length", base.DEC),
+    server_name = ProtoField.string("tlslab.server_name", "Server name"),
+
+    -- §5 ServerHello
+    server_version = ProtoField.uint16("tlslab.server_version", "Server version", base.HEX,
+                                       { [VERSION_1_0] = "tlslab 1.0" }),
+    server_random = ProtoField.bytes("tlslab.server_random", "RAND-SERVER"),
+    certificate_length = ProtoField.uint16("tlslab.certificate.length", "CERTIFICATE length", base.DEC),
+    certificate = ProtoField.bytes("tlslab.certificate", "CERTIFICATE"),
+    public_key_length = ProtoField.uint16("tlslab.server_public_key.length", "SERVER'S PUBLIC KEY length", base.DEC),
+    public_key = ProtoField.bytes("tlslab.server_public_key", "SERVER'S PUBLIC KEY"),
+    public_key_matches = ProtoField.bool("tlslab.server_public_key.matches_certificate",
+                                         "Equals the CERTIFICATE's SubjectPublicKeyInfo"),
+
+    -- §9 status request / response
+    status_certificate_length = ProtoField.uint16("tlslab.status.certificate.length", "CERTIFICATE length", base.DEC),
+    status_certificate = ProtoField.bytes("tlslab.status.certificate", "CERTIFICATE"),
+    status_certificate_in = ProtoField.framenum("tlslab.status.certificate_in",
+                                                "CERTIFICATE seen in ServerHello frame", base.NONE),
+    status_nonce_length = ProtoField.uint8("tlslab.status.nonce.length", "Nonce length", base.DEC),
+    status_nonce = ProtoField.bytes("tlslab.status.nonce", "Nonce"),
+    ocsp_response_length = ProtoField.uint16("tlslab.status.ocsp_response.length", "OCSP response length", base.DEC),
+    ocsp_response = ProtoField.bytes("tlslab.status.ocsp_response", "OCSP response (signed by the CA)"),
+
+    -- §7.1 ClientKeyExchange
+    pre_master_length = ProtoField.uint16("tlslab.encrypted_pre_master.length", "Encrypted PRE-MASTER length", base.DEC),
+    pre_master = ProtoField.bytes("tlslab.encrypted_pre_master",
+                                  "PRE-MASTER (encrypted with SERVER'S PUBLIC KEY, RSA-OAEP)"),
+
+    -- §7.3 Finished
+    verify_data = ProtoField.bytes("tlslab.verify_data", "verify_data"),
+    verify_data_expected = ProtoField.bytes("tlslab.verify_data.expected", "Expected verify_data"),
+    verify_data_valid = ProtoField.bool("tlslab.verify_data.valid", "verify_data is correct"),
+
+    -- §8 Alert
+    alert_level = ProtoField.uint8("tlslab.alert.level", "Alert level", base.DEC, ALERT_LEVELS),
+    alert_description = ProtoField.uint8("tlslab.alert.description", "Alert description", base.DEC,
+                                         ALERT_DESCRIPTIONS),
+
+    -- §7.5 protected frames
+    ciphertext = ProtoField.bytes("tlslab.protected.ciphertext", "Encrypted InnerPlaintext"),
+    tag = ProtoField.bytes("tlslab.protected.tag", "AEAD tag"),
+    tag_verified = ProtoField.bool("tlslab.protected.tag.verified", "AEAD tag verified by the dissector"),
+    sequence = ProtoField.uint64("tlslab.protected.sequence", "Sequence number", base.DEC),
+    inner_type = ProtoField.uint8("tlslab.protected.inner_type", "Inner content type", base.DEC, INNER_TYPES),
+    app_data = ProtoField.bytes("tlslab.app_data", "Application data"),
+    master_secret = ProtoField.string("tlslab.master_secret", "SESSION MASTER KEY (from key log)"),
+
+    -- links between the frames of one handshake
+    request_in = ProtoField.framenum("tlslab.request_in", "Request in frame", base.NONE, frametype.REQUEST),
+    response_in = ProtoField.framenum("tlslab.response_in", "Response in frame", base.NONE, frametype.RESPONSE),
+    http_reassembled_in = ProtoField.framenum("tlslab.http.reassembled_in",
+                                              "HTTP message reassembled in frame", base.NONE),
+    http_frames = ProtoField.string("tlslab.http.frames", "HTTP message reassembled from frames"),
+    http_body_not_reassembled = ProtoField.uint32("tlslab.http.body_not_reassembled",
+        "HTTP body bytes so far, not reassembled (message over the work cap)", base.DEC),
+
+    -- §11 key log, as the first pass found it when this session's keys were looked up; the
+    -- counters show that a lookup that misses does not re-read the file (issue 16)
+    keylog_found = ProtoField.bool("tlslab.keylog.found", "RAND-CLIENT found in the key log"),
+    keylog_entries = ProtoField.uint32("tlslab.keylog.entries", "CLIENT_RANDOM lines in the key log", base.DEC),
+    keylog_reads = ProtoField.uint32("tlslab.keylog.reads", "Key log file reads so far", base.DEC),
+    key_derivations = ProtoField.uint32("tlslab.key_derivations", "Session key derivations so far", base.DEC),
+}
+env.proto.fields = f
+
+local ei = {
+    alert_fatal = ProtoExpert.new("tlslab.expert.alert_fatal", "Fatal alert",
+                                  expert.group.RESPONSE_CODE, expert.severity.ERROR),
+    alert_warning = ProtoExpert.new("tlslab.expert.alert_warning", "Warning alert",
+                                    expert.group.RESPONSE_CODE, expert.severity.NOTE),
+    malformed = ProtoExpert.new("tlslab.expert.malformed", "Malformed tlslab frame",
+                                expert.group.MALFORMED, expert.severity.ERROR),
+    protocol = ProtoExpert.new("tlslab.expert.protocol", "Protocol violation",
+                               expert.group.PROTOCOL, expert.severity.WARN),
+    not_decrypted = ProtoExpert.new("tlslab.expert.not_decrypted", "Protected frame not decrypted",
+                                    expert.group.UNDECODED, expert.severity.NOTE),
+    decrypt_failed = ProtoExpert.new("tlslab.expert.decrypt_failed", "Protected frame could not be decrypted",
+                                     expert.group.DECRYPTION, expert.severity.WARN),
+    implausible = ProtoExpert.new("tlslab.expert.implausible_plaintext",
+                                  "Decrypted bytes are not a valid InnerPlaintext",
+                                  expert.group.DECRYPTION, expert.severity.WARN),
+    verify_failed = ProtoExpert.new("tlslab.expert.verify_failed", "Finished verify_data is wrong",
+                                    expert.group.SECURITY, expert.severity.WARN),
+    key_mismatch = ProtoExpert.new("tlslab.expert.key_mismatch",
+                                   "SERVER'S PUBLIC KEY differs from the CERTIFICATE's",
+                                   expert.group.SECURITY, expert.severity.WARN),
+    segment = ProtoExpert.new("tlslab.expert.segment", "Frame continues in the next segment",
+                              expert.group.REASSEMBLE, expert.severity.NOTE),
+    dissector_bug = ProtoExpert.new("tlslab.expert.dissector_bug", "tlslab dissector error",
+                                    expert.group.MALFORMED, expert.severity.ERROR),
+    work_cap = ProtoExpert.new("tlslab.expert.work_cap", "work cap reached",
+                               expert.group.UNDECODED, expert.severity.NOTE),
+}
+env.proto.experts = { ei.alert_fatal, ei.alert_warning, ei.malformed, ei.protocol, ei.not_decrypted,
+                   ei.decrypt_failed, ei.implausible, ei.verify_failed,
+                   ei.key_mismatch, ei.segment, ei.dissector_bug, ei.work_cap }
+
+env.proto.prefs.keylog_file = Pref.string("Key log file", "",
+    "NSS key log file (lines \"CLIENT_RANDOM <RAND-CLIENT hex> <master secret hex>\") written by " ..
+    "tlslab-client/-server with --keylog or SSLKEYLOGFILE; used to decrypt protected frames.")
+
+return {
+    VERSION_1_0 = VERSION_1_0,
+    HEADER_LEN = HEADER_LEN,
+    TAG_LEN = TAG_LEN,
+    MAX_CLEAR_LEN = MAX_CLEAR_LEN,
+    MAX_PROTECTED_LEN = MAX_PROTECTED_LEN,
+    DEFAULT_PORTS = DEFAULT_PORTS,
+    CT_ALERT = CT_ALERT,
+    CT_HANDSHAKE = CT_HANDSHAKE,
+    CT_PROTECTED = CT_PROTECTED,
+    CONTENT_TYPES = CONTENT_TYPES,
+    INNER_TYPES = INNER_TYPES,
+    HT = HT,
+    HANDSHAKE_TYPES = HANDSHAKE_TYPES,
+    EXTENSION_TYPES = EXTENSION_TYPES,
+    SUITES = SUITES,
+    SUITE_NAMES = SUITE_NAMES,
+    OCSP_RESPONSE_STATUS = OCSP_RESPONSE_STATUS,
+    CRL_REASONS = CRL_REASONS,
+    ALERT_LEVELS = ALERT_LEVELS,
+    ALERT_DESCRIPTIONS = ALERT_DESCRIPTIONS,
+    ARROW_TEXT = ARROW_TEXT,
+    HANDSHAKE_INFO = HANDSHAKE_INFO,
+    FINISHED_INFO = FINISHED_INFO,
+    f = f,
+    ei = ei,
+}

@@ -1,0 +1,412 @@
+-- tlslab/render.lua -- the tree of each frame and the columns, on every pass, from the bytes
+-- and the frame's record.
+-- Part of the tlslab dissector: loaded by scripts/wireshark/tlslab.lua, which documents it.
+
+local env = ...
+-- Installed, this file is also in Wireshark's plugin folder, where Wireshark runs every *.lua as a
+-- plugin of its own: then it is called without the loader's table and does nothing.
+if type(env) ~= "table" or not env.proto then return end
+
+local tlslab = env.proto
+local F = env.fields
+local f, ei = F.f, F.ei
+local VERSION_1_0, HEADER_LEN, TAG_LEN, MAX_CLEAR_LEN = F.VERSION_1_0, F.HEADER_LEN, F.TAG_LEN, F.MAX_CLEAR_LEN
+local CT_ALERT, CT_HANDSHAKE, CT_PROTECTED = F.CT_ALERT, F.CT_HANDSHAKE, F.CT_PROTECTED
+local CONTENT_TYPES, INNER_TYPES, HT, HANDSHAKE_TYPES = F.CONTENT_TYPES, F.INNER_TYPES, F.HT, F.HANDSHAKE_TYPES
+local EXTENSION_TYPES, ALERT_LEVELS, ALERT_DESCRIPTIONS = F.EXTENSION_TYPES, F.ALERT_LEVELS, F.ALERT_DESCRIPTIONS
+local crypto, analysis = env.crypto, env.analysis
+
+---------------------------------------------------------------------------------------------
+-- A bounds-checked reader over a Tvb: never reads past the frame, reports instead
+---------------------------------------------------------------------------------------------
+
+local Reader = {}
+Reader.__index = Reader
+
+function Reader.new(tvb, offset, length)
+    return setmetatable({ tvb = tvb, pos = offset, limit = offset + length }, Reader)
+end
+
+function Reader:left() return self.limit - self.pos end
+
+-- TvbRange of the next n bytes (nil when n == 0 or not enough bytes left)
+function Reader:take(n)
+    if n <= 0 or n > self:left() then return nil end
+    local range = self.tvb(self.pos, n)
+    self.pos = self.pos + n
+    return range
+end
+
+function Reader:uint(n)
+    local range = self:take(n)
+    return range and range:uint(), range
+end
+
+---------------------------------------------------------------------------------------------
+-- Rendering: the tree of one frame, on every pass, from the tvb and the cached record
+---------------------------------------------------------------------------------------------
+
+local media_types = DissectorTable.get("media_type")
+local sub_dissectors = {
+    -- X.509 Certificate (x509af) as registered for BER syntax "Certificate"; the media type
+    -- application/pkix-cert works too but adds a "PKIX CERT File Format" level.
+    certificate = DissectorTable.get("ber.syntax"):get_dissector("Certificate")
+                  or media_types:get_dissector("application/pkix-cert"),
+    ocsp = media_types:get_dissector("application/ocsp-response"),          -- OCSPResponse
+    http = Dissector.get("http"),
+}
+do  -- SubjectPublicKeyInfo: x509af registers it for PEM's "PUBLIC KEY" label (RFC 7468)
+    local ok, pem_labels = pcall(DissectorTable.get, "rfc7468.preeb_label")
+    if ok and pem_labels then sub_dissectors.public_key = pem_labels:get_dissector("PUBLIC KEY") end
+end
+
+local function call_sub_dissector(dissector, range, pinfo, tree)
+    if not dissector or not range then return end
+    local ok, err = pcall(function() dissector:call(range:tvb(), pinfo, tree) end)
+    if not ok then tree:add_proto_expert_info(ei.malformed, "sub-dissector failed: " .. tostring(err)) end
+end
+
+local function malformed(tree, text) tree:add_proto_expert_info(ei.malformed, text) end
+
+-- opaque x<...> with a `width`-byte length (§ conventions); adds length and data items.
+local function add_vector(r, tree, length_field, data_field, width, min, max, what)
+    local n, n_range = r:uint(width)
+    if not n then
+        malformed(tree, what .. ": length field truncated")
+        return nil
+    end
+    tree:add(length_field, n_range)
+    if n < min or n > max then malformed(tree, string.format("%s: length %d outside %d..%d", what, n, min, max)) end
+    if n > r:left() then
+        malformed(tree, string.format("%s: length %d but only %d bytes left", what, n, r:left()))
+        r.pos = r.limit
+        return nil
+    end
+    local data = r:take(n)
+    if data then return tree:add(data_field, data), data end
+    return nil
+end
+
+local function render_extensions(r, tree)
+    local total, total_range = r:uint(2)
+    if not total then malformed(tree, "extensions: length field truncated"); return end
+    tree:add(f.extensions_length, total_range)
+    if total > r:left() then malformed(tree, "extensions: length runs past the message"); total = r:left() end
+    local ext_reader = Reader.new(r.tvb, r.pos, total)
+    r.pos = r.pos + total
+    local seen = {}
+    while ext_reader:left() > 0 do
+        local start = ext_reader.pos
+        local ext_type, type_range = ext_reader:uint(2)
+        local ext_len, len_range = ext_reader:uint(2)
+        if not ext_len then malformed(tree, "extension header truncated"); return end
+        local ext_tree = tree:add(r.tvb(start, math.min(4 + ext_len, ext_reader.limit - start)),
+                                  "Extension: " .. (EXTENSION_TYPES[ext_type] or ("unknown (" .. ext_type .. ")")))
+        ext_tree:add(f.extension_type, type_range)
+        ext_tree:add(f.extension_length, len_range)
+        if seen[ext_type] then malformed(ext_tree, "extension type appears twice (decode_error, §3.1)") end
+        seen[ext_type] = true
+        if ext_len > ext_reader:left() then malformed(ext_tree, "extension data runs past the list"); return end
+        local data = Reader.new(r.tvb, ext_reader.pos, ext_len)
+        ext_reader.pos = ext_reader.pos + ext_len
+        if ext_type == 0 then                          -- server_name: opaque host_name<1..255>
+            local item, name = add_vector(data, ext_tree, f.server_name_length, f.server_name, 1, 1, 255, "server_name")
+            if item then ext_tree:append_text(": " .. name:string()) end
+        elseif ext_len > 0 then
+            ext_tree:add(f.extension_data, data:take(ext_len))
+        end
+        if data:left() > 0 then malformed(ext_tree, "trailing bytes in extension data") end
+    end
+end
+
+local function render_client_hello(r, tree)
+    local _, v = r:uint(2)
+    if not v then return malformed(tree, "ClientHello truncated") end
+    tree:add(f.client_version, v)
+    local random = r:take(32)
+    if not random then return malformed(tree, "RAND-CLIENT truncated") end
+    tree:add(f.client_random, random)
+    local n, n_range = r:uint(2)
+    if not n then return malformed(tree, "cipher_suites truncated") end
+    tree:add(f.cipher_suites_length, n_range)
+    if n < 2 or n % 2 ~= 0 then malformed(tree, "cipher_suites: empty or odd length (decode_error, §4)") end
+    if n > r:left() then return malformed(tree, "cipher_suites run past the message") end
+    local suites = r:take(n)
+    if suites then
+        local st = tree:add(f.cipher_suites, suites)
+        st:set_text(string.format("Cipher suites (%d suites, client's preference order)", math.floor(n / 2)))
+        for i = 0, n - 2, 2 do st:add(f.cipher_suite, suites(i, 2)) end
+    end
+    render_extensions(r, tree)
+end
+
+local function render_server_hello(r, tree, pinfo)
+    local _, v = r:uint(2)
+    if not v then return malformed(tree, "ServerHello truncated") end
+    tree:add(f.server_version, v)
+    local random = r:take(32)
+    if not random then return malformed(tree, "RAND-SERVER truncated") end
+    tree:add(f.server_random, random)
+    local _, suite = r:uint(2)
+    if not suite then return malformed(tree, "cipher_suite truncated") end
+    tree:add(f.cipher_suite, suite):append_text(" (chosen)")
+    local cert_item, cert = add_vector(r, tree, f.certificate_length, f.certificate, 2, 1, 65535, "CERTIFICATE")
+    if cert_item then call_sub_dissector(sub_dissectors.certificate, cert, pinfo, cert_item) end
+    local key_item, key = add_vector(r, tree, f.public_key_length, f.public_key, 2, 1, 65535, "SERVER'S PUBLIC KEY")
+    if key_item then
+        call_sub_dissector(sub_dissectors.public_key, key, pinfo, key_item)
+        if cert then
+            local spki = analysis.certificate_spki(cert:raw())
+            if spki then
+                local same = (spki == key:raw())
+                key_item:add(f.public_key_matches, key, same):set_generated()
+                if not same then key_item:add_proto_expert_info(ei.key_mismatch) end
+            end
+        end
+    end
+    if not cert_item or not key_item then return end
+    render_extensions(r, tree)
+end
+
+local function render_status_request(r, tree, pinfo, rec)
+    local cert_item, cert = add_vector(r, tree, f.status_certificate_length, f.status_certificate,
+                                       2, 1, 65535, "CERTIFICATE")
+    if cert_item then
+        call_sub_dissector(sub_dissectors.certificate, cert, pinfo, cert_item)
+        if rec.certificate_in then
+            tree:add(f.status_certificate_in, rec.certificate_in):set_generated()
+        end
+    end
+    if cert_item then add_vector(r, tree, f.status_nonce_length, f.status_nonce, 1, 16, 32, "nonce") end
+end
+
+local function render_status_response(r, tree, pinfo)
+    local item, der = add_vector(r, tree, f.ocsp_response_length, f.ocsp_response, 2, 1, 65535, "ocsp_response")
+    if item then call_sub_dissector(sub_dissectors.ocsp, der, pinfo, item) end
+end
+
+local function render_client_key_exchange(r, tree, rec)
+    local item, pre_master = add_vector(r, tree, f.pre_master_length, f.pre_master, 2, 1, 65535,
+                                        "encrypted_pre_master")
+    local k = rec.keylog
+    if not (item and k) then return end
+    local kt = tree:add(pre_master, "Key log (§11): " .. (k.found and "SESSION MASTER KEY found"
+                                                          or ("not decrypted: " .. tostring(k.why))))
+    kt:set_generated()
+    kt:add(f.keylog_found, pre_master, k.found):set_generated()
+    kt:add(f.keylog_entries, pre_master, k.entries):set_generated()
+    kt:add(f.keylog_reads, pre_master, k.reads):set_generated()
+    kt:add(f.key_derivations, pre_master, k.derivations):set_generated()
+end
+
+local function render_finished(r, tree, rec)
+    local verify = r:take(12)
+    if not verify then return malformed(tree, "verify_data must be 12 bytes (§7.3)") end
+    local item = tree:add(f.verify_data, verify)
+    if rec.verify_expected then
+        local valid = (verify:raw() == rec.verify_expected)
+        -- (4.0: a bytes field takes its value as a raw string as long as the range)
+        tree:add(f.verify_data_expected, verify, rec.verify_expected):set_generated()
+        tree:add(f.verify_data_valid, verify, valid):set_generated()
+        if not valid then item:add_proto_expert_info(ei.verify_failed, "verify_data does not match the " ..
+                "transcript: the peer answers decrypt_error (§7.3), or bad_record_mac if the frame was " ..
+                "modified on the wire (the dissector does not verify the AEAD tag)") end
+    elseif rec.verify_error then
+        item:add_proto_expert_info(ei.decrypt_failed, "expected verify_data not computed: " .. rec.verify_error)
+    end
+end
+
+-- One handshake message (§3) at tvb[offset, offset+length).
+local function render_handshake(tvb, offset, length, pinfo, tree, rec)
+    local r = Reader.new(tvb, offset, length)
+    local msg_type, type_range = r:uint(1)
+    local body_len, len_range = r:uint(3)
+    if not body_len then return malformed(tree, "handshake header truncated (needs 4 bytes, §3)") end
+    local name = HANDSHAKE_TYPES[msg_type] or "unknown"
+    local ht = tree:add(tvb(offset, length), "Handshake: " .. name)
+    ht:add(f.hs_type, type_range)
+    ht:add(f.hs_length, len_range)
+    if not HANDSHAKE_TYPES[msg_type] then
+        ht:add_proto_expert_info(ei.protocol, "unknown handshake type " .. msg_type .. " (unexpected_message, §3)")
+        return
+    end
+    if body_len ~= r:left() then
+        malformed(ht, string.format("handshake length %d but the frame holds %d bytes (%s, §2)",
+                                    body_len, r:left(), body_len > r:left() and "decode_error" or "trailing bytes"))
+        if body_len > r:left() then return end
+    end
+    local body = Reader.new(tvb, r.pos, body_len)
+    if msg_type == HT.client_hello then render_client_hello(body, ht)
+    elseif msg_type == HT.server_hello then render_server_hello(body, ht, pinfo)
+    elseif msg_type == HT.client_key_exchange then render_client_key_exchange(body, ht, rec)
+    elseif msg_type == HT.status_request then render_status_request(body, ht, pinfo, rec)
+    elseif msg_type == HT.status_response then render_status_response(body, ht, pinfo)
+    elseif msg_type == HT.finished then render_finished(body, ht, rec)
+    end
+    if body:left() > 0 then malformed(ht, body:left() .. " trailing bytes after the message (decode_error, §2)") end
+end
+
+local function render_alert(tvb, offset, length, tree)
+    if length ~= 2 then malformed(tree, "an alert is 2 bytes (§8), this one " .. length) end
+    if length < 2 then return end
+    local level, description = tvb(offset, 1):uint(), tvb(offset + 1, 1):uint()
+    local at = tree:add(tvb(offset, 2), "Alert: " .. (ALERT_LEVELS[level] or "unknown level") .. ", " ..
+                        (ALERT_DESCRIPTIONS[description] or ("unknown (" .. description .. ")")))
+    at:add(f.alert_level, tvb(offset, 1))
+    at:add(f.alert_description, tvb(offset + 1, 1))
+    local text = (ALERT_DESCRIPTIONS[description] or "unknown alert") .. " (" .. (ALERT_LEVELS[level] or "?") .. ")"
+    if level == 1 and description == 0 then
+        at:add_proto_expert_info(ei.alert_warning, "Alert: " .. text)
+    else                                             -- §8: everything but close_notify is fatal
+        at:add_proto_expert_info(ei.alert_fatal, "Alert: " .. text)
+    end
+end
+
+local function render_http(rec, dtvb, content_offset, pinfo, tree)
+    for _, msg in ipairs(rec.http or {}) do
+        local htvb
+        if msg.offset then
+            htvb = dtvb(content_offset + msg.offset, #msg.data):tvb()
+        else
+            htvb = ByteArray.new(msg.data, true):tvb("Reassembled HTTP")
+            tree:add(f.http_frames, msg.frames):set_generated()
+        end
+        local ok, err = pcall(function() sub_dissectors.http:call(htvb, pinfo, tree) end)
+        if not ok then tree:add_proto_expert_info(ei.malformed, "HTTP dissector failed: " .. tostring(err)) end
+        if msg.body_dropped then
+            tree:add(f.http_body_not_reassembled, msg.body_dropped):set_generated()
+        end
+    end
+    if rec.http_reassembled_in then
+        tree:add(f.http_reassembled_in, rec.http_reassembled_in):set_generated()
+    end
+end
+
+local function render_protected(tvb, offset, length, pinfo, tree, rec)
+    local frag = offset + HEADER_LEN
+    if length < TAG_LEN + 1 then
+        return malformed(tree, "protected frame shorter than inner type + 16-byte tag (§7.5)")
+    end
+    tree:add(f.ciphertext, tvb(frag, length - TAG_LEN))
+    local tag_item = tree:add(f.tag, tvb(frag + length - TAG_LEN, TAG_LEN))
+    if rec.inner_type then
+        -- Decrypted: say that the tag was not checked, as a plain line. (An expert note on every
+        -- decrypted frame colored each one and read like a failure; issue 12.)
+        local tag_range = tvb(frag + length - TAG_LEN, TAG_LEN)
+        tag_item:add(f.tag_verified, tag_range, false):set_generated()
+        tag_item:add(tag_range, "AEAD tag " .. crypto.TAG_NOT_VERIFIED):set_generated()
+    end
+    if rec.seq then
+        tree:add(f.sequence, tvb(offset, HEADER_LEN), UInt64.new(rec.seq)):set_generated()
+    end
+    if rec.not_decrypted then
+        tree:add_proto_expert_info(ei.not_decrypted, "Not decrypted: " .. rec.not_decrypted)
+        return
+    end
+    if rec.decrypt_error then
+        tree:add_proto_expert_info(ei.decrypt_failed, rec.decrypt_error)
+        return
+    end
+    if not rec.inner_type then return end
+    if rec.master and rec.inner_type == CT_HANDSHAKE then
+        tree:add(f.master_secret, tvb(offset, HEADER_LEN), crypto.to_hex(rec.master)):set_generated()
+    end
+
+    -- Decrypted InnerPlaintext = content || type (§7.5), shown in its own tab.
+    local dtvb = ByteArray.new(rec.content .. string.char(rec.inner_type), true):tvb("Decrypted tlslab frame")
+    local n = #rec.content
+    local it = tree:add(dtvb(), "Decrypted InnerPlaintext (" .. n .. " bytes of " ..
+                        (INNER_TYPES[rec.inner_type] or "unknown") .. ")")
+    it:add(f.inner_type, dtvb(n, 1))
+    if rec.implausible then it:add_proto_expert_info(ei.implausible, rec.implausible) end
+    if rec.inner_type == CT_HANDSHAKE then
+        if n == 0 then return malformed(it, "empty handshake content (decode_error, §7.5)") end
+        render_handshake(dtvb, 0, n, pinfo, it, rec)
+    elseif rec.inner_type == CT_ALERT then
+        if n == 0 then return malformed(it, "empty alert content (decode_error, §7.5)") end
+        render_alert(dtvb, 0, n, it)
+    elseif rec.inner_type == CT_PROTECTED then
+        if n > 0 then it:add(f.app_data, dtvb(0, n)) end
+        render_http(rec, dtvb, 0, pinfo, tree)
+    else
+        it:add_proto_expert_info(ei.protocol, "unknown inner type (unexpected_message, §7.5)")
+    end
+    if n > MAX_CLEAR_LEN then malformed(it, "inner content over 16384 bytes (record_overflow, §2)") end
+end
+
+local function render_frame(tvb, offset, length, pinfo, tree, rec)
+    local frame_range = tvb(offset, HEADER_LEN + length)
+    local label = "tlslab " .. (CONTENT_TYPES[rec.content_type] or "unknown") .. " frame: " .. (rec.info or "")
+    if rec.arrow and not rec.is_alert then
+        label = label .. " — arrow " .. rec.arrow .. (rec.who and (", " .. rec.who) or "")
+    elseif rec.who then
+        label = label .. " — " .. rec.who
+    end
+    local ft = tree:add(tlslab, frame_range)
+    ft:set_text(label)
+    ft:add(f.frame_type, tvb(offset, 1))
+    local version_item = ft:add(f.frame_version, tvb(offset + 1, 2))
+    if tvb(offset + 1, 2):uint() ~= VERSION_1_0 then
+        version_item:add_proto_expert_info(ei.protocol, "unsupported version (protocol_version, §2)")
+    end
+    ft:add(f.frame_length, tvb(offset + 3, 2))
+    if rec.arrow then ft:add(f.arrow, tvb(offset, HEADER_LEN), rec.arrow):set_generated() end
+    if rec.request_in then ft:add(f.request_in, rec.request_in):set_generated() end
+    if rec.response_in then ft:add(f.response_in, rec.response_in):set_generated() end
+    if rec.violation then ft:add_proto_expert_info(ei.protocol, rec.violation) end
+    if rec.work_cap then ft:add_proto_expert_info(ei.work_cap, rec.work_cap) end
+
+    if rec.content_type == CT_HANDSHAKE then
+        render_handshake(tvb, offset + HEADER_LEN, length, pinfo, ft, rec)
+    elseif rec.content_type == CT_ALERT then
+        render_alert(tvb, offset + HEADER_LEN, length, ft)
+    elseif rec.content_type == CT_PROTECTED then
+        render_protected(tvb, offset, length, pinfo, ft, rec)
+    else
+        ft:add_proto_expert_info(ei.protocol, "unknown content type (unexpected_message, §2)")
+    end
+end
+
+-- Info: "(2) Server → Client: ServerHello", "CA → Client: Alert: decode_error"; the frames of
+-- one segment all go the same way, so the direction is said once:
+-- "(5) Client → Server: ClientKeyExchange (PRE-MASTER), (6) Finished (test message)".
+local MAX_INFO_FRAMES = 16
+
+local function set_columns(pinfo)
+    pinfo.cols.protocol:clear_fence()               -- HTTP, OCSP fence their column text
+    pinfo.cols.info:clear_fence()
+    pinfo.cols.protocol = "tlslab"
+    local recs = analysis.packet_records(pinfo.number)
+    local texts, said_who = {}, nil
+    for k = 1, math.min(#recs, MAX_INFO_FRAMES) do
+        local rec = recs[k]
+        local text = rec.info or ""
+        if rec.who and rec.who ~= said_who then
+            text = rec.who .. ": " .. text
+            said_who = rec.who
+        end
+        if rec.arrow and not rec.is_alert then text = "(" .. rec.arrow .. ") " .. text end
+        texts[#texts + 1] = text
+    end
+    if #recs > MAX_INFO_FRAMES then
+        texts[#texts + 1] = "… (" .. #recs .. " tlslab frames in this segment)"
+    end
+    if #texts > 0 then pinfo.cols.info = table.concat(texts, ", ") end
+end
+
+-- A header the receiver rejects before reading the fragment (§2): show it, consume the rest.
+local function render_bad_header(tvb, offset, pinfo, tree, why)
+    local ft = tree:add(tlslab, tvb(offset))
+    ft:set_text("tlslab frame with an invalid header")
+    ft:add(f.frame_type, tvb(offset, 1))
+    ft:add(f.frame_version, tvb(offset + 1, 2))
+    ft:add(f.frame_length, tvb(offset + 3, 2))
+    malformed(ft, why)
+    analysis.record_bad_header(pinfo, offset)
+end
+
+return {
+    frame = render_frame,
+    bad_header = render_bad_header,
+    columns = set_columns,
+}
