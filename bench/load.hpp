@@ -20,7 +20,7 @@ struct LoadOptions {
   unsigned connections = 8;
   std::chrono::milliseconds duration{5000};
   std::uint64_t operations = 0;  // --handshakes K: stop after K operations in all (0: by duration)
-  std::uint64_t bulk_bytes = std::uint64_t{1} << 30;
+  std::uint64_t bulk_bytes = std::uint64_t{256} << 20;  // the server's default --max-generated-bytes
   std::string path = "/";
   std::string status_certificate;  // --mode status / ocsp-http: the certificate to ask the CA about
   std::string issuer_certificate;  // --mode ocsp-http: its issuer (for the CertID)

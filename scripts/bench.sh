@@ -63,7 +63,8 @@ tlslab_start rsa_ca_port "tlslab-ca (RSA)" "$work/ca-rsa.log" '.*status service 
 http_port=$(sed -nE 's#.*http://127.0.0.1:([0-9]+)/.*#\1#p' "$work/ca-rsa.log")
 tlslab_start server_port "tlslab-server" "$work/server.log" '.*listening on [0-9.]+:([0-9]+).*' \
   "$TLSLAB_BIN/tlslab-server" --cert "$work/server.crt" --key "$work/server.key" --listen 127.0.0.1:0 \
-  --threads 2 --quiet --log-level warn --idle-timeout-ms 120000  # row 6 holds sessions idle for 45 s
+  --threads 2 --quiet --log-level warn --idle-timeout-ms 120000 \
+  --max-connections 12000 --max-generated-bytes 1073741824  # row 6 holds 10,000 sessions idle for 45 s; row 4 GETs 1 GiB
 server_pid=${TLSLAB_PIDS[-1]}
 targets=(--connect "127.0.0.1:$server_port" --ca-service "127.0.0.1:$ca_port" --trust "$work/ca/ca.crt")
 

@@ -44,7 +44,7 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(100, 3600000));
   app.add_option("--max-connections", max_connections,
-                 "concurrent connections before refusing (each may hold about 150 KiB while busy)")
+                 "concurrent connections before refusing (each holds about 90 KiB while busy)")
       ->capture_default_str()
       ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 20));
   app.add_option("--max-generated-bytes", max_generated_bytes, "largest N that GET /bytes/N serves")

@@ -163,11 +163,14 @@ def sanitized():
     return "libasan" in out
 
 
-def raw_exchange(port, *chunks, timeout=5.0):
-    """Sends raw bytes to 127.0.0.1:PORT and returns everything the peer answers until it closes."""
+def raw_exchange(port, *chunks, timeout=5.0, half_close=False):
+    """Sends raw bytes to 127.0.0.1:PORT and returns everything the peer answers until it closes.
+    With half_close, our side ends (FIN) after the last chunk, as a client that has nothing more to say."""
     with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
         for chunk in chunks:
             s.sendall(chunk)
+        if half_close:
+            s.shutdown(socket.SHUT_WR)
         received = b""
         try:
             while True:
