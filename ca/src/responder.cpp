@@ -21,8 +21,8 @@ std::string serial_text(const ASN1_INTEGER* serial) {
 
 }  // namespace
 
-Responder::Responder(CaMaterial ca, Database& database, std::chrono::seconds validity)
-    : ca_(std::move(ca)), database_(database), validity_(validity) {}
+Responder::Responder(CaMaterial ca, Database& database, std::chrono::seconds validity, std::size_t remembered)
+    : ca_(std::move(ca)), memo_(remembered, std::size_t{1} << 20), database_(database), validity_(validity) {}
 
 crypto::StatusAnswer Responder::status_of_serial(const ASN1_INTEGER* serial) const {
   crypto::StatusAnswer answer;  // unknown unless the database knows it

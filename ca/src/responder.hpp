@@ -16,7 +16,9 @@ namespace tlslab::ca {
 
 class Responder {
  public:
-  Responder(CaMaterial ca, Database& database, std::chrono::seconds validity);
+  // `remembered` bounds the certificates kept parsed between requests (0: none, e.g. for a
+  // fuzzer, whose leak check would take every one kept for a leak).
+  Responder(CaMaterial ca, Database& database, std::chrono::seconds validity, std::size_t remembered = 1024);
 
   // Arrow 4: an OCSPResponse for the request's certificate, with its nonce.
   [[nodiscard]] Bytes answer(const StatusRequest& request) const;
@@ -34,7 +36,7 @@ class Responder {
   CaMaterial ca_;
   // Certificates this CA issued and was asked about before, parsed (at most 1,024 and 1 MiB of
   // DER): the status itself is read from the database for every request.
-  mutable crypto::CertificateMemo memo_{1024, std::size_t{1} << 20};
+  mutable crypto::CertificateMemo memo_;
   Database& database_;
   std::chrono::seconds validity_;
 };

@@ -29,7 +29,7 @@ ossl::X509Ptr CertificateMemo::find(ByteView der) const {
 }
 
 ossl::X509Ptr CertificateMemo::remember(ByteView der, ossl::X509Ptr certificate) {
-  if (der.size() > max_der_bytes_) return certificate;  // would not fit even alone
+  if (capacity_ == 0 || der.size() > max_der_bytes_) return certificate;  // would not fit even alone
   std::string key(der.begin(), der.end());
   std::lock_guard lock(mutex_);
   if (auto found = by_der_.find(key); found != by_der_.end()) {
