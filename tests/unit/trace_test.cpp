@@ -7,7 +7,6 @@
 
 #include <cstdio>
 #include <future>
-#include <regex>
 #include <string>
 #include <thread>
 
@@ -31,8 +30,20 @@ std::string render(TraceOptions options, const TraceStep& step) {
   return text;
 }
 
+// The text without its ANSI color sequences (ESC [ digits and semicolons m).
 std::string without_colors(const std::string& text) {
-  return std::regex_replace(text, std::regex("\x1b\\[[0-9;]*m"), "");
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\x1b' && i + 1 < text.size() && text[i + 1] == '[') {
+      std::size_t end = text.find('m', i);
+      if (end != std::string::npos) {
+        i = end;
+        continue;
+      }
+    }
+    out.push_back(text[i]);
+  }
+  return out;
 }
 
 TraceStep sample_step() {
