@@ -16,7 +16,7 @@ import sys
 sys.dont_write_bytecode = True  # no __pycache__ left in the source tree
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from harness import Lab, Setup, TestFailure, check, exe, raw_exchange, run_named  # noqa: E402
+from harness import Lab, Setup, TestFailure, check, exe, raw_exchange, run_named, wait_for_log  # noqa: E402
 from tlslab_wire import frame, handshake, split_frames  # noqa: E402
 from tlslab_wire import client_hello as wire_client_hello  # noqa: E402
 
@@ -74,9 +74,9 @@ def run_attack(name):
         else:
             check(f"server sent alert {alert}" in stderr,
                   f"{name}: the client should relay the server's alert {alert!r}:\n{stderr[-2500:]}")
-            log = open(setup.server_process.log_path).read()
+            log = wait_for_log(setup.server_process.log_path, f"{alert}:", "(alert sent)")
             check(f"{alert}:" in log and "(alert sent)" in log, f"{name}: the server log lacks {alert}:\n{log[-2500:]}")
-        mitm_log = open(mitm.log_path).read()
+        mitm_log = wait_for_log(mitm.log_path, f"attack '{name}' fired")
         check(f"attack '{name}' fired" in mitm_log, f"{name}: the attack never fired:\n{mitm_log[-1500:]}")
         # Server and CA keep serving a normal client, directly.
         normal = setup.client(["--quiet"])

@@ -12,7 +12,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Lab, Setup, TestFailure, check, exe, run_named, sanitized  # noqa: E402
+from harness import Lab, Setup, TestFailure, check, exe, run_named, sanitized, wait_for_log  # noqa: E402
 
 TESTS = {}
 
@@ -141,7 +141,7 @@ def connections_past_the_limit_are_refused():
         extra = socket.create_connection(("127.0.0.1", setup.server_port), timeout=5)
         check(extra.recv(100) == b"", "the connection past the limit was not closed")
         extra.close()
-        log = open(setup.server_process.log_path).read()
+        log = wait_for_log(setup.server_process.log_path, "refused", "the limit is 4")
         check("refused" in log and "the limit is 4" in log, f"no clear refusal in the log:\n{log[-1500:]}")
         for s in idle:
             s.close()

@@ -183,6 +183,21 @@ def raw_exchange(port, *chunks, timeout=5.0, half_close=False):
         return received
 
 
+def wait_for_log(path, *needles, timeout=5.0, count=1):
+    """The text of the log at PATH once it holds every needle (the first one at least `count` times),
+    or at the deadline. The programs log from a thread of their own, so a line can land a moment
+    after the event that caused it."""
+    deadline = time.time() + timeout
+    while True:
+        with open(path, errors="replace") as f:
+            text = f.read()
+        if all(n in text for n in needles) and text.count(needles[0]) >= count:
+            return text
+        if time.time() >= deadline:
+            return text
+        time.sleep(0.05)
+
+
 def free_port():
     """A port with nothing listening on it (bound then released)."""
     with socket.socket() as s:

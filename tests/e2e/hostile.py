@@ -13,7 +13,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from harness import Lab, Setup, check, exe, raw_exchange, run_named, sanitized  # noqa: E402
+from harness import Lab, Setup, check, exe, raw_exchange, run_named, sanitized, wait_for_log  # noqa: E402
 from tlslab_wire import (alert, client_hello, client_key_exchange, frame, server_name_extension,  # noqa: E402
                          split_frames, status_request, u16, vec16, vec8, EXT_SERVER_NAME)
 
@@ -68,7 +68,7 @@ def www_hostile_targets():
                   f"{target!r} served a file outside the root:\n{result.stdout[:300]}")
             check(result.returncode == 10, f"{target!r}: expected a 404 (exit 10), got {result.returncode}: "
                                            f"{result.stderr[-500:]}")
-        log = open(setup.server_process.log_path, errors="replace").read()
+        log = wait_for_log(setup.server_process.log_path, "refused target", count=10)
         refused = log.count("refused target")
         check(refused >= 10, f"refused targets should be logged once each at warn, found {refused}:\n{log[-2000:]}")
 
@@ -204,7 +204,7 @@ def log_amplification_is_bounded():
         grown = os.path.getsize(setup.server_process.log_path) - before
         print(f"server log grew by {grown} bytes for 5 ClientHellos of {len(hello)} bytes (was 898 KB each)")
         check(grown < 5 * 4096, f"the log grew by {grown} bytes for 5 connections")
-        log = open(setup.server_process.log_path, errors="replace").read()
+        log = wait_for_log(setup.server_process.log_path, "… and 8,142 more")
         check("… and 8,142 more" in log, "a long suite list must be shortened with a count")
 
 
