@@ -22,7 +22,7 @@ double since_ms(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
 
-// A quiet trace: the bench measures the protocol, not the printing.
+// A trace with no renderer: the bench measures the protocol, not the printing.
 Trace& quiet_trace() {
   static Trace trace([] {
     TraceOptions options;
@@ -35,7 +35,8 @@ Trace& quiet_trace() {
 awaitable<net::Channel> connect_and_handshake(Shared& shared, net::StatusClient& ca_service) {
   tcp::socket socket = co_await net::connect_with_deadline(shared.settings.server, shared.settings.timeouts.handshake);
   net::Channel channel(std::move(socket), shared.settings.timeouts);
-  co_await client::run_handshake(channel, shared.settings, shared.trust, ca_service, quiet_trace());
+  SessionTrace trace(quiet_trace(), 0);  // no renderer: no event is built, no frame copied
+  co_await client::run_handshake(channel, shared.settings, shared.trust, ca_service, trace);
   co_return channel;
 }
 
@@ -105,6 +106,8 @@ bool Shared::claim() {
   return Clock::now() < deadline;
 }
 
+namespace {
+
 // RFC 6960 A.1 over HTTP, a new connection per request: the same for tlslab-ca and `openssl ocsp`.
 awaitable<void> run_ocsp_http(Shared& shared, WorkerStats& stats) {
   const auto& options = shared.options;
@@ -150,82 +153,80 @@ awaitable<void> run_ocsp_http(Shared& shared, WorkerStats& stats) {
   }
 }
 
-awaitable<void> run_worker(Shared& shared, WorkerStats& stats) {
-  if (shared.options.mode == Mode::ocsp_http) {
-    co_await run_ocsp_http(shared, stats);
-    co_return;
-  }
-  net::StatusClient ca_service(shared.settings.ca_service, shared.settings.timeouts);
-  const auto& options = shared.options;
-  if (options.mode == Mode::status) {
-    // Arrows 3–4 alone, over one kept-alive connection per worker.
-    ossl::X509Ptr certificate = crypto::load_certificate_pem(options.status_certificate);
-    Bytes der = crypto::certificate_der(certificate.get());
-    while (shared.claim()) {
-      auto start = Clock::now();
-      try {
-        co_await ca_service.query(der, certificate.get(), shared.trust);
-        stats.latencies_ms.push_back(since_ms(start));
-        ++stats.operations;
-      } catch (const std::exception& error) {
-        record_error(stats, error);
-      }
-    }
-    co_return;
-  }
-  if (options.mode == Mode::handshake) {
-    // A full handshake on a new connection each time, CA check included, then close_notify.
-    while (shared.claim()) {
-      auto start = Clock::now();
-      try {
-        net::Channel channel = co_await connect_and_handshake(shared, ca_service);
-        stats.latencies_ms.push_back(since_ms(start));
-        ++stats.operations;
-        co_await channel.send_alert(AlertDescription::close_notify);
-        channel.close();
-      } catch (const std::exception& error) {
-        record_error(stats, error);
-      }
-    }
-    co_return;
-  }
-  if (options.mode == Mode::hold) {
-    // One established session per worker, held idle until the end of the run: server memory per
-    // session is what this measures (read the server's RSS while it runs).
+// Arrows 3–4 alone, over one kept-alive connection per worker.
+awaitable<void> run_status(Shared& shared, WorkerStats& stats, net::StatusClient& ca_service) {
+  ossl::X509Ptr certificate = crypto::load_certificate_pem(shared.options.status_certificate);
+  Bytes der = crypto::certificate_der(certificate.get());
+  while (shared.claim()) {
+    auto start = Clock::now();
     try {
-      // Ramp up: 10,000 handshakes at once would queue behind the server's RSA operations past the
-      // handshake deadline; the point is to hold sessions, not to storm the server.
-      asio::steady_timer pause(co_await asio::this_coro::executor);
-      while (shared.handshakes_in_flight.load() >= 64) {
-        pause.expires_after(std::chrono::milliseconds(2));
-        co_await pause.async_wait(asio::as_tuple(use_awaitable));
-      }
-      ++shared.handshakes_in_flight;
-      auto start = Clock::now();
-      std::optional<net::Channel> established;
-      try {
-        established.emplace(co_await connect_and_handshake(shared, ca_service));
-      } catch (...) {
-        --shared.handshakes_in_flight;
-        throw;
-      }
-      --shared.handshakes_in_flight;
-      net::Channel& channel = *established;
-      ca_service.close();
+      net::StatusExchange exchange = co_await ca_service.query(der);
+      crypto::verify_ocsp_response(exchange.response.ocsp_response, shared.trust, certificate.get(),
+                                   exchange.request.nonce)
+          .take();
       stats.latencies_ms.push_back(since_ms(start));
       ++stats.operations;
-      asio::steady_timer until_end(channel.socket().get_executor(), shared.deadline);
-      co_await until_end.async_wait(asio::as_tuple(use_awaitable));
-      // Still alive? One request proves the server kept the session.
-      stats.bytes += co_await http_get(channel, "/bytes/1", shared.settings.server_name, 2);
+    } catch (const std::exception& error) {
+      record_error(stats, error);
+    }
+  }
+}
+
+// A full handshake on a new connection each time, CA check included, then close_notify.
+awaitable<void> run_handshakes(Shared& shared, WorkerStats& stats, net::StatusClient& ca_service) {
+  while (shared.claim()) {
+    auto start = Clock::now();
+    try {
+      net::Channel channel = co_await connect_and_handshake(shared, ca_service);
+      stats.latencies_ms.push_back(since_ms(start));
+      ++stats.operations;
       co_await channel.send_alert(AlertDescription::close_notify);
       channel.close();
     } catch (const std::exception& error) {
       record_error(stats, error);
     }
-    co_return;
   }
-  // requests and bulk: one handshake per worker, then GETs on the kept-alive connection.
+}
+
+// One established session per worker, held idle until the end of the run: server memory per
+// session is what this measures (read the server's RSS while it runs).
+awaitable<void> run_hold(Shared& shared, WorkerStats& stats, net::StatusClient& ca_service) {
+  try {
+    // Ramp up: 10,000 handshakes at once would queue behind the server's RSA operations past the
+    // handshake deadline; the point is to hold sessions, not to storm the server.
+    asio::steady_timer pause(co_await asio::this_coro::executor);
+    while (shared.handshakes_in_flight.load() >= 64) {
+      pause.expires_after(std::chrono::milliseconds(2));
+      co_await pause.async_wait(asio::as_tuple(use_awaitable));
+    }
+    ++shared.handshakes_in_flight;
+    auto start = Clock::now();
+    std::optional<net::Channel> established;
+    try {
+      established.emplace(co_await connect_and_handshake(shared, ca_service));
+    } catch (...) {
+      --shared.handshakes_in_flight;
+      throw;
+    }
+    --shared.handshakes_in_flight;
+    net::Channel& channel = *established;
+    ca_service.close();
+    stats.latencies_ms.push_back(since_ms(start));
+    ++stats.operations;
+    asio::steady_timer until_end(channel.socket().get_executor(), shared.deadline);
+    co_await until_end.async_wait(asio::as_tuple(use_awaitable));
+    // Still alive? One request proves the server kept the session.
+    stats.bytes += co_await http_get(channel, "/bytes/1", shared.settings.server_name, 2);
+    co_await channel.send_alert(AlertDescription::close_notify);
+    channel.close();
+  } catch (const std::exception& error) {
+    record_error(stats, error);
+  }
+}
+
+// requests and bulk: one handshake per worker, then GETs on the kept-alive connection.
+awaitable<void> run_requests(Shared& shared, WorkerStats& stats, net::StatusClient& ca_service) {
+  const auto& options = shared.options;
   std::optional<net::Channel> channel;
   while (shared.claim()) {
     try {
@@ -243,6 +244,20 @@ awaitable<void> run_worker(Shared& shared, WorkerStats& stats) {
   if (channel) {
     co_await channel->send_alert(AlertDescription::close_notify);
     channel->close();
+  }
+}
+
+}  // namespace
+
+awaitable<void> run_worker(Shared& shared, WorkerStats& stats) {
+  net::StatusClient ca_service(shared.settings.ca_service, shared.settings.timeouts);
+  switch (shared.options.mode) {
+    case Mode::ocsp_http: co_await run_ocsp_http(shared, stats); break;
+    case Mode::status: co_await run_status(shared, stats, ca_service); break;
+    case Mode::handshake: co_await run_handshakes(shared, stats, ca_service); break;
+    case Mode::hold: co_await run_hold(shared, stats, ca_service); break;
+    case Mode::requests:
+    case Mode::bulk: co_await run_requests(shared, stats, ca_service); break;
   }
 }
 

@@ -70,6 +70,7 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 32));
 
+  tlslab::cli::add_trace_options(*serve_cmd, serve.trace);
   CLI11_PARSE(app, argc, argv);
   tlslab::ProgramLog program_log("tlslab-ca", spdlog::level::from_str(log_level));
 

@@ -7,12 +7,14 @@
 
 #include <cstdlib>
 
-#include "exit_codes.hpp"
 #include "client_session.hpp"
+#include "exit_codes.hpp"
+#include "tlslab/cli.hpp"
 #include "tlslab/logging.hpp"
-#include "tlslab/net/status_client.hpp"
-#include "tlslab/private_file.hpp"
+#include "tlslab/net/endpoint.hpp"
 #include "tlslab/text.hpp"
+#include "tlslab/trace/plantuml.hpp"
+#include "tlslab/trace/report.hpp"
 
 namespace {
 
@@ -26,10 +28,10 @@ int main(int argc, char** argv) {
   CLI::App app{"tlslab-client: the Client side of the handshake (CA check included), then encrypted HTTP/1.1"};
   app.set_version_flag("--version", "tlslab-client 1.0.0 (protocol tlslab/1.0)");
   std::string connect = "127.0.0.1:4433", ca_service = "127.0.0.1:4434", trust_path, server_name;
-  std::string suites = "aes128gcm,chacha20,aes256gcm", output, keylog, trace_json;
+  std::string suites = "aes128gcm,chacha20,aes256gcm", output, keylog, report, plantuml;
   std::vector<std::string> paths;
   int handshake_timeout_ms = 10000, idle_timeout_ms = 30000;
-  bool quiet = false, show_secrets = false;
+  cli::TraceArguments trace_arguments;
   app.add_option("--connect", connect, "server HOST:PORT")->capture_default_str();
   app.add_option("--ca-service", ca_service, "CA validation service HOST:PORT")->capture_default_str();
   app.add_option("--trust", trust_path, "trusted CA certificate(s), PEM (the CA's PUBLIC KEY)")->required();
@@ -37,10 +39,10 @@ int main(int argc, char** argv) {
   app.add_option("--suites", suites, "offered cipher suites in preference order")->capture_default_str();
   app.add_option("--get", paths, "request PATH after the handshake (repeatable; default /)");
   app.add_option("--output", output, "write response bodies to FILE instead of stdout");
-  app.add_option("--keylog", keylog, "append NSS key-log lines here (default: $SSLKEYLOGFILE)");
-  app.add_option("--trace-json", trace_json, "write the trace as JSON Lines to this file");
-  app.add_flag("--quiet", quiet, "no step-by-step trace");
-  app.add_flag("--show-secrets", show_secrets, "show PRE-MASTER, SESSION MASTER KEY and record keys in the trace");
+  cli::add_keylog_option(app, keylog);
+  cli::add_trace_options(app, trace_arguments);
+  app.add_option("--report", report, "write this run as one self-contained HTML page (diagram, bytes, computations)");
+  app.add_option("--plantuml", plantuml, "write this run as a PlantUML sequence diagram in the seed's colors");
   app.add_option("--timeout-ms", handshake_timeout_ms, "deadline for connecting, the handshake and the CA check")
       ->capture_default_str()
       ->check(CLI::Range(100, 600000));
@@ -90,25 +92,15 @@ int main(int argc, char** argv) {
     }
     settings.trust_path = trust_path;
     settings.timeouts = {std::chrono::milliseconds(handshake_timeout_ms), std::chrono::milliseconds(idle_timeout_ms)};
-    if (!keylog.empty()) {
-      settings.keylog = keylog;
-    } else if (const char* env = std::getenv("SSLKEYLOGFILE"); env && *env) {
-      settings.keylog = env;
-    }
-    if (settings.keylog) require_private_or_absent(*settings.keylog, "key log");  // before any connection
+    settings.keylog = cli::keylog_path(keylog);  // checked before any connection
     auto trust = crypto::TrustStore::from_pem_file(trust_path);
     if (!output.empty()) {
       body_out = std::fopen(output.c_str(), "wb");
       if (body_out == nullptr) throw std::runtime_error("cannot write --output '" + output + "'");
     }
-    TraceOptions trace_options;
-    trace_options.text = !quiet;
-    trace_options.out = stderr;
-    trace_options.color = wants_color(stderr);
-    trace_options.show_secrets = show_secrets;
-    trace_options.side = "client";
-    if (!trace_json.empty()) trace_options.json_path = trace_json;
-    Trace trace(trace_options);
+    Trace trace(cli::trace_options(trace_arguments, stderr, "client"));
+    if (!report.empty()) trace.add(std::make_unique<ReportRenderer>(report, trace_arguments.show_secrets, "client"));
+    if (!plantuml.empty()) trace.add(std::make_unique<PlantUmlRenderer>(plantuml, trace_arguments.show_secrets));
 
     asio::io_context io;
     Outcome outcome;
@@ -124,12 +116,16 @@ int main(int argc, char** argv) {
       }
     });
     io.run();
-    trace.flush();  // the trace's last lines before ours
+    trace.finish();  // the trace's last lines before ours
     if (body_out != stdout) std::fclose(body_out);
     if (outcome.code != ExitCode::ok) {
-      if (quiet) std::fprintf(stderr, "tlslab-client: %s\n", outcome.line.c_str());
-    } else if (settings.keylog && !quiet) {
+      if (trace_arguments.quiet) std::fprintf(stderr, "tlslab-client: %s\n", outcome.line.c_str());
+    } else if (settings.keylog && !trace_arguments.quiet) {
       std::fprintf(stderr, "tlslab-client: key log appended to %s\n", settings.keylog->c_str());
+    }
+    if (!report.empty() && !trace_arguments.quiet) std::fprintf(stderr, "tlslab-client: report written to %s\n", report.c_str());
+    if (!plantuml.empty() && !trace_arguments.quiet) {
+      std::fprintf(stderr, "tlslab-client: diagram written to %s (plantuml -tsvg %s)\n", plantuml.c_str(), plantuml.c_str());
     }
     return static_cast<int>(outcome.code);
   } catch (const std::exception& e) {

@@ -10,8 +10,8 @@
 #include "relay.hpp"
 #include "tlslab/crypto/x509.hpp"
 #include "tlslab/logging.hpp"
-#include "tlslab/net/listener.hpp"
-#include "tlslab/net/status_client.hpp"
+#include "tlslab/net/endpoint.hpp"
+#include "tlslab/net/service.hpp"
 
 namespace {
 
@@ -79,29 +79,19 @@ int main(int argc, char** argv) {
     auto endpoint = net::parse_endpoint(listen);
     auto target = net::parse_endpoint(attack->needs == "--other-upstream" ? options.other_upstream : upstream);
     auto log = program_log.logger();
-    net::IoPool pool(1);
-    tcp::acceptor acceptor = net::bind_acceptor(pool.main(), endpoint);
-    auto next_id = std::make_shared<std::atomic<std::uint64_t>>(0);
     auto info = *attack;
-    asio::co_spawn(pool.main(),
-                   net::accept_loop(
-                       acceptor, pool,
-                       [&](tcp::socket socket, std::uint64_t id) {
-                         return mitm::relay_connection(std::move(socket), id, target, info, options, log);
-                       },
-                       log, net::ListenerOptions{}, next_id),
-                   asio::detached);
-    auto bound = acceptor.local_endpoint();
-    std::printf("tlslab-mitm: listening on %s:%u, relaying to %s with attack '%s'\n",
-                bound.address().to_string().c_str(), bound.port(), upstream.c_str(), attack_name.c_str());
-    std::printf("tlslab-mitm: expected: detected by the %s with %s (client exit %d)\n",
-                std::string(attack->detected_by).c_str(), std::string(attack->alert).c_str(), attack->client_exit);
-    std::fflush(stdout);
-    pool.run_until_signal([&] {
-      boost::system::error_code ignored;
-      acceptor.close(ignored);
-    });
-    return 0;
+    net::ServiceRun run{1, 4096, log, [&](std::span<const tcp::endpoint> bound) {
+                          std::printf("tlslab-mitm: listening on %s, relaying to %s with attack '%s'\n",
+                                      net::endpoint_text(bound[0]).c_str(), upstream.c_str(), attack_name.c_str());
+                          std::printf("tlslab-mitm: expected: detected by the %s with %s (client exit %d)\n",
+                                      std::string(info.detected_by).c_str(), std::string(info.alert).c_str(),
+                                      info.client_exit);
+                          std::fflush(stdout);
+                        }};
+    return net::serve({{endpoint, [&](tcp::socket socket, std::uint64_t id) {
+                          return mitm::relay_connection(std::move(socket), id, target, info, options, log);
+                        }}},
+                      run);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "tlslab-mitm: %s\n", e.what());
     return 1;

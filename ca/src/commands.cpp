@@ -1,5 +1,3 @@
-#include "tlslab/time.hpp"
-#include "tlslab/trace.hpp"
 #include "commands.hpp"
 
 #include <spdlog/spdlog.h>
@@ -16,9 +14,12 @@
 #include "responder.hpp"
 #include "status_service.hpp"
 #include "tlslab/crypto/ocsp.hpp"
+#include "tlslab/cli.hpp"
 #include "tlslab/crypto/x509.hpp"
-#include "tlslab/net/listener.hpp"
-#include "tlslab/net/status_client.hpp"
+#include "tlslab/net/endpoint.hpp"
+#include "tlslab/net/service.hpp"
+#include "tlslab/time.hpp"
+#include "tlslab/trace.hpp"
 
 namespace tlslab::ca {
 namespace fs = std::filesystem;
@@ -200,51 +201,30 @@ int run_serve(const ServeOptions& options) try {
   Responder responder(std::move(ca), database, std::chrono::seconds(options.validity_seconds));
   ServiceOptions service{std::chrono::milliseconds(options.request_timeout_ms),
                          std::chrono::milliseconds(options.idle_timeout_ms), options.max_requests_per_connection};
-  net::raise_open_file_limit();
+  Trace trace(cli::trace_options(options.trace, stdout, "ca"));
+  StatusContext status{responder, service, trace, log, {}};
 
-  unsigned threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
-  net::IoPool pool(threads);
-  tcp::acceptor framed = net::bind_acceptor(pool.main(), listen);
-  std::optional<tcp::acceptor> http;
-  if (http_listen) http.emplace(net::bind_acceptor(pool.main(), *http_listen));
-  auto next_id = std::make_shared<std::atomic<std::uint64_t>>(0);
-  net::ListenerOptions limits{options.max_connections};
-  asio::co_spawn(pool.main(),
-                 net::accept_loop(
-                     framed, pool,
-                     [&](tcp::socket socket, std::uint64_t id) {
-                       return serve_status_connection(std::move(socket), id, responder, service, log);
-                     },
-                     log, limits, next_id),
-                 asio::detached);
-  if (http) {
-    asio::co_spawn(pool.main(),
-                   net::accept_loop(
-                       *http, pool,
-                       [&](tcp::socket socket, std::uint64_t id) {
-                         return serve_ocsp_http_connection(std::move(socket), id, responder, service, log);
-                       },
-                       log, limits, next_id),
-                   asio::detached);
+  std::vector<net::ServiceListener> listeners{{listen, [&](tcp::socket socket, std::uint64_t id) {
+                                                 return serve_status_connection(std::move(socket), id, status);
+                                               }}};
+  if (http_listen) {
+    listeners.push_back({*http_listen, [&](tcp::socket socket, std::uint64_t id) {
+                           return serve_ocsp_http_connection(std::move(socket), id, responder, service, log);
+                         }});
   }
-  auto bound = framed.local_endpoint();
-  // Scripts read these lines to learn the ports (port 0 = any free port).
-  std::printf("tlslab-ca: status service listening on %s:%u\n", bound.address().to_string().c_str(), bound.port());
-  if (http) {
-    auto http_bound = http->local_endpoint();
-    std::printf("tlslab-ca: OCSP over HTTP listening on http://%s:%u/\n", http_bound.address().to_string().c_str(),
-                http_bound.port());
-  }
-  std::printf("tlslab-ca: CA %s, database %s\n", crypto::subject_of(responder.ca_certificate()).c_str(),
-              ca_database_path(options.dir).c_str());
-  std::fflush(stdout);
-  pool.run_until_signal([&] {
-    boost::system::error_code ignored;
-    framed.close(ignored);
-    if (http) http->close(ignored);
-    log->info("stopping: signal received");
-  });
-  return 0;
+  net::ServiceRun run{options.threads, options.max_connections, log, [&](std::span<const tcp::endpoint> bound) {
+                        // Scripts read these lines to learn the ports (port 0 = any free port).
+                        std::printf("tlslab-ca: status service listening on %s\n", net::endpoint_text(bound[0]).c_str());
+                        if (bound.size() > 1) {
+                          std::printf("tlslab-ca: OCSP over HTTP listening on http://%s/\n",
+                                      net::endpoint_text(bound[1]).c_str());
+                        }
+                        std::printf("tlslab-ca: CA %s, database %s\n",
+                                    crypto::subject_of(responder.ca_certificate()).c_str(),
+                                    ca_database_path(options.dir).c_str());
+                        std::fflush(stdout);
+                      }};
+  return net::serve(std::move(listeners), run);
 } catch (const std::exception& e) {
   return failure(e.what());
 }

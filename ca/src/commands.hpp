@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "tlslab/cli.hpp"
+
 namespace tlslab::ca {
 
 struct InitOptions {
@@ -47,6 +49,7 @@ struct ServeOptions {
   int idle_timeout_ms = 30000;
   std::size_t max_connections = 4096;
   std::uint64_t max_requests_per_connection = 100;
+  cli::TraceArguments trace;
 };
 
 int run_init(const InitOptions& options);

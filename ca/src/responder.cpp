@@ -22,7 +22,13 @@ std::string serial_text(const ASN1_INTEGER* serial) {
 }  // namespace
 
 Responder::Responder(CaMaterial ca, Database& database, std::chrono::seconds validity, std::size_t remembered)
-    : ca_(std::move(ca)), memo_(remembered, std::size_t{1} << 20), database_(database), validity_(validity) {}
+    : ca_(std::move(ca)), memo_(remembered, std::size_t{1} << 20), database_(database), validity_(validity) {
+  EVP_PKEY* key = ca_.key.get();
+  std::string kind = EVP_PKEY_get_base_id(key) == EVP_PKEY_EC ? "EC P-256, ECDSA with SHA-256"
+                                                              : "RSA-" + std::to_string(EVP_PKEY_get_bits(key)) +
+                                                                    ", PKCS#1 v1.5 with SHA-256";
+  signer_ = "CA'S PRIVATE KEY (" + kind + ") of " + crypto::subject_of(ca_.certificate.get());
+}
 
 crypto::StatusAnswer Responder::status_of_serial(const ASN1_INTEGER* serial) const {
   crypto::StatusAnswer answer;  // unknown unless the database knows it
@@ -34,22 +40,31 @@ crypto::StatusAnswer Responder::status_of_serial(const ASN1_INTEGER* serial) con
   return answer;
 }
 
-Bytes Responder::answer(const StatusRequest& request) const {
+Responder::Answer Responder::decide(const StatusRequest& request) const {
   crypto::ResponderIdentity identity{ca_.certificate.get(), ca_.key.get()};
+  Answer out;
+  out.facts.signer = signer_;
   // The memo holds only certificates this CA issued: a stranger's (anyone can send any number)
   // is parsed, answered `unknown` and forgotten.
   ossl::X509Ptr certificate = memo_.find(request.certificate);
   bool ours = certificate != nullptr;
   if (!ours) {
     auto parsed = crypto::parse_certificate_der(request.certificate);
-    if (!parsed) return crypto::build_ocsp_error(OCSP_RESPONSE_STATUS_MALFORMEDREQUEST);
+    if (!parsed) {
+      out.ocsp_response = crypto::build_ocsp_error(OCSP_RESPONSE_STATUS_MALFORMEDREQUEST);
+      return out;
+    }
     certificate = std::move(parsed).value();
   }
   X509* subject = certificate.get();
+  out.facts.parsed = true;
+  out.facts.subject = crypto::subject_of(subject);
+  out.facts.serial = crypto::serial_hex(subject);
   // RFC 5280 §4.1.2.2: a serial is at most 20 octets. A longer one is not a certificate we could
   // have issued, and its CertID would not fit in an answer frame.
   if (ASN1_STRING_length(X509_get0_serialNumber(subject)) > 20) {
-    return crypto::build_ocsp_error(OCSP_RESPONSE_STATUS_MALFORMEDREQUEST);
+    out.ocsp_response = crypto::build_ocsp_error(OCSP_RESPONSE_STATUS_MALFORMEDREQUEST);
+    return out;
   }
   if (!ours) {
     // Issued by us means: our name as issuer and our signature. A serial alone could collide with
@@ -60,12 +75,16 @@ Bytes Responder::answer(const StatusRequest& request) const {
     if (ours) certificate = memo_.remember(request.certificate, std::move(certificate));
     subject = certificate.get();
   }
-  crypto::StatusAnswer answer;  // unknown: not issued by this CA (RFC 6960 §2.2)
-  if (ours) answer = status_of_serial(X509_get0_serialNumber(subject));
+  out.facts.issued_here = ours;
+  if (ours) out.facts.status = status_of_serial(X509_get0_serialNumber(subject));  // else unknown (RFC 6960 §2.2)
+  out.facts.signed_answer = true;
+  out.facts.this_update = std::time(nullptr);
+  out.facts.next_update = out.facts.this_update + validity_.count();
   // The framed client verifies with the CA certificate from its trust store: none in the answer.
-  return crypto::build_ocsp_response(identity, const_cast<ASN1_INTEGER*>(X509_get0_serialNumber(subject)), answer,
-                                     ByteView(request.nonce), validity_, std::time(nullptr),
-                                     crypto::SignerCertificate::omitted);
+  out.ocsp_response = crypto::build_ocsp_response(identity, const_cast<ASN1_INTEGER*>(X509_get0_serialNumber(subject)),
+                                                  out.facts.status, ByteView(request.nonce), validity_,
+                                                  out.facts.this_update, crypto::SignerCertificate::omitted);
+  return out;
 }
 
 Bytes Responder::answer_ocsp_request(ByteView der) const {

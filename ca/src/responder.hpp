@@ -10,6 +10,7 @@
 #include "tlslab/bytes.hpp"
 #include "tlslab/crypto/certificate_memo.hpp"
 #include "tlslab/crypto/ocsp.hpp"
+#include "tlslab/describe.hpp"
 #include "tlslab/messages.hpp"
 
 namespace tlslab::ca {
@@ -21,7 +22,13 @@ class Responder {
   Responder(CaMaterial ca, Database& database, std::chrono::seconds validity, std::size_t remembered = 1024);
 
   // Arrow 4: an OCSPResponse for the request's certificate, with its nonce.
-  [[nodiscard]] Bytes answer(const StatusRequest& request) const;
+  [[nodiscard]] Bytes answer(const StatusRequest& request) const { return decide(request).ocsp_response; }
+  // The same, with what was found and signed (for the CA's trace).
+  struct Answer {
+    Bytes ocsp_response;
+    describe::CaAnswer facts;
+  };
+  [[nodiscard]] Answer decide(const StatusRequest& request) const;
   // RFC 6960 over HTTP: a DER OCSPRequest in, a DER OCSPResponse out (malformedRequest when it
   // does not parse).
   [[nodiscard]] Bytes answer_ocsp_request(ByteView der) const;
@@ -34,6 +41,7 @@ class Responder {
   [[nodiscard]] crypto::StatusAnswer status_of_serial(const ASN1_INTEGER* serial) const;
 
   CaMaterial ca_;
+  std::string signer_;  // "EC P-256 key of /O=tlslab/CN=…, ECDSA with SHA-256": what signs every answer
   // Certificates this CA issued and was asked about before, parsed (at most 1,024 and 1 MiB of
   // DER): the status itself is read from the database for every request.
   mutable crypto::CertificateMemo memo_;

@@ -1,17 +1,21 @@
 #include "status_service.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include <openssl/ocsp.h>
 
 #include "tlslab/crypto/ocsp.hpp"
-#include "tlslab/crypto/x509.hpp"
+#include "tlslab/describe.hpp"
+#include "tlslab/session_end.hpp"
 
 namespace tlslab::ca {
 
-awaitable<void> serve_status_connection(tcp::socket socket, std::uint64_t id, const Responder& responder,
-                                        ServiceOptions options, std::shared_ptr<spdlog::logger> log) {
+awaitable<void> serve_status_connection(tcp::socket socket, std::uint64_t id, StatusContext& context) {
+  auto& [responder, options, trace, log, warnings] = context;
+  boost::system::error_code gone;
+  tcp::endpoint endpoint = socket.remote_endpoint(gone);
+  std::string address = gone ? "(peer gone)" : endpoint.address().to_string();
   net::Channel channel(std::move(socket), net::Timeouts{options.request_deadline, options.idle});
+  channel.record_frames(trace.enabled());
+  SessionTrace session_trace(trace, id);
   std::optional<ProtocolError> failure;
   std::uint64_t answered = 0;
   try {
@@ -19,15 +23,21 @@ awaitable<void> serve_status_connection(tcp::socket socket, std::uint64_t id, co
       // The first request must be whole within the deadline; later ones may wait `idle` to start,
       // then have the deadline too (a byte a second never completes a request).
       if (answered > 0) channel.set_deadline(net::Clock::now() + options.idle + options.request_deadline);
-      // Client → CA: the CERTIFICATE for authentication (with a fresh nonce).
-      StatusRequest request = co_await channel.expect<StatusRequest>(nullptr);
-      // CA → Client: the signed answer. (A named local: GCC 12 may destroy a temporary inside a
-      // co_await expression twice.)
-      Bytes response = encode_handshake(StatusResponse{responder.answer(request)});
-      if (response.size() > max_plaintext) {  // cannot happen for a request that fit a frame, but never throw here
-        response = encode_handshake(StatusResponse{crypto::build_ocsp_error(OCSP_RESPONSE_STATUS_INTERNALERROR)});
+      FlowCursor flow(seed_flow(), Party::ca, Party::client);
+      // (3) Client → CA: the CERTIFICATE for authentication (with a fresh nonce).
+      auto [request, request_step, request_frame] = co_await channel.expect<StatusRequest>(flow, nullptr);
+      Responder::Answer answer = responder.decide(request);
+      session_trace.arrow(request_step, std::move(request_frame),
+                          [&] { return describe::ca_status_request(request, answer.facts); });
+      // (4) CA → Client: the answer, signed with the CA'S PRIVATE KEY. Cannot outgrow a frame for a
+      // request that fit one, but is never allowed to throw here.
+      StatusResponse response{std::move(answer.ocsp_response)};
+      if (response.ocsp_response.size() + 6 > max_plaintext) {
+        response.ocsp_response = crypto::build_ocsp_error(OCSP_RESPONSE_STATUS_INTERNALERROR);
       }
-      co_await channel.write_handshake(response);
+      auto sent = co_await channel.send(flow, response, nullptr);
+      session_trace.arrow(sent.step, std::move(sent.frame),
+                          [&] { return describe::ca_status_response(request, answer.facts); });
       ++answered;
       log->debug("[conn {}] answered status request #{}", id, answered);
     }
@@ -35,18 +45,18 @@ awaitable<void> serve_status_connection(tcp::socket socket, std::uint64_t id, co
   } catch (const ProtocolError& error) {
     failure = error;
   }
-  if (!failure) {
-    channel.close();
-    co_return;
-  }
-  // A clean end: the client closed between requests.
-  bool clean = failure->origin() == ProtocolError::Origin::transport && answered > 0 &&
-               std::string_view(failure->what()) == "peer closed the connection";
-  if (failure->origin() == ProtocolError::Origin::local) {
-    log->warn("[conn {}] {}: {} (alert sent, connection closed)", id, to_string(failure->alert()), failure->what());
-    co_await channel.send_alert(failure->alert());
-  } else if (!clean && answered == 0) {
-    log->info("[conn {}] closed before a complete request: {}", id, failure->what());
+  Ending ending = ending_of(failure);
+  if (ending.kind == SessionEnd::our_alert) {
+    co_await channel.send_alert(*ending.alert);
+    std::string alert(to_string(*ending.alert));
+    session_trace.outcome(false, "alert sent: " + alert, ending.reason,
+                          SessionTrace::AlertSeen{*ending.alert, Party::ca, Party::client, channel.last_alert_frame()});
+    if (warnings.admit(address).log) {
+      log->warn("[conn {}] {} {}: {} (alert sent, connection closed)", id, address, alert, ending.reason);
+    }
+  } else if (ending.kind != SessionEnd::closed && !(ending.kind == SessionEnd::peer_closed && answered > 0)) {
+    // Anything but the client closing between requests.
+    log->info("[conn {}] closed after {} answer(s): {}", id, answered, ending.reason);
   }
   channel.close();
 }

@@ -2,9 +2,9 @@
 
 namespace tlslab::client {
 
-ExitCode exit_code_for(AlertDescription alert, ProtocolError::Origin origin) {
-  if (origin == ProtocolError::Origin::transport) return ExitCode::connection_failed;
-  switch (alert) {
+ExitCode exit_code_for(const Ending& ending) {
+  if (!ending.by_alert()) return ending.kind == SessionEnd::closed ? ExitCode::ok : ExitCode::connection_failed;
+  switch (*ending.alert) {
     case AlertDescription::unknown_ca:
     case AlertDescription::bad_certificate:
     case AlertDescription::certificate_expired:
@@ -23,7 +23,7 @@ ExitCode exit_code_for(AlertDescription alert, ProtocolError::Origin origin) {
     case AlertDescription::decrypt_error:
       return ExitCode::integrity_failed;
     case AlertDescription::internal_error:
-      return origin == ProtocolError::Origin::local ? ExitCode::local_error : ExitCode::protocol_error;
+      return ending.kind == SessionEnd::our_alert ? ExitCode::local_error : ExitCode::protocol_error;
     default:
       return ExitCode::protocol_error;
   }

@@ -1,7 +1,7 @@
 #pragma once
 // The client's exit codes: one per class of failure, so scripts can tell them apart
-// (documented in README.md and docs/PROTOCOL.md's companion, docs/CLIENT.md).
-#include "tlslab/alert.hpp"
+// (documented in README.md, "Client exit codes").
+#include "tlslab/session_end.hpp"
 
 namespace tlslab::client {
 
@@ -19,6 +19,6 @@ enum class ExitCode : int {
   http_error = 10,          // the handshake worked, a request got a non-2xx status
 };
 
-ExitCode exit_code_for(AlertDescription alert, ProtocolError::Origin origin);
+ExitCode exit_code_for(const Ending& ending);
 
 }  // namespace tlslab::client

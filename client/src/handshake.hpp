@@ -22,6 +22,6 @@ struct SessionParameters {
 // `ca_service` (a fresh connection in tlslab-client, a kept-alive one in tlslab-bench).
 awaitable<SessionParameters> run_handshake(net::Channel& channel, const ClientSettings& settings,
                                            const crypto::TrustStore& trust, net::StatusClient& ca_service,
-                                           Trace& trace);
+                                           SessionTrace& trace);
 
 }  // namespace tlslab::client

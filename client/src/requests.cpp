@@ -3,7 +3,6 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
-#include "tlslab/handshake_rules.hpp"
 #include "tlslab/net/secure_stream.hpp"
 
 namespace tlslab::client {
@@ -30,7 +29,7 @@ bool RequestResults::all_ok() const {
   return true;
 }
 
-awaitable<RequestResults> send_requests(net::Channel& channel, const ClientSettings& settings, Trace& trace,
+awaitable<RequestResults> send_requests(net::Channel& channel, const ClientSettings& settings, SessionTrace& trace,
                                         std::FILE* body_out) {
   net::SecureStream stream(channel);
   beast::flat_buffer buffer;
@@ -44,7 +43,7 @@ awaitable<RequestResults> send_requests(net::Channel& channel, const ClientSetti
     // (8) Client → Server: a request, encrypted with the SESSION MASTER KEY's client write key
     auto [write_error, written] = co_await http::async_write(stream, request, asio::as_tuple(use_awaitable));
     if (write_error) rethrow_stream_failure(stream, write_error);
-    trace.step(0, {8, "Client", "Server", "GET " + path, std::string(arrow_description(8)), {}});
+    trace.line(8, Party::client, Party::server, "GET " + path, std::string(application_data_description));
 
     http::response_parser<http::buffer_body> parser;
     parser.body_limit(boost::none);  // streamed: its length costs no memory
@@ -66,10 +65,9 @@ awaitable<RequestResults> send_requests(net::Channel& channel, const ClientSetti
     std::fflush(body_out);
     const auto& response = parser.get();
     results.statuses.push_back(response.result_int());
-    trace.step(0, {8, "Server", "Client",
-                   std::to_string(response.result_int()) + " " + std::string(response.reason()) + " (" +
-                       std::to_string(body_bytes) + " bytes)",
-                   "", {}});
+    trace.line(8, Party::server, Party::client,
+               std::to_string(response.result_int()) + " " + std::string(response.reason()) + " (" +
+                   std::to_string(body_bytes) + " bytes)");
     if (!response.keep_alive()) break;
   }
   co_return results;

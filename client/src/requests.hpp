@@ -16,7 +16,7 @@ struct RequestResults {
 };
 
 // Writes each body to `body_out` (stdout or --output). Throws ProtocolError on a channel failure.
-awaitable<RequestResults> send_requests(net::Channel& channel, const ClientSettings& settings, Trace& trace,
+awaitable<RequestResults> send_requests(net::Channel& channel, const ClientSettings& settings, SessionTrace& trace,
                                         std::FILE* body_out);
 
 }  // namespace tlslab::client

@@ -50,4 +50,15 @@ std::optional<AlertDescription> alert_description_from(std::string_view wanted) 
   return std::nullopt;
 }
 
+std::string_view to_string(TransportFailure failure) {
+  switch (failure) {
+    case TransportFailure::eof: return "eof";
+    case TransportFailure::truncated: return "truncated";
+    case TransportFailure::timeout: return "timeout";
+    case TransportFailure::refused: return "refused";
+    case TransportFailure::broken: return "broken";
+  }
+  return "unknown";
+}
+
 }  // namespace tlslab

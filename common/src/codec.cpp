@@ -82,31 +82,73 @@ std::optional<Failure> Reader::finish() const {
   return trailing();
 }
 
-void Writer::u16(std::uint16_t value) {
-  out_.push_back(static_cast<std::uint8_t>(value >> 8));
-  out_.push_back(static_cast<std::uint8_t>(value));
+void Writer::leaf(std::size_t offset, std::string_view field) {
+  if (!recording_ || out_.size() == offset) return;
+  FieldSpan span{offset, out_.size() - offset, std::string(field), {}};
+  (open_.empty() ? roots_ : open_.back().children).push_back(std::move(span));
 }
 
-void Writer::u24(std::uint32_t value) {
+void Writer::open(std::string_view field) {
+  if (recording_) open_.push_back(FieldSpan{out_.size(), 0, std::string(field), {}});
+}
+
+void Writer::close() {
+  if (!recording_) return;
+  if (open_.empty()) throw std::logic_error("Writer: end without a begin");
+  FieldSpan span = std::move(open_.back());
+  open_.pop_back();
+  span.length = out_.size() - span.offset;
+  if (span.length == 0) return;  // an empty list has no bytes to name
+  (open_.empty() ? roots_ : open_.back().children).push_back(std::move(span));
+}
+
+void Writer::u8(std::uint8_t value, std::string_view field) {
+  std::size_t at = out_.size();
+  out_.push_back(value);
+  leaf(at, field);
+}
+
+void Writer::u16(std::uint16_t value, std::string_view field) {
+  std::size_t at = out_.size();
+  out_.push_back(static_cast<std::uint8_t>(value >> 8));
+  out_.push_back(static_cast<std::uint8_t>(value));
+  leaf(at, field);
+}
+
+void Writer::u24(std::uint32_t value, std::string_view field) {
+  std::size_t at = out_.size();
   out_.push_back(static_cast<std::uint8_t>(value >> 16));
   out_.push_back(static_cast<std::uint8_t>(value >> 8));
   out_.push_back(static_cast<std::uint8_t>(value));
+  leaf(at, field);
 }
 
-void Writer::u64(std::uint64_t value) {
+void Writer::u64(std::uint64_t value, std::string_view field) {
+  std::size_t at = out_.size();
   for (int shift = 56; shift >= 0; shift -= 8) out_.push_back(static_cast<std::uint8_t>(value >> shift));
+  leaf(at, field);
 }
 
-void Writer::vector(std::size_t length_bytes, ByteView value) {
+void Writer::bytes(ByteView value, std::string_view field) {
+  std::size_t at = out_.size();
+  tlslab::append(out_, value);
+  leaf(at, field);
+}
+
+void Writer::vector(std::size_t length_bytes, ByteView value, std::string_view field) {
   auto mark = begin_vector(length_bytes);
-  bytes(value);
+  if (recording_) leaf(mark.at, std::string(field) + ".length");
+  bytes(value, field);
   end_vector(mark);
 }
 
-Writer::VectorMark Writer::begin_vector(std::size_t length_bytes) {
+Writer::VectorMark Writer::begin_vector(std::size_t length_bytes, std::string_view field) {
   if (length_bytes < 1 || length_bytes > 3) throw std::logic_error("vector length prefix of 1..3 bytes");
-  VectorMark mark{out_.size(), length_bytes};
+  bool named = !field.empty();
+  if (named) open(field);
+  VectorMark mark{out_.size(), length_bytes, named};
   out_.insert(out_.end(), length_bytes, 0);
+  if (named) leaf(mark.at, "length");
   return mark;
 }
 
@@ -119,6 +161,26 @@ void Writer::end_vector(VectorMark mark) {
   for (std::size_t i = 0; i < mark.length_bytes; ++i) {
     out_[mark.at + i] = static_cast<std::uint8_t>(length >> (8 * (mark.length_bytes - 1 - i)));
   }
+  if (mark.named) close();
+}
+
+void Writer::begin_group(std::string_view field) { open(field); }
+
+void Writer::end_group() { close(); }
+
+void Writer::append(Writer&& other) {
+  std::size_t at = out_.size();
+  tlslab::append(out_, other.out_);
+  if (!recording_) return;
+  std::vector<FieldSpan> spans = std::move(other).take_spans();
+  shift_spans(spans, at);
+  auto& into = open_.empty() ? roots_ : open_.back().children;
+  for (auto& span : spans) into.push_back(std::move(span));
+}
+
+std::vector<FieldSpan> Writer::take_spans() && {
+  if (!open_.empty()) throw std::logic_error("Writer: a group or vector was not ended");
+  return std::move(roots_);
 }
 
 }  // namespace tlslab

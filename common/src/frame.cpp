@@ -83,4 +83,31 @@ Bytes encode_frame(ContentType type, ByteView fragment) {
   return out;
 }
 
+namespace {
+
+FieldSpan header_span() {
+  return {0, frame_header_size, "header", {{0, 1, "type", {}}, {1, 2, "version", {}}, {3, 2, "length", {}}}};
+}
+
+}  // namespace
+
+std::vector<FieldSpan> clear_frame_spans(std::vector<FieldSpan> fragment_spans) {
+  shift_spans(fragment_spans, frame_header_size);
+  fragment_spans.insert(fragment_spans.begin(), header_span());
+  return fragment_spans;
+}
+
+std::vector<FieldSpan> protected_frame_spans(std::size_t fragment_length) {
+  std::size_t ciphertext = fragment_length - aead_tag_size;
+  return {header_span(), {frame_header_size, ciphertext, "ciphertext", {}},
+          {frame_header_size + ciphertext, aead_tag_size, "tag", {}}};
+}
+
+std::vector<FieldSpan> inner_plaintext_spans(std::vector<FieldSpan> content_spans, std::size_t content_length) {
+  content_spans.push_back({content_length, 1, "inner_type", {}});
+  return content_spans;
+}
+
+std::vector<FieldSpan> alert_spans() { return {{0, 2, "Alert", {{0, 1, "level", {}}, {1, 1, "description", {}}}}}; }
+
 }  // namespace tlslab

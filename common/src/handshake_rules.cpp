@@ -8,16 +8,20 @@
 #include "tlslab/crypto/random.hpp"
 #include "tlslab/crypto/rsa_oaep.hpp"
 #include "tlslab/crypto/x509.hpp"
+#include "tlslab/time.hpp"
 
 namespace tlslab {
 
-std::optional<SuiteInfo> choose_suite(std::span<const std::uint16_t> offered, std::span<const CipherSuite> accepted) {
+Result<SuiteInfo> choose_suite(std::span<const std::uint16_t> offered, std::span<const CipherSuite> accepted) {
+  std::vector<std::uint16_t> ours;
   for (CipherSuite suite : accepted) {
     if (std::find(offered.begin(), offered.end(), static_cast<std::uint16_t>(suite)) != offered.end()) {
-      return suite_info(suite);
+      return *suite_info(suite);
     }
+    ours.push_back(static_cast<std::uint16_t>(suite));
   }
-  return std::nullopt;
+  return fail(AlertDescription::handshake_failure, "no cipher suite in common: the client offers " +
+                                                       suite_list(offered) + "; this server accepts " + suite_list(ours));
 }
 
 Result<ProtocolVersion> negotiate_version(ProtocolVersion client_version) {
@@ -88,24 +92,33 @@ Result<SuiteInfo> check_server_hello(const ClientHello& offered, const ServerHel
   return *suite;
 }
 
-std::string_view arrow_description(int arrow) {
-  switch (arrow) {
-    case 1: return "client says hello with RAND-CLIENT, sends TLS version, sends cipher suites available to the client";
-    case 2:
-      return "returns RAND-SERVER, returns accepted cipher suite, returns CERTIFICATE for authentication, "
-             "returns SERVER'S PUBLIC KEY";
-    case 3: return "sends CERTIFICATE for authentication (with a fresh nonce)";
-    case 4:
-      return "sends ACK for the certificate, signed with the CA'S PRIVATE KEY (an OCSP response); the client "
-             "verifies it with the CA'S PUBLIC KEY from its local trust store";
-    case 5: return "sends a new random value PRE-MASTER, encrypted using SERVER'S PUBLIC KEY (RSA-OAEP)";
-    case 6: return "sends test message using SESSION MASTER KEY (Finished: proves the keys and the transcript)";
-    case 7:
-      return "decrypts the test message using SESSION MASTER KEY, returns ACK encrypted using SESSION MASTER "
-             "KEY (Finished)";
-    case 8: return "actual requests, encrypted using SESSION MASTER KEY";
-    default: return "";
+SessionKeys derive_session_keys(const SuiteInfo& suite, Secret pre_master, const Random& client_random,
+                                const Random& server_random) {
+  Secret master_secret = crypto::derive_master_secret(suite.hash, pre_master, client_random, server_random);
+  pre_master.wipe();
+  crypto::KeyBlock keys = crypto::derive_key_block(suite, master_secret, client_random, server_random);
+  return {std::move(master_secret), std::move(keys)};
+}
+
+Result<void> check_finished(const Finished& received, std::span<const std::uint8_t, verify_data_size> expected,
+                            Party sender) {
+  if (constant_time_equal(received.verify_data, expected)) return {};
+  return fail(AlertDescription::decrypt_error, std::string(sender == Party::client ? "client" : "server") +
+                                                   " Finished does not verify: the two sides saw different handshake bytes");
+}
+
+Result<void> require_good(const crypto::VerifiedStatus& status, X509* certificate) {
+  switch (status.answer.status) {
+    case crypto::CertStatus::good:
+      return {};
+    case crypto::CertStatus::revoked:
+      return fail(AlertDescription::certificate_revoked,
+                  "serial " + crypto::serial_hex(certificate) + ", revoked " + utc_time(status.answer.revocation_time) +
+                      ", " + std::string(crypto::revocation_reason_name(status.answer.revocation_reason)));
+    case crypto::CertStatus::unknown:
+      break;
   }
+  return fail(AlertDescription::certificate_unknown, "the CA does not know serial " + crypto::serial_hex(certificate));
 }
 
 }  // namespace tlslab

@@ -9,10 +9,23 @@ namespace tlslab {
 namespace {
 
 void encode_extensions(Writer& out, const std::vector<Extension>& extensions) {
-  auto list = out.begin_vector(2);
+  auto list = out.begin_vector(2, "extensions");
   for (const auto& extension : extensions) {
-    out.u16(extension.type);
-    out.vector(2, extension.data);
+    out.begin_group("extension");
+    out.u16(extension.type, "extension_type");
+    // The parts of a server_name, when the data is exactly one host_name (the bytes are the same
+    // either way: the spans only say more).
+    Reader host_name(extension.data);
+    auto name = host_name.vector(1);
+    if (out.recording() && extension.type == static_cast<std::uint16_t>(ExtensionType::server_name) && name &&
+        host_name.empty()) {
+      auto data = out.begin_vector(2, "extension_data");
+      out.vector(1, *name, "host_name");
+      out.end_vector(data);
+    } else {
+      out.vector(2, extension.data, "extension_data");
+    }
+    out.end_group();
   }
   out.end_vector(list);
 }
@@ -96,10 +109,10 @@ void ClientHello::set_server_name(const std::string& host_name) {
 }
 
 void ClientHello::encode(Writer& out) const {
-  out.u16(static_cast<std::uint16_t>(client_version));
-  out.bytes(random);
-  auto suites = out.begin_vector(2);
-  for (std::uint16_t suite : cipher_suites) out.u16(suite);
+  out.u16(static_cast<std::uint16_t>(client_version), "client_version");
+  out.bytes(random, "random");
+  auto suites = out.begin_vector(2, "cipher_suites");
+  for (std::uint16_t suite : cipher_suites) out.u16(suite, "cipher_suite");
   out.end_vector(suites);
   encode_extensions(out, extensions);
 }
@@ -141,11 +154,11 @@ Result<ClientHello> ClientHello::decode(Reader& in) {
 }
 
 void ServerHello::encode(Writer& out) const {
-  out.u16(static_cast<std::uint16_t>(server_version));
-  out.bytes(random);
-  out.u16(cipher_suite);
-  out.vector(2, certificate);
-  out.vector(2, server_public_key);
+  out.u16(static_cast<std::uint16_t>(server_version), "server_version");
+  out.bytes(random, "random");
+  out.u16(cipher_suite, "cipher_suite");
+  out.vector(2, certificate, "certificate");
+  out.vector(2, server_public_key, "server_public_key");
   encode_extensions(out, extensions);
 }
 
@@ -173,8 +186,8 @@ Result<ServerHello> ServerHello::decode(Reader& in) {
 }
 
 void StatusRequest::encode(Writer& out) const {
-  out.vector(2, certificate);
-  out.vector(1, nonce);
+  out.vector(2, certificate, "certificate");
+  out.vector(1, nonce, "nonce");
 }
 
 Result<StatusRequest> StatusRequest::decode(Reader& in) {
@@ -192,7 +205,7 @@ Result<StatusRequest> StatusRequest::decode(Reader& in) {
   return request;
 }
 
-void StatusResponse::encode(Writer& out) const { out.vector(2, ocsp_response); }
+void StatusResponse::encode(Writer& out) const { out.vector(2, ocsp_response, "ocsp_response"); }
 
 Result<StatusResponse> StatusResponse::decode(Reader& in) {
   auto response = decode_opaque(in, 2, "ocsp_response");
@@ -200,7 +213,7 @@ Result<StatusResponse> StatusResponse::decode(Reader& in) {
   return StatusResponse{std::move(response).value()};
 }
 
-void ClientKeyExchange::encode(Writer& out) const { out.vector(2, encrypted_pre_master); }
+void ClientKeyExchange::encode(Writer& out) const { out.vector(2, encrypted_pre_master, "encrypted_pre_master"); }
 
 Result<ClientKeyExchange> ClientKeyExchange::decode(Reader& in) {
   auto encrypted = decode_opaque(in, 2, "encrypted_pre_master");
@@ -208,7 +221,7 @@ Result<ClientKeyExchange> ClientKeyExchange::decode(Reader& in) {
   return ClientKeyExchange{std::move(encrypted).value()};
 }
 
-void Finished::encode(Writer& out) const { out.bytes(verify_data); }
+void Finished::encode(Writer& out) const { out.bytes(verify_data, "verify_data"); }
 
 Result<Finished> Finished::decode(Reader& in) {
   auto bytes = in.fixed(verify_data_size);

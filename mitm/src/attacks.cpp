@@ -20,109 +20,112 @@ namespace {
 constexpr int exit_connection = 3, exit_certificate = 4, exit_ca_check = 6, exit_integrity = 8, exit_protocol = 9;
 
 constexpr std::array<AttackInfo, 21> attacks{{
-    {"flip-byte", Link::server,
+    {AttackKind::flip_byte, "flip-byte", Link::server,
      "flips one byte of one frame (default: a cipher-suite byte of the ClientHello; --direction, --frame, --offset "
      "choose another)",
      "server", "decrypt_error", exit_integrity,
      "Finished covers the transcript: the server hashed the ClientHello it received, the client the one it sent, so "
      "the client's verify_data does not match.",
      ""},
-    {"downgrade-offered", Link::server,
+    {AttackKind::downgrade_offered, "downgrade-offered", Link::server,
      "rewrites the ClientHello's cipher-suite list to the client's least preferred suite only", "server",
      "decrypt_error", exit_integrity,
      "The server happily picks the only suite offered, but Finished covers the ClientHello the client really sent: "
      "a downgrade of the offer is caught before any application data flows.",
      ""},
-    {"downgrade-chosen", Link::server,
+    {AttackKind::downgrade_chosen, "downgrade-chosen", Link::server,
      "rewrites the suite chosen in the ServerHello to another suite the client offered", "server", "bad_record_mac",
      exit_integrity,
      "Client and server now derive keys for different suites (different AEAD, maybe a different PRF hash): the "
      "server cannot open the client's Finished.",
      ""},
-    {"replace-client-random", Link::server, "replaces RAND-CLIENT in the ClientHello", "server", "bad_record_mac",
+    {AttackKind::replace_client_random, "replace-client-random", Link::server, "replaces RAND-CLIENT in the ClientHello", "server", "bad_record_mac",
      exit_integrity,
      "The SESSION MASTER KEY is PRF(PRE-MASTER, RAND-CLIENT + RAND-SERVER): with another RAND-CLIENT the server "
      "derives other keys and the client's Finished does not authenticate.",
      ""},
-    {"replace-server-random", Link::server, "replaces RAND-SERVER in the ServerHello", "server", "bad_record_mac",
+    {AttackKind::replace_server_random, "replace-server-random", Link::server, "replaces RAND-SERVER in the ServerHello", "server", "bad_record_mac",
      exit_integrity, "As with RAND-CLIENT: both randoms feed the key schedule, so the keys differ on the two sides.",
      ""},
-    {"swap-certificate", Link::server,
+    {AttackKind::swap_certificate, "swap-certificate", Link::server,
      "replaces the CERTIFICATE in the ServerHello with another valid certificate from the same CA", "client",
      "bad_certificate", exit_certificate,
      "The client checks that SERVER'S PUBLIC KEY is the key inside the CERTIFICATE; the swapped certificate carries "
      "another key.",
      "--substitute-cert"},
-    {"swap-public-key", Link::server, "replaces SERVER'S PUBLIC KEY in the ServerHello with another server's key",
+    {AttackKind::swap_public_key, "swap-public-key", Link::server, "replaces SERVER'S PUBLIC KEY in the ServerHello with another server's key",
      "client", "bad_certificate", exit_certificate,
      "Same check: the key sent must be the certified key, or anyone could slip in a key of their own.",
      "--substitute-cert"},
-    {"swap-certificate-and-key", Link::server,
+    {AttackKind::swap_certificate_and_key, "swap-certificate-and-key", Link::server,
      "replaces both the CERTIFICATE and SERVER'S PUBLIC KEY with another server's (valid, same CA, same name)",
      "server", "bad_record_mac", exit_integrity,
      "Everything the client checks passes, but the PRE-MASTER is now encrypted to a key whose private half the "
      "attacker does not have and the real server cannot use: the server continues with a random PRE-MASTER "
      "(RFC 5246 §7.4.7.1) and the client's Finished does not open.",
      "--substitute-cert"},
-    {"corrupt-pre-master", Link::server, "flips a byte of the encrypted PRE-MASTER in the ClientKeyExchange", "server",
+    {AttackKind::corrupt_pre_master, "corrupt-pre-master", Link::server, "flips a byte of the encrypted PRE-MASTER in the ClientKeyExchange", "server",
      "bad_record_mac", exit_integrity,
      "RSA-OAEP decryption fails; the server must not say so (that would be a padding oracle, Bleichenbacher 1998), "
      "so it goes on with a random PRE-MASTER and fails exactly like wrong-pre-master.",
      ""},
-    {"wrong-pre-master", Link::server,
+    {AttackKind::wrong_pre_master, "wrong-pre-master", Link::server,
      "replaces the ClientKeyExchange with a well-formed one: another PRE-MASTER encrypted to the server's key", "server",
      "bad_record_mac", exit_integrity,
      "Decryption succeeds, the keys differ, the client's Finished does not open: the same alert, at the same step, "
      "as corrupt-pre-master. The two cannot be told apart from outside.",
      ""},
-    {"drop-record", Link::server, "drops the first application-data record from the server", "client",
+    {AttackKind::drop_record, "drop-record", Link::server, "drops the first application-data record from the server", "client",
      "bad_record_mac", exit_integrity,
      "Each record's nonce is the IV XOR its sequence number: the next record is opened as number 1 but was sealed as "
      "number 2.",
      ""},
-    {"duplicate-record", Link::server, "sends the first application-data record from the server twice", "client",
+    {AttackKind::duplicate_record, "duplicate-record", Link::server, "sends the first application-data record from the server twice", "client",
      "bad_record_mac", exit_integrity, "The copy is opened with the next sequence number and does not authenticate.",
      ""},
-    {"reorder-records", Link::server, "swaps the first two application-data records from the server", "client",
+    {AttackKind::reorder_records, "reorder-records", Link::server, "swaps the first two application-data records from the server", "client",
      "bad_record_mac", exit_integrity, "Sequence numbers make order part of each record's authentication.", ""},
-    {"replay-record", Link::server,
+    {AttackKind::replay_record, "replay-record", Link::server,
      "re-sends the server's Finished record after the first application-data record", "client", "bad_record_mac",
      exit_integrity, "A replayed record carries an old sequence number in its nonce: it does not authenticate.", ""},
-    {"truncate-frame", Link::server, "forwards only half of the ServerHello frame, then closes both connections",
+    {AttackKind::truncate_frame, "truncate-frame", Link::server, "forwards only half of the ServerHello frame, then closes both connections",
      "client", "closed the connection in the middle of a frame", exit_connection,
      "A frame declares its length up front; a short one is a truncation, reported as such, never parsed.", ""},
-    {"inject-garbage", Link::server, "injects 8 bytes of garbage before the ServerHello", "client",
+    {AttackKind::inject_garbage, "inject-garbage", Link::server, "injects 8 bytes of garbage before the ServerHello", "client",
      "unexpected_message", exit_protocol,
      "Every frame starts with a known type and version; anything else is rejected before it is buffered.", ""},
-    {"stall", Link::server, "holds the ServerHello forever", "client", "handshake deadline passed", exit_connection,
+    {AttackKind::stall, "stall", Link::server, "holds the ServerHello forever", "client", "handshake deadline passed", exit_connection,
      "Every read has a deadline: a stalled peer costs a bounded wait, then a clear error.", ""},
-    {"status-other-certificate", Link::ca,
+    {AttackKind::status_other_certificate, "status-other-certificate", Link::ca,
      "replaces the CERTIFICATE in the status request with another certificate of the same CA", "client",
      "bad_certificate_status_response", exit_ca_check,
      "The CA signs an answer about the certificate it was asked about; the client checks the answer's CertID is the "
      "server's certificate.",
      "--substitute-cert"},
-    {"status-change-nonce", Link::ca, "replaces the client's nonce in the status request", "client",
+    {AttackKind::status_change_nonce, "status-change-nonce", Link::ca, "replaces the client's nonce in the status request", "client",
      "bad_certificate_status_response", exit_ca_check,
      "The nonce binds the CA's signed answer to this request: an answer with another nonce could be a replay.", ""},
-    {"status-replay", Link::ca,
+    {AttackKind::status_replay, "status-replay", Link::ca,
      "records the CA's answer on the first connection and replays it, without asking the CA, on every later one",
      "client", "bad_certificate_status_response", exit_ca_check,
      "A validly signed 'good' from earlier (perhaps before a revocation) carries the earlier request's nonce.", ""},
-    {"status-flip-signature", Link::ca, "flips a bit of the signature of the CA's answer", "client",
+    {AttackKind::status_flip_signature, "status-flip-signature", Link::ca, "flips a bit of the signature of the CA's answer", "client",
      "bad_certificate_status_response", exit_ca_check,
      "The client verifies the signature with the CA'S PUBLIC KEY from its own trust store: one bit off and it fails.",
      ""},
 }};
 
 constexpr AttackInfo status_other_ca{
-    "status-other-ca", Link::ca, "sends the status request to another CA's service (a CA the client does not trust)",
+    AttackKind::status_other_ca, "status-other-ca", Link::ca, "sends the status request to another CA's service (a CA the client does not trust)",
     "client", "bad_certificate_status_response", exit_ca_check,
     "The answer is signed, but by a key that is not the trusted CA's: only the CA in the client's trust store may "
     "vouch for the certificate.",
     "--other-upstream"};
 
 ByteView fragment_of(const Bytes& frame) { return ByteView(frame).subspan(frame_header_size); }
+
+// Relays the frame as it came.
+Verdict forward(Bytes& frame) { return Verdict{{std::move(frame)}}; }
 
 std::optional<HandshakeType> handshake_type(const Bytes& frame) {
   if (frame.size() <= frame_header_size || frame[0] != static_cast<std::uint8_t>(ContentType::handshake)) {
@@ -186,13 +189,8 @@ Verdict Attack::on_frame(Direction direction, Bytes frame) {
 }
 
 Verdict Attack::server_link(Direction direction, Bytes& frame) {
-  const std::string_view name = info_.name;
-  const bool up = direction == Direction::to_upstream;
   const auto index = static_cast<std::size_t>(direction);
-  auto type = handshake_type(frame);
-  auto forward = [&frame] { return Verdict{{std::move(frame)}}; };
-
-  if (name == "flip-byte") {
+  if (info_.kind == AttackKind::flip_byte) {
     if (direction == options_.flip_direction && frames_[index] == options_.flip_frame && !fired_) {
       std::size_t at = frame_header_size + options_.flip_offset;
       if (at < frame.size()) {
@@ -200,131 +198,173 @@ Verdict Attack::server_link(Direction direction, Bytes& frame) {
         fired_ = true;
       }
     }
-    return forward();
+    return forward(frame);
   }
-  if (up && type == HandshakeType::client_hello && !fired_) {
-    auto hello = decode_handshake<ClientHello>(fragment_of(frame));
-    if (!hello) return forward();
-    if (name == "downgrade-offered" && hello->cipher_suites.size() > 1) {
+  if (fired_) return forward(frame);
+  const bool up = direction == Direction::to_upstream;
+  auto type = handshake_type(frame);
+  if (up && type == HandshakeType::client_hello) return on_client_hello(frame);
+  if (!up && type == HandshakeType::server_hello) return on_server_hello(frame);
+  if (up && type == HandshakeType::client_key_exchange) return on_client_key_exchange(frame);
+  if (!up && !frame.empty() && frame[0] == static_cast<std::uint8_t>(ContentType::protected_record)) {
+    return on_server_record(frame);
+  }
+  return forward(frame);
+}
+
+// Arrow 1: what the client offers.
+Verdict Attack::on_client_hello(Bytes& frame) {
+  auto hello = decode_handshake<ClientHello>(fragment_of(frame));
+  if (!hello) return forward(frame);
+  switch (info_.kind) {
+    case AttackKind::downgrade_offered:
+      if (hello->cipher_suites.size() < 2) return forward(frame);
       hello->cipher_suites = {hello->cipher_suites.back()};
-      fired_ = true;
-    } else if (name == "replace-client-random") {
+      break;
+    case AttackKind::replace_client_random:
       hello->random = crypto::random_hello_value();
-      fired_ = true;
-    }
-    if (fired_) return Verdict{{reframe(hello.value())}};
-    return forward();
+      break;
+    default:
+      return forward(frame);
   }
-  if (!up && type == HandshakeType::server_hello && !fired_) {
-    if (name == "truncate-frame") {
+  fired_ = true;
+  return Verdict{{reframe(hello.value())}};
+}
+
+// Arrow 2: what the server chose, and who it says it is.
+Verdict Attack::on_server_hello(Bytes& frame) {
+  switch (info_.kind) {
+    case AttackKind::truncate_frame:
       frame.resize(frame_header_size + (frame.size() - frame_header_size) / 2);
       fired_ = true;
       return Verdict{{std::move(frame)}, true};
-    }
-    if (name == "inject-garbage") {
+    case AttackKind::inject_garbage:
       fired_ = true;
       return Verdict{{Bytes{'G', 'A', 'R', 'B', 'A', 'G', 'E', '!'}, std::move(frame)}};
-    }
-    if (name == "stall") {
+    case AttackKind::stall:
       fired_ = true;
       return Verdict{{}, false, true};
-    }
-    auto hello = decode_handshake<ServerHello>(fragment_of(frame));
-    if (!hello) return forward();
-    if (name == "downgrade-chosen") {
-      for (const auto& info : all_suites()) {
-        auto value = static_cast<std::uint16_t>(info.suite);
-        if (value != hello->cipher_suite) {
-          hello->cipher_suite = value;  // another suite: the client offers all three by default
-          fired_ = true;
-          break;
-        }
+    default:
+      break;
+  }
+  auto hello = decode_handshake<ServerHello>(fragment_of(frame));
+  if (!hello) return forward(frame);
+  switch (info_.kind) {
+    case AttackKind::downgrade_chosen:
+      for (const auto& suite : all_suites()) {
+        auto value = static_cast<std::uint16_t>(suite.suite);
+        if (value == hello->cipher_suite) continue;
+        hello->cipher_suite = value;  // another suite: the client offers all three by default
+        fired_ = true;
+        break;
       }
-    } else if (name == "replace-server-random") {
+      break;
+    case AttackKind::replace_server_random:
       hello->random = crypto::random_hello_value();
       fired_ = true;
-    } else if (name == "swap-certificate" || name == "swap-certificate-and-key") {
+      break;
+    case AttackKind::swap_certificate:
       hello->certificate = options_.substitute_certificate;
-      if (name == "swap-certificate-and-key") hello->server_public_key = options_.substitute_public_key;
       fired_ = true;
-    } else if (name == "swap-public-key") {
+      break;
+    case AttackKind::swap_certificate_and_key:
+      hello->certificate = options_.substitute_certificate;
       hello->server_public_key = options_.substitute_public_key;
       fired_ = true;
-    } else if (name == "wrong-pre-master") {
+      break;
+    case AttackKind::swap_public_key:
+      hello->server_public_key = options_.substitute_public_key;
+      fired_ = true;
+      break;
+    case AttackKind::wrong_pre_master:
       held_.push_back(hello->server_public_key);  // the key to encrypt a PRE-MASTER of our own to
-    }
-    if (fired_) return Verdict{{reframe(hello.value())}};
-    return forward();
+      break;
+    default:
+      break;
   }
-  if (up && type == HandshakeType::client_key_exchange && !fired_) {
-    if (name == "corrupt-pre-master") {
-      frame[frame.size() / 2] ^= 0x01;  // in the middle of the RSA-OAEP ciphertext
-      fired_ = true;
-      return forward();
-    }
-    if (name == "wrong-pre-master" && !held_.empty()) {
-      auto key = crypto::parse_public_key_der(held_.front());
-      if (!key) return forward();
-      Secret pre_master = make_pre_master(ProtocolVersion::tlslab_1_0);
-      ClientKeyExchange forged{crypto::rsa_oaep_encrypt(key.value().get(), pre_master.view())};
-      held_.clear();
-      fired_ = true;
-      return Verdict{{reframe(forged)}};
-    }
-    return forward();
+  if (fired_) return Verdict{{reframe(hello.value())}};
+  return forward(frame);
+}
+
+// Arrow 5: the PRE-MASTER under the server's key.
+Verdict Attack::on_client_key_exchange(Bytes& frame) {
+  if (info_.kind == AttackKind::corrupt_pre_master) {
+    frame[frame.size() / 2] ^= 0x01;  // in the middle of the RSA-OAEP ciphertext
+    fired_ = true;
+    return forward(frame);
   }
-  // Records from the server: #0 is its Finished, #1 and #2 the first application data.
-  bool server_record = !up && !frame.empty() && frame[0] == static_cast<std::uint8_t>(ContentType::protected_record);
-  if (server_record && !fired_) {
-    std::size_t number = protected_frames_[index];
-    if (name == "replay-record") {
+  if (info_.kind == AttackKind::wrong_pre_master && !held_.empty()) {
+    auto key = crypto::parse_public_key_der(held_.front());
+    if (!key) return forward(frame);
+    Secret pre_master = make_pre_master(ProtocolVersion::tlslab_1_0);
+    ClientKeyExchange forged{crypto::rsa_oaep_encrypt(key.value().get(), pre_master.view())};
+    held_.clear();
+    fired_ = true;
+    return Verdict{{reframe(forged)}};
+  }
+  return forward(frame);
+}
+
+// Arrows 7 and 8 from the server: record #0 is its Finished, #1 and #2 the first application data.
+Verdict Attack::on_server_record(Bytes& frame) {
+  std::size_t number = protected_frames_[static_cast<std::size_t>(Direction::to_downstream)];
+  switch (info_.kind) {
+    case AttackKind::replay_record:
       if (number == 0) held_.push_back(frame);  // the server's Finished, to replay later
       if (number == 1 && !held_.empty()) {
         fired_ = true;
         return Verdict{{std::move(frame), held_.front()}};
       }
-    } else if (name == "drop-record" && number == 1) {
+      break;
+    case AttackKind::drop_record:
+      if (number != 1) break;
       fired_ = true;
       return Verdict{};
-    } else if (name == "duplicate-record" && number == 1) {
+    case AttackKind::duplicate_record:
+      if (number != 1) break;
       fired_ = true;
-      Bytes copy = frame;
-      return Verdict{{std::move(frame), std::move(copy)}};
-    } else if (name == "reorder-records" && number == 1) {
-      held_.push_back(std::move(frame));
-      return Verdict{};
-    } else if (name == "reorder-records" && number == 2 && !held_.empty()) {
-      fired_ = true;
-      return Verdict{{std::move(frame), held_.front()}};
-    }
+      return Verdict{{frame, frame}};
+    case AttackKind::reorder_records:
+      if (number == 1) {
+        held_.push_back(std::move(frame));
+        return Verdict{};
+      }
+      if (number == 2 && !held_.empty()) {
+        fired_ = true;
+        return Verdict{{std::move(frame), held_.front()}};
+      }
+      break;
+    default:
+      break;
   }
-  return forward();
+  return forward(frame);
 }
 
 Verdict Attack::ca_link(Direction direction, Bytes& frame) {
-  const std::string_view name = info_.name;
   auto type = handshake_type(frame);
   if (direction == Direction::to_upstream && type == HandshakeType::status_request) {
-    if (name == "status-other-ca") fired_ = true;  // the relay connected to --other-upstream instead
-    if (name == "status-replay" && !recorded_status_response().empty()) {
+    if (info_.kind == AttackKind::status_other_ca) fired_ = true;  // the relay connected to --other-upstream instead
+    if (info_.kind == AttackKind::status_replay && !recorded_status_response().empty()) {
       fired_ = true;  // answered from the recording: the CA never sees the request
       return Verdict{{recorded_status_response()}, false, false, true};
     }
     auto request = decode_handshake<StatusRequest>(fragment_of(frame));
-    if (request && name == "status-other-certificate") {
+    if (request && info_.kind == AttackKind::status_other_certificate) {
       request->certificate = options_.substitute_certificate;
       fired_ = true;
       return Verdict{{reframe(request.value())}};
     }
-    if (request && name == "status-change-nonce") {
+    if (request && info_.kind == AttackKind::status_change_nonce) {
       request->nonce = crypto::random_bytes(request->nonce.size());
       fired_ = true;
       return Verdict{{reframe(request.value())}};
     }
   }
   if (direction == Direction::to_downstream && type == HandshakeType::status_response) {
-    if (name == "status-replay" && recorded_status_response().empty()) recorded_status_response() = frame;
-    if (name == "status-flip-signature") {
+    if (info_.kind == AttackKind::status_replay && recorded_status_response().empty()) {
+      recorded_status_response() = frame;
+    }
+    if (info_.kind == AttackKind::status_flip_signature) {
       auto response = decode_handshake<StatusResponse>(fragment_of(frame));
       if (response) {
         response->ocsp_response = flip_ocsp_signature(response->ocsp_response);
@@ -333,7 +373,7 @@ Verdict Attack::ca_link(Direction direction, Bytes& frame) {
       }
     }
   }
-  return Verdict{{std::move(frame)}};
+  return forward(frame);
 }
 
 }  // namespace tlslab::mitm

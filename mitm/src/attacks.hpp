@@ -1,6 +1,7 @@
 #pragma once
 // The attack catalogue of tlslab-mitm: what each attack does to the frames it relays, and what
 // the handshake does about it (docs/ATTACKS.md is generated from the same table).
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
@@ -15,7 +16,34 @@ namespace tlslab::mitm {
 enum class Link { server, ca };  // relays client↔server, or client↔CA service
 enum class Direction { to_upstream, to_downstream };  // client→upstream, upstream→client
 
+// One value per attack of the catalogue: the relay decides by kind, never by comparing names.
+enum class AttackKind : std::uint8_t {
+  flip_byte,
+  downgrade_offered,
+  downgrade_chosen,
+  replace_client_random,
+  replace_server_random,
+  swap_certificate,
+  swap_public_key,
+  swap_certificate_and_key,
+  corrupt_pre_master,
+  wrong_pre_master,
+  drop_record,
+  duplicate_record,
+  reorder_records,
+  replay_record,
+  truncate_frame,
+  inject_garbage,
+  stall,
+  status_other_certificate,
+  status_change_nonce,
+  status_replay,
+  status_flip_signature,
+  status_other_ca,
+};
+
 struct AttackInfo {
+  AttackKind kind;
   std::string_view name;
   Link link;
   std::string_view what;         // what the attacker does
@@ -59,7 +87,12 @@ class Attack {
   static Bytes& recorded_status_response();
 
  private:
+  // The client↔server link, by phase of the handshake.
   Verdict server_link(Direction direction, Bytes& frame);
+  Verdict on_client_hello(Bytes& frame);
+  Verdict on_server_hello(Bytes& frame);
+  Verdict on_client_key_exchange(Bytes& frame);
+  Verdict on_server_record(Bytes& frame);
   Verdict ca_link(Direction direction, Bytes& frame);
 
   AttackInfo info_;

@@ -2,7 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "tlslab/net/status_client.hpp"
+#include "tlslab/net/endpoint.hpp"
 
 namespace tlslab::mitm {
 namespace {

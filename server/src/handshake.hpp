@@ -17,6 +17,6 @@ struct SessionParameters {
 
 // Throws ProtocolError; on return both directions are protected.
 awaitable<SessionParameters> run_handshake(net::Channel& channel, const ServerIdentity& identity,
-                                           const ServerSettings& settings, Trace& trace, std::uint64_t connection);
+                                           const ServerSettings& settings, SessionTrace& trace);
 
 }  // namespace tlslab::server

@@ -10,7 +10,6 @@
 
 #include "routes.hpp"
 #include "session_page.hpp"
-#include "tlslab/handshake_rules.hpp"
 #include "tlslab/net/secure_stream.hpp"
 #include "tlslab/text.hpp"
 
@@ -61,7 +60,7 @@ std::optional<http::file_body::value_type> open_file(const std::filesystem::path
 
 awaitable<std::uint64_t> serve_requests(net::Channel& channel, const ServerIdentity& identity,
                                         const ServerSettings& settings, const SessionParameters& session,
-                                        Trace& trace, std::uint64_t connection, spdlog::logger& log) {
+                                        SessionTrace& trace, spdlog::logger& log) {
   net::SecureStream stream(channel);
   beast::flat_buffer buffer(max_request_header + max_request_body);
   std::uint64_t served = 0;
@@ -87,8 +86,8 @@ awaitable<std::uint64_t> serve_requests(net::Channel& channel, const ServerIdent
     }
     auto request = parser.release();
     std::string target(request.target());
-    trace.step(connection, {8, "Client", "Server", std::string(request.method_string()) + " " + target,
-                            std::string(arrow_description(8)), {}});
+    trace.line(8, Party::client, Party::server, std::string(request.method_string()) + " " + target,
+               std::string(application_data_description));
     ++served;
     bool keep_alive = request.keep_alive();
     unsigned version = request.version();
@@ -141,7 +140,7 @@ awaitable<std::uint64_t> serve_requests(net::Channel& channel, const ServerIdent
         case Route::Kind::session_page:
           response = {http::status::ok, version};
           response.set(http::field::content_type, "text/html; charset=utf-8");
-          response.body() = session_page(identity, session, connection);
+          response.body() = session_page(identity, session, trace.connection());
           summary = "200 OK (session page)";
           break;
         default:
@@ -151,7 +150,7 @@ awaitable<std::uint64_t> serve_requests(net::Channel& channel, const ServerIdent
                                                 : "not found (start the server with --www DIR to serve files)\n");
           summary = "404 Not Found";
           if (!chosen.refusal.empty()) {
-            log.warn("[conn {}] refused target {}: {}", connection, printable(target), chosen.refusal);
+            log.warn("[conn {}] refused target {}: {}", trace.connection(), printable(target), chosen.refusal);
           }
       }
       response.keep_alive(keep_alive);
@@ -161,7 +160,7 @@ awaitable<std::uint64_t> serve_requests(net::Channel& channel, const ServerIdent
     }
     if (write_error) rethrow_stream_failure(stream, write_error);
     // (8) Server → Client: the response, encrypted
-    trace.step(connection, {8, "Server", "Client", summary, "", {}});
+    trace.line(8, Party::server, Party::client, summary);
     if (!keep_alive) co_return served;
   }
 }

@@ -15,6 +15,6 @@ namespace tlslab::server {
 // failure (throws ProtocolError).
 awaitable<std::uint64_t> serve_requests(net::Channel& channel, const ServerIdentity& identity,
                                         const ServerSettings& settings, const SessionParameters& session,
-                                        Trace& trace, std::uint64_t connection, spdlog::logger& log);
+                                        SessionTrace& trace, spdlog::logger& log);
 
 }  // namespace tlslab::server

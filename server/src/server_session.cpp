@@ -2,6 +2,7 @@
 
 #include "handshake.hpp"
 #include "http_service.hpp"
+#include "tlslab/session_end.hpp"
 
 namespace tlslab::server {
 
@@ -12,15 +13,16 @@ awaitable<void> serve_connection(tcp::socket socket, std::uint64_t connection, S
   std::string address = gone ? "(peer gone)" : endpoint.address().to_string();
   std::string peer = gone ? address : address + ":" + std::to_string(endpoint.port());
   net::Channel channel(std::move(socket), settings.timeouts);
+  SessionTrace session_trace(trace, connection);
   std::optional<ProtocolError> failure;
   bool handshake_done = false;
   std::uint64_t served = 0;
   try {
-    SessionParameters session = co_await run_handshake(channel, identity, settings, trace, connection);
+    SessionParameters session = co_await run_handshake(channel, identity, settings, session_trace);
     handshake_done = true;
-    trace.outcome(connection, true, "handshake complete", std::string(session.suite.name));
+    session_trace.outcome(true, "handshake complete", std::string(session.suite.name));
     log->info("[conn {}] {} handshake complete: {}", connection, peer, session.suite.name);
-    served = co_await serve_requests(channel, identity, settings, session, trace, connection, *log);
+    served = co_await serve_requests(channel, identity, settings, session, session_trace, *log);
   } catch (const ProtocolError& error) {
     failure = error;
   }
@@ -35,25 +37,32 @@ awaitable<void> serve_connection(tcp::socket socket, std::uint64_t connection, S
       log->warn("[conn {}] {}", connection, line);
     }
   };
+  Ending ending = ending_of(failure);
+  std::string alert = ending.alert ? std::string(to_string(*ending.alert)) : std::string();
   // C++ forbids co_await inside a handler: the alert is sent here.
-  if (!failure ||
-      (failure->origin() == ProtocolError::Origin::received && failure->alert() == AlertDescription::close_notify)) {
-    co_await channel.send_alert(AlertDescription::close_notify);  // answer close_notify with close_notify
-    log->info("[conn {}] session closed after {} request(s)", connection, served);
-  } else if (failure->origin() == ProtocolError::Origin::local) {
-    trace.outcome(connection, false, "alert sent: " + std::string(to_string(failure->alert())), failure->what());
-    warn(peer + " " + std::string(to_string(failure->alert())) + ": " + failure->what() + " (alert sent)");
-    co_await channel.send_alert(failure->alert());
-  } else if (failure->origin() == ProtocolError::Origin::received) {
-    trace.outcome(connection, false, "alert received: " + std::string(to_string(failure->alert())), "");
-    warn(peer + " client sent alert " + std::string(to_string(failure->alert())));
-  } else {
-    if (handshake_done) {
-      log->info("[conn {}] {} connection ended without close_notify: {}", connection, peer, failure->what());
-    } else {
-      trace.outcome(connection, false, "handshake abandoned", failure->what());
-      warn(peer + " handshake abandoned: " + failure->what());
-    }
+  switch (ending.kind) {
+    case SessionEnd::closed:
+      co_await channel.send_alert(AlertDescription::close_notify);  // answer close_notify with close_notify
+      log->info("[conn {}] session closed after {} request(s)", connection, served);
+      break;
+    case SessionEnd::our_alert:
+      co_await channel.send_alert(*ending.alert);
+      session_trace.outcome(false, "alert sent: " + alert, ending.reason,
+                            SessionTrace::AlertSeen{*ending.alert, Party::server, Party::client, channel.last_alert_frame()});
+      warn(peer + " " + alert + ": " + ending.reason + " (alert sent)");
+      break;
+    case SessionEnd::peer_alert:
+      session_trace.outcome(false, "alert received: " + alert, "",
+                            SessionTrace::AlertSeen{*ending.alert, Party::client, Party::server, channel.last_alert_frame()});
+      warn(peer + " client sent alert " + alert);
+      break;
+    default:
+      if (handshake_done) {
+        log->info("[conn {}] {} connection ended without close_notify: {}", connection, peer, ending.reason);
+      } else {
+        session_trace.outcome(false, "handshake abandoned", ending.reason);
+        warn(peer + " handshake abandoned: " + ending.reason);
+      }
   }
   channel.close();
 }

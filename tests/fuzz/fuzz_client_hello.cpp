@@ -6,6 +6,7 @@
 
 #include "fuzz_support.hpp"
 #include "tlslab/handshake_rules.hpp"
+#include "tlslab/text.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace tlslab;
@@ -13,7 +14,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!hello) return 0;
   fuzz::require(!hello->cipher_suites.empty(), "a decoded ClientHello offers at least one suite");
   if (auto name = hello->server_name())
-    fuzz::require(!name->empty() && name->size() <= 255, "server_name is 1..255 bytes");
+    fuzz::require(!name->empty() && name->size() <= 255 && is_host_name(*name),
+                  "server_name is a host name of 1..255 bytes");
   auto version = negotiate_version(hello->client_version);
   if (version) fuzz::require(version.value() == ProtocolVersion::tlslab_1_0, "the only version spoken is 1.0");
   auto accepted = default_suites();

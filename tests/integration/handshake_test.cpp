@@ -91,3 +91,72 @@ TEST(Handshake, FinishedMismatchIsADecryptError) {
 
 }  // namespace
 }  // namespace tlslab::integration
+
+namespace tlslab::integration {
+namespace {
+
+void expect_frames_fully_spanned(const std::vector<HandshakeEvent>& events, const char* side) {
+  for (const auto& event : events) {
+    if (!event.frame) continue;
+    std::string problem;
+    EXPECT_TRUE(covers_exactly(event.frame->spans, event.frame->bytes.size(), &problem))
+        << side << " arrow " << event.arrow << " " << event.message << ": " << problem;
+    if (!event.frame->plaintext.empty()) {
+      EXPECT_TRUE(covers_exactly(event.frame->plaintext_spans, event.frame->plaintext.size(), &problem))
+          << side << " arrow " << event.arrow << " plaintext: " << problem;
+    }
+  }
+}
+
+const HandshakeEvent* arrow(const std::vector<HandshakeEvent>& events, int number) {
+  for (const auto& event : events) {
+    if (event.arrow == number && event.frame) return &event;
+  }
+  return nullptr;
+}
+
+// Real frames from a real handshake, as each side saw them: every byte of each in exactly one
+// field, protected frames included (header, ciphertext, tag; and the inner plaintext's fields).
+TEST(Spans, EveryFrameOfARealHandshakeIsFullySpannedOnBothSides) {
+  LabOptions options;
+  options.show_secrets = true;
+  Lab lab(options);
+  ClientRun run = lab.run_client(lab.client_settings());
+  ASSERT_EQ(run.outcome.code, client::ExitCode::ok) << run.outcome.line;
+  auto service = lab.service_events().events();
+  expect_frames_fully_spanned(run.events, "client");
+  expect_frames_fully_spanned(service, "server/CA");
+  for (int number = 1; number <= 7; ++number) {
+    const HandshakeEvent* sent = arrow(run.events, number);
+    const HandshakeEvent* seen = arrow(service, number);
+    ASSERT_NE(sent, nullptr) << "the client's trace has no frame for arrow " << number;
+    ASSERT_NE(seen, nullptr) << "the server's or CA's trace has no frame for arrow " << number;
+    EXPECT_EQ(sent->frame->bytes, seen->frame->bytes) << "arrow " << number << ": the two ends saw other bytes";
+    EXPECT_EQ(sent->frame->spans, seen->frame->spans) << "arrow " << number << ": the two ends name them differently";
+  }
+  // The Finished messages travel protected: header, ciphertext, tag; inside, the verify_data.
+  const HandshakeEvent* test_message = arrow(run.events, 6);
+  EXPECT_EQ(field_path_at(test_message->frame->spans, 5), "ciphertext");
+  EXPECT_EQ(field_path_at(test_message->frame->spans, test_message->frame->bytes.size() - 1), "tag");
+  EXPECT_EQ(field_path_at(test_message->frame->plaintext_spans, 4), "Finished/verify_data");
+  // The certificate in the ServerHello, where the report highlights it.
+  const HandshakeEvent* server_hello = arrow(run.events, 2);
+  EXPECT_EQ(field_path_at(server_hello->frame->spans, 5 + 4 + 2 + 32 + 2 + 2), "ServerHello/certificate");
+}
+
+TEST(Spans, AFailedRunEndsWithTheAlertFrame) {
+  Lab lab;
+  ASSERT_EQ(lab.database().revoke(lab.server_serial(), 1, std::time(nullptr)), ca::Database::RevokeOutcome::revoked);
+  ClientRun run = lab.run_client(lab.client_settings());
+  ASSERT_EQ(run.outcome.code, client::ExitCode::certificate_status);
+  ASSERT_EQ(run.outcomes.size(), 1u);
+  ASSERT_TRUE(run.outcomes[0].alert_frame);
+  // The client's certificate_revoked alert, in the clear: 15 0100 0002 02 2c.
+  EXPECT_EQ(to_hex(run.outcomes[0].alert_frame->bytes), "15010000020" "22c");
+  EXPECT_EQ(field_path_at(run.outcomes[0].alert_frame->spans, 6), "Alert/description");
+  EXPECT_EQ(arrow(run.events, 5), nullptr) << "no PRE-MASTER after a revoked answer";
+  EXPECT_NE(arrow(run.events, 4), nullptr) << "the CA's answer is the last arrow";
+}
+
+}  // namespace
+}  // namespace tlslab::integration

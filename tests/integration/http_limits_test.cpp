@@ -20,7 +20,8 @@ awaitable<net::Channel> handshake_with(const Lab& lab, const client::ClientSetti
   TraceOptions quiet;
   quiet.text = false;
   Trace trace(quiet);
-  co_await client::run_handshake(channel, settings, lab.trust(), ca_service, trace);
+  SessionTrace session(trace, 0);
+  co_await client::run_handshake(channel, settings, lab.trust(), ca_service, session);
   ca_service.close();
   co_return channel;
 }

@@ -55,13 +55,18 @@ Lab::Lab(LabOptions options) : options_(std::move(options)), trust_(test::trust_
   settings_.timeouts = options_.server_timeouts;
   TraceOptions quiet;
   quiet.text = false;
+  quiet.show_secrets = options_.show_secrets;
   server_trace_ = std::make_unique<Trace>(quiet);
+  auto events = std::make_unique<EventLog>();
+  service_events_ = events.get();
+  server_trace_->add(std::move(events));
   context_.emplace(*identity_, settings_, *server_trace_, log_);
+  status_context_.emplace(*responder_, ca::ServiceOptions{}, *server_trace_, log_);
 
   if (options_.start_ca) {
     auto& ca_service = *services_.emplace_back(std::make_unique<Service>());
     start(ca_service, [this](tcp::socket socket, std::uint64_t id) {
-      return ca::serve_status_connection(std::move(socket), id, *responder_, ca::ServiceOptions{}, log_);
+      return ca::serve_status_connection(std::move(socket), id, *status_context_);
     });
     ca_port_ = ca_service.acceptor->local_endpoint().port();
   }
@@ -111,21 +116,25 @@ client::ClientSettings Lab::client_settings() const {
 
 ClientRun Lab::run_client(const client::ClientSettings& settings) {
   std::FILE* body = std::tmpfile();
-  std::FILE* trace_file = std::tmpfile();
+  test::TempDir directory;
   ClientRun run;
   {
-    char path[64];
-    std::snprintf(path, sizeof path, "/proc/self/fd/%d", ::fileno(trace_file));
     TraceOptions options;
     options.text = false;
-    options.json_path = path;
+    options.json_path = directory.file("trace.json");
+    options.show_secrets = options_.show_secrets;
     Trace trace(options);
+    auto events = std::make_unique<EventLog>();
+    EventLog& log = *events;
+    trace.add(std::move(events));
     run.outcome = run_in_this_thread(client::run_session(settings, trust_, trace, body));
+    run.events = log.events();
+    run.outcomes = log.outcomes();
   }
   run.body = read_all(body);
-  run.trace_json = read_all(trace_file);
   std::fclose(body);
-  std::fclose(trace_file);
+  std::ifstream trace_json(directory.file("trace.json"));
+  run.trace_json.assign(std::istreambuf_iterator<char>(trace_json), {});
   return run;
 }
 

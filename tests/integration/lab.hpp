@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <mutex>
 #include <thread>
 
 #include "client_config.hpp"
@@ -23,11 +24,38 @@
 
 namespace tlslab::integration {
 
+// Every event a trace emitted, kept for the test to look at.
+class EventLog : public Renderer {
+ public:
+  void on_event(const HandshakeEvent& event) override {
+    std::lock_guard lock(mutex_);
+    events_.push_back(event);
+  }
+  void on_outcome(const OutcomeEvent& outcome) override {
+    std::lock_guard lock(mutex_);
+    outcomes_.push_back(outcome);
+  }
+  std::vector<HandshakeEvent> events() const {
+    std::lock_guard lock(mutex_);
+    return events_;
+  }
+  std::vector<OutcomeEvent> outcomes() const {
+    std::lock_guard lock(mutex_);
+    return outcomes_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<HandshakeEvent> events_;
+  std::vector<OutcomeEvent> outcomes_;
+};
+
 struct LabOptions {
   std::vector<CipherSuite> server_suites = default_suites();
   std::optional<std::filesystem::path> www;
   net::Timeouts server_timeouts;
   bool start_ca = true;
+  bool show_secrets = false;  // for the traces of both sides
 };
 
 // A client run and what it left: the outcome, the response bodies, the JSON trace.
@@ -35,6 +63,8 @@ struct ClientRun {
   client::Outcome outcome;
   std::string body;
   std::string trace_json;
+  std::vector<HandshakeEvent> events;  // the client's
+  std::vector<OutcomeEvent> outcomes;
 };
 
 class Lab {
@@ -48,6 +78,8 @@ class Lab {
   [[nodiscard]] std::uint16_t ca_port() const noexcept { return ca_port_; }
   [[nodiscard]] ca::Database& database() noexcept { return database_; }
   [[nodiscard]] const std::string& server_serial() const noexcept;
+  // What the server's and the CA's traces emitted (both share one Trace here).
+  [[nodiscard]] const EventLog& service_events() const noexcept { return *service_events_; }
 
   // Settings for a client of this lab: trusts the test CA, expects "localhost", GET /.
   [[nodiscard]] client::ClientSettings client_settings() const;
@@ -68,8 +100,10 @@ class Lab {
   std::optional<server::ServerIdentity> identity_;
   server::ServerSettings settings_;
   std::unique_ptr<Trace> server_trace_;
+  EventLog* service_events_ = nullptr;  // owned by server_trace_
   std::shared_ptr<spdlog::logger> log_;
   std::optional<server::ServerContext> context_;
+  std::optional<ca::StatusContext> status_context_;
   std::vector<std::unique_ptr<Service>> services_;
   std::uint16_t server_port_ = 0;
   std::uint16_t ca_port_ = 0;

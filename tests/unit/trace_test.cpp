@@ -15,12 +15,12 @@
 namespace tlslab {
 namespace {
 
-std::string render(TraceOptions options, const TraceStep& step) {
+std::string render(TraceOptions options, const HandshakeEvent& event) {
   std::FILE* out = std::tmpfile();
   options.out = out;
   {
     Trace trace(options);
-    trace.step(0, step);
+    trace.emit(event);
   }
   std::rewind(out);
   std::string text;
@@ -46,11 +46,18 @@ std::string without_colors(const std::string& text) {
   return out;
 }
 
-TraceStep sample_step() {
-  return {2, "Server", "Client", "ServerHello", "returns RAND-SERVER",
-          {{"RAND-SERVER", "ab", TraceColor::rand_server},
-           {"version", "tlslab/1.0", TraceColor::plain},
-           {"CERTIFICATE", "CN=localhost", TraceColor::certificate}}};
+HandshakeEvent sample_step(std::uint64_t connection = 0) {
+  HandshakeEvent event;
+  event.connection = connection;
+  event.arrow = 2;
+  event.from = "Server";
+  event.to = "Client";
+  event.message = "ServerHello";
+  event.description = "returns RAND-SERVER";
+  event.fields = {{"RAND-SERVER", "ab", TraceColor::rand_server},
+                  {"version", "tlslab/1.0", TraceColor::plain},
+                  {"CERTIFICATE", "CN=localhost", TraceColor::certificate}};
+  return event;
 }
 
 TEST(Trace, FieldValuesLineUpWithColorsOn) {
@@ -75,7 +82,7 @@ TEST(Trace, FieldValuesLineUpWithColorsOn) {
 }
 
 TEST(Trace, PeerTextCannotCommandTheTerminal) {
-  TraceStep step = sample_step();
+  HandshakeEvent step = sample_step();
   step.message = "ClientHello\x1b[2J";
   step.fields.push_back({"server name", "x\n[conn 99] handshake complete\x1b]0;pwned\x07", TraceColor::plain});
   std::string text = render(TraceOptions{}, step);
@@ -86,15 +93,35 @@ TEST(Trace, PeerTextCannotCommandTheTerminal) {
 }
 
 TEST(Trace, SecretsAreNotFormattedUnlessShown) {
-  TraceOptions hidden;
-  Trace quiet_trace(hidden);
   Bytes secret{0xde, 0xad};
-  EXPECT_EQ(secret_field(quiet_trace, "PRE-MASTER", secret, TraceColor::pre_master).value, "");
+  EXPECT_EQ(secret_field(false, "PRE-MASTER", secret, TraceColor::pre_master).value, "");
+  EXPECT_EQ(secret_field(true, "PRE-MASTER", secret, TraceColor::pre_master).value, "dead");
+}
+
+// Nothing listens (a quiet bench): a session builds no event, so describe() is never called.
+TEST(Trace, AQuietTraceBuildsNoEvent) {
+  TraceOptions quiet;
+  quiet.text = false;
+  Trace trace(quiet);
+  EXPECT_FALSE(trace.enabled());
+  SessionTrace session(trace, 1);
+  bool described = false;
+  session.arrow(seed_flow().steps[0], std::nullopt, [&] {
+    described = true;
+    return std::vector<TraceField>{};
+  });
+  EXPECT_FALSE(described);
+}
+
+TEST(Trace, ASecretIsShownOnlyWhenAsked) {
+  HandshakeEvent event = sample_step();
+  event.fields.push_back({"PRE-MASTER", "0100deadbeef", TraceColor::pre_master, true});
+  std::string hidden = render(TraceOptions{}, event);
+  EXPECT_EQ(hidden.find("0100deadbeef"), std::string::npos);
+  EXPECT_NE(hidden.find("(secret: add --show-secrets to see it)"), std::string::npos);
   TraceOptions shown;
   shown.show_secrets = true;
-  shown.text = false;
-  Trace loud_trace(shown);
-  EXPECT_EQ(secret_field(loud_trace, "PRE-MASTER", secret, TraceColor::pre_master).value, "dead");
+  EXPECT_NE(render(shown, event).find("0100deadbeef"), std::string::npos);
 }
 
 // A server whose stdout is a pipe nobody reads (or a terminal scrolled back) must keep serving:
@@ -112,7 +139,7 @@ TEST(Trace, ASlowOutputNeverBlocksTheSessions) {
     Trace trace(options);
     // 40,000 steps of ~200 bytes: 8 MB, far beyond what a pipe (64 KiB) and the queue (4 MiB) hold.
     auto sessions = std::async(std::launch::async, [&] {
-      for (int i = 0; i < 40000; ++i) trace.step(static_cast<std::uint64_t>(i % 50 + 1), sample_step());
+      for (int i = 0; i < 40000; ++i) trace.emit(sample_step(static_cast<std::uint64_t>(i % 50 + 1)));
     });
     // A hang detector, not a timing assertion: with a blocking trace this never completes while
     // nobody reads the pipe.

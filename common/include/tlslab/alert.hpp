@@ -35,21 +35,40 @@ std::string_view to_string(AlertDescription description);
 std::optional<AlertDescription> alert_description_from(std::uint8_t code);
 std::optional<AlertDescription> alert_description_from(std::string_view name);
 
+// When no alert can be exchanged: the connection itself failed.
+enum class TransportFailure : std::uint8_t {
+  eof,        // the peer closed the connection between frames, without close_notify
+  truncated,  // the peer closed it in the middle of a frame
+  timeout,    // a deadline passed (connect, handshake, request, idle, write)
+  refused,    // nothing listens there
+  broken,     // reset, or another socket error
+};
+std::string_view to_string(TransportFailure failure);
+
 // The one exception type of the coroutine layer: a failure that ends a session, with `what()`
 // told to the user. Origin says who detected it: `local` (we send `alert` to the peer),
 // `received` (the peer sent `alert` to us), `transport` (EOF, reset or timeout: no alert can be
-// exchanged).
+// exchanged, and there is none: transport_failure() says what happened).
 class ProtocolError : public std::runtime_error {
  public:
   enum class Origin : std::uint8_t { local, received, transport };
   ProtocolError(AlertDescription alert, const std::string& reason, Origin origin = Origin::local)
       : std::runtime_error(reason), alert_(alert), origin_(origin) {}
-  [[nodiscard]] AlertDescription alert() const noexcept { return alert_; }
+  ProtocolError(TransportFailure failure, const std::string& reason)
+      : std::runtime_error(reason), origin_(Origin::transport), transport_(failure) {}
+
+  // The alert sent or received; nullopt for a transport failure.
+  [[nodiscard]] std::optional<AlertDescription> alert() const noexcept {
+    if (origin_ == Origin::transport) return std::nullopt;
+    return alert_;
+  }
   [[nodiscard]] Origin origin() const noexcept { return origin_; }
+  [[nodiscard]] std::optional<TransportFailure> transport_failure() const noexcept { return transport_; }
 
  private:
-  AlertDescription alert_;
+  AlertDescription alert_ = AlertDescription::internal_error;
   Origin origin_;
+  std::optional<TransportFailure> transport_;
 };
 
 }  // namespace tlslab

@@ -5,8 +5,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
+#include <vector>
 
 #include "tlslab/bytes.hpp"
+#include "tlslab/field_span.hpp"
 #include "tlslab/result.hpp"
 
 namespace tlslab {
@@ -36,10 +38,25 @@ struct FrameHeader {
   static Result<FrameHeader> decode(ByteView header);
 };
 
-struct Frame {
-  FrameHeader header;
-  Bytes fragment;
+// A frame as it crossed the wire, with the span of each of its fields (field_span.hpp): what
+// the trace, the JSON trace and the report show for an arrow. For a protected frame, `bytes` is
+// the ciphertext and `plaintext` the inner plaintext (content || inner type), which a renderer
+// shows only under --show-secrets.
+struct WireFrame {
+  Bytes bytes;
+  std::vector<FieldSpan> spans;
+  Bytes plaintext;
+  std::vector<FieldSpan> plaintext_spans;
 };
+
+// header (type, version, length), then the fragment's fields (spans relative to the fragment).
+std::vector<FieldSpan> clear_frame_spans(std::vector<FieldSpan> fragment_spans);
+// header, then ciphertext and tag (§7.5) for a protected frame whose fragment is `fragment_length`.
+std::vector<FieldSpan> protected_frame_spans(std::size_t fragment_length);
+// The inner plaintext: the content's fields, then inner_type.
+std::vector<FieldSpan> inner_plaintext_spans(std::vector<FieldSpan> content_spans, std::size_t content_length);
+// An alert's two fields (§8).
+std::vector<FieldSpan> alert_spans();
 
 // header || fragment, for a fragment that fits the limits of `type` (throws otherwise: a bug).
 Bytes encode_frame(ContentType type, ByteView fragment);

@@ -7,16 +7,20 @@
 #include <vector>
 
 #include "tlslab/cipher_suite.hpp"
+#include "tlslab/crypto/key_schedule.hpp"
+#include "tlslab/crypto/ocsp.hpp"
 #include "tlslab/crypto/ossl.hpp"
 #include "tlslab/crypto/rsa_oaep.hpp"
 #include "tlslab/crypto/secret.hpp"
+#include "tlslab/handshake_flow.hpp"
 #include "tlslab/messages.hpp"
 #include "tlslab/result.hpp"
 
 namespace tlslab {
 
-// §5: the first of the server's suites (its preference) that the client offered.
-std::optional<SuiteInfo> choose_suite(std::span<const std::uint16_t> offered, std::span<const CipherSuite> accepted);
+// §5: the first of the server's suites (its preference) that the client offered, or
+// handshake_failure naming both lists (shortened: a peer may offer 8,000).
+Result<SuiteInfo> choose_suite(std::span<const std::uint16_t> offered, std::span<const CipherSuite> accepted);
 
 // §4.1: the version the server speaks, or protocol_version.
 Result<ProtocolVersion> negotiate_version(ProtocolVersion client_version);
@@ -34,7 +38,22 @@ Secret recover_pre_master(const crypto::OaepDecryptor& server_key, ByteView encr
 // and that key can transport the PRE-MASTER.
 Result<SuiteInfo> check_server_hello(const ClientHello& offered, const ServerHello& hello, X509* certificate);
 
-// The diagram's words for each arrow (DESIGN.md, the seed).
-std::string_view arrow_description(int arrow);
+// §7.2, both sides: the SESSION MASTER KEY and the key block from the PRE-MASTER and both
+// randoms (TLS 1.2 PRF). The PRE-MASTER is wiped here.
+struct SessionKeys {
+  Secret master_secret;
+  crypto::KeyBlock keys;
+};
+SessionKeys derive_session_keys(const SuiteInfo& suite, Secret pre_master, const Random& client_random,
+                                const Random& server_random);
+
+// §7.3, both sides: the peer's Finished carries exactly the verify_data computed here over the
+// transcript (compared in constant time), or decrypt_error: the two sides saw different bytes.
+Result<void> check_finished(const Finished& received, std::span<const std::uint8_t, verify_data_size> expected,
+                            Party sender);
+
+// §9 step 6, client: good passes; revoked → certificate_revoked (serial, time, reason);
+// unknown → certificate_unknown.
+Result<void> require_good(const crypto::VerifiedStatus& status, X509* certificate);
 
 }  // namespace tlslab

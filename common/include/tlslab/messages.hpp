@@ -2,6 +2,7 @@
 // Handshake messages (PROTOCOL.md §3–§9): one struct per message, each with
 // `encode(Writer&) const` and `static Result<T> decode(Reader&)`. Decode never throws and
 // rejects truncation, trailing bytes and wrong lengths with the alert the spec names.
+#include <algorithm>
 #include <array>
 #include <concepts>
 #include <cstdint>
@@ -136,6 +137,42 @@ Bytes encode_handshake(const T& message) {
   out.u8(static_cast<std::uint8_t>(T::type));
   out.vector(3, body.data());
   return std::move(out).take();
+}
+
+// A handshake message with the span of each of its fields (field_span.hpp): the message is one
+// field named as its type ("ClientHello"), made of msg_type, length and the body's fields.
+struct EncodedMessage {
+  Bytes bytes;
+  std::vector<FieldSpan> spans;
+};
+
+template <HandshakeMessage T>
+EncodedMessage encode_handshake_with_spans(const T& message) {
+  Writer body(Writer::with_spans);
+  message.encode(body);
+  Writer out(Writer::with_spans);
+  out.begin_group(to_string(T::type));
+  out.u8(static_cast<std::uint8_t>(T::type), "msg_type");
+  out.u24(static_cast<std::uint32_t>(body.size()), "length");
+  out.append(std::move(body));
+  out.end_group();
+  EncodedMessage encoded;
+  encoded.bytes = out.data();
+  encoded.spans = std::move(out).take_spans();
+  return encoded;
+}
+
+// The spans of a message received as `bytes` and decoded as `message`. Every message has one
+// encoding (lengths are exact, nothing is optional), so encoding the decoded message again gives
+// the same bytes, and the spans the codec records on the way are those of `bytes`. Should the
+// bytes ever differ, the message is one opaque field rather than a wrong picture.
+template <HandshakeMessage T>
+std::vector<FieldSpan> spans_of_received(const T& message, ByteView bytes) {
+  EncodedMessage again = encode_handshake_with_spans(message);
+  if (again.bytes.size() == bytes.size() && std::equal(again.bytes.begin(), again.bytes.end(), bytes.begin())) {
+    return std::move(again.spans);
+  }
+  return {FieldSpan{0, bytes.size(), std::string(to_string(T::type)), {}}};
 }
 
 // Splits a handshake message into its type and body; rejects unknown types.

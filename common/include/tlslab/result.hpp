@@ -1,6 +1,7 @@
 #pragma once
 // Result<T>: the return type of every decoder of untrusted bytes. Decoding never throws; a
 // failure carries the alert the protocol prescribes and a human reason.
+#include <optional>
 #include <string>
 #include <utility>
 #include <variant>
@@ -37,6 +38,25 @@ class [[nodiscard]] Result {
 
  private:
   std::variant<T, Failure> state_;
+};
+
+// A check that returns nothing but may fail (check_finished, require_good): Result<void>.
+template <>
+class [[nodiscard]] Result<void> {
+ public:
+  Result() = default;
+  Result(Failure failure) : failure_(std::move(failure)) {}  // NOLINT: implicit by design
+
+  [[nodiscard]] bool ok() const noexcept { return !failure_; }
+  explicit operator bool() const noexcept { return ok(); }
+  [[nodiscard]] const Failure& failure() const { return *failure_; }
+  // Throws ProtocolError on failure.
+  void take() && {
+    if (failure_) throw ProtocolError(failure_->alert, failure_->reason);
+  }
+
+ private:
+  std::optional<Failure> failure_;
 };
 
 inline Failure fail(AlertDescription alert, std::string reason) {

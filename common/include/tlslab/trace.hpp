@@ -1,10 +1,9 @@
 #pragma once
 // The step-by-step trace: each arrow of the diagram as it happens, in the diagram's words and
-// the seed's colors (plain when not a terminal), and as JSON Lines for scripts. Secrets are
-// shown only when asked (--show-secrets). Thread-safe: a server's sessions share one Trace. The
-// text is written by a thread of its own (AsyncWriter): a slow terminal never holds up a session.
-// Every value is passed through printable() for the terminal and json_string() for JSON: values
-// may quote what a peer sent.
+// the seed's colors, to every renderer the user asked for: the terminal (unless --quiet), JSON
+// Lines (--trace-json), and the client's report and diagram (--report, --plantuml). Secrets are
+// shown only when asked (--show-secrets). Thread-safe: a server's sessions share one Trace; each
+// session emits through its own SessionTrace, which times its events from its first one.
 #include <chrono>
 #include <cstdio>
 #include <memory>
@@ -12,42 +11,12 @@
 #include <string>
 #include <vector>
 
-#include "tlslab/async_writer.hpp"
 #include "tlslab/bytes.hpp"
+#include "tlslab/handshake_flow.hpp"
 #include "tlslab/text.hpp"
+#include "tlslab/trace/event.hpp"
 
 namespace tlslab {
-
-// The seed's colors, by what they paint.
-enum class TraceColor : std::uint8_t {
-  plain,
-  rand_client,    // orange
-  rand_server,    // purple
-  cipher_suites,  // salmon
-  certificate,    // cyan
-  public_key,     // brown
-  ca_key,         // dark green
-  pre_master,     // crimson
-  master_key,     // forest green
-  good,           // green: a check passed
-  bad,            // red: an alert
-};
-
-struct TraceField {
-  std::string name;
-  std::string value;
-  TraceColor color = TraceColor::plain;
-  bool secret = false;
-};
-
-struct TraceStep {
-  int arrow = 0;             // 1..8 as in DESIGN.md; 0 for a local step (key derivation, checks)
-  std::string from;          // "Client"
-  std::string to;            // "Server"
-  std::string message;       // "ClientHello"
-  std::string description;   // the diagram's words
-  std::vector<TraceField> fields;
-};
 
 struct TraceOptions {
   bool text = true;           // false with --quiet
@@ -55,7 +24,7 @@ struct TraceOptions {
   bool show_secrets = false;  // --show-secrets
   std::FILE* out = stdout;
   std::optional<std::string> json_path;  // --trace-json FILE
-  std::string side;           // "client" / "server"
+  std::string side;                      // "client" / "server" / "ca"
 };
 
 class Trace {
@@ -65,33 +34,89 @@ class Trace {
   Trace(const Trace&) = delete;
   Trace& operator=(const Trace&) = delete;
 
-  // `connection` is 0 for the client (one session) and the connection id on the server.
-  void step(std::uint64_t connection, const TraceStep& step);
-  // A failure or a final line ("handshake failed: certificate_revoked (…)").
-  void outcome(std::uint64_t connection, bool ok, const std::string& event, const std::string& detail);
-
-  [[nodiscard]] const TraceOptions& options() const noexcept { return options_; }
-  // Whether secret fields are shown: when not, the caller need not format them at all.
+  void add(std::unique_ptr<Renderer> renderer);
+  // Whether any renderer listens: when not, a session builds no event at all.
+  [[nodiscard]] bool enabled() const noexcept { return !renderers_.empty(); }
   [[nodiscard]] bool shows_secrets() const noexcept { return options_.show_secrets; }
-  // Waits until every line so far is written (before the process prints its last line).
+  [[nodiscard]] const TraceOptions& options() const noexcept { return options_; }
+
+  void emit(const HandshakeEvent& event);
+  void emit(const OutcomeEvent& outcome);
+  // Every renderer writes what it holds (the report is written here); the trace's lines are out.
+  void finish();
+  // Waits until the terminal's and the JSON's lines so far are written.
   void flush();
 
  private:
-  [[nodiscard]] std::string paint(TraceColor color, const std::string& text) const;
-
   TraceOptions options_;
-  std::FILE* json_ = nullptr;
-  std::optional<AsyncWriter> text_out_;
-  std::optional<AsyncWriter> json_out_;
-  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  std::vector<std::unique_ptr<Renderer>> renderers_;
+  class LineRenderers;
+  std::unique_ptr<LineRenderers> lines_;  // the terminal and JSON renderers, for flush()
+};
+
+// One session's view of the trace.
+class SessionTrace {
+ public:
+  SessionTrace(Trace& trace, std::uint64_t connection) : trace_(trace), connection_(connection) {}
+
+  [[nodiscard]] bool enabled() const noexcept { return trace_.enabled(); }
+  [[nodiscard]] bool shows_secrets() const noexcept { return trace_.shows_secrets(); }
+  [[nodiscard]] std::uint64_t connection() const noexcept { return connection_; }
+
+  // One arrow of the flow. `describe()` gives its fields; it is called only when the trace is on.
+  template <class Describe>
+  void arrow(const FlowStep& step, std::optional<WireFrame> frame, Describe&& describe) {
+    if (!enabled()) return;
+    HandshakeEvent event;
+    event.arrow = step.arrow;
+    event.from = to_string(step.from);
+    event.to = to_string(step.to);
+    event.message = step.name;
+    event.description = step.description;
+    event.fields = describe();
+    event.frame = std::move(frame);
+    emit(std::move(event));
+  }
+  // A local step of `who` (checks, key derivation): arrow 0.
+  template <class Describe>
+  void local(Party who, std::string message, std::string description, Describe&& describe) {
+    if (!enabled()) return;
+    HandshakeEvent event;
+    event.from = to_string(who);
+    event.to = event.from;
+    event.message = std::move(message);
+    event.description = std::move(description);
+    event.fields = describe();
+    emit(std::move(event));
+  }
+  // An arrow without a frame of its own (arrow 8: an HTTP request or response line).
+  void line(int arrow, Party from, Party to, std::string message, std::string description = {});
+  // The alert that ended a session: its description, sender and receiver, and its frame.
+  struct AlertSeen {
+    AlertDescription description;
+    Party from;
+    Party to;
+    std::optional<WireFrame> frame;
+  };
+  void outcome(bool ok, std::string event, std::string detail, std::optional<AlertSeen> alert = std::nullopt);
+
+ private:
+  void emit(HandshakeEvent event);
+  double elapsed_ms();
+
+  Trace& trace_;
+  std::uint64_t connection_;
+  std::optional<std::chrono::steady_clock::time_point> start_;
 };
 
 // A secret field: its hex only when the trace shows secrets, otherwise not formatted at all.
-TraceField secret_field(const Trace& trace, std::string name, ByteView secret, TraceColor color);
+TraceField secret_field(bool shown, std::string name, ByteView secret, TraceColor color);
 
 // Helpers for field values.
 std::string hex_field(ByteView bytes, std::size_t show = 0);  // show > 0: first `show` bytes, then …
 // Whether `file` is a terminal that wants color (isatty and NO_COLOR unset).
 bool wants_color(std::FILE* file);
+// Now, as ISO 8601 UTC with microseconds.
+std::string iso_now();
 
 }  // namespace tlslab

@@ -182,6 +182,11 @@ Result<VerifiedStatus> verify_ocsp_response(ByteView der, const TrustStore& trus
   verified.this_update = *this_time;
   verified.next_update = *next_time;
   verified.signer = subject_of(signer);
+  verified.produced_at = to_time_t(OCSP_resp_get0_produced_at(basic.get())).value_or(0);
+  const X509_ALGOR* algorithm = OCSP_resp_get0_tbs_sigalg(basic.get());
+  const ASN1_OBJECT* oid = nullptr;
+  X509_ALGOR_get0(&oid, nullptr, nullptr, algorithm);
+  verified.signature_algorithm = oid ? OBJ_nid2ln(OBJ_obj2nid(oid)) : "?";
   switch (status) {
     case V_OCSP_CERTSTATUS_GOOD: verified.answer.status = CertStatus::good; break;
     case V_OCSP_CERTSTATUS_REVOKED:

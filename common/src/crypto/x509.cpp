@@ -144,6 +144,51 @@ std::string fingerprint_sha256(X509* certificate) {
   return to_hex(ByteView(digest, length));
 }
 
+std::string subject_alt_names(X509* certificate) {
+  auto* names = static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(certificate, NID_subject_alt_name, nullptr, nullptr));
+  if (names == nullptr) {
+    ERR_clear_error();
+    return "(none)";
+  }
+  std::string out;
+  for (int i = 0; i < sk_GENERAL_NAME_num(names); ++i) {
+    const GENERAL_NAME* name = sk_GENERAL_NAME_value(names, i);
+    std::string entry;
+    if (name->type == GEN_DNS) {
+      const ASN1_IA5STRING* dns = name->d.dNSName;
+      entry = "DNS:" + std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(dns)),
+                                   static_cast<std::size_t>(ASN1_STRING_length(dns)));
+    } else if (name->type == GEN_IPADD) {
+      const ASN1_OCTET_STRING* ip = name->d.iPAddress;
+      char text[64] = "?";
+      int family = ASN1_STRING_length(ip) == 4 ? AF_INET : AF_INET6;
+      if (ASN1_STRING_length(ip) == 4 || ASN1_STRING_length(ip) == 16) {
+        inet_ntop(family, ASN1_STRING_get0_data(ip), text, sizeof text);
+      }
+      entry = std::string("IP:") + text;
+    } else {
+      entry = "other:" + std::to_string(name->type);
+    }
+    out += (out.empty() ? "" : ", ") + entry;
+  }
+  GENERAL_NAMES_free(names);
+  return out.empty() ? "(none)" : out;
+}
+
+std::string key_description(EVP_PKEY* key) {
+  if (key == nullptr) return "(none)";
+  switch (EVP_PKEY_get_base_id(key)) {
+    case EVP_PKEY_RSA: return "RSA " + std::to_string(EVP_PKEY_get_bits(key)) + " bits";
+    case EVP_PKEY_EC: {
+      char group[64] = "?";
+      std::size_t length = 0;
+      EVP_PKEY_get_utf8_string_param(key, "group", group, sizeof group, &length);
+      return std::string("EC ") + group;
+    }
+    default: return std::string(EVP_PKEY_get0_type_name(key) ? EVP_PKEY_get0_type_name(key) : "?");
+  }
+}
+
 int rsa_bits(EVP_PKEY* key) {
   return EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA ? EVP_PKEY_get_bits(key) : 0;
 }

@@ -17,8 +17,8 @@ constexpr std::size_t input_capacity = 4 * (frame_header_size + max_protected_fr
 // thread run (about 1 MiB of bulk data).
 constexpr unsigned max_ready_in_a_row = 16;
 
-[[noreturn]] void transport_failure(const std::string& reason) {
-  throw ProtocolError(AlertDescription::internal_error, reason, ProtocolError::Origin::transport);
+[[noreturn]] void transport_failure(TransportFailure failure, const std::string& reason) {
+  throw ProtocolError(failure, reason);
 }
 
 ProtocolError peer_closed() {
@@ -61,11 +61,11 @@ awaitable<void> Channel::fill(std::size_t at_least) {
         continue;
       }
       if (error == asio::error::eof) {
-        transport_failure(in_end_ == in_begin_ ? "peer closed the connection"
-                                               : "peer closed the connection in the middle of a frame (truncated)");
+        if (in_end_ == in_begin_) transport_failure(TransportFailure::eof, "peer closed the connection");
+        transport_failure(TransportFailure::truncated, "peer closed the connection in the middle of a frame (truncated)");
       }
       if (error != asio::error::would_block && error != asio::error::try_again) {
-        transport_failure("read failed: " + error.message());
+        transport_failure(TransportFailure::broken, "read failed: " + error.message());
       }
     }
     // Nothing to read: wait for readiness or the deadline. An idle session holds no input buffer
@@ -80,10 +80,11 @@ awaitable<void> Channel::fill(std::size_t at_least) {
     auto ready = co_await (socket_.async_wait(tcp::socket::wait_read, asio::as_tuple(use_awaitable)) ||
                            timer_.async_wait(asio::as_tuple(use_awaitable)));
     if (ready.index() == 1) {
-      transport_failure(handshake_deadline_ ? std::string(deadline_name_) + " passed: the peer is too slow or stalled"
-                                            : "idle timeout: the peer sent nothing");
+      transport_failure(TransportFailure::timeout, handshake_deadline_
+                                                       ? std::string(deadline_name_) + " passed: the peer is too slow or stalled"
+                                                       : "idle timeout: the peer sent nothing");
     }
-    if (auto [error] = std::get<0>(ready); error) transport_failure("read failed: " + error.message());
+    if (auto [error] = std::get<0>(ready); error) transport_failure(TransportFailure::broken, "read failed: " + error.message());
     if (!in_) {
       in_ = std::make_unique_for_overwrite<std::uint8_t[]>(input_capacity);  // no zero-fill: bytes are read into it
       in_size_ = input_capacity;
@@ -115,11 +116,23 @@ awaitable<std::pair<InnerType, ByteView>> Channel::read_record() {
   // sends. Until then an alert in the clear is legitimate even though we hold its keys (a server
   // rejecting our Finished answers before it has sent its own).
   bool clear_alert_before_switch = reader_ && !peer_protected_ && frame.header.type == ContentType::alert;
+  // Frames are kept for the trace during the handshake only: bulk data is never copied.
+  bool keep = recording_ && handshaking_;
+  if (keep && frame.header.type != ContentType::protected_record) {
+    frame_.assign(frame.fragment.data() - frame_header_size, frame.fragment.data() + frame.fragment.size());
+    frame_plaintext_.clear();
+  }
   if (reader_ && !clear_alert_before_switch) {
+    // Opened in place: the ciphertext is copied first when the trace wants the frame.
+    if (keep) frame_.assign(frame.fragment.data() - frame_header_size, frame.fragment.data() + frame.fragment.size());
     auto opened = reader_->open(frame.header, frame.fragment).take();
     peer_protected_ = true;
     type = opened.type;
     content = opened.content;
+    if (keep && type != InnerType::application_data) {
+      frame_plaintext_.assign(content.begin(), content.end());
+      frame_plaintext_.push_back(static_cast<std::uint8_t>(type));
+    }
   } else if (clear_alert_before_switch) {
     type = InnerType::alert;
   } else if (frame.header.type == ContentType::protected_record) {
@@ -129,6 +142,7 @@ awaitable<std::pair<InnerType, ByteView>> Channel::read_record() {
     type = frame.header.type == ContentType::alert ? InnerType::alert : InnerType::handshake;
   }
   if (type == InnerType::alert) {
+    if (keep) alert_frame_ = framed(alert_spans(), content.size());
     Alert alert = Alert::decode(content).take();
     if (alert.description == AlertDescription::close_notify) co_return std::pair{InnerType::alert, ByteView()};
     throw ProtocolError(alert.description, "peer sent alert " + std::string(to_string(alert.description)),
@@ -168,7 +182,7 @@ awaitable<void> Channel::write_all(ByteView bytes) {
   boost::system::error_code error;
   std::size_t written = socket_.write_some(asio::buffer(bytes.data(), bytes.size()), error);
   if (error && error != asio::error::would_block && error != asio::error::try_again) {
-    transport_failure("write failed: " + error.message());
+    transport_failure(TransportFailure::broken, "write failed: " + error.message());
   }
   if (error) written = 0;
   bytes = bytes.subspan(written);
@@ -181,9 +195,9 @@ awaitable<void> Channel::write_all(ByteView bytes) {
   auto result =
       co_await (asio::async_write(socket_, asio::buffer(bytes.data(), bytes.size()), asio::as_tuple(use_awaitable)) ||
                 timer_.async_wait(asio::as_tuple(use_awaitable)));
-  if (result.index() == 1) transport_failure("write timed out: the peer does not read");
+  if (result.index() == 1) transport_failure(TransportFailure::timeout, "write timed out: the peer does not read");
   if (auto [write_error, count] = std::get<0>(result); write_error) {
-    transport_failure("write failed: " + write_error.message());
+    transport_failure(TransportFailure::broken, "write failed: " + write_error.message());
   }
 }
 
@@ -194,7 +208,28 @@ awaitable<void> Channel::write_handshake(ByteView message) {
   } else {
     out_ = encode_frame(ContentType::handshake, message);
   }
+  if (recording_) {
+    frame_ = out_;
+    frame_plaintext_.clear();
+    if (writer_) {
+      frame_plaintext_.assign(message.begin(), message.end());
+      frame_plaintext_.push_back(static_cast<std::uint8_t>(InnerType::handshake));
+    }
+  }
   co_await write_all(out_);
+}
+
+WireFrame Channel::framed(std::vector<FieldSpan> message_spans, std::size_t message_size) const {
+  WireFrame frame;
+  frame.bytes = frame_;
+  if (frame_plaintext_.empty()) {
+    frame.spans = clear_frame_spans(std::move(message_spans));
+  } else {
+    frame.spans = protected_frame_spans(frame_.size() - frame_header_size);
+    frame.plaintext = frame_plaintext_;
+    frame.plaintext_spans = inner_plaintext_spans(std::move(message_spans), message_size);
+  }
+  return frame;
 }
 
 awaitable<void> Channel::write_application_data(ByteView data) {
@@ -224,6 +259,15 @@ awaitable<void> Channel::send_alert(AlertDescription description) noexcept {
       writer_->seal(InnerType::alert, fragment, out_);
     } else {
       out_ = encode_frame(ContentType::alert, fragment);
+    }
+    if (recording_) {
+      frame_ = out_;
+      frame_plaintext_.clear();
+      if (writer_) {
+        frame_plaintext_ = fragment;
+        frame_plaintext_.push_back(static_cast<std::uint8_t>(InnerType::alert));
+      }
+      alert_frame_ = framed(alert_spans(), fragment.size());
     }
     timer_.expires_after(std::chrono::seconds(1));
     co_await (asio::async_write(socket_, asio::buffer(out_), asio::as_tuple(use_awaitable)) ||

@@ -31,6 +31,10 @@ IoPool::IoPool(unsigned threads) {
   }
 }
 
+void IoPool::stop() {
+  for (auto& io : contexts_) io->stop();
+}
+
 asio::io_context& IoPool::next() noexcept { return *contexts_[next_.fetch_add(1) % contexts_.size()]; }
 
 void IoPool::run_until_signal(const std::function<void()>& on_stop) {
@@ -73,7 +77,8 @@ awaitable<void> accept_loop(tcp::acceptor& acceptor, IoPool& pool, ConnectionHan
       socket.close(ignored);
       continue;
     }
-    socket.set_option(tcp::no_delay(true));
+    boost::system::error_code ignored;  // a peer that reset at once fails here; its session fails at its first read
+    socket.set_option(tcp::no_delay(true), ignored);
     active->fetch_add(1);
     // Each connection on its own io_context's thread, its failure reported here.
     auto executor = socket.get_executor();

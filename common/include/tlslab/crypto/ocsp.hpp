@@ -60,6 +60,8 @@ struct VerifiedStatus {
   std::time_t this_update = 0;
   std::time_t next_update = 0;
   std::string signer;  // subject of the certificate that signed it
+  std::time_t produced_at = 0;
+  std::string signature_algorithm;  // "ecdsa-with-SHA256", "sha256WithRSAEncryption"
 };
 
 // Client side: checks everything in §9 steps 2–6 and returns the status (step 7 is the caller's:

@@ -7,9 +7,11 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 
 #include "tlslab/crypto/record.hpp"
 #include "tlslab/crypto/transcript.hpp"
+#include "tlslab/handshake_flow.hpp"
 #include "tlslab/messages.hpp"
 #include "tlslab/net/asio.hpp"
 
@@ -29,7 +31,10 @@ class Channel {
   [[nodiscard]] tcp::socket& socket() noexcept { return socket_; }
   [[nodiscard]] const Timeouts& timeouts() const noexcept { return timeouts_; }
   // After the handshake every read gets `idle` instead of the handshake deadline.
-  void handshake_done() noexcept { handshake_deadline_.reset(); }
+  void handshake_done() noexcept {
+    handshake_deadline_.reset();
+    handshaking_ = false;
+  }
   // An absolute deadline for the reads to come (a CA request, an HTTP request must arrive whole by
   // then); clear_deadline goes back to `idle` for each read.
   void set_deadline(Clock::time_point deadline) noexcept {
@@ -38,31 +43,63 @@ class Channel {
   }
   void clear_deadline() noexcept { handshake_deadline_.reset(); }
 
+  // Keep a copy of each handshake and alert frame, with its fields' spans, for the trace
+  // (send/expect return them). Off by default: a quiet bench copies nothing.
+  void record_frames(bool on) noexcept { recording_ = on; }
+  [[nodiscard]] bool recording_frames() const noexcept { return recording_; }
+  // The last alert frame sent or received (when recording), for the trace's last line.
+  [[nodiscard]] const std::optional<WireFrame>& last_alert_frame() const noexcept { return alert_frame_; }
+
   // One complete handshake message (msg_type || length || body), from a handshake frame, or from
   // a protected frame of inner type handshake once reads are protected.
   awaitable<Bytes> read_handshake();
   awaitable<void> write_handshake(ByteView message);
 
+  // A message sent as the flow's next step, added to the transcript (when given).
+  struct Sent {
+    const FlowStep& step;
+    std::optional<WireFrame> frame;  // when recording
+  };
   template <HandshakeMessage T>
-  awaitable<void> send(const T& message, crypto::Transcript& transcript) {
-    Bytes bytes = encode_handshake(message);
-    transcript.add(bytes);
-    co_await write_handshake(bytes);
+  awaitable<Sent> send(FlowCursor& flow, const T& message, crypto::Transcript* transcript) {
+    const FlowStep& step = flow.send(T::type);
+    if (!recording_) {
+      Bytes bytes = encode_handshake(message);
+      if (transcript != nullptr) transcript->add(bytes);
+      co_await write_handshake(bytes);
+      co_return Sent{step, std::nullopt};
+    }
+    EncodedMessage encoded = encode_handshake_with_spans(message);
+    if (transcript != nullptr) transcript->add(encoded.bytes);
+    co_await write_handshake(encoded.bytes);
+    co_return Sent{step, framed(std::move(encoded.spans), encoded.bytes.size())};
   }
-  // Reads the next message, which must be a T (unexpected_message otherwise), and adds it to the
-  // transcript. `raw_out`, when given, receives the message bytes (Finished needs the hash
-  // before the message is added).
+
+  // The next message, which the flow must expect from the peer (unexpected_message otherwise),
+  // decoded as T and added to the transcript (when given). Finished needs the transcript's hash
+  // before its own bytes: compute it before calling.
   template <HandshakeMessage T>
-  awaitable<T> expect(crypto::Transcript* transcript) {
+  struct Received {
+    T message;
+    const FlowStep& step;
+    std::optional<WireFrame> frame;  // when recording
+  };
+  template <HandshakeMessage T>
+  awaitable<Received<T>> expect(FlowCursor& flow, crypto::Transcript* transcript) {
     Bytes bytes = co_await read_handshake();
+    auto envelope = decode_handshake_envelope(bytes);
+    if (!envelope) throw ProtocolError(envelope.failure().alert, envelope.failure().reason);
+    const FlowStep* step = flow.receive(envelope->type).take();
+    if (step->message != T::type) throw std::logic_error("the flow and the code disagree on the next message");
     T message = decode_handshake<T>(bytes).take();
     if (transcript != nullptr) transcript->add(bytes);
-    co_return message;
+    if (!recording_) co_return Received<T>{std::move(message), *step, std::nullopt};
+    std::optional<WireFrame> frame = framed(spans_of_received(message, bytes), bytes.size());
+    co_return Received<T>{std::move(message), *step, std::move(frame)};
   }
 
   void protect_writes(Aead aead, crypto::DirectionKeys keys);
   void protect_reads(Aead aead, crypto::DirectionKeys keys);
-  [[nodiscard]] bool writes_protected() const noexcept { return writer_.has_value(); }
 
   // Application data: split into records of at most 16384 bytes, written in one gathered write.
   awaitable<void> write_application_data(ByteView data);
@@ -95,8 +132,17 @@ class Channel {
   awaitable<void> take_turns();
   [[nodiscard]] Clock::time_point read_deadline() const;
 
+  // The frame just written or read (header and fragment in `frame_`), with a message's spans:
+  // a WireFrame for the trace.
+  [[nodiscard]] WireFrame framed(std::vector<FieldSpan> message_spans, std::size_t message_size) const;
+
   tcp::socket socket_;
   Timeouts timeouts_;
+  bool recording_ = false;
+  bool handshaking_ = true;
+  Bytes frame_;            // when recording: the last handshake frame, as on the wire
+  Bytes frame_plaintext_;  // … and its inner plaintext when protected
+  std::optional<WireFrame> alert_frame_;
   std::optional<Clock::time_point> handshake_deadline_;
   const char* deadline_name_ = "handshake deadline";  // what a timeout of handshake_deadline_ reports
   asio::steady_timer timer_;

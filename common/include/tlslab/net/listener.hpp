@@ -16,7 +16,7 @@ namespace tlslab::net {
 using ConnectionHandler = std::function<awaitable<void>(tcp::socket, std::uint64_t connection_id)>;
 
 struct ListenerOptions {
-  std::size_t max_connections = 16384;
+  std::size_t max_connections = 4096;
 };
 
 // One io_context per thread, each run by its own thread. A connection is placed on one of them
@@ -30,9 +30,11 @@ class IoPool {
   [[nodiscard]] asio::io_context& main() noexcept { return *contexts_.front(); }
   // The io_context for the next accepted connection, round robin.
   asio::io_context& next() noexcept;
-  // Runs every io_context on its own thread until SIGINT or SIGTERM, then calls `on_stop` (close
-  // the acceptors) and stops them all.
+  // Runs every io_context on its own thread until SIGINT or SIGTERM (then calls `on_stop`: close
+  // the acceptors) or stop(), and stops them all.
   void run_until_signal(const std::function<void()>& on_stop);
+  // Ends run_until_signal from any thread.
+  void stop();
 
  private:
   std::vector<std::unique_ptr<asio::io_context>> contexts_;

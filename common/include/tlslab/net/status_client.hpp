@@ -6,47 +6,43 @@
 #include "tlslab/crypto/ocsp.hpp"
 #include "tlslab/messages.hpp"
 #include "tlslab/net/channel.hpp"
+#include "tlslab/net/endpoint.hpp"
 
 namespace tlslab::net {
 
+// Arrows 3 and 4 as they happened: what was asked and answered (the answer not yet verified).
 struct StatusExchange {
   StatusRequest request;
   StatusResponse response;
-  crypto::VerifiedStatus verified;
+  const FlowStep* request_step = nullptr;
+  const FlowStep* response_step = nullptr;
+  std::optional<WireFrame> request_frame;  // as on the wire, when recording
+  std::optional<WireFrame> response_frame;
 };
 
 // A connection to the CA service that carries many requests (§9 allows it), reconnecting when
 // the CA closed it. One per client coroutine: not for concurrent use.
 class StatusClient {
  public:
-  StatusClient(tcp::endpoint ca_service, Timeouts timeouts) : ca_service_(ca_service), timeouts_(timeouts) {}
+  // `record_frames`: keep arrows 3 and 4 as on the wire, for the trace.
+  StatusClient(tcp::endpoint ca_service, Timeouts timeouts, bool record_frames = false)
+      : ca_service_(ca_service), timeouts_(timeouts), record_frames_(record_frames) {}
 
-  // Throws ProtocolError(bad_certificate_status_response) when the CA is unreachable, slow, or
-  // its answer does not verify. The status itself is returned, not judged: see require_good.
-  awaitable<StatusExchange> query(ByteView certificate_der, X509* certificate, const crypto::TrustStore& trust);
+  // Asks about `certificate_der` with a fresh nonce. Throws
+  // ProtocolError(bad_certificate_status_response) when the CA is unreachable, slow, or answers
+  // something that is no StatusResponse (fail closed, §9 step 1). The answer is returned
+  // unverified: verify_ocsp_response, then require_good, judge it.
+  awaitable<StatusExchange> query(ByteView certificate_der);
   void close() noexcept;
 
  private:
-  awaitable<StatusResponse> round_trip(const StatusRequest& request);
+  awaitable<void> round_trip(StatusExchange& exchange);
 
   tcp::endpoint ca_service_;
   Timeouts timeouts_;
+  bool record_frames_;
   std::optional<Channel> channel_;
 };
 
-// One request on a fresh connection: what tlslab-client does.
-awaitable<StatusExchange> query_status(const tcp::endpoint& ca_service, ByteView certificate_der,
-                                       X509* certificate, const crypto::TrustStore& trust, Timeouts timeouts);
-
-// good → returns; revoked → certificate_revoked with serial, time and reason; unknown →
-// certificate_unknown.
-void require_good(const crypto::VerifiedStatus& status, X509* certificate);
-
-// "127.0.0.1:4433" or "[::1]:4433" or "localhost:4433" (numeric or resolvable); throws
-// std::invalid_argument with a message saying what is wrong.
-tcp::endpoint parse_endpoint(const std::string& text);
-
-// Connects within `timeout`; throws ProtocolError(origin transport) naming the address.
-awaitable<tcp::socket> connect_with_deadline(const tcp::endpoint& endpoint, std::chrono::milliseconds timeout);
 
 }  // namespace tlslab::net

@@ -1,0 +1,49 @@
+#pragma once
+// The trace's fields for each arrow and local step, in the seed's words and colors: one place for
+// the client, the server, the CA, tlslab-mitm and tlslab-bench. Called only when a trace listens
+// (SessionTrace::arrow takes them as a callable), so a quiet run formats no hex at all; secret
+// values are formatted only when `show_secrets`.
+#include <string>
+#include <vector>
+
+#include "tlslab/cipher_suite.hpp"
+#include "tlslab/crypto/ocsp.hpp"
+#include "tlslab/crypto/x509.hpp"
+#include "tlslab/handshake_rules.hpp"
+#include "tlslab/messages.hpp"
+#include "tlslab/trace/event.hpp"
+
+namespace tlslab::describe {
+
+// What the CA found and signed for one status request (the CA's side of arrows 3 and 4).
+struct CaAnswer {
+  bool parsed = false;       // the CERTIFICATE parsed
+  std::string subject;       // …and these are its subject and serial
+  std::string serial;
+  bool issued_here = false;  // issued by this CA (its name as issuer, its signature)
+  crypto::StatusAnswer status;  // from the database; unknown when not issued here
+  bool signed_answer = false;   // a signed successful answer (else malformedRequest)
+  std::time_t this_update = 0;
+  std::time_t next_update = 0;
+  std::string signer;  // the key and algorithm that sign every answer
+};
+std::vector<TraceField> ca_status_request(const StatusRequest& request, const CaAnswer& answer);
+std::vector<TraceField> ca_status_response(const StatusRequest& request, const CaAnswer& answer);
+
+std::vector<TraceField> client_hello(const ClientHello& hello);
+// `certificate`: the CERTIFICATE the ServerHello carries, parsed.
+std::vector<TraceField> server_hello(const ServerHello& hello, X509* certificate);
+std::vector<TraceField> certificate_check(const crypto::TrustStore& trust, X509* certificate,
+                                          const std::string& host_name);
+std::vector<TraceField> status_request(const StatusRequest& request, X509* certificate);
+// The client's view of arrow 4: the answer as verified (or why it did not verify).
+std::vector<TraceField> status_response(const StatusResponse& response, const Result<crypto::VerifiedStatus>& verified);
+std::vector<TraceField> key_exchange(const ClientKeyExchange& key_exchange, const Secret& pre_master, bool show_secrets);
+std::vector<TraceField> session_keys(const SessionKeys& keys, bool show_secrets);
+// `transcript_hash`: the hash verify_data was computed over (§7.3), for the reader to check.
+std::vector<TraceField> finished(const Finished& finished, ByteView transcript_hash, bool verified_here);
+
+// "creates SESSION MASTER KEY using RAND-CLIENT, PRE-MASTER and RAND-SERVER (TLS 1.2 PRF, SHA-256)"
+std::string session_keys_step(const SuiteInfo& suite);
+
+}  // namespace tlslab::describe

@@ -1,0 +1,65 @@
+#pragma once
+// The order of a handshake's messages, as data (PROTOCOL.md §6; s2n-tls keeps its state machine
+// the same way). A variant of the handshake (VARIANTS.md: ECDHE, stapled, mutual, resumed) is
+// another Flow: other steps, or the same steps in another order, over the same code for each
+// message. Each side walks the flow with a FlowCursor: it may only send its next step, and a
+// message it receives that is not the peer's next step is rejected, with unexpected_message.
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include "tlslab/messages.hpp"
+#include "tlslab/result.hpp"
+
+namespace tlslab {
+
+enum class Party : std::uint8_t { client, server, ca };
+std::string_view to_string(Party party);  // "Client", "Server", "CA"
+
+struct FlowStep {
+  int arrow;                     // the arrow of the seed's diagram (DESIGN.md), 1..8
+  Party from;
+  Party to;
+  HandshakeType message;
+  std::string_view name;         // as the trace says it: "Finished (test message)"
+  std::string_view description;  // the seed's words for the arrow
+};
+
+struct Flow {
+  std::string_view variant;  // "seed (RSA key transport)"
+  std::span<const FlowStep> steps;
+};
+
+// Arrow 8's words: it carries application data, not a handshake message.
+inline constexpr std::string_view application_data_description = "actual requests, encrypted using SESSION MASTER KEY";
+
+// The seed's diagram: ClientHello, ServerHello, the client's status request to the CA and its
+// answer, ClientKeyExchange, the two Finished messages.
+const Flow& seed_flow();
+
+// One connection's view of a flow: the steps between `me` and `peer`, in order.
+class FlowCursor {
+ public:
+  FlowCursor(const Flow& flow, Party me, Party peer);
+
+  // The step for a message we send now. Sending out of the flow's order is a bug: logic_error.
+  const FlowStep& send(HandshakeType message);
+  // The step for a message just received; unexpected_message when the flow expects another (or
+  // nothing more) from the peer.
+  Result<const FlowStep*> receive(HandshakeType message);
+  // The step whose message we expect next from the peer (nullptr when it is ours to send, or the
+  // flow is complete): what receive() will accept.
+  [[nodiscard]] const FlowStep* expected() const;
+  [[nodiscard]] bool complete() const;
+
+ private:
+  [[nodiscard]] bool ours(const FlowStep& step) const;
+  void skip_other_links();
+
+  const Flow& flow_;
+  Party me_;
+  Party peer_;
+  std::size_t next_ = 0;
+};
+
+}  // namespace tlslab

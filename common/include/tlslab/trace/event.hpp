@@ -1,0 +1,76 @@
+#pragma once
+// What the trace is made of (VARIANTS.md, "What every variant emits"): one event for each arrow
+// of the diagram and each local step, then one outcome. Renderers consume them (the terminal,
+// JSON Lines, the HTML report, PlantUML); the handshake code builds events and knows no renderer.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tlslab/frame.hpp"
+
+namespace tlslab {
+
+// The seed's colors, by what they paint.
+enum class TraceColor : std::uint8_t {
+  plain,
+  rand_client,    // orange
+  rand_server,    // purple
+  cipher_suites,  // salmon
+  certificate,    // cyan
+  public_key,     // brown
+  ca_key,         // dark green
+  pre_master,     // crimson
+  master_key,     // forest green
+  good,           // green: a check passed
+  bad,            // red: an alert
+};
+// "orange", "darkgreen", … ("" for plain): as the JSON trace names them.
+std::string_view color_name(TraceColor color);
+
+struct TraceField {
+  std::string name;
+  std::string value;
+  TraceColor color = TraceColor::plain;
+  bool secret = false;  // shown only with --show-secrets (and then formatted at all)
+};
+
+struct HandshakeEvent {
+  std::uint64_t connection = 0;  // 0 for the client (one session); the connection id in a server
+  int arrow = 0;                 // 1..8 as in DESIGN.md; 0 for a local step
+  std::string from;              // "Client"
+  std::string to;                // "Server"
+  std::string message;           // "ClientHello"
+  std::string description;       // the seed's words
+  std::vector<TraceField> fields;
+  std::optional<WireFrame> frame;  // the frame as sent or received, with its fields' spans
+  double elapsed_ms = 0;           // since the session's first event
+  std::string time;                // wall clock, ISO 8601 UTC
+};
+
+struct OutcomeEvent {
+  std::uint64_t connection = 0;
+  bool ok = false;
+  std::string event;   // "handshake complete", "handshake failed: certificate_revoked (…)"
+  std::string detail;
+  // The alert that ended the session, if one did: its name, who sent it to whom, its frame.
+  std::string alert;
+  std::string alert_from;
+  std::string alert_to;
+  std::optional<WireFrame> alert_frame;
+  double elapsed_ms = 0;
+  std::string time;
+};
+
+class Renderer {
+ public:
+  virtual ~Renderer() = default;
+  // Called from any session's thread; a renderer serializes what it must.
+  virtual void on_event(const HandshakeEvent& event) = 0;
+  virtual void on_outcome(const OutcomeEvent& outcome) = 0;
+  // At the end of the process (or of a test): write what is still held, flush.
+  virtual void finish() {}
+};
+
+}  // namespace tlslab

@@ -1,0 +1,32 @@
+#pragma once
+// The run as a PlantUML sequence diagram (--plantuml FILE), in the seed's own syntax and colors:
+// participants Client, Server and CA, one arrow per frame with its number, its message and its
+// values (shortened), each name in the seed's color; a failed run ends with the alert, in red,
+// from the side that sent it. Renders with `plantuml -tpng FILE`.
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "tlslab/trace/event.hpp"
+
+namespace tlslab {
+
+class PlantUmlRenderer : public Renderer {
+ public:
+  PlantUmlRenderer(std::string path, bool show_secrets);
+  void on_event(const HandshakeEvent& event) override;
+  void on_outcome(const OutcomeEvent& outcome) override;
+  void finish() override;  // writes the file (once)
+
+ private:
+  std::string path_;
+  bool show_secrets_;
+  std::mutex mutex_;
+  std::vector<std::string> lines_;
+  bool written_ = false;
+};
+
+// A value for a PlantUML label: on one line, no markup, at most `limit` characters.
+std::string plantuml_text(const std::string& value, std::size_t limit = 40);
+
+}  // namespace tlslab

@@ -1,0 +1,125 @@
+#include "tlslab/describe.hpp"
+
+#include "tlslab/time.hpp"
+#include "tlslab/trace.hpp"
+
+namespace tlslab::describe {
+
+std::vector<TraceField> client_hello(const ClientHello& hello) {
+  return {{"RAND-CLIENT", to_hex(hello.random), TraceColor::rand_client},
+          {"version", std::string(to_string(hello.client_version)), TraceColor::plain},
+          {"cipher suites", suite_list(hello.cipher_suites), TraceColor::cipher_suites},
+          {"server name", hello.server_name().value_or("(none)"), TraceColor::plain}};
+}
+
+std::vector<TraceField> server_hello(const ServerHello& hello, X509* certificate) {
+  return {{"RAND-SERVER", to_hex(hello.random), TraceColor::rand_server},
+          {"cipher suite", suite_name(hello.cipher_suite), TraceColor::cipher_suites},
+          {"CERTIFICATE",
+           crypto::subject_of(certificate) + ", serial " + crypto::serial_hex(certificate) + ", issuer " +
+               crypto::issuer_of(certificate),
+           TraceColor::certificate},
+          {"SERVER'S PUBLIC KEY", hex_field(hello.server_public_key, 24), TraceColor::public_key}};
+}
+
+std::vector<TraceField> certificate_check(const crypto::TrustStore& trust, X509* certificate,
+                                          const std::string& host_name) {
+  X509* anchor = trust.issuer_of(certificate);
+  return {{"trusted CA", anchor ? crypto::subject_of(anchor) : "(none)", TraceColor::ca_key},
+          {"valid", crypto::not_before_of(certificate) + " .. " + crypto::not_after_of(certificate), TraceColor::good},
+          {"host name", host_name + " matches a subjectAltName", TraceColor::good},
+          {"subjectAltName", crypto::subject_alt_names(certificate), TraceColor::certificate},
+          {"public key", crypto::key_description(X509_get0_pubkey(certificate)), TraceColor::public_key},
+          {"SHA-256 fingerprint", crypto::fingerprint_sha256(certificate), TraceColor::certificate}};
+}
+
+std::vector<TraceField> status_request(const StatusRequest& request, X509* certificate) {
+  return {{"CERTIFICATE", "serial " + crypto::serial_hex(certificate), TraceColor::certificate},
+          {"nonce", to_hex(request.nonce), TraceColor::plain}};
+}
+
+std::vector<TraceField> status_response(const StatusResponse& response,
+                                        const Result<crypto::VerifiedStatus>& verified) {
+  std::vector<TraceField> fields;
+  std::string size = std::to_string(response.ocsp_response.size()) + " bytes DER";
+  if (!verified) {
+    fields.push_back({"signature", "does not verify: " + verified.failure().reason, TraceColor::bad});
+    fields.push_back({"OCSP response", size, TraceColor::plain});
+    return fields;
+  }
+  const auto& answer = verified->answer;
+  std::string status(crypto::to_string(answer.status));
+  if (answer.status == crypto::CertStatus::revoked) {
+    status += " at " + utc_time(answer.revocation_time) + " (" +
+              std::string(crypto::revocation_reason_name(answer.revocation_reason)) + ")";
+  }
+  fields.push_back({"certificate status", status,
+                    answer.status == crypto::CertStatus::good ? TraceColor::good : TraceColor::bad});
+  fields.push_back({"signed by", verified->signer + " (CA'S PRIVATE KEY)", TraceColor::ca_key});
+  fields.push_back({"signature", verified->signature_algorithm + ", verified with CA'S PUBLIC KEY from the local trust store",
+                    TraceColor::ca_key});
+  fields.push_back({"nonce", "matches ours", TraceColor::good});
+  fields.push_back({"this/next update", utc_time(verified->this_update) + " / " + utc_time(verified->next_update),
+                    TraceColor::plain});
+  fields.push_back({"produced at", utc_time(verified->produced_at), TraceColor::plain});
+  fields.push_back({"OCSP response", size, TraceColor::plain});
+  return fields;
+}
+
+std::vector<TraceField> key_exchange(const ClientKeyExchange& key_exchange, const Secret& pre_master,
+                                     bool show_secrets) {
+  return {{"PRE-MASTER (encrypted)", hex_field(key_exchange.encrypted_pre_master, 24), TraceColor::pre_master},
+          secret_field(show_secrets, "PRE-MASTER", pre_master.view(), TraceColor::pre_master)};
+}
+
+std::vector<TraceField> session_keys(const SessionKeys& keys, bool show_secrets) {
+  return {secret_field(show_secrets, "SESSION MASTER KEY", keys.master_secret.view(), TraceColor::master_key),
+          secret_field(show_secrets, "client write key", keys.keys.client_write.key.view(), TraceColor::master_key),
+          secret_field(show_secrets, "server write key", keys.keys.server_write.key.view(), TraceColor::master_key),
+          secret_field(show_secrets, "client write IV", keys.keys.client_write.iv.view(), TraceColor::master_key),
+          secret_field(show_secrets, "server write IV", keys.keys.server_write.iv.view(), TraceColor::master_key)};
+}
+
+std::vector<TraceField> finished(const Finished& finished, ByteView transcript_hash, bool verified_here) {
+  std::vector<TraceField> fields{{"verify_data", to_hex(finished.verify_data), TraceColor::master_key},
+                                 {"transcript hash", to_hex(transcript_hash), TraceColor::plain}};
+  if (verified_here) fields.push_back({"check", "decrypted and verified", TraceColor::good});
+  return fields;
+}
+
+std::vector<TraceField> ca_status_request(const StatusRequest& request, const CaAnswer& answer) {
+  std::string certificate = answer.parsed ? answer.subject + ", serial " + answer.serial
+                                          : "does not parse (" + std::to_string(request.certificate.size()) + " bytes)";
+  return {{"CERTIFICATE", certificate, TraceColor::certificate}, {"nonce", to_hex(request.nonce), TraceColor::plain}};
+}
+
+std::vector<TraceField> ca_status_response(const StatusRequest& request, const CaAnswer& answer) {
+  if (!answer.signed_answer) {
+    return {{"answer", "malformedRequest (unsigned): the CERTIFICATE is not one the CA could have issued",
+             TraceColor::bad}};
+  }
+  std::string found;
+  switch (answer.status.status) {
+    case crypto::CertStatus::good: found = "good: issued here, not revoked"; break;
+    case crypto::CertStatus::revoked:
+      found = "revoked at " + utc_time(answer.status.revocation_time) + " (" +
+              std::string(crypto::revocation_reason_name(answer.status.revocation_reason)) + ")";
+      break;
+    case crypto::CertStatus::unknown:
+      found = answer.issued_here ? "unknown: issued here, but no record in the database"
+                                 : "unknown: not issued by this CA";
+      break;
+  }
+  return {{"database says", found, answer.status.status == crypto::CertStatus::good ? TraceColor::good : TraceColor::bad},
+          {"signed", "OCSP BasicResponse for serial " + answer.serial + ", thisUpdate " + utc_time(answer.this_update) +
+                         ", nextUpdate " + utc_time(answer.next_update) + ", nonce " + to_hex(request.nonce),
+           TraceColor::plain},
+          {"signed with", answer.signer, TraceColor::ca_key}};
+}
+
+std::string session_keys_step(const SuiteInfo& suite) {
+  return "creates SESSION MASTER KEY using RAND-CLIENT, PRE-MASTER and RAND-SERVER (TLS 1.2 PRF, " +
+         std::string(to_string(suite.hash)) + ")";
+}
+
+}  // namespace tlslab::describe

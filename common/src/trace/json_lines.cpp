@@ -1,0 +1,69 @@
+#include "tlslab/trace/json_lines.hpp"
+
+#include "tlslab/text.hpp"
+
+namespace tlslab {
+
+std::string spans_json(std::span<const FieldSpan> spans) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < spans.size(); ++i) {
+    const FieldSpan& span = spans[i];
+    out += (i ? ",{" : "{");
+    out += "\"offset\":" + std::to_string(span.offset) + ",\"length\":" + std::to_string(span.length) +
+           ",\"field\":" + json_string(span.field);
+    if (!span.children.empty()) out += ",\"children\":" + spans_json(span.children);
+    out += "}";
+  }
+  return out + "]";
+}
+
+JsonLinesRenderer::JsonLinesRenderer(std::FILE* out, std::string side, bool show_secrets)
+    : out_(out), side_(std::move(side)), show_secrets_(show_secrets) {}
+
+void JsonLinesRenderer::on_event(const HandshakeEvent& event) {
+  std::string line = "{\"side\":" + json_string(side_) + ",\"connection\":" + std::to_string(event.connection) +
+                     ",\"arrow\":" + std::to_string(event.arrow) + ",\"from\":" + json_string(event.from) +
+                     ",\"to\":" + json_string(event.to) + ",\"message\":" + json_string(event.message) +
+                     ",\"description\":" + json_string(event.description) + ",\"time\":" + json_string(event.time) +
+                     ",\"elapsed_ms\":" + std::to_string(event.elapsed_ms) + ",\"fields\":{";
+  bool first = true;
+  for (const auto& field : event.fields) {
+    if (field.secret && !show_secrets_) continue;
+    line += (first ? "" : ",") + json_string(field.name) + ":" + json_string(field.value);
+    first = false;
+  }
+  line += "},\"colors\":{";
+  first = true;
+  for (const auto& field : event.fields) {
+    if (field.color == TraceColor::plain || (field.secret && !show_secrets_)) continue;
+    line += (first ? "" : ",") + json_string(field.name) + ":" + json_string(std::string(color_name(field.color)));
+    first = false;
+  }
+  line += "}";
+  if (event.frame) {
+    line += ",\"bytes\":\"" + to_hex(event.frame->bytes) + "\",\"spans\":" + spans_json(event.frame->spans);
+    if (show_secrets_ && !event.frame->plaintext.empty()) {
+      line += ",\"plaintext\":\"" + to_hex(event.frame->plaintext) +
+              "\",\"plaintext_spans\":" + spans_json(event.frame->plaintext_spans);
+    }
+  }
+  out_.write(line + "}\n");
+}
+
+void JsonLinesRenderer::on_outcome(const OutcomeEvent& outcome) {
+  std::string line = "{\"side\":" + json_string(side_) + ",\"connection\":" + std::to_string(outcome.connection) +
+                     ",\"outcome\":" + json_string(outcome.ok ? "ok" : "failed") + ",\"event\":" +
+                     json_string(outcome.event) + ",\"detail\":" + json_string(outcome.detail) +
+                     ",\"time\":" + json_string(outcome.time) + ",\"elapsed_ms\":" + std::to_string(outcome.elapsed_ms);
+  if (!outcome.alert.empty()) {
+    line += ",\"alert\":" + json_string(outcome.alert) + ",\"alert_from\":" + json_string(outcome.alert_from) +
+            ",\"alert_to\":" + json_string(outcome.alert_to);
+  }
+  if (outcome.alert_frame) {
+    line += ",\"alert_bytes\":\"" + to_hex(outcome.alert_frame->bytes) +
+            "\",\"alert_spans\":" + spans_json(outcome.alert_frame->spans);
+  }
+  out_.write(line + "}\n");
+}
+
+}  // namespace tlslab

@@ -1,0 +1,121 @@
+#include "tlslab/trace/report.hpp"
+
+#include <cstdio>
+#include <fstream>
+#include <stdexcept>
+
+#include "tlslab/private_file.hpp"
+#include "tlslab/text.hpp"
+#include "tlslab/trace.hpp"
+#include "tlslab/trace/json_lines.hpp"
+
+namespace tlslab {
+
+// The page, made from common/src/trace/report.html at build time (report_template.cpp).
+extern const char* const report_template;
+
+namespace {
+
+constexpr std::string_view data_marker = "/*TLSLAB_REPORT_DATA*/";
+
+// JSON placed inside <script type="application/json">: "</" would end the element early, so it
+// is written as "<\/", which JSON reads back as "</".
+std::string script_safe(const std::string& json) {
+  std::string out;
+  out.reserve(json.size());
+  for (std::size_t i = 0; i < json.size(); ++i) {
+    out.push_back(json[i]);
+    if (json[i] == '<' && i + 1 < json.size() && json[i + 1] == '/') out.push_back('\\');
+  }
+  return out;
+}
+
+std::string frame_json(const WireFrame& frame, bool show_secrets) {
+  std::string out = "\"bytes\":\"" + to_hex(frame.bytes) + "\",\"spans\":" + spans_json(frame.spans);
+  if (show_secrets && !frame.plaintext.empty()) {
+    out += ",\"plaintext\":\"" + to_hex(frame.plaintext) + "\",\"plaintext_spans\":" + spans_json(frame.plaintext_spans);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string report_event_json(const HandshakeEvent& event, bool show_secrets) {
+  std::string out = "{\"connection\":" + std::to_string(event.connection) + ",\"arrow\":" + std::to_string(event.arrow) +
+                    ",\"from\":" + json_string(event.from) + ",\"to\":" + json_string(event.to) +
+                    ",\"message\":" + json_string(event.message) + ",\"description\":" +
+                    json_string(event.description) + ",\"time\":" + json_string(event.time) +
+                    ",\"elapsed_ms\":" + std::to_string(event.elapsed_ms) + ",\"fields\":[";
+  for (std::size_t i = 0; i < event.fields.size(); ++i) {
+    const TraceField& field = event.fields[i];
+    bool hidden = field.secret && !show_secrets;
+    out += (i ? ",{" : "{");
+    out += "\"name\":" + json_string(field.name) + ",\"value\":" + (hidden ? "null" : json_string(field.value)) +
+           ",\"color\":" + json_string(std::string(color_name(field.color))) +
+           ",\"secret\":" + (field.secret ? "true" : "false") + "}";
+  }
+  out += "]";
+  if (event.frame) out += "," + frame_json(*event.frame, show_secrets);
+  return out + "}";
+}
+
+std::string report_page(const std::string& data) {
+  std::string page = report_template;
+  auto at = page.find(data_marker);
+  if (at == std::string::npos) throw std::logic_error("the report template has no data marker");
+  page.replace(at, data_marker.size(), script_safe(data));
+  return page;
+}
+
+ReportRenderer::ReportRenderer(std::string path, bool show_secrets, std::string side)
+    : path_(std::move(path)), show_secrets_(show_secrets), side_(std::move(side)) {
+  // A mistake in the path shows now, not after the run.
+  if (show_secrets_) {
+    require_private_or_absent(path_, "--report file");
+  } else if (std::FILE* probe = std::fopen(path_.c_str(), "a"); probe != nullptr) {
+    std::fclose(probe);
+  } else {
+    throw std::runtime_error("cannot write --report file '" + path_ + "'");
+  }
+}
+
+void ReportRenderer::on_event(const HandshakeEvent& event) {
+  std::string json = report_event_json(event, show_secrets_);
+  std::lock_guard lock(mutex_);
+  events_.push_back(std::move(json));
+}
+
+void ReportRenderer::on_outcome(const OutcomeEvent& outcome) {
+  std::string json = "{\"connection\":" + std::to_string(outcome.connection) +
+                     ",\"ok\":" + (outcome.ok ? "true" : "false") + ",\"event\":" + json_string(outcome.event) +
+                     ",\"detail\":" + json_string(outcome.detail) + ",\"time\":" + json_string(outcome.time) +
+                     ",\"elapsed_ms\":" + std::to_string(outcome.elapsed_ms) + ",\"alert\":" +
+                     json_string(outcome.alert) + ",\"alert_from\":" + json_string(outcome.alert_from) +
+                     ",\"alert_to\":" + json_string(outcome.alert_to);
+  if (outcome.alert_frame) json += "," + frame_json(*outcome.alert_frame, show_secrets_);
+  json += "}";
+  std::lock_guard lock(mutex_);
+  outcomes_.push_back(std::move(json));
+}
+
+void ReportRenderer::finish() {
+  std::lock_guard lock(mutex_);
+  if (written_) return;
+  written_ = true;
+  std::string data = "{\"side\":" + json_string(side_) + ",\"generated\":" + json_string(iso_now()) +
+                     ",\"show_secrets\":" + (show_secrets_ ? "true" : "false") + ",\"events\":[";
+  for (std::size_t i = 0; i < events_.size(); ++i) data += (i ? "," : "") + events_[i];
+  data += "],\"outcomes\":[";
+  for (std::size_t i = 0; i < outcomes_.size(); ++i) data += (i ? "," : "") + outcomes_[i];
+  data += "]}";
+  std::string page = report_page(data);
+  if (show_secrets_) {
+    write_private_file(path_, page, "--report file");
+    return;
+  }
+  std::ofstream out(path_, std::ios::binary | std::ios::trunc);
+  out << page;
+  if (!out.flush()) throw std::runtime_error("cannot write --report file '" + path_ + "'");
+}
+
+}  // namespace tlslab

@@ -1,0 +1,66 @@
+#include "tlslab/trace/terminal.hpp"
+
+#include <string_view>
+
+#include "tlslab/text.hpp"
+
+namespace tlslab {
+namespace {
+
+// 24-bit ANSI colors for the seed's names: the seed's hues at a middle lightness, so that each
+// reads on a light and on a dark terminal (pure cyan or orange vanish on white, dark green on
+// black); the two greens are pulled apart (blue-green and yellow-green) to tell them apart.
+std::string_view ansi(TraceColor color) {
+  switch (color) {
+    case TraceColor::rand_client: return "\x1b[38;2;215;120;0m";    // orange
+    case TraceColor::rand_server: return "\x1b[38;2;150;70;220m";   // purple
+    case TraceColor::cipher_suites: return "\x1b[38;2;225;105;85m";  // salmon
+    case TraceColor::certificate: return "\x1b[38;2;0;155;175m";    // cyan
+    case TraceColor::public_key: return "\x1b[38;2;170;95;45m";     // brown
+    case TraceColor::ca_key: return "\x1b[38;2;0;140;95m";          // dark green
+    case TraceColor::pre_master: return "\x1b[38;2;220;20;60m";     // crimson
+    case TraceColor::master_key: return "\x1b[38;2;75;160;35m";     // forest green
+    case TraceColor::good: return "\x1b[1;32m";
+    case TraceColor::bad: return "\x1b[1;31m";
+    case TraceColor::plain: return "";
+  }
+  return "";
+}
+
+constexpr std::string_view hidden = "(secret: add --show-secrets to see it)";
+constexpr std::size_t name_width = 22;  // the column where field values start
+
+}  // namespace
+
+TerminalRenderer::TerminalRenderer(std::FILE* out, bool color, bool show_secrets)
+    : out_(out), color_(color), show_secrets_(show_secrets) {}
+
+std::string TerminalRenderer::paint(TraceColor color, const std::string& text) const {
+  if (!color_ || color == TraceColor::plain) return text;
+  return std::string(ansi(color)) + text + "\x1b[0m";
+}
+
+void TerminalRenderer::on_event(const HandshakeEvent& event) {
+  std::string prefix = event.connection ? "[conn " + std::to_string(event.connection) + "] " : "";
+  std::string head = event.arrow ? "(" + std::to_string(event.arrow) + ") " + event.from + " → " + event.to + ": "
+                                 : "    " + event.from + ": ";
+  std::string message = printable(event.message);
+  std::string text = prefix + head + (color_ ? "\x1b[1m" + message + "\x1b[0m" : message) + "\n";
+  if (!event.description.empty()) text += prefix + "      " + printable(event.description) + "\n";
+  for (const auto& field : event.fields) {
+    std::string value = field.secret && !show_secrets_ ? std::string(hidden) : printable(field.value);
+    // Pad first, then color: escape codes have no width on the screen.
+    std::string name = field.name;
+    if (name.size() < name_width) name.append(name_width - name.size(), ' ');
+    text += prefix + "      " + paint(field.color, name) + " " + paint(field.color, value) + "\n";
+  }
+  out_.write(std::move(text));
+}
+
+void TerminalRenderer::on_outcome(const OutcomeEvent& outcome) {
+  std::string prefix = outcome.connection ? "[conn " + std::to_string(outcome.connection) + "] " : "";
+  std::string line = printable(outcome.event + (outcome.detail.empty() ? "" : ": " + outcome.detail));
+  out_.write(prefix + paint(outcome.ok ? TraceColor::good : TraceColor::bad, line) + "\n");
+}
+
+}  // namespace tlslab

@@ -1,0 +1,198 @@
+// The handshake's decisions as pure functions (handshake_rules.hpp), each without a socket.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "test_pki.hpp"
+#include "test_support.hpp"
+#include "tlslab/crypto/key_schedule.hpp"
+#include "tlslab/crypto/rsa_oaep.hpp"
+#include "tlslab/crypto/x509.hpp"
+#include "tlslab/handshake_rules.hpp"
+
+namespace tlslab {
+namespace {
+
+using test::alert_of;
+using test::test_pki;
+
+constexpr auto aes128 = CipherSuite::rsa_oaep_aes_128_gcm_sha256;
+constexpr auto aes256 = CipherSuite::rsa_oaep_aes_256_gcm_sha384;
+constexpr auto chacha = CipherSuite::rsa_oaep_chacha20_poly1305_sha256;
+
+std::uint16_t value(CipherSuite suite) { return static_cast<std::uint16_t>(suite); }
+
+TEST(ChooseSuite, TheServersPreferenceWinsAmongTheOffer) {
+  std::vector<std::uint16_t> offered{value(aes128), value(chacha), value(aes256)};
+  std::vector<CipherSuite> accepted{aes256, aes128};
+  auto chosen = choose_suite(offered, accepted);
+  ASSERT_TRUE(chosen) << chosen.failure().reason;
+  EXPECT_EQ(chosen->suite, aes256);
+}
+
+TEST(ChooseSuite, UnknownOfferedValuesAreIgnored) {
+  std::vector<std::uint16_t> offered{0x1301, 0xFFFF, value(chacha)};
+  auto chosen = choose_suite(offered, default_suites());
+  ASSERT_TRUE(chosen);
+  EXPECT_EQ(chosen->suite, chacha);
+}
+
+TEST(ChooseSuite, NoneInCommonIsAHandshakeFailureNamingBothLists) {
+  std::vector<std::uint16_t> offered{value(aes128)};
+  std::vector<CipherSuite> accepted{aes256};
+  auto chosen = choose_suite(offered, accepted);
+  EXPECT_EQ(alert_of(chosen), AlertDescription::handshake_failure);
+  EXPECT_NE(chosen.failure().reason.find("AES_128"), std::string::npos);
+  EXPECT_NE(chosen.failure().reason.find("AES_256"), std::string::npos);
+}
+
+TEST(NegotiateVersion, SpeaksOneZeroToOneZeroAndNewer) {
+  EXPECT_EQ(negotiate_version(ProtocolVersion::tlslab_1_0).value(), ProtocolVersion::tlslab_1_0);
+  EXPECT_EQ(negotiate_version(static_cast<ProtocolVersion>(0x0101)).value(), ProtocolVersion::tlslab_1_0);
+  EXPECT_EQ(alert_of(negotiate_version(static_cast<ProtocolVersion>(0x00FF))), AlertDescription::protocol_version);
+}
+
+TEST(PreMaster, Is48BytesStartingWithTheClientVersion) {
+  Secret pre_master = make_pre_master(ProtocolVersion::tlslab_1_0);
+  ASSERT_EQ(pre_master.size(), 48u);
+  EXPECT_EQ(pre_master.data()[0], 0x01);
+  EXPECT_EQ(pre_master.data()[1], 0x00);
+  Secret other = make_pre_master(ProtocolVersion::tlslab_1_0);
+  EXPECT_FALSE(constant_time_equal(pre_master.view(), other.view())) << "46 random bytes each time";
+}
+
+class RecoverPreMaster : public ::testing::Test {
+ protected:
+  crypto::OaepDecryptor decryptor{test_pki().server_key.get()};
+};
+
+TEST_F(RecoverPreMaster, GivesBackWhatTheClientEncrypted) {
+  Secret sent = make_pre_master(ProtocolVersion::tlslab_1_0);
+  Bytes encrypted = crypto::rsa_oaep_encrypt(test_pki().server_key.get(), sent.view());
+  Secret recovered = recover_pre_master(decryptor, encrypted, ProtocolVersion::tlslab_1_0);
+  EXPECT_TRUE(constant_time_equal(recovered.view(), sent.view()));
+}
+
+// RFC 5246 §7.4.7.1: every failure gives 48 random bytes, never an error the peer could observe.
+TEST_F(RecoverPreMaster, AnyFailureGivesARandomPreMasterOfTheSameSize) {
+  Secret sent = make_pre_master(ProtocolVersion::tlslab_1_0);
+  Bytes good = crypto::rsa_oaep_encrypt(test_pki().server_key.get(), sent.view());
+  Bytes flipped = good;
+  flipped[10] ^= 0x01;
+  Secret wrong_version(48);
+  wrong_version.data()[0] = 0x03;
+  Bytes wrong_version_encrypted = crypto::rsa_oaep_encrypt(test_pki().server_key.get(), wrong_version.view());
+  Bytes too_short = crypto::rsa_oaep_encrypt(test_pki().server_key.get(), Bytes(47, 1));
+  for (const Bytes& encrypted : {flipped, wrong_version_encrypted, too_short, Bytes(10, 0), Bytes(256, 0)}) {
+    Secret recovered = recover_pre_master(decryptor, encrypted, ProtocolVersion::tlslab_1_0);
+    EXPECT_EQ(recovered.size(), 48u);
+    EXPECT_FALSE(constant_time_equal(recovered.view(), sent.view()));
+  }
+}
+
+class CheckServerHello : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    offered.cipher_suites = {value(aes128), value(chacha)};
+    offered.set_server_name("localhost");
+    hello.cipher_suite = value(chacha);
+    hello.certificate = crypto::certificate_der(test_pki().server_certificate.get());
+    hello.server_public_key = crypto::certificate_public_key_der(test_pki().server_certificate.get());
+  }
+  X509* certificate() const { return test_pki().server_certificate.get(); }
+  ClientHello offered;
+  ServerHello hello;
+};
+
+TEST_F(CheckServerHello, AcceptsAnOfferedSuiteAndTheCertificatesKey) {
+  auto suite = check_server_hello(offered, hello, certificate());
+  ASSERT_TRUE(suite) << suite.failure().reason;
+  EXPECT_EQ(suite->suite, chacha);
+}
+
+TEST_F(CheckServerHello, RejectsASuiteNotOfferedWithIllegalParameter) {
+  hello.cipher_suite = value(aes256);
+  EXPECT_EQ(alert_of(check_server_hello(offered, hello, certificate())), AlertDescription::illegal_parameter);
+}
+
+TEST_F(CheckServerHello, RejectsAnotherVersionWithProtocolVersion) {
+  hello.server_version = static_cast<ProtocolVersion>(0x0101);
+  EXPECT_EQ(alert_of(check_server_hello(offered, hello, certificate())), AlertDescription::protocol_version);
+}
+
+TEST_F(CheckServerHello, RejectsAnExtensionNotOfferedWithUnsupportedExtension) {
+  hello.extensions.push_back(Extension{51, Bytes{1}});
+  EXPECT_EQ(alert_of(check_server_hello(offered, hello, certificate())), AlertDescription::unsupported_extension);
+}
+
+TEST_F(CheckServerHello, RejectsAPublicKeyThatIsNotTheCertificatesWithBadCertificate) {
+  hello.server_public_key = crypto::certificate_public_key_der(test_pki().other_ca.certificate.get());
+  EXPECT_EQ(alert_of(check_server_hello(offered, hello, certificate())), AlertDescription::bad_certificate);
+}
+
+TEST_F(CheckServerHello, RejectsANonRsaCertificateWithBadCertificate) {
+  X509* ec = test_pki().other_ca.certificate.get();  // an EC P-256 key: it cannot transport the PRE-MASTER
+  hello.server_public_key = crypto::certificate_public_key_der(ec);
+  EXPECT_EQ(alert_of(check_server_hello(offered, hello, ec)), AlertDescription::bad_certificate);
+}
+
+TEST(SessionKeys, BothSidesDeriveTheSameKeysFromTheSameInputs) {
+  auto suite = *suite_info(aes128);
+  Random client_random{}, server_random{};
+  client_random.fill(1);
+  server_random.fill(2);
+  Secret pre_master = make_pre_master(ProtocolVersion::tlslab_1_0);
+  Secret copy(pre_master.view());
+  SessionKeys client = derive_session_keys(suite, std::move(pre_master), client_random, server_random);
+  SessionKeys server = derive_session_keys(suite, std::move(copy), client_random, server_random);
+  EXPECT_TRUE(constant_time_equal(client.master_secret.view(), server.master_secret.view()));
+  EXPECT_EQ(client.master_secret.size(), 48u);
+  EXPECT_TRUE(constant_time_equal(client.keys.client_write.key.view(), server.keys.client_write.key.view()));
+  EXPECT_EQ(client.keys.client_write.key.size(), suite.key_length);
+  EXPECT_FALSE(constant_time_equal(client.keys.client_write.key.view(), client.keys.server_write.key.view()));
+}
+
+TEST(SessionKeys, AnotherRandomGivesAnotherMasterSecret) {
+  auto suite = *suite_info(aes128);
+  Random client_random{}, server_random{}, other{};
+  other.fill(9);
+  Secret pre_master = make_pre_master(ProtocolVersion::tlslab_1_0);
+  Secret copy(pre_master.view());
+  SessionKeys a = derive_session_keys(suite, std::move(pre_master), client_random, server_random);
+  SessionKeys b = derive_session_keys(suite, std::move(copy), other, server_random);
+  EXPECT_FALSE(constant_time_equal(a.master_secret.view(), b.master_secret.view()));
+}
+
+TEST(CheckFinished, AcceptsTheExpectedVerifyDataOnly) {
+  Finished finished;
+  finished.verify_data.fill(7);
+  std::array<std::uint8_t, verify_data_size> expected{};
+  expected.fill(7);
+  EXPECT_TRUE(check_finished(finished, expected, Party::client).ok());
+  expected[11] ^= 1;
+  auto checked = check_finished(finished, expected, Party::client);
+  ASSERT_FALSE(checked.ok());
+  EXPECT_EQ(checked.failure().alert, AlertDescription::decrypt_error);
+  EXPECT_NE(checked.failure().reason.find("client Finished"), std::string::npos);
+}
+
+TEST(RequireGood, MapsTheCasOwnAnswersToAlerts) {
+  crypto::VerifiedStatus status;
+  X509* certificate = test_pki().server_certificate.get();
+  status.answer.status = crypto::CertStatus::good;
+  EXPECT_TRUE(require_good(status, certificate).ok());
+  status.answer.status = crypto::CertStatus::revoked;
+  status.answer.revocation_reason = 1;  // keyCompromise
+  auto revoked = require_good(status, certificate);
+  ASSERT_FALSE(revoked.ok());
+  EXPECT_EQ(revoked.failure().alert, AlertDescription::certificate_revoked);
+  EXPECT_NE(revoked.failure().reason.find("keyCompromise"), std::string::npos);
+  EXPECT_NE(revoked.failure().reason.find(crypto::serial_hex(certificate)), std::string::npos);
+  status.answer.status = crypto::CertStatus::unknown;
+  auto unknown = require_good(status, certificate);
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.failure().alert, AlertDescription::certificate_unknown);
+}
+
+}  // namespace
+}  // namespace tlslab
