@@ -75,6 +75,11 @@ int run_init(const InitOptions& options) try {
     return failure("--key-type '" + options.key_type + "' is not one of ec-p256, rsa2048, rsa3072");
   }
   if (options.days < 1) return failure("--days must be at least 1");
+  // As `git init DIR` does: a missing directory is made, private (it will hold ca.key).
+  if (!fs::exists(options.dir)) {
+    fs::create_directories(options.dir);
+    fs::permissions(options.dir, fs::perms::owner_all, fs::perm_options::replace);
+  }
   require_directory(options.dir);
   if (fs::exists(ca_certificate_path(options.dir)) && !options.force) {
     return failure("a CA already exists in '" + options.dir +
