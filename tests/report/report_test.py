@@ -495,59 +495,69 @@ def commands_reproduce_values():
 def themes_print_and_keyboard():
     """Dark and light themes with WCAG AA contrast for every colored text and byte; the print
     layout with every step open and no button chrome; the arrows and bytes by keyboard alone."""
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.common.keys import Keys
     with Lab() as lab, chromium.Browser() as browser:
         setup = good_setup(lab)
         run = Run(lab, setup, "secrets", ["--show-secrets"])
-        for dark in (False, True):
-            theme = "dark" if dark else "light"
-            open_page(browser, run.page, dark=dark)
-            browser.js("document.getElementById('expand-all').click()")
-            check_contrast(browser, f"{theme} theme")
-            if dark:
-                browser.screenshot(artifact("report-secrets-dark.png"))
-        open_page(browser, run.page, media="print")
-        hidden = browser.js("return [...document.querySelectorAll('.step > .body')].filter((b) => getComputedStyle(b).display === 'none').length")
-        check(hidden == 0, f"{hidden} steps stay closed in print")
-        chrome = browser.js("return [...document.querySelectorAll('.copy, .toolbar')].filter((b) => getComputedStyle(b).display !== 'none').length")
-        check(chrome == 0, "copy buttons or the toolbar are printed")
-        borders = browser.js("return [...document.querySelectorAll('.arrow-label:not(.alert):not(.done):not(.local), .toggle')].filter((b) => getComputedStyle(b).borderTopStyle !== 'none' && getComputedStyle(b).borderTopWidth !== '0px').length")
-        check(borders == 0, f"{borders} buttons keep their chrome in print")
-        browser.screenshot(artifact("report-secrets-print.png"))
-        check_contrast(browser, "print")
+        check_themes_print_keyboard(browser, run.page, "report-secrets")
 
-        # Keyboard only: Tab to arrow 5, Enter opens its step, Tab into its bytes, arrows name the fields.
-        driver = open_page(browser, run.page)
-        body = driver.find_element(By.TAG_NAME, "body")
-        body.send_keys(Keys.TAB)
-        for _ in range(60):
-            active = driver.switch_to.active_element
-            if active.get_attribute("data-arrow") == "5" and "arrow-label" in (active.get_attribute("class") or ""):
-                break
-            active.send_keys(Keys.TAB)
-        else:
-            raise TestFailure("Tab never reached arrow 5 of the diagram")
-        active.send_keys(Keys.ENTER)
-        time.sleep(0.5)
+
+def check_themes_print_keyboard(browser, page, shots=None):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    for dark in (False, True):
+        theme = "dark" if dark else "light"
+        open_page(browser, page, dark=dark)
+        browser.js("document.getElementById('expand-all').click()")
+        check_contrast(browser, f"{theme} theme")
+        if dark and shots:
+            browser.screenshot(artifact(f"{shots}-dark.png"))
+    open_page(browser, page, media="print")
+    hidden = browser.js("return [...document.querySelectorAll('.step > .body')]"
+                        ".filter((b) => getComputedStyle(b).display === 'none').length")
+    check(hidden == 0, f"{hidden} steps stay closed in print")
+    chrome = browser.js("return [...document.querySelectorAll('.copy, .toolbar')]"
+                        ".filter((b) => getComputedStyle(b).display !== 'none').length")
+    check(chrome == 0, "copy buttons or the toolbar are printed")
+    borders = browser.js("return [...document.querySelectorAll('.arrow-label:not(.alert):not(.done):not(.local), .toggle')]"
+                         ".filter((b) => getComputedStyle(b).borderTopStyle !== 'none' && getComputedStyle(b).borderTopWidth !== '0px'"
+                         " || getComputedStyle(b).backgroundColor !== 'rgba(0, 0, 0, 0)').length")
+    check(borders == 0, f"{borders} buttons keep their chrome in print")
+    if shots:
+        browser.screenshot(artifact(f"{shots}-print.png"))
+    check_contrast(browser, "print")
+
+    # Keyboard only: Tab to arrow 5, Enter opens its step, Tab into its bytes, arrows name the fields.
+    driver = open_page(browser, page)
+    driver.find_element(By.TAG_NAME, "body").send_keys(Keys.TAB)
+    for _ in range(60):
         active = driver.switch_to.active_element
-        check("toggle" in (active.get_attribute("class") or "") and active.get_attribute("aria-expanded") == "true",
-              "Enter on arrow 5 did not open its step and move the focus there")
-        step = active.find_element(By.XPATH, "./ancestor::section[contains(@class,'step')]")
-        check(step.get_attribute("data-arrow") == "5", "the focus went to another step")
+        if active.get_attribute("data-arrow") == "5" and "arrow-label" in (active.get_attribute("class") or ""):
+            break
         active.send_keys(Keys.TAB)
-        active = driver.switch_to.active_element
-        check("b" in (active.get_attribute("class") or "").split() and active.get_attribute("data-o") == "0",
-              "Tab after the step's heading does not land on its first byte")
-        for _ in range(9):
-            driver.switch_to.active_element.send_keys(Keys.ARROW_RIGHT)
-        active = driver.switch_to.active_element
-        check(active.get_attribute("data-path") == "ClientKeyExchange/encrypted_pre_master.length",
-              f"byte 9 of arrow 5 is {active.get_attribute('data-path')}")
-        driver.switch_to.active_element.send_keys(Keys.PAGE_DOWN)
-        info = step.find_element(By.CSS_SELECTOR, ".info").text
-        check("encrypted_pre_master" in info and "§7.1 ClientKeyExchange" in info, f"the live region says {info!r}")
-        expect_clean_console(browser, "keyboard")
+    else:
+        raise TestFailure("Tab never reached arrow 5 of the diagram")
+    active.send_keys(Keys.ENTER)
+    time.sleep(0.5)
+    active = driver.switch_to.active_element
+    check("toggle" in (active.get_attribute("class") or "") and active.get_attribute("aria-expanded") == "true",
+          "Enter on arrow 5 did not open its step and move the focus there")
+    step = active.find_element(By.XPATH, "./ancestor::section[contains(@class,'step')]")
+    check(step.get_attribute("data-arrow") == "5", "the focus went to another step")
+    active.send_keys(Keys.TAB)
+    active = driver.switch_to.active_element
+    check("b" in (active.get_attribute("class") or "").split() and active.get_attribute("data-o") == "0",
+          "Tab after the step's heading does not land on its first byte")
+    for _ in range(9):
+        driver.switch_to.active_element.send_keys(Keys.ARROW_RIGHT)
+    active = driver.switch_to.active_element
+    check(active.get_attribute("data-path") == "ClientKeyExchange/encrypted_pre_master.length",
+          f"byte 9 of arrow 5 is {active.get_attribute('data-path')}")
+    driver.switch_to.active_element.send_keys(Keys.PAGE_DOWN)
+    check(driver.switch_to.active_element.get_attribute("data-path") == "ClientKeyExchange/encrypted_pre_master",
+          "PageDown does not move to the next field")
+    info = step.find_element(By.CSS_SELECTOR, ".info").text
+    check("encrypted_pre_master" in info and "§7.1 ClientKeyExchange" in info, f"the live region says {info!r}")
+    expect_clean_console(browser, "keyboard")
 
 
 CONTRAST_JS = """
@@ -627,6 +637,7 @@ def template_with_synthetic_runs():
                 check_good_page(browser, page, data, what)
                 check_frames(browser, data_frames(data), what)
                 run_commands(browser, what, allow_incomplete=not flags, allow_unchecked=False)
+            check_themes_print_keyboard(browser, page)
             page, data = synthetic_page(work, "--revoked")
             check_revoked_page(browser, page, data, "synthetic revoked run")
             check_frames(browser, data_frames(data), "synthetic revoked run")

@@ -142,7 +142,12 @@ def pki(work, revoked):
     with open(os.path.join(work, "resp.der"), "rb") as f:
         ocsp = f.read()
     x509_text = sh(["openssl", "x509", "-in", "server.crt", "-noout", "-dates", "-fingerprint", "-sha256"], work).decode()
-    return der, spki, serial.lower(), bytes.fromhex(nonce), ocsp, x509_text
+    ocsp_text = sh(["openssl", "ocsp", "-respin", "resp.der", "-resp_text", "-noverify"], work).decode()
+    times = {name: openssl_date(re.search(name + r": (.*)", ocsp_text).group(1))
+             for name in ("Produced At", "This Update", "Next Update")}
+    if revoked:
+        times["Revocation Time"] = openssl_date(re.search(r"Revocation Time: (.*)", ocsp_text).group(1))
+    return der, spki, serial.lower(), bytes.fromhex(nonce), ocsp, x509_text, times
 
 
 def openssl_date(text):
@@ -152,7 +157,7 @@ def openssl_date(text):
 def make(out_dir, revoked=False, show_secrets=False, hostile=False):
     work = os.path.join(out_dir, "pki")
     os.makedirs(work, exist_ok=True)
-    der, spki, serial, nonce, ocsp, x509_text = pki(work, revoked)
+    der, spki, serial, nonce, ocsp, x509_text, times = pki(work, revoked)
     not_before = openssl_date(re.search(r"notBefore=(.*)", x509_text).group(1))
     not_after = openssl_date(re.search(r"notAfter=(.*)", x509_text).group(1))
     fingerprint = re.search(r"Fingerprint=(.*)", x509_text).group(1).strip()
@@ -240,17 +245,16 @@ def make(out_dir, revoked=False, show_secrets=False, hostile=False):
            F("SHA-256 fingerprint", fingerprint, "cyan")])
     event(3, "Client", "CA", "StatusRequest", "sends CERTIFICATE for authentication (with a fresh nonce)",
           [F("CERTIFICATE", f"serial {serial}", "cyan"), F("nonce", nonce.hex())], sr, step=2.1)
-    now = datetime.datetime.utcnow().strftime("%Y-%m-%dT%H:%M:%SZ")
-    later = (datetime.datetime.utcnow() + datetime.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    status = "good" if not revoked else f"revoked at {now} (keyCompromise)"
+    status = "good" if not revoked else f"revoked at {times['Revocation Time']} (keyCompromise)"
     event(4, "CA", "Client", "StatusResponse",
           "sends ACK for the certificate, signed with the CA'S PRIVATE KEY (an OCSP response); the client verifies it "
           "with the CA'S PUBLIC KEY from its local trust store",
           [F("certificate status", status, "green" if not revoked else "red"),
            F("signed by", "/O=tlslab/CN=tlslab synthetic ca (CA'S PRIVATE KEY)", "darkgreen"),
            F("signature", "ecdsa-with-SHA256, verified with CA'S PUBLIC KEY from the local trust store", "darkgreen"),
-           F("nonce", "matches ours", "green"), F("this/next update", f"{now} / {later}"),
-           F("produced at", now), F("OCSP response", f"{len(ocsp)} bytes DER")], sresp, step=1.2)
+           F("nonce", "matches ours", "green"),
+           F("this/next update", f"{times['This Update']} / {times['Next Update']}"),
+           F("produced at", times["Produced At"]), F("OCSP response", f"{len(ocsp)} bytes DER")], sresp, step=1.2)
     outcomes = []
     if revoked:
         bytes_, spans = alert_frame(44)
