@@ -323,6 +323,10 @@ def check_good_page(browser, page, data, what, shots=None):
     check(tops == sorted(tops), f"{what}: the diagram's steps are not in time order")
     if shots:
         browser.screenshot(artifact(f"{shots}.png"))
+        size = driver.get_window_size()
+        driver.set_window_size(1280, 1560)
+        browser.screenshot(artifact(f"{shots}-top.png"), full_page=False)
+        driver.set_window_size(size["width"], size["height"])
 
     # Arrow 2: the CERTIFICATE's bytes, highlighted and named.
     card = click_arrow(browser, driver, 2)
