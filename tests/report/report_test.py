@@ -663,13 +663,17 @@ def template_shows_hostile_values_as_text():
         with chromium.Browser() as browser:
             driver = open_page(browser, page)
             check(browser.js("return window.pwned === undefined"), "script from the data ran")
-            tags = browser.js("return [...document.querySelectorAll('img, b, i, script:not([id]):not([type])')].length")
+            tags = browser.js("return [...document.querySelectorAll('img, b, i, a:not(.skip), svg svg, script:not([id]):not([type])')].length")
             check(tags == 1, f"{tags - 1} elements came from the data")  # the page's own <script>
+            handlers = browser.js("return [...document.querySelectorAll('*')].filter((e) => [...e.attributes].some("
+                                  "(a) => a.name.startsWith('on') || /javascript:/i.test(a.value) && a.name === 'href')).length")
+            check(handlers == 0, f"{handlers} elements carry an event handler or a javascript: link")
             for button in browser.js("return [...document.querySelectorAll('button.arrow-label')]"):
                 button.click()
             body = browser.js("return document.body.innerText")
-            check('<img src=x onerror="window.pwned=2">' in body and "<b onmouseover" in body,
-                  "the hostile values are not shown as text")
+            for text in ('<img src=x onerror="window.pwned=2">', "<b onmouseover", "GET /<svg onload=window.pwned=4>",
+                         "<script>window.pwned=7</script>", "<i>field</i>"):
+                check(text in body, f"the hostile value {text!r} is not shown as text")
             check(browser.js("return window.pwned === undefined"), "a handler from the data ran")
             expect_clean_console(browser, "hostile values")
             del driver

@@ -299,8 +299,17 @@ def make(out_dir, revoked=False, show_secrets=False, hostile=False):
                      "detail": f"{suite_name} in {elapsed[0]:.2f} ms (ClientHello to server Finished, CA round trip "
                                "included)", "time": iso(start + datetime.timedelta(milliseconds=elapsed[0])),
                      "elapsed_ms": round(elapsed[0], 6), "alert": "", "alert_from": "", "alert_to": ""})
-    event(8, "Client", "Server", "GET /", "actual requests, encrypted using SESSION MASTER KEY", [])
-    event(8, "Server", "Client", "200 OK (1175 bytes)", "", [])
+    if hostile:
+        # What a server could make the client quote: a path, a status line, a field of its choosing.
+        event(8, "Client", "Server", "GET /<svg onload=window.pwned=4>", '<img src=x onerror="window.pwned=5">', [])
+        event(8, "Server", "Client", '200 <b>OK</b> <a href="javascript:window.pwned=6">x</a>', "</script><i>",
+              [F("<i>field</i>", "<script>window.pwned=7</script>", "<b>red</b>")])
+        for e in events:
+            e["description"] = e["description"] + ' <img src=x onerror="window.pwned=8">'
+        outcomes[-1]["detail"] += ' <b onmouseover="window.pwned=9">'
+    else:
+        event(8, "Client", "Server", "GET /", "actual requests, encrypted using SESSION MASTER KEY", [])
+        event(8, "Server", "Client", "200 OK (1175 bytes)", "", [])
     return {"side": "client", "generated": iso(datetime.datetime.utcnow()), "show_secrets": show_secrets,
             "events": events, "outcomes": outcomes}, master, rand_client
 
