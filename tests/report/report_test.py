@@ -85,6 +85,8 @@ class Run:
         start = own.index(fill_template.DATA_OPEN) + len(fill_template.DATA_OPEN)
         end = own.index("</script>", start)
         self.own_template_is_current = own[:start] + fill_template.MARKER + own[end:] == template
+        check(os.path.getsize(self.page) < PAGE_LIMIT,
+              f"{name}: with the current template the page is {os.path.getsize(self.page)} bytes, over {PAGE_LIMIT}")
         if not self.own_template_is_current:
             print(f"note: {name}: the client embeds another template than the worktree's; testing the worktree's "
                   "with the run's data", file=sys.stderr)
