@@ -10,6 +10,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   tshark lua5.2 lua-luaossl
   python3 iproute2 curl procps
+  chromium chromium-driver python3-selenium plantuml
 )
 if [[ "${TLSLAB_FUZZ:-0}" == 1 ]]; then
   packages+=(clang libclang-rt-14-dev)

@@ -1,0 +1,730 @@
+#!/usr/bin/env python3
+"""The illustrated run (issue 13): `tlslab-client --report FILE` writes one self-contained HTML
+page; these tests open it in headless Chromium from file:// and use it as a reader would.
+
+Run one:   python3 tests/report/report_test.py good_run
+List them: python3 tests/report/report_test.py --list
+Exit 77 (skipped) when Chromium, chromedriver or python3-selenium (or, for the PlantUML test,
+plantuml/java) is missing.
+
+The client embeds the template as it was when it was built. Each test with the real programs
+therefore takes the data out of the page the client wrote and puts it into the worktree's
+template (common/src/trace/report.html) with fill_template.py, the same substitution as the C++,
+and tests that page: the template under test is always the current one. (When the client was
+built from the same template the two pages are the same.)
+
+Screenshots go to build/test-artifacts/ (or $TLSLAB_ARTIFACTS) for a reviewer to look at.
+"""
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(REPO, "tests", "e2e"))
+
+import browser as chromium  # noqa: E402
+import fill_template  # noqa: E402
+import synthetic_sample  # noqa: E402
+from harness import Lab, Setup, TestFailure, check, exe, read_json_lines  # noqa: E402
+
+TEMPLATE = os.path.join(REPO, "common", "src", "trace", "report.html")
+ARTIFACTS = os.environ.get("TLSLAB_ARTIFACTS") or os.path.join(REPO, "build", "test-artifacts")
+EXIT_OK, EXIT_STATUS = 0, 5
+PAGE_LIMIT = 300_000  # bytes, for a run with one request
+
+TESTS = {}
+
+
+def test(needs_browser=True, needs=()):
+    def register(function):
+        function.needs_browser = needs_browser
+        function.needs = needs
+        TESTS[function.__name__] = function
+        return function
+    return register
+
+
+def artifact(name):
+    os.makedirs(ARTIFACTS, exist_ok=True)
+    return os.path.join(ARTIFACTS, name)
+
+
+# --- runs of the real programs ---------------------------------------------------------------
+class Run:
+    """One client run with --report, --trace-json and --plantuml, and the page under test."""
+
+    def __init__(self, lab, setup, name, extra=(), expect_rc=EXIT_OK):
+        self.name = name
+        self.report = lab.path(f"{name}.html")
+        self.trace = lab.path(f"{name}.trace.jsonl")
+        self.puml = lab.path(f"{name}.puml")
+        self.keylog = lab.path(f"{name}.keylog")
+        args = ["--report", self.report, "--trace-json", self.trace, "--plantuml", self.puml, "--get", "/", *extra]
+        self.result = setup.client(args)
+        check(self.result.returncode == expect_rc,
+              f"{name}: the client exited {self.result.returncode}, expected {expect_rc}:\n{self.result.stderr[-3000:]}")
+        check(os.path.exists(self.report), f"{name}: the client wrote no --report file")
+        with open(self.report, encoding="utf-8") as f:
+            own = f.read()
+        check(len(own.encode()) < PAGE_LIMIT, f"{name}: the page is {len(own.encode())} bytes, over {PAGE_LIMIT}")
+        self.data_json = fill_template.data_of_page(own)
+        self.data = json.loads(self.data_json)
+        # The page under test: this run's data in the worktree's template (see the module's comment).
+        self.page = lab.path(f"{name}.current.html")
+        with open(TEMPLATE, encoding="utf-8") as f:
+            template = f.read()
+        with open(self.page, "w", encoding="utf-8") as f:
+            f.write(fill_template.fill(template, self.data_json))
+        start = own.index(fill_template.DATA_OPEN) + len(fill_template.DATA_OPEN)
+        end = own.index("</script>", start)
+        self.own_template_is_current = own[:start] + fill_template.MARKER + own[end:] == template
+        check(os.path.getsize(self.page) < PAGE_LIMIT,
+              f"{name}: with the current template the page is {os.path.getsize(self.page)} bytes, over {PAGE_LIMIT}")
+        if not self.own_template_is_current:
+            print(f"note: {name}: the client embeds another template than the worktree's; testing the worktree's "
+                  "with the run's data", file=sys.stderr)
+        print(f"{name}: the client's page is {len(own.encode())} bytes; with the current template "
+              f"{os.path.getsize(self.page)} bytes")
+
+    def trace_frames(self):
+        return frames_in_trace(read_json_lines(self.trace))
+
+
+def good_setup(lab):
+    return Setup(lab)
+
+
+def revoke(lab, setup):
+    lab.run(exe("tlslab-ca"), "revoke", "--dir", setup.ca_dir, "--serial", setup.serial, "--reason", "keyCompromise")
+
+
+def keylog_master(path, rand_client):
+    with open(path) as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) == 3 and parts[0] == "CLIENT_RANDOM" and parts[1] == rand_client:
+                return parts[2]
+    raise TestFailure(f"no key-log line for RAND-CLIENT {rand_client} in {path}")
+
+
+def event(data, arrow):
+    return next((e for e in data["events"] if e["arrow"] == arrow and e.get("bytes")), None)
+
+
+def field(ev, name):
+    return next((f["value"] for f in ev["fields"] if f["name"] == name), None)
+
+
+def find_span(spans, path):
+    found = None
+    for name in path.split("/"):
+        found = next((s for s in spans if s["field"] == name), None)
+        if found is None:
+            return None
+        spans = found.get("children", [])
+    return found
+
+
+# --- reading the page ------------------------------------------------------------------------
+def open_page(browser, page, dark=False, media=""):
+    driver = browser.open(page, dark=dark, media=media)
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        if browser.js("return document.documentElement.getAttribute('data-ready')") == "true":
+            break
+        time.sleep(0.05)
+    else:
+        raise TestFailure(f"{page}: the page never finished drawing; console: {browser.console()}")
+    return driver
+
+
+def expect_clean_console(browser, what):
+    errors = [(level, message) for level, message in browser.console() if level in ("SEVERE", "ERROR")]
+    check(not errors, f"{what}: the browser console has errors: {errors}")
+
+
+def report_timing(browser, page, what):
+    timing = browser.timing()
+    print(f"{what}: {os.path.getsize(page)} bytes; DOMContentLoaded {timing['dom_content_loaded']:.0f} ms, "
+          f"drawn {timing['drawn'] or 0:.0f} ms, load {timing['load']:.0f} ms after navigation; "
+          f"{timing['resources']} resources fetched")
+    check(timing["resources"] == 0, f"{what}: the page fetched {timing['resources']} resources")
+    return timing
+
+
+DIAGRAM_JS = """
+return [...document.querySelectorAll('svg.diagram foreignObject > *')].map((el) => ({
+  tag: el.tagName, arrow: +el.dataset.arrow, kind: el.dataset.kind, from: el.dataset.from, to: el.dataset.to,
+  alert: el.dataset.alert || '', step: el.dataset.step, top: el.getBoundingClientRect().top,
+  color: getComputedStyle(el).color, name: el.getAttribute('aria-label') || el.textContent }));
+"""
+
+FRAMES_JS = """
+const tree = (ul) => [...ul.children].map((li) => {
+  const node = li.querySelector(':scope > .node'), sub = li.querySelector(':scope > ul');
+  const span = {offset: +node.dataset.offset, length: +node.dataset.length, field: node.dataset.field};
+  if (sub) span.children = tree(sub);
+  return span;
+});
+return [...document.querySelectorAll('.frame')].map((frame) => {
+  const bytes = [...frame.querySelectorAll('.dump .b')];
+  return {kind: frame.dataset.kind, arrow: +frame.dataset.arrow, step: frame.dataset.step,
+    hex: bytes.map((b) => b.textContent).join(''),
+    bytes: bytes.map((b) => ({leaf: +b.dataset.leaf, offset: +b.dataset.o, path: b.dataset.path, title: b.title,
+      roles: [...b.classList].filter((c) => c.startsWith('x-'))})),
+    spans: tree(frame.querySelector('.tree > ul'))};
+});
+"""
+
+COMMANDS_JS = """
+return [...document.querySelectorAll('code.command')].map((code) => ({
+  text: code.textContent, expect: code.dataset.expect ? JSON.parse(code.dataset.expect) : null,
+  incomplete: code.dataset.incomplete === 'true', unchecked: code.dataset.unchecked || null,
+  caption: code.closest('figure').querySelector('figcaption span').textContent,
+  section: code.closest('section').querySelector('h3').textContent }));
+"""
+
+
+def leaves(spans, prefix=""):
+    out = []
+    for span in spans:
+        path = f"{prefix}/{span['field']}" if prefix else span["field"]
+        if span.get("children"):
+            out += leaves(span["children"], path)
+        else:
+            out.append((span["offset"], span["length"], path))
+    return out
+
+
+def frames_in_trace(records):
+    """The frames of a JSON Lines trace (or of a report's data): {(kind, arrow, hex): spans}."""
+    frames = {}
+    for record in records:
+        if record.get("bytes"):
+            kind = "alert" if "outcome" in record or "ok" in record else "frame"
+            frames[(kind, record.get("arrow", 0) if kind == "frame" else 0, record["bytes"])] = record["spans"]
+        if record.get("plaintext"):
+            frames[("plaintext", record["arrow"], record["plaintext"])] = record["plaintext_spans"]
+        if record.get("alert_bytes"):
+            frames[("alert", 0, record["alert_bytes"])] = record["alert_spans"]
+    return frames
+
+
+def data_frames(data):
+    return frames_in_trace(data["events"] + data["outcomes"])
+
+
+def check_frames(browser, expected, what):
+    """Every hex byte on the page is in exactly one field, and the page's frames and spans are the
+    expected ones (the JSON trace's), byte for byte."""
+    frames = browser.js(FRAMES_JS)
+    check(frames, f"{what}: no frame on the page")
+    all_bytes = browser.js("return document.querySelectorAll('.b').length")
+    check(all_bytes == sum(len(f["bytes"]) for f in frames), f"{what}: hex bytes outside a frame's dump")
+    seen = set()
+    for frame in frames:
+        where = f"{what}: {frame['kind']} of arrow {frame['arrow']} ({frame['step']})"
+        for byte in frame["bytes"]:
+            check(byte["leaf"] >= 0 and byte["path"] and byte["title"] and len(byte["roles"]) == 1 and
+                  byte["roles"] != ["x-none"], f"{where}: byte {byte['offset']} is not in exactly one field: {byte}")
+            check(byte["path"] in byte["title"], f"{where}: byte {byte['offset']}'s title does not name its field")
+            check("docs/PROTOCOL.md §" in byte["title"], f"{where}: byte {byte['offset']}'s title names no section")
+        runs = []
+        for k, byte in enumerate(frame["bytes"]):
+            check(byte["offset"] == k, f"{where}: byte {k} shows offset {byte['offset']}")
+            if runs and runs[-1][3] == byte["leaf"]:
+                runs[-1][1] += 1
+            else:
+                runs.append([k, 1, byte["path"], byte["leaf"]])
+        key = (frame["kind"], frame["arrow"], frame["hex"])
+        check(key in expected, f"{where}: its bytes are not a frame of the trace:\n{frame['hex'][:200]}…")
+        check(frame["spans"] == expected[key], f"{where}: the page's spans differ from the trace's:\npage:  "
+              f"{json.dumps(frame['spans'])[:1500]}\ntrace: {json.dumps(expected[key])[:1500]}")
+        check([(o, n, p) for o, n, p, _ in runs] == leaves(expected[key]),
+              f"{where}: the highlighted fields differ from the trace's leaves")
+        seen.add(key)
+    missing = set(expected) - seen
+    check(not missing, f"{what}: frames of the trace not on the page: {[(k, a) for k, a, _ in missing]}")
+    return frames
+
+
+def normalized(line):
+    return " ".join(line.split())
+
+
+def run_commands(browser, what, allow_incomplete, allow_unchecked):
+    """Runs every command the page prints (bash, in a scratch directory) and checks that it prints
+    what the page says. Returns the commands."""
+    commands = browser.js(COMMANDS_JS)
+    scratch = tempfile.mkdtemp(prefix="tlslab-report-cmd-")
+    try:
+        for command in commands:
+            where = f"{what}: command '{command['caption']}' in '{command['section']}'"
+            if command["incomplete"]:
+                check(allow_incomplete, f"{where} has a placeholder for a secret, but the page holds the secrets")
+                continue
+            if command["unchecked"]:
+                check(allow_unchecked, f"{where} has no expected output ({command['unchecked']})")
+            result = subprocess.run(["bash", "-c", command["text"]], cwd=scratch, capture_output=True, text=True,
+                                    timeout=60)
+            check(result.returncode == 0, f"{where} exited {result.returncode}:\n{command['text'][:1500]}\n"
+                                          f"stderr: {result.stderr[-1500:]}")
+            lines = [normalized(line) for line in result.stdout.splitlines()]
+            at = 0
+            for expected in command["expect"] or []:
+                want = normalized(expected)
+                found = next((i for i in range(at, len(lines)) if lines[i] == want), None)
+                check(found is not None, f"{where}: the output lacks (in order) the line the page shows\n  {want}\n"
+                                         f"output:\n{result.stdout[-3000:]}\ncommand:\n{command['text'][:3000]}")
+                at = found + 1
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return commands
+
+
+def click_arrow(browser, driver, arrow=None, kind=None):
+    from selenium.webdriver.common.by import By
+    selector = "svg.diagram button.arrow-label"
+    selector += f'[data-arrow="{arrow}"]' if arrow is not None else ""
+    selector += f'[data-kind="{kind}"]' if kind else ""
+    button = driver.find_element(By.CSS_SELECTOR, selector)
+    button.click()
+    step = button.get_attribute("data-step")
+    deadline = time.time() + 3
+    while "open" not in driver.find_element(By.ID, step).get_attribute("class"):
+        check(time.time() < deadline, f"clicking arrow {arrow} did not open its step")
+        time.sleep(0.05)
+    time.sleep(0.4)  # the smooth scroll
+    return driver.find_element(By.ID, step)
+
+
+def color_of_role(browser, role):
+    return browser.js(f"const e = document.createElement('span'); e.className = 'r-{role}'; document.body.append(e);"
+                      "const c = getComputedStyle(e).color; e.remove(); return c;")
+
+
+# --- what a reader checks on each page -------------------------------------------------------
+def check_good_page(browser, page, data, what, shots=None):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    driver = open_page(browser, page)
+    report_timing(browser, page, what)
+    labels = browser.js(DIAGRAM_JS)
+    check(all(label["tag"] == "BUTTON" for label in labels), f"{what}: a diagram label is not a <button>")
+    arrows = sorted({label["arrow"] for label in labels if label["kind"] == "arrow"})
+    check(arrows == [1, 2, 3, 4, 5, 6, 7, 8], f"{what}: the diagram's arrows are {arrows}, not 1–8")
+    check(all(label["name"].strip() for label in labels), f"{what}: a diagram button without a name")
+    tops = [label["top"] for label in labels]
+    check(tops == sorted(tops), f"{what}: the diagram's steps are not in time order")
+    if shots:
+        browser.screenshot(artifact(f"{shots}.png"))
+        size = driver.get_window_size()
+        driver.set_window_size(1280, 1560)
+        browser.screenshot(artifact(f"{shots}-top.png"), full_page=False)
+        driver.set_window_size(size["width"], size["height"])
+
+    # Arrow 2: the CERTIFICATE's bytes, highlighted and named.
+    card = click_arrow(browser, driver, 2)
+    sh = event(data, 2)
+    cert = find_span(sh["spans"], "ServerHello/certificate")
+    cert_bytes = card.find_elements(By.CSS_SELECTOR, '.frame[data-kind="frame"] .b[data-path="ServerHello/certificate"]')
+    check(len(cert_bytes) == cert["length"], f"{what}: arrow 2 shows {len(cert_bytes)} CERTIFICATE bytes, not {cert['length']}")
+    check(cert_bytes[0].is_displayed() and cert_bytes[-1].is_displayed(), f"{what}: the CERTIFICATE's bytes are not shown")
+    check("".join(b.text for b in cert_bytes[:16]) == sh["bytes"][cert["offset"] * 2:(cert["offset"] + 16) * 2],
+          f"{what}: the CERTIFICATE bytes shown are not the frame's")
+    for b in (cert_bytes[0], cert_bytes[-1]):
+        check("x-cyan" in b.get_attribute("class"), f"{what}: a CERTIFICATE byte is not highlighted cyan")
+        title = b.get_attribute("title")
+        check("ServerHello/certificate" in title and "§5 ServerHello" in title, f"{what}: CERTIFICATE byte title: {title}")
+    cyan = color_of_role(browser, "cyan")
+    border = browser.js("return getComputedStyle(arguments[0]).borderBottomColor", cert_bytes[10])
+    check(border == cyan, f"{what}: the CERTIFICATE's bytes are marked {border}, not the CERTIFICATE's color {cyan}")
+    ActionChains(driver).move_to_element(cert_bytes[40]).perform()
+    info = card.find_element(By.CSS_SELECTOR, ".frame .info").text
+    check("ServerHello/certificate" in info and "§5 ServerHello" in info and "value:" in info,
+          f"{what}: hovering a CERTIFICATE byte does not name it: {info!r}")
+    rand = card.find_elements(By.CSS_SELECTOR, '.frame .b[data-path="ServerHello/random"]')
+    check(len(rand) == 32 and "x-purple" in rand[0].get_attribute("class"), f"{what}: RAND-SERVER is not 32 purple bytes")
+    if shots:
+        browser.screenshot_element(card, artifact(f"{shots}-arrow2.png"))
+
+    # Arrow 6: the protected Finished; its verify_data when the page holds the plaintext.
+    card = click_arrow(browser, driver, 6)
+    finished = event(data, 6)
+    parts = [b.get_attribute("data-path") for b in card.find_elements(By.CSS_SELECTOR, '.frame[data-kind="frame"] .b')]
+    check(set(parts) == {"header/type", "header/version", "header/length", "ciphertext", "tag"},
+          f"{what}: arrow 6's frame shows {sorted(set(parts))}, not header, ciphertext and tag")
+    check(parts.count("tag") == 16, f"{what}: arrow 6's tag is {parts.count('tag')} bytes")
+    verify = card.find_elements(By.CSS_SELECTOR, '.frame[data-kind="plaintext"] .b[data-path="Finished/verify_data"]')
+    if data["show_secrets"]:
+        check(len(verify) == 12 and verify[0].is_displayed(), f"{what}: arrow 6 shows no verify_data in its plaintext")
+        shown = "".join(b.text for b in verify)
+        check(shown == field(finished, "verify_data"), f"{what}: verify_data {shown} is not the trace's {field(finished, 'verify_data')}")
+        check("x-forestgreen" in verify[0].get_attribute("class"), f"{what}: verify_data is not forest green")
+    else:
+        check(not verify, f"{what}: a page without secrets shows a plaintext")
+        check("--show-secrets" in card.text, f"{what}: arrow 6 does not say how to see its plaintext")
+    if shots:
+        browser.screenshot_element(card, artifact(f"{shots}-arrow6.png"))
+    expect_clean_console(browser, what)
+    return driver
+
+
+def check_revoked_page(browser, page, data, what, shots=None):
+    from selenium.webdriver.common.by import By
+    driver = open_page(browser, page)
+    report_timing(browser, page, what)
+    labels = browser.js(DIAGRAM_JS)
+    arrows = sorted({label["arrow"] for label in labels if label["kind"] == "arrow"})
+    check(arrows == [1, 2, 3, 4], f"{what}: the diagram's arrows are {arrows}, not 1–4 (no arrow 5 after a revocation)")
+    alerts = [label for label in labels if label["alert"]]
+    check(len(alerts) == 1, f"{what}: {len(alerts)} alerts in the diagram")
+    alert = alerts[0]
+    check(alert["alert"] == "certificate_revoked" and alert["from"] == "Client" and alert["to"] == "Server",
+          f"{what}: the alert drawn is {alert}")
+    check("certificate_revoked" in alert["name"] and "Client" in alert["name"], f"{what}: the alert's name: {alert['name']}")
+    red = color_of_role(browser, "red")
+    check(alert["color"] == red, f"{what}: the alert is drawn in {alert['color']}, not red {red}")
+    answer = next(label for label in labels if label["arrow"] == 4)
+    check(labels.index(alert) == labels.index(answer) + 1 and alert["top"] > answer["top"],
+          f"{what}: the alert does not come right after arrow 4's answer")
+    wire = browser.js("return getComputedStyle(document.querySelector('svg.diagram line.wire.alert')).stroke")
+    check(wire == red, f"{what}: the alert's arrow is {wire}, not red")
+    if shots:
+        browser.screenshot(artifact(f"{shots}.png"))
+    card = click_arrow(browser, driver, 0, "outcome")
+    description = card.find_elements(By.CSS_SELECTOR, '.frame[data-kind="alert"] .b[data-path="Alert/description"]')
+    check(len(description) == 1 and description[0].text == "2c", f"{what}: the alert frame's description byte is not 2c (44)")
+    check("certificate_revoked" in description[0].get_attribute("title"), f"{what}: the alert byte's title does not name it")
+    check("x-red" in description[0].get_attribute("class"), f"{what}: the alert's bytes are not red")
+    if shots:
+        browser.screenshot_element(card, artifact(f"{shots}-alert.png"))
+    expect_clean_console(browser, what)
+    return driver
+
+
+# --- tests with the real programs ------------------------------------------------------------
+@test()
+def good_run():
+    """A good run: the eight arrows, arrow 2's CERTIFICATE bytes, arrow 6 without secrets, the
+    frames equal to the JSON trace's; the client's own page is self-contained and small."""
+    with Lab() as lab, chromium.Browser() as browser:
+        setup = good_setup(lab)
+        run = Run(lab, setup, "good")
+        check(not run.data["show_secrets"], "a run without --show-secrets says it shows them")
+        check(all(f["value"] is None for e in run.data["events"] for f in e["fields"] if f["secret"]),
+              "a secret's value is in a report written without --show-secrets")
+        check_good_page(browser, run.page, run.data, "good run", shots="report-good")
+        check_frames(browser, run.trace_frames(), "good run")
+        if not run.own_template_is_current:
+            return
+        open_page(browser, run.report)
+        expect_clean_console(browser, "the client's own page")
+
+
+@test()
+def secrets_run():
+    """--show-secrets: arrow 6's decrypted plaintext shows verify_data; the spans of frames and
+    plaintexts equal the JSON trace's."""
+    with Lab() as lab, chromium.Browser() as browser:
+        setup = good_setup(lab)
+        run = Run(lab, setup, "secrets", ["--show-secrets", "--keylog", lab.path("secrets.keylog")])
+        check(run.data["show_secrets"], "the data does not say it shows secrets")
+        check_good_page(browser, run.page, run.data, "--show-secrets run", shots="report-secrets")
+        frames = check_frames(browser, run.trace_frames(), "--show-secrets run")
+        check(any(f["kind"] == "plaintext" for f in frames), "no decrypted plaintext on a --show-secrets page")
+
+
+@test()
+def revoked_run():
+    """A revoked certificate: the diagram ends with arrow 4's answer and the red alert
+    certificate_revoked from the Client; no arrow 5; the alert frame byte by byte."""
+    with Lab() as lab, chromium.Browser() as browser:
+        setup = good_setup(lab)
+        revoke(lab, setup)
+        run = Run(lab, setup, "revoked", expect_rc=EXIT_STATUS)
+        check_revoked_page(browser, run.page, run.data, "revoked run", shots="report-revoked")
+        check_frames(browser, run.trace_frames(), "revoked run")
+
+
+@test()
+def commands_reproduce_values():
+    """Every command the pages print is run with bash and prints the value the page shows: with
+    --show-secrets all of them (the master secret is the key log's); without, those that need
+    no secret, then the rest once the key-log line is pasted; after a revocation, the
+    certificate's and the CA answer's."""
+    from selenium.webdriver.common.by import By
+    with Lab() as lab, chromium.Browser() as browser:
+        setup = good_setup(lab)
+        keylog = lab.path("k.keylog")
+        run = Run(lab, setup, "secrets", ["--show-secrets", "--keylog", keylog])
+        open_page(browser, run.page)
+        commands = run_commands(browser, "--show-secrets page", allow_incomplete=False, allow_unchecked=False)
+        check(len(commands) >= 10, f"the --show-secrets page prints {len(commands)} commands, expected at least 10")
+        rand_client = field(event(run.data, 1), "RAND-CLIENT")
+        master = keylog_master(keylog, rand_client)
+        kdf = next(c for c in commands if "-keylen 48" in c["text"])
+        check(kdf["expect"] == [master], f"the master-secret command expects {kdf['expect']}, the key log has {master}")
+        expect_clean_console(browser, "--show-secrets page")
+
+        keylog2 = lab.path("k2.keylog")
+        run = Run(lab, setup, "plain", ["--keylog", keylog2])
+        driver = open_page(browser, run.page)
+        before = run_commands(browser, "page without secrets", allow_incomplete=True, allow_unchecked=False)
+        checked = [c for c in before if not c["incomplete"]]
+        check(len(checked) >= 5, f"only {len(checked)} commands need no secret (transcripts, certificate, OCSP)")
+        check(any(c["incomplete"] for c in before), "a page without secrets prints no command waiting for one")
+        line = open(keylog2).read().strip().splitlines()[-1]
+        driver.find_element(By.ID, "keylog-input").send_keys(line)
+        after = run_commands(browser, "page without secrets, key log pasted", allow_incomplete=True, allow_unchecked=True)
+        verify = [c for c in after if "-keylen 12" in c["text"]]
+        check(len(verify) == 2 and all(not c["incomplete"] and c["expect"] for c in verify),
+              "pasting the key-log line did not complete both verify_data commands")
+        expect_clean_console(browser, "page without secrets")
+
+        revoke(lab, setup)
+        run = Run(lab, setup, "revoked", expect_rc=EXIT_STATUS)
+        open_page(browser, run.page)
+        commands = run_commands(browser, "revoked page", allow_incomplete=False, allow_unchecked=False)
+        check(any("Cert Status: revoked" in (c["expect"] or []) for c in commands),
+              "the revoked page's OCSP command does not expect 'Cert Status: revoked'")
+
+
+@test()
+def themes_print_and_keyboard():
+    """Dark and light themes with WCAG AA contrast for every colored text and byte; the print
+    layout with every step open and no button chrome; the arrows and bytes by keyboard alone."""
+    with Lab() as lab, chromium.Browser() as browser:
+        setup = good_setup(lab)
+        run = Run(lab, setup, "secrets", ["--show-secrets"])
+        check_themes_print_keyboard(browser, run.page, "report-secrets")
+
+
+def check_themes_print_keyboard(browser, page, shots=None):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    for dark in (False, True):
+        theme = "dark" if dark else "light"
+        open_page(browser, page, dark=dark)
+        browser.js("document.getElementById('expand-all').click()")
+        check_contrast(browser, f"{theme} theme")
+        if dark and shots:
+            browser.screenshot(artifact(f"{shots}-dark.png"))
+    open_page(browser, page, media="print")
+    hidden = browser.js("return [...document.querySelectorAll('.step > .body')]"
+                        ".filter((b) => getComputedStyle(b).display === 'none').length")
+    check(hidden == 0, f"{hidden} steps stay closed in print")
+    chrome = browser.js("return [...document.querySelectorAll('.copy, .toolbar')]"
+                        ".filter((b) => getComputedStyle(b).display !== 'none').length")
+    check(chrome == 0, "copy buttons or the toolbar are printed")
+    borders = browser.js("return [...document.querySelectorAll('.arrow-label:not(.alert):not(.done):not(.local), .toggle')]"
+                         ".filter((b) => getComputedStyle(b).borderTopStyle !== 'none' && getComputedStyle(b).borderTopWidth !== '0px'"
+                         " || getComputedStyle(b).backgroundColor !== 'rgba(0, 0, 0, 0)').length")
+    check(borders == 0, f"{borders} buttons keep their chrome in print")
+    if shots:
+        browser.screenshot(artifact(f"{shots}-print.png"))
+    check_contrast(browser, "print")
+
+    # Keyboard only: Tab to arrow 5, Enter opens its step, Tab into its bytes, arrows name the fields.
+    driver = open_page(browser, page)
+    driver.find_element(By.TAG_NAME, "body").send_keys(Keys.TAB)
+    for _ in range(60):
+        active = driver.switch_to.active_element
+        if active.get_attribute("data-arrow") == "5" and "arrow-label" in (active.get_attribute("class") or ""):
+            break
+        active.send_keys(Keys.TAB)
+    else:
+        raise TestFailure("Tab never reached arrow 5 of the diagram")
+    active.send_keys(Keys.ENTER)
+    time.sleep(0.5)
+    active = driver.switch_to.active_element
+    check("toggle" in (active.get_attribute("class") or "") and active.get_attribute("aria-expanded") == "true",
+          "Enter on arrow 5 did not open its step and move the focus there")
+    step = active.find_element(By.XPATH, "./ancestor::section[contains(@class,'step')]")
+    check(step.get_attribute("data-arrow") == "5", "the focus went to another step")
+    active.send_keys(Keys.TAB)
+    active = driver.switch_to.active_element
+    check("b" in (active.get_attribute("class") or "").split() and active.get_attribute("data-o") == "0",
+          "Tab after the step's heading does not land on its first byte")
+    for _ in range(9):
+        driver.switch_to.active_element.send_keys(Keys.ARROW_RIGHT)
+    active = driver.switch_to.active_element
+    check(active.get_attribute("data-path") == "ClientKeyExchange/encrypted_pre_master.length",
+          f"byte 9 of arrow 5 is {active.get_attribute('data-path')}")
+    driver.switch_to.active_element.send_keys(Keys.PAGE_DOWN)
+    check(driver.switch_to.active_element.get_attribute("data-path") == "ClientKeyExchange/encrypted_pre_master",
+          "PageDown does not move to the next field")
+    info = step.find_element(By.CSS_SELECTOR, ".info").text
+    check("encrypted_pre_master" in info and "§7.1 ClientKeyExchange" in info, f"the live region says {info!r}")
+    expect_clean_console(browser, "keyboard")
+
+
+CONTRAST_JS = """
+const parse = (c) => { const m = c.match(/[\\d.]+/g).map(Number); return {r: m[0], g: m[1], b: m[2], a: m.length > 3 ? m[3] : 1}; };
+const lum = (c) => { const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+  return 0.2126 * f(c.r) + 0.7152 * f(c.g) + 0.0722 * f(c.b); };
+const background = (el) => { for (let e = el; e; e = e.parentElement) { const c = parse(getComputedStyle(e).backgroundColor);
+  if (c.a > 0.5) return c; } return parse(getComputedStyle(document.documentElement).backgroundColor); };
+const bad = [];
+let count = 0;
+for (const el of document.querySelectorAll('[class*="r-"], .b, .a, .keyblock span, .badge, .arrow-label, .muted, .withheld')) {
+  if (!el.getClientRects().length || !el.textContent.trim()) continue;
+  const fg = parse(getComputedStyle(el).color), bg = background(el);
+  const l1 = lum(fg), l2 = lum(bg);
+  const ratio = (Math.max(l1, l2) + 0.05) / (Math.min(l1, l2) + 0.05);
+  count++;
+  if (ratio < 4.5) bad.push(el.className + ' "' + el.textContent.slice(0, 30) + '" ' + ratio.toFixed(2));
+}
+return {count, bad: bad.slice(0, 20), total: bad.length};
+"""
+
+
+def check_contrast(browser, what):
+    result = browser.js(CONTRAST_JS)
+    check(result["count"] > 500, f"{what}: only {result['count']} colored elements measured")
+    check(result["total"] == 0, f"{what}: {result['total']} texts below WCAG AA contrast (4.5:1): {result['bad']}")
+    print(f"{what}: {result['count']} colored texts and bytes, all at WCAG AA contrast or better")
+
+
+@test(needs_browser=False, needs=("plantuml", "java"))
+def plantuml_renders():
+    """`plantuml -tpng` draws the --plantuml diagram of a good run and of a failing one."""
+    with Lab() as lab:
+        setup = good_setup(lab)
+        good = lab.path("good.puml")
+        result = setup.client(["--plantuml", good, "--get", "/"])
+        check(result.returncode == EXIT_OK, f"good run exited {result.returncode}:\n{result.stderr[-2000:]}")
+        revoke(lab, setup)
+        failed = lab.path("revoked.puml")
+        result = setup.client(["--plantuml", failed])
+        check(result.returncode == EXIT_STATUS, f"revoked run exited {result.returncode}:\n{result.stderr[-2000:]}")
+        for path, name in ((good, "plantuml-good.png"), (failed, "plantuml-revoked.png")):
+            text = open(path, encoding="utf-8").read()
+            check(text.lstrip().startswith("@startuml") and "@enduml" in text, f"{path} is not a PlantUML diagram")
+            render = subprocess.run(["plantuml", "-tpng", "-failfast2", path], capture_output=True, text=True, timeout=180)
+            png = path[:-len(".puml")] + ".png"
+            check(render.returncode == 0, f"plantuml -tpng {os.path.basename(path)} exited {render.returncode}:\n"
+                                          f"{render.stdout[-2000:]}{render.stderr[-2000:]}\n{text[:3000]}")
+            check(os.path.exists(png) and open(png, "rb").read(8) == b"\x89PNG\r\n\x1a\n", f"no PNG from {path}")
+            shutil.copy(png, artifact(name))
+        check("certificate_revoked" in open(failed, encoding="utf-8").read(), "the failing diagram does not show the alert")
+
+
+# --- tests of the template alone (no tlslab build needed) ------------------------------------
+def synthetic_page(workdir, *flags):
+    sample = os.path.join(workdir, "-".join(flag.strip("-") for flag in flags) or "good")
+    data, _, _ = synthetic_sample.make(sample, "--revoked" in flags, "--show-secrets" in flags, "--hostile" in flags)
+    data_json = json.dumps(data)
+    page = sample + ".html"
+    with open(TEMPLATE, encoding="utf-8") as f:
+        template = f.read()
+    with open(page, "w", encoding="utf-8") as f:
+        f.write(fill_template.fill(template, data_json))
+    return page, data
+
+
+@test(needs=("openssl",))
+def template_with_synthetic_runs():
+    """The template with data made by synthetic_sample.py (openssl only): the same checks as with
+    the real programs, against the data's own spans, and its commands run."""
+    work = tempfile.mkdtemp(prefix="tlslab-report-synthetic-")
+    try:
+        with chromium.Browser() as browser:
+            for flags in ((), ("--show-secrets",)):
+                page, data = synthetic_page(work, *flags)
+                what = "synthetic run " + " ".join(flags)
+                check_good_page(browser, page, data, what)
+                check_frames(browser, data_frames(data), what)
+                run_commands(browser, what, allow_incomplete=not flags, allow_unchecked=False)
+            check_themes_print_keyboard(browser, page)
+            page, data = synthetic_page(work, "--revoked")
+            check_revoked_page(browser, page, data, "synthetic revoked run")
+            check_frames(browser, data_frames(data), "synthetic revoked run")
+            run_commands(browser, "synthetic revoked run", allow_incomplete=False, allow_unchecked=False)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+@test(needs=("openssl",))
+def template_shows_hostile_values_as_text():
+    """Values a peer could choose ("</script>", tags, event handlers) appear as text: no element,
+    no script, no attribute comes from the data."""
+    work = tempfile.mkdtemp(prefix="tlslab-report-hostile-")
+    try:
+        page, data = synthetic_page(work, "--hostile")
+        with open(page, encoding="utf-8") as f:
+            text = f.read()
+        check(text.count("</script>") == 2, "the data closed its <script> element early")
+        with chromium.Browser() as browser:
+            driver = open_page(browser, page)
+            check(browser.js("return window.pwned === undefined"), "script from the data ran")
+            tags = browser.js("return [...document.querySelectorAll('img, b, i, a:not(.skip), svg svg, script:not([id]):not([type])')].length")
+            check(tags == 1, f"{tags - 1} elements came from the data")  # the page's own <script>
+            handlers = browser.js("return [...document.querySelectorAll('*')].filter((e) => [...e.attributes].some("
+                                  "(a) => a.name.startsWith('on') || /javascript:/i.test(a.value) && a.name === 'href')).length")
+            check(handlers == 0, f"{handlers} elements carry an event handler or a javascript: link")
+            for button in browser.js("return [...document.querySelectorAll('button.arrow-label')]"):
+                button.click()
+            body = browser.js("return document.body.innerText")
+            for text in ('<img src=x onerror="window.pwned=2">', "<b onmouseover", "GET /<svg onload=window.pwned=4>",
+                         "<script>window.pwned=7</script>", "<i>field</i>"):
+                check(text in body, f"the hostile value {text!r} is not shown as text")
+            check(browser.js("return window.pwned === undefined"), "a handler from the data ran")
+            expect_clean_console(browser, "hostile values")
+            del driver
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+@test()
+def template_without_data():
+    """The template itself (no run in it) opens with a clear message and no error."""
+    with chromium.Browser() as browser:
+        driver = browser.open(TEMPLATE)
+        time.sleep(0.3)
+        text = browser.js("return document.body.innerText")
+        check("holds no run" in text, f"the bare template says: {text[:300]}")
+        expect_clean_console(browser, "bare template")
+        del driver
+    with open(TEMPLATE, encoding="utf-8") as f:
+        template = f.read()
+    check(template.count(fill_template.MARKER) == 1, "the template must hold the data marker exactly once")
+    check(')tlslab"' not in template, 'the template contains )tlslab", the end of the C++ raw string it is embedded in')
+    check(not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", template), "the template refers to another site")
+
+
+def main(argv):
+    if len(argv) == 2 and argv[1] == "--list":
+        print("\n".join(TESTS))
+        return 0
+    if len(argv) != 2 or argv[1] not in TESTS:
+        print(f"usage: {argv[0]} NAME | --list", file=sys.stderr)
+        return 2
+    function = TESTS[argv[1]]
+    if function.needs_browser:
+        reason = chromium.ensure_selenium()
+        if reason:
+            print(f"SKIPPED {argv[1]}: {reason}")
+            return chromium.SKIP
+    for tool in function.needs:
+        if not shutil.which(tool):
+            print(f"SKIPPED {argv[1]}: {tool} is not installed")
+            return chromium.SKIP
+    try:
+        function()
+    except TestFailure as failure:
+        print(f"FAILED {argv[1]}: {failure}", file=sys.stderr)
+        return 1
+    print(f"passed {argv[1]}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
