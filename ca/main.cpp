@@ -18,7 +18,7 @@ int main(int argc, char** argv) {
   auto* init_cmd = app.add_subcommand("init", "create a CA key, self-signed certificate and database in DIR");
   init_cmd->add_option("--dir", init.dir, "CA directory (created, mode 0700, if missing)")->required();
   init_cmd->add_option("--key-type", init.key_type, "ec-p256, rsa2048 or rsa3072")->capture_default_str();
-  init_cmd->add_option("--cn", init.common_name, "CA common name")->capture_default_str();
+  init_cmd->add_option("--cn", init.common_name, "CA common name (default: tlslab CA and 6 random hex digits)");
   init_cmd->add_option("--days", init.days, "validity in days")->capture_default_str();
   init_cmd->add_flag("--force", init.force, "replace an existing CA (its database is emptied)");
 

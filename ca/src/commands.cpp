@@ -14,6 +14,7 @@
 #include "responder.hpp"
 #include "status_service.hpp"
 #include "tlslab/crypto/ocsp.hpp"
+#include "tlslab/crypto/random.hpp"
 #include "tlslab/cli.hpp"
 #include "tlslab/crypto/x509.hpp"
 #include "tlslab/net/endpoint.hpp"
@@ -88,7 +89,10 @@ int run_init(const InitOptions& options) try {
   if (options.force) {
     for (const char* file : {"ca.db", "ca.db-wal", "ca.db-shm"}) fs::remove(fs::path(options.dir) / file);
   }
-  CaMaterial ca = make_ca(*key_type, options.common_name, validity_from_now(options.days));
+  // Two CAs of one name are easy to confuse, for a user and for software that finds an issuer by
+  // name: by default each lab's CA gets a name of its own.
+  std::string common_name = options.common_name.empty() ? "tlslab CA " + to_hex(crypto::random_bytes(3)) : options.common_name;
+  CaMaterial ca = make_ca(*key_type, common_name, validity_from_now(options.days));
   write_private_key_pem(ca_key_path(options.dir), ca.key.get());
   write_certificate_pem(ca_certificate_path(options.dir), ca.certificate.get());
   Database database(ca_database_path(options.dir), Database::Mode::create);

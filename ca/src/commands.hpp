@@ -12,7 +12,7 @@ namespace tlslab::ca {
 struct InitOptions {
   std::string dir;
   std::string key_type = "ec-p256";
-  std::string common_name = "tlslab Root CA";
+  std::string common_name;  // default: "tlslab CA " and 6 random hex digits, so no two labs' CAs share a name
   int days = 3650;
   bool force = false;
 };

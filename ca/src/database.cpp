@@ -171,15 +171,24 @@ std::string Database::integrity_check() {
 }
 
 std::string Database::normalize_serial(const std::string& text) {
+  // Any hex spelling of the same number: 0x prefix, colons (as `openssl x509 -serial` and
+  // `-text` print it), upper case, leading zero bytes (an INTEGER's sign byte: "00:c3…").
   std::string view = text;
   if (view.rfind("0x", 0) == 0 || view.rfind("0X", 0) == 0) view = view.substr(2);
-  std::string out;
+  if (view.rfind("serial=", 0) == 0) view = view.substr(7);  // pasted from `openssl x509 -serial`
+  std::string digits;
   for (char c : view) {
     if (c == ':') continue;
     if (!std::isxdigit(static_cast<unsigned char>(c))) return {};
-    out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    digits.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
   }
-  return out;
+  if (digits.empty()) return {};
+  std::size_t first = digits.find_first_not_of('0');
+  if (first == std::string::npos) return "0";
+  digits.erase(0, first);
+  // As serial_hex writes it (OpenSSL's BN_bn2hex): whole bytes.
+  if (digits.size() % 2 != 0) digits.insert(digits.begin(), '0');
+  return digits;
 }
 
 }  // namespace tlslab::ca

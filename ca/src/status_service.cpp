@@ -37,7 +37,10 @@ awaitable<void> serve_status_connection(tcp::socket socket, std::uint64_t id, St
       }
       auto sent = co_await channel.send(flow, response, nullptr);
       session_trace.arrow(sent.step, std::move(sent.frame),
-                          [&] { return describe::ca_status_response(request, answer.facts); });
+                          [&] { return describe::ca_status_response(request, answer.facts); },
+                          answer.facts.signed_answer
+                              ? describe::status_response_words(answer.facts.status.status)
+                              : "answers malformedRequest, unsigned: the CERTIFICATE asked about does not parse");
       ++answered;
       log->debug("[conn {}] answered status request #{}", id, answered);
     }

@@ -8,6 +8,20 @@
 #include "tlslab/session_end.hpp"
 
 namespace tlslab::client {
+namespace {
+
+// What the user can do about an alert the server sent, when the client knows more than the alert.
+std::string peer_alert_hint(AlertDescription alert, const ClientSettings& settings) {
+  if (alert != AlertDescription::handshake_failure) return "";
+  std::string offered;
+  for (CipherSuite suite : settings.suites) {
+    offered += (offered.empty() ? "" : ", ") + std::string(suite_info(suite)->short_name);
+  }
+  return " (no cipher suite in common: this client offered " + offered +
+         "; offer another with --suites, or see which the server accepts: its --suites)";
+}
+
+}  // namespace
 
 awaitable<Outcome> run_session(const ClientSettings& settings, const crypto::TrustStore& trust, Trace& trace,
                                std::FILE* body_out) {
@@ -48,7 +62,7 @@ awaitable<Outcome> run_session(const ClientSettings& settings, const crypto::Tru
       if (channel) co_await channel->send_alert(*ending.alert);
       break;
     case SessionEnd::peer_alert:
-      line = stage + ": the server sent alert " + std::string(to_string(*ending.alert));
+      line = stage + ": the server sent alert " + std::string(to_string(*ending.alert)) + peer_alert_hint(*ending.alert, settings);
       break;
     default:
       line = stage + ": " + ending.reason;

@@ -47,7 +47,8 @@ awaitable<SessionParameters> run_handshake(net::Channel& channel, const ClientSe
   auto verified = crypto::verify_ocsp_response(status.response.ocsp_response, trust, certificate.get(),
                                                status.request.nonce);
   trace.arrow(*status.response_step, std::move(status.response_frame),
-              [&] { return describe::status_response(status.response, verified); });
+              [&] { return describe::status_response(status.response, verified); },
+              describe::status_response_words(verified ? std::optional(verified->answer.status) : std::nullopt));
   require_good(std::move(verified).take(), certificate.get()).take();
 
   // (5) Client → Server: a new random PRE-MASTER, encrypted with SERVER'S PUBLIC KEY

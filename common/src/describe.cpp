@@ -117,6 +117,23 @@ std::vector<TraceField> ca_status_response(const StatusRequest& request, const C
           {"signed with", answer.signer, TraceColor::ca_key}};
 }
 
+std::string_view status_response_words(const std::optional<crypto::CertStatus>& status) {
+  if (!status) {
+    return "sends an answer that does not verify with the CA'S PUBLIC KEY from the local trust store: no ACK at all";
+  }
+  switch (*status) {
+    case crypto::CertStatus::good: break;
+    case crypto::CertStatus::revoked:
+      return "sends a NACK: the certificate is REVOKED, signed with the CA'S PRIVATE KEY (an OCSP response); the "
+             "client verifies it with the CA'S PUBLIC KEY from its local trust store";
+    case crypto::CertStatus::unknown:
+      return "sends no ACK: the CA does not know the certificate (UNKNOWN), signed with the CA'S PRIVATE KEY (an OCSP "
+             "response); the client verifies it with the CA'S PUBLIC KEY from its local trust store";
+  }
+  return "sends ACK for the certificate, signed with the CA'S PRIVATE KEY (an OCSP response); the client verifies it "
+         "with the CA'S PUBLIC KEY from its local trust store";
+}
+
 std::string session_keys_step(const SuiteInfo& suite) {
   return "creates SESSION MASTER KEY using RAND-CLIENT, PRE-MASTER and RAND-SERVER (TLS 1.2 PRF, " +
          std::string(to_string(suite.hash)) + ")";

@@ -1,6 +1,7 @@
 #include "tlslab/handshake_rules.hpp"
 
 #include <openssl/err.h>
+#include <openssl/x509v3.h>
 
 #include <algorithm>
 
@@ -88,6 +89,13 @@ Result<SuiteInfo> check_server_hello(const ClientHello& offered, const ServerHel
     return fail(AlertDescription::bad_certificate,
                 bits == 0 ? "the certificate's key is not RSA: it cannot transport the PRE-MASTER"
                           : "the certificate's RSA key has " + std::to_string(bits) + " bits; at least 2048 needed");
+  }
+  // RFC 5246 §7.4.2: a key that transports the PRE-MASTER needs keyEncipherment, when the
+  // certificate restricts its key's usage at all.
+  if ((X509_get_extension_flags(certificate) & EXFLAG_KUSAGE) != 0 &&
+      (X509_get_key_usage(certificate) & KU_KEY_ENCIPHERMENT) == 0) {
+    return fail(AlertDescription::bad_certificate,
+                "the certificate's keyUsage lacks keyEncipherment: its key may not transport the PRE-MASTER");
   }
   return *suite;
 }

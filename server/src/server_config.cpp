@@ -35,6 +35,12 @@ ServerIdentity ServerIdentity::from(ossl::X509Ptr certificate, ossl::PKey key) {
   identity.public_key_der = crypto::certificate_public_key_der(identity.certificate.get());
   identity.subject = crypto::subject_of(identity.certificate.get());
   identity.serial = crypto::serial_hex(identity.certificate.get());
+  // PROTOCOL.md §2: the ServerHello must fit one frame (its fixed fields and header take 46 bytes).
+  if (identity.certificate_der.size() + identity.public_key_der.size() + 46 > max_plaintext) {
+    throw std::runtime_error("the certificate and its key take " +
+                             std::to_string(identity.certificate_der.size() + identity.public_key_der.size()) +
+                             " bytes: a ServerHello must fit one 16,384-byte frame");
+  }
   return identity;
 }
 

@@ -58,6 +58,8 @@ awaitable<void> serve_connection(tcp::socket socket, std::uint64_t connection, S
       break;
     default:
       if (handshake_done) {
+        // §10: nothing to send on a closed connection; the truncation is reported, not hidden.
+        session_trace.outcome(false, "connection ended without close_notify (a truncation)", ending.reason);
         log->info("[conn {}] {} connection ended without close_notify: {}", connection, peer, ending.reason);
       } else {
         session_trace.outcome(false, "handshake abandoned", ending.reason);

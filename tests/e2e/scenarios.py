@@ -346,8 +346,12 @@ def ca_cli_mistakes():
         ca_dir = lab.make_ca()
         r = lab.run(exe("tlslab-ca"), "init", "--dir", ca_dir, check_ok=False)
         check(r.returncode != 0 and "already exists" in r.stderr, f"init over a CA: {r.stderr}")
-        r = lab.run(exe("tlslab-ca"), "init", "--dir", lab.path("absent"), check_ok=False)
-        check(r.returncode != 0 and "no directory" in r.stderr, f"init in a missing dir: {r.stderr}")
+        # A missing directory is made, private (as git init does); one that cannot be is a clear error.
+        r = lab.run(exe("tlslab-ca"), "init", "--dir", lab.path("absent", "ca"), check_ok=False)
+        check(r.returncode == 0 and stat.S_IMODE(os.stat(lab.path("absent", "ca")).st_mode) == 0o700,
+              f"init in a missing dir: {r.returncode} {r.stderr}")
+        r = lab.run(exe("tlslab-ca"), "init", "--dir", "/proc/self/no-such/ca", check_ok=False)
+        check(r.returncode == 1 and r.stderr.startswith("tlslab-ca: "), f"init where no dir can be made: {r.stderr}")
         r = lab.run(exe("tlslab-ca"), "revoke", "--dir", ca_dir, "--serial", "abcdef", check_ok=False)
         check(r.returncode != 0 and "no certificate with serial" in r.stderr, f"unknown serial: {r.stderr}")
         r = lab.run(exe("tlslab-ca"), "revoke", "--dir", ca_dir, "--serial", "xyz", check_ok=False)

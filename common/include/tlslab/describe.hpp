@@ -43,6 +43,9 @@ std::vector<TraceField> session_keys(const SessionKeys& keys, bool show_secrets)
 // `transcript_hash`: the hash verify_data was computed over (§7.3), for the reader to check.
 std::vector<TraceField> finished(const Finished& finished, ByteView transcript_hash, bool verified_here);
 
+// Arrow 4's words for the answer the CA gave: an ACK only when it says good.
+std::string_view status_response_words(const std::optional<crypto::CertStatus>& status);
+
 // "creates SESSION MASTER KEY using RAND-CLIENT, PRE-MASTER and RAND-SERVER (TLS 1.2 PRF, SHA-256)"
 std::string session_keys_step(const SuiteInfo& suite);
 

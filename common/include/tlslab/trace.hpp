@@ -64,15 +64,18 @@ class SessionTrace {
   [[nodiscard]] std::uint64_t connection() const noexcept { return connection_; }
 
   // One arrow of the flow. `describe()` gives its fields; it is called only when the trace is on.
+  // `description` replaces the step's words when this run's arrow says something else (the CA's
+  // answer is not an "ACK" when it says revoked).
   template <class Describe>
-  void arrow(const FlowStep& step, std::optional<WireFrame> frame, Describe&& describe) {
+  void arrow(const FlowStep& step, std::optional<WireFrame> frame, Describe&& describe,
+             std::string_view description = {}) {
     if (!enabled()) return;
     HandshakeEvent event;
     event.arrow = step.arrow;
     event.from = to_string(step.from);
     event.to = to_string(step.to);
     event.message = step.name;
-    event.description = step.description;
+    event.description = description.empty() ? step.description : description;
     event.fields = describe();
     event.frame = std::move(frame);
     emit(std::move(event));

@@ -214,6 +214,32 @@ X509* TrustStore::issuer_of(X509* certificate) const {
   return nullptr;
 }
 
+namespace {
+
+std::string key_identifier(const ASN1_OCTET_STRING* id) {
+  if (id == nullptr) return "none";
+  return to_hex(ByteView(ASN1_STRING_get0_data(id), static_cast<std::size_t>(ASN1_STRING_length(id))));
+}
+
+// PROTOCOL.md §5 step 4: the issuer is the trust anchor whose subject key identifier is the
+// certificate's authority key identifier (and whose name is its issuer name). A name alone is not
+// enough: every lab's CA could be called the same.
+std::string unknown_issuer_reason(const TrustStore& trust, X509* certificate) {
+  std::string wanted = key_identifier(X509_get0_authority_key_id(certificate));
+  for (int i = 0; i < sk_X509_num(trust.anchors()); ++i) {
+    X509* anchor = sk_X509_value(trust.anchors(), i);
+    if (X509_NAME_cmp(X509_get_subject_name(anchor), X509_get_issuer_name(certificate)) == 0) {
+      return "no CA in the trust store issued this certificate: a trusted CA is named '" + issuer_of(certificate) +
+             "' too, but its key is another (subject key id " + key_identifier(X509_get0_subject_key_id(anchor)) +
+             ", the certificate names authority key id " + wanted + "); pass the right CA certificate with --trust";
+    }
+  }
+  return "no CA in the trust store issued this certificate (its issuer is '" + issuer_of(certificate) +
+         "', authority key id " + wanted + "); pass its CA certificate with --trust";
+}
+
+}  // namespace
+
 Result<bool> verify_server_certificate(const TrustStore& trust, X509* certificate, const std::string& host_name,
                                        std::optional<std::time_t> at) {
   std::time_t now = at.value_or(std::time(nullptr));
@@ -237,6 +263,12 @@ Result<bool> verify_server_certificate(const TrustStore& trust, X509* certificat
     return fail(AlertDescription::bad_certificate, "'" + host_name + "' cannot be checked as a host name or address");
   }
   if (X509_verify_cert(ctx.get()) == 1) {
+    // A CA certificate is not a server's, whatever its extended key usage says (OpenSSL's
+    // serverAuth purpose does not look at the leaf's basicConstraints).
+    if ((X509_get_extension_flags(certificate) & EXFLAG_CA) != 0) {
+      return fail(AlertDescription::bad_certificate,
+                  "the CERTIFICATE is a CA certificate (basicConstraints CA:TRUE), not a server's");
+    }
     // The verification holds while every certificate of the chain is within its validity period.
     std::time_t valid_from = std::numeric_limits<std::time_t>::min();
     std::time_t valid_until = std::numeric_limits<std::time_t>::max();
@@ -262,8 +294,7 @@ Result<bool> verify_server_certificate(const TrustStore& trust, X509* certificat
     case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
     case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
     case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
-      return fail(AlertDescription::unknown_ca, "issuer '" + issuer_of(certificate) + "' is not in the trust store (" +
-                                                    reason + "); pass its CA certificate with --trust");
+      return fail(AlertDescription::unknown_ca, unknown_issuer_reason(trust, certificate));
     case X509_V_ERR_CERT_HAS_EXPIRED:
       return fail(AlertDescription::certificate_expired,
                   "certificate expired at " + not_after_of(certificate) + " (" + subject + ")");
