@@ -20,6 +20,9 @@ struct ServerIdentity {
   Bytes public_key_der;                            // SERVER'S PUBLIC KEY, as sent in ServerHello
   std::string subject;
   std::string serial;
+  std::string issuer;
+  std::string valid;  // "notBefore .. notAfter"
+  std::string key_kind;  // "RSA 2048 bits"
 
   // Throws std::runtime_error with a clear reason: missing file, not RSA, key ≠ certificate.
   static ServerIdentity load(const std::string& certificate_path, const std::string& key_path);

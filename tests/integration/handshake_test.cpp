@@ -21,6 +21,11 @@ TEST_P(Suites, GoodPathGetsTheSessionPage) {
   ASSERT_EQ(run.outcome.code, ExitCode::ok) << run.outcome.line;
   EXPECT_NE(run.body.find("tlslab: this session"), std::string::npos);
   EXPECT_NE(run.body.find(std::string(suite_info(GetParam())->name)), std::string::npos);
+  // The page says what the server knows: the certificate's issuer and dates, not the CA's answer,
+  // which only the client saw.
+  EXPECT_NE(run.body.find("/O=tlslab/CN=tlslab test CA"), std::string::npos);
+  EXPECT_NE(run.body.find("The server does not see those arrows"), std::string::npos);
+  EXPECT_EQ(run.body.find("checked by the client with the CA service"), std::string::npos);
   // Eight arrows in the trace, in the diagram's order.
   for (const char* arrow : {"\"arrow\":1,", "\"arrow\":2,", "\"arrow\":3,", "\"arrow\":4,", "\"arrow\":5,",
                             "\"arrow\":6,", "\"arrow\":7,", "\"arrow\":8,"}) {
