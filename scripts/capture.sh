@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Captures one real tlslab session on the loopback interface, for Wireshark.
 #
-#   scripts/capture.sh [SCENARIO] [-o OUT.pcapng] [--get PATH]...
+#   sudo scripts/capture.sh [SCENARIO] [-o OUT.pcapng] [--get PATH]...
+#   scripts/capture.sh --list        the scenarios, one per line
 #
-# SCENARIO (default good):
+# SCENARIO (default good), named as in tests/e2e/scenarios.py and the README:
 #   good             a complete handshake, then GET / (the built-in session page)
 #   revoked          the server's certificate is revoked: the CA says so, the client sends
 #                    certificate_revoked
@@ -12,16 +13,26 @@
 #                    certificate_expired
 #   wrong-name       the certificate is for other.example, the client expects localhost:
 #                    bad_certificate
+#   ca-down          nothing listens where the client asks the CA (the CA service is stopped
+#                    before the client starts): bad_certificate_status_response, it fails closed
 #   no-common-suite  the server accepts only AES-256-GCM, the client offers the two others:
 #                    the server sends handshake_failure
+#   garbage          "GET / HTTP/1.1" sent to the server instead of a ClientHello: the server
+#                    answers with the alert frame 15 01 00 00 02 02 0a (unexpected_message);
+#                    then a normal client, since the server keeps serving
 #
 # It makes a throw-away CA and server certificate with tlslab-ca, starts `tlslab-ca serve` and
 # `tlslab-server` on free ports of 127.0.0.1, captures both ports with tshark on `lo`, runs
 # tlslab-client once, stops the capture and writes, side by side:
-#   OUT.pcapng   the capture (default ./tlslab-SCENARIO.pcapng)
+#   OUT.pcapng   the capture (default ./tlslab-SCENARIO.pcapng), mode 0644
 #   OUT.keylog   the NSS key log of the session (empty when the handshake stops before the
-#                key exchange), for the dissector's tlslab.keylog_file preference
-# and prints the commands that open them. Everything it started is stopped on exit, on error
+#                key exchange), for the dissector's tlslab.keylog_file preference; mode 0600:
+#                it holds the session's master secret
+#   OUT.html     the client's report of the run (tlslab-client --report): the diagram, every
+#                frame byte by byte, the computations; mode 0644
+# and prints the commands that open them. Capturing needs root (run it with sudo); the files
+# are then given to the user who ran sudo ($SUDO_USER) or, without sudo, to the owner of OUT's
+# directory, who opens them as themselves. Everything it started is stopped on exit, on error
 # and on Ctrl-C.
 #
 # Exit status: 0 the capture is written and the scenario went as described above; 1 it did not
@@ -29,10 +40,12 @@
 # here (not installed, or no permission: capturing needs root or CAP_NET_RAW).
 #
 # Environment: TLSLAB_BIN (default <repo>/build/bin), TSHARK (default tshark),
-#   CAPTURE_TRACE_JSON=FILE  also pass --trace-json FILE to the client (machine-readable trace),
+#   CAPTURE_TRACE_JSON=FILE  also pass --trace-json FILE to the client (machine-readable trace;
+#                            mode 0644, given to the same user as OUT),
 #   CAPTURE_QUIET=1          do not show the client's step-by-step trace.
 set -uo pipefail
-# The key log holds master secrets: whatever this script writes starts private (0600).
+# The key log holds master secrets: whatever this script writes starts private (0600), in a
+# private work directory; each file gets its mode and owner there, then is moved into place.
 umask 077
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -46,25 +59,46 @@ usage() {
 die() { echo "capture: $*" >&2; exit 2; }
 skip() { echo "capture: cannot capture: $*" >&2; exit 77; }
 
+scenarios=(good revoked unknown-ca expired wrong-name ca-down no-common-suite garbage)
 scenario=good out="" gets=()
 while [[ $# -gt 0 ]]; do
   case $1 in
     -o|--output) [[ $# -ge 2 ]] || die "$1 needs a file name"; out=$2; shift 2 ;;
     --get) [[ $# -ge 2 ]] || die "--get needs a path"; gets+=(--get "$2"); shift 2 ;;
     -h|--help) usage; exit 0 ;;
-    good|revoked|unknown-ca|expired|wrong-name|no-common-suite) scenario=$1; shift ;;
-    *) echo "capture: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
+    --list) printf '%s\n' "${scenarios[@]}"; exit 0 ;;
+    good|revoked|unknown-ca|expired|wrong-name|ca-down|no-common-suite|garbage) scenario=$1; shift ;;
+    *) echo "capture: unknown argument '$1' (the scenarios: ${scenarios[*]}; --help says more)" >&2; exit 2 ;;
   esac
 done
 [[ ${#gets[@]} -gt 0 ]] || gets=(--get /)
 out=${out:-./tlslab-$scenario.pcapng}
-case $out in
-  *.pcapng) keylog_out=${out%.pcapng}.keylog ;;
-  *) keylog_out=$out.keylog ;;
-esac
 out_dir=$(cd "$(dirname "$out")" 2>/dev/null && pwd) || die "no such directory: $(dirname "$out")"
+[[ -w $out_dir ]] || die "cannot write in $out_dir"
 out=$out_dir/$(basename "$out")
-keylog_out=$out_dir/$(basename "$keylog_out")
+base=${out%.pcapng}
+keylog_out=$base.keylog report_out=$base.html
+trace_out=""
+if [[ -n ${CAPTURE_TRACE_JSON:-} ]]; then
+  trace_dir=$(cd "$(dirname "$CAPTURE_TRACE_JSON")" 2>/dev/null && pwd) ||
+    die "no such directory: $(dirname "$CAPTURE_TRACE_JSON")"
+  trace_out=$trace_dir/$(basename "$CAPTURE_TRACE_JSON")
+fi
+
+# Who gets the files. Capturing needs root, but the user who ran sudo opens the capture as
+# themselves (Wireshark warns against running as root), and could not read a root-owned 0600
+# file. Without root, the files are the user's own already.
+owner="" owner_name=""
+if [[ $EUID == 0 ]]; then
+  if [[ -n ${SUDO_USER:-} ]]; then
+    uid=$(id -u -- "$SUDO_USER" 2>/dev/null) && gid=$(id -g -- "$SUDO_USER" 2>/dev/null) ||
+      die "SUDO_USER is '$SUDO_USER', which is not a user here"
+    owner=$uid:$gid owner_name=$SUDO_USER
+  else
+    owner=$(stat -c %u:%g -- "$out_dir") && owner_name=$(stat -c %U -- "$out_dir") ||
+      die "cannot read the owner of $out_dir"
+  fi
+fi
 
 for p in tlslab-ca tlslab-server tlslab-client; do
   [[ -x $bin/$p ]] || die "$bin/$p is missing: build first (cmake --build build) or set TLSLAB_BIN"
@@ -154,12 +188,15 @@ start_service ca_pid ca_port "$work/ca.log" "$bin/tlslab-ca" serve --dir "$work/
 start_service server_pid server_port "$work/server.log" "$bin/tlslab-server" --cert "$work/server.crt" \
   --key "$work/server.key" --listen 127.0.0.1:0 --keylog "$work/server.keylog" --quiet \
   "${server_suites[@]}" || exit 1
+if [[ $scenario == ca-down ]]; then  # its port stays in the capture filter: the refused connection
+  kill "$ca_pid" 2>/dev/null
+  wait "$ca_pid" 2>/dev/null
+  ca_pid=""
+fi
 
-rm -f "$out"
-# A new file (an old one may have been made 0644 by an earlier version): the programs refuse to
-# add master secrets to a key log that others can read.
-rm -f -- "$keylog_out" && : >"$keylog_out" || die "cannot write $keylog_out"
-"$TSHARK" -i lo -w "$out" -f "tcp port $server_port or tcp port $ca_port" 2>"$work/tshark.err" &
+# Everything is written in $work first, and moved into place at the end (see deliver).
+pcap=$work/capture.pcapng keylog=$work/client.keylog report=$work/report.html trace=$work/trace.json
+"$TSHARK" -i lo -w "$pcap" -f "tcp port $server_port or tcp port $ca_port" 2>"$work/tshark.err" &
 tshark_pid=$!
 # tshark prints "Capturing on" before it starts dumpcap, and logs "Capture started" once dumpcap
 # has opened the interface, set the filter and opened the file: only then is nothing missed.
@@ -180,24 +217,36 @@ fi
 sleep 0.2
 
 client_args=(--connect "127.0.0.1:$server_port" --ca-service "127.0.0.1:$ca_port" --trust "$trust"
-  --server-name localhost --keylog "$keylog_out" "${client_suites[@]}" "${gets[@]}"
+  --server-name localhost --keylog "$keylog" --report "$report" "${client_suites[@]}" "${gets[@]}"
   --output "$work/response.body")
-[[ -n ${CAPTURE_TRACE_JSON:-} ]] && client_args+=(--trace-json "$CAPTURE_TRACE_JSON")
+[[ -n $trace_out ]] && client_args+=(--trace-json "$trace")
 [[ ${CAPTURE_QUIET:-0} == 1 ]] && client_args+=(--quiet)
 echo "capture: scenario $scenario: CA service 127.0.0.1:$ca_port, server 127.0.0.1:$server_port, capturing on lo"
+[[ $scenario == ca-down ]] && echo "capture: the CA service is stopped: nothing listens on 127.0.0.1:$ca_port"
+garbage_answer=""
+if [[ $scenario == garbage ]]; then
+  # The README's command: an HTTP request where a ClientHello should be, and the server's
+  # answer in hex (with od, which every Debian has; xxd is not in a minimal one).
+  garbage_answer=$(timeout 10 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"
+    printf "GET / HTTP/1.1\r\n\r\n" >&3; od -An -tx1 <&3' garbage "$server_port" 2>&1 | tr -s ' \n' '  ')
+  garbage_answer=${garbage_answer# } garbage_answer=${garbage_answer% }
+  echo "capture: sent \"GET / HTTP/1.1\" to the server, which answered: $garbage_answer"
+  echo "capture: then a normal client: the server keeps serving"
+fi
 "$bin/tlslab-client" "${client_args[@]}" >"$work/client.out" 2>"$work/client.err" &
 client_pid=$!
 wait "$client_pid"
 client_status=$?
 client_pid=""
-cat "$work/client.out" "$work/client.err"
+# (its lines naming the files in $work are left out: the files are listed below, where they end up)
+cat "$work/client.out"
+grep -v -e '^tlslab-client: key log appended to ' -e '^tlslab-client: report written to ' "$work/client.err"
 sleep 0.3                                   # the last segments (FIN, close_notify) reach lo
 stop_tshark
 packets=$(sed -nE 's/^([0-9]+) packets? captured.*/\1/p' "$work/tshark.err" | tail -n 1)
 
 # key log: both sides write the same line; keep each line once
-cat "$keylog_out" "$work/server.keylog" 2>/dev/null | awk '!seen[$0]++' >"$work/keylog.merged"
-cat "$work/keylog.merged" >"$keylog_out"
+cat "$keylog" "$work/server.keylog" 2>/dev/null | awk '!seen[$0]++' >"$work/keylog.merged"
 
 # --- did the scenario go as described? --------------------------------------------------------
 expected_alert=""
@@ -206,19 +255,24 @@ case $scenario in
   unknown-ca) expected_alert=unknown_ca ;;
   expired) expected_alert=certificate_expired ;;
   wrong-name) expected_alert=bad_certificate ;;
+  ca-down) expected_alert=bad_certificate_status_response ;;
   no-common-suite) expected_alert=handshake_failure ;;
 esac
 result=0
+if [[ $scenario == garbage && $garbage_answer != "15 01 00 00 02 02 0a" ]]; then
+  echo "capture: expected the alert frame 15 01 00 00 02 02 0a, got '$garbage_answer'" >&2
+  result=1
+fi
 if [[ -z $expected_alert ]]; then
   [[ $client_status == 0 ]] || { echo "capture: tlslab-client failed (exit $client_status)" >&2; result=1; }
-  [[ -s $keylog_out ]] || { echo "capture: no key log line was written" >&2; result=1; }
+  [[ -s $work/keylog.merged ]] || { echo "capture: no key log line was written" >&2; result=1; }
 else
   if [[ $client_status == 0 ]] || ! grep -q "$expected_alert" "$work/client.err"; then
     echo "capture: expected the handshake to stop with $expected_alert; client exit $client_status" >&2
     result=1
   fi
 fi
-if [[ ! -s $out || -z $packets || $packets == 0 ]]; then
+if [[ ! -s $pcap || -z $packets || $packets == 0 ]]; then
   echo "capture: nothing was captured:" >&2
   sed 's/^/  /' "$work/tshark.err" >&2
   result=1
@@ -228,17 +282,53 @@ if [[ $result != 0 ]]; then
   echo "capture: CA log:" >&2; sed 's/^/  /' "$work/ca.log" >&2
 fi
 
-q() { printf '%q' "$1"; }
-cat <<EOF
+# --- the files, for their user -------------------------------------------------------------
+# deliver FILE DEST MODE: FILE gets MODE and its owner in the private $work, then replaces DEST
+# by a rename, which replaces a link planted at DEST instead of following it (across file
+# systems, mv removes DEST before it copies).
+deliver() {
+  chmod "$3" -- "$1" || return 1
+  if [[ -n $owner ]]; then chown "$owner" -- "$1" || return 1; fi
+  mv -fT -- "$1" "$2"
+}
+[[ -f $pcap ]] || : >"$pcap"
+deliver "$pcap" "$out" 0644 || die "cannot write $out"
+deliver "$work/keylog.merged" "$keylog_out" 0600 || die "cannot write $keylog_out"
+report_written=0
+if [[ -s $report ]]; then
+  deliver "$report" "$report_out" 0644 || die "cannot write $report_out"
+  report_written=1
+fi
+if [[ -n $trace_out && -f $trace ]]; then deliver "$trace" "$trace_out" 0644 || die "cannot write $trace_out"; fi
 
-capture: wrote $(q "$out") (${packets:-0} packets) and $(q "$keylog_out")
-Open it in Wireshark with the tlslab dissector and the key log:
-  wireshark -X lua_script:$(q "$dissector") -o tlslab.keylog_file:$(q "$keylog_out") $(q "$out")
-or read it with tshark (one line per frame; then the decrypted request URIs):
-  tshark -r $(q "$out") -X lua_script:$(q "$dissector") -o tlslab.keylog_file:$(q "$keylog_out") -Y tlslab
-  tshark -r $(q "$out") -X lua_script:$(q "$dissector") -o tlslab.keylog_file:$(q "$keylog_out") -Y http.request -T fields -e http.request.uri
-EOF
-if [[ -n $expected_alert ]]; then
-  echo "  tshark -r $(q "$out") -X lua_script:$(q "$dissector") -Y tlslab.alert.description -T fields -e tlslab.alert.description"
+q() { printf '%q' "$1"; }
+lua="-X lua_script:$(q "$dissector")"
+# garbage: what the server answered to "GET /" is found by the port (Wireshark takes the
+# connection for HTTP), so the commands say that the server's port is tlslab.
+[[ $scenario == garbage ]] && lua+=" -d tcp.port==$server_port,tlslab"
+keys=""  # the decryption option, only when there is something to decrypt with
+[[ -s $keylog_out ]] && keys="-o tlslab.keylog_file:$(q "$keylog_out") "
+width=${#out}
+file_line() { printf '  %-*s  %s\n' "$width" "$(q "$1")" "$2"; }
+echo
+echo "capture: wrote${owner_name:+, for $owner_name}:"
+file_line "$out" "the capture (${packets:-0} packets)"
+if [[ -n $keys ]]; then
+  file_line "$keylog_out" "the key log (mode 0600: it holds the session's master secret)"
+else
+  file_line "$keylog_out" "the key log, empty: the handshake stopped before the key exchange, nothing is encrypted"
+fi
+if [[ $report_written == 1 ]]; then
+  file_line "$report_out" "the client's report: the diagram of this run, every frame byte by byte (open it in a browser)"
+fi
+as_yourself=""
+[[ $EUID == 0 ]] && as_yourself=" (as yourself, not root)"
+echo "Open it in Wireshark with the tlslab dissector${keys:+ and the key log}$as_yourself:"
+echo "  wireshark $lua ${keys}-Y tlslab $(q "$out")"
+echo "or read it with tshark (one line per frame${keys:+; then the decrypted request URIs}):"
+echo "  tshark -r $(q "$out") $lua ${keys}-Y tlslab"
+[[ -n $keys ]] && echo "  tshark -r $(q "$out") $lua ${keys}-Y http.request -T fields -e http.request.uri"
+if [[ -n $expected_alert || $scenario == garbage ]]; then
+  echo "  tshark -r $(q "$out") $lua -Y tlslab.alert.description -T fields -e tlslab.alert.description"
 fi
 exit "$result"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The demo: installs what is missing, builds, makes a CA and a server certificate, starts the CA
 # service and the server on free local ports, runs the client with --show-secrets and one
-# request, shows both sides' traces, and stops everything it started (also on Ctrl-C).
+# request, shows the three programs' traces, and stops everything it started (also on Ctrl-C).
+# It ends with the path of the client's report of the run (certs/demo/run.html), for a browser.
 #   ./scripts/demo.sh [--keep]     --keep: leave CA and server running until Ctrl-C
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -30,18 +31,22 @@ tlslab_start server_port "tlslab-server" "$demo/server.log" '.*listening on [0-9
   --show-secrets --keylog "$demo/keylog.txt"
 echo "== CA service on 127.0.0.1:$ca_port, server on 127.0.0.1:$server_port"
 echo
-echo "== the client's side (tlslab-client --show-secrets --get /)"
+echo "== the client's side (tlslab-client --show-secrets --get / --report certs/demo/run.html)"
 "$TLSLAB_BIN/tlslab-client" --connect "127.0.0.1:$server_port" --ca-service "127.0.0.1:$ca_port" \
   --trust "$demo/ca/ca.crt" --server-name localhost --show-secrets --keylog "$demo/keylog.txt" \
-  --get / --output "$demo/response.html"
+  --get / --output "$demo/response.html" --report "$demo/run.html"
 echo
 echo "== the server's side (from certs/demo/server.log)"
 sleep 0.2
 grep -v '^tlslab-server:' "$demo/server.log" | grep -v '\] info ' || true
 echo
+echo "== the CA's side, arrows 3 and 4 (from certs/demo/ca.log)"
+grep -v '^tlslab-ca:' "$demo/ca.log" | grep -v '\] info ' || true
+echo
 echo "== the response body was saved to certs/demo/response.html ($(wc -c <"$demo/response.html") bytes)"
 echo "== key log (NSS format, for Wireshark): certs/demo/keylog.txt"
 echo "== CA certificate (the trust store): certs/demo/ca/ca.crt; server: certs/demo/server.crt"
+echo "== open certs/demo/run.html in a browser: the diagram of this run, byte by byte"
 if [[ $keep == 1 ]]; then
   echo "== CA and server keep running; try:"
   echo "   build/bin/tlslab-client --connect 127.0.0.1:$server_port --ca-service 127.0.0.1:$ca_port --trust certs/demo/ca/ca.crt --server-name localhost"

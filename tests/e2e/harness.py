@@ -3,9 +3,11 @@
 Every process started through a Lab is killed and reaped when the Lab closes, whatever happened.
 Ports are learned from the programs' own "listening on ADDR:PORT" lines (they bind port 0).
 """
+import difflib
 import json
 import os
 import re
+import shlex
 import shutil
 import signal
 import socket
@@ -17,6 +19,9 @@ import time
 BIN = os.environ.get("TLSLAB_BIN", os.path.join(os.path.dirname(__file__), "..", "..", "build", "bin"))
 START_TIMEOUT = 10.0
 CLIENT_TIMEOUT = 30.0
+# Set by `--trace` (run_named): every client run through a Lab prints its trace (its stderr), and
+# every tlslab-ca command it runs its command line.
+TRACE = False
 
 
 class TestFailure(AssertionError):
@@ -75,6 +80,8 @@ class Lab:
 
     def run(self, *args, timeout=60, check_ok=True, env=None):
         result = subprocess.run(list(args), capture_output=True, text=True, timeout=timeout, env=env)
+        if TRACE and os.path.basename(args[0]).startswith("tlslab-"):  # the steps between client runs
+            print(f"--- {shlex.join([os.path.basename(args[0]), *args[1:]])}   (exit {result.returncode})", flush=True)
         if check_ok and result.returncode != 0:
             raise TestFailure(f"{' '.join(args)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}")
         return result
@@ -137,23 +144,66 @@ class Lab:
                 f"127.0.0.1:{ca_port}", "--trust", trust, *extra]
         if "--server-name" not in extra:
             args += ["--server-name", "localhost"]
-        return subprocess.run(args, capture_output=True, text=True, timeout=timeout, env=env)
+        result = subprocess.run(args, capture_output=True, text=True, timeout=timeout, env=env)
+        if TRACE:
+            print_trace(args, result)
+        return result
 
 
-def run_named(tests, argv):
-    """The command line of every test file: `NAME` runs one test, `--list` lists them."""
-    if len(argv) == 2 and argv[1] == "--list":
+def print_trace(args, result):
+    """The client's trace (its stderr) under the command that made it, for `--trace`."""
+    trace = result.stderr if result.stderr.endswith("\n") or not result.stderr else result.stderr + "\n"
+    sys.stdout.write(f"--- {shlex.join(['tlslab-client', *args[1:]])}   (exit {result.returncode})\n{trace}")
+    sys.stdout.flush()
+
+
+def nearest_names(name, tests, former_names=None):
+    """The names in `tests` closest to `name` (difflib), best first. `former_names` maps names a
+    test had before to the one it has now, so an old name points to its new one."""
+    former_names = former_names or {}
+    query = name.strip().lower().replace("_", "-")
+    candidates = {test: test for test in tests}
+    candidates.update({old.replace("_", "-"): new for old, new in former_names.items()})
+    close = difflib.get_close_matches(query, list(candidates), n=6, cutoff=0.5)
+    nearest = []
+    for candidate in close:
+        if candidates[candidate] not in nearest:
+            nearest.append(candidates[candidate])
+    return nearest[:3]
+
+
+def run_named(tests, argv, former_names=None):
+    """The command line of every test file: `NAME` runs one test, `NAME --trace` also prints the
+    trace of every client it runs, `--list` lists the names, one per line (CMake reads them).
+    An unknown NAME gets the nearest names as suggestions, and exit 2."""
+    global TRACE
+    program = os.path.basename(argv[0])
+    usage = f"usage: {program} NAME [--trace] | --list"
+    args = argv[1:]
+    if args == ["--list"]:
         print("\n".join(tests))
         return 0
-    if len(argv) != 2 or argv[1] not in tests:
-        print(f"usage: {argv[0]} NAME | --list", file=sys.stderr)
+    if args in (["-h"], ["--help"]):
+        print(f"{usage}\n  --trace  also print the client's trace (its stderr) of every run\n"
+              f"  --list   the names, one per line")
+        return 0
+    TRACE = "--trace" in args
+    args = [a for a in args if a != "--trace"]
+    if len(args) != 1 or args[0].startswith("-"):
+        print(usage, file=sys.stderr)
+        return 2
+    name = args[0]
+    if name not in tests:
+        nearest = nearest_names(name, tests, former_names)
+        hint = f"; did you mean {' or '.join(nearest)}?" if nearest else ""
+        print(f"{program}: no test named '{name}'{hint} (--list shows them all)", file=sys.stderr)
         return 2
     try:
-        tests[argv[1]]()
+        tests[name]()
     except TestFailure as failure:
-        print(f"FAILED {argv[1]}: {failure}", file=sys.stderr)
+        print(f"FAILED {name}: {failure}", file=sys.stderr)
         return 1
-    print(f"passed {argv[1]}")
+    print(f"passed {name}")
     return 0
 
 

@@ -1,9 +1,14 @@
 """End-to-end scenarios: the real tlslab-ca, tlslab-server and tlslab-client on 127.0.0.1.
 
-Run one:   python3 tests/e2e/scenarios.py good_aes128gcm
+Run one:   python3 tests/e2e/scenarios.py good
+See it:    python3 tests/e2e/scenarios.py revoked --trace   (prints the client's trace of each run)
 List them: python3 tests/e2e/scenarios.py --list
 Each scenario asserts what a user would check: exit codes, the one-line reason, the alert the
 other side logged, the JSON trace, the key log, and that the services keep serving.
+
+The scenarios of the README's table have the names scripts/capture.sh gives them too (good,
+revoked, unknown-ca, expired, wrong-name, ca-down, no-common-suite, garbage); CTest runs each
+as e2e.NAME.
 """
 import concurrent.futures
 import os
@@ -25,9 +30,26 @@ EXIT_OK, EXIT_LOCAL, EXIT_USAGE, EXIT_CONNECTION = 0, 1, 2, 3
 EXIT_CERTIFICATE, EXIT_STATUS, EXIT_CA_CHECK, EXIT_NEGOTIATION, EXIT_INTEGRITY, EXIT_PROTOCOL = 4, 5, 6, 7, 8, 9
 
 
-def scenario(function):
-    SCENARIOS[function.__name__] = function
-    return function
+def scenario(name):
+    """Registers a scenario under NAME, the name users type (and CTest's e2e.NAME)."""
+    def register(function):
+        SCENARIOS[name] = function
+        return function
+    return register
+
+
+# Names the scenarios had before they took the README's and capture.sh's names, so that an old
+# name still points to the new one (`scenarios.py revoked_certificate` suggests `revoked`). Other
+# scenarios only changed '_' for '-', which the suggestions allow for anyway.
+FORMER_NAMES = {
+    "good_aes128gcm": "good",
+    "revoked_certificate": "revoked",
+    "expired_certificate": "expired",
+    "not_yet_valid_certificate": "not-yet-valid",
+    "wrong_server_name": "wrong-name",
+    "ca_service_down_fails_closed": "ca-down",
+    "garbage_clienthello_gets_alert_and_server_keeps_serving": "garbage",
+}
 
 
 def expect_failure(result, code, alert):
@@ -56,7 +78,7 @@ def wait_for_log(setup, needle, timeout=5.0):
 
 
 # --- good paths ------------------------------------------------------------------------------
-def good_path(suite):
+def good_path(name, suite):
     def run():
         with Lab() as lab:
             setup = Setup(lab)
@@ -69,14 +91,14 @@ def good_path(suite):
             names = {"aes128gcm": "AES_128_GCM", "aes256gcm": "AES_256_GCM", "chacha20": "CHACHA20_POLY1305"}
             check(names[suite] in result.stdout, "the session page does not name the negotiated suite")
     run.__name__ = f"good_{suite}"
-    return scenario(run)
+    return scenario(name)(run)
 
 
-for _suite in ("aes128gcm", "aes256gcm", "chacha20"):
-    good_path(_suite)
+for _name, _suite in (("good", "aes128gcm"), ("good-aes256gcm", "aes256gcm"), ("good-chacha20", "chacha20")):
+    good_path(_name, _suite)
 
 
-@scenario
+@scenario("server-preference-wins")
 def server_preference_wins():
     with Lab() as lab:
         setup = Setup(lab, server_extra=["--suites", "chacha20,aes128gcm"])
@@ -87,7 +109,7 @@ def server_preference_wins():
         check("CHACHA20" in hello["fields"]["cipher suite"], f"server preference ignored: {hello['fields']}")
 
 
-@scenario
+@scenario("www-files-and-404")
 def www_files_and_404():
     with Lab() as lab:
         www = lab.path("www")
@@ -106,7 +128,7 @@ def www_files_and_404():
 
 
 # --- the JSON trace and the key log ---------------------------------------------------------
-@scenario
+@scenario("json-trace-lists-eight-arrows")
 def json_trace_lists_eight_arrows():
     with Lab() as lab:
         setup = Setup(lab)
@@ -126,7 +148,7 @@ def json_trace_lists_eight_arrows():
               "--show-secrets did not put the 48-byte master secret in the JSON trace")
 
 
-@scenario
+@scenario("keylog-matches-on-both-sides")
 def keylog_matches_on_both_sides():
     with Lab() as lab:
         ca_dir = lab.make_ca()
@@ -148,7 +170,7 @@ def keylog_matches_on_both_sides():
 
 
 # --- certificate failures -------------------------------------------------------------------
-@scenario
+@scenario("revoked")
 def revoked_certificate():
     with Lab() as lab:
         setup = Setup(lab)
@@ -162,7 +184,7 @@ def revoked_certificate():
         wait_for_log(setup, "certificate_revoked")  # the server saw the client's alert
 
 
-@scenario
+@scenario("unknown-ca")
 def unknown_ca():
     with Lab() as lab:
         setup = Setup(lab)
@@ -171,21 +193,21 @@ def unknown_ca():
         expect_failure(result, EXIT_CERTIFICATE, "unknown_ca")
 
 
-@scenario
+@scenario("expired")
 def expired_certificate():
     with Lab() as lab:
         setup = Setup(lab, issue_extra=["--not-before", "-400d", "--days", "30"])
         expect_failure(setup.client(), EXIT_CERTIFICATE, "certificate_expired")
 
 
-@scenario
+@scenario("not-yet-valid")
 def not_yet_valid_certificate():
     with Lab() as lab:
         setup = Setup(lab, issue_extra=["--not-before", "+5d", "--days", "30"])
         expect_failure(setup.client(), EXIT_CERTIFICATE, "certificate_expired")
 
 
-@scenario
+@scenario("wrong-name")
 def wrong_server_name():
     with Lab() as lab:
         setup = Setup(lab)
@@ -194,7 +216,7 @@ def wrong_server_name():
         check("www.example.org" in result.stderr, "the reason does not name the host")
 
 
-@scenario
+@scenario("certificate-unknown-to-ca")
 def certificate_unknown_to_ca():
     """A certificate signed by the trusted CA's key but missing from its database: 'unknown'."""
     with Lab() as lab:
@@ -215,7 +237,7 @@ def certificate_unknown_to_ca():
         expect_failure(result, EXIT_STATUS, "certificate_unknown")
 
 
-@scenario
+@scenario("ca-down")
 def ca_service_down_fails_closed():
     with Lab() as lab:
         setup = Setup(lab)
@@ -223,7 +245,7 @@ def ca_service_down_fails_closed():
         expect_failure(result, EXIT_CA_CHECK, "bad_certificate_status_response")
 
 
-@scenario
+@scenario("ca-signed-by-other-ca-rejected")
 def ca_signed_by_other_ca_rejected():
     """The CA service of another CA answers: its signature does not verify with our trust store."""
     with Lab() as lab:
@@ -235,7 +257,7 @@ def ca_signed_by_other_ca_rejected():
 
 
 # --- negotiation and hostile input ----------------------------------------------------------
-@scenario
+@scenario("no-common-suite")
 def no_common_suite():
     with Lab() as lab:
         setup = Setup(lab, server_extra=["--suites", "aes256gcm"])
@@ -248,7 +270,7 @@ def alert_frame(description):
     return struct.pack(">BHHBB", 21, 0x0100, 2, 2, description)
 
 
-@scenario
+@scenario("garbage")
 def garbage_clienthello_gets_alert_and_server_keeps_serving():
     with Lab() as lab:
         setup = Setup(lab)
@@ -266,7 +288,7 @@ def garbage_clienthello_gets_alert_and_server_keeps_serving():
         expect_good(setup.client(), "a normal client after the garbage")
 
 
-@scenario
+@scenario("client-cli-mistakes")
 def client_cli_mistakes():
     with Lab() as lab:
         setup = Setup(lab)
@@ -283,7 +305,7 @@ def client_cli_mistakes():
         check(r.returncode == EXIT_CONNECTION and "cannot connect" in r.stderr, f"server down: {r.stderr}")
 
 
-@scenario
+@scenario("server-cli-mistakes")
 def server_cli_mistakes():
     with Lab() as lab:
         ca_dir = lab.make_ca()
@@ -302,7 +324,7 @@ def server_cli_mistakes():
 
 
 # --- many clients -----------------------------------------------------------------------------
-@scenario
+@scenario("two-hundred-sequential-clients")
 def two_hundred_sequential_clients():
     with Lab() as lab:
         setup = Setup(lab)
@@ -311,7 +333,7 @@ def two_hundred_sequential_clients():
             check(result.returncode == 0, f"client {i} failed: {result.stderr}")
 
 
-@scenario
+@scenario("fifty-concurrent-clients")
 def fifty_concurrent_clients():
     with Lab() as lab:
         setup = Setup(lab)
@@ -322,7 +344,7 @@ def fifty_concurrent_clients():
 
 
 # --- the CA ------------------------------------------------------------------------------------
-@scenario
+@scenario("ca-files-and-openssl-verify")
 def ca_files_and_openssl_verify():
     with Lab() as lab:
         ca_dir = lab.make_ca(key_type="rsa2048")
@@ -340,7 +362,7 @@ def ca_files_and_openssl_verify():
         check(f'"serial":"{serial}"' in listing and '"status":"good"' in listing, f"list --json: {listing}")
 
 
-@scenario
+@scenario("ca-cli-mistakes")
 def ca_cli_mistakes():
     with Lab() as lab:
         ca_dir = lab.make_ca()
@@ -370,7 +392,7 @@ def openssl_ocsp(lab, ca_dir, cert, http_port):
                    f"http://127.0.0.1:{http_port}", "-CAfile", os.path.join(ca_dir, "ca.crt"), check_ok=False)
 
 
-@scenario
+@scenario("openssl-ocsp-interop-and-live-revocation")
 def openssl_ocsp_interop_and_live_revocation():
     with Lab() as lab:
         setup = Setup(lab, ca_http=True)
@@ -381,7 +403,7 @@ def openssl_ocsp_interop_and_live_revocation():
         check(f"{setup.cert}: revoked" in r.stdout and "Reason: superseded" in r.stdout, f"revoked: {r.stdout}")
 
 
-@scenario
+@scenario("ca-restart-keeps-every-status")
 def ca_restart_keeps_every_status():
     with Lab() as lab:
         setup = Setup(lab)
@@ -397,7 +419,7 @@ def ca_restart_keeps_every_status():
         expect_good(lab.client(setup.server_port, new_port, setup.trust))
 
 
-@scenario
+@scenario("ca-service-survives-garbage-and-slow-clients")
 def ca_service_survives_garbage_and_slow_clients():
     with Lab() as lab:
         ca_dir = lab.make_ca()
@@ -417,7 +439,7 @@ def ca_service_survives_garbage_and_slow_clients():
         expect_good(lab.client(server_port, ca_port, os.path.join(ca_dir, "ca.crt")), "a client after the abuse")
 
 
-@scenario
+@scenario("http-ocsp-rejects-bad-requests")
 def http_ocsp_rejects_bad_requests():
     with Lab() as lab:
         setup = Setup(lab, ca_http=True)
@@ -437,4 +459,4 @@ def http_ocsp_rejects_bad_requests():
 
 
 if __name__ == "__main__":
-    sys.exit(run_named(SCENARIOS, sys.argv))
+    sys.exit(run_named(SCENARIOS, sys.argv, FORMER_NAMES))

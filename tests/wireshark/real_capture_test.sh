@@ -3,7 +3,10 @@
 # "revoked", on the loopback interface) and checks that the Wireshark dissector
 # (scripts/wireshark/tlslab.lua) shows in them what the client's machine-readable trace
 # (--trace-json) says happened: the randoms, the chosen suite, the certificate, the CA's answer,
-# the alert, the Finished checks and the decrypted HTTP request.
+# the alert, the Finished checks and the decrypted HTTP request. Also what capture.sh leaves for
+# the user who ran it with sudo: the modes of the capture, the key log and the report, their
+# owner ($SUDO_USER, else the owner of the output directory), and the commands it prints (no
+# decryption option when the key log is empty; each tshark command works as printed).
 #
 # Exit status: 0 all checks passed; 1 a check failed (each failure is printed); 77 skipped
 # (tshark missing or unable to capture here, python3 missing, or lua-luaossl missing so nothing
@@ -42,20 +45,35 @@ expect_contains() {  # expect_contains WHAT HAYSTACK NEEDLE
 }
 
 # --- 1. the two captures -----------------------------------------------------------------------
-run_capture() {  # run_capture SCENARIO: writes $work/SCENARIO.{pcapng,keylog,trace.json,log}
-  local s=$1 rc
-  CAPTURE_QUIET=1 CAPTURE_TRACE_JSON="$work/$s.trace.json" \
-    "$capture" "$s" -o "$work/$s.pcapng" >"$work/$s.log" 2>&1
+# run_capture SCENARIO DIR [ENV...]: capture.sh SCENARIO with ENV (for env(1)), writes
+# DIR/SCENARIO.{pcapng,keylog,html} and $work/SCENARIO.{trace.json,log}
+captured=0
+run_capture() {
+  local s=$1 dir=$2 rc
+  shift 2
+  env "$@" CAPTURE_QUIET=1 CAPTURE_TRACE_JSON="$work/$s.trace.json" \
+    "$capture" "$s" -o "$dir/$s.pcapng" >"$work/$s.log" 2>&1
   rc=$?
-  if [[ $rc == 77 ]]; then skip "$(grep -m1 'cannot capture' "$work/$s.log" || tail -n 1 "$work/$s.log")"; fi
+  # The first capture tells whether tshark can capture here at all; after it, 77 is a failure
+  # (as it was when dumpcap, which keeps no right but capturing, wrote into a user's directory).
+  if [[ $rc == 77 && $captured == 0 ]]; then
+    skip "$(grep -m1 'cannot capture' "$work/$s.log" || tail -n 1 "$work/$s.log")"
+  fi
+  captured=1
   if [[ $rc != 0 ]]; then
     sed 's/^/  /' "$work/$s.log"
     echo "FAIL: scripts/capture.sh $s exited with $rc"
     exit 1
   fi
 }
-run_capture good
-run_capture revoked
+# As root (as with sudo), the files go to $SUDO_USER (good), or without it to the owner of the
+# output directory (revoked, in a directory of nobody's).
+as_root=0
+[[ $EUID == 0 ]] && as_root=1
+mkdir -p "$work/nobody"
+[[ $as_root == 1 ]] && chown nobody: "$work/nobody"
+run_capture good "$work" SUDO_USER=nobody
+run_capture revoked "$work/nobody" -u SUDO_USER
 
 # trace FILE ARROW FIELD: a field of the client's trace for one arrow of the diagram
 trace() {
@@ -84,7 +102,7 @@ expect_count() {  # expect_count WHAT WANT PCAP FILTER
   if [[ $got == "$2" ]]; then pass; else fail "$1: $got packet(s) match '$4' in $(basename "$3"), expected $2"; fi
 }
 
-good=$work/good.pcapng revoked=$work/revoked.pcapng
+good=$work/good.pcapng revoked=$work/nobody/revoked.pcapng
 
 notes=$(tsh "$good" -Y tlslab.expert.not_decrypted -V)
 if grep -q "lua-luaossl" <<<"$notes"; then
@@ -179,7 +197,45 @@ expect_count "revoked: nothing after the alert (no key exchange, no protected fr
 expect_count "revoked: no malformed frame or Lua error" 0 "$revoked" \
   '_ws.malformed || _ws.lua.error || tlslab.expert.dissector_bug'
 
-# --- 4. tshark said nothing unexpected ------------------------------------------------------------
+# --- 4. the files and the commands, for the user who ran capture.sh with sudo ---------------------
+mode_owner() { stat -c '%a %U' -- "$1" 2>&1; }
+for pcap in "$good" "$revoked"; do
+  base=${pcap%.pcapng} name=$(basename "$base")
+  want_owner=$(id -un)
+  [[ $as_root == 1 ]] && want_owner=nobody
+  expect_eq "$name: the capture is readable by all, and the user's" "$(mode_owner "$pcap")" "644 $want_owner"
+  expect_eq "$name: the key log is private to the user" "$(mode_owner "$base.keylog")" "600 $want_owner"
+  expect_eq "$name: the report is readable by all, and the user's" "$(mode_owner "$base.html")" "644 $want_owner"
+  expect_contains "$name: the report is the client's page of the run" "$(head -c 3000 "$base.html" 2>&1)" "<html"
+  expect_contains "$name: capture.sh names the report" "$(cat "$work/$name.log")" "$base.html"
+done
+expect_eq "good: the trace JSON goes to the user too" "$(stat -c %U -- "$work/good.trace.json" 2>&1)" "$want_owner"
+
+# printed_command LOG PROGRAM FILTER: the first command line that capture.sh printed for PROGRAM with
+# the display filter -Y FILTER
+printed_command() { grep -E "^  $2 .* -Y $3( |\$)" "$1" | head -n 1 | sed 's/^  //'; }
+good_gui=$(printed_command "$work/good.log" wireshark tlslab)
+expect_contains "good: the Wireshark command shows tlslab frames" "$good_gui" " -Y tlslab "
+expect_contains "good: the Wireshark command decrypts with the key log" "$good_gui" \
+  "-o tlslab.keylog_file:${good%.pcapng}.keylog"
+expect_contains "good: capture.sh prints the decrypted request URIs command" "$(cat "$work/good.log")" "-Y http.request"
+revoked_gui=$(printed_command "$work/revoked.log" wireshark tlslab)
+expect_contains "revoked: the Wireshark command shows tlslab frames" "$revoked_gui" " -Y tlslab "
+if grep -q -e "tlslab.keylog_file" -e "http.request" "$work/revoked.log"; then
+  fail "revoked: the key log is empty, yet capture.sh prints a decryption command: $(grep -m1 -e keylog_file -e http.request "$work/revoked.log")"
+else
+  pass
+fi
+expect_eq "revoked: the key log is empty" "$(stat -c %s -- "${revoked%.pcapng}.keylog" 2>&1)" 0
+# the printed commands work as printed (as the user would paste them)
+listed=$(eval "$(printed_command "$work/good.log" tshark tlslab)" 2>>"$work/tshark.stderr")
+expect_contains "good: the printed tshark command lists the frames" "$listed" "(8) Client → Server: Application data (GET / HTTP/1.1)"
+uris=$(eval "$(printed_command "$work/good.log" tshark http.request)" 2>>"$work/tshark.stderr")
+expect_eq "good: the printed tshark command shows the decrypted request URI" "$uris" "/"
+listed=$(eval "$(printed_command "$work/revoked.log" tshark tlslab)" 2>>"$work/tshark.stderr")
+expect_contains "revoked: the printed tshark command lists the frames" "$listed" "Client → Server: Alert: certificate_revoked"
+
+# --- 5. tshark said nothing unexpected ------------------------------------------------------------
 grep -v "Running as user" "$work/tshark.stderr" >"$work/tshark.unexpected"
 if [[ -s $work/tshark.unexpected ]]; then fail "tshark wrote to stderr:"; head -n 20 "$work/tshark.unexpected"; else pass; fi
 
