@@ -25,9 +25,11 @@ awaitable<void> serve_status_connection(tcp::socket socket, std::uint64_t id, St
       if (answered > 0) channel.set_deadline(net::Clock::now() + options.idle + options.request_deadline);
       FlowCursor flow(seed_flow(), Party::ca, Party::client);
       // (3) Client → CA: the CERTIFICATE for authentication (with a fresh nonce).
-      auto [request, request_step, request_frame] = co_await channel.expect<StatusRequest>(flow, nullptr);
+      // (Named, not structured bindings: clang 14 cannot capture those in the lambdas below.)
+      auto received = co_await channel.expect<StatusRequest>(flow, nullptr);
+      const StatusRequest& request = received.message;
       Responder::Answer answer = responder.decide(request);
-      session_trace.arrow(request_step, std::move(request_frame),
+      session_trace.arrow(received.step, std::move(received.frame),
                           [&] { return describe::ca_status_request(request, answer.facts); });
       // (4) CA → Client: the answer, signed with the CA'S PRIVATE KEY. Cannot outgrow a frame for a
       // request that fit one, but is never allowed to throw here.

@@ -26,12 +26,13 @@ awaitable<SessionParameters> run_handshake(net::Channel& channel, const ClientSe
   trace.arrow(sent_hello.step, std::move(sent_hello.frame), [&] { return describe::client_hello(hello); });
 
   // (2) Server → Client: ServerHello (RAND-SERVER, suite, CERTIFICATE, SERVER'S PUBLIC KEY)
-  auto [server_hello, server_hello_step, server_hello_frame] = co_await channel.expect<ServerHello>(flow, &transcript);
+  auto received_hello = co_await channel.expect<ServerHello>(flow, &transcript);
+  const ServerHello& server_hello = received_hello.message;
   session.server_random = server_hello.random;
   ossl::X509Ptr certificate = trust.memo().parse(server_hello.certificate).take();
   session.certificate_subject = crypto::subject_of(certificate.get());
   session.certificate_serial = crypto::serial_hex(certificate.get());
-  trace.arrow(server_hello_step, std::move(server_hello_frame),
+  trace.arrow(received_hello.step, std::move(received_hello.frame),
               [&] { return describe::server_hello(server_hello, certificate.get()); });
   session.suite = check_server_hello(hello, server_hello, certificate.get()).take();
   crypto::verify_server_certificate(trust, certificate.get(), settings.server_name).take();
@@ -81,10 +82,11 @@ awaitable<SessionParameters> run_handshake(net::Channel& channel, const ClientSe
   auto expected =
       crypto::compute_verify_data(session.suite.hash, keys.master_secret, crypto::FinishedSender::server, hash);
   channel.protect_reads(session.suite.aead, std::move(keys.keys.server_write));
-  auto [ack, ack_step, ack_frame] = co_await channel.expect<Finished>(flow, &transcript);
+  auto received_ack = co_await channel.expect<Finished>(flow, &transcript);
+  const Finished& ack = received_ack.message;
   check_finished(ack, expected, Party::server).take();
   channel.handshake_done();
-  trace.arrow(ack_step, std::move(ack_frame), [&] { return describe::finished(ack, hash, true); });
+  trace.arrow(received_ack.step, std::move(received_ack.frame), [&] { return describe::finished(ack, hash, true); });
   co_return session;
 }
 

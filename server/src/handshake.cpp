@@ -16,10 +16,11 @@ awaitable<SessionParameters> run_handshake(net::Channel& channel, const ServerId
   channel.record_frames(trace.enabled());
 
   // (1) Client → Server: ClientHello (RAND-CLIENT, version, cipher suites)
-  auto [hello, hello_step, hello_frame] = co_await channel.expect<ClientHello>(flow, &transcript);
+  auto received_hello = co_await channel.expect<ClientHello>(flow, &transcript);
+  const ClientHello& hello = received_hello.message;
   session.client_random = hello.random;
   session.server_name = hello.server_name().value_or("");
-  trace.arrow(hello_step, std::move(hello_frame), [&] { return describe::client_hello(hello); });
+  trace.arrow(received_hello.step, std::move(received_hello.frame), [&] { return describe::client_hello(hello); });
   ProtocolVersion version = negotiate_version(hello.client_version).take();
   session.suite = choose_suite(hello.cipher_suites, settings.suites).take();
 
@@ -35,10 +36,10 @@ awaitable<SessionParameters> run_handshake(net::Channel& channel, const ServerId
               [&] { return describe::server_hello(server_hello, identity.certificate.get()); });
 
   // (5) Client → Server: PRE-MASTER, encrypted with SERVER'S PUBLIC KEY
-  auto [key_exchange, key_exchange_step, key_exchange_frame] =
-      co_await channel.expect<ClientKeyExchange>(flow, &transcript);
+  auto received_key_exchange = co_await channel.expect<ClientKeyExchange>(flow, &transcript);
+  const ClientKeyExchange& key_exchange = received_key_exchange.message;
   Secret pre_master = recover_pre_master(*identity.decryptor, key_exchange.encrypted_pre_master, hello.client_version);
-  trace.arrow(key_exchange_step, std::move(key_exchange_frame),
+  trace.arrow(received_key_exchange.step, std::move(received_key_exchange.frame),
               [&] { return describe::key_exchange(key_exchange, pre_master, trace.shows_secrets()); });
 
   // Server creates the SESSION MASTER KEY from RAND-CLIENT, PRE-MASTER and RAND-SERVER.
@@ -52,11 +53,13 @@ awaitable<SessionParameters> run_handshake(net::Channel& channel, const ServerId
   auto expected =
       crypto::compute_verify_data(session.suite.hash, keys.master_secret, crypto::FinishedSender::client, hash);
   channel.protect_reads(session.suite.aead, std::move(keys.keys.client_write));
-  auto [finished, finished_step, finished_frame] = co_await channel.expect<Finished>(flow, &transcript);
+  auto received_finished = co_await channel.expect<Finished>(flow, &transcript);
+  const Finished& finished = received_finished.message;
   check_finished(finished, expected, Party::client).take();
   // Only now: a peer that never proves the keys leaves no line in the key log (nor fills the disk).
   if (settings.keylog) crypto::append_keylog(*settings.keylog, session.client_random, keys.master_secret);
-  trace.arrow(finished_step, std::move(finished_frame), [&] { return describe::finished(finished, hash, true); });
+  trace.arrow(received_finished.step, std::move(received_finished.frame),
+              [&] { return describe::finished(finished, hash, true); });
 
   // (7) Server → Client: the ACK (server Finished), encrypted
   hash = transcript.hash(session.suite.hash);
