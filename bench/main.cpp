@@ -28,7 +28,7 @@ double percentile(std::vector<double>& sorted, double p) {
 int main(int argc, char** argv) {
   CLI::App app{"tlslab-bench: load generator for tlslab-server and tlslab-ca (loopback)"};
   std::string connect = "127.0.0.1:4433", ca_service = "127.0.0.1:4434", trust, server_name = "localhost";
-  std::string suites = "aes128gcm", mode_name = "handshake";
+  std::string suites = "aes128gcm", groups = "x25519", mode_name = "handshake";
   double duration_s = 5;
   unsigned threads = 1;
   bool json = false;
@@ -38,6 +38,7 @@ int main(int argc, char** argv) {
   app.add_option("--trust", trust, "trusted CA certificate (PEM)")->required();
   app.add_option("--server-name", server_name, "name expected in the server certificate")->capture_default_str();
   app.add_option("--suites", suites, "offered cipher suites")->capture_default_str();
+  app.add_option("--groups", groups, "offered groups for the ECDHE suites")->capture_default_str();
   app.add_option("--mode", mode_name, "handshake | requests | bulk | status | ocsp-http | hold")
       ->check(CLI::IsMember({"handshake", "requests", "bulk", "status", "ocsp-http", "hold"}))
       ->capture_default_str();
@@ -83,6 +84,9 @@ int main(int argc, char** argv) {
     auto suite_list = parse_suite_list(suites, suite_error);
     if (!suite_list) throw std::runtime_error("--suites: " + suite_error);
     settings.suites = *suite_list;
+    auto group_list = parse_group_list(groups, suite_error);
+    if (!group_list) throw std::runtime_error("--groups: " + suite_error);
+    settings.groups = *group_list;
     auto trust_store = crypto::TrustStore::from_pem_file(trust);
 
     asio::io_context io(static_cast<int>(threads));

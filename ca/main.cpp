@@ -28,7 +28,8 @@ int main(int argc, char** argv) {
   issue_cmd->add_option("--cn", issue.common_name, "subject common name, e.g. localhost")->required();
   issue_cmd->add_option("--san", issue.subject_alt_names, "DNS:name or IP:address, comma-separated or repeated")
       ->delimiter(',');
-  issue_cmd->add_option("--key-type", issue.key_type, "rsa2048, rsa3072 or rsa4096")->capture_default_str();
+  issue_cmd->add_option("--key-type", issue.key_type, "rsa2048, rsa3072, rsa4096 or ec-p256 (ECDHE suites only)")
+      ->capture_default_str();
   issue_cmd->add_option("--days", issue.days, "validity in days from --not-before")->capture_default_str();
   issue_cmd->add_option("--not-before", issue.not_before, "start of validity: 2024-01-31[T12:00:00Z] or -30d");
   issue_cmd->add_option("--out-cert", issue.out_cert, "where to write the certificate (PEM)")->required();

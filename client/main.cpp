@@ -28,7 +28,8 @@ int main(int argc, char** argv) {
   CLI::App app{"tlslab-client: the Client side of the handshake (CA check included), then encrypted HTTP/1.1"};
   app.set_version_flag("--version", "tlslab-client 1.0.0 (protocol tlslab/1.0)");
   std::string connect = "127.0.0.1:4433", ca_service = "127.0.0.1:4434", trust_path, server_name;
-  std::string suites = "aes128gcm,chacha20,aes256gcm", output, keylog, report, plantuml;
+  std::string groups = "x25519,p256";
+  std::string suites = default_suite_names(), output, keylog, report, plantuml;
   std::vector<std::string> paths;
   int handshake_timeout_ms = 10000, idle_timeout_ms = 30000;
   cli::TraceArguments trace_arguments;
@@ -36,7 +37,10 @@ int main(int argc, char** argv) {
   app.add_option("--ca-service", ca_service, "CA validation service HOST:PORT")->capture_default_str();
   app.add_option("--trust", trust_path, "trusted CA certificate(s), PEM (the CA's PUBLIC KEY)")->required();
   app.add_option("--server-name", server_name, "name expected in the certificate (default: the --connect host)");
-  app.add_option("--suites", suites, "offered cipher suites in preference order")->capture_default_str();
+  app.add_option("--suites", suites, "offered cipher suites in preference order (the ecdhe- ones: forward secrecy)")
+      ->capture_default_str();
+  app.add_option("--groups", groups, "groups offered for the ECDHE suites, in preference order: x25519, p256")
+      ->capture_default_str();
   app.add_option("--get", paths, "request PATH after the handshake (repeatable; default /)");
   app.add_option("--output", output, "write response bodies to FILE instead of stdout");
   cli::add_keylog_option(app, keylog);
@@ -83,6 +87,12 @@ int main(int argc, char** argv) {
       return static_cast<int>(ExitCode::usage);
     }
     settings.suites = *suite_list;
+    auto group_list = parse_group_list(groups, suite_error);
+    if (!group_list) {
+      std::fprintf(stderr, "tlslab-client: --groups: %s\n", suite_error.c_str());
+      return static_cast<int>(ExitCode::usage);
+    }
+    settings.groups = *group_list;
     settings.paths = paths.empty() ? std::vector<std::string>{"/"} : paths;
     for (const auto& path : settings.paths) {
       if (path.empty() || path[0] != '/') {

@@ -17,7 +17,7 @@ int main(int argc, char** argv) {
   using namespace tlslab;
   CLI::App app{"tlslab-server: the Server side of the handshake, then encrypted HTTP/1.1"};
   app.set_version_flag("--version", "tlslab-server 1.0.0 (protocol tlslab/1.0)");
-  std::string cert_path, key_path, listen = "127.0.0.1:4433", suites = "aes128gcm,chacha20,aes256gcm";
+  std::string cert_path, key_path, listen = "127.0.0.1:4433", suites = default_suite_names(), groups = "x25519,p256";
   std::string www, keylog, log_level = "info";
   cli::TraceArguments trace_arguments;
   unsigned threads = 0;
@@ -28,7 +28,10 @@ int main(int argc, char** argv) {
   app.add_option("--key", key_path, "server private key (PEM, RSA >= 2048)")->required();
   app.add_option("--listen", listen, "ADDR:PORT to listen on (port 0: any free port)")->capture_default_str();
   app.add_option("--www", www, "serve files from this directory (default: a built-in session page at /)");
-  app.add_option("--suites", suites, "accepted cipher suites in preference order: aes128gcm, chacha20, aes256gcm")
+  app.add_option("--suites", suites,
+                 "accepted cipher suites in preference order (the ecdhe- ones: forward secrecy)")
+      ->capture_default_str();
+  app.add_option("--groups", groups, "groups for the ECDHE suites, in preference order: x25519, p256")
       ->capture_default_str();
   app.add_option("--threads", threads, "worker threads (0: one per core)")->capture_default_str();
   cli::add_keylog_option(app, keylog);
@@ -57,6 +60,9 @@ int main(int argc, char** argv) {
     auto suite_list = parse_suite_list(suites, suite_error);
     if (!suite_list) throw std::runtime_error("--suites: " + suite_error);
     settings.suites = *suite_list;
+    auto group_list = parse_group_list(groups, suite_error);
+    if (!group_list) throw std::runtime_error("--groups: " + suite_error);
+    settings.groups = *group_list;
     if (!www.empty()) {
       if (!std::filesystem::is_directory(www)) throw std::runtime_error("--www '" + www + "' is not a directory");
       settings.www = std::filesystem::canonical(www);  // targets are checked against the real path

@@ -108,9 +108,10 @@ int run_init(const InitOptions& options) try {
 
 int run_issue(const IssueOptions& options) try {
   auto key_type = key_type_from(options.key_type);
-  if (!key_type || *key_type == KeyType::ec_p256) {
+  if (!key_type) {
     return failure("--key-type '" + options.key_type +
-                   "' is not one of rsa2048, rsa3072, rsa4096 (the server key transports the PRE-MASTER: RSA)");
+                   "' is not one of rsa2048, rsa3072, rsa4096, ec-p256 (RSA serves every suite, EC P-256 the ECDHE "
+                   "ones only: it signs, it cannot decrypt a PRE-MASTER)");
   }
   if (options.days < 1) return failure("--days must be at least 1");
   CaMaterial ca = load_ca(options.dir);

@@ -15,6 +15,7 @@ struct ClientSettings {
   std::string trust_path;
   std::string server_name;  // checked against the certificate's SANs; default: the --connect host
   std::vector<CipherSuite> suites = default_suites();
+  std::vector<NamedGroup> groups = default_groups();  // offered for ECDHE
   std::vector<std::string> paths;  // --get PATH …
   std::optional<std::string> output;
   std::optional<std::string> keylog;

@@ -1,8 +1,10 @@
 #include "handshake.hpp"
 
+#include <algorithm>
+
+#include "pre_master.hpp"
 #include "tlslab/crypto/keylog.hpp"
 #include "tlslab/crypto/random.hpp"
-#include "tlslab/crypto/rsa_oaep.hpp"
 #include "tlslab/crypto/transcript.hpp"
 #include "tlslab/describe.hpp"
 #include "tlslab/handshake_rules.hpp"
@@ -22,6 +24,12 @@ awaitable<SessionParameters> run_handshake(net::Channel& channel, const ClientSe
   hello.random = session.client_random = crypto::random_hello_value();
   for (CipherSuite suite : settings.suites) hello.cipher_suites.push_back(static_cast<std::uint16_t>(suite));
   hello.set_server_name(settings.server_name);
+  if (std::any_of(settings.suites.begin(), settings.suites.end(),
+                  [](CipherSuite suite) { return suite_info(suite)->key_exchange == KeyExchange::ecdhe; })) {
+    std::vector<std::uint16_t> groups;
+    for (NamedGroup group : settings.groups) groups.push_back(static_cast<std::uint16_t>(group));
+    hello.set_key_share_groups(groups);
+  }
   auto sent_hello = co_await channel.send(flow, hello, &transcript);
   trace.arrow(sent_hello.step, std::move(sent_hello.frame), [&] { return describe::client_hello(hello); });
 
@@ -32,9 +40,11 @@ awaitable<SessionParameters> run_handshake(net::Channel& channel, const ClientSe
   ossl::X509Ptr certificate = trust.memo().parse(server_hello.certificate).take();
   session.certificate_subject = crypto::subject_of(certificate.get());
   session.certificate_serial = crypto::serial_hex(certificate.get());
-  trace.arrow(received_hello.step, std::move(received_hello.frame),
-              [&] { return describe::server_hello(server_hello, certificate.get()); });
-  session.suite = check_server_hello(hello, server_hello, certificate.get()).take();
+  auto checked = check_server_hello(hello, server_hello, certificate.get());
+  if (checked) flow.choose(flow_for(checked->key_exchange));  // ECDHE's words for arrows 2 and 5
+  trace.arrow(flow.last(), std::move(received_hello.frame),
+              [&] { return describe::server_hello(server_hello, certificate.get(), checked.ok()); });
+  session.suite = std::move(checked).take();
   crypto::verify_server_certificate(trust, certificate.get(), settings.server_name).take();
   trace.local(Party::client, "checks the CERTIFICATE locally",
               "SERVER'S PUBLIC KEY equals the CERTIFICATE's; chain to the trusted CA, validity period, host name",
@@ -52,12 +62,10 @@ awaitable<SessionParameters> run_handshake(net::Channel& channel, const ClientSe
               describe::status_response_words(verified ? std::optional(verified->answer.status) : std::nullopt));
   require_good(std::move(verified).take(), certificate.get()).take();
 
-  // (5) Client → Server: a new random PRE-MASTER, encrypted with SERVER'S PUBLIC KEY
-  Secret pre_master = make_pre_master(hello.client_version);
-  ClientKeyExchange key_exchange{crypto::rsa_oaep_encrypt(X509_get0_pubkey(certificate.get()), pre_master.view())};
-  auto sent_key_exchange = co_await channel.send(flow, key_exchange, &transcript);
-  trace.arrow(sent_key_exchange.step, std::move(sent_key_exchange.frame),
-              [&] { return describe::key_exchange(key_exchange, pre_master, trace.shows_secrets()); });
+  // (5) Client → Server: a new random PRE-MASTER, encrypted with SERVER'S PUBLIC KEY (or, with
+  // ECDHE, the client's key share: the PRE-MASTER is never sent)
+  Secret pre_master = co_await send_pre_master(channel, flow, transcript, session.suite, hello, server_hello,
+                                               certificate.get(), trace);
 
   // Client creates the SESSION MASTER KEY from RAND-CLIENT, PRE-MASTER and RAND-SERVER.
   SessionKeys keys = derive_session_keys(session.suite, std::move(pre_master), session.client_random,

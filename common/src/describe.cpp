@@ -1,25 +1,53 @@
 #include "tlslab/describe.hpp"
 
 #include "tlslab/time.hpp"
+#include "tlslab/crypto/signature.hpp"
 #include "tlslab/trace.hpp"
 
 namespace tlslab::describe {
 
-std::vector<TraceField> client_hello(const ClientHello& hello) {
-  return {{"RAND-CLIENT", to_hex(hello.random), TraceColor::rand_client},
-          {"version", std::string(to_string(hello.client_version)), TraceColor::plain},
-          {"cipher suites", suite_list(hello.cipher_suites), TraceColor::cipher_suites},
-          {"server name", hello.server_name().value_or("(none)"), TraceColor::plain}};
+namespace {
+
+std::string group_name(std::uint16_t value) {
+  auto group = named_group(value);
+  return group ? std::string(to_string(*group)) : "group " + std::to_string(value);
 }
 
-std::vector<TraceField> server_hello(const ServerHello& hello, X509* certificate) {
-  return {{"RAND-SERVER", to_hex(hello.random), TraceColor::rand_server},
-          {"cipher suite", suite_name(hello.cipher_suite), TraceColor::cipher_suites},
-          {"CERTIFICATE",
-           crypto::subject_of(certificate) + ", serial " + crypto::serial_hex(certificate) + ", issuer " +
-               crypto::issuer_of(certificate),
-           TraceColor::certificate},
-          {"SERVER'S PUBLIC KEY", hex_field(hello.server_public_key, 24), TraceColor::public_key}};
+}  // namespace
+
+std::vector<TraceField> client_hello(const ClientHello& hello) {
+  std::vector<TraceField> fields{{"RAND-CLIENT", to_hex(hello.random), TraceColor::rand_client},
+                                 {"version", std::string(to_string(hello.client_version)), TraceColor::plain},
+                                 {"cipher suites", suite_list(hello.cipher_suites), TraceColor::cipher_suites},
+                                 {"server name", hello.server_name().value_or("(none)"), TraceColor::plain}};
+  if (auto groups = hello.key_share_groups()) {
+    std::string names;
+    for (std::size_t i = 0; i < groups->size() && i < 8; ++i) names += (i ? ", " : "") + group_name((*groups)[i]);
+    fields.push_back({"groups (ECDHE)", shortened_list(names, std::min<std::size_t>(groups->size(), 8), groups->size()),
+                      TraceColor::cipher_suites});
+  }
+  return fields;
+}
+
+std::vector<TraceField> server_hello(const ServerHello& hello, X509* certificate, bool verified) {
+  std::vector<TraceField> fields{
+      {"RAND-SERVER", to_hex(hello.random), TraceColor::rand_server},
+      {"cipher suite", suite_name(hello.cipher_suite), TraceColor::cipher_suites},
+      {"CERTIFICATE",
+       crypto::subject_of(certificate) + ", serial " + crypto::serial_hex(certificate) + ", issuer " +
+           crypto::issuer_of(certificate),
+       TraceColor::certificate},
+      {"SERVER'S PUBLIC KEY", hex_field(hello.server_public_key, 24), TraceColor::public_key}};
+  if (auto share = hello.key_share()) {
+    fields.push_back({"server's key share", group_name(share->group) + " " + hex_field(share->key_exchange, 24),
+                      TraceColor::pre_master});
+    auto scheme = crypto::signature_scheme(share->scheme);
+    fields.push_back({"signature", std::string(scheme ? crypto::to_string(*scheme) : "scheme ?") + " " +
+                                       hex_field(share->signature, 16) +
+                                       (verified ? ", verified with SERVER'S PUBLIC KEY" : ", by SERVER'S PUBLIC KEY's owner"),
+                      TraceColor::public_key});
+  }
+  return fields;
 }
 
 std::vector<TraceField> certificate_check(const crypto::TrustStore& trust, X509* certificate,
@@ -70,6 +98,19 @@ std::vector<TraceField> key_exchange(const ClientKeyExchange& key_exchange, cons
                                      bool show_secrets) {
   return {{"PRE-MASTER (encrypted)", hex_field(key_exchange.encrypted_pre_master, 24), TraceColor::pre_master},
           secret_field(show_secrets, "PRE-MASTER", pre_master.view(), TraceColor::pre_master)};
+}
+
+std::vector<TraceField> key_share_exchange(const ClientKeyShare& share, const crypto::EphemeralKey& own_key,
+                                           std::string_view, const Secret& pre_master, bool show_secrets) {
+  std::vector<TraceField> fields{{"client's key share", std::string(to_string(own_key.group())) + " " + to_hex(share.key_exchange),
+                                  TraceColor::pre_master}};
+  if (show_secrets) {
+    fields.push_back(secret_field(true, "ephemeral private key", own_key.private_key().view(), TraceColor::pre_master));
+  } else {
+    fields.push_back({"ephemeral private key", "", TraceColor::pre_master, true});
+  }
+  fields.push_back(secret_field(show_secrets, "PRE-MASTER (ECDH)", pre_master.view(), TraceColor::pre_master));
+  return fields;
 }
 
 std::vector<TraceField> session_keys(const SessionKeys& keys, bool show_secrets) {

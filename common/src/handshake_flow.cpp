@@ -29,6 +29,27 @@ constexpr std::array seed_steps{
 
 constexpr Flow seed{"seed (RSA key transport)", seed_steps};
 
+// Forward secrecy (§7.6): the same arrows; 1, 2 and 5 carry key shares, and the PRE-MASTER is never
+// sent.
+constexpr std::array ecdhe_steps{
+    FlowStep{1, Party::client, Party::server, HandshakeType::client_hello, "ClientHello",
+             "client says hello with RAND-CLIENT, sends TLS version, sends cipher suites available to the client, "
+             "and the groups it can make an ephemeral key in"},
+    FlowStep{2, Party::server, Party::client, HandshakeType::server_hello, "ServerHello",
+             "returns RAND-SERVER, returns accepted cipher suite, returns CERTIFICATE for authentication, returns "
+             "SERVER'S PUBLIC KEY, and its ephemeral key share signed with the CERTIFICATE's key: SERVER'S PUBLIC KEY "
+             "signs, it no longer encrypts"},
+    seed_steps[2],
+    seed_steps[3],
+    FlowStep{5, Party::client, Party::server, HandshakeType::client_key_exchange, "ClientKeyExchange (key share)",
+             "sends its ephemeral key share; both sides compute the PRE-MASTER from the two shares (ECDH): the "
+             "PRE-MASTER is never sent"},
+    seed_steps[5],
+    seed_steps[6],
+};
+
+constexpr Flow ecdhe{"forward secrecy (ECDHE)", ecdhe_steps};
+
 }  // namespace
 
 std::string_view to_string(Party party) {
@@ -42,6 +63,19 @@ std::string_view to_string(Party party) {
 
 const Flow& seed_flow() { return seed; }
 
+const Flow& ecdhe_flow() { return ecdhe; }
+
+const Flow& flow_for(KeyExchange key_exchange) { return key_exchange == KeyExchange::ecdhe ? ecdhe : seed; }
+
+void FlowCursor::choose(const Flow& variant) {
+  for (std::size_t i = 0; i < next_; ++i) {
+    if (i >= variant.steps.size() || variant.steps[i].message != flow_.get().steps[i].message) {
+      throw std::logic_error("the variant chosen does not continue the steps already taken");
+    }
+  }
+  flow_ = variant;
+}
+
 FlowCursor::FlowCursor(const Flow& flow, Party me, Party peer) : flow_(flow), me_(me), peer_(peer) {
   skip_other_links();
 }
@@ -51,15 +85,16 @@ bool FlowCursor::ours(const FlowStep& step) const {
 }
 
 void FlowCursor::skip_other_links() {
-  while (next_ < flow_.steps.size() && !ours(flow_.steps[next_])) ++next_;
+  while (next_ < flow_.get().steps.size() && !ours(flow_.get().steps[next_])) ++next_;
 }
 
 const FlowStep& FlowCursor::send(HandshakeType message) {
-  if (complete() || flow_.steps[next_].from != me_ || flow_.steps[next_].message != message) {
+  if (complete() || flow_.get().steps[next_].from != me_ || flow_.get().steps[next_].message != message) {
     throw std::logic_error("sending " + std::string(to_string(message)) + " out of the flow's order (" +
-                           std::string(flow_.variant) + ")");
+                           std::string(flow_.get().variant) + ")");
   }
-  const FlowStep& step = flow_.steps[next_++];
+  last_ = next_;
+  const FlowStep& step = flow_.get().steps[next_++];
   skip_other_links();
   return step;
 }
@@ -73,16 +108,18 @@ Result<const FlowStep*> FlowCursor::receive(HandshakeType message) {
     return fail(AlertDescription::unexpected_message,
                 "expected " + expectation + ", got " + std::string(to_string(message)));
   }
-  ++next_;
+  last_ = next_++;
   skip_other_links();
   return wanted;
 }
 
 const FlowStep* FlowCursor::expected() const {
-  if (complete() || flow_.steps[next_].from != peer_) return nullptr;
-  return &flow_.steps[next_];
+  if (complete() || flow_.get().steps[next_].from != peer_) return nullptr;
+  return &flow_.get().steps[next_];
 }
 
-bool FlowCursor::complete() const { return next_ >= flow_.steps.size(); }
+bool FlowCursor::complete() const { return next_ >= flow_.get().steps.size(); }
+
+const FlowStep& FlowCursor::last() const { return flow_.get().steps[last_]; }
 
 }  // namespace tlslab

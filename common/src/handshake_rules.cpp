@@ -8,21 +8,46 @@
 #include "tlslab/crypto/key_schedule.hpp"
 #include "tlslab/crypto/random.hpp"
 #include "tlslab/crypto/rsa_oaep.hpp"
+#include "tlslab/crypto/signature.hpp"
 #include "tlslab/crypto/x509.hpp"
 #include "tlslab/time.hpp"
 
 namespace tlslab {
 
-Result<SuiteInfo> choose_suite(std::span<const std::uint16_t> offered, std::span<const CipherSuite> accepted) {
+SuiteAbility ability_of(EVP_PKEY* certificate_key, std::optional<NamedGroup> group) {
+  return {crypto::rsa_bits(certificate_key) >= 2048, crypto::scheme_for(certificate_key).has_value(), group};
+}
+
+Result<SuiteInfo> choose_suite(std::span<const std::uint16_t> offered, std::span<const CipherSuite> accepted,
+                               const SuiteAbility& can) {
   std::vector<std::uint16_t> ours;
+  std::string skipped;
   for (CipherSuite suite : accepted) {
-    if (std::find(offered.begin(), offered.end(), static_cast<std::uint16_t>(suite)) != offered.end()) {
-      return *suite_info(suite);
-    }
     ours.push_back(static_cast<std::uint16_t>(suite));
+    if (std::find(offered.begin(), offered.end(), static_cast<std::uint16_t>(suite)) == offered.end()) continue;
+    SuiteInfo info = *suite_info(suite);
+    if (info.key_exchange == KeyExchange::rsa_oaep && !can.key_transport) {
+      skipped = "; the offered RSA key-transport suites need an RSA certificate key, this server's cannot decrypt a "
+                "PRE-MASTER";
+      continue;
+    }
+    if (info.key_exchange == KeyExchange::ecdhe && (!can.group || !can.signs)) {
+      skipped += !can.group ? "; the offered ECDHE suites need a group in common, and there is none"
+                            : "; the offered ECDHE suites need a certificate key that signs (RSA or EC P-256)";
+      continue;
+    }
+    return info;
   }
   return fail(AlertDescription::handshake_failure, "no cipher suite in common: the client offers " +
-                                                       suite_list(offered) + "; this server accepts " + suite_list(ours));
+                                                       suite_list(offered) + "; this server accepts " +
+                                                       suite_list(ours) + skipped);
+}
+
+std::optional<NamedGroup> choose_group(std::span<const std::uint16_t> offered, std::span<const NamedGroup> accepted) {
+  for (NamedGroup group : accepted) {
+    if (std::find(offered.begin(), offered.end(), static_cast<std::uint16_t>(group)) != offered.end()) return group;
+  }
+  return std::nullopt;
 }
 
 Result<ProtocolVersion> negotiate_version(ProtocolVersion client_version) {
@@ -53,6 +78,41 @@ Secret recover_pre_master(const crypto::OaepDecryptor& server_key, ByteView encr
                 decrypted->data()[1] == static_cast<std::uint8_t>(version);
   return usable ? std::move(*decrypted) : std::move(replacement);
 }
+
+namespace {
+
+// §7.6, client: the key share is one of ours, signed by the certificate's key over this handshake.
+Result<void> check_key_share(const ClientHello& offered, const ServerHello& hello, X509* certificate) {
+  auto share = hello.key_share();
+  if (!share) return fail(AlertDescription::illegal_parameter, "an ECDHE suite was chosen, but no key share came with it");
+  auto groups = offered.key_share_groups().value_or(std::vector<std::uint16_t>{});
+  auto group = named_group(share->group);
+  if (!group || std::find(groups.begin(), groups.end(), share->group) == groups.end()) {
+    return fail(AlertDescription::illegal_parameter, "the server's key share is in group " +
+                                                         std::to_string(share->group) + ", which the client did not offer");
+  }
+  EVP_PKEY* certificate_key = X509_get0_pubkey(certificate);
+  auto scheme = crypto::scheme_for(certificate_key);
+  if (!scheme) {
+    return fail(AlertDescription::bad_certificate, "the certificate's key can sign with no scheme of §7.6 (RSA or EC P-256)");
+  }
+  if (share->scheme != static_cast<std::uint16_t>(*scheme)) {
+    return fail(AlertDescription::illegal_parameter, "the key share is signed with scheme " +
+                                                         std::to_string(share->scheme) + ", not " +
+                                                         std::string(crypto::to_string(*scheme)) +
+                                                         " as the certificate's key requires");
+  }
+  if ((X509_get_extension_flags(certificate) & EXFLAG_KUSAGE) != 0 &&
+      (X509_get_key_usage(certificate) & KU_DIGITAL_SIGNATURE) == 0) {
+    return fail(AlertDescription::bad_certificate,
+                "the certificate's keyUsage lacks digitalSignature: its key may not sign the key share");
+  }
+  if (auto peer = crypto::peer_public_key(*group, share->key_exchange); !peer) return peer.failure();
+  Bytes content = key_share_signed_content(offered.random, hello.random, share->group, share->key_exchange);
+  return crypto::verify(certificate_key, *scheme, content, share->signature);
+}
+
+}  // namespace
 
 Result<SuiteInfo> check_server_hello(const ClientHello& offered, const ServerHello& hello, X509* certificate) {
   if (hello.server_version != ProtocolVersion::tlslab_1_0 ||
@@ -85,10 +145,20 @@ Result<SuiteInfo> check_server_hello(const ClientHello& offered, const ServerHel
                 "SERVER'S PUBLIC KEY is not the key in the CERTIFICATE (a swapped key?)");
   }
   int bits = crypto::rsa_bits(certificate_key);
-  if (bits < 2048) {
+  if (bits != 0 && bits < 2048) {
     return fail(AlertDescription::bad_certificate,
-                bits == 0 ? "the certificate's key is not RSA: it cannot transport the PRE-MASTER"
-                          : "the certificate's RSA key has " + std::to_string(bits) + " bits; at least 2048 needed");
+                "the certificate's RSA key has " + std::to_string(bits) + " bits; at least 2048 needed");
+  }
+  if (suite->key_exchange == KeyExchange::ecdhe) {
+    if (auto checked = check_key_share(offered, hello, certificate); !checked) return checked.failure();
+    return *suite;
+  }
+  if (hello.key_share()) {
+    return fail(AlertDescription::illegal_parameter, "a key share came with " + std::string(suite->name) +
+                                                         ", a suite without ECDHE");
+  }
+  if (bits == 0) {
+    return fail(AlertDescription::bad_certificate, "the certificate's key is not RSA: it cannot transport the PRE-MASTER");
   }
   // RFC 5246 §7.4.2: a key that transports the PRE-MASTER needs keyEncipherment, when the
   // certificate restricts its key's usage at all.
@@ -98,6 +168,19 @@ Result<SuiteInfo> check_server_hello(const ClientHello& offered, const ServerHel
                 "the certificate's keyUsage lacks keyEncipherment: its key may not transport the PRE-MASTER");
   }
   return *suite;
+}
+
+ServerKeyShare make_server_key_share(const crypto::EphemeralKey& ephemeral, EVP_PKEY* certificate_key,
+                                     const Random& client_random, const Random& server_random) {
+  auto scheme = crypto::scheme_for(certificate_key);
+  if (!scheme) throw std::logic_error("an ECDHE suite was chosen for a key that cannot sign");
+  ServerKeyShare share;
+  share.group = static_cast<std::uint16_t>(ephemeral.group());
+  share.key_exchange = ephemeral.public_key();
+  share.scheme = static_cast<std::uint16_t>(*scheme);
+  share.signature = crypto::sign(certificate_key, *scheme,
+                                 key_share_signed_content(client_random, server_random, share.group, share.key_exchange));
+  return share;
 }
 
 SessionKeys derive_session_keys(const SuiteInfo& suite, Secret pre_master, const Random& client_random,

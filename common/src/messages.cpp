@@ -8,26 +8,86 @@
 namespace tlslab {
 namespace {
 
-void encode_extensions(Writer& out, const std::vector<Extension>& extensions) {
+constexpr auto server_name_type = static_cast<std::uint16_t>(ExtensionType::server_name);
+constexpr auto key_share_type = static_cast<std::uint16_t>(ExtensionType::key_share);
+
+void encode_groups(Writer& out, const std::vector<std::uint16_t>& groups) {
+  auto list = out.begin_vector(2, "groups");
+  for (std::uint16_t group : groups) out.u16(group, "group");
+  out.end_vector(list);
+}
+
+Result<std::vector<std::uint16_t>> decode_groups(ByteView data) {
+  Reader in(data, "key_share");
+  auto list = in.vector(2);
+  if (!list || !in.empty() || list->empty() || list->size() % 2 != 0) {
+    return fail(AlertDescription::decode_error, "ClientHello: the key_share extension is not a list of groups");
+  }
+  std::vector<std::uint16_t> groups;
+  Reader items(*list);
+  while (auto group = items.u16()) groups.push_back(*group);
+  return groups;
+}
+
+Result<ServerKeyShare> decode_server_key_share(ByteView data) {
+  Reader in(data, "key_share");
+  auto share = ServerKeyShare::decode(in);
+  if (!share) return share;
+  if (auto trailing = in.finish()) return *trailing;
+  return share;
+}
+
+// The extension's data, with the parts of the extensions this version knows named (the bytes are
+// the same either way: the spans only say more).
+void encode_extension_data(Writer& out, const Extension& extension, HandshakeType in) {
+  if (out.recording()) {
+    if (extension.type == server_name_type) {
+      Reader host_name(extension.data);
+      auto name = host_name.vector(1);
+      if (name && host_name.empty()) {
+        auto data = out.begin_vector(2, "extension_data");
+        out.vector(1, *name, "host_name");
+        out.end_vector(data);
+        return;
+      }
+    } else if (extension.type == key_share_type && in == HandshakeType::client_hello) {
+      if (auto groups = decode_groups(extension.data)) {
+        auto data = out.begin_vector(2, "extension_data");
+        encode_groups(out, groups.value());
+        out.end_vector(data);
+        return;
+      }
+    } else if (extension.type == key_share_type && in == HandshakeType::server_hello) {
+      if (auto share = decode_server_key_share(extension.data)) {
+        auto data = out.begin_vector(2, "extension_data");
+        share->encode(out);
+        out.end_vector(data);
+        return;
+      }
+    }
+  }
+  out.vector(2, extension.data, "extension_data");
+}
+
+void encode_extensions(Writer& out, const std::vector<Extension>& extensions, HandshakeType in) {
   auto list = out.begin_vector(2, "extensions");
   for (const auto& extension : extensions) {
     out.begin_group("extension");
     out.u16(extension.type, "extension_type");
-    // The parts of a server_name, when the data is exactly one host_name (the bytes are the same
-    // either way: the spans only say more).
-    Reader host_name(extension.data);
-    auto name = host_name.vector(1);
-    if (out.recording() && extension.type == static_cast<std::uint16_t>(ExtensionType::server_name) && name &&
-        host_name.empty()) {
-      auto data = out.begin_vector(2, "extension_data");
-      out.vector(1, *name, "host_name");
-      out.end_vector(data);
-    } else {
-      out.vector(2, extension.data, "extension_data");
-    }
+    encode_extension_data(out, extension, in);
     out.end_group();
   }
   out.end_vector(list);
+}
+
+void set_extension(std::vector<Extension>& extensions, std::uint16_t type, Bytes data) {
+  std::erase_if(extensions, [type](const Extension& e) { return e.type == type; });
+  extensions.push_back(Extension{type, std::move(data)});
+}
+
+const Extension* find_extension(const std::vector<Extension>& extensions, std::uint16_t type) {
+  auto found = std::find_if(extensions.begin(), extensions.end(), [type](const Extension& e) { return e.type == type; });
+  return found == extensions.end() ? nullptr : &*found;
 }
 
 // §3.1: unknown types are kept (and ignored by the caller), duplicates rejected.
@@ -100,12 +160,9 @@ std::optional<std::string> ClientHello::server_name() const {
 }
 
 void ClientHello::set_server_name(const std::string& host_name) {
-  std::erase_if(extensions, [](const Extension& e) {
-    return e.type == static_cast<std::uint16_t>(ExtensionType::server_name);
-  });
   Writer data;
   data.vector(1, as_bytes(host_name));
-  extensions.push_back(Extension{static_cast<std::uint16_t>(ExtensionType::server_name), std::move(data).take()});
+  set_extension(extensions, server_name_type, std::move(data).take());
 }
 
 void ClientHello::encode(Writer& out) const {
@@ -114,7 +171,7 @@ void ClientHello::encode(Writer& out) const {
   auto suites = out.begin_vector(2, "cipher_suites");
   for (std::uint16_t suite : cipher_suites) out.u16(suite, "cipher_suite");
   out.end_vector(suites);
-  encode_extensions(out, extensions);
+  encode_extensions(out, extensions, type);
 }
 
 Result<ClientHello> ClientHello::decode(Reader& in) {
@@ -150,6 +207,9 @@ Result<ClientHello> ClientHello::decode(Reader& in) {
                   "ClientHello: server_name is not a host name (letters, digits, hyphens and dots, or an IP address)");
     }
   }
+  if (const Extension* key_share = find_extension(hello.extensions, key_share_type)) {
+    if (auto groups = decode_groups(key_share->data); !groups) return groups.failure();
+  }
   return hello;
 }
 
@@ -159,7 +219,7 @@ void ServerHello::encode(Writer& out) const {
   out.u16(cipher_suite, "cipher_suite");
   out.vector(2, certificate, "certificate");
   out.vector(2, server_public_key, "server_public_key");
-  encode_extensions(out, extensions);
+  encode_extensions(out, extensions, type);
 }
 
 Result<ServerHello> ServerHello::decode(Reader& in) {
@@ -182,7 +242,84 @@ Result<ServerHello> ServerHello::decode(Reader& in) {
   auto extensions = decode_extensions(in);
   if (!extensions) return extensions.failure();
   hello.extensions = std::move(extensions).value();
+  if (const Extension* key_share = find_extension(hello.extensions, key_share_type)) {
+    if (auto share = decode_server_key_share(key_share->data); !share) {
+      return fail(AlertDescription::decode_error, "ServerHello: the key_share extension does not decode: " +
+                                                      share.failure().reason);
+    }
+  }
   return hello;
+}
+
+std::optional<std::vector<std::uint16_t>> ClientHello::key_share_groups() const {
+  const Extension* key_share = find_extension(extensions, key_share_type);
+  if (key_share == nullptr) return std::nullopt;
+  auto groups = decode_groups(key_share->data);
+  if (!groups) return std::nullopt;
+  return std::move(groups).value();
+}
+
+void ClientHello::set_key_share_groups(const std::vector<std::uint16_t>& groups) {
+  Writer data;
+  encode_groups(data, groups);
+  set_extension(extensions, key_share_type, std::move(data).take());
+}
+
+std::optional<ServerKeyShare> ServerHello::key_share() const {
+  const Extension* key_share = find_extension(extensions, key_share_type);
+  if (key_share == nullptr) return std::nullopt;
+  auto share = decode_server_key_share(key_share->data);
+  if (!share) return std::nullopt;
+  return std::move(share).value();
+}
+
+void ServerHello::set_key_share(const ServerKeyShare& share) {
+  Writer data;
+  share.encode(data);
+  set_extension(extensions, key_share_type, std::move(data).take());
+}
+
+void ServerKeyShare::encode(Writer& out) const {
+  out.u16(group, "group");
+  out.vector(1, key_exchange, "key_exchange");
+  out.u16(scheme, "scheme");
+  out.vector(2, signature, "signature");
+}
+
+Result<ServerKeyShare> ServerKeyShare::decode(Reader& in) {
+  ServerKeyShare share;
+  auto group = in.u16();
+  if (!group) return in.truncated("group");
+  share.group = *group;
+  auto key = decode_opaque(in, 1, "key_exchange");
+  if (!key) return key.failure();
+  share.key_exchange = std::move(key).value();
+  auto scheme = in.u16();
+  if (!scheme) return in.truncated("scheme");
+  share.scheme = *scheme;
+  auto signature = decode_opaque(in, 2, "signature");
+  if (!signature) return signature.failure();
+  share.signature = std::move(signature).value();
+  return share;
+}
+
+Bytes key_share_signed_content(ByteView client_random, ByteView server_random, std::uint16_t group,
+                               ByteView key_exchange) {
+  Writer out;
+  out.bytes(client_random);
+  out.bytes(server_random);
+  out.u8(3);  // ECCurveType named_curve (RFC 8422 §5.4)
+  out.u16(group);
+  out.vector(1, key_exchange);
+  return std::move(out).take();
+}
+
+void ClientKeyShare::encode(Writer& out) const { out.vector(1, key_exchange, "key_exchange"); }
+
+Result<ClientKeyShare> ClientKeyShare::decode(Reader& in) {
+  auto key = decode_opaque(in, 1, "key_exchange");
+  if (!key) return key.failure();
+  return ClientKeyShare{std::move(key).value()};
 }
 
 void StatusRequest::encode(Writer& out) const {

@@ -1,5 +1,6 @@
 #include "handshake.hpp"
 
+#include "pre_master.hpp"
 #include "tlslab/crypto/keylog.hpp"
 #include "tlslab/crypto/random.hpp"
 #include "tlslab/crypto/transcript.hpp"
@@ -22,25 +23,32 @@ awaitable<SessionParameters> run_handshake(net::Channel& channel, const ServerId
   session.server_name = hello.server_name().value_or("");
   trace.arrow(received_hello.step, std::move(received_hello.frame), [&] { return describe::client_hello(hello); });
   ProtocolVersion version = negotiate_version(hello.client_version).take();
-  session.suite = choose_suite(hello.cipher_suites, settings.suites).take();
+  auto group = choose_group(hello.key_share_groups().value_or(std::vector<std::uint16_t>{}), settings.groups);
+  session.suite = choose_suite(hello.cipher_suites, settings.suites, ability_of(identity.key.get(), group)).take();
+  flow.choose(flow_for(session.suite.key_exchange));
 
-  // (2) Server → Client: ServerHello (RAND-SERVER, suite, CERTIFICATE, SERVER'S PUBLIC KEY)
+  // (2) Server → Client: ServerHello (RAND-SERVER, suite, CERTIFICATE, SERVER'S PUBLIC KEY; with
+  // ECDHE also its ephemeral key share, signed with the CERTIFICATE's key)
   ServerHello server_hello;
   server_hello.server_version = version;
   server_hello.random = session.server_random = crypto::random_hello_value();
   server_hello.cipher_suite = static_cast<std::uint16_t>(session.suite.suite);
   server_hello.certificate = identity.certificate_der;
   server_hello.server_public_key = identity.public_key_der;
+  std::optional<crypto::EphemeralKey> ephemeral;
+  if (session.suite.key_exchange == KeyExchange::ecdhe) {
+    ephemeral = crypto::EphemeralKey::generate(*group);
+    server_hello.set_key_share(make_server_key_share(*ephemeral, identity.key.get(), hello.random, server_hello.random));
+  }
   auto sent_hello = co_await channel.send(flow, server_hello, &transcript);
   trace.arrow(sent_hello.step, std::move(sent_hello.frame),
               [&] { return describe::server_hello(server_hello, identity.certificate.get()); });
 
-  // (5) Client → Server: PRE-MASTER, encrypted with SERVER'S PUBLIC KEY
-  auto received_key_exchange = co_await channel.expect<ClientKeyExchange>(flow, &transcript);
-  const ClientKeyExchange& key_exchange = received_key_exchange.message;
-  Secret pre_master = recover_pre_master(*identity.decryptor, key_exchange.encrypted_pre_master, hello.client_version);
-  trace.arrow(received_key_exchange.step, std::move(received_key_exchange.frame),
-              [&] { return describe::key_exchange(key_exchange, pre_master, trace.shows_secrets()); });
+  // (5) Client → Server: PRE-MASTER, encrypted with SERVER'S PUBLIC KEY (or, with ECDHE, the
+  // client's key share: the PRE-MASTER is never sent)
+  Secret pre_master = co_await receive_pre_master(channel, flow, transcript, identity, hello,
+                                                  ephemeral ? &*ephemeral : nullptr, trace);
+  ephemeral.reset();  // forward secrecy: the ephemeral key is gone once the PRE-MASTER is made
 
   // Server creates the SESSION MASTER KEY from RAND-CLIENT, PRE-MASTER and RAND-SERVER.
   SessionKeys keys = derive_session_keys(session.suite, std::move(pre_master), session.client_random,

@@ -15,7 +15,7 @@ namespace tlslab::server {
 struct ServerIdentity {
   ossl::PKey key;
   ossl::X509Ptr certificate;
-  std::optional<crypto::OaepDecryptor> decryptor;  // the key, ready for the PRE-MASTER (set by load)
+  std::optional<crypto::OaepDecryptor> decryptor;  // an RSA key, ready for the PRE-MASTER (none for EC)
   Bytes certificate_der;                           // CERTIFICATE, as sent in ServerHello
   Bytes public_key_der;                            // SERVER'S PUBLIC KEY, as sent in ServerHello
   std::string subject;
@@ -32,6 +32,7 @@ struct ServerIdentity {
 
 struct ServerSettings {
   std::vector<CipherSuite> suites = default_suites();  // server preference order
+  std::vector<NamedGroup> groups = default_groups();   // for ECDHE, server preference order
   std::optional<std::filesystem::path> www;            // files to serve (canonical); built-in page when unset
   std::uint64_t max_generated_bytes = std::uint64_t{256} << 20;  // GET /bytes/N: N at most this
   net::Timeouts timeouts;

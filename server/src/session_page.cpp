@@ -83,9 +83,15 @@ std::string session_page(const ServerIdentity& identity, const SessionParameters
                   "certificate on a connection of its own. The server does not see those arrows, so this page "
                   "cannot tell you whether or when they happened.",
                true) +
-         arrow("5", "Client → Server: the <span class=\"pre-master\">PRE-MASTER</span>, encrypted with the "
-                  "<span class=\"public-key\">SERVER'S PUBLIC KEY</span>; both sides then made the "
-                  "<span class=\"master\">SESSION MASTER KEY</span>") +
+         (session.suite.key_exchange == KeyExchange::ecdhe
+              ? arrow("5", "Client → Server: the client's ephemeral key share. Both sides computed the "
+                           "<span class=\"pre-master\">PRE-MASTER</span> from the two shares (ECDH): it never crossed "
+                           "the wire, and the <span class=\"public-key\">SERVER'S PUBLIC KEY</span> only signed the "
+                           "server's share (forward secrecy); both sides then made the "
+                           "<span class=\"master\">SESSION MASTER KEY</span>")
+              : arrow("5", "Client → Server: the <span class=\"pre-master\">PRE-MASTER</span>, encrypted with the "
+                           "<span class=\"public-key\">SERVER'S PUBLIC KEY</span>; both sides then made the "
+                           "<span class=\"master\">SESSION MASTER KEY</span>")) +
          arrow("6", "Client → Server: the test message (Finished), decrypted and verified") +
          arrow("7", "Server → Client: the ACK (Finished)") +
          arrow("8", "Client → Server: the request for this page; Server → Client: this page, encrypted") +

@@ -85,9 +85,12 @@ TEST(Handshake, FinishedMismatchIsADecryptError) {
   mitm::AttackOptions flip;
   flip.flip_direction = mitm::Direction::to_upstream;
   flip.flip_frame = 0;
-  flip.flip_offset = 4 + 2 + 32 + 2 + 6 + 2 + 2 + 2 + 1;  // the first letter of server_name "localhost"
-  std::uint16_t relay = lab.start_relay("flip-byte", flip);
   auto settings = lab.client_settings();
+  settings.suites = {CipherSuite::rsa_oaep_aes_128_gcm_sha256};  // server_name is the first extension
+  // msg_type and length, version, random, the suite list, the extension list's length, the
+  // extension's type and length, host_name's length: then the first letter of "localhost".
+  flip.flip_offset = 4 + 2 + 32 + 2 + 2 * settings.suites.size() + 2 + 2 + 2 + 1;
+  std::uint16_t relay = lab.start_relay("flip-byte", flip);
   settings.server.port(relay);
   ClientRun run = lab.run_client(settings);
   EXPECT_EQ(run.outcome.code, ExitCode::integrity_failed);

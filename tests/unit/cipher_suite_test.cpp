@@ -83,11 +83,11 @@ TEST(SuiteInfo, DescribesEverySuiteOfTheTable) {
   EXPECT_EQ(chacha->name, "TLSLAB_RSA_OAEP_WITH_CHACHA20_POLY1305_SHA256");
   EXPECT_EQ(chacha->short_name, "chacha20");
 
-  EXPECT_EQ(all_suites().size(), 3u);
+  EXPECT_EQ(all_suites().size(), 6u);  // three with RSA key transport, three with ECDHE (§7.5, §7.6)
 }
 
 TEST(SuiteInfo, IsNulloptForUnknownValue) {
-  for (std::uint16_t value : std::initializer_list<std::uint16_t>{0x0000, 0x0A00, 0x0A04, 0x0B01, 0xFFFF}) {
+  for (std::uint16_t value : std::initializer_list<std::uint16_t>{0x0000, 0x0A00, 0x0A04, 0x0B00, 0x0B04, 0xFFFF}) {
     EXPECT_FALSE(suite_info(value).has_value()) << value;
   }
   EXPECT_FALSE(suite_info(static_cast<CipherSuite>(0x1301)).has_value());
@@ -101,7 +101,27 @@ TEST(SuiteName, NamesUnknownValuesInHex) {
 TEST(DefaultSuites, FollowsTheDefaultPreferenceOfSection7_5) {
   EXPECT_EQ(default_suites(),
             (Suites{CipherSuite::rsa_oaep_aes_128_gcm_sha256, CipherSuite::rsa_oaep_chacha20_poly1305_sha256,
-                    CipherSuite::rsa_oaep_aes_256_gcm_sha384}));
+                    CipherSuite::rsa_oaep_aes_256_gcm_sha384, CipherSuite::ecdhe_aes_128_gcm_sha256,
+                    CipherSuite::ecdhe_chacha20_poly1305_sha256, CipherSuite::ecdhe_aes_256_gcm_sha384}));
+}
+
+TEST(Groups, ParseByNameOrAliasAndKeepTheOrder) {
+  std::string error;
+  auto groups = parse_group_list("p256,x25519", error);
+  ASSERT_TRUE(groups) << error;
+  EXPECT_EQ(*groups, (std::vector<NamedGroup>{NamedGroup::secp256r1, NamedGroup::x25519}));
+  EXPECT_FALSE(parse_group_list("x448", error));
+  EXPECT_NE(error.find("unknown group 'x448'"), std::string::npos);
+  EXPECT_EQ(named_group(0x001D), NamedGroup::x25519);
+  EXPECT_EQ(named_group(0x0018), std::nullopt);
+  EXPECT_EQ(default_groups(), (std::vector<NamedGroup>{NamedGroup::x25519, NamedGroup::secp256r1}));
+}
+
+TEST(Suites, EcdheSuitesParseByTheirNames) {
+  std::string error;
+  auto suites = parse_suite_list("ecdhe-aes128gcm,ecdhe-chacha20,ecdhe-aes256gcm", error);
+  ASSERT_TRUE(suites) << error;
+  for (CipherSuite suite : *suites) EXPECT_EQ(suite_info(suite)->key_exchange, KeyExchange::ecdhe);
 }
 
 }  // namespace

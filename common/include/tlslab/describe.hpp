@@ -31,14 +31,19 @@ std::vector<TraceField> ca_status_request(const StatusRequest& request, const Ca
 std::vector<TraceField> ca_status_response(const StatusRequest& request, const CaAnswer& answer);
 
 std::vector<TraceField> client_hello(const ClientHello& hello);
-// `certificate`: the CERTIFICATE the ServerHello carries, parsed.
-std::vector<TraceField> server_hello(const ServerHello& hello, X509* certificate);
+// `certificate`: the CERTIFICATE the ServerHello carries, parsed. With ECDHE, the key share and
+// its signature too (`verified`: the client checked it).
+std::vector<TraceField> server_hello(const ServerHello& hello, X509* certificate, bool verified = false);
 std::vector<TraceField> certificate_check(const crypto::TrustStore& trust, X509* certificate,
                                           const std::string& host_name);
 std::vector<TraceField> status_request(const StatusRequest& request, X509* certificate);
 // The client's view of arrow 4: the answer as verified (or why it did not verify).
 std::vector<TraceField> status_response(const StatusResponse& response, const Result<crypto::VerifiedStatus>& verified);
 std::vector<TraceField> key_exchange(const ClientKeyExchange& key_exchange, const Secret& pre_master, bool show_secrets);
+// Arrow 5 with ECDHE: the client's key share, and (secret) our own ephemeral private key and the
+// PRE-MASTER the two shares make; `own` is "client's" or "server's".
+std::vector<TraceField> key_share_exchange(const ClientKeyShare& share, const crypto::EphemeralKey& own_key,
+                                           std::string_view own, const Secret& pre_master, bool show_secrets);
 std::vector<TraceField> session_keys(const SessionKeys& keys, bool show_secrets);
 // `transcript_hash`: the hash verify_data was computed over (§7.3), for the reader to check.
 std::vector<TraceField> finished(const Finished& finished, ByteView transcript_hash, bool verified_here);

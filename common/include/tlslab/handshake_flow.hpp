@@ -5,9 +5,11 @@
 // message. Each side walks the flow with a FlowCursor: it may only send its next step, and a
 // message it receives that is not the peer's next step is rejected, with unexpected_message.
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string_view>
 
+#include "tlslab/cipher_suite.hpp"
 #include "tlslab/messages.hpp"
 #include "tlslab/result.hpp"
 
@@ -36,11 +38,19 @@ inline constexpr std::string_view application_data_description = "actual request
 // The seed's diagram: ClientHello, ServerHello, the client's status request to the CA and its
 // answer, ClientKeyExchange, the two Finished messages.
 const Flow& seed_flow();
+// Forward secrecy: the same order; arrows 1, 2 and 5 carry key shares (§7.6).
+const Flow& ecdhe_flow();
+// The flow of a suite's key exchange.
+const Flow& flow_for(KeyExchange key_exchange);
 
 // One connection's view of a flow: the steps between `me` and `peer`, in order.
 class FlowCursor {
  public:
   FlowCursor(const Flow& flow, Party me, Party peer);
+
+  // Continues with `variant` once it is known (the suite, at arrow 2): the steps taken so far must
+  // be the same messages in both flows.
+  void choose(const Flow& variant);
 
   // The step for a message we send now. Sending out of the flow's order is a bug: logic_error.
   const FlowStep& send(HandshakeType message);
@@ -50,16 +60,19 @@ class FlowCursor {
   // The step whose message we expect next from the peer (nullptr when it is ours to send, or the
   // flow is complete): what receive() will accept.
   [[nodiscard]] const FlowStep* expected() const;
+  // The step taken last, in the flow chosen since (its words can be the variant's).
+  [[nodiscard]] const FlowStep& last() const;
   [[nodiscard]] bool complete() const;
 
  private:
   [[nodiscard]] bool ours(const FlowStep& step) const;
   void skip_other_links();
 
-  const Flow& flow_;
+  std::reference_wrapper<const Flow> flow_;
   Party me_;
   Party peer_;
   std::size_t next_ = 0;
+  std::size_t last_ = 0;
 };
 
 }  // namespace tlslab

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "tlslab/cipher_suite.hpp"
+#include "tlslab/crypto/ecdhe.hpp"
 #include "tlslab/crypto/key_schedule.hpp"
 #include "tlslab/crypto/ocsp.hpp"
 #include "tlslab/crypto/ossl.hpp"
@@ -18,9 +19,24 @@
 
 namespace tlslab {
 
-// §5: the first of the server's suites (its preference) that the client offered, or
-// handshake_failure naming both lists (shortened: a peer may offer 8,000).
-Result<SuiteInfo> choose_suite(std::span<const std::uint16_t> offered, std::span<const CipherSuite> accepted);
+// What the server can do with a suite: transport a PRE-MASTER (an RSA certificate key), sign a key
+// share (an RSA or EC P-256 key), and which group it would use for ECDHE (none in common: no
+// ECDHE suite can be chosen).
+struct SuiteAbility {
+  bool key_transport = true;
+  bool signs = true;
+  std::optional<NamedGroup> group = NamedGroup::x25519;
+};
+SuiteAbility ability_of(EVP_PKEY* certificate_key, std::optional<NamedGroup> group);
+
+// §5, §7.6: the first of the server's suites (its preference) that the client offered and the
+// server can use, or handshake_failure naming both lists (shortened: a peer may offer 8,000) and
+// why suites were skipped.
+Result<SuiteInfo> choose_suite(std::span<const std::uint16_t> offered, std::span<const CipherSuite> accepted,
+                               const SuiteAbility& can = {});
+
+// §7.6: the first of the server's groups that the client offered; nullopt when none.
+std::optional<NamedGroup> choose_group(std::span<const std::uint16_t> offered, std::span<const NamedGroup> accepted);
 
 // §4.1: the version the server speaks, or protocol_version.
 Result<ProtocolVersion> negotiate_version(ProtocolVersion client_version);
@@ -34,9 +50,14 @@ Secret make_pre_master(ProtocolVersion client_version);
 Secret recover_pre_master(const crypto::OaepDecryptor& server_key, ByteView encrypted_pre_master,
                           ProtocolVersion client_version);
 
-// §5 steps 1–3, client: the ServerHello answers what was offered, its key is its certificate's,
-// and that key can transport the PRE-MASTER.
+// §5 steps 1–3 and §7.6, client: the ServerHello answers what was offered, its key is its
+// certificate's, and that key can do what the suite asks of it: transport the PRE-MASTER, or sign
+// the ephemeral key share (whose signature is checked here).
 Result<SuiteInfo> check_server_hello(const ClientHello& offered, const ServerHello& hello, X509* certificate);
+
+// §7.6, server: the signed key share for this handshake.
+ServerKeyShare make_server_key_share(const crypto::EphemeralKey& ephemeral, EVP_PKEY* certificate_key,
+                                     const Random& client_random, const Random& server_random);
 
 // §7.2, both sides: the SESSION MASTER KEY and the key block from the PRE-MASTER and both
 // randoms (TLS 1.2 PRF). The PRE-MASTER is wiped here.

@@ -26,7 +26,7 @@ enum class HandshakeType : std::uint8_t {
 };
 std::string_view to_string(HandshakeType type);
 
-enum class ExtensionType : std::uint16_t { server_name = 0 };
+enum class ExtensionType : std::uint16_t { server_name = 0, key_share = 51 };
 
 inline constexpr std::size_t random_size = 32;
 inline constexpr std::size_t verify_data_size = 12;
@@ -40,6 +40,23 @@ struct Extension {
   bool operator==(const Extension&) const = default;
 };
 
+// The ServerHello's key_share (§7.6): the server's ephemeral public key, signed.
+struct ServerKeyShare {
+  std::uint16_t group = 0;  // NamedGroup
+  Bytes key_exchange;       // the server's ephemeral public key
+  std::uint16_t scheme = 0;  // SignatureScheme
+  Bytes signature;
+
+  void encode(Writer& out) const;
+  static Result<ServerKeyShare> decode(Reader& in);
+  bool operator==(const ServerKeyShare&) const = default;
+};
+
+// What the server signs (§7.6, TLS 1.2's ServerKeyExchange): RAND-CLIENT ‖ RAND-SERVER ‖ 03 ‖
+// group ‖ uint8 length ‖ key_exchange.
+Bytes key_share_signed_content(ByteView client_random, ByteView server_random, std::uint16_t group,
+                               ByteView key_exchange);
+
 // Arrow 1.
 struct ClientHello {
   static constexpr HandshakeType type = HandshakeType::client_hello;
@@ -50,6 +67,9 @@ struct ClientHello {
 
   [[nodiscard]] std::optional<std::string> server_name() const;
   void set_server_name(const std::string& host_name);
+  // The groups offered for ECDHE (the key_share extension, §7.6); nullopt without one.
+  [[nodiscard]] std::optional<std::vector<std::uint16_t>> key_share_groups() const;
+  void set_key_share_groups(const std::vector<std::uint16_t>& groups);
 
   void encode(Writer& out) const;
   static Result<ClientHello> decode(Reader& in);
@@ -65,6 +85,10 @@ struct ServerHello {
   Bytes certificate;        // CERTIFICATE, X.509 DER
   Bytes server_public_key;  // SERVER'S PUBLIC KEY, SubjectPublicKeyInfo DER
   std::vector<Extension> extensions;
+
+  // The signed ephemeral key share of an ECDHE suite (§7.6); nullopt without one.
+  [[nodiscard]] std::optional<ServerKeyShare> key_share() const;
+  void set_key_share(const ServerKeyShare& share);
 
   void encode(Writer& out) const;
   static Result<ServerHello> decode(Reader& in);
@@ -100,6 +124,17 @@ struct ClientKeyExchange {
   void encode(Writer& out) const;
   static Result<ClientKeyExchange> decode(Reader& in);
   bool operator==(const ClientKeyExchange&) const = default;
+};
+
+// Arrow 5 with an ECDHE suite (§7.6): the client's ephemeral public key. The same message type as
+// ClientKeyExchange: which form arrow 5 takes follows from the suite chosen (as in TLS 1.2).
+struct ClientKeyShare {
+  static constexpr HandshakeType type = HandshakeType::client_key_exchange;
+  Bytes key_exchange;
+
+  void encode(Writer& out) const;
+  static Result<ClientKeyShare> decode(Reader& in);
+  bool operator==(const ClientKeyShare&) const = default;
 };
 
 // Arrows 6 and 7: the diagram's "test message" and "ACK".

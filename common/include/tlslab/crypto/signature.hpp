@@ -1,0 +1,31 @@
+#pragma once
+// The server's signature over its ephemeral key share (PROTOCOL.md §7.6), with the certificate's
+// key: RSASSA-PSS with SHA-256 for an RSA key, ECDSA with SHA-256 for an EC P-256 key. OpenSSL's
+// EVP_DigestSign / EVP_DigestVerify do the work.
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "tlslab/bytes.hpp"
+#include "tlslab/crypto/ossl.hpp"
+#include "tlslab/result.hpp"
+
+namespace tlslab::crypto {
+
+// TLS SignatureScheme values (RFC 8446 §4.2.3).
+enum class SignatureScheme : std::uint16_t {
+  ecdsa_secp256r1_sha256 = 0x0403,
+  rsa_pss_rsae_sha256 = 0x0804,
+};
+std::string_view to_string(SignatureScheme scheme);
+std::optional<SignatureScheme> signature_scheme(std::uint16_t value);
+
+// The scheme a key signs with here: RSA (≥ 2048 bits) → rsa_pss_rsae_sha256, EC P-256 →
+// ecdsa_secp256r1_sha256; nullopt for any other key.
+std::optional<SignatureScheme> scheme_for(EVP_PKEY* key);
+
+Bytes sign(EVP_PKEY* private_key, SignatureScheme scheme, ByteView content);
+// decrypt_error when the signature does not verify (as TLS reports a bad signature).
+Result<void> verify(EVP_PKEY* public_key, SignatureScheme scheme, ByteView content, ByteView signature);
+
+}  // namespace tlslab::crypto
