@@ -7,6 +7,7 @@
 #include <array>
 #include <stdexcept>
 
+#include "tlslab/crypto/ecdhe.hpp"
 #include "tlslab/crypto/random.hpp"
 #include "tlslab/crypto/rsa_oaep.hpp"
 #include "tlslab/crypto/x509.hpp"
@@ -17,9 +18,10 @@ namespace tlslab::mitm {
 namespace {
 
 // Client exit codes (README "Client exit codes").
-constexpr int exit_connection = 3, exit_certificate = 4, exit_ca_check = 6, exit_integrity = 8, exit_protocol = 9;
+constexpr int exit_connection = 3, exit_certificate = 4, exit_ca_check = 6, exit_negotiation = 7, exit_integrity = 8,
+              exit_protocol = 9;
 
-constexpr std::array<AttackInfo, 21> attacks{{
+constexpr std::array<AttackInfo, 26> attacks{{
     {AttackKind::flip_byte, "flip-byte", Link::server,
      "flips one byte of one frame (default: a cipher-suite byte of the ClientHello; --direction, --frame, --offset "
      "choose another)",
@@ -113,6 +115,39 @@ constexpr std::array<AttackInfo, 21> attacks{{
      "bad_certificate_status_response", exit_ca_check,
      "The client verifies the signature with the CA'S PUBLIC KEY from its own trust store: one bit off and it fails.",
      ""},
+    {AttackKind::strip_ecdhe_suites, "strip-ecdhe-suites", Link::server,
+     "removes the ECDHE suites from the ClientHello, so the server falls back to RSA key transport (no forward "
+     "secrecy)",
+     "server", "decrypt_error", exit_integrity,
+     "Losing forward secrecy is a downgrade like any other: Finished covers the ClientHello the client really sent, "
+     "ECDHE suites included.",
+     ""},
+    {AttackKind::replace_key_share, "replace-key-share", Link::server,
+     "replaces the server's ephemeral public key in the ServerHello's key_share with one of its own (same group), "
+     "keeping the signature",
+     "client", "decrypt_error", exit_integrity,
+     "To sit in the middle of the ECDH the attacker must swap the key shares, but the server's share is signed with "
+     "the certified key: the signature no longer verifies.",
+     ""},
+    {AttackKind::replay_key_share, "replay-key-share", Link::server,
+     "records the server's signed key share on the first connection and replays it in every later ServerHello",
+     "client", "decrypt_error", exit_integrity,
+     "The signature covers RAND-CLIENT and RAND-SERVER: a share signed for one handshake does not verify in another, "
+     "so a stolen ephemeral key is worth one session only.",
+     ""},
+    {AttackKind::change_group, "change-group", Link::server,
+     "relabels the server's key share with the other group (x25519 <-> secp256r1), keeping the key bytes", "client",
+     "illegal_parameter", exit_negotiation,
+     "The client checks that the group is one it offered and that the key is a valid public key of that group: a "
+     "32-byte x25519 key is no P-256 point, and the reverse.",
+     ""},
+    {AttackKind::invalid_key_share, "invalid-key-share", Link::server,
+     "replaces the client's key share with an invalid one: the x25519 point 0 (low order) or a P-256 point off the "
+     "curve",
+     "server", "illegal_parameter", exit_negotiation,
+     "An unchecked peer key leaks bits of the private key (invalid-curve and small-subgroup attacks): the server "
+     "checks the point, and an all-zero x25519 result, before using it.",
+     ""},
 }};
 
 constexpr AttackInfo status_other_ca{
@@ -178,6 +213,11 @@ Bytes& Attack::recorded_status_response() {
   return recorded;
 }
 
+std::optional<ServerKeyShare>& Attack::recorded_key_share() {
+  static std::optional<ServerKeyShare> recorded;
+  return recorded;
+}
+
 Verdict Attack::on_frame(Direction direction, Bytes frame) {
   auto index = static_cast<std::size_t>(direction);
   // Classified before the frame is moved into the verdict.
@@ -224,6 +264,17 @@ Verdict Attack::on_client_hello(Bytes& frame) {
     case AttackKind::replace_client_random:
       hello->random = crypto::random_hello_value();
       break;
+    case AttackKind::strip_ecdhe_suites: {
+      auto& suites = hello->cipher_suites;
+      auto is_ecdhe = [](std::uint16_t value) {
+        auto suite = suite_info(value);
+        return suite && suite->key_exchange == KeyExchange::ecdhe;
+      };
+      auto kept = std::count_if(suites.begin(), suites.end(), [&](std::uint16_t value) { return !is_ecdhe(value); });
+      if (kept == 0 || kept == static_cast<std::ptrdiff_t>(suites.size())) return forward(frame);
+      std::erase_if(suites, is_ecdhe);
+      break;
+    }
     default:
       return forward(frame);
   }
@@ -279,6 +330,11 @@ Verdict Attack::on_server_hello(Bytes& frame) {
     case AttackKind::wrong_pre_master:
       held_.push_back(hello->server_public_key);  // the key to encrypt a PRE-MASTER of our own to
       break;
+    case AttackKind::replace_key_share:
+    case AttackKind::replay_key_share:
+    case AttackKind::change_group:
+      fired_ = tamper_key_share(hello.value());
+      break;
     default:
       break;
   }
@@ -293,6 +349,20 @@ Verdict Attack::on_client_key_exchange(Bytes& frame) {
     fired_ = true;
     return forward(frame);
   }
+  if (info_.kind == AttackKind::invalid_key_share) {
+    auto share = decode_handshake<ClientKeyShare>(fragment_of(frame));
+    if (!share) return forward(frame);
+    auto& key = share->key_exchange;
+    if (key.size() == 32) {
+      std::fill(key.begin(), key.end(), std::uint8_t{0});  // u = 0: a point of order 1 on x25519
+    } else if (key.size() == 65) {
+      key.back() ^= 0x01;  // y changed: no longer on the curve (y² = x³ - 3x + b has at most two y per x)
+    } else {
+      return forward(frame);
+    }
+    fired_ = true;
+    return Verdict{{reframe(share.value())}};
+  }
   if (info_.kind == AttackKind::wrong_pre_master && !held_.empty()) {
     auto key = crypto::parse_public_key_der(held_.front());
     if (!key) return forward(frame);
@@ -303,6 +373,36 @@ Verdict Attack::on_client_key_exchange(Bytes& frame) {
     return Verdict{{reframe(forged)}};
   }
   return forward(frame);
+}
+
+// The ECDHE attacks on the ServerHello's key_share (§7.6); false when there is none to tamper with.
+bool Attack::tamper_key_share(ServerHello& hello) {
+  auto share = hello.key_share();
+  if (!share) return false;
+  auto group = named_group(share->group);
+  if (!group) return false;
+  switch (info_.kind) {
+    case AttackKind::replace_key_share:
+      share->key_exchange = crypto::EphemeralKey::generate(group.value()).public_key();
+      break;
+    case AttackKind::replay_key_share: {
+      auto& recorded = recorded_key_share();
+      if (!recorded) {  // the first connection: record it, let it through
+        recorded = share;
+        return false;
+      }
+      if (recorded->group != share->group) return false;
+      share = recorded;
+      break;
+    }
+    case AttackKind::change_group:
+      share->group = static_cast<std::uint16_t>(group == NamedGroup::x25519 ? NamedGroup::secp256r1 : NamedGroup::x25519);
+      break;
+    default:
+      return false;
+  }
+  hello.set_key_share(share.value());
+  return true;
 }
 
 // Arrows 7 and 8 from the server: record #0 is its Finished, #1 and #2 the first application data.

@@ -10,6 +10,7 @@
 
 #include "tlslab/bytes.hpp"
 #include "tlslab/frame.hpp"
+#include "tlslab/messages.hpp"
 
 namespace tlslab::mitm {
 
@@ -40,6 +41,12 @@ enum class AttackKind : std::uint8_t {
   status_replay,
   status_flip_signature,
   status_other_ca,
+  // Against the ECDHE suites (PROTOCOL.md §7.6).
+  strip_ecdhe_suites,
+  replace_key_share,
+  replay_key_share,
+  change_group,
+  invalid_key_share,
 };
 
 struct AttackInfo {
@@ -83,14 +90,16 @@ class Attack {
   [[nodiscard]] const AttackInfo& info() const noexcept { return info_; }
   [[nodiscard]] bool fired() const noexcept { return fired_; }
 
-  // status-replay keeps what it recorded across connections.
+  // status-replay and replay-key-share keep what they recorded across connections.
   static Bytes& recorded_status_response();
+  static std::optional<ServerKeyShare>& recorded_key_share();
 
  private:
   // The client↔server link, by phase of the handshake.
   Verdict server_link(Direction direction, Bytes& frame);
   Verdict on_client_hello(Bytes& frame);
   Verdict on_server_hello(Bytes& frame);
+  bool tamper_key_share(ServerHello& hello);
   Verdict on_client_key_exchange(Bytes& frame);
   Verdict on_server_record(Bytes& frame);
   Verdict ca_link(Direction direction, Bytes& frame);

@@ -42,10 +42,18 @@ def start_mitm(lab, upstream_port, attack, extra=()):
     return process, port
 
 
-def run_attack(name):
+# The attacks on the ECDHE suites (PROTOCOL.md §7.6) need a client that asks for one; to strip
+# them, a server that prefers them (by default it prefers RSA key transport, as the seed).
+ECDHE_CLIENT = ("replace-key-share", "replay-key-share", "change-group", "invalid-key-share")
+RECORD_THEN_REPLAY = ("status-replay", "replay-key-share")
+
+
+def run_attack(name, groups=None, key_type=None):
+    """`groups` (--groups for the client) and `key_type` (the server certificate's) vary an ECDHE attack."""
     expected = catalogue()[name]
     with Lab() as lab:
-        setup = Setup(lab)
+        server_extra = ["--suites", "ecdhe-aes128gcm,aes128gcm"] if name == "strip-ecdhe-suites" else []
+        setup = Setup(lab, server_extra=server_extra, issue_extra=["--key-type", key_type] if key_type else [])
         other_cert, _, _ = lab.issue(setup.ca_dir, name="other-server")  # same CA, same name, another key
         extra = []
         if name in ("swap-certificate", "swap-public-key", "swap-certificate-and-key", "status-other-certificate"):
@@ -55,12 +63,16 @@ def run_attack(name):
             _, other_port, _ = lab.start_ca(other_ca)
             extra = ["--other-upstream", f"127.0.0.1:{other_port}"]
         client_args = ["--get", "/bytes/100000", "--timeout-ms", "3000", "--idle-timeout-ms", "3000"]
+        if name in ECDHE_CLIENT:
+            client_args += ["--suites", "ecdhe-aes128gcm"]
+        if groups:
+            client_args += ["--groups", groups]
         on_server_link = expected["link"] == "client↔server"
         mitm, mitm_port = start_mitm(lab, setup.server_port if on_server_link else setup.ca_port, name, extra)
         server_port = mitm_port if on_server_link else setup.server_port
         ca_port = setup.ca_port if on_server_link else mitm_port
 
-        if name == "status-replay":  # the first run is recorded (and succeeds), the second replayed
+        if name in RECORD_THEN_REPLAY:  # the first run is recorded (and succeeds), the second replayed
             first = lab.client(server_port, ca_port, setup.trust, client_args)
             check(first.returncode == 0, f"the recorded run should succeed: {first.stderr[-1500:]}")
         result = lab.client(server_port, ca_port, setup.trust, client_args)
@@ -81,6 +93,23 @@ def run_attack(name):
         # Server and CA keep serving a normal client, directly.
         normal = setup.client(["--quiet"])
         check(normal.returncode == 0, f"after {name}, a normal client failed: {normal.stderr[-1500:]}")
+        if name in ECDHE_CLIENT or name == "strip-ecdhe-suites":
+            ecdhe = setup.client(["--quiet", "--suites", "ecdhe-aes128gcm", *(["--groups", groups] if groups else [])])
+            check(ecdhe.returncode == 0, f"after {name}, a normal ECDHE client failed: {ecdhe.stderr[-1500:]}")
+
+
+def run_strip_ecdhe_lands_on_rsa():
+    """strip-ecdhe-suites does make the server choose RSA key transport: it is Finished that saves the day."""
+    with Lab() as lab:
+        setup = Setup(lab, server_extra=["--suites", "ecdhe-aes128gcm,aes128gcm"])
+        mitm, mitm_port = start_mitm(lab, setup.server_port, "strip-ecdhe-suites")
+        result = lab.client(mitm_port, setup.ca_port, setup.trust, ["--timeout-ms", "3000"])
+        check(result.returncode == 8, f"expected exit 8, got {result.returncode}: {result.stderr[-2000:]}")
+        check("TLSLAB_RSA_OAEP_WITH_AES_128_GCM_SHA256" in result.stderr,
+              f"the client's trace should show the server choosing RSA key transport:\n{result.stderr[-2500:]}")
+        direct = setup.client(["--timeout-ms", "3000"])
+        check(direct.returncode == 0 and "TLSLAB_ECDHE_WITH_AES_128_GCM_SHA256" in direct.stderr,
+              f"without the attacker the server chooses ECDHE:\n{direct.stderr[-2500:]}")
 
 
 # --- protocol-order attacks in raw frames (PROTOCOL.md §6) -----------------------------------
@@ -168,6 +197,9 @@ def run_catalogue_complete():
 def all_tests():
     tests = {name: (lambda n=name: run_attack(n)) for name in catalogue()}
     tests.update({name: (lambda n=name: run_raw(n)) for name in raw_cases()})
+    tests["invalid-key-share-p256"] = lambda: run_attack("invalid-key-share", groups="p256")
+    tests["replace-key-share-ecdsa"] = lambda: run_attack("replace-key-share", groups="p256", key_type="ec-p256")
+    tests["strip-ecdhe-lands-on-rsa"] = run_strip_ecdhe_lands_on_rsa
     tests["raw-close-before-finished"] = run_close_before_finished
     tests["pre-master-failure-paths-indistinguishable"] = run_pre_master_paths_indistinguishable
     tests["catalogue-complete"] = run_catalogue_complete

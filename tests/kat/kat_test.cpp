@@ -25,6 +25,9 @@
 #include "tlslab/bytes.hpp"
 #include "tlslab/cipher_suite.hpp"
 #include "tlslab/crypto/aead.hpp"
+#include "tlslab/crypto/ecdhe.hpp"
+#include "tlslab/crypto/signature.hpp"
+#include "tlslab/crypto/x509.hpp"
 #include "tlslab/crypto/key_schedule.hpp"
 #include "tlslab/crypto/secret.hpp"
 
@@ -409,6 +412,64 @@ TEST(ChaCha20Poly1305, OpenRejectsEverySingleTagBitFlip) {
 }
 TEST(ChaCha20Poly1305, InPlaceSealAndOpenMatchPublishedVectors) {
   expect_in_place_seal_and_open("chacha20_poly1305.txt", Aead::chacha20_poly1305);
+}
+
+// ---------------------------------------------------------------------------------------------
+// ECDH (ecdh.txt) and the key share's signatures (signatures.txt), PROTOCOL.md §7.6
+
+std::optional<tlslab::NamedGroup> parse_group(std::string_view name) {
+  if (name == "x25519") return tlslab::NamedGroup::x25519;
+  if (name == "secp256r1") return tlslab::NamedGroup::secp256r1;
+  return std::nullopt;
+}
+
+TEST(Ecdh, SharedSecretsMatchPublishedVectors) {
+  std::size_t checked = 0;
+  for (const RawVector& raw : read_vectors("ecdh.txt")) {
+    auto group = parse_group(text_field(raw, "group").value_or(""));
+    auto private_key = hex_field(raw, "private");
+    auto peer = hex_field(raw, "peer");
+    ASSERT_TRUE(group && private_key && peer) << raw.source;
+    Bytes public_key = raw.fields.contains("public") ? hex_field(raw, "public").value_or(Bytes{}) : Bytes{};
+    auto key = tlslab::crypto::EphemeralKey::from_private_key(*group, *private_key, public_key);
+    if (!public_key.empty()) {
+      EXPECT_EQ(to_hex(key.public_key()), to_hex(public_key)) << raw.source;
+    }
+    auto shared = key.derive(*peer);
+    if (raw.fields.contains("alert")) {
+      ASSERT_FALSE(shared.ok()) << raw.source << ": accepted";
+      EXPECT_EQ(tlslab::to_string(shared.failure().alert), text_field(raw, "alert").value_or("")) << raw.source;
+    } else {
+      ASSERT_TRUE(shared.ok()) << raw.source << ": " << shared.failure().reason;
+      EXPECT_EQ(to_hex(shared.value().view()), to_hex(hex_field(raw, "shared").value_or(Bytes{}))) << raw.source;
+    }
+    ++checked;
+  }
+  EXPECT_EQ(checked, 7u);
+}
+
+TEST(KeyShareSignature, VerificationMatchesPublishedVectors) {
+  std::size_t checked = 0;
+  for (const RawVector& raw : read_vectors("signatures.txt")) {
+    auto scheme_name = text_field(raw, "scheme").value_or("");
+    auto scheme = scheme_name == "ecdsa_secp256r1_sha256" ? tlslab::crypto::SignatureScheme::ecdsa_secp256r1_sha256
+                                                           : tlslab::crypto::SignatureScheme::rsa_pss_rsae_sha256;
+    auto spki = hex_field(raw, "spki");
+    auto message = hex_field(raw, "message");
+    auto signature = hex_field(raw, "signature");
+    ASSERT_TRUE(spki && message && signature) << raw.source;
+    auto key = tlslab::crypto::parse_public_key_der(*spki);
+    ASSERT_TRUE(key.ok()) << raw.source;
+    EXPECT_EQ(tlslab::crypto::scheme_for(key.value().get()), scheme) << raw.source;
+    bool valid = text_field(raw, "valid").value_or("") == "yes";
+    auto verified = tlslab::crypto::verify(key.value().get(), scheme, *message, *signature);
+    EXPECT_EQ(verified.ok(), valid) << raw.source;
+    if (!valid && !verified.ok()) {
+      EXPECT_EQ(verified.failure().alert, tlslab::AlertDescription::decrypt_error);
+    }
+    ++checked;
+  }
+  EXPECT_EQ(checked, 4u);
 }
 
 }  // namespace

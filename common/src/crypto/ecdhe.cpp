@@ -46,6 +46,32 @@ EphemeralKey EphemeralKey::generate(NamedGroup group) {
   return EphemeralKey(group, std::move(key), std::move(public_key));
 }
 
+EphemeralKey EphemeralKey::from_private_key(NamedGroup group, ByteView private_key, ByteView public_key) {
+  if (group == NamedGroup::x25519) {
+    ossl::PKey key(EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, nullptr, private_key.data(), private_key.size()));
+    ossl::check(key != nullptr, "X25519 private key");
+    Bytes derived(x25519_size);
+    std::size_t length = derived.size();
+    ossl::check(EVP_PKEY_get_raw_public_key(key.get(), derived.data(), &length) == 1, "X25519 public key");
+    return EphemeralKey(group, std::move(key), std::move(derived));
+  }
+  ossl::BigNum scalar(BN_bin2bn(private_key.data(), static_cast<int>(private_key.size()), nullptr));
+  ParamBuild build(OSSL_PARAM_BLD_new());
+  ossl::check(scalar && build && OSSL_PARAM_BLD_push_utf8_string(build.get(), OSSL_PKEY_PARAM_GROUP_NAME, "P-256", 0) == 1 &&
+                  OSSL_PARAM_BLD_push_BN(build.get(), OSSL_PKEY_PARAM_PRIV_KEY, scalar.get()) == 1 &&
+                  (public_key.empty() || OSSL_PARAM_BLD_push_octet_string(build.get(), OSSL_PKEY_PARAM_PUB_KEY,
+                                                                          public_key.data(), public_key.size()) == 1),
+              "OSSL_PARAM_BLD");
+  Params params(OSSL_PARAM_BLD_to_param(build.get()));
+  ossl::PKeyCtx context(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
+  EVP_PKEY* key = nullptr;
+  ossl::check(params && context && EVP_PKEY_fromdata_init(context.get()) == 1 &&
+                  EVP_PKEY_fromdata(context.get(), &key, EVP_PKEY_KEYPAIR, params.get()) == 1,
+              "P-256 key pair");
+  BN_clear(scalar.get());
+  return EphemeralKey(group, ossl::PKey(key), Bytes(public_key.begin(), public_key.end()));
+}
+
 Secret EphemeralKey::private_key() const {
   if (group_ == NamedGroup::x25519) {
     Secret out(x25519_size);

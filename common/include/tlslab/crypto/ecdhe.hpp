@@ -14,6 +14,9 @@ class EphemeralKey {
  public:
   // A fresh key pair in `group`.
   static EphemeralKey generate(NamedGroup group);
+  // A given key pair, for known-answer tests: x25519 from its private key alone; secp256r1 from
+  // its private scalar and its public point (04 ‖ x ‖ y).
+  static EphemeralKey from_private_key(NamedGroup group, ByteView private_key, ByteView public_key = {});
 
   [[nodiscard]] NamedGroup group() const noexcept { return group_; }
   // The public key as it goes on the wire: 32 bytes (x25519), or 04 ‖ x ‖ y (secp256r1).
