@@ -233,6 +233,29 @@ if [[ $with_ecdhe == 1 ]]; then
   expect_eq "ECDHE: ServerHello key_share: group, key length, scheme, signature length" "$ks" "0x001d|32|0x0804|256"
   expect_count "ECDHE: ClientKeyExchange is the client's key share, no encrypted PRE-MASTER" 1 "$ecdhe" \
     'tlslab.handshake.type == 16 && tlslab.client_key_exchange.public.length == 32 && !tlslab.encrypted_pre_master'
+  # ... and as the client's trace shows them: the groups it offered, the server's key share and
+  # signature (arrow 2), its own key share (arrow 5). The trace shortens long values
+  # ("x25519 4810fcd3…(32 bytes)"): its hex must begin the dissector's field.
+  egroups=$(tsh "$ecdhe" -Y 'tlslab.handshake.type == 1' -V | sed -nE 's/^ *Group offered: ([^ ]+) \(0x.*/\1/p' |
+    paste -sd, - | sed 's/,/, /g')
+  expect_eq "ECDHE: groups offered, as in the trace" "$egroups" "$(trace "$work/ecdhe.trace.json" 1 "groups (ECDHE)")"
+  # trace_matches WHAT ARROW TRACE_FIELD NAME_FIELD BYTES_FIELD: "NAME HEX..." in the trace = the
+  # packet's NAME_FIELD (by name) and the start of its BYTES_FIELD
+  trace_matches() {
+    local value name hex
+    value=$(trace "$work/ecdhe.trace.json" "$2" "$3")
+    name=$(sed -nE 's/^([A-Za-z0-9_]+) ([0-9a-f]+).*/\1/p' <<<"$value")
+    hex=$(sed -nE 's/^([A-Za-z0-9_]+) ([0-9a-f]+).*/\2/p' <<<"$value")
+    if [[ -z $name || ${#hex} -lt 16 ]]; then fail "$1: the trace's '$3' is '$value'"; return; fi
+    local filter="${5}[0:$(( ${#hex} / 2 ))] == $hex"
+    [[ -n $4 ]] && filter+=" && $4 == \"$name\""
+    expect_count "$1" 1 "$ecdhe" "$filter"
+  }
+  trace_matches "ECDHE: the server's key share as in the trace" 2 "server's key share" \
+    tlslab.key_share.group tlslab.key_share.public
+  trace_matches "ECDHE: the key share's signature as in the trace" 2 signature tlslab.signature_scheme tlslab.signature
+  trace_matches "ECDHE: the client's key share (arrow 5) as in the trace" 5 "client's key share" "" \
+    tlslab.client_key_exchange.public
   efin=$(tsh "$ecdhe" -Y 'tlslab.verify_data' -T fields -E occurrence=a -E aggregator=, \
     -e tlslab.arrow -e tlslab.verify_data -e tlslab.verify_data.valid)
   expect_eq "ECDHE: client Finished (arrow 6) as in the trace, valid" \
