@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Captures one real tlslab session on the loopback interface, for Wireshark.
 #
-#   sudo scripts/capture.sh [SCENARIO] [-o OUT.pcapng] [--get PATH]...
+#   sudo scripts/capture.sh [SCENARIO] [-o OUT.pcapng] [--get PATH]... [--suites LIST]
 #   scripts/capture.sh --list        the scenarios, one per line
+#
+# --suites LIST: the cipher suites the client offers, as tlslab-client --suites takes them, in
+# place of the scenario's; e.g. `--suites ecdhe-aes128gcm` captures a forward-secret ECDHE session
+# (PROTOCOL.md §7.6), which the key log still decrypts.
 #
 # SCENARIO (default good), named as in tests/e2e/scenarios.py and the README:
 #   good             a complete handshake, then GET / (the built-in session page)
@@ -60,11 +64,12 @@ die() { echo "capture: $*" >&2; exit 2; }
 skip() { echo "capture: cannot capture: $*" >&2; exit 77; }
 
 scenarios=(good revoked unknown-ca expired wrong-name ca-down no-common-suite garbage)
-scenario=good out="" gets=()
+scenario=good out="" gets=() suites=""
 while [[ $# -gt 0 ]]; do
   case $1 in
     -o|--output) [[ $# -ge 2 ]] || die "$1 needs a file name"; out=$2; shift 2 ;;
     --get) [[ $# -ge 2 ]] || die "--get needs a path"; gets+=(--get "$2"); shift 2 ;;
+    --suites) [[ $# -ge 2 ]] || die "--suites needs a list"; suites=$2; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     --list) printf '%s\n' "${scenarios[@]}"; exit 0 ;;
     good|revoked|unknown-ca|expired|wrong-name|ca-down|no-common-suite|garbage) scenario=$1; shift ;;
@@ -180,6 +185,7 @@ server_suites=() client_suites=()
 if [[ $scenario == no-common-suite ]]; then
   server_suites=(--suites aes256gcm) client_suites=(--suites "aes128gcm,chacha20")
 fi
+[[ -n $suites ]] && client_suites=(--suites "$suites")
 
 # --- services, capture, client --------------------------------------------------------------
 ca_port="" server_port=""

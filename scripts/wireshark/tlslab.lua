@@ -29,6 +29,13 @@
 -- the cryptography; the AEAD tags are NOT verified by the dissector (luaossl cannot pass the
 -- associated data), the Finished verify_data is (tlslab.verify_data.valid).
 --
+-- ECDHE sessions (§7.6) are decrypted the same way: the key log holds the master secret and the
+-- key schedule is the same; the ECDH shared secret (the PRE-MASTER) is never on the wire, nor needed.
+-- The key shares (tlslab.key_share.public, tlslab.client_key_exchange.public) and the server's
+-- signature (tlslab.signature) are shown, with the content the signature covers rebuilt from the
+-- wire (tlslab.key_share.signed_content); the dissector does NOT verify that signature, and says so.
+-- A ClientKeyExchange is read in the form of the suite chosen in its session's ServerHello.
+--
 -- Hostile input (issue 16): a peer must not be able to make the dissector slow. The key log is
 -- read again only when it changed; a session's keys are looked up and derived once and each
 -- side's Finished checked once; at most MAX_SESSIONS_PER_CONVERSATION handshakes of one

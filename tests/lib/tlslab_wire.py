@@ -1,12 +1,13 @@
 """The tlslab wire format for the Python tests, written from docs/PROTOCOL.md (section numbers
 below refer to it): frames (§2), handshake messages (§3-§9), alerts (§8), the key schedule (§7.2,
-§7.3) and record protection (§7.5).
+§7.3), record protection (§7.5) and the ECDHE suites (§7.6: the key_share extension, the signed
+content, the ClientKeyExchange's key_exchange, ephemeral keys, shared secrets and signatures).
 
 One copy for tests/e2e/attacks.py (raw frames sent to the server), tests/fuzz/make_corpus.py
 (frames routed to the fuzzers' corpora) and tests/wireshark/make_pcap.py (whole captures). No
-primitive is written here: the PRF is OpenSSL's TLS1-PRF (`openssl kdf`), the AEADs come from the
-`cryptography` module, imported only by what encrypts, so that the scripts that only build frames
-do not need it.
+primitive is written here: the PRF is OpenSSL's TLS1-PRF (`openssl kdf`), the AEADs, X25519, P-256
+ECDH, RSA-PSS and ECDSA come from the `cryptography` module, imported only by what encrypts, agrees
+or signs, so that the scripts that only build frames do not need it.
 """
 
 import struct
@@ -19,18 +20,38 @@ CT_ALERT, CT_HANDSHAKE, CT_PROTECTED = 21, 22, 23            # §2 ContentType
 CT_APPLICATION_DATA = 23                                     # §7.5 inner type
 HT_CLIENT_HELLO, HT_SERVER_HELLO, HT_CLIENT_KEY_EXCHANGE = 1, 2, 16
 HT_FINISHED, HT_STATUS_REQUEST, HT_STATUS_RESPONSE = 20, 64, 65
-EXT_SERVER_NAME = 0
+EXT_SERVER_NAME, EXT_KEY_SHARE = 0, 51
 ALERT_WARNING, ALERT_FATAL = 1, 2
 CLOSE_NOTIFY, UNEXPECTED_MESSAGE, BAD_RECORD_MAC, RECORD_OVERFLOW = 0, 10, 20, 22
-CERTIFICATE_REVOKED, DECODE_ERROR = 44, 50
+HANDSHAKE_FAILURE, CERTIFICATE_REVOKED, ILLEGAL_PARAMETER, DECODE_ERROR = 40, 44, 47, 50
+DECRYPT_ERROR, UNSUPPORTED_EXTENSION = 51, 110
 
 # §7.5: value -> (name, key_len, hash name as OpenSSL and hashlib spell it, AEAD name)
 SUITES = {
     0x0A01: ("TLSLAB_RSA_OAEP_WITH_AES_128_GCM_SHA256", 16, "sha256", "aes-gcm"),
     0x0A02: ("TLSLAB_RSA_OAEP_WITH_AES_256_GCM_SHA384", 32, "sha384", "aes-gcm"),
     0x0A03: ("TLSLAB_RSA_OAEP_WITH_CHACHA20_POLY1305_SHA256", 32, "sha256", "chacha20-poly1305"),
+    0x0B01: ("TLSLAB_ECDHE_WITH_AES_128_GCM_SHA256", 16, "sha256", "aes-gcm"),
+    0x0B02: ("TLSLAB_ECDHE_WITH_AES_256_GCM_SHA384", 32, "sha384", "aes-gcm"),
+    0x0B03: ("TLSLAB_ECDHE_WITH_CHACHA20_POLY1305_SHA256", 32, "sha256", "chacha20-poly1305"),
 }
 DEFAULT_OFFER = [0x0A01, 0x0A03, 0x0A02]
+ECDHE_SUITES = (0x0B01, 0x0B02, 0x0B03)                      # §7.6: the PRE-MASTER is an ECDH secret
+
+
+def is_ecdhe(suite):
+    """Whether `suite` is one of §7.6 (its ClientKeyExchange carries a key_exchange)."""
+    return suite in ECDHE_SUITES
+
+
+# §7.6 NamedGroup (TLS values) and SignatureScheme
+GROUP_SECP256R1, GROUP_X25519 = 0x0017, 0x001D
+GROUPS = {GROUP_X25519: "x25519", GROUP_SECP256R1: "secp256r1"}
+DEFAULT_GROUPS = [GROUP_X25519, GROUP_SECP256R1]              # the default preference
+SCHEME_ECDSA_SECP256R1_SHA256, SCHEME_RSA_PSS_RSAE_SHA256 = 0x0403, 0x0804
+SIGNATURE_SCHEMES = {SCHEME_RSA_PSS_RSAE_SHA256: "rsa_pss_rsae_sha256",
+                     SCHEME_ECDSA_SECP256R1_SHA256: "ecdsa_secp256r1_sha256"}
+CURVE_TYPE_NAMED_CURVE = 3                                    # RFC 8422 §5.4 ECCurveType
 
 
 # --- integers and vectors (the conventions of PROTOCOL.md) ------------------------------------------
@@ -90,8 +111,40 @@ def status_response(ocsp_response):
 
 
 def client_key_exchange(encrypted_pre_master):
-    """Arrow 5 (§7.1)."""
+    """Arrow 5 (§7.1), RSA key transport: opaque encrypted_pre_master<1..2^16-1>."""
     return handshake(HT_CLIENT_KEY_EXCHANGE, vec16(encrypted_pre_master))
+
+
+def client_key_exchange_ecdhe(key_exchange):
+    """Arrow 5 with an ECDHE suite (§7.6): opaque key_exchange<1..2^8-1>, the client's ephemeral
+    public key. Same message type as §7.1: the suite chosen in ServerHello says which form it is."""
+    return handshake(HT_CLIENT_KEY_EXCHANGE, vec8(key_exchange))
+
+
+# --- §7.6 the key_share extension and what the server signs ------------------------------------------
+def key_share_client_extension(groups=DEFAULT_GROUPS, groups_bytes=None):
+    """§7.6, in a ClientHello: NamedGroup groups<2..2^16-2>, the client's preference order.
+    `groups_bytes` replaces the list with raw bytes (empty or odd lists)."""
+    listed = groups_bytes if groups_bytes is not None else b"".join(u16(g) for g in groups)
+    return u16(EXT_KEY_SHARE) + vec16(vec16(listed))
+
+
+def server_key_share(group, key_exchange, scheme, signature):
+    """§7.6 ServerKeyShare: group, key_exchange<1..2^8-1>, scheme, signature<1..2^16-1>."""
+    return u16(group) + vec8(key_exchange) + u16(scheme) + vec16(signature)
+
+
+def key_share_server_extension(group, key_exchange, scheme, signature, data=None):
+    """§7.6, in a ServerHello: the ServerKeyShare as extension 51. `data` replaces its bytes
+    (a truncated or otherwise broken key share)."""
+    return u16(EXT_KEY_SHARE) + vec16(data if data is not None
+                                      else server_key_share(group, key_exchange, scheme, signature))
+
+
+def key_share_signed_content(client_random, server_random, group, key_exchange):
+    """§7.6: exactly what the certificate's key signs (TLS 1.2's ServerKeyExchange, RFC 8422 §5.4):
+    RAND-CLIENT ‖ RAND-SERVER ‖ 03 (named_curve) ‖ group ‖ uint8 length ‖ key_exchange."""
+    return client_random + server_random + u8(CURVE_TYPE_NAMED_CURVE) + u16(group) + vec8(key_exchange)
 
 
 def finished(verify_data):
@@ -132,6 +185,91 @@ def verify_data(hash_name, master, side, transcript_hash):
 def keylog_line(client_random, master):
     """§11, NSS key log format."""
     return "CLIENT_RANDOM %s %s" % (client_random.hex(), master.hex())
+
+
+# --- §7.6 ephemeral keys, the shared secret (the PRE-MASTER) and the key share's signature ------------
+class EphemeralKey:
+    """A fresh key pair in `group` for one handshake (§7.6), by the `cryptography` module.
+    `private` fixes the private key (known-answer tests): 32 bytes for x25519 (RFC 7748), the
+    32-byte big-endian scalar for secp256r1. `public` is the key_exchange as on the wire: 32 bytes
+    for x25519, the uncompressed point 04 ‖ x ‖ y (65 bytes) for secp256r1."""
+
+    def __init__(self, group, private=None):
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import ec, x25519
+        self.group = group
+        if group == GROUP_X25519:
+            self.key = (x25519.X25519PrivateKey.generate() if private is None
+                        else x25519.X25519PrivateKey.from_private_bytes(private))
+            self.public = self.key.public_key().public_bytes(serialization.Encoding.Raw,
+                                                             serialization.PublicFormat.Raw)
+        elif group == GROUP_SECP256R1:
+            self.key = (ec.generate_private_key(ec.SECP256R1()) if private is None
+                        else ec.derive_private_key(int.from_bytes(private, "big"), ec.SECP256R1()))
+            self.public = self.key.public_key().public_bytes(serialization.Encoding.X962,
+                                                             serialization.PublicFormat.UncompressedPoint)
+        else:
+            raise ValueError("group 0x%04x is not one of §7.6" % group)
+
+    def shared_secret(self, peer_key_exchange):
+        """The PRE-MASTER (§7.6): x25519's 32-byte output, or secp256r1's 32-byte x-coordinate of
+        the shared point. Raises ValueError for a key_exchange that is not a valid public key of
+        the group, and for x25519's all-zero result (a low-order point, RFC 7748 §6.1)."""
+        from cryptography.hazmat.primitives.asymmetric import ec, x25519
+        if self.group == GROUP_X25519:
+            if len(peer_key_exchange) != 32:
+                raise ValueError("an x25519 key_exchange is 32 bytes, not %d" % len(peer_key_exchange))
+            secret = self.key.exchange(x25519.X25519PublicKey.from_public_bytes(peer_key_exchange))
+            if secret == bytes(32):     # OpenSSL may refuse it already; §7.6 says illegal_parameter
+                raise ValueError("x25519 result is all zero (low-order point)")
+            return secret
+        if len(peer_key_exchange) != 65 or peer_key_exchange[0] != 4:
+            raise ValueError("a secp256r1 key_exchange is 65 bytes starting with 04")
+        peer = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), peer_key_exchange)
+        return self.key.exchange(ec.ECDH(), peer)   # ECDH's output is the x-coordinate (SEC 1)
+
+
+def signature_scheme_for(key):
+    """§7.6: rsa_pss_rsae_sha256 for an RSA key, ecdsa_secp256r1_sha256 for an EC P-256 key
+    (a private or a public key)."""
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+    if isinstance(key, (rsa.RSAPrivateKey, rsa.RSAPublicKey)):
+        return SCHEME_RSA_PSS_RSAE_SHA256
+    if isinstance(key, (ec.EllipticCurvePrivateKey, ec.EllipticCurvePublicKey)) and key.curve.name == "secp256r1":
+        return SCHEME_ECDSA_SECP256R1_SHA256
+    raise ValueError("§7.6 signs with an RSA or an EC P-256 key, not %s" % type(key).__name__)
+
+
+def _scheme_parameters(scheme):
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec, padding
+    if scheme == SCHEME_RSA_PSS_RSAE_SHA256:    # RSASSA-PSS, SHA-256, MGF1-SHA-256, salt 32
+        return (padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32), hashes.SHA256())
+    if scheme == SCHEME_ECDSA_SECP256R1_SHA256:  # ECDSA P-256 SHA-256, DER (r, s)
+        return (ec.ECDSA(hashes.SHA256()),)
+    raise ValueError("signature scheme 0x%04x is not one of §7.6" % scheme)
+
+
+def sign_key_share(private_key, client_random, server_random, group, key_exchange):
+    """The server's signature over §7.6's signed content with the certificate's private key;
+    returns (scheme, signature)."""
+    scheme = signature_scheme_for(private_key)
+    content = key_share_signed_content(client_random, server_random, group, key_exchange)
+    return scheme, private_key.sign(content, *_scheme_parameters(scheme))
+
+
+def verify_key_share(public_key, scheme, signature, client_random, server_random, group, key_exchange):
+    """The client's check of §7.6: True if `signature` is `public_key`'s over the signed content
+    with `scheme` (the one for the key's type), False otherwise."""
+    from cryptography.exceptions import InvalidSignature
+    if scheme != signature_scheme_for(public_key):
+        return False
+    content = key_share_signed_content(client_random, server_random, group, key_exchange)
+    try:
+        public_key.verify(signature, content, *_scheme_parameters(scheme))
+    except InvalidSignature:
+        return False
+    return True
 
 
 # --- §7.5 protected frames ---------------------------------------------------------------------------

@@ -5,6 +5,12 @@ Finished come out as the spec prints them. The values are read from PROTOCOL.md 
 Python helpers and the spec cannot drift apart (as tests/tools/spec_examples_test.cpp does for
 the C++ codec).
 
+The ECDHE encodings of §7.6 (the key_share extension in ClientHello and ServerHello, the signed
+content, the ClientKeyExchange's key_exchange) are checked byte by byte against the layouts of
+§7.6, the ephemeral keys and shared secrets against RFC 7748 §6.1 (x25519) and RFC 5903 §8.1
+(secp256r1), and the key share's signatures (rsa_pss_rsae_sha256, ecdsa_secp256r1_sha256) by
+signing and verifying, and by failing to verify once a random or the key changed.
+
 Exit status: 0 passed, 1 a value differs, 77 skipped (no `openssl` command or no `cryptography`).
 """
 
@@ -74,11 +80,126 @@ def main():
     protection = wire.RecordProtection(0x0A01, keys[0], keys[2])
     expect("finished_protected", protection.seal(wire.CT_HANDSHAKE, wire.finished(verify)), examples["finished_protected"])
 
+    n_ecdhe = check_ecdhe(expect, failures)
+
     if failures:
-        print(f"tlslab_wire_test: {len(failures)} value(s) differ from PROTOCOL.md §12")
+        print(f"tlslab_wire_test: {len(failures)} value(s) differ from PROTOCOL.md §12, §7.6 or the RFC vectors")
         return 1
-    print(f"tlslab_wire_test: {len(examples)} frames and the key schedule of PROTOCOL.md §12 rebuilt")
+    print(f"tlslab_wire_test: {len(examples)} frames and the key schedule of PROTOCOL.md §12 rebuilt; "
+          f"{n_ecdhe} checks of §7.6 (ECDHE) passed")
     return 0
+
+
+def check_ecdhe(expect, failures):
+    """§7.6: encodings, RFC vectors for the two groups, signatures. Returns the number of checks."""
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+    checks = [0]
+
+    def check(what, got, want):
+        checks[0] += 1
+        expect(what, got, want)
+
+    def check_true(what, condition):
+        checks[0] += 1
+        if not condition:
+            failures.append(what)
+            print(f"FAIL {what}")
+
+    # the suites of §7.5's table: name, key length, hash, AEAD as their 0x0A counterparts
+    for ecdhe, rsa_suite in ((0x0B01, 0x0A01), (0x0B02, 0x0A02), (0x0B03, 0x0A03)):
+        name, *rest = wire.SUITES[ecdhe]
+        check_true(f"suite 0x{ecdhe:04x} {name}", name.startswith("TLSLAB_ECDHE_WITH_")
+                   and name[len("TLSLAB_ECDHE_WITH_"):] == wire.SUITES[rsa_suite][0][len("TLSLAB_RSA_OAEP_WITH_"):]
+                   and rest == list(wire.SUITES[rsa_suite][1:]) and wire.is_ecdhe(ecdhe) and not wire.is_ecdhe(rsa_suite))
+
+    # the encodings, field by field as §7.6 writes them
+    check("ClientHello key_share (x25519, secp256r1)", wire.key_share_client_extension(),
+          bytes.fromhex("0033" "0006" "0004" "001d" "0017"))
+    share = bytes(range(0x40, 0x60))
+    check("ServerKeyShare", wire.server_key_share(wire.GROUP_X25519, share, 0x0804, b"\xee" * 3),
+          bytes.fromhex("001d" "20") + share + bytes.fromhex("0804" "0003" "eeeeee"))
+    check("ServerHello key_share", wire.key_share_server_extension(wire.GROUP_X25519, share, 0x0804, b"\xee" * 3),
+          bytes.fromhex("0033" "002a" "001d" "20") + share + bytes.fromhex("0804" "0003" "eeeeee"))
+    client_random, server_random = bytes(range(0x00, 0x20)), bytes(range(0x80, 0xA0))
+    check("signed content", wire.key_share_signed_content(client_random, server_random, wire.GROUP_X25519, share),
+          client_random + server_random + bytes.fromhex("03" "001d" "20") + share)
+    check("ECDHE ClientKeyExchange", wire.client_key_exchange_ecdhe(share), bytes.fromhex("10" "000021" "20") + share)
+
+    # RFC 7748 §6.1: Alice's and Bob's X25519 keys and their shared secret
+    alice = wire.EphemeralKey(wire.GROUP_X25519, bytes.fromhex(
+        "77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a"))
+    bob = wire.EphemeralKey(wire.GROUP_X25519, bytes.fromhex(
+        "5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb"))
+    k = bytes.fromhex("4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742")
+    check("RFC 7748 Alice's public key", alice.public,
+          bytes.fromhex("8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a"))
+    check("RFC 7748 Bob's public key", bob.public,
+          bytes.fromhex("de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f"))
+    check("RFC 7748 shared secret (Alice)", alice.shared_secret(bob.public), k)
+    check("RFC 7748 shared secret (Bob)", bob.shared_secret(alice.public), k)
+
+    # RFC 5903 §8.1: the 256-bit random ECP group; the PRE-MASTER is the x-coordinate g^ir x
+    i = wire.EphemeralKey(wire.GROUP_SECP256R1, bytes.fromhex(
+        "c88f01f510d9ac3f70a292daa2316de544e9aab8afe84049c62a9c57862d1433"))
+    r = wire.EphemeralKey(wire.GROUP_SECP256R1, bytes.fromhex(
+        "c6ef9c5d78ae012a011164acb397ce2088685d8f06bf9be0b283ab46476bee53"))
+    check("RFC 5903 g^i", i.public, bytes.fromhex(
+        "04dad0b65394221cf9b051e1feca5787d098dfe637fc90b9ef945d0c3772581180"
+        "5271a0461cdb8252d61f1c456fa3e59ab1f45b33accf5f58389e0577b8990bb3"))
+    check("RFC 5903 g^r", r.public, bytes.fromhex(
+        "04d12dfb5289c8d4f81208b70270398c342296970a0bccb74c736fc7554494bf63"
+        "56fbf3ca366cc23e8157854c13c58d6aac23f046ada30f8353e74f33039872ab"))
+    gir_x = bytes.fromhex("d6840f6b42f6edafd13116e0e12565202fef8e9ece7dce03812464d04b9442de")
+    check("RFC 5903 g^ir x (initiator)", i.shared_secret(r.public), gir_x)
+    check("RFC 5903 g^ir x (responder)", r.shared_secret(i.public), gir_x)
+
+    # fresh keys agree; what is not a valid public key of the group is refused
+    for group, size in ((wire.GROUP_X25519, 32), (wire.GROUP_SECP256R1, 65)):
+        a, b = wire.EphemeralKey(group), wire.EphemeralKey(group)
+        check_true(f"fresh {wire.GROUPS[group]} keys agree, {size}-byte key_exchange",
+                   len(a.public) == size and a.shared_secret(b.public) == b.shared_secret(a.public)
+                   and len(a.shared_secret(b.public)) == 32 and a.public != b.public)
+    for what, group, peer in (("x25519 all-zero result (low-order point)", wire.GROUP_X25519, bytes(32)),
+                              ("x25519 key of 31 bytes", wire.GROUP_X25519, bytes(31)),
+                              ("secp256r1 point not on the curve", wire.GROUP_SECP256R1, b"\x04" + bytes(64)),
+                              ("secp256r1 compressed point", wire.GROUP_SECP256R1, r.public[:33])):
+        try:
+            wire.EphemeralKey(group).shared_secret(peer)
+            refused = False
+        except ValueError:
+            refused = True
+        check_true(f"refused: {what}", refused)
+
+    # the key share's signature: made and verified as §7.6 says, bound to both randoms
+    for key in (rsa.generate_private_key(public_exponent=65537, key_size=2048),
+                ec.generate_private_key(ec.SECP256R1())):
+        scheme, signature = wire.sign_key_share(key, client_random, server_random, wire.GROUP_X25519, alice.public)
+        name = wire.SIGNATURE_SCHEMES[scheme]
+        want = wire.SCHEME_RSA_PSS_RSAE_SHA256 if isinstance(key, rsa.RSAPrivateKey) else wire.SCHEME_ECDSA_SECP256R1_SHA256
+        check_true(f"{name}: the scheme for the key", scheme == want)
+        public = key.public_key()
+        check_true(f"{name}: verifies", wire.verify_key_share(public, scheme, signature, client_random,
+                                                             server_random, wire.GROUP_X25519, alice.public))
+        check_true(f"{name}: another RAND-SERVER does not verify (replayed share)", not wire.verify_key_share(
+            public, scheme, signature, client_random, bytes(32), wire.GROUP_X25519, alice.public))
+        check_true(f"{name}: another key share does not verify", not wire.verify_key_share(
+            public, scheme, signature, client_random, server_random, wire.GROUP_X25519, bob.public))
+        check_true(f"{name}: the other scheme does not verify", not wire.verify_key_share(
+            public, 0x0804 + 0x0403 - scheme, signature, client_random, server_random, wire.GROUP_X25519, alice.public))
+    # RSA-PSS with salt 32 exactly (not the maximum salt `cryptography` would choose by default)
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    _, signature = wire.sign_key_share(key, client_random, server_random, wire.GROUP_X25519, alice.public)
+    content = wire.key_share_signed_content(client_random, server_random, wire.GROUP_X25519, alice.public)
+    try:
+        key.public_key().verify(signature, content, padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32),
+                                hashes.SHA256())
+        salt_32 = True
+    except Exception:
+        salt_32 = False
+    check_true("rsa_pss_rsae_sha256: salt of 32 bytes", salt_32)
+    return checks[0]
 
 
 if __name__ == "__main__":

@@ -37,6 +37,7 @@ mkdir -p "$HOME"
 # shellcheck disable=SC1091
 source "$work/expected.env"
 good="$work/tlslab-good.pcap" alert="$work/tlslab-alert.pcap" bad="$work/tlslab-malformed.pcap"
+ecdhe="$work/tlslab-ecdhe.pcap" ecdhe_bad="$work/tlslab-ecdhe-bad.pcap"
 keys=(-o "tlslab.keylog_file:$work/keylog.txt")
 
 failures=0 checks=0
@@ -105,7 +106,10 @@ for field in tlslab.frame.type tlslab.frame.version tlslab.frame.length tlslab.h
     tlslab.status.certificate tlslab.status.nonce tlslab.status.ocsp_response \
     tlslab.encrypted_pre_master tlslab.verify_data tlslab.alert.level tlslab.alert.description \
     tlslab.protected.inner_type tlslab.protected.sequence tlslab.protected.ciphertext \
-    tlslab.request_in tlslab.response_in; do
+    tlslab.request_in tlslab.response_in \
+    tlslab.key_share.groups tlslab.key_share.group tlslab.key_share.public tlslab.signature_scheme \
+    tlslab.signature tlslab.key_share.signed_content tlslab.client_key_exchange.public \
+    tlslab.client_key_exchange.suite_in; do
   if grep -qP "\t\Q$field\E\t" "$work/fields.txt"; then pass; else fail "field $field is not registered"; fi
 done
 
@@ -334,7 +338,131 @@ expect_count "malformed frames flagged" 6 "$bad" 'tlslab.expert.malformed'
 expect_count "unknown content/handshake types flagged" 3 "$bad" 'tlslab.expert.protocol'
 expect_count "malformed capture: no Lua error" 0 "$bad" '_ws.lua.error || tlslab.expert.dissector_bug'
 
-# --- 6. nothing on stderr but tshark's root notice --------------------------------------------
+# --- 6. ECDHE (PROTOCOL.md §7.6): the key shares, the signature, arrow 5's other form -----------
+# G: x25519, RSA certificate (rsa_pss_rsae_sha256), 0x0B01, ports the heuristic finds; H: secp256r1,
+# EC P-256 certificate (ecdsa_secp256r1_sha256), 0x0B02 (SHA-384), ports 4433/4434; I: x25519 chosen
+# although the client prefers secp256r1, EC certificate, 0x0B03 (ChaCha20-Poly1305).
+for s in G H I; do
+  cr=${s}_CLIENT_RANDOM sr=${s}_SERVER_RANDOM groups=${s}_OFFERED_GROUPS group=${s}_GROUP_VALUE
+  share=${s}_SERVER_SHARE scheme=${s}_SCHEME sig=${s}_SIGNATURE content=${s}_SIGNED_CONTENT
+  client_share=${s}_CLIENT_SHARE
+  expect_eq "session $s: ClientHello key_share, the groups offered in order" \
+    "$(fields "$ecdhe" "tlslab.client_random == ${!cr}" tlslab.key_share.groups)" "${!groups}"
+  expect_count "session $s: ServerHello key_share: group, key share, scheme, signature" 1 "$ecdhe" \
+    "tlslab.server_random == ${!sr} && tlslab.key_share.group == ${!group} && tlslab.key_share.public == ${!share} && tlslab.signature_scheme == ${!scheme} && tlslab.signature == ${!sig}"
+  # what the signature covers, rebuilt from this handshake's randoms: exactly what was signed
+  expect_count "session $s: signed content (RAND-CLIENT || RAND-SERVER || 03 || group || len || key)" 1 "$ecdhe" \
+    "tlslab.server_random == ${!sr} && tlslab.key_share.signed_content == ${!content}"
+  # arrow 5 in the form of the suite chosen in this session's ServerHello: key_exchange
+  expect_count "session $s: ClientKeyExchange carries the client's key share, no encrypted PRE-MASTER" 1 "$ecdhe" \
+    "tlslab.client_key_exchange.public == ${!client_share} && !tlslab.encrypted_pre_master && tlslab.client_key_exchange.suite_in"
+done
+for s in G H I; do
+  name=${s}_GROUP sr=${s}_SERVER_RANDOM
+  expect_count "session $s: filter by group name" 1 "$ecdhe" \
+    "tlslab.key_share.group == \"${!name}\" && tlslab.server_random == ${!sr}"
+done
+expect_count "filter by signature scheme name (G: RSA-PSS)" 1 "$ecdhe" 'tlslab.signature_scheme == "rsa_pss_rsae_sha256"'
+expect_count "filter by signature scheme name (H, I: ECDSA)" 2 "$ecdhe" 'tlslab.signature_scheme == "ecdsa_secp256r1_sha256"'
+expect_count "filter on an offered group by name" 3 "$ecdhe" 'tlslab.key_share.groups == "secp256r1"'
+tree_ecdhe=$(tsh -r "$ecdhe" "${keys[@]}" -Y 'tlslab.handshake.type in {1, 2, 16}' -V)
+for s in G H I; do
+  suite=${s}_SUITE
+  expect_contains "session $s chosen suite" "$tree_ecdhe" "Cipher suite: ${!suite} (0x0b0"
+done
+for text in "Group offered: x25519 (0x001d)" "Group offered: secp256r1 (0x0017)" \
+    "Extension: key_share: x25519, secp256r1 (groups offered for ECDHE, client's preference order)" \
+    "Extension: key_share: x25519, signed (rsa_pss_rsae_sha256)" \
+    "Extension: key_share: secp256r1, signed (ecdsa_secp256r1_sha256)" \
+    "Group: secp256r1 (0x0017)" "Signature scheme: ecdsa_secp256r1_sha256 (0x0403)" \
+    "Key exchange: ECDHE (§7.6): the PRE-MASTER is the ECDH secret of two ephemeral keys and is never sent" \
+    "The CERTIFICATE's private key signs this key share: SERVER'S PUBLIC KEY verifies a signature, it encrypts nothing" \
+    "The signature covers RAND-CLIENT and RAND-SERVER" \
+    "Signature not verified by the dissector (the tlslab client verifies it with SERVER'S PUBLIC KEY" \
+    "PRE-MASTER = ECDH(client's ephemeral private key, server's key share) = ECDH(server's ephemeral private key, this key share): never sent" \
+    "a server key stolen later opens no recorded session (forward secrecy, §7.6)" \
+    "tlslab handshake frame: ClientKeyExchange (ECDHE x25519 key share) — arrow 5, Client → Server"; do
+  expect_contains "ECDHE tree" "$tree_ecdhe" "$text"
+done
+expect_contains "RSA tree: the key exchange said in the lab's words" "$tree_sh" \
+  "Key exchange: RSA key transport (§7.1): the PRE-MASTER travels encrypted with SERVER'S PUBLIC KEY"
+info_ecdhe=$(tsh -r "$ecdhe" "${keys[@]}" -Y tlslab -T fields -e _ws.col.Info)
+for text in "(1) Client → Server: ClientHello" "(2) Server → Client: ServerHello (ECDHE x25519)" \
+    "(2) Server → Client: ServerHello (ECDHE secp256r1)" "(3) Client → CA: Status request" \
+    "(5) Client → Server: ClientKeyExchange (ECDHE x25519 key share), (6) Finished (test message)" \
+    "(5) Client → Server: ClientKeyExchange (ECDHE secp256r1 key share)"; do
+  expect_contains "ECDHE Info column" "$info_ecdhe" "$text"
+done
+# RSA sessions keep arrow 5's RSA form, and no key_share anywhere
+expect_count "RSA sessions: ClientKeyExchange as encrypted_pre_master" 3 "$good" \
+  'tlslab.handshake.type == 16 && tlslab.encrypted_pre_master && !tlslab.client_key_exchange.public && tlslab.client_key_exchange.suite_in'
+expect_count "RSA sessions: no key_share fields" 0 "$good" \
+  'tlslab.key_share.groups || tlslab.key_share.group || tlslab.signature || tlslab.client_key_exchange.public'
+expect_eq "RSA ServerHello Info unchanged" "$(info_of "$good" 'tlslab.handshake.type == 2')" "(2) Server → Client: ServerHello"
+expect_count "ECDHE sessions: SERVER'S PUBLIC KEY (RSA and EC P-256) equals the certificate's" 3 "$ecdhe" \
+  'tlslab.server_public_key.matches_certificate == 1'
+expect_count "ECDHE: no malformed, expert error, protocol warning or Lua error" 0 "$ecdhe" \
+  '_ws.malformed || _ws.expert.severity == "Error" || tlslab.expert.protocol || _ws.lua.error || tlslab.expert.dissector_bug'
+
+# decryption with the key log, exactly as for RSA sessions (the key log holds the master secret)
+if [[ $luaossl == 1 ]]; then
+  for s in G H I; do
+    cv=${s}_CLIENT_VERIFY sv=${s}_SERVER_VERIFY master=${s}_MASTER
+    expect_count "session $s (ECDHE): client Finished verify_data valid" 1 "$ecdhe" \
+      "tlslab.verify_data == ${!cv} && tlslab.verify_data.valid == 1"
+    expect_count "session $s (ECDHE): server Finished verify_data valid" 1 "$ecdhe" \
+      "tlslab.verify_data == ${!sv} && tlslab.verify_data.valid == 1"
+    expect_count "session $s (ECDHE): SESSION MASTER KEY from the key log" 2 "$ecdhe" \
+      "tlslab.master_secret == \"${!master}\""
+  done
+  expect_eq "ECDHE: decrypted request URIs" "$(fields "$ecdhe" http.request http.request.uri | sort | tr '\n' ' ')" \
+    "/ecdhe-chacha /ecdhe-p256 /ecdhe-x25519 "
+  expect_count "ECDHE: decrypted responses" 3 "$ecdhe" 'http.response.code == 200'
+  expect_count "ECDHE: protected close_notify decrypted" 6 "$ecdhe" 'tlslab.alert.description == 0 && tlslab.alert.level == 1'
+  expect_count "ECDHE: no decryption failure, garbled plaintext or missing key" 0 "$ecdhe" \
+    'tlslab.expert.decrypt_failed || tlslab.expert.verify_failed || tlslab.expert.not_decrypted || tlslab.expert.implausible_plaintext'
+  expect_count "ECDHE: key log found at each ClientKeyExchange" 3 "$ecdhe" \
+    'tlslab.client_key_exchange.public && tlslab.keylog.found == 1'
+  n_valid=$(tsh -r "$ecdhe" "${wrong[@]}" -Y 'tlslab.verify_data.valid == 1' -T fields -e frame.number | grep -c .)
+  if [[ $n_valid == 0 ]]; then pass; else fail "ECDHE, wrong keys: $n_valid Finished still verify"; fi
+fi
+expect_count "ECDHE without a key log: every protected frame says why" 0 --nokeys "$ecdhe" \
+  'tlslab.protected.ciphertext && !tlslab.expert.not_decrypted'
+
+# Arrow 5 without its ServerHello in the capture: the form is taken from the length alone, and
+# the tree says so (H's ServerHello, one segment on port 4433, and B's, RSA, taken out)
+sh_h=$(tsh -r "$ecdhe" -Y "tlslab.server_random == $H_SERVER_RANDOM" -T fields -e frame.number)
+sh_b=$(tsh -r "$good" -Y "tlslab.server_random == $B_SERVER_RANDOM" -T fields -e frame.number)
+"$TSHARK" -r "$ecdhe" -Y "frame.number != $sh_h" -w "$work/ecdhe-no-sh.pcap" 2>>"$work/stderr"
+"$TSHARK" -r "$good" -Y "frame.number != $sh_b" -w "$work/good-no-sh.pcap" 2>>"$work/stderr"
+expect_count "no ServerHello: ECDHE ClientKeyExchange still read as key_exchange" 1 "$work/ecdhe-no-sh.pcap" \
+  "tlslab.client_key_exchange.public == $H_CLIENT_SHARE && !tlslab.client_key_exchange.suite_in"
+expect_count "no ServerHello: RSA ClientKeyExchange still read as encrypted_pre_master" 1 "$work/good-no-sh.pcap" \
+  'tlslab.encrypted_pre_master && !tlslab.client_key_exchange.suite_in'
+expect_contains "no ServerHello: the tree says how the form was chosen" \
+  "$(tsh -r "$work/ecdhe-no-sh.pcap" -Y 'tlslab.handshake.type == 16 && !tlslab.client_key_exchange.suite_in' -V)" \
+  "Form key_exchange (ECDHE) taken from the length alone"
+expect_count "no ServerHello: no error" 0 "$work/ecdhe-no-sh.pcap" \
+  '_ws.malformed || _ws.expert.severity == "Error" || _ws.lua.error || tlslab.expert.dissector_bug'
+
+# --- 7. ECDHE ServerHellos a client refuses: expert info, never a Lua error -------------------
+# J a truncated key_share, K a group the client did not offer, L a key_share not asked for,
+# M an ECDHE suite without a key_share; each answered by the client's alert.
+expect_count "J: truncated key_share is malformed" 1 "$ecdhe_bad" \
+  "tlslab.server_random == $J_SERVER_RANDOM && tlslab.expert.malformed && _ws.expert.message contains \"key_share\""
+expect_count "K: group not offered flagged" 1 "$ecdhe_bad" \
+  "tlslab.server_random == $K_SERVER_RANDOM && tlslab.key_share.group == \"secp256r1\" && tlslab.expert.protocol && _ws.expert.message contains \"was not offered by the client (illegal_parameter\""
+expect_count "L: key_share the ClientHello did not carry flagged" 1 "$ecdhe_bad" \
+  "tlslab.server_random == $L_SERVER_RANDOM && _ws.expert.message contains \"unsupported_extension\""
+expect_count "M: ECDHE suite without key_share flagged" 1 "$ecdhe_bad" \
+  "tlslab.server_random == $M_SERVER_RANDOM && _ws.expert.message contains \"without a key_share\""
+expect_count "refused ServerHellos: only J malformed" 1 "$ecdhe_bad" '_ws.malformed || tlslab.expert.malformed'
+expect_count "refused ServerHellos: no Lua error" 0 "$ecdhe_bad" '_ws.lua.error || tlslab.expert.dissector_bug'
+expect_eq "refused ServerHellos: the client's alerts" \
+  "$(tsh -r "$ecdhe_bad" -Y tlslab.alert.description -T fields -e _ws.col.Info | sort | tr '\n' '|')" \
+  "Client → Server: Alert: decode_error|Client → Server: Alert: illegal_parameter|Client → Server: Alert: illegal_parameter|Client → Server: Alert: unsupported_extension|"
+
+# --- 8. nothing on stderr but tshark's root notice --------------------------------------------
 grep -v "Running as user" "$work/stderr" >"$work/stderr.unexpected"
 if [[ -s $work/stderr.unexpected ]]; then
   fail "tshark wrote to stderr:"; head -20 "$work/stderr.unexpected"

@@ -4,7 +4,9 @@
 Everything follows docs/PROTOCOL.md (frames, messages, key schedule and records from
 tests/lib/tlslab_wire.py) and uses real cryptography: X.509 certificates and an OCSP response from
 the `cryptography` module's builders, RSA-OAEP(SHA-256) for the PRE-MASTER, OpenSSL's TLS1-PRF for
-the key schedule and AES-GCM / ChaCha20-Poly1305 records.
+the key schedule and AES-GCM / ChaCha20-Poly1305 records; for the ECDHE suites (§7.6) real
+ephemeral X25519 / P-256 keys, their ECDH shared secret as the PRE-MASTER, and the key share signed
+with RSA-PSS (an RSA certificate) or ECDSA (an EC P-256 certificate).
 
 Writes into OUTDIR:
   tlslab-good.pcap       three complete sessions, one per cipher suite (valid traffic only);
@@ -13,6 +15,14 @@ Writes into OUTDIR:
                          tampered client Finished (server answers bad_record_mac) and a status
                          request with a short nonce (the CA answers decode_error)
   tlslab-malformed.pcap  a valid ClientHello then broken frames, on port 4433
+  tlslab-ecdhe.pcap      three complete ECDHE sessions (§7.6): G x25519 with an RSA certificate
+                         (0x0B01), H secp256r1 with an EC P-256 certificate (0x0B02, on the
+                         default ports), I x25519 with the EC certificate (0x0B03)
+  tlslab-ecdhe-bad.pcap  ServerHellos the client refuses, each answered by its alert: J a
+                         truncated key_share (decode_error), K a key share in a group the client
+                         did not offer (illegal_parameter), L a key_share the ClientHello did not
+                         ask for (unsupported_extension), M an ECDHE suite without a key_share
+                         (illegal_parameter)
   keylog.txt             NSS key log (CLIENT_RANDOM lines) for every session
   expected.env           values the test asserts on (shell syntax)
 
@@ -32,7 +42,7 @@ import time
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509 import ocsp
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
@@ -40,10 +50,14 @@ sys.dont_write_bytecode = True  # no __pycache__ left in the source tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from tlslab_wire import (ALERT_WARNING, BAD_RECORD_MAC, CERTIFICATE_REVOKED,  # noqa: E402
                          CLOSE_NOTIFY, CT_ALERT, CT_APPLICATION_DATA, CT_HANDSHAKE, CT_PROTECTED,
-                         DECODE_ERROR, DEFAULT_OFFER, HT_SERVER_HELLO, SUITES, VERSION, RecordProtection,
-                         alert, client_hello, client_key_exchange, finished, frame, handshake, key_block,
-                         keylog_line, master_secret, server_hello, server_name_extension, status_request,
-                         status_response, u16, u24, u8, verify_data)
+                         DECODE_ERROR, DEFAULT_GROUPS, DEFAULT_OFFER, GROUP_SECP256R1, GROUP_X25519, GROUPS,
+                         HT_SERVER_HELLO, ILLEGAL_PARAMETER, SIGNATURE_SCHEMES, SUITES, UNSUPPORTED_EXTENSION,
+                         VERSION, EphemeralKey, RecordProtection, alert, client_hello, client_key_exchange,
+                         client_key_exchange_ecdhe, finished, frame, handshake, is_ecdhe, key_block,
+                         key_share_client_extension, key_share_server_extension, key_share_signed_content,
+                         keylog_line, master_secret,
+                         server_hello, server_key_share, server_name_extension, sign_key_share,
+                         status_request, status_response, u16, u24, u8, verify_data, verify_key_share)
 
 
 def epoch(naive_utc):
@@ -72,9 +86,14 @@ class Pki:
             .sign(self.ca_key, hashes.SHA256())
         )
 
-    def issue(self, common_name, serial):
-        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        cert = (
+    def issue(self, common_name, serial, key_type="rsa"):
+        """A server key and certificate: RSA 2048, or EC P-256 (`key_type="ec"`, for ECDHE only:
+        it signs the key share, with keyUsage digitalSignature, §7.6)."""
+        if key_type == "ec":
+            key = ec.generate_private_key(ec.SECP256R1())
+        else:
+            key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        builder = (
             x509.CertificateBuilder()
             .subject_name(x509.Name([
                 x509.NameAttribute(NameOID.COUNTRY_NAME, "DE"),
@@ -91,9 +110,13 @@ class Pki:
                 x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
             ]), critical=False)
             .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-            .sign(self.ca_key, hashes.SHA256())
         )
-        return key, cert
+        if key_type == "ec":
+            builder = builder.add_extension(x509.KeyUsage(
+                digital_signature=True, content_commitment=False, key_encipherment=False,
+                data_encipherment=False, key_agreement=False, key_cert_sign=False, crl_sign=False,
+                encipher_only=False, decipher_only=False), critical=True)
+        return key, builder.sign(self.ca_key, hashes.SHA256())
 
     def ocsp_response(self, cert, nonce, revoked=False):
         builder = ocsp.OCSPResponseBuilder().add_response(
@@ -197,10 +220,13 @@ class TcpConnection:
 # --- one tlslab session, arrow by arrow (PROTOCOL.md §1) ----------------------------------------
 class Session:
     def __init__(self, env, name, pki, server_cert, server_key, suite, server_port, ca_port,
-                 client_port, ca_client_port, host="localhost", offer=None):
+                 client_port, ca_client_port, host="localhost", offer=None, groups=None, group=None):
         self.env, self.name, self.pki, self.rng = env, name, pki, env.rng
         self.cert, self.key, self.suite, self.host = server_cert, server_key, suite, host
         self.offer = offer or DEFAULT_OFFER
+        # §7.6: a client offering an ECDHE suite offers groups too; the server picks `group`
+        self.groups = groups or (DEFAULT_GROUPS if any(is_ecdhe(s) for s in self.offer) else None)
+        self.group = group or (self.groups[0] if self.groups else None)
         self.ports = (server_port, ca_port, client_port, ca_client_port)
         self.client_random = self.rand(32)
         self.server_random = self.rand(32)
@@ -217,13 +243,32 @@ class Session:
         server_port, ca_port, client_port, ca_client_port = self.ports
         self.conn = TcpConnection(self.env.pcap, client_port, server_port, self.rng)
         # (1) ClientHello, §4
-        ch = client_hello(self.client_random, self.offer, server_name_extension(self.host))
+        ch_extensions = server_name_extension(self.host)
+        if self.groups:
+            ch_extensions += key_share_client_extension(self.groups)
+        ch = client_hello(self.client_random, self.offer, ch_extensions)
         self.conn.send(True, frame(CT_HANDSHAKE, ch), split=first)
         # (2) ServerHello, §5 -- split over two TCP segments to exercise reassembly
         cert_der = self.cert.public_bytes(serialization.Encoding.DER)
         spki = self.cert.public_key().public_bytes(serialization.Encoding.DER,
                                                    serialization.PublicFormat.SubjectPublicKeyInfo)
-        sh = server_hello(self.server_random, self.suite, cert_der, spki)
+        sh_extensions = b""
+        if is_ecdhe(self.suite):
+            # §7.6: the server's ephemeral key in the chosen group, signed with the certificate's key
+            self.server_ephemeral = EphemeralKey(self.group)
+            share = self.server_ephemeral.public
+            scheme, signature = sign_key_share(self.key, self.client_random, self.server_random, self.group, share)
+            assert verify_key_share(self.cert.public_key(), scheme, signature, self.client_random,
+                                    self.server_random, self.group, share)
+            sh_extensions = key_share_server_extension(self.group, share, scheme, signature)
+            # (tshark -T fields prints these uint16 fields in hex, 0x001d)
+            self.env.record(self.name, GROUP=GROUPS[self.group], GROUP_VALUE="0x%04x" % self.group,
+                            SERVER_SHARE=share.hex(), SCHEME="0x%04x" % scheme, SCHEME_NAME=SIGNATURE_SCHEMES[scheme],
+                            SIGNATURE=signature.hex(), SIGNED_CONTENT=key_share_signed_content(
+                                self.client_random, self.server_random, self.group, share).hex(),
+                            OFFERED_GROUPS=",".join("0x%04x" % g for g in self.groups),
+                            OFFERED_GROUP_NAMES=",".join(GROUPS[g] for g in self.groups))
+        sh = server_hello(self.server_random, self.suite, cert_der, spki, sh_extensions)
         self.conn.send(False, frame(CT_HANDSHAKE, sh), split=[700] if split_server_hello else None)
         self.transcript = ch + sh
         # (3), (4) status request / response on a separate connection to the CA, §9
@@ -240,10 +285,18 @@ class Session:
     def key_exchange(self):
         """(5) ClientKeyExchange and the §7.2 key schedule; returns the CKE frame."""
         self.hash_name = SUITES[self.suite][2]
-        pre_master = u16(VERSION) + self.rand(46)
-        encrypted = self.cert.public_key().encrypt(pre_master, padding.OAEP(
-            mgf=padding.MGF1(hashes.SHA256()), algorithm=hashes.SHA256(), label=None))
-        cke = client_key_exchange(encrypted)
+        if is_ecdhe(self.suite):
+            # §7.6: the client's ephemeral key; PRE-MASTER = the ECDH shared secret, never sent
+            client_ephemeral = EphemeralKey(self.group)
+            pre_master = client_ephemeral.shared_secret(self.server_ephemeral.public)
+            assert pre_master == self.server_ephemeral.shared_secret(client_ephemeral.public)
+            cke = client_key_exchange_ecdhe(client_ephemeral.public)
+            self.env.record(self.name, CLIENT_SHARE=client_ephemeral.public.hex(), PRE_MASTER=pre_master.hex())
+        else:
+            pre_master = u16(VERSION) + self.rand(46)
+            encrypted = self.cert.public_key().encrypt(pre_master, padding.OAEP(
+                mgf=padding.MGF1(hashes.SHA256()), algorithm=hashes.SHA256(), label=None))
+            cke = client_key_exchange(encrypted)
         self.transcript += cke
         self.master = master_secret(self.hash_name, pre_master, self.client_random, self.server_random)
         client_key, server_key, client_iv, server_iv = key_block(self.suite, self.master, self.client_random,
@@ -365,6 +418,8 @@ def main():
     good_capture(env, pki, server_key, server_cert, now).write(os.path.join(args.outdir, "tlslab-good.pcap"))
     write_alert_capture(env, pki, now, os.path.join(args.outdir, "tlslab-alert.pcap"))
     write_malformed_capture(env, now, os.path.join(args.outdir, "tlslab-malformed.pcap"))
+    write_ecdhe_capture(env, pki, server_key, server_cert, now, os.path.join(args.outdir, "tlslab-ecdhe.pcap"))
+    write_ecdhe_bad_capture(env, pki, server_key, server_cert, now, os.path.join(args.outdir, "tlslab-ecdhe-bad.pcap"))
 
     with open(os.path.join(args.outdir, "keylog.txt"), "w") as f:
         f.write("# tlslab synthetic key log\n" + "\n".join(env.keylog) + "\n")
@@ -426,6 +481,105 @@ def write_malformed_capture(env, now, path):
     conn.send(False, u8(CT_HANDSHAKE) + u16(VERSION) + u16(20000) + bytes(40))
     conn.close()
     env.pcap.write(path)
+
+
+def write_ecdhe_capture(env, pki, rsa_key, rsa_cert, now, path):
+    """Complete ECDHE sessions (§7.6), decryptable with the key log like the others."""
+    env.pcap = Pcap(epoch(now) + 180)
+    ec_key, ec_cert = pki.issue("localhost", 0x3001, key_type="ec")
+    env.expected["EC_SERIAL"] = 0x3001
+
+    # Session G: x25519, the RSA certificate signs with RSA-PSS; ports the heuristic finds.
+    g = Session(env, "G", pki, rsa_cert, rsa_key, 0x0B01, 44001, 44002, env.port(), env.port(),
+                offer=[0x0B01, 0x0B03, 0x0B02], groups=[GROUP_X25519, GROUP_SECP256R1])
+    g.hello_and_status()
+    g.conn.send(True, g.key_exchange() + g.finished(True))
+    g.conn.send(False, g.finished(False))
+    g.conn.send(True, g.app(True, http_request("/ecdhe-x25519")))
+    g.conn.send(False, g.app(False, http_response(b"forward secrecy\n")))
+    g.conn.send(True, g.close_notify(True))
+    g.conn.send(False, g.close_notify(False))
+    g.conn.close()
+
+    # Session H: secp256r1, an EC P-256 certificate signs with ECDSA; AES-256-GCM / SHA-384, on
+    # the default ports 4433/4434.
+    h = Session(env, "H", pki, ec_cert, ec_key, 0x0B02, 4433, 4434, env.port(), env.port(),
+                offer=[0x0B02, 0x0B01], groups=[GROUP_SECP256R1])
+    h.hello_and_status(split_server_hello=False)
+    h.conn.send(True, h.key_exchange())
+    h.conn.send(True, h.finished(True))
+    h.conn.send(False, h.finished(False))
+    h.conn.send(True, h.app(True, http_request("/ecdhe-p256")))
+    h.conn.send(False, h.app(False, http_response(b"p256\n")))
+    h.conn.send(True, h.close_notify(True))
+    h.conn.send(False, h.close_notify(False))
+    h.conn.close()
+
+    # Session I: ChaCha20-Poly1305, the client prefers secp256r1, the server picks x25519; the
+    # EC certificate signs.
+    i = Session(env, "I", pki, ec_cert, ec_key, 0x0B03, 44011, 44012, env.port(), env.port(),
+                offer=[0x0B03], groups=[GROUP_SECP256R1, GROUP_X25519], group=GROUP_X25519)
+    i.hello_and_status()
+    i.conn.send(True, i.key_exchange())
+    i.conn.send(True, i.finished(True))
+    i.conn.send(False, i.finished(False))
+    i.conn.send(True, i.app(True, http_request("/ecdhe-chacha")))
+    i.conn.send(False, i.app(False, http_response(b"chacha\n")))
+    i.conn.send(True, i.close_notify(True))
+    i.conn.send(False, i.close_notify(False))
+    i.conn.close()
+    env.pcap.write(path)
+
+
+def write_ecdhe_bad_capture(env, pki, rsa_key, rsa_cert, now, path):
+    """ECDHE ServerHellos a client refuses (§7.6 checks), each followed by the client's alert, on
+    port 4433: the dissector flags them and goes on."""
+    env.pcap = Pcap(epoch(now) + 240)
+    cert_der = rsa_cert.public_bytes(serialization.Encoding.DER)
+    spki = rsa_cert.public_key().public_bytes(serialization.Encoding.DER,
+                                             serialization.PublicFormat.SubjectPublicKeyInfo)
+
+    def refused(name, suite, groups, sh_extension, client_alert):
+        client_random, server_random = env_rand(env, 32), env_rand(env, 32)
+        conn = TcpConnection(env.pcap, env.port(), 4433, env.rng)
+        ch_extensions = server_name_extension("localhost")
+        if groups:
+            ch_extensions += key_share_client_extension(groups)
+        offer = [suite] if is_ecdhe(suite) else [suite, 0x0B01]
+        conn.send(True, frame(CT_HANDSHAKE, client_hello(client_random, offer, ch_extensions)))
+        sh_extensions = sh_extension(client_random, server_random)
+        conn.send(False, frame(CT_HANDSHAKE, server_hello(server_random, suite, cert_der, spki, sh_extensions)))
+        conn.send(True, frame(CT_ALERT, alert(client_alert)))
+        conn.close()
+        env.record(name, CLIENT_RANDOM=client_random.hex(), SERVER_RANDOM=server_random.hex())
+
+    def signed_share(group):
+        def build(client_random, server_random):
+            share = EphemeralKey(group).public
+            scheme, signature = sign_key_share(rsa_key, client_random, server_random, group, share)
+            return key_share_server_extension(group, share, scheme, signature)
+        return build
+
+    # J: the ServerKeyShare cut after 40 bytes (the extension's own length is consistent: the
+    # key share inside it is what is truncated): decode_error.
+    def truncated(client_random, server_random):
+        share = EphemeralKey(GROUP_X25519).public
+        scheme, signature = sign_key_share(rsa_key, client_random, server_random, GROUP_X25519, share)
+        return key_share_server_extension(0, b"", 0, b"",
+                                          data=server_key_share(GROUP_X25519, share, scheme, signature)[:40])
+    refused("J", 0x0B01, [GROUP_X25519, GROUP_SECP256R1], truncated, DECODE_ERROR)
+    # K: a valid, signed secp256r1 share, but the client offered x25519 only: illegal_parameter.
+    refused("K", 0x0B01, [GROUP_X25519], signed_share(GROUP_SECP256R1), ILLEGAL_PARAMETER)
+    # L: the ClientHello offered no ECDHE suite and no groups, the ServerHello (RSA suite) still
+    # carries a key_share: unsupported_extension (§3.1).
+    refused("L", 0x0A01, None, signed_share(GROUP_X25519), UNSUPPORTED_EXTENSION)
+    # M: an ECDHE suite chosen, no key_share in the ServerHello: illegal_parameter.
+    refused("M", 0x0B01, [GROUP_X25519], lambda cr, sr: b"", ILLEGAL_PARAMETER)
+    env.pcap.write(path)
+
+
+def env_rand(env, n):
+    return bytes(env.rng.getrandbits(8) for _ in range(n))
 
 
 if __name__ == "__main__":

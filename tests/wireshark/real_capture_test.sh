@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Captures real sessions of the tlslab programs with scripts/capture.sh (scenarios "good" and
-# "revoked", on the loopback interface) and checks that the Wireshark dissector
+# "revoked", and "good" with the client offering only ecdhe-aes128gcm, PROTOCOL.md §7.6, when
+# tlslab-client has that suite; on the loopback interface) and checks that the Wireshark dissector
 # (scripts/wireshark/tlslab.lua) shows in them what the client's machine-readable trace
 # (--trace-json) says happened: the randoms, the chosen suite, the certificate, the CA's answer,
 # the alert, the Finished checks and the decrypted HTTP request. Also what capture.sh leaves for
@@ -45,14 +46,17 @@ expect_contains() {  # expect_contains WHAT HAYSTACK NEEDLE
 }
 
 # --- 1. the two captures -----------------------------------------------------------------------
-# run_capture SCENARIO DIR [ENV...]: capture.sh SCENARIO with ENV (for env(1)), writes
-# DIR/SCENARIO.{pcapng,keylog,html} and $work/SCENARIO.{trace.json,log}
+# run_capture NAME DIR [ENV...] [-- ARGS...]: capture.sh NAME (or capture.sh ARGS) with ENV (for
+# env(1)), writes DIR/NAME.{pcapng,keylog,html} and $work/NAME.{trace.json,log}
 captured=0
 run_capture() {
-  local s=$1 dir=$2 rc
+  local s=$1 dir=$2 rc envs=() args=()
   shift 2
-  env "$@" CAPTURE_QUIET=1 CAPTURE_TRACE_JSON="$work/$s.trace.json" \
-    "$capture" "$s" -o "$dir/$s.pcapng" >"$work/$s.log" 2>&1
+  while [[ $# -gt 0 && $1 != -- ]]; do envs+=("$1"); shift; done
+  [[ ${1:-} == -- ]] && { shift; args=("$@"); }
+  [[ ${#args[@]} -gt 0 ]] || args=("$s")
+  env "${envs[@]}" CAPTURE_QUIET=1 CAPTURE_TRACE_JSON="$work/$s.trace.json" \
+    "$capture" "${args[@]}" -o "$dir/$s.pcapng" >"$work/$s.log" 2>&1
   rc=$?
   # The first capture tells whether tshark can capture here at all; after it, 77 is a failure
   # (as it was when dumpcap, which keeps no right but capturing, wrote into a user's directory).
@@ -62,7 +66,7 @@ run_capture() {
   captured=1
   if [[ $rc != 0 ]]; then
     sed 's/^/  /' "$work/$s.log"
-    echo "FAIL: scripts/capture.sh $s exited with $rc"
+    echo "FAIL: scripts/capture.sh ${args[*]} exited with $rc"
     exit 1
   fi
 }
@@ -74,6 +78,14 @@ mkdir -p "$work/nobody"
 [[ $as_root == 1 ]] && chown nobody: "$work/nobody"
 run_capture good "$work" SUDO_USER=nobody
 run_capture revoked "$work/nobody" -u SUDO_USER
+# ECDHE (§7.6) once tlslab-client offers it: the same session, forward-secret
+with_ecdhe=0
+if "$TLSLAB_BIN/tlslab-client" --help 2>/dev/null | grep -q ecdhe-aes128gcm; then
+  with_ecdhe=1
+  run_capture ecdhe "$work" -- good --suites ecdhe-aes128gcm
+else
+  echo "NOTE: $TLSLAB_BIN/tlslab-client has no ecdhe-aes128gcm suite: the ECDHE capture is not checked"
+fi
 
 # trace FILE ARROW FIELD: a field of the client's trace for one arrow of the diagram
 trace() {
@@ -196,6 +208,100 @@ expect_count "revoked: nothing after the alert (no key exchange, no protected fr
   'tlslab.handshake.type == 16 || tlslab.protected.ciphertext'
 expect_count "revoked: no malformed frame or Lua error" 0 "$revoked" \
   '_ws.malformed || _ws.lua.error || tlslab.expert.dissector_bug'
+
+# --- 3b. ECDHE: the key shares, the signature, arrow 5's key_exchange, decryption unchanged -------
+if [[ $with_ecdhe == 1 ]]; then
+  ecdhe=$work/ecdhe.pcapng
+  ecr=$(trace "$work/ecdhe.trace.json" 1 RAND-CLIENT)
+  esr=$(trace "$work/ecdhe.trace.json" 2 RAND-SERVER)
+  esuite=$(trace "$work/ecdhe.trace.json" 2 "cipher suite")
+  ecv=$(trace "$work/ecdhe.trace.json" 6 verify_data)
+  esv=$(trace "$work/ecdhe.trace.json" 7 verify_data)
+  for v in ecr esr esuite ecv esv; do
+    [[ -n ${!v} ]] || fail "the client's ECDHE trace has no value for $v ($work/ecdhe.trace.json)"
+  done
+  expect_eq "ECDHE: suite of the trace" "$esuite" TLSLAB_ECDHE_WITH_AES_128_GCM_SHA256
+  expect_count "ECDHE: RAND-CLIENT as in the trace" 1 "$ecdhe" "tlslab.client_random == $ecr"
+  expect_count "ECDHE: RAND-SERVER as in the trace" 1 "$ecdhe" "tlslab.server_random == $esr"
+  expect_contains "ECDHE: chosen cipher suite" "$(tsh "$ecdhe" -Y 'tlslab.handshake.type == 2' -V)" \
+    "Cipher suite: TLSLAB_ECDHE_WITH_AES_128_GCM_SHA256 (0x0b01) (chosen)"
+  expect_count "ECDHE: ClientHello offers groups (key_share)" 1 "$ecdhe" \
+    'tlslab.handshake.type == 1 && tlslab.key_share.groups == "x25519"'
+  ks=$(tsh "$ecdhe" -Y 'tlslab.handshake.type == 2' -T fields -E separator='|' -e tlslab.key_share.group \
+    -e tlslab.key_share.public.length -e tlslab.signature_scheme -e tlslab.signature.length)
+  # the server's default preference: x25519; its RSA certificate signs with RSA-PSS (2048 bits)
+  expect_eq "ECDHE: ServerHello key_share: group, key length, scheme, signature length" "$ks" "0x001d|32|0x0804|256"
+  expect_count "ECDHE: ClientKeyExchange is the client's key share, no encrypted PRE-MASTER" 1 "$ecdhe" \
+    'tlslab.handshake.type == 16 && tlslab.client_key_exchange.public.length == 32 && !tlslab.encrypted_pre_master'
+  # ... and as the client's trace shows them: the groups it offered, the server's key share and
+  # signature (arrow 2), its own key share (arrow 5). The trace shortens long values
+  # ("x25519 4810fcd3…(32 bytes)"): its hex must begin the dissector's field.
+  egroups=$(tsh "$ecdhe" -Y 'tlslab.handshake.type == 1' -V | sed -nE 's/^ *Group offered: ([^ ]+) \(0x.*/\1/p' |
+    paste -sd, - | sed 's/,/, /g')
+  expect_eq "ECDHE: groups offered, as in the trace" "$egroups" "$(trace "$work/ecdhe.trace.json" 1 "groups (ECDHE)")"
+  # trace_matches WHAT ARROW TRACE_FIELD NAME_FIELD BYTES_FIELD: "NAME HEX..." in the trace = the
+  # packet's NAME_FIELD (by name) and the start of its BYTES_FIELD
+  trace_matches() {
+    local value name hex
+    value=$(trace "$work/ecdhe.trace.json" "$2" "$3")
+    name=$(sed -nE 's/^([A-Za-z0-9_]+) ([0-9a-f]+).*/\1/p' <<<"$value")
+    hex=$(sed -nE 's/^([A-Za-z0-9_]+) ([0-9a-f]+).*/\2/p' <<<"$value")
+    if [[ -z $name || ${#hex} -lt 16 ]]; then fail "$1: the trace's '$3' is '$value'"; return; fi
+    local filter="${5}[0:$(( ${#hex} / 2 ))] == $hex"
+    [[ -n $4 ]] && filter+=" && $4 == \"$name\""
+    expect_count "$1" 1 "$ecdhe" "$filter"
+  }
+  trace_matches "ECDHE: the server's key share as in the trace" 2 "server's key share" \
+    tlslab.key_share.group tlslab.key_share.public
+  trace_matches "ECDHE: the key share's signature as in the trace" 2 signature tlslab.signature_scheme tlslab.signature
+  trace_matches "ECDHE: the client's key share (arrow 5) as in the trace" 5 "client's key share" "" \
+    tlslab.client_key_exchange.public
+  efin=$(tsh "$ecdhe" -Y 'tlslab.verify_data' -T fields -E occurrence=a -E aggregator=, \
+    -e tlslab.arrow -e tlslab.verify_data -e tlslab.verify_data.valid)
+  expect_eq "ECDHE: client Finished (arrow 6) as in the trace, valid" \
+    "$(awk -F'\t' '$1 == 6 { print $2 " " $3 }' <<<"$efin")" "$ecv 1"
+  expect_eq "ECDHE: server Finished (arrow 7) as in the trace, valid" \
+    "$(awk -F'\t' '$1 == 7 { print $2 " " $3 }' <<<"$efin")" "$esv 1"
+  expect_eq "ECDHE: decrypted request URI" "$(tsh "$ecdhe" -Y http.request -T fields -e http.request.uri)" "/"
+  expect_count "ECDHE: decrypted response: 200 with the session page" 1 "$ecdhe" \
+    "http.response.code == 200 && http.file_data contains \"$ecr\""
+  einfo=$(tsh "$ecdhe" -Y tlslab -T fields -e _ws.col.Info)
+  for text in "(2) Server → Client: ServerHello (ECDHE x25519)" \
+      "(5) Client → Server: ClientKeyExchange (ECDHE x25519 key share)" \
+      "(6) Client → Server: Finished (test message)" "(7) Server → Client: Finished (ACK)" \
+      "(8) Client → Server: Application data (GET / HTTP/1.1)"; do
+    expect_contains "ECDHE: Info column" "$einfo" "$text"
+  done
+  expect_count "ECDHE capture: no malformed frame, expert error or warning, Lua error" 0 "$ecdhe" \
+    '_ws.malformed || _ws.expert.severity == "Error" || _ws.expert.severity == "Warning" || _ws.lua.error || tlslab.expert.dissector_bug || tlslab.expert.not_decrypted'
+  # The server's signature verifies over the signed content as the dissector rebuilds it from the
+  # wire (RAND-CLIENT || RAND-SERVER || 03 || group || length || key share): the C++ server and the
+  # dissector read §7.6 alike. (The dissector itself verifies nothing; Python's cryptography does.)
+  if python3 -c 'import cryptography' 2>/dev/null; then
+    sig_check=$(tsh "$ecdhe" -Y 'tlslab.handshake.type == 2' -T fields -E separator='|' -e tlslab.server_public_key \
+      -e tlslab.signature_scheme -e tlslab.signature -e tlslab.key_share.signed_content | python3 -c '
+import sys
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding
+spki, scheme, signature, content = sys.stdin.read().strip().split("|")
+key = serialization.load_der_public_key(bytes.fromhex(spki))
+args = ((padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32), hashes.SHA256()) if scheme == "0x0804"
+        else (ec.ECDSA(hashes.SHA256()),))
+try:
+    key.verify(bytes.fromhex(signature), bytes.fromhex(content), *args)
+    print("verified")
+except Exception as e:
+    print("not verified: %r" % e)
+' 2>&1)
+    expect_eq "ECDHE: the key share signature verifies over the dissector's signed content" "$sig_check" verified
+  else
+    echo "NOTE: python3 has no cryptography module: the key share signature is not checked"
+  fi
+  # the key log of an ECDHE session: one line, the master secret, as for RSA
+  emaster=$(awk -v r="$ecr" '$1 == "CLIENT_RANDOM" && $2 == r { print $3; exit }' "$work/ecdhe.keylog")
+  [[ -n $emaster ]] || fail "ECDHE: no key log line for RAND-CLIENT $ecr"
+  expect_count "ECDHE: SESSION MASTER KEY from the key log" 2 "$ecdhe" "tlslab.master_secret == \"$emaster\""
+fi
 
 # --- 4. the files and the commands, for the user who ran capture.sh with sudo ---------------------
 mode_owner() { stat -c '%a %U' -- "$1" 2>&1; }

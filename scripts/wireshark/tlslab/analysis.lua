@@ -14,6 +14,7 @@ local HT, HANDSHAKE_TYPES, HANDSHAKE_INFO, FINISHED_INFO = F.HT, F.HANDSHAKE_TYP
 local INNER_TYPES, SUITES, ARROW_TEXT = F.INNER_TYPES, F.SUITES, F.ARROW_TEXT
 local ALERT_LEVELS, ALERT_DESCRIPTIONS = F.ALERT_LEVELS, F.ALERT_DESCRIPTIONS
 local OCSP_RESPONSE_STATUS, CRL_REASONS = F.OCSP_RESPONSE_STATUS, F.CRL_REASONS
+local EXT_KEY_SHARE, GROUPS, CKE_ECDHE_INFO = F.EXT_KEY_SHARE, F.GROUPS, F.CKE_ECDHE_INFO
 local crypto, keylog, http = env.crypto, env.keylog, env.http
 
 ---------------------------------------------------------------------------------------------
@@ -116,6 +117,21 @@ local function der_tlv(s, p, stop)
     return tag, p + header_len, p + header_len + len
 end
 
+-- "rsa", "ec" or nil: the key type of a SubjectPublicKeyInfo (RFC 5280 §4.1.2.7), from its
+-- AlgorithmIdentifier's OID: rsaEncryption 1.2.840.113549.1.1.1, id-ecPublicKey 1.2.840.10045.2.1.
+-- (§7.6: the signature scheme of the key share must be the one for this key.)
+local OID_KEY_TYPES = { ["\42\134\72\134\247\13\1\1\1"] = "rsa", ["\42\134\72\206\61\2\1"] = "ec" }
+local function spki_key_type(spki)
+    if not spki then return nil end
+    local tag, c, e = der_tlv(spki, 1, #spki + 1)                   -- SubjectPublicKeyInfo
+    if tag ~= 0x30 then return nil end
+    tag, c, e = der_tlv(spki, c, e)                                 -- AlgorithmIdentifier
+    if tag ~= 0x30 then return nil end
+    tag, c, e = der_tlv(spki, c, e)                                 -- algorithm OID
+    if tag ~= 0x06 then return nil end
+    return OID_KEY_TYPES[spki:sub(c, e - 1)]
+end
+
 -- What the CA answered (arrow 4), for the Info column: "good", "revoked (keyCompromise)",
 -- "unknown", or the responseStatus when it is not successful; nil if the DER does not say.
 -- Wireshark's OCSP dissector shows the whole answer in the tree; this walks just far enough:
@@ -176,13 +192,60 @@ local function read_vector(s, p, width)
     return s:sub(p + width, p + width + n - 1), p + width + n
 end
 
+local function uint16_at(s, p)
+    if p + 1 > #s then return nil end
+    return s:byte(p) * 256 + s:byte(p + 1)
+end
+
+-- The extensions (§3.1) from s[p]: extension type -> data (the first of each type), or nil when
+-- the list does not parse; the tree shows what is wrong with it.
+local function parse_extensions(s, p)
+    local list = read_vector(s, p, 2)
+    if not list then return nil end
+    local extensions, q = {}, 1
+    while q <= #list do
+        local ext_type = uint16_at(list, q)
+        local data, next_q = read_vector(list, q + 2, 2)
+        if not ext_type or not data then return nil end
+        if extensions[ext_type] == nil then extensions[ext_type] = data end
+        q = next_q
+    end
+    return extensions
+end
+
+-- ClientHello (§4): the groups of its key_share (§7.6), when it has one.
+local function parse_client_hello(body)
+    local suites, p = read_vector(body, 35, 2)
+    if not suites then return nil end
+    local ch = { extensions = parse_extensions(body, p) or {} }
+    local key_share = ch.extensions[EXT_KEY_SHARE]
+    if key_share then
+        ch.groups = {}
+        local list = read_vector(key_share, 1, 2) or ""
+        for q = 1, #list - 1, 2 do ch.groups[uint16_at(list, q)] = true end
+    end
+    return ch
+end
+
 local function parse_server_hello(body)
     if #body < 36 then return nil end
     local sh = { random = body:sub(3, 34), suite = body:byte(35) * 256 + body:byte(36) }
     local p
     sh.certificate, p = read_vector(body, 37, 2)
-    if sh.certificate then sh.public_key = read_vector(body, p, 2) end
+    if sh.certificate then sh.public_key, p = read_vector(body, p, 2) end
+    if sh.public_key then sh.extensions = parse_extensions(body, p) end
+    local key_share = sh.extensions and sh.extensions[EXT_KEY_SHARE]
+    if key_share then sh.group = uint16_at(key_share, 1) end
     return sh
+end
+
+-- §7.6 in the Info column: "ServerHello (ECDHE x25519)"; RSA key transport adds nothing, as
+-- before ECDHE existed.
+local function server_hello_info(sh)
+    local suite = sh and SUITES[sh.suite]
+    if not suite or suite.kx ~= "ecdhe" then return nil end
+    if not sh.group then return "ServerHello (ECDHE, no key share)" end
+    return "ServerHello (ECDHE " .. (GROUPS[sh.group] or string.format("group 0x%04x", sh.group)) .. ")"
 end
 
 ---------------------------------------------------------------------------------------------
@@ -236,6 +299,8 @@ local function analyse_handshake(conv, rec, msg, pinfo, first_pass)
         local status = ocsp_response and ocsp_cert_status(ocsp_response)
         if status then rec.info = rec.info .. ": " .. status end
     end
+    local sh = (msg_type == HT.server_hello) and parse_server_hello(body) or nil
+    rec.info = server_hello_info(sh) or rec.info
     if not first_pass or conv.capped then return end
 
     local src = endpoint(pinfo.src, pinfo.src_port)
@@ -255,6 +320,8 @@ local function analyse_handshake(conv, rec, msg, pinfo, first_pass)
         conv.session = new_session(pinfo.number, body:sub(3, 34))
         conv.session.ch_rec = rec
         conv.session.transcript[1] = msg
+        local ch = parse_client_hello(body)
+        conv.session.offered_groups = ch and ch.groups      -- nil: no key_share in the ClientHello
     elseif msg_type == HT.server_hello and conv.session then
         local s = conv.session
         if s.server_random then
@@ -262,16 +329,27 @@ local function analyse_handshake(conv, rec, msg, pinfo, first_pass)
             rec.violation = "ServerHello repeated (unexpected_message, §6): not analysed"
             return
         end
-        local sh = parse_server_hello(body)
         if sh then
-            s.server_random, s.suite = sh.random, sh.suite
+            s.server_random, s.suite, s.group, s.sh_number = sh.random, sh.suite, sh.group, pinfo.number
             s.transcript[#s.transcript + 1] = msg
             s.ch_rec.response_in = pinfo.number
             rec.request_in = s.ch_number
             if sh.certificate then state.certificate_frames[sh.certificate] = pinfo.number end
+            -- what the tree checks the key share against (§3.1, §7.6): this session's ClientHello
+            rec.client_hello = { random = s.client_random, groups = s.offered_groups }
         end
     elseif msg_type == HT.client_key_exchange and conv.session and conv.session.server_random then
         local s = conv.session
+        -- §7.6: the form of a ClientKeyExchange follows from the suite chosen in this session's
+        -- ServerHello: RSA key transport -> encrypted_pre_master, ECDHE -> key_exchange
+        local suite = SUITES[s.suite]
+        if suite then
+            rec.cke_form, rec.cke_form_from, rec.group = suite.kx, s.sh_number, s.group
+            if suite.kx == "ecdhe" then
+                rec.info = s.group and GROUPS[s.group]
+                           and CKE_ECDHE_INFO:gsub("ECDHE", "ECDHE " .. GROUPS[s.group], 1) or CKE_ECDHE_INFO
+            end
+        end
         -- Keys are looked up and derived once per session, whatever else the peer sends.
         if s.key_exchange_in then
             rec.info = rec.info .. " [repeated]"
@@ -492,4 +570,5 @@ return {
     record_bad_header = record_bad_header,
     packet_records = packet_records,
     certificate_spki = certificate_spki,
+    spki_key_type = spki_key_type,
 }

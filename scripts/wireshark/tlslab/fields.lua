@@ -29,21 +29,36 @@ local HT = { client_hello = 1, server_hello = 2, client_key_exchange = 16, finis
 local HANDSHAKE_TYPES = { [1] = "client_hello", [2] = "server_hello", [16] = "client_key_exchange",
                           [20] = "finished", [64] = "status_request", [65] = "status_response" }
 
--- §3.1 ExtensionType (0 defined, the others reserved for later versions)
+-- §3.1 ExtensionType (server_name and key_share defined, the others reserved for later versions)
+local EXT_SERVER_NAME, EXT_KEY_SHARE = 0, 51
 local EXTENSION_TYPES = { [0] = "server_name", [5] = "status_stapling (reserved)",
-                          [35] = "session_ticket (reserved)", [51] = "key_share (reserved)" }
+                          [35] = "session_ticket (reserved)", [51] = "key_share" }
 
--- §7.5 cipher suites: AEAD cipher name in OpenSSL, key length, PRF/transcript hash
+-- §7.5 cipher suites: key exchange (§7.1 RSA key transport or §7.6 ECDHE), AEAD cipher name in
+-- OpenSSL, key length, PRF/transcript hash. The key schedule does not depend on the key exchange.
 local SUITES = {
-    [0x0A01] = { name = "TLSLAB_RSA_OAEP_WITH_AES_128_GCM_SHA256", aead = "gcm",
+    [0x0A01] = { name = "TLSLAB_RSA_OAEP_WITH_AES_128_GCM_SHA256", kx = "rsa", aead = "gcm",
                  cipher = "aes-128-ctr", key_len = 16, hash = "SHA256" },
-    [0x0A02] = { name = "TLSLAB_RSA_OAEP_WITH_AES_256_GCM_SHA384", aead = "gcm",
+    [0x0A02] = { name = "TLSLAB_RSA_OAEP_WITH_AES_256_GCM_SHA384", kx = "rsa", aead = "gcm",
                  cipher = "aes-256-ctr", key_len = 32, hash = "SHA384" },
-    [0x0A03] = { name = "TLSLAB_RSA_OAEP_WITH_CHACHA20_POLY1305_SHA256", aead = "chacha20-poly1305",
+    [0x0A03] = { name = "TLSLAB_RSA_OAEP_WITH_CHACHA20_POLY1305_SHA256", kx = "rsa", aead = "chacha20-poly1305",
+                 cipher = "chacha20", key_len = 32, hash = "SHA256" },
+    [0x0B01] = { name = "TLSLAB_ECDHE_WITH_AES_128_GCM_SHA256", kx = "ecdhe", aead = "gcm",
+                 cipher = "aes-128-ctr", key_len = 16, hash = "SHA256" },
+    [0x0B02] = { name = "TLSLAB_ECDHE_WITH_AES_256_GCM_SHA384", kx = "ecdhe", aead = "gcm",
+                 cipher = "aes-256-ctr", key_len = 32, hash = "SHA384" },
+    [0x0B03] = { name = "TLSLAB_ECDHE_WITH_CHACHA20_POLY1305_SHA256", kx = "ecdhe", aead = "chacha20-poly1305",
                  cipher = "chacha20", key_len = 32, hash = "SHA256" },
 }
 local SUITE_NAMES = {}
 for value, suite in pairs(SUITES) do SUITE_NAMES[value] = suite.name end
+
+-- §7.6 NamedGroup: the size of a valid key_exchange (x25519: 32 bytes; secp256r1: the
+-- uncompressed point 04 || x || y), and SignatureScheme with the certificate key it needs
+local GROUPS = { [0x001D] = "x25519", [0x0017] = "secp256r1" }
+local GROUP_KEY_LEN = { [0x001D] = 32, [0x0017] = 65 }
+local SIGNATURE_SCHEMES = { [0x0804] = "rsa_pss_rsae_sha256", [0x0403] = "ecdsa_secp256r1_sha256" }
+local SCHEME_KEY_TYPE = { [0x0804] = "rsa", [0x0403] = "ec" }
 
 -- §9: what the CA's OCSPResponse says (RFC 6960 §4.2.1, CRLReason of RFC 5280 §5.3.1)
 local OCSP_RESPONSE_STATUS = { [0] = "successful", [1] = "malformedRequest", [2] = "internalError",
@@ -78,6 +93,8 @@ local HANDSHAKE_INFO = {
     [65] = { info = "Status response", arrow = 4 },
     [16] = { info = "ClientKeyExchange (PRE-MASTER)", arrow = 5 },
 }
+-- §7.6: arrow 5 of an ECDHE session carries the client's key share, not the PRE-MASTER
+local CKE_ECDHE_INFO = "ClientKeyExchange (ECDHE key share)"
 local FINISHED_INFO = { client = "Finished (test message)", server = "Finished (ACK)" }
 
 ---------------------------------------------------------------------------------------------
@@ -107,6 +124,9 @@ local f = {
     extension_data = ProtoField.bytes("tlslab.extension.data", "Extension data"),
     server_name_length = ProtoField.uint8("tlslab.server_name.length", "Server name length", base.DEC),
     server_name = ProtoField.string("tlslab.server_name", "Server name"),
+    -- §7.6 key_share (51) in ClientHello: the groups offered
+    key_share_groups_length = ProtoField.uint16("tlslab.key_share.groups.length", "Groups length", base.DEC),
+    key_share_groups = ProtoField.uint16("tlslab.key_share.groups", "Group offered", base.HEX, GROUPS),
 
     -- §5 ServerHello
     server_version = ProtoField.uint16("tlslab.server_version", "Server version", base.HEX,
@@ -118,6 +138,15 @@ local f = {
     public_key = ProtoField.bytes("tlslab.server_public_key", "SERVER'S PUBLIC KEY"),
     public_key_matches = ProtoField.bool("tlslab.server_public_key.matches_certificate",
                                          "Equals the CERTIFICATE's SubjectPublicKeyInfo"),
+    -- §7.6 key_share (51) in ServerHello: the server's ephemeral key, signed
+    key_share_group = ProtoField.uint16("tlslab.key_share.group", "Group", base.HEX, GROUPS),
+    key_share_public_length = ProtoField.uint8("tlslab.key_share.public.length", "Key share length", base.DEC),
+    key_share_public = ProtoField.bytes("tlslab.key_share.public", "Server's ephemeral public key (key_exchange)"),
+    signature_scheme = ProtoField.uint16("tlslab.signature_scheme", "Signature scheme", base.HEX, SIGNATURE_SCHEMES),
+    signature_length = ProtoField.uint16("tlslab.signature.length", "Signature length", base.DEC),
+    signature = ProtoField.bytes("tlslab.signature", "Signature by the CERTIFICATE's key"),
+    signed_content = ProtoField.bytes("tlslab.key_share.signed_content",
+        "Signed content: RAND-CLIENT || RAND-SERVER || 03 || group || length || key_exchange"),
 
     -- §9 status request / response
     status_certificate_length = ProtoField.uint16("tlslab.status.certificate.length", "CERTIFICATE length", base.DEC),
@@ -133,6 +162,11 @@ local f = {
     pre_master_length = ProtoField.uint16("tlslab.encrypted_pre_master.length", "Encrypted PRE-MASTER length", base.DEC),
     pre_master = ProtoField.bytes("tlslab.encrypted_pre_master",
                                   "PRE-MASTER (encrypted with SERVER'S PUBLIC KEY, RSA-OAEP)"),
+    -- §7.6 ClientKeyExchange with an ECDHE suite
+    cke_public_length = ProtoField.uint8("tlslab.client_key_exchange.public.length", "Key share length", base.DEC),
+    cke_public = ProtoField.bytes("tlslab.client_key_exchange.public", "Client's ephemeral public key (key_exchange)"),
+    cke_form_from = ProtoField.framenum("tlslab.client_key_exchange.suite_in",
+                                        "Form chosen by the cipher suite of the ServerHello in frame", base.NONE),
 
     -- §7.3 Finished
     verify_data = ProtoField.bytes("tlslab.verify_data", "verify_data"),
@@ -222,7 +256,14 @@ return {
     HT = HT,
     HANDSHAKE_TYPES = HANDSHAKE_TYPES,
     EXTENSION_TYPES = EXTENSION_TYPES,
+    EXT_SERVER_NAME = EXT_SERVER_NAME,
+    EXT_KEY_SHARE = EXT_KEY_SHARE,
     SUITES = SUITES,
+    GROUPS = GROUPS,
+    GROUP_KEY_LEN = GROUP_KEY_LEN,
+    SIGNATURE_SCHEMES = SIGNATURE_SCHEMES,
+    SCHEME_KEY_TYPE = SCHEME_KEY_TYPE,
+    CKE_ECDHE_INFO = CKE_ECDHE_INFO,
     SUITE_NAMES = SUITE_NAMES,
     OCSP_RESPONSE_STATUS = OCSP_RESPONSE_STATUS,
     CRL_REASONS = CRL_REASONS,

@@ -14,6 +14,9 @@ local VERSION_1_0, HEADER_LEN, TAG_LEN, MAX_CLEAR_LEN = F.VERSION_1_0, F.HEADER_
 local CT_ALERT, CT_HANDSHAKE, CT_PROTECTED = F.CT_ALERT, F.CT_HANDSHAKE, F.CT_PROTECTED
 local CONTENT_TYPES, INNER_TYPES, HT, HANDSHAKE_TYPES = F.CONTENT_TYPES, F.INNER_TYPES, F.HT, F.HANDSHAKE_TYPES
 local EXTENSION_TYPES, ALERT_LEVELS, ALERT_DESCRIPTIONS = F.EXTENSION_TYPES, F.ALERT_LEVELS, F.ALERT_DESCRIPTIONS
+local EXT_SERVER_NAME, EXT_KEY_SHARE, SUITES = F.EXT_SERVER_NAME, F.EXT_KEY_SHARE, F.SUITES
+local GROUPS, GROUP_KEY_LEN, SIGNATURE_SCHEMES, SCHEME_KEY_TYPE = F.GROUPS, F.GROUP_KEY_LEN, F.SIGNATURE_SCHEMES,
+                                                                 F.SCHEME_KEY_TYPE
 local crypto, analysis = env.crypto, env.analysis
 
 ---------------------------------------------------------------------------------------------
@@ -87,7 +90,104 @@ local function add_vector(r, tree, length_field, data_field, width, min, max, wh
     return nil
 end
 
-local function render_extensions(r, tree)
+local function protocol(tree, text) tree:add_proto_expert_info(ei.protocol, text) end
+
+local function group_name(group)
+    return GROUPS[group] or string.format("unknown group 0x%04x", group)
+end
+
+-- §7.6: whether `key` (a TvbRange) is a valid public key of `group` as far as its bytes show:
+-- x25519 32 bytes, secp256r1 65 bytes starting with 04 (that the point is on the curve is for the
+-- programs to check, with OpenSSL). Adds an expert item and returns false if not.
+local function check_key_share(tree, group, key)
+    local want = GROUP_KEY_LEN[group]
+    if not want then return true end
+    if key:len() ~= want or (want == 65 and key(0, 1):uint() ~= 4) then
+        protocol(tree, string.format("not a valid %s public key: %s (illegal_parameter, §7.6)", GROUPS[group],
+                 want == 32 and "32 bytes" or "65 bytes starting with 04, the uncompressed point"))
+        return false
+    end
+    return true
+end
+
+-- key_share (51) in a ClientHello (§7.6): NamedGroup groups<2..2^16-2>
+local function render_client_key_share(data, ext_tree)
+    local n, n_range = data:uint(2)
+    if not n then return malformed(ext_tree, "key_share: groups length truncated") end
+    ext_tree:add(f.key_share_groups_length, n_range)
+    if n < 2 or n % 2 ~= 0 then malformed(ext_tree, "key_share: groups empty or odd length (decode_error, §7.6)") end
+    if n > data:left() then return malformed(ext_tree, "key_share: groups run past the extension") end
+    local names = {}
+    for _ = 1, math.floor(n / 2) do
+        local group, range = data:uint(2)
+        ext_tree:add(f.key_share_groups, range)
+        names[#names + 1] = group_name(group)
+    end
+    data:take(n % 2)
+    ext_tree:append_text(": " .. table.concat(names, ", ") .. " (groups offered for ECDHE, client's preference order)")
+end
+
+-- key_share (51) in a ServerHello (§7.6): ServerKeyShare. `ctx` holds what the checks need: the
+-- chosen suite, the CERTIFICATE's key type, and this session's ClientHello (its RAND-CLIENT and the
+-- groups it offered) when the capture has it.
+local function render_server_key_share(data, ext_tree, ctx)
+    local ch = ctx.client_hello
+    if ch and not ch.groups then
+        protocol(ext_tree, "key_share in a ServerHello whose ClientHello carried none (unsupported_extension, §3.1)")
+    end
+    if ctx.suite and ctx.suite.kx ~= "ecdhe" then
+        protocol(ext_tree, "key_share with a cipher suite that is not ECDHE (illegal_parameter, §7.6)")
+    end
+    local group, group_range = data:uint(2)
+    if not group then return malformed(ext_tree, "key_share: group truncated (decode_error, §7.6)") end
+    ext_tree:add(f.key_share_group, group_range)
+    if ch and ch.groups and not ch.groups[group] then
+        protocol(ext_tree, "group " .. group_name(group) .. " was not offered by the client (illegal_parameter, §7.6)")
+    elseif not GROUPS[group] then
+        protocol(ext_tree, "group " .. group_name(group) .. " is not one of §7.6 (illegal_parameter)")
+    end
+    local key_item, key = add_vector(data, ext_tree, f.key_share_public_length, f.key_share_public, 1, 1, 255,
+                                     "key_share key_exchange")
+    if not key_item then return end
+    key_item:append_text(" (" .. group_name(group) .. ", for this handshake only)")
+    check_key_share(key_item, group, key)
+    local scheme, scheme_range = data:uint(2)
+    if not scheme then return malformed(ext_tree, "key_share: signature scheme truncated (decode_error, §7.6)") end
+    local scheme_item = ext_tree:add(f.signature_scheme, scheme_range)
+    local want_key = SCHEME_KEY_TYPE[scheme]
+    if not want_key then
+        protocol(scheme_item, "signature scheme not one of §7.6 (illegal_parameter)")
+    elseif ctx.key_type and ctx.key_type ~= want_key then
+        protocol(scheme_item, string.format("not the scheme for the CERTIFICATE's %s key (illegal_parameter, §7.6)",
+                                            ctx.key_type == "rsa" and "RSA" or "EC"))
+    end
+    local sig_item, sig = add_vector(data, ext_tree, f.signature_length, f.signature, 2, 1, 65535, "key_share signature")
+    if not sig_item then return end
+    ext_tree:append_text(": " .. group_name(group) .. ", signed (" ..
+                         (SIGNATURE_SCHEMES[scheme] or string.format("0x%04x", scheme)) .. ")")
+    -- In the lab's words (each line under Wireshark's 240-character label limit): what the key
+    -- share is and what the signature is for
+    ext_tree:add(key, "The server's ephemeral public key in " .. group_name(group) .. ", for this handshake " ..
+                 "only; with the client's (arrow 5) each side computes the PRE-MASTER (ECDH): it is never " ..
+                 "sent"):set_generated()
+    ext_tree:add(sig, "The CERTIFICATE's private key signs this key share: SERVER'S PUBLIC KEY verifies a " ..
+                 "signature, it encrypts nothing"):set_generated()
+    ext_tree:add(sig, "The signature covers RAND-CLIENT and RAND-SERVER: an old signed key share cannot be " ..
+                 "replayed into another handshake (§7.6)"):set_generated()
+    sig_item:add(sig, "Signature not verified by the dissector (the tlslab client verifies it with " ..
+                 "SERVER'S PUBLIC KEY; a wrong one: decrypt_error)"):set_generated()
+    if ch and ch.random and GROUPS[group] then
+        -- what the client verifies the signature over, rebuilt from this handshake's randoms and the
+        -- key share as they are on the wire (§7.6); its own tab, since it is on no wire
+        local content = ch.random .. ctx.server_random .. "\3" .. group_range:raw() ..
+                        string.char(key:len()) .. key:raw()
+        local ctvb = ByteArray.new(content, true):tvb("Key share signed content")
+        sig_item:add(f.signed_content, ctvb()):set_generated()
+    end
+    return group
+end
+
+local function render_extensions(r, tree, ctx)
     local total, total_range = r:uint(2)
     if not total then malformed(tree, "extensions: length field truncated"); return end
     tree:add(f.extensions_length, total_range)
@@ -99,24 +199,29 @@ local function render_extensions(r, tree)
         local start = ext_reader.pos
         local ext_type, type_range = ext_reader:uint(2)
         local ext_len, len_range = ext_reader:uint(2)
-        if not ext_len then malformed(tree, "extension header truncated"); return end
+        if not ext_len then malformed(tree, "extension header truncated"); return seen end
         local ext_tree = tree:add(r.tvb(start, math.min(4 + ext_len, ext_reader.limit - start)),
                                   "Extension: " .. (EXTENSION_TYPES[ext_type] or ("unknown (" .. ext_type .. ")")))
         ext_tree:add(f.extension_type, type_range)
         ext_tree:add(f.extension_length, len_range)
         if seen[ext_type] then malformed(ext_tree, "extension type appears twice (decode_error, §3.1)") end
         seen[ext_type] = true
-        if ext_len > ext_reader:left() then malformed(ext_tree, "extension data runs past the list"); return end
+        if ext_len > ext_reader:left() then malformed(ext_tree, "extension data runs past the list"); return seen end
         local data = Reader.new(r.tvb, ext_reader.pos, ext_len)
         ext_reader.pos = ext_reader.pos + ext_len
-        if ext_type == 0 then                          -- server_name: opaque host_name<1..255>
+        if ext_type == EXT_SERVER_NAME then            -- opaque host_name<1..255>
             local item, name = add_vector(data, ext_tree, f.server_name_length, f.server_name, 1, 1, 255, "server_name")
             if item then ext_tree:append_text(": " .. name:string()) end
+        elseif ext_type == EXT_KEY_SHARE and ctx.message == "client_hello" then
+            render_client_key_share(data, ext_tree)
+        elseif ext_type == EXT_KEY_SHARE and ctx.message == "server_hello" then
+            render_server_key_share(data, ext_tree, ctx)
         elseif ext_len > 0 then
             ext_tree:add(f.extension_data, data:take(ext_len))
         end
         if data:left() > 0 then malformed(ext_tree, "trailing bytes in extension data") end
     end
+    return seen
 end
 
 local function render_client_hello(r, tree)
@@ -137,19 +242,29 @@ local function render_client_hello(r, tree)
         st:set_text(string.format("Cipher suites (%d suites, client's preference order)", math.floor(n / 2)))
         for i = 0, n - 2, 2 do st:add(f.cipher_suite, suites(i, 2)) end
     end
-    render_extensions(r, tree)
+    render_extensions(r, tree, { message = "client_hello" })
 end
 
-local function render_server_hello(r, tree, pinfo)
+-- The key exchange of the chosen suite, in the lab's words (§7.1, §7.6)
+local KEY_EXCHANGE_TEXT = {
+    rsa = "Key exchange: RSA key transport (§7.1): the PRE-MASTER travels encrypted with SERVER'S " ..
+          "PUBLIC KEY; whoever steals the server's private key later decrypts it from a recording",
+    ecdhe = "Key exchange: ECDHE (§7.6): the PRE-MASTER is the ECDH secret of two ephemeral keys and is " ..
+            "never sent; the CERTIFICATE's key only signs the server's key share (forward secrecy)",
+}
+
+local function render_server_hello(r, tree, pinfo, rec)
     local _, v = r:uint(2)
     if not v then return malformed(tree, "ServerHello truncated") end
     tree:add(f.server_version, v)
     local random = r:take(32)
     if not random then return malformed(tree, "RAND-SERVER truncated") end
     tree:add(f.server_random, random)
-    local _, suite = r:uint(2)
+    local suite_value, suite = r:uint(2)
     if not suite then return malformed(tree, "cipher_suite truncated") end
-    tree:add(f.cipher_suite, suite):append_text(" (chosen)")
+    local suite_item = tree:add(f.cipher_suite, suite):append_text(" (chosen)")
+    local chosen = SUITES[suite_value]
+    if chosen then suite_item:add(suite, KEY_EXCHANGE_TEXT[chosen.kx]):set_generated() end
     local cert_item, cert = add_vector(r, tree, f.certificate_length, f.certificate, 2, 1, 65535, "CERTIFICATE")
     if cert_item then call_sub_dissector(sub_dissectors.certificate, cert, pinfo, cert_item) end
     local key_item, key = add_vector(r, tree, f.public_key_length, f.public_key, 2, 1, 65535, "SERVER'S PUBLIC KEY")
@@ -165,7 +280,13 @@ local function render_server_hello(r, tree, pinfo)
         end
     end
     if not cert_item or not key_item then return end
-    render_extensions(r, tree)
+    local ctx = { message = "server_hello", suite = chosen, server_random = random:raw(),
+                  client_hello = rec.client_hello,
+                  key_type = cert and analysis.spki_key_type(analysis.certificate_spki(cert:raw())) }
+    local seen = render_extensions(r, tree, ctx) or {}
+    if chosen and chosen.kx == "ecdhe" and not seen[EXT_KEY_SHARE] then
+        protocol(tree, "ECDHE cipher suite chosen without a key_share extension (illegal_parameter, §7.6)")
+    end
 end
 
 local function render_status_request(r, tree, pinfo, rec)
@@ -185,18 +306,48 @@ local function render_status_response(r, tree, pinfo)
     if item then call_sub_dissector(sub_dissectors.ocsp, der, pinfo, item) end
 end
 
-local function render_client_key_exchange(r, tree, rec)
-    local item, pre_master = add_vector(r, tree, f.pre_master_length, f.pre_master, 2, 1, 65535,
-                                        "encrypted_pre_master")
-    local k = rec.keylog
-    if not (item and k) then return end
-    local kt = tree:add(pre_master, "Key log (§11): " .. (k.found and "SESSION MASTER KEY found"
-                                                          or ("not decrypted: " .. tostring(k.why))))
+-- The key log lines under a ClientKeyExchange: what the first pass found for this session (§11).
+local function render_keylog(tree, range, k)
+    local kt = tree:add(range, "Key log (§11): " .. (k.found and "SESSION MASTER KEY found"
+                                                     or ("not decrypted: " .. tostring(k.why))))
     kt:set_generated()
-    kt:add(f.keylog_found, pre_master, k.found):set_generated()
-    kt:add(f.keylog_entries, pre_master, k.entries):set_generated()
-    kt:add(f.keylog_reads, pre_master, k.reads):set_generated()
-    kt:add(f.key_derivations, pre_master, k.derivations):set_generated()
+    kt:add(f.keylog_found, range, k.found):set_generated()
+    kt:add(f.keylog_entries, range, k.entries):set_generated()
+    kt:add(f.keylog_reads, range, k.reads):set_generated()
+    kt:add(f.key_derivations, range, k.derivations):set_generated()
+end
+
+-- Arrow 5 (§7.1, §7.6). Its form follows from the cipher suite chosen in this session's
+-- ServerHello: RSA key transport -> encrypted_pre_master<1..2^16-1>, ECDHE -> key_exchange<1..2^8-1>.
+-- Without that ServerHello in the capture, the form is the one whose length fills the body (the two
+-- cannot both: a uint8 length n+1 = body and a uint16 length n+2 = body exclude each other).
+local function render_client_key_exchange(r, tree, rec)
+    local form = rec.cke_form
+    if rec.cke_form_from then tree:add(f.cke_form_from, rec.cke_form_from):set_generated() end
+    if not form then
+        local n = r:left()
+        form = (n >= 2 and r.tvb(r.pos, 1):uint() == n - 1) and "ecdhe" or "rsa"
+        tree:add(r.tvb(r.pos, n), "Form " .. (form == "ecdhe" and "key_exchange (ECDHE)" or
+                 "encrypted_pre_master (RSA key transport)") .. " taken from the length alone: the " ..
+                 "ServerHello of this session, whose cipher suite decides it, is not in the capture"):set_generated()
+    end
+    local item, range
+    if form == "ecdhe" then
+        item, range = add_vector(r, tree, f.cke_public_length, f.cke_public, 1, 1, 255, "key_exchange")
+        if item then
+            item:append_text(rec.group and (" (" .. group_name(rec.group) .. ")") or "")
+            if rec.group then check_key_share(item, rec.group, range) end
+            tree:add(range, "PRE-MASTER = ECDH(client's ephemeral private key, server's key share) = " ..
+                     "ECDH(server's ephemeral private key, this key share): never sent"):set_generated()
+            tree:add(range, "The ephemeral private keys are erased after the handshake: a server key stolen " ..
+                     "later opens no recorded session (forward secrecy, §7.6)"):set_generated()
+            tree:add(range, "The key log still opens this session: it holds the master secret, and the key " ..
+                     "schedule is unchanged (§7.2, §11)"):set_generated()
+        end
+    else
+        item, range = add_vector(r, tree, f.pre_master_length, f.pre_master, 2, 1, 65535, "encrypted_pre_master")
+    end
+    if item and rec.keylog then render_keylog(tree, range, rec.keylog) end
 end
 
 local function render_finished(r, tree, rec)
@@ -237,7 +388,7 @@ local function render_handshake(tvb, offset, length, pinfo, tree, rec)
     end
     local body = Reader.new(tvb, r.pos, body_len)
     if msg_type == HT.client_hello then render_client_hello(body, ht)
-    elseif msg_type == HT.server_hello then render_server_hello(body, ht, pinfo)
+    elseif msg_type == HT.server_hello then render_server_hello(body, ht, pinfo, rec)
     elseif msg_type == HT.client_key_exchange then render_client_key_exchange(body, ht, rec)
     elseif msg_type == HT.status_request then render_status_request(body, ht, pinfo, rec)
     elseif msg_type == HT.status_response then render_status_response(body, ht, pinfo)
