@@ -1,5 +1,7 @@
 #include "session_report.hpp"
 
+#include <cstdio>
+
 #include "tlslab/cipher_suite.hpp"
 #include "tlslab/text.hpp"
 
@@ -9,6 +11,16 @@ namespace {
 std::string session_line(std::size_t number, std::size_t total, const std::string& client, const std::string& server) {
   return "session " + std::to_string(number) + " of " + std::to_string(total) + ": client " + printable(client) +
          " → server " + printable(server);
+}
+
+// The suite's name; an ECDHE value this version's registry does not name yet is still called ECDHE.
+std::string suite_label(std::uint16_t suite) {
+  if (!suite_info(suite) && is_ecdhe_suite(suite)) {
+    char hex[8];
+    std::snprintf(hex, sizeof hex, "0x%04X", suite);
+    return std::string("ECDHE suite ") + hex + " (PROTOCOL.md §7.6)";
+  }
+  return suite_name(suite);
 }
 
 std::string record_label(const Revealed& revealed) {
@@ -40,7 +52,7 @@ std::string render_plaintext(ByteView plaintext, std::string_view indent) {
 std::string render_session(std::size_t number, std::size_t total, const CapturedSession& session,
                            const OpenedSession& opened, const ReportOptions& options) {
   std::string out = session_line(number, total, session.client, session.server);
-  if (session.server_hello) out += ", " + suite_name(session.server_hello->cipher_suite);
+  if (session.server_hello) out += ", " + suite_label(session.server_hello->cipher_suite);
   out += "\n";
   out += "  RAND-CLIENT         " + to_hex(session.client_hello.random) + "  (arrow 1, in the clear)\n";
   if (session.server_hello) {

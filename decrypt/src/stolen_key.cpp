@@ -126,19 +126,22 @@ StolenKey::StolenKey(ossl::PKey private_key)
 }
 
 OpenedSession StolenKey::open(const CapturedSession& session) const {
+  OpenedSession out = try_to_open(session);
+  // A session not opened still shows what anyone reads off the wire: its alerts in the clear.
+  if (out.verdict != Verdict::opened) reveal_clear_alerts(session, out);
+  return out;
+}
+
+OpenedSession StolenKey::try_to_open(const CapturedSession& session) const {
   // Sessions with nothing encrypted: the server answered with an alert, or the client stopped
   // before the key exchange (a revoked certificate, say).
   if (!session.server_hello) {
-    auto out = outcome(Verdict::nothing_encrypted, 0, "the server did not answer with a ServerHello: nothing was encrypted");
-    reveal_clear_alerts(session, out);
-    return out;
+    return outcome(Verdict::nothing_encrypted, 0, "the server did not answer with a ServerHello: nothing was encrypted");
   }
   const ServerHello& hello = *session.server_hello;
   if (!session.client_key_exchange_message) {
-    auto out = outcome(Verdict::nothing_encrypted, hello.cipher_suite,
-                       "the handshake stopped before the key exchange (arrow 5): nothing was encrypted");
-    reveal_clear_alerts(session, out);
-    return out;
+    return outcome(Verdict::nothing_encrypted, hello.cipher_suite,
+                   "the handshake stopped before the key exchange (arrow 5): nothing was encrypted");
   }
 
   if (is_ecdhe_suite(hello.cipher_suite)) {
@@ -187,11 +190,9 @@ OpenedSession StolenKey::open(const CapturedSession& session) const {
   auto client_finished = std::find_if(session.later_frames.begin(), session.later_frames.end(),
                                       [](const CapturedFrame& f) { return f.from == Direction::client_to_server; });
   if (client_finished == session.later_frames.end() || client_finished->header.type != ContentType::protected_record) {
-    auto out = outcome(Verdict::nothing_encrypted, hello.cipher_suite,
-                       "the client sent no Finished after the key exchange: nothing was encrypted, and nothing "
-                       "shows whether the keys are right");
-    reveal_clear_alerts(session, out);
-    return out;
+    return outcome(Verdict::nothing_encrypted, hello.cipher_suite,
+                   "the client sent no Finished after the key exchange: nothing was encrypted, and nothing "
+                   "shows whether the keys are right");
   }
   auto first_record = open_record(client, *client_finished);
   if (!first_record) {

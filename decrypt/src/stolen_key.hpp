@@ -69,6 +69,8 @@ class StolenKey {
   [[nodiscard]] OpenedSession open(const CapturedSession& session) const;
 
  private:
+  [[nodiscard]] OpenedSession try_to_open(const CapturedSession& session) const;
+
   ossl::PKey private_key_;
   Bytes public_key_;  // SubjectPublicKeyInfo DER: compared with SERVER'S PUBLIC KEY
   std::optional<crypto::OaepDecryptor> oaep_;
