@@ -43,7 +43,7 @@ ExitCode run(const RunSettings& settings, std::FILE* out, std::FILE* err) {
                    plural(static_cast<std::size_t>(capture.skipped_packets), "packet").c_str());
     }
 
-    std::size_t not_opened = 0, keylog_lines = 0;
+    std::size_t opened_count = 0, nothing_encrypted = 0, not_opened = 0, keylog_lines = 0;
     std::map<std::string, std::size_t> why_not;
     for (std::size_t i = 0; i < total; ++i) {
       const TcpConnection& connection = capture.connections[i];
@@ -57,7 +57,11 @@ ExitCode run(const RunSettings& settings, std::FILE* out, std::FILE* err) {
       }
       OpenedSession opened = stolen_key.open(session.value());
       std::fputs(render_session(i + 1, total, session.value(), opened, settings.report).c_str(), out);
-      if (!counts_as_opened(opened.verdict)) {
+      if (opened.verdict == Verdict::opened) {
+        ++opened_count;
+      } else if (opened.verdict == Verdict::nothing_encrypted) {
+        ++nothing_encrypted;
+      } else {
         ++not_opened;
         ++why_not[std::string(to_string(opened.verdict))];
       }
@@ -68,8 +72,8 @@ ExitCode run(const RunSettings& settings, std::FILE* out, std::FILE* err) {
       }
     }
 
-    std::string summary = "\ntlslab-decrypt: " + plural(total, "session") + ": " +
-                          std::to_string(total - not_opened) + " opened or with nothing encrypted, " +
+    std::string summary = "\ntlslab-decrypt: " + plural(total, "session") + ": " + std::to_string(opened_count) +
+                          " opened, " + std::to_string(nothing_encrypted) + " with nothing encrypted, " +
                           std::to_string(not_opened) + " could not be opened";
     if (!why_not.empty()) {
       summary += " (";
