@@ -382,7 +382,9 @@ file_line() { printf '  %-*s  %s\n' "$width" "$(q "$1")" "$2"; }
 echo
 echo "capture: wrote${owner_name:+, for $owner_name}:"
 file_line "$out" "the capture (${packets:-0} packets)"
-if [[ -n $keys ]]; then
+if [[ $scenario == stolen-key ]]; then
+  file_line "$keylog_out" "the key log the two ends wrote, a line per session (mode 0600): what no attacker has for ECDHE"
+elif [[ -n $keys ]]; then
   file_line "$keylog_out" "the key log (mode 0600: it holds the session's master secret)"
 else
   file_line "$keylog_out" "the key log, empty: the handshake stopped before the key exchange, nothing is encrypted"
