@@ -54,6 +54,7 @@ class Collector {
     index_of_[&stream] = index;
     stream.client_data_callback([this, index](Stream& s) { on_data(index, s, Direction::client_to_server); });
     stream.server_data_callback([this, index](Stream& s) { on_data(index, s, Direction::server_to_client); });
+    stream.stream_closed_callback([this, index](Stream& s) { on_closed(index, s); });
   }
 
   void on_termination(Stream& stream, StreamFollower::TerminationReason reason) {
@@ -71,7 +72,11 @@ class Collector {
   Capture take() && {
     Capture capture;
     for (auto& followed : followed_) {
-      if (followed.kind == Kind::tlslab) capture.connections.push_back(std::move(followed.connection));
+      if (followed.kind != Kind::tlslab) continue;
+      if (!followed.closed && followed.connection.cut_short.empty()) {
+        followed.connection.cut_short = "still open when the capture ended: what came after is not in it";
+      }
+      capture.connections.push_back(std::move(followed.connection));
     }
     return capture;
   }
@@ -82,7 +87,20 @@ class Collector {
     TcpConnection connection;
     Kind kind = Kind::undecided;
     std::size_t bytes = 0;
+    bool closed = false;  // FIN both ways, or a RST
   };
+
+  void on_closed(std::size_t index, const Stream& stream) {
+    Followed& followed = followed_[index];
+    followed.closed = true;
+    // libtins ends a stream at the FINs even when a segment before them never came: what it was
+    // holding after the gap is dropped with the stream.
+    bool gap = !stream.client_flow().buffered_payload().empty() || !stream.server_flow().buffered_payload().empty();
+    if (gap && followed.connection.cut_short.empty()) {
+      followed.connection.cut_short =
+          "closed while a segment was missing from the capture: what came after the gap is not shown";
+    }
+  }
 
   void on_data(std::size_t index, Stream& stream, Direction direction) {
     Followed& followed = followed_[index];

@@ -119,6 +119,29 @@ TEST(TcpCapture, StopsFollowingAConnectionAtTheLimitAndSaysSo) {
   EXPECT_EQ(opened.verdict, Verdict::opened);
 }
 
+TEST(TcpCapture, SaysWhenTheCaptureMissedASegmentOrEndedFirst) {
+  TempFiles files;
+  RecordedSession recorded = record_rsa_session();
+  const TcpConnection& session = recorded.connection;
+  {
+    PcapBuilder pcap(files.path("gaps.pcap"));
+    // Each side's last frame (its close_notify, 24 bytes) loses its first 10 bytes; then both FINs.
+    auto gap = pcap.connect(50040, 4433);
+    replay(gap, session, [](std::size_t n) -> std::vector<Segment> {
+      return n == 24 ? std::vector<Segment>{{10, 14}} : std::vector<Segment>{{0, n}};
+    });
+    // The capture stops before this one closes: no FIN.
+    auto open = pcap.connect(50041, 4433);
+    open.send(true, ByteView(session.client_bytes).first(200));
+  }
+  Capture capture = read_capture(files.path("gaps.pcap"));
+  ASSERT_EQ(capture.connections.size(), 2u);
+  EXPECT_NE(capture.connections[0].cut_short.find("closed while a segment was missing"), std::string::npos)
+      << capture.connections[0].cut_short;
+  EXPECT_NE(capture.connections[1].cut_short.find("still open when the capture ended"), std::string::npos)
+      << capture.connections[1].cut_short;
+}
+
 TEST(TcpCapture, AFileThatIsNotACaptureIsALocalError) {
   TempFiles files;
   std::ofstream(files.path("not.pcap")) << "this is not a capture\n";
