@@ -2,6 +2,7 @@
 # Captures one real tlslab session on the loopback interface, for Wireshark.
 #
 #   sudo scripts/capture.sh [SCENARIO] [-o OUT.pcapng] [--get PATH]... [--suites LIST]
+#   sudo scripts/capture.sh stolen-key [-o OUT.pcapng]     the stolen-key lesson (below)
 #   scripts/capture.sh --list        the scenarios, one per line
 #
 # --suites LIST: the cipher suites the client offers, as tlslab-client --suites takes them, in
@@ -24,6 +25,17 @@
 #   garbage          "GET / HTTP/1.1" sent to the server instead of a ClientHello: the server
 #                    answers with the alert frame 15 01 00 00 02 02 0a (unexpected_message);
 #                    then a normal client, since the server keeps serving
+#
+# The stolen-key lesson (not a scenario of tests/e2e/scenarios.py: it needs a capture):
+#   stolen-key       two sessions to the same server, recorded: one with RSA key transport
+#                    (--suites aes128gcm, GET /?recorded=rsa), one with ECDHE (--suites
+#                    ecdhe-aes128gcm, GET /?recorded=ecdhe). Then the server's key is "stolen"
+#                    and tlslab-decrypt runs on the recording as an attacker would: the RSA
+#                    session's HTTP comes out in the clear, the ECDHE session stays closed
+#                    (forward secrecy). It also writes OUT.server.key (the stolen key, 0600) and
+#                    OUT.stolen.keylog (the key log the attacker recovered, 0600: the RSA
+#                    session's line only), and prints the tshark command that opens the RSA
+#                    session with it. docs/ATTACKS.md, "The stolen key: why forward secrecy".
 #
 # It makes a throw-away CA and server certificate with tlslab-ca, starts `tlslab-ca serve` and
 # `tlslab-server` on free ports of 127.0.0.1, captures both ports with tshark on `lo`, runs
@@ -72,10 +84,11 @@ while [[ $# -gt 0 ]]; do
     --suites) [[ $# -ge 2 ]] || die "--suites needs a list"; suites=$2; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     --list) printf '%s\n' "${scenarios[@]}"; exit 0 ;;
-    good|revoked|unknown-ca|expired|wrong-name|ca-down|no-common-suite|garbage) scenario=$1; shift ;;
+    good|revoked|unknown-ca|expired|wrong-name|ca-down|no-common-suite|garbage|stolen-key) scenario=$1; shift ;;
     *) echo "capture: unknown argument '$1' (the scenarios: ${scenarios[*]}; --help says more)" >&2; exit 2 ;;
   esac
 done
+user_gets=("${gets[@]}")
 [[ ${#gets[@]} -gt 0 ]] || gets=(--get /)
 out=${out:-./tlslab-$scenario.pcapng}
 out_dir=$(cd "$(dirname "$out")" 2>/dev/null && pwd) || die "no such directory: $(dirname "$out")"
@@ -105,9 +118,14 @@ if [[ $EUID == 0 ]]; then
   fi
 fi
 
-for p in tlslab-ca tlslab-server tlslab-client; do
+programs=(tlslab-ca tlslab-server tlslab-client)
+[[ $scenario == stolen-key ]] && programs+=(tlslab-decrypt)
+for p in "${programs[@]}"; do
   [[ -x $bin/$p ]] || die "$bin/$p is missing: build first (cmake --build build) or set TLSLAB_BIN"
 done
+if [[ $scenario == stolen-key ]] && ! "$bin/tlslab-client" --help 2>/dev/null | grep -q ecdhe-aes128gcm; then
+  die "$bin/tlslab-client does not offer ecdhe-aes128gcm (PROTOCOL.md §7.6): build a newer one"
+fi
 command -v "$TSHARK" >/dev/null 2>&1 || skip "tshark is not installed (Debian: apt install tshark)"
 
 # --- processes we start, and the cleanup that stops them whatever happens ----------------------
@@ -148,7 +166,7 @@ start_service() {
   local pid=$! port=""
   printf -v "$pid_var" '%s' "$pid"
   for _ in $(seq 1 200); do
-    port=$(sed -nE 's/.*listening on [^ ]*:([0-9]+).*/\1/p' "$log" | head -n 1)
+    port=$(sed -nE 's/.*listening on [^ ]*:([0-9]+).*/\1/p' "$log" 2>/dev/null | head -n 1)
     [[ -n $port ]] && { printf -v "$port_var" '%s' "$port"; return 0; }
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.05
@@ -206,7 +224,7 @@ pcap=$work/capture.pcapng keylog=$work/client.keylog report=$work/report.html tr
 tshark_pid=$!
 # tshark prints "Capturing on" before it starts dumpcap, and logs "Capture started" once dumpcap
 # has opened the interface, set the filter and opened the file: only then is nothing missed.
-capture_live() { grep -q "Capturing on" "$work/tshark.err" && grep -q "Capture started" "$work/tshark.err"; }
+capture_live() { grep -qs "Capturing on" "$work/tshark.err" && grep -qs "Capture started" "$work/tshark.err"; }
 for _ in $(seq 1 200); do
   capture_live && break
   if ! kill -0 "$tshark_pid" 2>/dev/null; then
@@ -223,10 +241,10 @@ fi
 sleep 0.2
 
 client_args=(--connect "127.0.0.1:$server_port" --ca-service "127.0.0.1:$ca_port" --trust "$trust"
-  --server-name localhost --keylog "$keylog" --report "$report" "${client_suites[@]}" "${gets[@]}"
-  --output "$work/response.body")
-[[ -n $trace_out ]] && client_args+=(--trace-json "$trace")
+  --server-name localhost --keylog "$keylog")
 [[ ${CAPTURE_QUIET:-0} == 1 ]] && client_args+=(--quiet)
+first_client=(--report "$report" --output "$work/response.body")
+[[ -n $trace_out ]] && first_client+=(--trace-json "$trace")
 echo "capture: scenario $scenario: CA service 127.0.0.1:$ca_port, server 127.0.0.1:$server_port, capturing on lo"
 [[ $scenario == ca-down ]] && echo "capture: the CA service is stopped: nothing listens on 127.0.0.1:$ca_port"
 garbage_answer=""
@@ -239,20 +257,55 @@ if [[ $scenario == garbage ]]; then
   echo "capture: sent \"GET / HTTP/1.1\" to the server, which answered: $garbage_answer"
   echo "capture: then a normal client: the server keeps serving"
 fi
-"$bin/tlslab-client" "${client_args[@]}" >"$work/client.out" 2>"$work/client.err" &
-client_pid=$!
-wait "$client_pid"
-client_status=$?
-client_pid=""
-# (its lines naming the files in $work are left out: the files are listed below, where they end up)
-cat "$work/client.out"
-grep -v -e '^tlslab-client: key log appended to ' -e '^tlslab-client: report written to ' "$work/client.err"
+# run_client ARGS...: one tlslab-client run with client_args and ARGS, its output shown; sets
+# client_status (the first failure of the runs so far)
+client_status=0
+run_client() {
+  local status
+  "$bin/tlslab-client" "${client_args[@]}" "$@" >"$work/client.out" 2>"$work/client.err" &
+  client_pid=$!
+  wait "$client_pid"
+  status=$?
+  client_pid=""
+  # (its lines naming the files in $work are left out: the files are listed below, where they end up)
+  cat "$work/client.out"
+  grep -v -e '^tlslab-client: key log appended to ' -e '^tlslab-client: report written to ' "$work/client.err"
+  [[ $client_status != 0 ]] || client_status=$status
+}
+if [[ $scenario == stolen-key ]]; then
+  rsa_gets=(--get "/?recorded=rsa") ecdhe_gets=(--get "/?recorded=ecdhe")
+  [[ ${#user_gets[@]} -gt 0 ]] && rsa_gets=("${user_gets[@]}") ecdhe_gets=("${user_gets[@]}")
+  echo "capture: session 1 of 2, RSA key transport (the seed's handshake): the PRE-MASTER crosses the wire, encrypted with SERVER'S PUBLIC KEY"
+  run_client "${first_client[@]}" --suites aes128gcm "${rsa_gets[@]}"
+  echo "capture: session 2 of 2, ECDHE (forward secrecy): the PRE-MASTER never crosses the wire; the server's key signs its ephemeral key share"
+  run_client --output "$work/response-ecdhe.body" --suites ecdhe-aes128gcm "${ecdhe_gets[@]}"
+else
+  run_client "${first_client[@]}" "${client_suites[@]}" "${gets[@]}"
+fi
 sleep 0.3                                   # the last segments (FIN, close_notify) reach lo
 stop_tshark
 packets=$(sed -nE 's/^([0-9]+) packets? captured.*/\1/p' "$work/tshark.err" | tail -n 1)
 
 # key log: both sides write the same line; keep each line once
 cat "$keylog" "$work/server.keylog" 2>/dev/null | awk '!seen[$0]++' >"$work/keylog.merged"
+
+# --- stolen-key: the attacker's turn ---------------------------------------------------------
+# On a desk of their own, under the names the files will have beside OUT: the recording, and the
+# server's key, stolen. tlslab-decrypt exits 3 here: it opens the RSA session, not the ECDHE one.
+stolen_status="" stolen_name=$(basename "$base")
+if [[ $scenario == stolen-key ]]; then
+  mkdir -p "$work/stolen"
+  cp -- "$pcap" "$work/stolen/$stolen_name.pcapng" && cp -- "$work/server.key" "$work/stolen/$stolen_name.server.key" ||
+    die "cannot prepare the attacker's files"
+  echo
+  echo "capture: the attacker's turn: the recording, and the server's private key, stolen from the server"
+  echo "  \$ tlslab-decrypt --key $(printf %q "$stolen_name.server.key") --keylog-out $(printf %q "$stolen_name.stolen.keylog") $(printf %q "$stolen_name.pcapng")"
+  (cd "$work/stolen" && "$bin/tlslab-decrypt" --key "$stolen_name.server.key" \
+    --keylog-out "$stolen_name.stolen.keylog" "$stolen_name.pcapng") >"$work/decrypt.out" 2>&1
+  stolen_status=$?
+  sed 's/^/  /' "$work/decrypt.out"
+  [[ -f $work/stolen/$stolen_name.stolen.keylog ]] || : >"$work/stolen/$stolen_name.stolen.keylog"
+fi
 
 # --- did the scenario go as described? --------------------------------------------------------
 expected_alert=""
@@ -275,6 +328,18 @@ if [[ -z $expected_alert ]]; then
 else
   if [[ $client_status == 0 ]] || ! grep -q "$expected_alert" "$work/client.err"; then
     echo "capture: expected the handshake to stop with $expected_alert; client exit $client_status" >&2
+    result=1
+  fi
+fi
+if [[ $scenario == stolen-key ]]; then
+  stolen_lines=$(grep -c . "$work/stolen/$stolen_name.stolen.keylog")
+  if [[ $stolen_status != 3 ]] || [[ $(grep -c "^  opened: " "$work/decrypt.out") != 1 ]] ||
+     ! grep -q "this session used ECDHE (group x25519)" "$work/decrypt.out"; then
+    echo "capture: expected tlslab-decrypt to open the RSA session and refuse the ECDHE one (exit 3); exit $stolen_status" >&2
+    result=1
+  fi
+  if [[ $stolen_lines != 1 ]] || ! grep -qxF -f "$work/stolen/$stolen_name.stolen.keylog" "$work/keylog.merged"; then
+    echo "capture: expected the recovered key log to hold the RSA session's line, as the sides wrote it" >&2
     result=1
   fi
 fi
@@ -306,6 +371,10 @@ if [[ -s $report ]]; then
   report_written=1
 fi
 if [[ -n $trace_out && -f $trace ]]; then deliver "$trace" "$trace_out" 0644 || die "cannot write $trace_out"; fi
+if [[ $scenario == stolen-key ]]; then
+  deliver "$work/stolen/$stolen_name.server.key" "$base.server.key" 0600 || die "cannot write $base.server.key"
+  deliver "$work/stolen/$stolen_name.stolen.keylog" "$base.stolen.keylog" 0600 || die "cannot write $base.stolen.keylog"
+fi
 
 q() { printf '%q' "$1"; }
 lua="-X lua_script:$(q "$dissector")"
@@ -319,10 +388,16 @@ file_line() { printf '  %-*s  %s\n' "$width" "$(q "$1")" "$2"; }
 echo
 echo "capture: wrote${owner_name:+, for $owner_name}:"
 file_line "$out" "the capture (${packets:-0} packets)"
-if [[ -n $keys ]]; then
+if [[ $scenario == stolen-key ]]; then
+  file_line "$keylog_out" "the key log the two ends wrote, a line per session (mode 0600): what no attacker has for ECDHE"
+elif [[ -n $keys ]]; then
   file_line "$keylog_out" "the key log (mode 0600: it holds the session's master secret)"
 else
   file_line "$keylog_out" "the key log, empty: the handshake stopped before the key exchange, nothing is encrypted"
+fi
+if [[ $scenario == stolen-key ]]; then
+  file_line "$base.server.key" "the server's private key, as the attacker stole it (mode 0600)"
+  file_line "$base.stolen.keylog" "the key log the attacker recovered with it: the RSA session's line only (mode 0600)"
 fi
 if [[ $report_written == 1 ]]; then
   file_line "$report_out" "the client's report: the diagram of this run, every frame byte by byte (open it in a browser)"
@@ -334,6 +409,12 @@ echo "  wireshark $lua ${keys}-Y tlslab $(q "$out")"
 echo "or read it with tshark (one line per frame${keys:+; then the decrypted request URIs}):"
 echo "  tshark -r $(q "$out") $lua ${keys}-Y tlslab"
 [[ -n $keys ]] && echo "  tshark -r $(q "$out") $lua ${keys}-Y http.request -T fields -e http.request.uri"
+if [[ $scenario == stolen-key ]]; then
+  echo "The attacker's view, as yourself: tlslab-decrypt with the stolen key, then Wireshark with the key log it"
+  echo "recovered (the ECDHE session stays closed: only /?recorded=rsa comes out):"
+  echo "  $(q "$bin/tlslab-decrypt") --key $(q "$base.server.key") --keylog-out $(q "$base.stolen.keylog") $(q "$out")"
+  echo "  tshark -r $(q "$out") $lua -o tlslab.keylog_file:$(q "$base.stolen.keylog") -Y http.request -T fields -e http.request.uri"
+fi
 if [[ -n $expected_alert || $scenario == garbage ]]; then
   echo "  tshark -r $(q "$out") $lua -Y tlslab.alert.description -T fields -e tlslab.alert.description"
 fi

@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   g++ cmake ninja-build pkg-config clang-format
   libboost1.81-dev libssl-dev openssl
-  libspdlog-dev libfmt-dev libcli11-dev libsqlite3-dev sqlite3
+  libspdlog-dev libfmt-dev libcli11-dev libsqlite3-dev sqlite3 libtins-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   tshark lua5.2 lua-luaossl
   python3 iproute2 curl procps
