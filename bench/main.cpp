@@ -115,19 +115,19 @@ int main(int argc, char** argv) {
     double p50 = percentile(total.latencies_ms, 50), p90 = percentile(total.latencies_ms, 90),
            p99 = percentile(total.latencies_ms, 99);
     if (json) {
-      std::printf("{\"mode\":%s,\"connections\":%u,\"seconds\":%.3f,\"operations\":%llu,\"errors\":%llu,"
-                  "\"per_second\":%.1f,\"mib_per_second\":%.1f,\"latency_ms\":{\"p50\":%.3f,\"p90\":%.3f,\"p99\":%.3f},"
-                  "\"first_error\":%s}\n",
-                  json_string(mode_name).c_str(), options.connections, elapsed,
-                  static_cast<unsigned long long>(total.operations), static_cast<unsigned long long>(total.errors),
-                  rate, mib_s, p50, p90, p99, json_string(total.first_error).c_str());
+      std::printf(
+          "{\"mode\":%s,\"connections\":%u,\"seconds\":%.3f,\"operations\":%llu,\"errors\":%llu,"
+          "\"per_second\":%.1f,\"mib_per_second\":%.1f,\"latency_ms\":{\"p50\":%.3f,\"p90\":%.3f,\"p99\":%.3f},"
+          "\"first_error\":%s}\n",
+          json_string(mode_name).c_str(), options.connections, elapsed,
+          static_cast<unsigned long long>(total.operations), static_cast<unsigned long long>(total.errors), rate, mib_s,
+          p50, p90, p99, json_string(total.first_error).c_str());
     } else {
       const char* unit = options.mode == bench::Mode::handshake || options.mode == bench::Mode::hold ? "handshakes"
                          : options.mode == bench::Mode::status || options.mode == bench::Mode::ocsp_http
                              ? "status responses"
                              : "requests";
-      std::printf("tlslab-bench: mode %s, %u connection(s), %.2f s\n", mode_name.c_str(), options.connections,
-                  elapsed);
+      std::printf("tlslab-bench: mode %s, %u connection(s), %.2f s\n", mode_name.c_str(), options.connections, elapsed);
       std::printf("  %-18s %llu (%.1f/s)\n", unit, static_cast<unsigned long long>(total.operations), rate);
       if (total.bytes) std::printf("  %-18s %.1f MiB/s\n", "throughput", mib_s);
       std::printf("  %-18s p50 %.3f ms, p90 %.3f ms, p99 %.3f ms\n", "latency", p50, p90, p99);

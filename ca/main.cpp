@@ -1,7 +1,7 @@
 // tlslab-ca: the CA of the diagram. Tooling over a certificate database (init, issue, revoke,
 // list) and `serve`, the online validation service the client asks in arrows 3 and 4.
-#include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include "commands.hpp"
 #include "tlslab/logging.hpp"
@@ -36,7 +36,8 @@ int main(int argc, char** argv) {
   issue_cmd->add_option("--out-key", issue.out_key, "where to write the private key (PEM, mode 0600)")->required();
 
   RevokeOptions revoke;
-  auto* revoke_cmd = app.add_subcommand("revoke", "revoke a certificate; the running service answers 'revoked' at once");
+  auto* revoke_cmd =
+      app.add_subcommand("revoke", "revoke a certificate; the running service answers 'revoked' at once");
   revoke_cmd->add_option("--dir", revoke.dir, "CA directory")->required();
   revoke_cmd->add_option("--serial", revoke.serial, "serial in hex, as 'list' shows it")->required();
   revoke_cmd->add_option("--reason", revoke.reason, "keyCompromise, superseded, cessationOfOperation, …")
@@ -66,8 +67,9 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--max-connections", serve.max_connections, "concurrent connections before refusing")
       ->capture_default_str()
       ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 20));
-  serve_cmd->add_option("--max-requests-per-connection", serve.max_requests_per_connection,
-                        "status requests answered on one connection before it is closed (each costs a signature)")
+  serve_cmd
+      ->add_option("--max-requests-per-connection", serve.max_requests_per_connection,
+                   "status requests answered on one connection before it is closed (each costs a signature)")
       ->capture_default_str()
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 32));
 

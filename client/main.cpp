@@ -2,8 +2,8 @@
 // and with the CA, sends the PRE-MASTER, proves the SESSION MASTER KEY with a test message, then
 // sends encrypted HTTP requests. The trace goes to stderr, response bodies to stdout (or
 // --output), so `tlslab-client … > page.html` works.
-#include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include <cstdlib>
 
@@ -76,8 +76,10 @@ int main(int argc, char** argv) {
       settings.server_name = settings.server_name.substr(1, settings.server_name.size() - 2);
     }
     if (!is_host_name(settings.server_name)) {
-      std::fprintf(stderr, "tlslab-client: --server-name '%s' is not a host name (letters, digits, hyphens and dots, "
-                   "or an IP address)\n", printable(settings.server_name).c_str());
+      std::fprintf(stderr,
+                   "tlslab-client: --server-name '%s' is not a host name (letters, digits, hyphens and dots, "
+                   "or an IP address)\n",
+                   printable(settings.server_name).c_str());
       return static_cast<int>(ExitCode::usage);
     }
     std::string suite_error;
@@ -114,17 +116,18 @@ int main(int argc, char** argv) {
 
     asio::io_context io;
     Outcome outcome;
-    asio::co_spawn(io, client::run_session(settings, trust, trace, body_out), [&](std::exception_ptr error, Outcome result) {
-      if (!error) {
-        outcome = std::move(result);
-        return;
-      }
-      try {
-        std::rethrow_exception(error);
-      } catch (const std::exception& e) {
-        outcome = {ExitCode::local_error, std::string("handshake failed: internal_error (") + e.what() + ")"};
-      }
-    });
+    asio::co_spawn(
+        io, client::run_session(settings, trust, trace, body_out), [&](std::exception_ptr error, Outcome result) {
+          if (!error) {
+            outcome = std::move(result);
+            return;
+          }
+          try {
+            std::rethrow_exception(error);
+          } catch (const std::exception& e) {
+            outcome = {ExitCode::local_error, std::string("handshake failed: internal_error (") + e.what() + ")"};
+          }
+        });
     io.run();
     trace.finish();  // the trace's last lines before ours
     if (body_out != stdout) std::fclose(body_out);
@@ -133,9 +136,11 @@ int main(int argc, char** argv) {
     } else if (settings.keylog && !trace_arguments.quiet) {
       std::fprintf(stderr, "tlslab-client: key log appended to %s\n", settings.keylog->c_str());
     }
-    if (!report.empty() && !trace_arguments.quiet) std::fprintf(stderr, "tlslab-client: report written to %s\n", report.c_str());
+    if (!report.empty() && !trace_arguments.quiet)
+      std::fprintf(stderr, "tlslab-client: report written to %s\n", report.c_str());
     if (!plantuml.empty() && !trace_arguments.quiet) {
-      std::fprintf(stderr, "tlslab-client: diagram written to %s (plantuml -tsvg %s)\n", plantuml.c_str(), plantuml.c_str());
+      std::fprintf(stderr, "tlslab-client: diagram written to %s (plantuml -tsvg %s)\n", plantuml.c_str(),
+                   plantuml.c_str());
     }
     return static_cast<int>(outcome.code);
   } catch (const std::exception& e) {

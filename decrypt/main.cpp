@@ -16,8 +16,9 @@
 
 int main(int argc, char** argv) {
   using tlslab::decrypt::ExitCode;
-  CLI::App app{"tlslab-decrypt: what a stolen server key opens in a recorded capture (RSA key transport), and what "
-               "it cannot (ECDHE)"};
+  CLI::App app{
+      "tlslab-decrypt: what a stolen server key opens in a recorded capture (RSA key transport), and what "
+      "it cannot (ECDHE)"};
   app.set_version_flag("--version", "tlslab-decrypt 1.0.0 (protocol tlslab/1.0)");
   tlslab::decrypt::RunSettings settings;
   std::string keylog_out;

@@ -1,8 +1,8 @@
 // tlslab-mitm: a man in the middle for teaching. Relays client↔server or client↔CA frames and
 // applies one attack from a documented catalogue, to show which check of the handshake stops it.
 // Loopback use only: it is a lab tool, never pointed at anyone else's traffic.
-#include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include <cstdio>
 
@@ -19,8 +19,9 @@ using namespace tlslab;
 
 void print_catalogue(bool markdown) {
   if (markdown) {
-    std::printf("| attack | link | what the attacker does | detected by | alert | client exit | why |\n"
-                "|---|---|---|---|---|---|---|\n");
+    std::printf(
+        "| attack | link | what the attacker does | detected by | alert | client exit | why |\n"
+        "|---|---|---|---|---|---|---|\n");
   }
   for (const auto& attack : mitm::catalogue()) {
     std::string link = attack.link == mitm::Link::server ? "client↔server" : "client↔CA";
@@ -88,7 +89,8 @@ int main(int argc, char** argv) {
                                       info.client_exit);
                           std::fflush(stdout);
                         }};
-    return net::serve({{endpoint, [&](tcp::socket socket, std::uint64_t id) {
+    return net::serve({{endpoint,
+                        [&](tcp::socket socket, std::uint64_t id) {
                           return mitm::relay_connection(std::move(socket), id, target, info, options, log);
                         }}},
                       run);

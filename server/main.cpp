@@ -1,8 +1,8 @@
 // tlslab-server: the Server of the diagram. Answers ClientHello with its CERTIFICATE and PUBLIC
 // KEY, decrypts the PRE-MASTER, checks the client's test message, answers the ACK, then serves
 // encrypted HTTP requests.
-#include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include <cstdio>
 #include <filesystem>
@@ -28,8 +28,7 @@ int main(int argc, char** argv) {
   app.add_option("--key", key_path, "server private key (PEM, RSA >= 2048)")->required();
   app.add_option("--listen", listen, "ADDR:PORT to listen on (port 0: any free port)")->capture_default_str();
   app.add_option("--www", www, "serve files from this directory (default: a built-in session page at /)");
-  app.add_option("--suites", suites,
-                 "accepted cipher suites in preference order (the ecdhe- ones: forward secrecy)")
+  app.add_option("--suites", suites, "accepted cipher suites in preference order (the ecdhe- ones: forward secrecy)")
       ->capture_default_str();
   app.add_option("--groups", groups, "groups for the ECDHE suites, in preference order: x25519, p256")
       ->capture_default_str();
@@ -80,10 +79,10 @@ int main(int argc, char** argv) {
                           if (settings.keylog) std::printf("tlslab-server: key log %s\n", settings.keylog->c_str());
                           std::fflush(stdout);
                         }};
-    return net::serve({{endpoint, [&](tcp::socket socket, std::uint64_t id) {
-                          return server::serve_connection(std::move(socket), id, context);
-                        }}},
-                      run);
+    return net::serve(
+        {{endpoint, [&](tcp::socket socket,
+                        std::uint64_t id) { return server::serve_connection(std::move(socket), id, context); }}},
+        run);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "tlslab-server: %s\n", e.what());
     return 1;

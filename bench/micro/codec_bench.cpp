@@ -43,7 +43,8 @@ void BM_FrameHeader_Encode(benchmark::State& state) {
 BENCHMARK(BM_FrameHeader_Encode);
 
 void BM_FrameHeader_Decode(benchmark::State& state) {
-  auto encoded = FrameHeader{ContentType::protected_record, ProtocolVersion::tlslab_1_0, 1024 + 1 + aead_tag_size}.encode();
+  auto encoded =
+      FrameHeader{ContentType::protected_record, ProtocolVersion::tlslab_1_0, 1024 + 1 + aead_tag_size}.encode();
   for (auto _ : state) {
     benchmark::DoNotOptimize(encoded);
     auto header = FrameHeader::decode(encoded);
@@ -82,16 +83,24 @@ void decode_benchmark(benchmark::State& state, const T& message) {
   state.SetLabel(std::to_string(encoded.size()) + " B message");
 }
 
-void BM_ClientHello_Encode(benchmark::State& state) { encode_benchmark(state, sample_client_hello()); }
+void BM_ClientHello_Encode(benchmark::State& state) {
+  encode_benchmark(state, sample_client_hello());
+}
 BENCHMARK(BM_ClientHello_Encode);
 
-void BM_ClientHello_Decode(benchmark::State& state) { decode_benchmark(state, sample_client_hello()); }
+void BM_ClientHello_Decode(benchmark::State& state) {
+  decode_benchmark(state, sample_client_hello());
+}
 BENCHMARK(BM_ClientHello_Decode);
 
-void BM_ServerHello_Encode(benchmark::State& state) { encode_benchmark(state, sample_server_hello()); }
+void BM_ServerHello_Encode(benchmark::State& state) {
+  encode_benchmark(state, sample_server_hello());
+}
 BENCHMARK(BM_ServerHello_Encode);
 
-void BM_ServerHello_Decode(benchmark::State& state) { decode_benchmark(state, sample_server_hello()); }
+void BM_ServerHello_Decode(benchmark::State& state) {
+  decode_benchmark(state, sample_server_hello());
+}
 BENCHMARK(BM_ServerHello_Decode);
 
 }  // namespace

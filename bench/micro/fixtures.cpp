@@ -24,6 +24,8 @@ const EVP_CIPHER* evp_cipher(Aead aead) {
   return nullptr;
 }
 
-void require(bool ok, std::string_view what) { ossl::check(ok, what); }
+void require(bool ok, std::string_view what) {
+  ossl::check(ok, what);
+}
 
 }  // namespace tlslab::microbench

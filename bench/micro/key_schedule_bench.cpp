@@ -38,8 +38,8 @@ void BM_Prf_MasterSecret(benchmark::State& state, CipherSuite suite) {
   HashAlgorithm hash = hash_of(suite);
   HandshakeInputs inputs(hash);
   for (auto _ : state) {
-    Secret master_secret = crypto::derive_master_secret(hash, inputs.pre_master, inputs.client_random,
-                                                        inputs.server_random);
+    Secret master_secret =
+        crypto::derive_master_secret(hash, inputs.pre_master, inputs.client_random, inputs.server_random);
     benchmark::DoNotOptimize(master_secret.data());
   }
 }
@@ -53,13 +53,13 @@ void BM_KeySchedule(benchmark::State& state, CipherSuite suite) {
   require(info.has_value(), "unknown suite");
   HandshakeInputs inputs(info->hash);
   for (auto _ : state) {
-    Secret master_secret = crypto::derive_master_secret(info->hash, inputs.pre_master, inputs.client_random,
-                                                        inputs.server_random);
+    Secret master_secret =
+        crypto::derive_master_secret(info->hash, inputs.pre_master, inputs.client_random, inputs.server_random);
     crypto::KeyBlock keys = crypto::derive_key_block(*info, master_secret, inputs.client_random, inputs.server_random);
-    auto client_verify_data = crypto::compute_verify_data(info->hash, master_secret, crypto::FinishedSender::client,
-                                                          inputs.transcript_hash);
-    auto server_verify_data = crypto::compute_verify_data(info->hash, master_secret, crypto::FinishedSender::server,
-                                                          inputs.transcript_hash);
+    auto client_verify_data =
+        crypto::compute_verify_data(info->hash, master_secret, crypto::FinishedSender::client, inputs.transcript_hash);
+    auto server_verify_data =
+        crypto::compute_verify_data(info->hash, master_secret, crypto::FinishedSender::server, inputs.transcript_hash);
     benchmark::DoNotOptimize(keys.client_write.key.data());
     benchmark::DoNotOptimize(client_verify_data);
     benchmark::DoNotOptimize(server_verify_data);
@@ -84,18 +84,21 @@ void raw_prf(const char* digest, ByteView secret, std::string_view label, std::i
   std::array<OSSL_PARAM, 6> params{};
   std::size_t count = 0;
   params[count++] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, const_cast<char*>(digest), 0);
-  params[count++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SECRET, const_cast<std::uint8_t*>(secret.data()),
-                                                      secret.size());
-  params[count++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SEED, const_cast<char*>(label.data()), label.size());
+  params[count++] =
+      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SECRET, const_cast<std::uint8_t*>(secret.data()), secret.size());
+  params[count++] =
+      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SEED, const_cast<char*>(label.data()), label.size());
   for (ByteView seed : seeds) {
-    params[count++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SEED, const_cast<std::uint8_t*>(seed.data()),
-                                                        seed.size());
+    params[count++] =
+        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SEED, const_cast<std::uint8_t*>(seed.data()), seed.size());
   }
   params[count] = OSSL_PARAM_construct_end();
   require(EVP_KDF_derive(ctx.get(), out.data(), out.size(), params.data()) == 1, "TLS1-PRF derive");
 }
 
-const char* digest_name(HashAlgorithm hash) { return hash == HashAlgorithm::sha256 ? "SHA256" : "SHA384"; }
+const char* digest_name(HashAlgorithm hash) {
+  return hash == HashAlgorithm::sha256 ? "SHA256" : "SHA384";
+}
 
 void BM_OpenSSL_Tls1Prf_MasterSecret(benchmark::State& state, CipherSuite suite) {
   HashAlgorithm hash = hash_of(suite);

@@ -22,9 +22,13 @@ namespace {
 
 constexpr std::uint8_t application_data = static_cast<std::uint8_t>(InnerType::application_data);
 
-std::size_t content_size(const benchmark::State& state) { return static_cast<std::size_t>(state.range(0)); }
+std::size_t content_size(const benchmark::State& state) {
+  return static_cast<std::size_t>(state.range(0));
+}
 
-std::size_t frame_size(std::size_t content) { return frame_header_size + content + 1 + aead_tag_size; }
+std::size_t frame_size(std::size_t content) {
+  return frame_header_size + content + 1 + aead_tag_size;
+}
 
 void report(benchmark::State& state) {
   state.SetBytesProcessed(state.iterations() * state.range(0));
@@ -72,7 +76,7 @@ void BM_Record_SealOpen(benchmark::State& state, CipherSuite suite) {
   report(state);
 }
 
-#define TLSLAB_RECORD_BENCHMARK(function)                                                             \
+#define TLSLAB_RECORD_BENCHMARK(function)                                                                           \
   BENCHMARK_CAPTURE(function, aes128gcm, CipherSuite::rsa_oaep_aes_128_gcm_sha256)->Arg(64)->Arg(1024)->Arg(16384); \
   BENCHMARK_CAPTURE(function, aes256gcm, CipherSuite::rsa_oaep_aes_256_gcm_sha384)->Arg(64)->Arg(1024)->Arg(16384); \
   BENCHMARK_CAPTURE(function, chacha20, CipherSuite::rsa_oaep_chacha20_poly1305_sha256)->Arg(64)->Arg(1024)->Arg(16384)

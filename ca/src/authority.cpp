@@ -30,8 +30,8 @@ void add_extension(X509* certificate, X509* issuer, int nid, const char* value) 
 }
 
 void set_name(X509_NAME* name, const std::string& common_name) {
-  ossl::check(X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8,
-                                         reinterpret_cast<const unsigned char*>("tlslab"), -1, -1, 0) == 1,
+  ossl::check(X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>("tlslab"), -1,
+                                         -1, 0) == 1,
               "subject O");
   ossl::check(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
                                          reinterpret_cast<const unsigned char*>(common_name.c_str()), -1, -1, 0) == 1,
@@ -170,7 +170,8 @@ void write_private_key_pem(const std::string& path, EVP_PKEY* key) {
 }
 
 void write_certificate_pem(const std::string& path, X509* certificate) {
-  write_public_file(path, [&](BIO* bio) { ossl::check(PEM_write_bio_X509(bio, certificate) == 1, "write certificate"); });
+  write_public_file(path,
+                    [&](BIO* bio) { ossl::check(PEM_write_bio_X509(bio, certificate) == 1, "write certificate"); });
 }
 
 }  // namespace tlslab::ca

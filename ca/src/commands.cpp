@@ -13,9 +13,9 @@
 #include "ocsp_http.hpp"
 #include "responder.hpp"
 #include "status_service.hpp"
+#include "tlslab/cli.hpp"
 #include "tlslab/crypto/ocsp.hpp"
 #include "tlslab/crypto/random.hpp"
-#include "tlslab/cli.hpp"
 #include "tlslab/crypto/x509.hpp"
 #include "tlslab/net/endpoint.hpp"
 #include "tlslab/net/service.hpp"
@@ -66,9 +66,15 @@ std::time_t parse_time(const std::string& text) {
 
 }  // namespace
 
-std::string ca_key_path(const std::string& dir) { return (fs::path(dir) / "ca.key").string(); }
-std::string ca_certificate_path(const std::string& dir) { return (fs::path(dir) / "ca.crt").string(); }
-std::string ca_database_path(const std::string& dir) { return (fs::path(dir) / "ca.db").string(); }
+std::string ca_key_path(const std::string& dir) {
+  return (fs::path(dir) / "ca.key").string();
+}
+std::string ca_certificate_path(const std::string& dir) {
+  return (fs::path(dir) / "ca.crt").string();
+}
+std::string ca_database_path(const std::string& dir) {
+  return (fs::path(dir) / "ca.db").string();
+}
 
 int run_init(const InitOptions& options) try {
   auto key_type = key_type_from(options.key_type);
@@ -91,16 +97,18 @@ int run_init(const InitOptions& options) try {
   }
   // Two CAs of one name are easy to confuse, for a user and for software that finds an issuer by
   // name: by default each lab's CA gets a name of its own.
-  std::string common_name = options.common_name.empty() ? "tlslab CA " + to_hex(crypto::random_bytes(3)) : options.common_name;
+  std::string common_name =
+      options.common_name.empty() ? "tlslab CA " + to_hex(crypto::random_bytes(3)) : options.common_name;
   CaMaterial ca = make_ca(*key_type, common_name, validity_from_now(options.days));
   write_private_key_pem(ca_key_path(options.dir), ca.key.get());
   write_certificate_pem(ca_certificate_path(options.dir), ca.certificate.get());
   Database database(ca_database_path(options.dir), Database::Mode::create);
-  std::printf("CA created in %s\n  certificate  %s  (give this to clients: --trust)\n  private key  %s  (mode 0600)\n"
-              "  database     %s\n  subject      %s\n  serial       %s\n  valid until  %s\n",
-              options.dir.c_str(), ca_certificate_path(options.dir).c_str(), ca_key_path(options.dir).c_str(),
-              ca_database_path(options.dir).c_str(), crypto::subject_of(ca.certificate.get()).c_str(),
-              crypto::serial_hex(ca.certificate.get()).c_str(), crypto::not_after_of(ca.certificate.get()).c_str());
+  std::printf(
+      "CA created in %s\n  certificate  %s  (give this to clients: --trust)\n  private key  %s  (mode 0600)\n"
+      "  database     %s\n  subject      %s\n  serial       %s\n  valid until  %s\n",
+      options.dir.c_str(), ca_certificate_path(options.dir).c_str(), ca_key_path(options.dir).c_str(),
+      ca_database_path(options.dir).c_str(), crypto::subject_of(ca.certificate.get()).c_str(),
+      crypto::serial_hex(ca.certificate.get()).c_str(), crypto::not_after_of(ca.certificate.get()).c_str());
   return 0;
 } catch (const std::exception& e) {
   return failure(e.what());
@@ -127,11 +135,12 @@ int run_issue(const IssueOptions& options) try {
   write_private_key_pem(options.out_key, key.get());
   write_certificate_pem(options.out_cert, certificate.get());
   database.record_issued(certificate.get(), sans);
-  std::printf("issued %s\n  serial       %s\n  names        %s\n  valid        %s .. %s\n  certificate  %s\n"
-              "  private key  %s  (mode 0600)\n",
-              crypto::subject_of(certificate.get()).c_str(), crypto::serial_hex(certificate.get()).c_str(),
-              sans.c_str(), crypto::not_before_of(certificate.get()).c_str(),
-              crypto::not_after_of(certificate.get()).c_str(), options.out_cert.c_str(), options.out_key.c_str());
+  std::printf(
+      "issued %s\n  serial       %s\n  names        %s\n  valid        %s .. %s\n  certificate  %s\n"
+      "  private key  %s  (mode 0600)\n",
+      crypto::subject_of(certificate.get()).c_str(), crypto::serial_hex(certificate.get()).c_str(), sans.c_str(),
+      crypto::not_before_of(certificate.get()).c_str(), crypto::not_after_of(certificate.get()).c_str(),
+      options.out_cert.c_str(), options.out_key.c_str());
   return 0;
 } catch (const std::exception& e) {
   return failure(e.what());
@@ -172,9 +181,9 @@ int run_list(const ListOptions& options) try {
     for (std::size_t i = 0; i < records.size(); ++i) {
       const auto& r = records[i];
       std::cout << (i ? ",\n " : "\n ") << "{\"serial\":\"" << r.serial << "\",\"subject\":" << json_string(r.subject)
-                << ",\"subject_alt_names\":" << json_string(r.subject_alt_names) << ",\"not_before\":\""
-                << r.not_before << "\",\"not_after\":\"" << r.not_after << "\",\"status\":\""
-                << (r.revoked ? "revoked" : "good") << "\"";
+                << ",\"subject_alt_names\":" << json_string(r.subject_alt_names) << ",\"not_before\":\"" << r.not_before
+                << "\",\"not_after\":\"" << r.not_after << "\",\"status\":\"" << (r.revoked ? "revoked" : "good")
+                << "\"";
       if (r.revoked) {
         std::cout << ",\"revoked_at\":\"" << utc_time(r.revoked_at) << "\",\"revocation_reason\":\""
                   << crypto::revocation_reason_name(r.revocation_reason) << "\"";
@@ -222,18 +231,17 @@ int run_serve(const ServeOptions& options) try {
                            return serve_ocsp_http_connection(std::move(socket), id, responder, service, log);
                          }});
   }
-  net::ServiceRun run{options.threads, options.max_connections, log, [&](std::span<const tcp::endpoint> bound) {
-                        // Scripts read these lines to learn the ports (port 0 = any free port).
-                        std::printf("tlslab-ca: status service listening on %s\n", net::endpoint_text(bound[0]).c_str());
-                        if (bound.size() > 1) {
-                          std::printf("tlslab-ca: OCSP over HTTP listening on http://%s/\n",
-                                      net::endpoint_text(bound[1]).c_str());
-                        }
-                        std::printf("tlslab-ca: CA %s, database %s\n",
-                                    crypto::subject_of(responder.ca_certificate()).c_str(),
-                                    ca_database_path(options.dir).c_str());
-                        std::fflush(stdout);
-                      }};
+  net::ServiceRun run{
+      options.threads, options.max_connections, log, [&](std::span<const tcp::endpoint> bound) {
+        // Scripts read these lines to learn the ports (port 0 = any free port).
+        std::printf("tlslab-ca: status service listening on %s\n", net::endpoint_text(bound[0]).c_str());
+        if (bound.size() > 1) {
+          std::printf("tlslab-ca: OCSP over HTTP listening on http://%s/\n", net::endpoint_text(bound[1]).c_str());
+        }
+        std::printf("tlslab-ca: CA %s, database %s\n", crypto::subject_of(responder.ca_certificate()).c_str(),
+                    ca_database_path(options.dir).c_str());
+        std::fflush(stdout);
+      }};
   return net::serve(std::move(listeners), run);
 } catch (const std::exception& e) {
   return failure(e.what());

@@ -1,8 +1,8 @@
 #include "ocsp_http.hpp"
 
+#include <spdlog/spdlog.h>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <spdlog/spdlog.h>
 
 namespace tlslab::ca {
 namespace beast = boost::beast;

@@ -24,9 +24,9 @@ std::string serial_text(const ASN1_INTEGER* serial) {
 Responder::Responder(CaMaterial ca, Database& database, std::chrono::seconds validity, std::size_t remembered)
     : ca_(std::move(ca)), memo_(remembered, std::size_t{1} << 20), database_(database), validity_(validity) {
   EVP_PKEY* key = ca_.key.get();
-  std::string kind = EVP_PKEY_get_base_id(key) == EVP_PKEY_EC ? "EC P-256, ECDSA with SHA-256"
-                                                              : "RSA-" + std::to_string(EVP_PKEY_get_bits(key)) +
-                                                                    ", PKCS#1 v1.5 with SHA-256";
+  std::string kind = EVP_PKEY_get_base_id(key) == EVP_PKEY_EC
+                         ? "EC P-256, ECDSA with SHA-256"
+                         : "RSA-" + std::to_string(EVP_PKEY_get_bits(key)) + ", PKCS#1 v1.5 with SHA-256";
   signer_ = "CA'S PRIVATE KEY (" + kind + ") of " + crypto::subject_of(ca_.certificate.get());
 }
 

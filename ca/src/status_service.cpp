@@ -38,11 +38,11 @@ awaitable<void> serve_status_connection(tcp::socket socket, std::uint64_t id, St
         response.ocsp_response = crypto::build_ocsp_error(OCSP_RESPONSE_STATUS_INTERNALERROR);
       }
       auto sent = co_await channel.send(flow, response, nullptr);
-      session_trace.arrow(sent.step, std::move(sent.frame),
-                          [&] { return describe::ca_status_response(request, answer.facts); },
-                          answer.facts.signed_answer
-                              ? describe::status_response_words(answer.facts.status.status)
-                              : "answers malformedRequest, unsigned: the CERTIFICATE asked about does not parse");
+      session_trace.arrow(
+          sent.step, std::move(sent.frame), [&] { return describe::ca_status_response(request, answer.facts); },
+          answer.facts.signed_answer
+              ? describe::status_response_words(answer.facts.status.status)
+              : "answers malformedRequest, unsigned: the CERTIFICATE asked about does not parse");
       ++answered;
       log->debug("[conn {}] answered status request #{}", id, answered);
     }

@@ -17,7 +17,7 @@ namespace tlslab::ca {
 
 struct ServiceOptions {
   std::chrono::milliseconds request_deadline{5'000};  // from the first byte awaited to the whole request
-  std::chrono::milliseconds idle{30'000};              // between requests on a kept-alive connection
+  std::chrono::milliseconds idle{30'000};             // between requests on a kept-alive connection
   // Each answer costs a signature: one connection gets at most this many, then it is closed
   // (PROTOCOL.md §9; a client reconnects, as tlslab-bench's StatusClient does).
   std::uint64_t max_requests_per_connection = 100;

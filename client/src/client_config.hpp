@@ -16,7 +16,7 @@ struct ClientSettings {
   std::string server_name;  // checked against the certificate's SANs; default: the --connect host
   std::vector<CipherSuite> suites = default_suites();
   std::vector<NamedGroup> groups = default_groups();  // offered for ECDHE
-  std::vector<std::string> paths;  // --get PATH …
+  std::vector<std::string> paths;                     // --get PATH …
   std::optional<std::string> output;
   std::optional<std::string> keylog;
   net::Timeouts timeouts;

@@ -62,10 +62,10 @@ awaitable<Outcome> run_session(const ClientSettings& settings, const crypto::Tru
       if (channel) co_await channel->send_alert(*ending.alert);
       break;
     case SessionEnd::peer_alert:
-      line = stage + ": the server sent alert " + std::string(to_string(*ending.alert)) + peer_alert_hint(*ending.alert, settings);
+      line = stage + ": the server sent alert " + std::string(to_string(*ending.alert)) +
+             peer_alert_hint(*ending.alert, settings);
       break;
-    default:
-      line = stage + ": " + ending.reason;
+    default: line = stage + ": " + ending.reason;
   }
   std::optional<SessionTrace::AlertSeen> alert;
   if (ending.by_alert()) {

@@ -7,25 +7,19 @@ ExitCode exit_code_for(const Ending& ending) {
   switch (*ending.alert) {
     case AlertDescription::unknown_ca:
     case AlertDescription::bad_certificate:
-    case AlertDescription::certificate_expired:
-      return ExitCode::certificate_rejected;
+    case AlertDescription::certificate_expired: return ExitCode::certificate_rejected;
     case AlertDescription::certificate_revoked:
-    case AlertDescription::certificate_unknown:
-      return ExitCode::certificate_status;
-    case AlertDescription::bad_certificate_status_response:
-      return ExitCode::ca_check_failed;
+    case AlertDescription::certificate_unknown: return ExitCode::certificate_status;
+    case AlertDescription::bad_certificate_status_response: return ExitCode::ca_check_failed;
     case AlertDescription::handshake_failure:
     case AlertDescription::protocol_version:
     case AlertDescription::illegal_parameter:
-    case AlertDescription::unsupported_extension:
-      return ExitCode::negotiation_failed;
+    case AlertDescription::unsupported_extension: return ExitCode::negotiation_failed;
     case AlertDescription::bad_record_mac:
-    case AlertDescription::decrypt_error:
-      return ExitCode::integrity_failed;
+    case AlertDescription::decrypt_error: return ExitCode::integrity_failed;
     case AlertDescription::internal_error:
       return ending.kind == SessionEnd::our_alert ? ExitCode::local_error : ExitCode::protocol_error;
-    default:
-      return ExitCode::protocol_error;
+    default: return ExitCode::protocol_error;
   }
 }
 

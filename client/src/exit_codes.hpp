@@ -7,16 +7,16 @@ namespace tlslab::client {
 
 enum class ExitCode : int {
   ok = 0,
-  local_error = 1,          // a file, a key, an internal fault
-  usage = 2,                // bad command line
-  connection_failed = 3,    // server unreachable, timed out, closed without an alert
-  certificate_rejected = 4, // unknown_ca, bad_certificate, certificate_expired
-  certificate_status = 5,   // certificate_revoked, certificate_unknown (the CA's answer)
-  ca_check_failed = 6,      // bad_certificate_status_response: CA down, bad signature, nonce, stale
-  negotiation_failed = 7,   // handshake_failure, protocol_version, illegal_parameter, unsupported_extension
-  integrity_failed = 8,     // bad_record_mac, decrypt_error: tampering or wrong keys detected
-  protocol_error = 9,       // unexpected_message, decode_error, record_overflow, other alerts
-  http_error = 10,          // the handshake worked, a request got a non-2xx status
+  local_error = 1,           // a file, a key, an internal fault
+  usage = 2,                 // bad command line
+  connection_failed = 3,     // server unreachable, timed out, closed without an alert
+  certificate_rejected = 4,  // unknown_ca, bad_certificate, certificate_expired
+  certificate_status = 5,    // certificate_revoked, certificate_unknown (the CA's answer)
+  ca_check_failed = 6,       // bad_certificate_status_response: CA down, bad signature, nonce, stale
+  negotiation_failed = 7,    // handshake_failure, protocol_version, illegal_parameter, unsupported_extension
+  integrity_failed = 8,      // bad_record_mac, decrypt_error: tampering or wrong keys detected
+  protocol_error = 9,        // unexpected_message, decode_error, record_overflow, other alerts
+  http_error = 10,           // the handshake worked, a request got a non-2xx status
 };
 
 ExitCode exit_code_for(const Ending& ending);

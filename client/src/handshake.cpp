@@ -55,21 +55,22 @@ awaitable<SessionParameters> run_handshake(net::Channel& channel, const ClientSe
   net::StatusExchange status = co_await ca_service.query(server_hello.certificate);
   trace.arrow(*status.request_step, std::move(status.request_frame),
               [&] { return describe::status_request(status.request, certificate.get()); });
-  auto verified = crypto::verify_ocsp_response(status.response.ocsp_response, trust, certificate.get(),
-                                               status.request.nonce);
-  trace.arrow(*status.response_step, std::move(status.response_frame),
-              [&] { return describe::status_response(status.response, verified); },
-              describe::status_response_words(verified ? std::optional(verified->answer.status) : std::nullopt));
+  auto verified =
+      crypto::verify_ocsp_response(status.response.ocsp_response, trust, certificate.get(), status.request.nonce);
+  trace.arrow(
+      *status.response_step, std::move(status.response_frame),
+      [&] { return describe::status_response(status.response, verified); },
+      describe::status_response_words(verified ? std::optional(verified->answer.status) : std::nullopt));
   require_good(std::move(verified).take(), certificate.get()).take();
 
   // (5) Client → Server: a new random PRE-MASTER, encrypted with SERVER'S PUBLIC KEY (or, with
   // ECDHE, the client's key share: the PRE-MASTER is never sent)
-  Secret pre_master = co_await send_pre_master(channel, flow, transcript, session.suite, hello, server_hello,
-                                               certificate.get(), trace);
+  Secret pre_master =
+      co_await send_pre_master(channel, flow, transcript, session.suite, hello, server_hello, certificate.get(), trace);
 
   // Client creates the SESSION MASTER KEY from RAND-CLIENT, PRE-MASTER and RAND-SERVER.
-  SessionKeys keys = derive_session_keys(session.suite, std::move(pre_master), session.client_random,
-                                         session.server_random);
+  SessionKeys keys =
+      derive_session_keys(session.suite, std::move(pre_master), session.client_random, session.server_random);
   // Written now, before the Finished: the key log is how a user decrypts a handshake that fails there.
   if (settings.keylog) crypto::append_keylog(*settings.keylog, session.client_random, keys.master_secret);
   trace.local(Party::client, "SESSION MASTER KEY", describe::session_keys_step(session.suite),

@@ -23,8 +23,7 @@ constexpr std::array alert_names{
     std::pair{AlertDescription::protocol_version, std::string_view("protocol_version")},
     std::pair{AlertDescription::internal_error, std::string_view("internal_error")},
     std::pair{AlertDescription::unsupported_extension, std::string_view("unsupported_extension")},
-    std::pair{AlertDescription::bad_certificate_status_response,
-              std::string_view("bad_certificate_status_response")},
+    std::pair{AlertDescription::bad_certificate_status_response, std::string_view("bad_certificate_status_response")},
 };
 
 }  // namespace

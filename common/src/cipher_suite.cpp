@@ -14,8 +14,8 @@ constexpr std::array<SuiteInfo, 6> registry{{
      KeyExchange::rsa_oaep, Aead::aes_128_gcm, HashAlgorithm::sha256, 16, 12},
     {CipherSuite::rsa_oaep_aes_256_gcm_sha384, "TLSLAB_RSA_OAEP_WITH_AES_256_GCM_SHA384", "aes256gcm",
      KeyExchange::rsa_oaep, Aead::aes_256_gcm, HashAlgorithm::sha384, 32, 12},
-    {CipherSuite::rsa_oaep_chacha20_poly1305_sha256, "TLSLAB_RSA_OAEP_WITH_CHACHA20_POLY1305_SHA256",
-     "chacha20", KeyExchange::rsa_oaep, Aead::chacha20_poly1305, HashAlgorithm::sha256, 32, 12},
+    {CipherSuite::rsa_oaep_chacha20_poly1305_sha256, "TLSLAB_RSA_OAEP_WITH_CHACHA20_POLY1305_SHA256", "chacha20",
+     KeyExchange::rsa_oaep, Aead::chacha20_poly1305, HashAlgorithm::sha256, 32, 12},
     {CipherSuite::ecdhe_aes_128_gcm_sha256, "TLSLAB_ECDHE_WITH_AES_128_GCM_SHA256", "ecdhe-aes128gcm",
      KeyExchange::ecdhe, Aead::aes_128_gcm, HashAlgorithm::sha256, 16, 12},
     {CipherSuite::ecdhe_aes_256_gcm_sha384, "TLSLAB_ECDHE_WITH_AES_256_GCM_SHA384", "ecdhe-aes256gcm",
@@ -36,7 +36,9 @@ constexpr std::array<GroupName, 2> groups{{
 
 }  // namespace
 
-std::optional<SuiteInfo> suite_info(CipherSuite suite) { return suite_info(static_cast<std::uint16_t>(suite)); }
+std::optional<SuiteInfo> suite_info(CipherSuite suite) {
+  return suite_info(static_cast<std::uint16_t>(suite));
+}
 
 std::optional<SuiteInfo> suite_info(std::uint16_t value) {
   for (const auto& info : registry) {
@@ -45,17 +47,20 @@ std::optional<SuiteInfo> suite_info(std::uint16_t value) {
   return std::nullopt;
 }
 
-std::span<const SuiteInfo> all_suites() { return registry; }
+std::span<const SuiteInfo> all_suites() {
+  return registry;
+}
 
 std::vector<CipherSuite> default_suites() {
-  return {CipherSuite::rsa_oaep_aes_128_gcm_sha256, CipherSuite::rsa_oaep_chacha20_poly1305_sha256,
-          CipherSuite::rsa_oaep_aes_256_gcm_sha384,  CipherSuite::ecdhe_aes_128_gcm_sha256,
+  return {CipherSuite::rsa_oaep_aes_128_gcm_sha256,    CipherSuite::rsa_oaep_chacha20_poly1305_sha256,
+          CipherSuite::rsa_oaep_aes_256_gcm_sha384,    CipherSuite::ecdhe_aes_128_gcm_sha256,
           CipherSuite::ecdhe_chacha20_poly1305_sha256, CipherSuite::ecdhe_aes_256_gcm_sha384};
 }
 
 std::string default_suite_names() {
   std::string names;
-  for (CipherSuite suite : default_suites()) names += (names.empty() ? "" : ",") + std::string(suite_info(suite)->short_name);
+  for (CipherSuite suite : default_suites())
+    names += (names.empty() ? "" : ",") + std::string(suite_info(suite)->short_name);
   return names;
 }
 
@@ -123,7 +128,9 @@ std::string_view to_string(NamedGroup group) {
   return "?";
 }
 
-std::vector<NamedGroup> default_groups() { return {NamedGroup::x25519, NamedGroup::secp256r1}; }
+std::vector<NamedGroup> default_groups() {
+  return {NamedGroup::x25519, NamedGroup::secp256r1};
+}
 
 std::optional<std::vector<NamedGroup>> parse_group_list(std::string_view list, std::string& error) {
   std::vector<NamedGroup> chosen;

@@ -60,8 +60,7 @@ std::optional<ByteView> Reader::vector(std::size_t length_bytes) {
       length = *value;
       break;
     }
-    default:
-      return std::nullopt;
+    default: return std::nullopt;
   }
   return fixed(length);
 }
@@ -72,9 +71,8 @@ Failure Reader::truncated(std::string_view field) const {
 }
 
 Failure Reader::trailing() const {
-  return fail(AlertDescription::decode_error, std::string(what_) + ": " +
-                                                  std::to_string(rest_.size()) +
-                                                  " trailing byte(s) after the last field");
+  return fail(AlertDescription::decode_error,
+              std::string(what_) + ": " + std::to_string(rest_.size()) + " trailing byte(s) after the last field");
 }
 
 std::optional<Failure> Reader::finish() const {
@@ -164,9 +162,13 @@ void Writer::end_vector(VectorMark mark) {
   if (mark.named) close();
 }
 
-void Writer::begin_group(std::string_view field) { open(field); }
+void Writer::begin_group(std::string_view field) {
+  open(field);
+}
 
-void Writer::end_group() { close(); }
+void Writer::end_group() {
+  close();
+}
 
 void Writer::append(Writer&& other) {
   std::size_t at = out_.size();

@@ -1,7 +1,7 @@
 #include "tlslab/describe.hpp"
 
-#include "tlslab/time.hpp"
 #include "tlslab/crypto/signature.hpp"
+#include "tlslab/time.hpp"
 #include "tlslab/trace.hpp"
 
 namespace tlslab::describe {
@@ -42,9 +42,10 @@ std::vector<TraceField> server_hello(const ServerHello& hello, X509* certificate
     fields.push_back({"server's key share", group_name(share->group) + " " + hex_field(share->key_exchange, 24),
                       TraceColor::pre_master});
     auto scheme = crypto::signature_scheme(share->scheme);
-    fields.push_back({"signature", std::string(scheme ? crypto::to_string(*scheme) : "scheme ?") + " " +
-                                       hex_field(share->signature, 16) +
-                                       (verified ? ", verified with SERVER'S PUBLIC KEY" : ", by SERVER'S PUBLIC KEY's owner"),
+    fields.push_back({"signature",
+                      std::string(scheme ? crypto::to_string(*scheme) : "scheme ?") + " " +
+                          hex_field(share->signature, 16) +
+                          (verified ? ", verified with SERVER'S PUBLIC KEY" : ", by SERVER'S PUBLIC KEY's owner"),
                       TraceColor::public_key});
   }
   return fields;
@@ -81,10 +82,11 @@ std::vector<TraceField> status_response(const StatusResponse& response,
     status += " at " + utc_time(answer.revocation_time) + " (" +
               std::string(crypto::revocation_reason_name(answer.revocation_reason)) + ")";
   }
-  fields.push_back({"certificate status", status,
-                    answer.status == crypto::CertStatus::good ? TraceColor::good : TraceColor::bad});
+  fields.push_back(
+      {"certificate status", status, answer.status == crypto::CertStatus::good ? TraceColor::good : TraceColor::bad});
   fields.push_back({"signed by", verified->signer + " (CA'S PRIVATE KEY)", TraceColor::ca_key});
-  fields.push_back({"signature", verified->signature_algorithm + ", verified with CA'S PUBLIC KEY from the local trust store",
+  fields.push_back({"signature",
+                    verified->signature_algorithm + ", verified with CA'S PUBLIC KEY from the local trust store",
                     TraceColor::ca_key});
   fields.push_back({"nonce", "matches ours", TraceColor::good});
   fields.push_back({"this/next update", utc_time(verified->this_update) + " / " + utc_time(verified->next_update),
@@ -102,7 +104,8 @@ std::vector<TraceField> key_exchange(const ClientKeyExchange& key_exchange, cons
 
 std::vector<TraceField> key_share_exchange(const ClientKeyShare& share, const crypto::EphemeralKey& own_key,
                                            std::string_view, const Secret& pre_master, bool show_secrets) {
-  std::vector<TraceField> fields{{"client's key share", std::string(to_string(own_key.group())) + " " + to_hex(share.key_exchange),
+  std::vector<TraceField> fields{{"client's key share",
+                                  std::string(to_string(own_key.group())) + " " + to_hex(share.key_exchange),
                                   TraceColor::pre_master}};
   if (show_secrets) {
     fields.push_back(secret_field(true, "ephemeral private key", own_key.private_key().view(), TraceColor::pre_master));
@@ -147,15 +150,17 @@ std::vector<TraceField> ca_status_response(const StatusRequest& request, const C
               std::string(crypto::revocation_reason_name(answer.status.revocation_reason)) + ")";
       break;
     case crypto::CertStatus::unknown:
-      found = answer.issued_here ? "unknown: issued here, but no record in the database"
-                                 : "unknown: not issued by this CA";
+      found =
+          answer.issued_here ? "unknown: issued here, but no record in the database" : "unknown: not issued by this CA";
       break;
   }
-  return {{"database says", found, answer.status.status == crypto::CertStatus::good ? TraceColor::good : TraceColor::bad},
-          {"signed", "OCSP BasicResponse for serial " + answer.serial + ", thisUpdate " + utc_time(answer.this_update) +
-                         ", nextUpdate " + utc_time(answer.next_update) + ", nonce " + to_hex(request.nonce),
-           TraceColor::plain},
-          {"signed with", answer.signer, TraceColor::ca_key}};
+  return {
+      {"database says", found, answer.status.status == crypto::CertStatus::good ? TraceColor::good : TraceColor::bad},
+      {"signed",
+       "OCSP BasicResponse for serial " + answer.serial + ", thisUpdate " + utc_time(answer.this_update) +
+           ", nextUpdate " + utc_time(answer.next_update) + ", nonce " + to_hex(request.nonce),
+       TraceColor::plain},
+      {"signed with", answer.signer, TraceColor::ca_key}};
 }
 
 std::string_view status_response_words(const std::optional<crypto::CertStatus>& status) {

@@ -22,7 +22,9 @@ bool check(std::span<const FieldSpan> spans, std::size_t& at, std::size_t end, s
     std::size_t inner = at;
     if (!check(span.children, inner, span.offset + span.length, problem, path)) return false;
     if (inner != span.offset + span.length) {
-      if (problem) *problem = path + "'s parts end at " + std::to_string(inner) + ", it at " + std::to_string(span.offset + span.length);
+      if (problem)
+        *problem =
+            path + "'s parts end at " + std::to_string(inner) + ", it at " + std::to_string(span.offset + span.length);
       return false;
     }
     at = inner;

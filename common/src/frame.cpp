@@ -99,7 +99,8 @@ std::vector<FieldSpan> clear_frame_spans(std::vector<FieldSpan> fragment_spans) 
 
 std::vector<FieldSpan> protected_frame_spans(std::size_t fragment_length) {
   std::size_t ciphertext = fragment_length - aead_tag_size;
-  return {header_span(), {frame_header_size, ciphertext, "ciphertext", {}},
+  return {header_span(),
+          {frame_header_size, ciphertext, "ciphertext", {}},
           {frame_header_size + ciphertext, aead_tag_size, "tag", {}}};
 }
 
@@ -108,6 +109,8 @@ std::vector<FieldSpan> inner_plaintext_spans(std::vector<FieldSpan> content_span
   return content_spans;
 }
 
-std::vector<FieldSpan> alert_spans() { return {{0, 2, "Alert", {{0, 1, "level", {}}, {1, 1, "description", {}}}}}; }
+std::vector<FieldSpan> alert_spans() {
+  return {{0, 2, "Alert", {{0, 1, "level", {}}, {1, 1, "description", {}}}}};
+}
 
 }  // namespace tlslab

@@ -61,11 +61,17 @@ std::string_view to_string(Party party) {
   return "?";
 }
 
-const Flow& seed_flow() { return seed; }
+const Flow& seed_flow() {
+  return seed;
+}
 
-const Flow& ecdhe_flow() { return ecdhe; }
+const Flow& ecdhe_flow() {
+  return ecdhe;
+}
 
-const Flow& flow_for(KeyExchange key_exchange) { return key_exchange == KeyExchange::ecdhe ? ecdhe : seed; }
+const Flow& flow_for(KeyExchange key_exchange) {
+  return key_exchange == KeyExchange::ecdhe ? ecdhe : seed;
+}
 
 void FlowCursor::choose(const Flow& variant) {
   for (std::size_t i = 0; i < next_; ++i) {
@@ -102,9 +108,8 @@ const FlowStep& FlowCursor::send(HandshakeType message) {
 Result<const FlowStep*> FlowCursor::receive(HandshakeType message) {
   const FlowStep* wanted = expected();
   if (wanted == nullptr || wanted->message != message) {
-    std::string expectation =
-        wanted == nullptr ? "nothing from the " + std::string(to_string(peer_)) + " now"
-                          : std::string(to_string(wanted->message));
+    std::string expectation = wanted == nullptr ? "nothing from the " + std::string(to_string(peer_)) + " now"
+                                                : std::string(to_string(wanted->message));
     return fail(AlertDescription::unexpected_message,
                 "expected " + expectation + ", got " + std::string(to_string(message)));
   }
@@ -118,8 +123,12 @@ const FlowStep* FlowCursor::expected() const {
   return &flow_.get().steps[next_];
 }
 
-bool FlowCursor::complete() const { return next_ >= flow_.get().steps.size(); }
+bool FlowCursor::complete() const {
+  return next_ >= flow_.get().steps.size();
+}
 
-const FlowStep& FlowCursor::last() const { return flow_.get().steps[last_]; }
+const FlowStep& FlowCursor::last() const {
+  return flow_.get().steps[last_];
+}
 
 }  // namespace tlslab

@@ -27,8 +27,9 @@ Result<SuiteInfo> choose_suite(std::span<const std::uint16_t> offered, std::span
     if (std::find(offered.begin(), offered.end(), static_cast<std::uint16_t>(suite)) == offered.end()) continue;
     SuiteInfo info = *suite_info(suite);
     if (info.key_exchange == KeyExchange::rsa_oaep && !can.key_transport) {
-      skipped = "; the offered RSA key-transport suites need an RSA certificate key, this server's cannot decrypt a "
-                "PRE-MASTER";
+      skipped =
+          "; the offered RSA key-transport suites need an RSA certificate key, this server's cannot decrypt a "
+          "PRE-MASTER";
       continue;
     }
     if (info.key_exchange == KeyExchange::ecdhe && (!can.group || !can.signs)) {
@@ -84,23 +85,25 @@ namespace {
 // §7.6, client: the key share is one of ours, signed by the certificate's key over this handshake.
 Result<void> check_key_share(const ClientHello& offered, const ServerHello& hello, X509* certificate) {
   auto share = hello.key_share();
-  if (!share) return fail(AlertDescription::illegal_parameter, "an ECDHE suite was chosen, but no key share came with it");
+  if (!share)
+    return fail(AlertDescription::illegal_parameter, "an ECDHE suite was chosen, but no key share came with it");
   auto groups = offered.key_share_groups().value_or(std::vector<std::uint16_t>{});
   auto group = named_group(share->group);
   if (!group || std::find(groups.begin(), groups.end(), share->group) == groups.end()) {
-    return fail(AlertDescription::illegal_parameter, "the server's key share is in group " +
-                                                         std::to_string(share->group) + ", which the client did not offer");
+    return fail(
+        AlertDescription::illegal_parameter,
+        "the server's key share is in group " + std::to_string(share->group) + ", which the client did not offer");
   }
   EVP_PKEY* certificate_key = X509_get0_pubkey(certificate);
   auto scheme = crypto::scheme_for(certificate_key);
   if (!scheme) {
-    return fail(AlertDescription::bad_certificate, "the certificate's key can sign with no scheme of §7.6 (RSA or EC P-256)");
+    return fail(AlertDescription::bad_certificate,
+                "the certificate's key can sign with no scheme of §7.6 (RSA or EC P-256)");
   }
   if (share->scheme != static_cast<std::uint16_t>(*scheme)) {
-    return fail(AlertDescription::illegal_parameter, "the key share is signed with scheme " +
-                                                         std::to_string(share->scheme) + ", not " +
-                                                         std::string(crypto::to_string(*scheme)) +
-                                                         " as the certificate's key requires");
+    return fail(AlertDescription::illegal_parameter,
+                "the key share is signed with scheme " + std::to_string(share->scheme) + ", not " +
+                    std::string(crypto::to_string(*scheme)) + " as the certificate's key requires");
   }
   if ((X509_get_extension_flags(certificate) & EXFLAG_KUSAGE) != 0 &&
       (X509_get_key_usage(certificate) & KU_DIGITAL_SIGNATURE) == 0) {
@@ -154,11 +157,12 @@ Result<SuiteInfo> check_server_hello(const ClientHello& offered, const ServerHel
     return *suite;
   }
   if (hello.key_share()) {
-    return fail(AlertDescription::illegal_parameter, "a key share came with " + std::string(suite->name) +
-                                                         ", a suite without ECDHE");
+    return fail(AlertDescription::illegal_parameter,
+                "a key share came with " + std::string(suite->name) + ", a suite without ECDHE");
   }
   if (bits == 0) {
-    return fail(AlertDescription::bad_certificate, "the certificate's key is not RSA: it cannot transport the PRE-MASTER");
+    return fail(AlertDescription::bad_certificate,
+                "the certificate's key is not RSA: it cannot transport the PRE-MASTER");
   }
   // RFC 5246 §7.4.2: a key that transports the PRE-MASTER needs keyEncipherment, when the
   // certificate restricts its key's usage at all.
@@ -178,8 +182,9 @@ ServerKeyShare make_server_key_share(const crypto::EphemeralKey& ephemeral, EVP_
   share.group = static_cast<std::uint16_t>(ephemeral.group());
   share.key_exchange = ephemeral.public_key();
   share.scheme = static_cast<std::uint16_t>(*scheme);
-  share.signature = crypto::sign(certificate_key, *scheme,
-                                 key_share_signed_content(client_random, server_random, share.group, share.key_exchange));
+  share.signature =
+      crypto::sign(certificate_key, *scheme,
+                   key_share_signed_content(client_random, server_random, share.group, share.key_exchange));
   return share;
 }
 
@@ -194,20 +199,19 @@ SessionKeys derive_session_keys(const SuiteInfo& suite, Secret pre_master, const
 Result<void> check_finished(const Finished& received, std::span<const std::uint8_t, verify_data_size> expected,
                             Party sender) {
   if (constant_time_equal(received.verify_data, expected)) return {};
-  return fail(AlertDescription::decrypt_error, std::string(sender == Party::client ? "client" : "server") +
-                                                   " Finished does not verify: the two sides saw different handshake bytes");
+  return fail(AlertDescription::decrypt_error,
+              std::string(sender == Party::client ? "client" : "server") +
+                  " Finished does not verify: the two sides saw different handshake bytes");
 }
 
 Result<void> require_good(const crypto::VerifiedStatus& status, X509* certificate) {
   switch (status.answer.status) {
-    case crypto::CertStatus::good:
-      return {};
+    case crypto::CertStatus::good: return {};
     case crypto::CertStatus::revoked:
       return fail(AlertDescription::certificate_revoked,
                   "serial " + crypto::serial_hex(certificate) + ", revoked " + utc_time(status.answer.revocation_time) +
                       ", " + std::string(crypto::revocation_reason_name(status.answer.revocation_reason)));
-    case crypto::CertStatus::unknown:
-      break;
+    case crypto::CertStatus::unknown: break;
   }
   return fail(AlertDescription::certificate_unknown, "the CA does not know serial " + crypto::serial_hex(certificate));
 }

@@ -86,7 +86,8 @@ void set_extension(std::vector<Extension>& extensions, std::uint16_t type, Bytes
 }
 
 const Extension* find_extension(const std::vector<Extension>& extensions, std::uint16_t type) {
-  auto found = std::find_if(extensions.begin(), extensions.end(), [type](const Extension& e) { return e.type == type; });
+  auto found =
+      std::find_if(extensions.begin(), extensions.end(), [type](const Extension& e) { return e.type == type; });
   return found == extensions.end() ? nullptr : &*found;
 }
 
@@ -101,8 +102,8 @@ Result<std::vector<Extension>> decode_extensions(Reader& in) {
     if (!type) return items.truncated("extension_type");
     auto data = items.vector(2);
     if (!data) return items.truncated("extension_data");
-    bool duplicate = std::any_of(extensions.begin(), extensions.end(),
-                                 [&](const Extension& seen) { return seen.type == *type; });
+    bool duplicate =
+        std::any_of(extensions.begin(), extensions.end(), [&](const Extension& seen) { return seen.type == *type; });
     if (duplicate) {
       return fail(AlertDescription::decode_error,
                   std::string(in.what()) + ": extension " + std::to_string(*type) + " appears twice");
@@ -130,7 +131,8 @@ Result<ProtocolVersion> decode_version(Reader& in, std::string_view field) {
 Result<Bytes> decode_opaque(Reader& in, std::size_t length_bytes, std::string_view field) {
   auto bytes = in.vector(length_bytes);
   if (!bytes) return in.truncated(field);
-  if (bytes->empty()) return fail(AlertDescription::decode_error, std::string(in.what()) + ": empty " + std::string(field));
+  if (bytes->empty())
+    return fail(AlertDescription::decode_error, std::string(in.what()) + ": empty " + std::string(field));
   return Bytes(bytes->begin(), bytes->end());
 }
 
@@ -193,10 +195,9 @@ Result<ClientHello> ClientHello::decode(Reader& in) {
   auto extensions = decode_extensions(in);
   if (!extensions) return extensions.failure();
   hello.extensions = std::move(extensions).value();
-  if (auto name = std::find_if(hello.extensions.begin(), hello.extensions.end(),
-                               [](const Extension& e) {
-                                 return e.type == static_cast<std::uint16_t>(ExtensionType::server_name);
-                               });
+  if (auto name = std::find_if(
+          hello.extensions.begin(), hello.extensions.end(),
+          [](const Extension& e) { return e.type == static_cast<std::uint16_t>(ExtensionType::server_name); });
       name != hello.extensions.end()) {
     auto host_name = hello.server_name();
     if (!host_name) return fail(AlertDescription::decode_error, "ClientHello: malformed server_name extension");
@@ -244,8 +245,8 @@ Result<ServerHello> ServerHello::decode(Reader& in) {
   hello.extensions = std::move(extensions).value();
   if (const Extension* key_share = find_extension(hello.extensions, key_share_type)) {
     if (auto share = decode_server_key_share(key_share->data); !share) {
-      return fail(AlertDescription::decode_error, "ServerHello: the key_share extension does not decode: " +
-                                                      share.failure().reason);
+      return fail(AlertDescription::decode_error,
+                  "ServerHello: the key_share extension does not decode: " + share.failure().reason);
     }
   }
   return hello;
@@ -314,7 +315,9 @@ Bytes key_share_signed_content(ByteView client_random, ByteView server_random, s
   return std::move(out).take();
 }
 
-void ClientKeyShare::encode(Writer& out) const { out.vector(1, key_exchange, "key_exchange"); }
+void ClientKeyShare::encode(Writer& out) const {
+  out.vector(1, key_exchange, "key_exchange");
+}
 
 Result<ClientKeyShare> ClientKeyShare::decode(Reader& in) {
   auto key = decode_opaque(in, 1, "key_exchange");
@@ -342,7 +345,9 @@ Result<StatusRequest> StatusRequest::decode(Reader& in) {
   return request;
 }
 
-void StatusResponse::encode(Writer& out) const { out.vector(2, ocsp_response, "ocsp_response"); }
+void StatusResponse::encode(Writer& out) const {
+  out.vector(2, ocsp_response, "ocsp_response");
+}
 
 Result<StatusResponse> StatusResponse::decode(Reader& in) {
   auto response = decode_opaque(in, 2, "ocsp_response");
@@ -350,7 +355,9 @@ Result<StatusResponse> StatusResponse::decode(Reader& in) {
   return StatusResponse{std::move(response).value()};
 }
 
-void ClientKeyExchange::encode(Writer& out) const { out.vector(2, encrypted_pre_master, "encrypted_pre_master"); }
+void ClientKeyExchange::encode(Writer& out) const {
+  out.vector(2, encrypted_pre_master, "encrypted_pre_master");
+}
 
 Result<ClientKeyExchange> ClientKeyExchange::decode(Reader& in) {
   auto encrypted = decode_opaque(in, 2, "encrypted_pre_master");
@@ -358,7 +365,9 @@ Result<ClientKeyExchange> ClientKeyExchange::decode(Reader& in) {
   return ClientKeyExchange{std::move(encrypted).value()};
 }
 
-void Finished::encode(Writer& out) const { out.bytes(verify_data, "verify_data"); }
+void Finished::encode(Writer& out) const {
+  out.bytes(verify_data, "verify_data");
+}
 
 Result<Finished> Finished::decode(Reader& in) {
   auto bytes = in.fixed(verify_data_size);
@@ -396,10 +405,8 @@ Result<HandshakeEnvelope> decode_handshake_envelope(ByteView message) {
     case static_cast<std::uint8_t>(HandshakeType::client_key_exchange):
     case static_cast<std::uint8_t>(HandshakeType::finished):
     case static_cast<std::uint8_t>(HandshakeType::status_request):
-    case static_cast<std::uint8_t>(HandshakeType::status_response):
-      break;
-    default:
-      return fail(AlertDescription::unexpected_message, "unknown handshake type " + std::to_string(*type));
+    case static_cast<std::uint8_t>(HandshakeType::status_response): break;
+    default: return fail(AlertDescription::unexpected_message, "unknown handshake type " + std::to_string(*type));
   }
   auto body = in.vector(3);
   if (!body) return in.truncated("length (body shorter than declared)");

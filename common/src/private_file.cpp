@@ -27,13 +27,15 @@ void require_private(const struct stat& status, std::string_view what, const std
   if ((status.st_mode & 077) != 0) {
     char mode[8];
     std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(status.st_mode & 07777));
-    refuse(what, path,
-           std::string("is readable by others (mode ") + mode + "): run 'chmod 600 " + path +
-               "' or choose another path");
+    refuse(
+        what, path,
+        std::string("is readable by others (mode ") + mode + "): run 'chmod 600 " + path + "' or choose another path");
   }
 }
 
-std::string errno_text() { return std::strerror(errno); }
+std::string errno_text() {
+  return std::strerror(errno);
+}
 
 }  // namespace
 

@@ -20,9 +20,7 @@ Ending ending_of(const std::optional<ProtocolError>& failure) {
   if (!failure) return {};
   Ending ending{SessionEnd::closed, failure->alert(), failure->what()};
   switch (failure->origin()) {
-    case ProtocolError::Origin::local:
-      ending.kind = SessionEnd::our_alert;
-      break;
+    case ProtocolError::Origin::local: ending.kind = SessionEnd::our_alert; break;
     case ProtocolError::Origin::received:
       if (failure->alert() == AlertDescription::close_notify) return {};
       ending.kind = SessionEnd::peer_alert;

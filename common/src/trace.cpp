@@ -51,7 +51,9 @@ TraceField secret_field(bool shown, std::string name, ByteView secret, TraceColo
   return {std::move(name), shown ? to_hex(secret) : std::string(), color, true};
 }
 
-bool wants_color(std::FILE* file) { return ::isatty(::fileno(file)) == 1 && std::getenv("NO_COLOR") == nullptr; }
+bool wants_color(std::FILE* file) {
+  return ::isatty(::fileno(file)) == 1 && std::getenv("NO_COLOR") == nullptr;
+}
 
 // The two line renderers the options ask for, and the JSON file they own.
 class Trace::LineRenderers {
@@ -85,7 +87,9 @@ Trace::~Trace() {
   if (lines_->json_file != nullptr) std::fclose(lines_->json_file);
 }
 
-void Trace::add(std::unique_ptr<Renderer> renderer) { renderers_.push_back(std::move(renderer)); }
+void Trace::add(std::unique_ptr<Renderer> renderer) {
+  renderers_.push_back(std::move(renderer));
+}
 
 void Trace::emit(const HandshakeEvent& event) {
   for (auto& renderer : renderers_) renderer->on_event(event);

@@ -6,8 +6,8 @@ namespace tlslab::decrypt {
 namespace {
 
 Failure arrow_failure(int arrow, std::string_view message, const Failure& failure) {
-  return fail(failure.alert, "arrow " + std::to_string(arrow) + " (" + std::string(message) +
-                                 ") does not decode: " + failure.reason);
+  return fail(failure.alert,
+              "arrow " + std::to_string(arrow) + " (" + std::string(message) + ") does not decode: " + failure.reason);
 }
 
 // The frames of `all` from `first` on, as a direction of their own.

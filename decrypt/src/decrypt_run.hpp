@@ -12,9 +12,9 @@
 namespace tlslab::decrypt {
 
 struct RunSettings {
-  std::string key_path;                  // the stolen server key, PEM
-  std::string capture_path;              // pcap or pcapng
-  std::optional<std::string> keylog_out; // NSS key log lines for the sessions opened (0600)
+  std::string key_path;                   // the stolen server key, PEM
+  std::string capture_path;               // pcap or pcapng
+  std::optional<std::string> keylog_out;  // NSS key log lines for the sessions opened (0600)
   ReportOptions report;
   CaptureLimits limits;
 };

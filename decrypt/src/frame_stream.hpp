@@ -21,8 +21,8 @@ std::optional<bool> looks_like_client_hello(ByteView first_bytes);
 struct CapturedFrame {
   Direction from;
   FrameHeader header;
-  ByteView bytes;     // header and fragment, a view into the connection's bytes
-  ByteView fragment;  // bytes after the header
+  ByteView bytes;       // header and fragment, a view into the connection's bytes
+  ByteView fragment;    // bytes after the header
   std::size_t arrival;  // index into TcpConnection::arrivals of the arrival that completed it
 
   [[nodiscard]] ByteView header_bytes() const { return bytes.first(frame_header_size); }

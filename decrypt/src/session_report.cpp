@@ -70,20 +70,15 @@ std::string render_session(std::size_t number, std::size_t total, const Captured
   std::size_t application_records = 0;
   for (const auto& revealed : opened.revealed) {
     switch (revealed.kind) {
-      case Revealed::Kind::finished:
-        out += "  " + printable(revealed.text) + "\n";
-        break;
+      case Revealed::Kind::finished: out += "  " + printable(revealed.text) + "\n"; break;
       case Revealed::Kind::application_data:
         ++application_records;
         out += "  (8) " + record_label(revealed) + ", " + std::to_string(revealed.content.size()) + " bytes:\n";
-        out += revealed.content.empty() ? std::string("        (empty)\n") : render_plaintext(revealed.content, "        ");
+        out += revealed.content.empty() ? std::string("        (empty)\n")
+                                        : render_plaintext(revealed.content, "        ");
         break;
-      case Revealed::Kind::alert:
-        out += "  " + record_label(revealed) + ": " + printable(revealed.text) + "\n";
-        break;
-      case Revealed::Kind::stop:
-        out += "  " + record_label(revealed) + ": " + printable(revealed.text) + "\n";
-        break;
+      case Revealed::Kind::alert: out += "  " + record_label(revealed) + ": " + printable(revealed.text) + "\n"; break;
+      case Revealed::Kind::stop: out += "  " + record_label(revealed) + ": " + printable(revealed.text) + "\n"; break;
     }
   }
 
@@ -92,12 +87,8 @@ std::string render_session(std::size_t number, std::size_t total, const Captured
       out += "  opened: " + std::to_string(application_records) + " record" + (application_records == 1 ? "" : "s") +
              " of application data decrypted\n";
       break;
-    case Verdict::nothing_encrypted:
-      out += "  nothing to open: " + printable(opened.reason) + "\n";
-      break;
-    default:
-      out += "  cannot open: " + printable(opened.reason) + "\n";
-      break;
+    case Verdict::nothing_encrypted: out += "  nothing to open: " + printable(opened.reason) + "\n"; break;
+    default: out += "  cannot open: " + printable(opened.reason) + "\n"; break;
   }
   return out;
 }

@@ -29,7 +29,9 @@ std::string_view to_string(Verdict verdict) noexcept {
   return "?";
 }
 
-bool is_ecdhe_suite(std::uint16_t suite) noexcept { return suite >= 0x0B01 && suite <= 0x0BFF; }
+bool is_ecdhe_suite(std::uint16_t suite) noexcept {
+  return suite >= 0x0B01 && suite <= 0x0BFF;
+}
 
 std::string group_name(std::uint16_t group) {
   switch (group) {
@@ -114,7 +116,8 @@ Result<bool> finished_matches(const OpenedRecord& record, const SuiteInfo& suite
   }
   auto finished = decode_handshake<Finished>(record.content);
   if (!finished) return finished.failure();
-  auto expected = crypto::compute_verify_data(suite.hash, master_secret, sender, crypto::digest(suite.hash, transcript));
+  auto expected =
+      crypto::compute_verify_data(suite.hash, master_secret, sender, crypto::digest(suite.hash, transcript));
   return constant_time_equal(finished->verify_data, expected);
 }
 
@@ -136,7 +139,8 @@ OpenedSession StolenKey::try_to_open(const CapturedSession& session) const {
   // Sessions with nothing encrypted: the server answered with an alert, or the client stopped
   // before the key exchange (a revoked certificate, say).
   if (!session.server_hello) {
-    return outcome(Verdict::nothing_encrypted, 0, "the server did not answer with a ServerHello: nothing was encrypted");
+    return outcome(Verdict::nothing_encrypted, 0,
+                   "the server did not answer with a ServerHello: nothing was encrypted");
   }
   const ServerHello& hello = *session.server_hello;
   if (!session.client_key_exchange_message) {
@@ -173,8 +177,8 @@ OpenedSession StolenKey::try_to_open(const CapturedSession& session) const {
   // server. The recording cannot give those back.
   auto pre_master = oaep_->decrypt(key_exchange->encrypted_pre_master);
   auto client_version = static_cast<std::uint16_t>(session.client_hello.client_version);
-  if (!pre_master || pre_master->size() != crypto::pre_master_size ||
-      pre_master->data()[0] != (client_version >> 8) || pre_master->data()[1] != (client_version & 0xff)) {
+  if (!pre_master || pre_master->size() != crypto::pre_master_size || pre_master->data()[0] != (client_version >> 8) ||
+      pre_master->data()[1] != (client_version & 0xff)) {
     return outcome(Verdict::handshake_altered, hello.cipher_suite,
                    "the key is this server's, but the PRE-MASTER of arrow 5 is not one the server could use "
                    "(§7.1): it went on with random bytes that never left it");
@@ -205,18 +209,20 @@ OpenedSession StolenKey::try_to_open(const CapturedSession& session) const {
   OpenedSession out;
   out.verdict = Verdict::opened;
   out.cipher_suite = hello.cipher_suite;
-  auto client_matches = finished_matches(first_record.value(), *suite, keys.master_secret, crypto::FinishedSender::client,
-                                         transcript);
+  auto client_matches =
+      finished_matches(first_record.value(), *suite, keys.master_secret, crypto::FinishedSender::client, transcript);
   std::string client_text = "(6) the client's Finished opens with the derived keys: the key is this server's";
   if (!client_matches) {
     client_text += "; its content is not a Finished (" + client_matches.failure().reason + ")";
   } else if (client_matches.value()) {
     client_text += "; verify_data matches the handshake as captured";
   } else {
-    client_text += "; verify_data does not match the handshake as captured: it was changed after the client "
-                   "sent it (the server answers decrypt_error)";
+    client_text +=
+        "; verify_data does not match the handshake as captured: it was changed after the client "
+        "sent it (the server answers decrypt_error)";
   }
-  out.revealed.push_back({Revealed::Kind::finished, Direction::client_to_server, first_record->sequence, {}, client_text});
+  out.revealed.push_back(
+      {Revealed::Kind::finished, Direction::client_to_server, first_record->sequence, {}, client_text});
   if (first_record->type == InnerType::handshake) append(transcript, first_record->content);
 
   bool server_finished_seen = false;
@@ -230,7 +236,10 @@ OpenedSession StolenKey::try_to_open(const CapturedSession& session) const {
       continue;
     }
     if (frame.header.type != ContentType::protected_record) {
-      out.revealed.push_back({Revealed::Kind::stop, frame.from, std::nullopt, {},
+      out.revealed.push_back({Revealed::Kind::stop,
+                              frame.from,
+                              std::nullopt,
+                              {},
                               "a handshake frame in the clear after the key exchange (§7.4): the rest of this "
                               "direction is not shown"});
       direction.stopped = true;
@@ -238,7 +247,10 @@ OpenedSession StolenKey::try_to_open(const CapturedSession& session) const {
     }
     auto record = open_record(direction, frame);
     if (!record) {
-      out.revealed.push_back({Revealed::Kind::stop, frame.from, direction.protection.sequence(), {},
+      out.revealed.push_back({Revealed::Kind::stop,
+                              frame.from,
+                              direction.protection.sequence(),
+                              {},
                               "does not open: dropped, reordered, replayed or changed on the wire (§7.5); the "
                               "rest of this direction is not shown"});
       direction.stopped = true;
@@ -247,7 +259,8 @@ OpenedSession StolenKey::try_to_open(const CapturedSession& session) const {
     if (!from_client && !server_finished_seen) {
       // The server's Finished, record 0 of its direction, over the transcript with the client's.
       server_finished_seen = true;
-      auto matches = finished_matches(record.value(), *suite, keys.master_secret, crypto::FinishedSender::server, transcript);
+      auto matches =
+          finished_matches(record.value(), *suite, keys.master_secret, crypto::FinishedSender::server, transcript);
       std::string text = "(7) the server's Finished ";
       text += !matches ? "is not a Finished (" + matches.failure().reason + ")"
                        : (matches.value() ? "verifies" : "does not verify (verify_data differs)");
@@ -256,15 +269,18 @@ OpenedSession StolenKey::try_to_open(const CapturedSession& session) const {
     }
     switch (record->type) {
       case InnerType::application_data:
-        out.revealed.push_back({Revealed::Kind::application_data, frame.from, record->sequence,
-                                std::move(record->content), {}});
+        out.revealed.push_back(
+            {Revealed::Kind::application_data, frame.from, record->sequence, std::move(record->content), {}});
         break;
       case InnerType::alert:
-        out.revealed.push_back({Revealed::Kind::alert, frame.from, record->sequence, {},
-                                alert_text(record->content, false)});
+        out.revealed.push_back(
+            {Revealed::Kind::alert, frame.from, record->sequence, {}, alert_text(record->content, false)});
         break;
       case InnerType::handshake:
-        out.revealed.push_back({Revealed::Kind::stop, frame.from, record->sequence, {},
+        out.revealed.push_back({Revealed::Kind::stop,
+                                frame.from,
+                                record->sequence,
+                                {},
                                 "a handshake message after Finished, which §6 does not allow"});
         break;
     }

@@ -35,7 +35,9 @@ std::string endpoint_of(const Stream& stream, Direction side) {
   return (client ? stream.client_addr_v4() : stream.server_addr_v4()).to_string() + ":" + port;
 }
 
-std::string mebibytes(std::size_t bytes) { return std::to_string(bytes >> 20) + " MiB"; }
+std::string mebibytes(std::size_t bytes) {
+  return std::to_string(bytes >> 20) + " MiB";
+}
 
 // Keeps the bytes of each connection libtins follows, until its first client bytes say whether
 // it is tlslab; forgets the others at once, so that a capture full of other traffic costs

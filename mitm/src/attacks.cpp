@@ -41,22 +41,23 @@ constexpr std::array<AttackInfo, 26> attacks{{
      "Client and server now derive keys for different suites (different AEAD, maybe a different PRF hash): the "
      "server cannot open the client's Finished.",
      ""},
-    {AttackKind::replace_client_random, "replace-client-random", Link::server, "replaces RAND-CLIENT in the ClientHello", "server", "bad_record_mac",
-     exit_integrity,
+    {AttackKind::replace_client_random, "replace-client-random", Link::server,
+     "replaces RAND-CLIENT in the ClientHello", "server", "bad_record_mac", exit_integrity,
      "The SESSION MASTER KEY is PRF(PRE-MASTER, RAND-CLIENT + RAND-SERVER): with another RAND-CLIENT the server "
      "derives other keys and the client's Finished does not authenticate.",
      ""},
-    {AttackKind::replace_server_random, "replace-server-random", Link::server, "replaces RAND-SERVER in the ServerHello", "server", "bad_record_mac",
-     exit_integrity, "As with RAND-CLIENT: both randoms feed the key schedule, so the keys differ on the two sides.",
-     ""},
+    {AttackKind::replace_server_random, "replace-server-random", Link::server,
+     "replaces RAND-SERVER in the ServerHello", "server", "bad_record_mac", exit_integrity,
+     "As with RAND-CLIENT: both randoms feed the key schedule, so the keys differ on the two sides.", ""},
     {AttackKind::swap_certificate, "swap-certificate", Link::server,
      "replaces the CERTIFICATE in the ServerHello with another valid certificate from the same CA", "client",
      "bad_certificate", exit_certificate,
      "The client checks that SERVER'S PUBLIC KEY is the key inside the CERTIFICATE; the swapped certificate carries "
      "another key.",
      "--substitute-cert"},
-    {AttackKind::swap_public_key, "swap-public-key", Link::server, "replaces SERVER'S PUBLIC KEY in the ServerHello with another server's key",
-     "client", "bad_certificate", exit_certificate,
+    {AttackKind::swap_public_key, "swap-public-key", Link::server,
+     "replaces SERVER'S PUBLIC KEY in the ServerHello with another server's key", "client", "bad_certificate",
+     exit_certificate,
      "Same check: the key sent must be the certified key, or anyone could slip in a key of their own.",
      "--substitute-cert"},
     {AttackKind::swap_certificate_and_key, "swap-certificate-and-key", Link::server,
@@ -66,53 +67,55 @@ constexpr std::array<AttackInfo, 26> attacks{{
      "attacker does not have and the real server cannot use: the server continues with a random PRE-MASTER "
      "(RFC 5246 §7.4.7.1) and the client's Finished does not open.",
      "--substitute-cert"},
-    {AttackKind::corrupt_pre_master, "corrupt-pre-master", Link::server, "flips a byte of the encrypted PRE-MASTER in the ClientKeyExchange", "server",
-     "bad_record_mac", exit_integrity,
+    {AttackKind::corrupt_pre_master, "corrupt-pre-master", Link::server,
+     "flips a byte of the encrypted PRE-MASTER in the ClientKeyExchange", "server", "bad_record_mac", exit_integrity,
      "RSA-OAEP decryption fails; the server must not say so (that would be a padding oracle, Bleichenbacher 1998), "
      "so it goes on with a random PRE-MASTER and fails exactly like wrong-pre-master.",
      ""},
     {AttackKind::wrong_pre_master, "wrong-pre-master", Link::server,
-     "replaces the ClientKeyExchange with a well-formed one: another PRE-MASTER encrypted to the server's key", "server",
-     "bad_record_mac", exit_integrity,
+     "replaces the ClientKeyExchange with a well-formed one: another PRE-MASTER encrypted to the server's key",
+     "server", "bad_record_mac", exit_integrity,
      "Decryption succeeds, the keys differ, the client's Finished does not open: the same alert, at the same step, "
      "as corrupt-pre-master. The two cannot be told apart from outside.",
      ""},
-    {AttackKind::drop_record, "drop-record", Link::server, "drops the first application-data record from the server", "client",
-     "bad_record_mac", exit_integrity,
+    {AttackKind::drop_record, "drop-record", Link::server, "drops the first application-data record from the server",
+     "client", "bad_record_mac", exit_integrity,
      "Each record's nonce is the IV XOR its sequence number: the next record is opened as number 1 but was sealed as "
      "number 2.",
      ""},
-    {AttackKind::duplicate_record, "duplicate-record", Link::server, "sends the first application-data record from the server twice", "client",
-     "bad_record_mac", exit_integrity, "The copy is opened with the next sequence number and does not authenticate.",
-     ""},
-    {AttackKind::reorder_records, "reorder-records", Link::server, "swaps the first two application-data records from the server", "client",
-     "bad_record_mac", exit_integrity, "Sequence numbers make order part of each record's authentication.", ""},
+    {AttackKind::duplicate_record, "duplicate-record", Link::server,
+     "sends the first application-data record from the server twice", "client", "bad_record_mac", exit_integrity,
+     "The copy is opened with the next sequence number and does not authenticate.", ""},
+    {AttackKind::reorder_records, "reorder-records", Link::server,
+     "swaps the first two application-data records from the server", "client", "bad_record_mac", exit_integrity,
+     "Sequence numbers make order part of each record's authentication.", ""},
     {AttackKind::replay_record, "replay-record", Link::server,
      "re-sends the server's Finished record after the first application-data record", "client", "bad_record_mac",
      exit_integrity, "A replayed record carries an old sequence number in its nonce: it does not authenticate.", ""},
-    {AttackKind::truncate_frame, "truncate-frame", Link::server, "forwards only half of the ServerHello frame, then closes both connections",
-     "client", "closed the connection in the middle of a frame", exit_connection,
+    {AttackKind::truncate_frame, "truncate-frame", Link::server,
+     "forwards only half of the ServerHello frame, then closes both connections", "client",
+     "closed the connection in the middle of a frame", exit_connection,
      "A frame declares its length up front; a short one is a truncation, reported as such, never parsed.", ""},
-    {AttackKind::inject_garbage, "inject-garbage", Link::server, "injects 8 bytes of garbage before the ServerHello", "client",
-     "unexpected_message", exit_protocol,
+    {AttackKind::inject_garbage, "inject-garbage", Link::server, "injects 8 bytes of garbage before the ServerHello",
+     "client", "unexpected_message", exit_protocol,
      "Every frame starts with a known type and version; anything else is rejected before it is buffered.", ""},
-    {AttackKind::stall, "stall", Link::server, "holds the ServerHello forever", "client", "handshake deadline passed", exit_connection,
-     "Every read has a deadline: a stalled peer costs a bounded wait, then a clear error.", ""},
+    {AttackKind::stall, "stall", Link::server, "holds the ServerHello forever", "client", "handshake deadline passed",
+     exit_connection, "Every read has a deadline: a stalled peer costs a bounded wait, then a clear error.", ""},
     {AttackKind::status_other_certificate, "status-other-certificate", Link::ca,
      "replaces the CERTIFICATE in the status request with another certificate of the same CA", "client",
      "bad_certificate_status_response", exit_ca_check,
      "The CA signs an answer about the certificate it was asked about; the client checks the answer's CertID is the "
      "server's certificate.",
      "--substitute-cert"},
-    {AttackKind::status_change_nonce, "status-change-nonce", Link::ca, "replaces the client's nonce in the status request", "client",
-     "bad_certificate_status_response", exit_ca_check,
+    {AttackKind::status_change_nonce, "status-change-nonce", Link::ca,
+     "replaces the client's nonce in the status request", "client", "bad_certificate_status_response", exit_ca_check,
      "The nonce binds the CA's signed answer to this request: an answer with another nonce could be a replay.", ""},
     {AttackKind::status_replay, "status-replay", Link::ca,
      "records the CA's answer on the first connection and replays it, without asking the CA, on every later one",
      "client", "bad_certificate_status_response", exit_ca_check,
      "A validly signed 'good' from earlier (perhaps before a revocation) carries the earlier request's nonce.", ""},
-    {AttackKind::status_flip_signature, "status-flip-signature", Link::ca, "flips a bit of the signature of the CA's answer", "client",
-     "bad_certificate_status_response", exit_ca_check,
+    {AttackKind::status_flip_signature, "status-flip-signature", Link::ca,
+     "flips a bit of the signature of the CA's answer", "client", "bad_certificate_status_response", exit_ca_check,
      "The client verifies the signature with the CA'S PUBLIC KEY from its own trust store: one bit off and it fails.",
      ""},
     {AttackKind::strip_ecdhe_suites, "strip-ecdhe-suites", Link::server,
@@ -151,16 +154,25 @@ constexpr std::array<AttackInfo, 26> attacks{{
 }};
 
 constexpr AttackInfo status_other_ca{
-    AttackKind::status_other_ca, "status-other-ca", Link::ca, "sends the status request to another CA's service (a CA the client does not trust)",
-    "client", "bad_certificate_status_response", exit_ca_check,
+    AttackKind::status_other_ca,
+    "status-other-ca",
+    Link::ca,
+    "sends the status request to another CA's service (a CA the client does not trust)",
+    "client",
+    "bad_certificate_status_response",
+    exit_ca_check,
     "The answer is signed, but by a key that is not the trusted CA's: only the CA in the client's trust store may "
     "vouch for the certificate.",
     "--other-upstream"};
 
-ByteView fragment_of(const Bytes& frame) { return ByteView(frame).subspan(frame_header_size); }
+ByteView fragment_of(const Bytes& frame) {
+  return ByteView(frame).subspan(frame_header_size);
+}
 
 // Relays the frame as it came.
-Verdict forward(Bytes& frame) { return Verdict{{std::move(frame)}}; }
+Verdict forward(Bytes& frame) {
+  return Verdict{{std::move(frame)}};
+}
 
 std::optional<HandshakeType> handshake_type(const Bytes& frame) {
   if (frame.size() <= frame_header_size || frame[0] != static_cast<std::uint8_t>(ContentType::handshake)) {
@@ -261,9 +273,7 @@ Verdict Attack::on_client_hello(Bytes& frame) {
       if (hello->cipher_suites.size() < 2) return forward(frame);
       hello->cipher_suites = {hello->cipher_suites.back()};
       break;
-    case AttackKind::replace_client_random:
-      hello->random = crypto::random_hello_value();
-      break;
+    case AttackKind::replace_client_random: hello->random = crypto::random_hello_value(); break;
     case AttackKind::strip_ecdhe_suites: {
       auto& suites = hello->cipher_suites;
       auto is_ecdhe = [](std::uint16_t value) {
@@ -275,8 +285,7 @@ Verdict Attack::on_client_hello(Bytes& frame) {
       std::erase_if(suites, is_ecdhe);
       break;
     }
-    default:
-      return forward(frame);
+    default: return forward(frame);
   }
   fired_ = true;
   return Verdict{{reframe(hello.value())}};
@@ -292,11 +301,8 @@ Verdict Attack::on_server_hello(Bytes& frame) {
     case AttackKind::inject_garbage:
       fired_ = true;
       return Verdict{{Bytes{'G', 'A', 'R', 'B', 'A', 'G', 'E', '!'}, std::move(frame)}};
-    case AttackKind::stall:
-      fired_ = true;
-      return Verdict{{}, false, true};
-    default:
-      break;
+    case AttackKind::stall: fired_ = true; return Verdict{{}, false, true};
+    default: break;
   }
   auto hello = decode_handshake<ServerHello>(fragment_of(frame));
   if (!hello) return forward(frame);
@@ -332,11 +338,8 @@ Verdict Attack::on_server_hello(Bytes& frame) {
       break;
     case AttackKind::replace_key_share:
     case AttackKind::replay_key_share:
-    case AttackKind::change_group:
-      fired_ = tamper_key_share(hello.value());
-      break;
-    default:
-      break;
+    case AttackKind::change_group: fired_ = tamper_key_share(hello.value()); break;
+    default: break;
   }
   if (fired_) return Verdict{{reframe(hello.value())}};
   return forward(frame);
@@ -396,10 +399,10 @@ bool Attack::tamper_key_share(ServerHello& hello) {
       break;
     }
     case AttackKind::change_group:
-      share->group = static_cast<std::uint16_t>(group == NamedGroup::x25519 ? NamedGroup::secp256r1 : NamedGroup::x25519);
+      share->group =
+          static_cast<std::uint16_t>(group == NamedGroup::x25519 ? NamedGroup::secp256r1 : NamedGroup::x25519);
       break;
-    default:
-      return false;
+    default: return false;
   }
   hello.set_key_share(share.value());
   return true;
@@ -434,8 +437,7 @@ Verdict Attack::on_server_record(Bytes& frame) {
         return Verdict{{std::move(frame), held_.front()}};
       }
       break;
-    default:
-      break;
+    default: break;
   }
   return forward(frame);
 }

@@ -14,7 +14,7 @@
 
 namespace tlslab::mitm {
 
-enum class Link { server, ca };  // relays client↔server, or client↔CA service
+enum class Link { server, ca };                       // relays client↔server, or client↔CA service
 enum class Direction { to_upstream, to_downstream };  // client→upstream, upstream→client
 
 // One value per attack of the catalogue: the relay decides by kind, never by comparing names.
@@ -65,20 +65,20 @@ std::span<const AttackInfo> catalogue();
 std::optional<AttackInfo> find_attack(std::string_view name);
 
 struct AttackOptions {
-  Bytes substitute_certificate;  // --substitute-cert: DER of another valid certificate
-  Bytes substitute_public_key;   // its SubjectPublicKeyInfo
-  std::string other_upstream;    // --other-upstream: another CA service
+  Bytes substitute_certificate;                       // --substitute-cert: DER of another valid certificate
+  Bytes substitute_public_key;                        // its SubjectPublicKeyInfo
+  std::string other_upstream;                         // --other-upstream: another CA service
   Direction flip_direction = Direction::to_upstream;  // flip-byte
-  std::size_t flip_frame = 0;                           // index of the frame in that direction
-  std::size_t flip_offset = 41;                         // offset in the fragment
+  std::size_t flip_frame = 0;                         // index of the frame in that direction
+  std::size_t flip_offset = 41;                       // offset in the fragment
 };
 
 // What to do with one frame.
 struct Verdict {
-  std::vector<Bytes> send;      // frames (or raw bytes) to write, in order; empty = drop
-  bool close_after = false;     // then close both connections
-  bool stall = false;           // stop relaying this direction (hold the frame forever)
-  bool reply = false;           // send back to where the frame came from (status-replay)
+  std::vector<Bytes> send;   // frames (or raw bytes) to write, in order; empty = drop
+  bool close_after = false;  // then close both connections
+  bool stall = false;        // stop relaying this direction (hold the frame forever)
+  bool reply = false;        // send back to where the frame came from (status-replay)
 };
 
 // The per-connection state of one attack.

@@ -9,7 +9,9 @@ namespace {
 
 using namespace asio::experimental::awaitable_operators;
 
-std::string_view arrow_of(Direction direction) { return direction == Direction::to_upstream ? "→" : "←"; }
+std::string_view arrow_of(Direction direction) {
+  return direction == Direction::to_upstream ? "→" : "←";
+}
 
 // Reads frames from `from` and writes what the attack decides to `to` (or back to `from`).
 awaitable<void> pump(tcp::socket& from, tcp::socket& to, Direction direction, Attack& attack, std::uint64_t id,

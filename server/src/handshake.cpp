@@ -38,7 +38,8 @@ awaitable<SessionParameters> run_handshake(net::Channel& channel, const ServerId
   std::optional<crypto::EphemeralKey> ephemeral;
   if (session.suite.key_exchange == KeyExchange::ecdhe) {
     ephemeral = crypto::EphemeralKey::generate(*group);
-    server_hello.set_key_share(make_server_key_share(*ephemeral, identity.key.get(), hello.random, server_hello.random));
+    server_hello.set_key_share(
+        make_server_key_share(*ephemeral, identity.key.get(), hello.random, server_hello.random));
   }
   auto sent_hello = co_await channel.send(flow, server_hello, &transcript);
   trace.arrow(sent_hello.step, std::move(sent_hello.frame),
@@ -46,13 +47,13 @@ awaitable<SessionParameters> run_handshake(net::Channel& channel, const ServerId
 
   // (5) Client → Server: PRE-MASTER, encrypted with SERVER'S PUBLIC KEY (or, with ECDHE, the
   // client's key share: the PRE-MASTER is never sent)
-  Secret pre_master = co_await receive_pre_master(channel, flow, transcript, identity, hello,
-                                                  ephemeral ? &*ephemeral : nullptr, trace);
+  Secret pre_master =
+      co_await receive_pre_master(channel, flow, transcript, identity, hello, ephemeral ? &*ephemeral : nullptr, trace);
   ephemeral.reset();  // forward secrecy: the ephemeral key is gone once the PRE-MASTER is made
 
   // Server creates the SESSION MASTER KEY from RAND-CLIENT, PRE-MASTER and RAND-SERVER.
-  SessionKeys keys = derive_session_keys(session.suite, std::move(pre_master), session.client_random,
-                                         session.server_random);
+  SessionKeys keys =
+      derive_session_keys(session.suite, std::move(pre_master), session.client_random, session.server_random);
   trace.local(Party::server, "SESSION MASTER KEY", describe::session_keys_step(session.suite),
               [&] { return describe::session_keys(keys, trace.shows_secrets()); });
 

@@ -126,7 +126,8 @@ awaitable<std::uint64_t> serve_requests(net::Channel& channel, const ServerIdent
         std::tie(write_error, std::ignore) =
             co_await http::async_write_header(stream, serializer, asio::as_tuple(use_awaitable));
       } else {
-        std::tie(write_error, std::ignore) = co_await http::async_write(stream, response, asio::as_tuple(use_awaitable));
+        std::tie(write_error, std::ignore) =
+            co_await http::async_write(stream, response, asio::as_tuple(use_awaitable));
       }
       summary = "200 OK (" + std::to_string(length) + " bytes, " + chosen.file.filename().string() + ")";
     } else {
@@ -145,9 +146,9 @@ awaitable<std::uint64_t> serve_requests(net::Channel& channel, const ServerIdent
           break;
         default:
           // The body names no path: a refused target is not echoed back, nor what it was refused for.
-          response = text_response(http::status::not_found, version,
-                                   settings.www ? "not found\n"
-                                                : "not found (start the server with --www DIR to serve files)\n");
+          response = text_response(
+              http::status::not_found, version,
+              settings.www ? "not found\n" : "not found (start the server with --www DIR to serve files)\n");
           summary = "404 Not Found";
           if (!chosen.refusal.empty()) {
             log.warn("[conn {}] refused target {}: {}", trace.connection(), printable(target), chosen.refusal);

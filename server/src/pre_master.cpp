@@ -12,7 +12,8 @@ awaitable<Secret> receive_pre_master(net::Channel& channel, FlowCursor& flow, cr
     // The PRE-MASTER, encrypted with SERVER'S PUBLIC KEY: decrypted, or a random one (§7.1).
     auto received = co_await channel.expect<ClientKeyExchange>(flow, &transcript);
     const ClientKeyExchange& key_exchange = received.message;
-    Secret pre_master = recover_pre_master(*identity.decryptor, key_exchange.encrypted_pre_master, hello.client_version);
+    Secret pre_master =
+        recover_pre_master(*identity.decryptor, key_exchange.encrypted_pre_master, hello.client_version);
     trace.arrow(received.step, std::move(received.frame),
                 [&] { return describe::key_exchange(key_exchange, pre_master, trace.shows_secrets()); });
     co_return pre_master;

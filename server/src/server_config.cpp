@@ -41,8 +41,8 @@ ServerIdentity ServerIdentity::from(ossl::X509Ptr certificate, ossl::PKey key) {
   identity.subject = crypto::subject_of(identity.certificate.get());
   identity.serial = crypto::serial_hex(identity.certificate.get());
   identity.issuer = crypto::issuer_of(identity.certificate.get());
-  identity.valid = crypto::not_before_of(identity.certificate.get()) + " .. " +
-                   crypto::not_after_of(identity.certificate.get());
+  identity.valid =
+      crypto::not_before_of(identity.certificate.get()) + " .. " + crypto::not_after_of(identity.certificate.get());
   identity.key_kind = crypto::key_description(identity.key.get());
   // PROTOCOL.md §2: the ServerHello must fit one frame (its fixed fields and header take 46 bytes).
   if (identity.certificate_der.size() + identity.public_key_der.size() + 46 > max_plaintext) {

@@ -21,7 +21,7 @@ struct ServerIdentity {
   std::string subject;
   std::string serial;
   std::string issuer;
-  std::string valid;  // "notBefore .. notAfter"
+  std::string valid;     // "notBefore .. notAfter"
   std::string key_kind;  // "RSA 2048 bits"
 
   // Throws std::runtime_error with a clear reason: missing file, not RSA, key ≠ certificate.
@@ -31,9 +31,9 @@ struct ServerIdentity {
 };
 
 struct ServerSettings {
-  std::vector<CipherSuite> suites = default_suites();  // server preference order
-  std::vector<NamedGroup> groups = default_groups();   // for ECDHE, server preference order
-  std::optional<std::filesystem::path> www;            // files to serve (canonical); built-in page when unset
+  std::vector<CipherSuite> suites = default_suites();            // server preference order
+  std::vector<NamedGroup> groups = default_groups();             // for ECDHE, server preference order
+  std::optional<std::filesystem::path> www;                      // files to serve (canonical); built-in page when unset
   std::uint64_t max_generated_bytes = std::uint64_t{256} << 20;  // GET /bytes/N: N at most this
   net::Timeouts timeouts;
   std::optional<std::string> keylog;  // --keylog FILE or SSLKEYLOGFILE

@@ -47,13 +47,15 @@ awaitable<void> serve_connection(tcp::socket socket, std::uint64_t connection, S
       break;
     case SessionEnd::our_alert:
       co_await channel.send_alert(*ending.alert);
-      session_trace.outcome(false, "alert sent: " + alert, ending.reason,
-                            SessionTrace::AlertSeen{*ending.alert, Party::server, Party::client, channel.last_alert_frame()});
+      session_trace.outcome(
+          false, "alert sent: " + alert, ending.reason,
+          SessionTrace::AlertSeen{*ending.alert, Party::server, Party::client, channel.last_alert_frame()});
       warn(peer + " " + alert + ": " + ending.reason + " (alert sent)");
       break;
     case SessionEnd::peer_alert:
-      session_trace.outcome(false, "alert received: " + alert, "",
-                            SessionTrace::AlertSeen{*ending.alert, Party::client, Party::server, channel.last_alert_frame()});
+      session_trace.outcome(
+          false, "alert received: " + alert, "",
+          SessionTrace::AlertSeen{*ending.alert, Party::client, Party::server, channel.last_alert_frame()});
       warn(peer + " client sent alert " + alert);
       break;
     default:

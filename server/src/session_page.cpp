@@ -39,7 +39,9 @@ std::string arrow(const std::string& number, const std::string& text, bool elsew
          text + "</li>\n";
 }
 
-std::string short_hex(const std::string& hex) { return hex.size() > 16 ? hex.substr(0, 16) + "…" : hex; }
+std::string short_hex(const std::string& hex) {
+  return hex.size() > 16 ? hex.substr(0, 16) + "…" : hex;
+}
 
 }  // namespace
 
@@ -73,35 +75,40 @@ std::string session_page(const ServerIdentity& identity, const SessionParameters
          "them; everything below was agreed in them.</p>\n"
          "<h2>The arrows, as the server saw them</h2>\n<ol class=\"arrows\">\n" +
          arrow("1", "Client → Server: ClientHello with <span class=\"rand-client\">RAND-CLIENT</span> <code>" +
-                      html_escape(short_hex(rand_client)) + "</code> and the client's <span class=\"suites\">cipher "
-                      "suites</span>, for the name <code>" + html_escape(name) + "</code>") +
+                        html_escape(short_hex(rand_client)) +
+                        "</code> and the client's <span class=\"suites\">cipher "
+                        "suites</span>, for the name <code>" +
+                        html_escape(name) + "</code>") +
          arrow("2", "Server → Client: ServerHello with <span class=\"rand-server\">RAND-SERVER</span> <code>" +
-                      html_escape(short_hex(rand_server)) + "</code>, the <span class=\"suites\">cipher suite</span> " +
-                      html_escape(suite) + ", the <span class=\"certificate\">CERTIFICATE</span> and the "
-                      "<span class=\"public-key\">SERVER'S PUBLIC KEY</span>") +
-         arrow("3–4", "Client → CA → Client: your client asked the <span class=\"ca\">CA</span> about this "
-                  "certificate on a connection of its own. The server does not see those arrows, so this page "
-                  "cannot tell you whether or when they happened.",
+                        html_escape(short_hex(rand_server)) +
+                        "</code>, the <span class=\"suites\">cipher suite</span> " + html_escape(suite) +
+                        ", the <span class=\"certificate\">CERTIFICATE</span> and the "
+                        "<span class=\"public-key\">SERVER'S PUBLIC KEY</span>") +
+         arrow("3–4",
+               "Client → CA → Client: your client asked the <span class=\"ca\">CA</span> about this "
+               "certificate on a connection of its own. The server does not see those arrows, so this page "
+               "cannot tell you whether or when they happened.",
                true) +
          (session.suite.key_exchange == KeyExchange::ecdhe
-              ? arrow("5", "Client → Server: the client's ephemeral key share. Both sides computed the "
-                           "<span class=\"pre-master\">PRE-MASTER</span> from the two shares (ECDH): it never crossed "
-                           "the wire, and the <span class=\"public-key\">SERVER'S PUBLIC KEY</span> only signed the "
-                           "server's share (forward secrecy); both sides then made the "
-                           "<span class=\"master\">SESSION MASTER KEY</span>")
-              : arrow("5", "Client → Server: the <span class=\"pre-master\">PRE-MASTER</span>, encrypted with the "
-                           "<span class=\"public-key\">SERVER'S PUBLIC KEY</span>; both sides then made the "
-                           "<span class=\"master\">SESSION MASTER KEY</span>")) +
+              ? arrow("5",
+                      "Client → Server: the client's ephemeral key share. Both sides computed the "
+                      "<span class=\"pre-master\">PRE-MASTER</span> from the two shares (ECDH): it never crossed "
+                      "the wire, and the <span class=\"public-key\">SERVER'S PUBLIC KEY</span> only signed the "
+                      "server's share (forward secrecy); both sides then made the "
+                      "<span class=\"master\">SESSION MASTER KEY</span>")
+              : arrow("5",
+                      "Client → Server: the <span class=\"pre-master\">PRE-MASTER</span>, encrypted with the "
+                      "<span class=\"public-key\">SERVER'S PUBLIC KEY</span>; both sides then made the "
+                      "<span class=\"master\">SESSION MASTER KEY</span>")) +
          arrow("6", "Client → Server: the test message (Finished), decrypted and verified") +
          arrow("7", "Server → Client: the ACK (Finished)") +
          arrow("8", "Client → Server: the request for this page; Server → Client: this page, encrypted") +
          "</ol>\n<h2>The session</h2>\n<table>\n" + row("connection", std::to_string(connection), "") +
          row("cipher suite", suite, "suites") + row("RAND-CLIENT", rand_client, "rand-client") +
          row("RAND-SERVER", rand_server, "rand-server") + row("server name asked", name, "") +
-         "</table>\n<h2>The server's CERTIFICATE</h2>\n<table>\n" +
-         row("subject", identity.subject, "certificate") + row("issuer (the CA)", identity.issuer, "ca") +
-         row("serial", identity.serial, "certificate") + row("valid", identity.valid, "certificate") +
-         row("SERVER'S PUBLIC KEY", identity.key_kind, "public-key") +
+         "</table>\n<h2>The server's CERTIFICATE</h2>\n<table>\n" + row("subject", identity.subject, "certificate") +
+         row("issuer (the CA)", identity.issuer, "ca") + row("serial", identity.serial, "certificate") +
+         row("valid", identity.valid, "certificate") + row("SERVER'S PUBLIC KEY", identity.key_kind, "public-key") +
          row("CA's answer (OCSP)", "not known to the server: the client asks the CA itself (arrows 3-4)", "ca") +
          "</table>\n</body></html>\n";
 }

@@ -41,7 +41,9 @@ bool lies_within(const fs::path& path, const fs::path& root) {
   return root_end == root.end();
 }
 
-StaticFile refused(std::string reason) { return {std::nullopt, std::move(reason)}; }
+StaticFile refused(std::string reason) {
+  return {std::nullopt, std::move(reason)};
+}
 
 }  // namespace
 

@@ -10,11 +10,11 @@ namespace {
 TEST(FrameStream, ATlslabConnectionStartsWithAClientHelloFrame) {
   EXPECT_EQ(looks_like_client_hello(Bytes{0x16, 0x01, 0x00, 0x00, 0x3e, 0x01}), true);
   EXPECT_EQ(looks_like_client_hello(Bytes{0x16, 0x01, 0x00, 0x00, 0x3e}), std::nullopt);  // not yet known
-  EXPECT_EQ(looks_like_client_hello(Bytes{0x16, 0x01, 0x00, 0x00, 0x3e, 0x40}), false);  // a status request
-  EXPECT_EQ(looks_like_client_hello(Bytes{0x15, 0x01, 0x00, 0x00, 0x02, 0x01}), false);  // an alert
-  EXPECT_EQ(looks_like_client_hello(Bytes{0x16, 0x03, 0x01, 0x00, 0x3e, 0x01}), false);  // real TLS
-  EXPECT_EQ(looks_like_client_hello(Bytes{0x16, 0x01, 0x00, 0x00, 0x00, 0x01}), false);  // length 0
-  EXPECT_EQ(looks_like_client_hello(Bytes{0x16, 0x01, 0x00, 0x40, 0x01, 0x01}), false);  // over 2^14
+  EXPECT_EQ(looks_like_client_hello(Bytes{0x16, 0x01, 0x00, 0x00, 0x3e, 0x40}), false);   // a status request
+  EXPECT_EQ(looks_like_client_hello(Bytes{0x15, 0x01, 0x00, 0x00, 0x02, 0x01}), false);   // an alert
+  EXPECT_EQ(looks_like_client_hello(Bytes{0x16, 0x03, 0x01, 0x00, 0x3e, 0x01}), false);   // real TLS
+  EXPECT_EQ(looks_like_client_hello(Bytes{0x16, 0x01, 0x00, 0x00, 0x00, 0x01}), false);   // length 0
+  EXPECT_EQ(looks_like_client_hello(Bytes{0x16, 0x01, 0x00, 0x40, 0x01, 0x01}), false);   // over 2^14
   EXPECT_EQ(looks_like_client_hello(as_bytes("GET / HTTP/1.1\r\n")), false);
 }
 

@@ -71,7 +71,8 @@ TEST(HostileCapture, RandomlyGarbledStreamsAreHandled) {
           bytes[at] ^= static_cast<std::uint8_t>(1 + pick(254));
           break;
         case 1:  // a length field's worth of random bytes: headers and vectors lie
-          for (std::size_t i = at; i < std::min(bytes.size(), at + 3); ++i) bytes[i] = static_cast<std::uint8_t>(pick(255));
+          for (std::size_t i = at; i < std::min(bytes.size(), at + 3); ++i)
+            bytes[i] = static_cast<std::uint8_t>(pick(255));
           break;
         case 2:  // cut out a range
           bytes.erase(bytes.begin() + static_cast<std::ptrdiff_t>(at),
@@ -104,7 +105,8 @@ TEST(HostileCapture, MadeUpStreamsAreHandled) {
     std::size_t length = std::uniform_int_distribution<std::size_t>(0, 600)(random);
     connection.client_bytes[4] = static_cast<std::uint8_t>(length & 0xff);
     connection.client_bytes[3] = static_cast<std::uint8_t>(length >> 8);
-    for (std::size_t i = 0; i < length + 200; ++i) connection.client_bytes.push_back(static_cast<std::uint8_t>(random()));
+    for (std::size_t i = 0; i < length + 200; ++i)
+      connection.client_bytes.push_back(static_cast<std::uint8_t>(random()));
     for (std::size_t i = 0; i < 800; ++i) connection.server_bytes.push_back(static_cast<std::uint8_t>(random()));
     if (round % 2) {
       // a plausible server frame header in front, so that its body is decoded

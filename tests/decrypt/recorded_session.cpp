@@ -46,7 +46,9 @@ class Wire {
 constexpr Direction from_client = Direction::client_to_server;
 constexpr Direction from_server = Direction::server_to_client;
 
-Bytes handshake_frame(ByteView message) { return encode_frame(ContentType::handshake, message); }
+Bytes handshake_frame(ByteView message) {
+  return encode_frame(ContentType::handshake, message);
+}
 
 }  // namespace
 
@@ -92,7 +94,8 @@ RecordedSession record_rsa_session(const SessionOptions& options) {
   wire.send(from_server, handshake_frame(encode_handshake(server_hello)));
 
   if (options.stop_before_key_exchange) {
-    wire.send(from_client, encode_frame(ContentType::alert, Alert{AlertLevel::fatal, AlertDescription::certificate_revoked}.encode()));
+    wire.send(from_client, encode_frame(ContentType::alert,
+                                        Alert{AlertLevel::fatal, AlertDescription::certificate_revoked}.encode()));
     recorded.connection = std::move(wire).take();
     return recorded;
   }

@@ -25,7 +25,7 @@ struct SessionOptions {
   std::uint16_t suite = 0x0A01;
   std::vector<std::string> requests = {"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n"};
   std::vector<std::string> responses = {"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"};
-  bool stop_before_key_exchange = false;  // the client sends an alert instead of arrow 5
+  bool stop_before_key_exchange = false;       // the client sends an alert instead of arrow 5
   bool replace_server_random_on_wire = false;  // the capture shows another RAND-SERVER
 };
 

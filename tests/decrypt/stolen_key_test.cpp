@@ -13,7 +13,9 @@
 namespace tlslab::decrypt::test {
 namespace {
 
-std::string text_of(const Bytes& bytes) { return {bytes.begin(), bytes.end()}; }
+std::string text_of(const Bytes& bytes) {
+  return {bytes.begin(), bytes.end()};
+}
 
 struct Outcome {
   CapturedSession session;
@@ -93,8 +95,8 @@ TEST(StolenKey, AnEcKeyIsNotTheServersEither) {
 }
 
 TEST(StolenKey, EcdheStaysClosedAndSaysWhy) {
-  for (auto [group, name] : {std::pair<std::uint16_t, std::string>{0x001D, "x25519"}, {0x0017, "secp256r1"},
-                             {0x1234, "0x1234"}}) {
+  for (auto [group, name] :
+       {std::pair<std::uint16_t, std::string>{0x001D, "x25519"}, {0x0017, "secp256r1"}, {0x1234, "0x1234"}}) {
     auto [session, opened] = open_with(server_key(), record_ecdhe_session(group).connection);
     EXPECT_EQ(opened.verdict, Verdict::forward_secret);
     EXPECT_EQ(opened.reason,
@@ -132,7 +134,8 @@ TEST(StolenKey, ARecordMissingFromTheCaptureEndsWhatItsDirectionShows) {
   options.responses = {"uno", "dos", "tres"};
   RecordedSession recorded = record_rsa_session(options);
   // Remove the server's record 1 ("uno"): record 2 is then opened as number 1, and fails (§7.5).
-  auto split = split_frames(recorded.connection.server_bytes, Direction::server_to_client, recorded.connection.arrivals);
+  auto split =
+      split_frames(recorded.connection.server_bytes, Direction::server_to_client, recorded.connection.arrivals);
   ASSERT_GE(split.frames.size(), 3u);
   ByteView dropped = split.frames[2].bytes;
   auto at = static_cast<std::size_t>(dropped.data() - recorded.connection.server_bytes.data());

@@ -160,7 +160,9 @@ TEST(Spans, AFailedRunEndsWithTheAlertFrame) {
   ASSERT_EQ(run.outcomes.size(), 1u);
   ASSERT_TRUE(run.outcomes[0].alert_frame);
   // The client's certificate_revoked alert, in the clear: 15 0100 0002 02 2c.
-  EXPECT_EQ(to_hex(run.outcomes[0].alert_frame->bytes), "15010000020" "22c");
+  EXPECT_EQ(to_hex(run.outcomes[0].alert_frame->bytes),
+            "15010000020"
+            "22c");
   EXPECT_EQ(field_path_at(run.outcomes[0].alert_frame->spans, 6), "Alert/description");
   EXPECT_EQ(arrow(run.events, 5), nullptr) << "no PRE-MASTER after a revoked answer";
   EXPECT_NE(arrow(run.events, 4), nullptr) << "the CA's answer is the last arrow";

@@ -41,7 +41,8 @@ TEST(HttpLimits, ABodyOverAFewKibIsRefusedNotBuffered) {
   auto settings = lab.client_settings();
   std::string response = run_in_this_thread([&]() -> awaitable<std::string> {
     net::Channel channel = co_await handshake_with(lab, settings);
-    std::string request = "GET / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100000\r\n\r\n" + std::string(100000, 'x');
+    std::string request =
+        "GET / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100000\r\n\r\n" + std::string(100000, 'x');
     co_await channel.write_application_data(as_bytes(request));
     co_return co_await read_until_closed(channel);
   }());
@@ -54,8 +55,8 @@ TEST(HttpLimits, ASmallBodyWithAGetIsReadAndIgnored) {
   auto settings = lab.client_settings();
   std::string response = run_in_this_thread([&]() -> awaitable<std::string> {
     net::Channel channel = co_await handshake_with(lab, settings);
-    std::string request = "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Length: 100\r\n\r\n" +
-                          std::string(100, 'x');
+    std::string request =
+        "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Length: 100\r\n\r\n" + std::string(100, 'x');
     co_await channel.write_application_data(as_bytes(request));
     co_return co_await read_until_closed(channel);
   }());

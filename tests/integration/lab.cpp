@@ -78,7 +78,8 @@ Lab::Lab(LabOptions options) : options_(std::move(options)), trust_(test::trust_
 }
 
 void Lab::start(Service& service, net::ConnectionHandler handler) {
-  service.acceptor.emplace(net::bind_acceptor(service.pool.main(), tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)));
+  service.acceptor.emplace(
+      net::bind_acceptor(service.pool.main(), tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)));
   asio::co_spawn(service.pool.main(),
                  net::accept_loop(*service.acceptor, service.pool, std::move(handler), log_, net::ListenerOptions{},
                                   service.next_id),
@@ -102,7 +103,9 @@ Lab::~Lab() {
   }
 }
 
-const std::string& Lab::server_serial() const noexcept { return identity_->serial; }
+const std::string& Lab::server_serial() const noexcept {
+  return identity_->serial;
+}
 
 client::ClientSettings Lab::client_settings() const {
   client::ClientSettings settings;

@@ -8,16 +8,16 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
-#include <mutex>
 #include <thread>
 
 #include "client_config.hpp"
+#include "client_session.hpp"
 #include "database.hpp"
 #include "relay.hpp"
 #include "responder.hpp"
-#include "client_session.hpp"
 #include "server_session.hpp"
 #include "status_service.hpp"
 #include "tlslab/net/listener.hpp"

@@ -26,10 +26,10 @@
 #include "tlslab/cipher_suite.hpp"
 #include "tlslab/crypto/aead.hpp"
 #include "tlslab/crypto/ecdhe.hpp"
-#include "tlslab/crypto/signature.hpp"
-#include "tlslab/crypto/x509.hpp"
 #include "tlslab/crypto/key_schedule.hpp"
 #include "tlslab/crypto/secret.hpp"
+#include "tlslab/crypto/signature.hpp"
+#include "tlslab/crypto/x509.hpp"
 
 #ifndef TLSLAB_KAT_DIR
 #error "TLSLAB_KAT_DIR must name the directory holding the known-answer files"
@@ -167,8 +167,7 @@ std::optional<HashAlgorithm> parse_hash(std::string_view name) {
 }
 
 std::optional<PrfVector> to_prf_vector(const RawVector& raw) {
-  const bool fields_ok =
-      has_only_fields(raw, {"name", "hash", "secret", "label", "seed", "output"});
+  const bool fields_ok = has_only_fields(raw, {"name", "hash", "secret", "label", "seed", "output"});
   const auto hash_name = text_field(raw, "hash");
   const auto label = text_field(raw, "label");
   auto secret = hex_field(raw, "secret");
@@ -184,8 +183,7 @@ std::optional<PrfVector> to_prf_vector(const RawVector& raw) {
     ADD_FAILURE() << raw.source << ": empty output";
     return std::nullopt;
   }
-  return PrfVector{raw.source,        *hash, std::move(*secret), *label, std::move(*seed),
-                   std::move(*output)};
+  return PrfVector{raw.source, *hash, std::move(*secret), *label, std::move(*seed), std::move(*output)};
 }
 
 // The vectors of tls12_prf.txt that use `hash`. Every vector of the file must convert, whatever
@@ -204,8 +202,8 @@ void expect_prf_matches_published_vectors(HashAlgorithm hash) {
   ASSERT_GT(vectors.size(), 0u) << "no " << tlslab::to_string(hash) << " vector was loaded";
   for (const PrfVector& vector : vectors) {
     SCOPED_TRACE(vector.source);
-    const tlslab::Secret output = tlslab::crypto::prf(vector.hash, vector.secret, vector.label,
-                                                      vector.seed, vector.output.size());
+    const tlslab::Secret output =
+        tlslab::crypto::prf(vector.hash, vector.secret, vector.label, vector.seed, vector.output.size());
     EXPECT_EQ(to_hex(output.view()), to_hex(vector.output));
   }
 }
@@ -227,13 +225,11 @@ TEST(Prf, ShorterOutputIsPrefixOfPublishedOutput) {
   }
   ASSERT_GT(vectors.size(), 0u) << "no PRF vector was loaded";
   for (const PrfVector& vector : vectors) {
-    for (const std::size_t length :
-         {std::size_t{1}, std::size_t{12}, std::size_t{31}, std::size_t{32}, std::size_t{33},
-          std::size_t{48}, vector.output.size() - 1}) {
+    for (const std::size_t length : {std::size_t{1}, std::size_t{12}, std::size_t{31}, std::size_t{32}, std::size_t{33},
+                                     std::size_t{48}, vector.output.size() - 1}) {
       if (length == 0 || length > vector.output.size()) continue;
       SCOPED_TRACE(vector.source + ", first " + std::to_string(length) + " bytes");
-      const tlslab::Secret output =
-          tlslab::crypto::prf(vector.hash, vector.secret, vector.label, vector.seed, length);
+      const tlslab::Secret output = tlslab::crypto::prf(vector.hash, vector.secret, vector.label, vector.seed, length);
       EXPECT_EQ(to_hex(output.view()), to_hex(ByteView(vector.output).first(length)));
     }
   }
@@ -263,8 +259,7 @@ std::size_t key_size(Aead aead) {
 }
 
 std::optional<AeadVector> to_aead_vector(const RawVector& raw, Aead aead) {
-  const bool fields_ok =
-      has_only_fields(raw, {"name", "key", "nonce", "aad", "plaintext", "ciphertext", "tag"});
+  const bool fields_ok = has_only_fields(raw, {"name", "key", "nonce", "aad", "plaintext", "ciphertext", "tag"});
   auto key = hex_field(raw, "key");
   auto nonce = hex_field(raw, "nonce");
   auto aad = hex_field(raw, "aad");
@@ -277,9 +272,9 @@ std::optional<AeadVector> to_aead_vector(const RawVector& raw, Aead aead) {
   // Sizes the AEAD cannot take would test the vector file, not the implementation.
   if (key->size() != key_size(aead) || nonce->size() != tlslab::crypto::aead_nonce_size ||
       tag->size() != aead_tag_size || ciphertext->size() != plaintext->size()) {
-    ADD_FAILURE() << raw.source << ": wrong sizes (key " << key->size() << ", nonce "
-                  << nonce->size() << ", tag " << tag->size() << ", ciphertext "
-                  << ciphertext->size() << " for plaintext " << plaintext->size() << ")";
+    ADD_FAILURE() << raw.source << ": wrong sizes (key " << key->size() << ", nonce " << nonce->size() << ", tag "
+                  << tag->size() << ", ciphertext " << ciphertext->size() << " for plaintext " << plaintext->size()
+                  << ")";
     return std::nullopt;
   }
   return AeadVector{raw.source,      std::move(*key),       std::move(*nonce),
@@ -342,8 +337,7 @@ void expect_open_rejects_tag_bit_flips(std::string_view file_name, Aead aead) {
       Bytes forged = genuine;
       forged[tag_offset + bit / 8] ^= static_cast<std::uint8_t>(1u << (bit % 8));
       Bytes opened(vector.plaintext.size() + 1, sentinel);
-      EXPECT_FALSE(key.open(vector.nonce, vector.aad, forged, opened.data()))
-          << "tag bit " << bit << " flipped";
+      EXPECT_FALSE(key.open(vector.nonce, vector.aad, forged, opened.data())) << "tag bit " << bit << " flipped";
       const ByteView output = ByteView(opened).first(vector.plaintext.size());
       EXPECT_TRUE(std::all_of(output.begin(), output.end(), [](std::uint8_t b) { return b == 0; }))
           << "output not zeroed after a failed open (tag bit " << bit << " flipped)";
@@ -366,10 +360,9 @@ void expect_in_place_seal_and_open(std::string_view file_name, Aead aead) {
     Bytes buffer(plaintext_size + aead_tag_size + 1, sentinel);
     std::copy(vector.plaintext.begin(), vector.plaintext.end(), buffer.begin());
     key.seal(vector.nonce, vector.aad, ByteView(buffer).first(plaintext_size), buffer.data());
-    EXPECT_EQ(to_hex(ByteView(buffer).first(plaintext_size + aead_tag_size)),
-              to_hex(vector.ciphertext_and_tag()));
-    EXPECT_TRUE(key.open(vector.nonce, vector.aad,
-                         ByteView(buffer).first(plaintext_size + aead_tag_size), buffer.data()));
+    EXPECT_EQ(to_hex(ByteView(buffer).first(plaintext_size + aead_tag_size)), to_hex(vector.ciphertext_and_tag()));
+    EXPECT_TRUE(
+        key.open(vector.nonce, vector.aad, ByteView(buffer).first(plaintext_size + aead_tag_size), buffer.data()));
     EXPECT_EQ(to_hex(ByteView(buffer).first(plaintext_size)), to_hex(vector.plaintext));
     EXPECT_TRUE(sentinel_intact(buffer)) << "in-place seal/open wrote past the buffer";
   }
@@ -453,7 +446,7 @@ TEST(KeyShareSignature, VerificationMatchesPublishedVectors) {
   for (const RawVector& raw : read_vectors("signatures.txt")) {
     auto scheme_name = text_field(raw, "scheme").value_or("");
     auto scheme = scheme_name == "ecdsa_secp256r1_sha256" ? tlslab::crypto::SignatureScheme::ecdsa_secp256r1_sha256
-                                                           : tlslab::crypto::SignatureScheme::rsa_pss_rsae_sha256;
+                                                          : tlslab::crypto::SignatureScheme::rsa_pss_rsae_sha256;
     auto spki = hex_field(raw, "spki");
     auto message = hex_field(raw, "message");
     auto signature = hex_field(raw, "signature");

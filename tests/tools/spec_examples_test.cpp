@@ -72,7 +72,9 @@ class SpecExamples : public ::testing::Test {
   }
 };
 
-TEST_F(SpecExamples, AllSevenArePresent) { EXPECT_EQ(examples.size(), 7u); }
+TEST_F(SpecExamples, AllSevenArePresent) {
+  EXPECT_EQ(examples.size(), 7u);
+}
 
 TEST_F(SpecExamples, ClientHelloDecodes) {
   auto hello = decode_and_round_trip<ClientHello>(get("client_hello"));

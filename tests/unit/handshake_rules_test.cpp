@@ -20,7 +20,9 @@ constexpr auto aes128 = CipherSuite::rsa_oaep_aes_128_gcm_sha256;
 constexpr auto aes256 = CipherSuite::rsa_oaep_aes_256_gcm_sha384;
 constexpr auto chacha = CipherSuite::rsa_oaep_chacha20_poly1305_sha256;
 
-std::uint16_t value(CipherSuite suite) { return static_cast<std::uint16_t>(suite); }
+std::uint16_t value(CipherSuite suite) {
+  return static_cast<std::uint16_t>(suite);
+}
 
 TEST(ChooseSuite, TheServersPreferenceWinsAmongTheOffer) {
   std::vector<std::uint16_t> offered{value(aes128), value(chacha), value(aes256)};

@@ -287,8 +287,8 @@ TEST(ClientHello, AcceptsTheLongestHostName) {
   ClientHello hello;
   hello.cipher_suites = {0x0A01};
   // 253 characters: three labels of 63 and one of 61 (RFC 1035 §2.3.4, without the root's dot).
-  std::string longest = std::string(63, 'a') + "." + std::string(63, 'b') + "." + std::string(63, 'c') + "." +
-                        std::string(61, 'd');
+  std::string longest =
+      std::string(63, 'a') + "." + std::string(63, 'b') + "." + std::string(63, 'c') + "." + std::string(61, 'd');
   ASSERT_EQ(longest.size(), 253u);
   hello.set_server_name(longest);
   auto decoded = decode_handshake<ClientHello>(encode_handshake(hello));
@@ -297,8 +297,8 @@ TEST(ClientHello, AcceptsTheLongestHostName) {
 }
 
 TEST(ClientHello, AcceptsHostNamesAndAddressLiterals) {
-  for (std::string name : {"localhost", "server.test", "a-b.example", "xn--bcher-kva.example", "127.0.0.1", "::1",
-                           "fe80::1:2", "A.B.C"}) {
+  for (std::string name :
+       {"localhost", "server.test", "a-b.example", "xn--bcher-kva.example", "127.0.0.1", "::1", "fe80::1:2", "A.B.C"}) {
     ClientHello hello;
     hello.cipher_suites = {0x0A01};
     hello.set_server_name(name);
@@ -312,11 +312,11 @@ TEST(ClientHello, AcceptsHostNamesAndAddressLiterals) {
 // would otherwise print it: escape sequences in it cleared the screen and forged trace lines.
 TEST(ClientHello, RejectsServerNameThatIsNotAHostNameWithDecodeError) {
   const std::vector<std::string> hostile{
-      "\x1b[2J\x1b]0;pwned\x07",           // clears the screen, sets the title
+      "\x1b[2J\x1b]0;pwned\x07",                  // clears the screen, sets the title
       "localhost\n[conn 99] handshake complete",  // forges a trace line
-      "caf\xc3\xa9.example",                 // UTF-8, not ASCII
-      "bad\xff.example",                      // not even UTF-8
-      std::string("nul\0.example", 12),       // NUL
+      "caf\xc3\xa9.example",                      // UTF-8, not ASCII
+      "bad\xff.example",                          // not even UTF-8
+      std::string("nul\0.example", 12),           // NUL
       "under_score.example",
       "space .example",
       "trailing.dot.",

@@ -35,18 +35,18 @@ TEST(Ending, ATransportFailureCarriesNoAlert) {
 }
 
 TEST(ExitCode, FollowsTheEnding) {
-  using client::ExitCode;
   using client::exit_code_for;
+  using client::ExitCode;
   EXPECT_EQ(exit_code_for(ending_of(ProtocolError(TransportFailure::refused, "x"))), ExitCode::connection_failed);
   EXPECT_EQ(exit_code_for(ending_of(ProtocolError(AlertDescription::certificate_revoked, "x"))),
             ExitCode::certificate_status);
   EXPECT_EQ(exit_code_for(ending_of(ProtocolError(AlertDescription::internal_error, "x"))), ExitCode::local_error);
-  EXPECT_EQ(exit_code_for(ending_of(ProtocolError(AlertDescription::internal_error, "x",
-                                                  ProtocolError::Origin::received))),
-            ExitCode::protocol_error);
-  EXPECT_EQ(exit_code_for(ending_of(ProtocolError(AlertDescription::decrypt_error, "x",
-                                                  ProtocolError::Origin::received))),
-            ExitCode::integrity_failed);
+  EXPECT_EQ(
+      exit_code_for(ending_of(ProtocolError(AlertDescription::internal_error, "x", ProtocolError::Origin::received))),
+      ExitCode::protocol_error);
+  EXPECT_EQ(
+      exit_code_for(ending_of(ProtocolError(AlertDescription::decrypt_error, "x", ProtocolError::Origin::received))),
+      ExitCode::integrity_failed);
 }
 
 }  // namespace

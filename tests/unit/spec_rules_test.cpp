@@ -74,7 +74,8 @@ TEST(CertificateRules, AbsentExtendedKeyUsageIsAcceptedACaLeafIsNot) {
 TEST(CertificateRules, TheHostNameIsCheckedBeforeTheValidityPeriod) {
   auto trust = test::trust_store_with_test_ca();
   X509* expired = test_pki().expired_certificate.get();
-  EXPECT_EQ(alert_of(crypto::verify_server_certificate(trust, expired, "other.test")), AlertDescription::bad_certificate);
+  EXPECT_EQ(alert_of(crypto::verify_server_certificate(trust, expired, "other.test")),
+            AlertDescription::bad_certificate);
   EXPECT_EQ(alert_of(crypto::verify_server_certificate(trust, expired, "localhost")),
             AlertDescription::certificate_expired);
   EXPECT_EQ(alert_of(crypto::verify_server_certificate(trust, test_pki().other_ca_certificate.get(), "other.test")),
@@ -99,10 +100,9 @@ TEST(CertificateRules, ASameNamedCaWithAnotherKeyIsUnknownCa) {
 class CaAnswer : public ::testing::Test {
  protected:
   Bytes answer_about(const ca::CaMaterial& authority, X509* certificate, const Bytes& nonce) {
-    return crypto::build_ocsp_response({authority.certificate.get(), authority.key.get()},
-                                       X509_get_serialNumber(certificate), crypto::StatusAnswer{}, ByteView(nonce),
-                                       std::chrono::seconds(3600), std::time(nullptr),
-                                       crypto::SignerCertificate::omitted);
+    return crypto::build_ocsp_response(
+        {authority.certificate.get(), authority.key.get()}, X509_get_serialNumber(certificate), crypto::StatusAnswer{},
+        ByteView(nonce), std::chrono::seconds(3600), std::time(nullptr), crypto::SignerCertificate::omitted);
   }
   static ossl::OcspBasicResponse basic_of(const Bytes& der) {
     const unsigned char* cursor = der.data();
@@ -190,15 +190,18 @@ class ProtectedHeader : public ::testing::Test {
     asio::write(sender, asio::buffer(frame));
     sender.shutdown(tcp::socket::shutdown_send);
     std::optional<AlertDescription> alert;
-    asio::co_spawn(io, [&]() -> awaitable<void> {
-      try {
-        co_await reader.read_application_data();
-      } catch (const ProtocolError& error) {
-        alert = error.alert();
-      }
-    }, [](std::exception_ptr failure) {
-      if (failure) std::rethrow_exception(failure);
-    });
+    asio::co_spawn(
+        io,
+        [&]() -> awaitable<void> {
+          try {
+            co_await reader.read_application_data();
+          } catch (const ProtocolError& error) {
+            alert = error.alert();
+          }
+        },
+        [](std::exception_ptr failure) {
+          if (failure) std::rethrow_exception(failure);
+        });
     io.run();
     return alert;
   }

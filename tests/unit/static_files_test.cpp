@@ -28,9 +28,9 @@ class StaticFiles : public ::testing::Test {
     write(base_ / "www" / "my page.html", "spaced");
     write(base_ / "www" / "%2e%2e", "literal name");
     write(base_ / "www" / "docs" / "a.txt", "a");
-    fs::create_symlink(base_ / "secret.txt", base_ / "www" / "escape.txt");     // out of the root
+    fs::create_symlink(base_ / "secret.txt", base_ / "www" / "escape.txt");             // out of the root
     fs::create_symlink(base_ / "www" / "docs" / "a.txt", base_ / "www" / "alias.txt");  // inside
-    fs::create_directory_symlink(base_, base_ / "www" / "up");                  // a directory out
+    fs::create_directory_symlink(base_, base_ / "www" / "up");                          // a directory out
     root_ = fs::canonical(base_ / "www");
   }
   void TearDown() override { fs::remove_all(base_); }

@@ -33,15 +33,17 @@ TEST(Printable, EscapesControlBytesDelAndBackslash) {
 
 TEST(Printable, EscapesInvalidUtf8ByteByByte) {
   EXPECT_EQ(printable("\xff"), "\\xff");
-  EXPECT_EQ(printable("\xc3"), "\\xc3");                   // truncated sequence
-  EXPECT_EQ(printable("\xc0\xaf"), "\\xc0\\xaf");          // overlong '/'
-  EXPECT_EQ(printable("\xed\xa0\x80"), "\\xed\\xa0\\x80");  // a surrogate
+  EXPECT_EQ(printable("\xc3"), "\\xc3");                             // truncated sequence
+  EXPECT_EQ(printable("\xc0\xaf"), "\\xc0\\xaf");                    // overlong '/'
+  EXPECT_EQ(printable("\xed\xa0\x80"), "\\xed\\xa0\\x80");           // a surrogate
   EXPECT_EQ(printable("\xf4\x90\x80\x80"), "\\xf4\\x90\\x80\\x80");  // above U+10FFFF
 }
 
 TEST(Printable, EscapesC1Controls) {
-  EXPECT_EQ(printable("\xc2\x9b" "2J"), "\\xc2\\x9b2J");  // U+009B, CSI on some terminals
-  EXPECT_EQ(printable("\xc2\xa0"), "\xc2\xa0");          // U+00A0 is text
+  EXPECT_EQ(printable("\xc2\x9b"
+                      "2J"),
+            "\\xc2\\x9b2J");                     // U+009B, CSI on some terminals
+  EXPECT_EQ(printable("\xc2\xa0"), "\xc2\xa0");  // U+00A0 is text
 }
 
 TEST(Printable, ForgedTraceLineStaysOnOneLine) {
@@ -58,22 +60,24 @@ TEST(JsonString, EscapesQuotesBackslashesAndControls) {
 
 TEST(JsonString, WritesInvalidUtf8AsVisibleTextNotRawBytes) {
   // JSON must be UTF-8 (RFC 8259 §8.1): the byte becomes the text \xff, which JSON escapes as \\xff.
-  EXPECT_EQ(json_string("a\xff" "b"), "\"a\\\\xffb\"");
+  EXPECT_EQ(json_string("a\xff"
+                        "b"),
+            "\"a\\\\xffb\"");
   EXPECT_EQ(json_string("\xc3"), "\"\\\\xc3\"");
 }
 
 TEST(IsHostName, AcceptsLdhNamesAndAddresses) {
-  for (const char* name : {"localhost", "a", "a-b.c", "xn--bcher-kva.example", "127.0.0.1", "::1", "2001:db8::1",
-                           "123.example"}) {
+  for (const char* name :
+       {"localhost", "a", "a-b.c", "xn--bcher-kva.example", "127.0.0.1", "::1", "2001:db8::1", "123.example"}) {
     EXPECT_TRUE(is_host_name(name)) << name;
   }
 }
 
 TEST(IsHostName, RejectsEverythingElse) {
-  for (std::string name : {std::string(), std::string("a..b"), std::string("a."), std::string(".a"),
-                           std::string("-a"), std::string("a-"), std::string("a_b"), std::string("a b"),
-                           std::string("é.example"), std::string(64, 'a'), std::string(254, 'a'),
-                           std::string("1:2:3:4:5:6:7:8:9"), std::string("[::1]"), std::string("a\nb")}) {
+  for (std::string name :
+       {std::string(), std::string("a..b"), std::string("a."), std::string(".a"), std::string("-a"), std::string("a-"),
+        std::string("a_b"), std::string("a b"), std::string("é.example"), std::string(64, 'a'), std::string(254, 'a'),
+        std::string("1:2:3:4:5:6:7:8:9"), std::string("[::1]"), std::string("a\nb")}) {
     EXPECT_FALSE(is_host_name(name)) << name;
   }
 }

@@ -1,8 +1,8 @@
 // The terminal trace (trace.hpp): columns that line up with colors on, peer text that cannot
 // command the terminal, secrets not even formatted unless shown, and a slow output that never
 // holds up the sessions.
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -147,7 +147,8 @@ TEST(Trace, ASlowOutputNeverBlocksTheSessions) {
     reader = std::thread([&] {
       char buffer[65536];
       ssize_t n;
-      while ((n = ::read(pipe_ends[0], buffer, sizeof buffer)) > 0) received.append(buffer, static_cast<std::size_t>(n));
+      while ((n = ::read(pipe_ends[0], buffer, sizeof buffer)) > 0)
+        received.append(buffer, static_cast<std::size_t>(n));
     });
     EXPECT_TRUE(finished) << "the sessions were stuck behind a full pipe";
     sessions.wait();

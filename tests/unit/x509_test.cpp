@@ -71,9 +71,9 @@ TEST_F(VerifyServerCertificate, RejectsWrongHostNameWithBadCertificate) {
 // PROTOCOL.md §5 step 4: the subjectAltName decides, never the subject's CN. OpenSSL looks at
 // the CN when the certificate holds no DNS name unless told not to.
 TEST_F(VerifyServerCertificate, NeverFallsBackToTheCommonName) {
-  ossl::X509Ptr certificate = ca::issue_certificate(
-      test_pki().ca, test_pki().server_key.get(),
-      ca::IssueRequest{"victim.example", {"IP:10.9.9.9"}, ca::validity_from_now(30)});
+  ossl::X509Ptr certificate =
+      ca::issue_certificate(test_pki().ca, test_pki().server_key.get(),
+                            ca::IssueRequest{"victim.example", {"IP:10.9.9.9"}, ca::validity_from_now(30)});
   EXPECT_EQ(alert_of(verify_server_certificate(trust_, certificate.get(), "victim.example")),
             AlertDescription::bad_certificate);
   auto by_address = verify_server_certificate(trust_, certificate.get(), "10.9.9.9");

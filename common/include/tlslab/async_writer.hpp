@@ -37,10 +37,10 @@ class AsyncWriter {
   std::condition_variable written_;
   std::deque<std::string> queue_;
   std::size_t pending_bytes_ = 0;
-  std::size_t dropped_ = 0;           // lines dropped in all
+  std::size_t dropped_ = 0;  // lines dropped in all
   std::size_t dropped_unreported_ = 0;
-  std::uint64_t queued_count_ = 0;    // texts accepted so far
-  std::uint64_t written_count_ = 0;   // of which written
+  std::uint64_t queued_count_ = 0;   // texts accepted so far
+  std::uint64_t written_count_ = 0;  // of which written
   bool stopping_ = false;
   std::thread thread_;  // last: starts once the members above exist
 };

@@ -17,10 +17,10 @@ namespace tlslab::describe {
 
 // What the CA found and signed for one status request (the CA's side of arrows 3 and 4).
 struct CaAnswer {
-  bool parsed = false;       // the CERTIFICATE parsed
-  std::string subject;       // …and these are its subject and serial
+  bool parsed = false;  // the CERTIFICATE parsed
+  std::string subject;  // …and these are its subject and serial
   std::string serial;
-  bool issued_here = false;  // issued by this CA (its name as issuer, its signature)
+  bool issued_here = false;     // issued by this CA (its name as issuer, its signature)
   crypto::StatusAnswer status;  // from the database; unknown when not issued here
   bool signed_answer = false;   // a signed successful answer (else malformedRequest)
   std::time_t this_update = 0;
@@ -39,7 +39,8 @@ std::vector<TraceField> certificate_check(const crypto::TrustStore& trust, X509*
 std::vector<TraceField> status_request(const StatusRequest& request, X509* certificate);
 // The client's view of arrow 4: the answer as verified (or why it did not verify).
 std::vector<TraceField> status_response(const StatusResponse& response, const Result<crypto::VerifiedStatus>& verified);
-std::vector<TraceField> key_exchange(const ClientKeyExchange& key_exchange, const Secret& pre_master, bool show_secrets);
+std::vector<TraceField> key_exchange(const ClientKeyExchange& key_exchange, const Secret& pre_master,
+                                     bool show_secrets);
 // Arrow 5 with ECDHE: the client's key share, and (secret) our own ephemeral private key and the
 // PRE-MASTER the two shares make; `own` is "client's" or "server's".
 std::vector<TraceField> key_share_exchange(const ClientKeyShare& share, const crypto::EphemeralKey& own_key,

@@ -12,7 +12,7 @@ namespace tlslab {
 struct FieldSpan {
   std::size_t offset = 0;  // from the start of the bytes described
   std::size_t length = 0;
-  std::string field;       // the spec's name: "random", "cipher_suites", "length", "tag"
+  std::string field;                // the spec's name: "random", "cipher_suites", "length", "tag"
   std::vector<FieldSpan> children;  // a field with parts; empty for a leaf
   bool operator==(const FieldSpan&) const = default;
 };

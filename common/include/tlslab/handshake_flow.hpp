@@ -19,7 +19,7 @@ enum class Party : std::uint8_t { client, server, ca };
 std::string_view to_string(Party party);  // "Client", "Server", "CA"
 
 struct FlowStep {
-  int arrow;                     // the arrow of the seed's diagram (DESIGN.md), 1..8
+  int arrow;  // the arrow of the seed's diagram (DESIGN.md), 1..8
   Party from;
   Party to;
   HandshakeType message;

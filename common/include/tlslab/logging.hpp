@@ -42,12 +42,11 @@ std::shared_ptr<spdlog::logger> make_escaping_logger(std::string name, spdlog::s
 // suppressed"). Bounded: it forgets every peer when it tracks `max_peers`. Thread-safe.
 class PeerWarnings {
  public:
-  PeerWarnings(unsigned burst = 5, std::chrono::seconds window = std::chrono::seconds(10),
-               std::size_t max_peers = 4096)
+  PeerWarnings(unsigned burst = 5, std::chrono::seconds window = std::chrono::seconds(10), std::size_t max_peers = 4096)
       : burst_(burst), window_(window), max_peers_(max_peers) {}
 
   struct Decision {
-    bool log = false;           // write this warning
+    bool log = false;              // write this warning
     std::uint64_t suppressed = 0;  // warnings about this peer not written since the last one that was
   };
   Decision admit(const std::string& peer, std::chrono::steady_clock::time_point now = std::chrono::steady_clock::now());

@@ -42,8 +42,8 @@ struct Extension {
 
 // The ServerHello's key_share (§7.6): the server's ephemeral public key, signed.
 struct ServerKeyShare {
-  std::uint16_t group = 0;  // NamedGroup
-  Bytes key_exchange;       // the server's ephemeral public key
+  std::uint16_t group = 0;   // NamedGroup
+  Bytes key_exchange;        // the server's ephemeral public key
   std::uint16_t scheme = 0;  // SignatureScheme
   Bytes signature;
 
@@ -61,7 +61,7 @@ Bytes key_share_signed_content(ByteView client_random, ByteView server_random, s
 struct ClientHello {
   static constexpr HandshakeType type = HandshakeType::client_hello;
   ProtocolVersion client_version = ProtocolVersion::tlslab_1_0;
-  Random random{};                        // RAND-CLIENT
+  Random random{};                           // RAND-CLIENT
   std::vector<std::uint16_t> cipher_suites;  // raw values: unknown ones are kept, and ignored
   std::vector<Extension> extensions;
 
@@ -223,9 +223,8 @@ Result<T> decode_handshake(ByteView message) {
   auto envelope = decode_handshake_envelope(message);
   if (!envelope) return envelope.failure();
   if (envelope->type != T::type) {
-    return fail(AlertDescription::unexpected_message,
-                std::string("expected ") + std::string(to_string(T::type)) + ", got " +
-                    std::string(to_string(envelope->type)));
+    return fail(AlertDescription::unexpected_message, std::string("expected ") + std::string(to_string(T::type)) +
+                                                          ", got " + std::string(to_string(envelope->type)));
   }
   Reader in(envelope->body, to_string(T::type));
   auto decoded = T::decode(in);

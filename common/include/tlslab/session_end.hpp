@@ -27,7 +27,9 @@ struct Ending {
   std::optional<AlertDescription> alert;  // for peer_alert and our_alert
   std::string reason;                     // what() of the failure; empty when closed
 
-  [[nodiscard]] bool by_alert() const noexcept { return kind == SessionEnd::peer_alert || kind == SessionEnd::our_alert; }
+  [[nodiscard]] bool by_alert() const noexcept {
+    return kind == SessionEnd::peer_alert || kind == SessionEnd::our_alert;
+  }
   [[nodiscard]] bool transport() const noexcept { return !by_alert() && kind != SessionEnd::closed; }
 };
 

@@ -57,7 +57,8 @@ EphemeralKey EphemeralKey::from_private_key(NamedGroup group, ByteView private_k
   }
   ossl::BigNum scalar(BN_bin2bn(private_key.data(), static_cast<int>(private_key.size()), nullptr));
   ParamBuild build(OSSL_PARAM_BLD_new());
-  ossl::check(scalar && build && OSSL_PARAM_BLD_push_utf8_string(build.get(), OSSL_PKEY_PARAM_GROUP_NAME, "P-256", 0) == 1 &&
+  ossl::check(scalar && build &&
+                  OSSL_PARAM_BLD_push_utf8_string(build.get(), OSSL_PKEY_PARAM_GROUP_NAME, "P-256", 0) == 1 &&
                   OSSL_PARAM_BLD_push_BN(build.get(), OSSL_PKEY_PARAM_PRIV_KEY, scalar.get()) == 1 &&
                   (public_key.empty() || OSSL_PARAM_BLD_push_octet_string(build.get(), OSSL_PKEY_PARAM_PUB_KEY,
                                                                           public_key.data(), public_key.size()) == 1),
@@ -100,10 +101,10 @@ Result<ossl::PKey> peer_public_key(NamedGroup group, ByteView encoded) {
     return bad_share(group, "not an uncompressed point of 65 bytes starting with 04");
   }
   ParamBuild build(OSSL_PARAM_BLD_new());
-  ossl::check(build && OSSL_PARAM_BLD_push_utf8_string(build.get(), OSSL_PKEY_PARAM_GROUP_NAME, "P-256", 0) == 1 &&
-                  OSSL_PARAM_BLD_push_octet_string(build.get(), OSSL_PKEY_PARAM_PUB_KEY, encoded.data(),
-                                                   encoded.size()) == 1,
-              "OSSL_PARAM_BLD");
+  ossl::check(
+      build && OSSL_PARAM_BLD_push_utf8_string(build.get(), OSSL_PKEY_PARAM_GROUP_NAME, "P-256", 0) == 1 &&
+          OSSL_PARAM_BLD_push_octet_string(build.get(), OSSL_PKEY_PARAM_PUB_KEY, encoded.data(), encoded.size()) == 1,
+      "OSSL_PARAM_BLD");
   Params params(OSSL_PARAM_BLD_to_param(build.get()));
   ossl::PKeyCtx context(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
   EVP_PKEY* key = nullptr;

@@ -17,7 +17,9 @@ EVP_KDF* tls1_prf() {
   return kdf.get();
 }
 
-const char* digest_name(HashAlgorithm hash) { return hash == HashAlgorithm::sha256 ? "SHA256" : "SHA384"; }
+const char* digest_name(HashAlgorithm hash) {
+  return hash == HashAlgorithm::sha256 ? "SHA256" : "SHA384";
+}
 
 Bytes concat(ByteView a, ByteView b) {
   Bytes out(a.begin(), a.end());
@@ -35,8 +37,7 @@ Secret prf(HashAlgorithm hash, ByteView secret, std::string_view label, ByteView
   std::string digest = digest_name(hash);
   OSSL_PARAM params[] = {
       OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest.data(), 0),
-      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SECRET, const_cast<std::uint8_t*>(secret.data()),
-                                        secret.size()),
+      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SECRET, const_cast<std::uint8_t*>(secret.data()), secret.size()),
       OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SEED, label_and_seed.data(), label_and_seed.size()),
       OSSL_PARAM_construct_end(),
   };

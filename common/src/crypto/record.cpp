@@ -13,7 +13,8 @@ RecordProtection::RecordProtection(Aead aead, DirectionKeys keys)
   keys.key.wipe();
 }
 
-void RecordProtection::nonce_for(std::uint64_t sequence, std::span<std::uint8_t, aead_nonce_size> nonce) const noexcept {
+void RecordProtection::nonce_for(std::uint64_t sequence,
+                                 std::span<std::uint8_t, aead_nonce_size> nonce) const noexcept {
   // §7.5: nonce = IV XOR sequence number, big-endian, left-padded to 12 bytes (RFC 8446 §5.3).
   std::copy(iv_.view().begin(), iv_.view().end(), nonce.begin());
   for (std::size_t i = 0; i < 8; ++i) {
@@ -71,14 +72,12 @@ Result<OpenedRecord> RecordProtection::open(const FrameHeader& header, std::span
     return fail(AlertDescription::record_overflow, "record content of " + std::to_string(content_size) + " bytes");
   }
   switch (inner_type) {
-    case static_cast<std::uint8_t>(InnerType::application_data):
-      break;
+    case static_cast<std::uint8_t>(InnerType::application_data): break;
     case static_cast<std::uint8_t>(InnerType::alert):
     case static_cast<std::uint8_t>(InnerType::handshake):
       if (content_size == 0) return fail(AlertDescription::decode_error, "empty protected handshake or alert");
       break;
-    default:
-      return fail(AlertDescription::unexpected_message, "unknown inner type " + std::to_string(inner_type));
+    default: return fail(AlertDescription::unexpected_message, "unknown inner type " + std::to_string(inner_type));
   }
   return OpenedRecord{static_cast<InnerType>(inner_type), ByteView(fragment.data(), content_size)};
 }

@@ -62,7 +62,8 @@ awaitable<void> Channel::fill(std::size_t at_least) {
       }
       if (error == asio::error::eof) {
         if (in_end_ == in_begin_) transport_failure(TransportFailure::eof, "peer closed the connection");
-        transport_failure(TransportFailure::truncated, "peer closed the connection in the middle of a frame (truncated)");
+        transport_failure(TransportFailure::truncated,
+                          "peer closed the connection in the middle of a frame (truncated)");
       }
       if (error != asio::error::would_block && error != asio::error::try_again) {
         transport_failure(TransportFailure::broken, "read failed: " + error.message());
@@ -80,11 +81,12 @@ awaitable<void> Channel::fill(std::size_t at_least) {
     auto ready = co_await (socket_.async_wait(tcp::socket::wait_read, asio::as_tuple(use_awaitable)) ||
                            timer_.async_wait(asio::as_tuple(use_awaitable)));
     if (ready.index() == 1) {
-      transport_failure(TransportFailure::timeout, handshake_deadline_
-                                                       ? std::string(deadline_name_) + " passed: the peer is too slow or stalled"
-                                                       : "idle timeout: the peer sent nothing");
+      transport_failure(TransportFailure::timeout,
+                        handshake_deadline_ ? std::string(deadline_name_) + " passed: the peer is too slow or stalled"
+                                            : "idle timeout: the peer sent nothing");
     }
-    if (auto [error] = std::get<0>(ready); error) transport_failure(TransportFailure::broken, "read failed: " + error.message());
+    if (auto [error] = std::get<0>(ready); error)
+      transport_failure(TransportFailure::broken, "read failed: " + error.message());
     if (!in_) {
       in_ = std::make_unique_for_overwrite<std::uint8_t[]>(input_capacity);  // no zero-fill: bytes are read into it
       in_size_ = input_capacity;

@@ -35,7 +35,9 @@ void IoPool::stop() {
   for (auto& io : contexts_) io->stop();
 }
 
-asio::io_context& IoPool::next() noexcept { return *contexts_[next_.fetch_add(1) % contexts_.size()]; }
+asio::io_context& IoPool::next() noexcept {
+  return *contexts_[next_.fetch_add(1) % contexts_.size()];
+}
 
 void IoPool::run_until_signal(const std::function<void()>& on_stop) {
   asio::signal_set signals(main(), SIGINT, SIGTERM);
@@ -82,16 +84,15 @@ awaitable<void> accept_loop(tcp::acceptor& acceptor, IoPool& pool, ConnectionHan
     active->fetch_add(1);
     // Each connection on its own io_context's thread, its failure reported here.
     auto executor = socket.get_executor();
-    asio::co_spawn(executor, handler(std::move(socket), id),
-                   [log, active, id](std::exception_ptr failure) {
-                     active->fetch_sub(1);
-                     if (!failure) return;
-                     try {
-                       std::rethrow_exception(failure);
-                     } catch (const std::exception& e) {
-                       log->error("[conn {}] connection ended by an unexpected error: {}", id, e.what());
-                     }
-                   });
+    asio::co_spawn(executor, handler(std::move(socket), id), [log, active, id](std::exception_ptr failure) {
+      active->fetch_sub(1);
+      if (!failure) return;
+      try {
+        std::rethrow_exception(failure);
+      } catch (const std::exception& e) {
+        log->error("[conn {}] connection ended by an unexpected error: {}", id, e.what());
+      }
+    });
   }
 }
 

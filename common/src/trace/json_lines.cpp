@@ -52,8 +52,8 @@ void JsonLinesRenderer::on_event(const HandshakeEvent& event) {
 
 void JsonLinesRenderer::on_outcome(const OutcomeEvent& outcome) {
   std::string line = "{\"side\":" + json_string(side_) + ",\"connection\":" + std::to_string(outcome.connection) +
-                     ",\"outcome\":" + json_string(outcome.ok ? "ok" : "failed") + ",\"event\":" +
-                     json_string(outcome.event) + ",\"detail\":" + json_string(outcome.detail) +
+                     ",\"outcome\":" + json_string(outcome.ok ? "ok" : "failed") +
+                     ",\"event\":" + json_string(outcome.event) + ",\"detail\":" + json_string(outcome.detail) +
                      ",\"time\":" + json_string(outcome.time) + ",\"elapsed_ms\":" + std::to_string(outcome.elapsed_ms);
   if (!outcome.alert.empty()) {
     line += ",\"alert\":" + json_string(outcome.alert) + ",\"alert_from\":" + json_string(outcome.alert_from) +

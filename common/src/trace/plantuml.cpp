@@ -84,8 +84,8 @@ void PlantUmlRenderer::on_outcome(const OutcomeEvent& outcome) {
            plantuml_text(outcome.alert) + "**</color>\\n" + plantuml_text(outcome.event, 80);
   } else {
     std::string party = outcome.connection ? "Server" : "Client";
-    line = "note over " + party + " : " + colored(outcome.ok ? TraceColor::good : TraceColor::bad,
-                                                     plantuml_text(outcome.event, 80));
+    line = "note over " + party + " : " +
+           colored(outcome.ok ? TraceColor::good : TraceColor::bad, plantuml_text(outcome.event, 80));
   }
   std::lock_guard lock(mutex_);
   lines_.push_back(std::move(line));

@@ -33,7 +33,8 @@ std::string script_safe(const std::string& json) {
 std::string frame_json(const WireFrame& frame, bool show_secrets) {
   std::string out = "\"bytes\":\"" + to_hex(frame.bytes) + "\",\"spans\":" + spans_json(frame.spans);
   if (show_secrets && !frame.plaintext.empty()) {
-    out += ",\"plaintext\":\"" + to_hex(frame.plaintext) + "\",\"plaintext_spans\":" + spans_json(frame.plaintext_spans);
+    out +=
+        ",\"plaintext\":\"" + to_hex(frame.plaintext) + "\",\"plaintext_spans\":" + spans_json(frame.plaintext_spans);
   }
   return out;
 }
@@ -41,10 +42,10 @@ std::string frame_json(const WireFrame& frame, bool show_secrets) {
 }  // namespace
 
 std::string report_event_json(const HandshakeEvent& event, bool show_secrets) {
-  std::string out = "{\"connection\":" + std::to_string(event.connection) + ",\"arrow\":" + std::to_string(event.arrow) +
-                    ",\"from\":" + json_string(event.from) + ",\"to\":" + json_string(event.to) +
-                    ",\"message\":" + json_string(event.message) + ",\"description\":" +
-                    json_string(event.description) + ",\"time\":" + json_string(event.time) +
+  std::string out = "{\"connection\":" + std::to_string(event.connection) +
+                    ",\"arrow\":" + std::to_string(event.arrow) + ",\"from\":" + json_string(event.from) +
+                    ",\"to\":" + json_string(event.to) + ",\"message\":" + json_string(event.message) +
+                    ",\"description\":" + json_string(event.description) + ",\"time\":" + json_string(event.time) +
                     ",\"elapsed_ms\":" + std::to_string(event.elapsed_ms) + ",\"fields\":[";
   for (std::size_t i = 0; i < event.fields.size(); ++i) {
     const TraceField& field = event.fields[i];
@@ -89,8 +90,8 @@ void ReportRenderer::on_outcome(const OutcomeEvent& outcome) {
   std::string json = "{\"connection\":" + std::to_string(outcome.connection) +
                      ",\"ok\":" + (outcome.ok ? "true" : "false") + ",\"event\":" + json_string(outcome.event) +
                      ",\"detail\":" + json_string(outcome.detail) + ",\"time\":" + json_string(outcome.time) +
-                     ",\"elapsed_ms\":" + std::to_string(outcome.elapsed_ms) + ",\"alert\":" +
-                     json_string(outcome.alert) + ",\"alert_from\":" + json_string(outcome.alert_from) +
+                     ",\"elapsed_ms\":" + std::to_string(outcome.elapsed_ms) +
+                     ",\"alert\":" + json_string(outcome.alert) + ",\"alert_from\":" + json_string(outcome.alert_from) +
                      ",\"alert_to\":" + json_string(outcome.alert_to);
   if (outcome.alert_frame) json += "," + frame_json(*outcome.alert_frame, show_secrets_);
   json += "}";

@@ -12,14 +12,14 @@ namespace {
 // black); the two greens are pulled apart (blue-green and yellow-green) to tell them apart.
 std::string_view ansi(TraceColor color) {
   switch (color) {
-    case TraceColor::rand_client: return "\x1b[38;2;215;120;0m";    // orange
-    case TraceColor::rand_server: return "\x1b[38;2;150;70;220m";   // purple
+    case TraceColor::rand_client: return "\x1b[38;2;215;120;0m";     // orange
+    case TraceColor::rand_server: return "\x1b[38;2;150;70;220m";    // purple
     case TraceColor::cipher_suites: return "\x1b[38;2;225;105;85m";  // salmon
-    case TraceColor::certificate: return "\x1b[38;2;0;155;175m";    // cyan
-    case TraceColor::public_key: return "\x1b[38;2;170;95;45m";     // brown
-    case TraceColor::ca_key: return "\x1b[38;2;0;140;95m";          // dark green
-    case TraceColor::pre_master: return "\x1b[38;2;220;20;60m";     // crimson
-    case TraceColor::master_key: return "\x1b[38;2;75;160;35m";     // forest green
+    case TraceColor::certificate: return "\x1b[38;2;0;155;175m";     // cyan
+    case TraceColor::public_key: return "\x1b[38;2;170;95;45m";      // brown
+    case TraceColor::ca_key: return "\x1b[38;2;0;140;95m";           // dark green
+    case TraceColor::pre_master: return "\x1b[38;2;220;20;60m";      // crimson
+    case TraceColor::master_key: return "\x1b[38;2;75;160;35m";      // forest green
     case TraceColor::good: return "\x1b[1;32m";
     case TraceColor::bad: return "\x1b[1;31m";
     case TraceColor::plain: return "";

@@ -39,9 +39,8 @@ enum class SignerCertificate : std::uint8_t { included, omitted };
 
 // A signed successful OCSPResponse for the certificate with `serial` issued by the CA, with
 // thisUpdate = now, nextUpdate = now + validity, and the nonce extension when `nonce` is given.
-Bytes build_ocsp_response(const ResponderIdentity& responder, ASN1_INTEGER* serial,
-                          const StatusAnswer& answer, std::optional<ByteView> nonce,
-                          std::chrono::seconds validity, std::time_t now,
+Bytes build_ocsp_response(const ResponderIdentity& responder, ASN1_INTEGER* serial, const StatusAnswer& answer,
+                          std::optional<ByteView> nonce, std::chrono::seconds validity, std::time_t now,
                           SignerCertificate signer_certificate = SignerCertificate::included);
 // The general form: one SingleResponse per CertID (as an OCSP request over HTTP may ask several),
 // the nonce given as bytes or copied from `nonce_source` (RFC 6960 §4.4.1).
@@ -66,8 +65,7 @@ struct VerifiedStatus {
 
 // Client side: checks everything in §9 steps 2–6 and returns the status (step 7 is the caller's:
 // it maps revoked/unknown to alerts). Every failure is bad_certificate_status_response.
-Result<VerifiedStatus> verify_ocsp_response(ByteView der, const TrustStore& trust,
-                                            X509* certificate, ByteView nonce,
+Result<VerifiedStatus> verify_ocsp_response(ByteView der, const TrustStore& trust, X509* certificate, ByteView nonce,
                                             std::optional<std::time_t> at = std::nullopt);
 
 inline constexpr std::chrono::seconds ocsp_clock_skew{300};

@@ -35,7 +35,7 @@ std::string not_before_of(X509* certificate);  // ISO 8601 UTC
 std::string not_after_of(X509* certificate);
 std::string fingerprint_sha256(X509* certificate);
 std::optional<std::time_t> to_time_t(const ASN1_TIME* time);  // nullopt when absent or malformed
-int rsa_bits(EVP_PKEY* key);  // 0 when not RSA
+int rsa_bits(EVP_PKEY* key);                                  // 0 when not RSA
 // "DNS:localhost, IP:127.0.0.1" ("(none)" without the extension)
 std::string subject_alt_names(X509* certificate);
 // "RSA 2048 bits", "EC P-256"

@@ -44,5 +44,4 @@ class StatusClient {
   std::optional<Channel> channel_;
 };
 
-
 }  // namespace tlslab::net

@@ -52,7 +52,7 @@ struct HandshakeEvent {
 struct OutcomeEvent {
   std::uint64_t connection = 0;
   bool ok = false;
-  std::string event;   // "handshake complete", "handshake failed: certificate_revoked (…)"
+  std::string event;  // "handshake complete", "handshake failed: certificate_revoked (…)"
   std::string detail;
   // The alert that ended the session, if one did: its name, who sent it to whom, its frame.
   std::string alert;
