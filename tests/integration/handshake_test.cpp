@@ -125,11 +125,12 @@ const HandshakeEvent* arrow(const std::vector<HandshakeEvent>& events, int numbe
 
 // Real frames from a real handshake, as each side saw them: every byte of each in exactly one
 // field, protected frames included (header, ciphertext, tag; and the inner plaintext's fields).
-TEST(Spans, EveryFrameOfARealHandshakeIsFullySpannedOnBothSides) {
-  LabOptions options;
+void expect_spans_on_both_sides(LabOptions options, const std::vector<CipherSuite>& suites) {
   options.show_secrets = true;
   Lab lab(options);
-  ClientRun run = lab.run_client(lab.client_settings());
+  auto settings = lab.client_settings();
+  settings.suites = suites;
+  ClientRun run = lab.run_client(settings);
   ASSERT_EQ(run.outcome.code, client::ExitCode::ok) << run.outcome.line;
   auto service = lab.service_events().events();
   expect_frames_fully_spanned(run.events, "client");
@@ -150,6 +151,19 @@ TEST(Spans, EveryFrameOfARealHandshakeIsFullySpannedOnBothSides) {
   // The certificate in the ServerHello, where the report highlights it.
   const HandshakeEvent* server_hello = arrow(run.events, 2);
   EXPECT_EQ(field_path_at(server_hello->frame->spans, 5 + 4 + 2 + 32 + 2 + 2), "ServerHello/certificate");
+}
+
+TEST(Spans, EveryFrameOfARealHandshakeIsFullySpannedOnBothSides) {
+  expect_spans_on_both_sides({}, {CipherSuite::rsa_oaep_aes_128_gcm_sha256});
+}
+
+// The ECDHE forms (§7.6): the key_share extensions and the ClientKeyExchange's key_exchange.
+TEST(Spans, EveryFrameOfAnEcdheHandshakeIsFullySpannedOnBothSides) {
+  expect_spans_on_both_sides({}, {CipherSuite::ecdhe_aes_128_gcm_sha256});
+  LabOptions ec;
+  ec.ec_certificate = true;
+  ec.server_groups = {NamedGroup::secp256r1};
+  expect_spans_on_both_sides(ec, {CipherSuite::ecdhe_chacha20_poly1305_sha256});
 }
 
 TEST(Spans, AFailedRunEndsWithTheAlertFrame) {

@@ -46,11 +46,14 @@ std::string read_all(std::FILE* file) {
 
 Lab::Lab(LabOptions options) : options_(std::move(options)), trust_(test::trust_store_with_test_ca()) {
   log_ = std::make_shared<spdlog::logger>("tlslab-lab", std::make_shared<spdlog::sinks::null_sink_mt>());
-  database_.record_issued(test_pki().server_certificate.get(), "DNS:localhost");
+  const auto& pki = test_pki();
+  X509* certificate = options_.ec_certificate ? pki.ec_server_certificate.get() : pki.server_certificate.get();
+  EVP_PKEY* key = options_.ec_certificate ? pki.ec_server_key.get() : pki.server_key.get();
+  database_.record_issued(certificate, "DNS:localhost");
   responder_.emplace(test_ca_material(), database_, std::chrono::seconds(3600));
-  identity_.emplace(server::ServerIdentity::from(share(test_pki().server_certificate.get()),
-                                                 shared_key(test_pki().server_key.get())));
+  identity_.emplace(server::ServerIdentity::from(share(certificate), shared_key(key)));
   settings_.suites = options_.server_suites;
+  settings_.groups = options_.server_groups;
   settings_.www = options_.www;
   settings_.timeouts = options_.server_timeouts;
   TraceOptions quiet;

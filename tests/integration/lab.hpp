@@ -55,7 +55,9 @@ struct LabOptions {
   std::optional<std::filesystem::path> www;
   net::Timeouts server_timeouts;
   bool start_ca = true;
-  bool show_secrets = false;  // for the traces of both sides
+  bool show_secrets = false;    // for the traces of both sides
+  bool ec_certificate = false;  // the server's certificate and key: EC P-256 instead of RSA-2048
+  std::vector<NamedGroup> server_groups = default_groups();
 };
 
 // A client run and what it left: the outcome, the response bodies, the JSON trace.

@@ -27,6 +27,8 @@ TestPki make_test_pki() {
       .not_yet_valid_certificate = nullptr,
       .other_ca_certificate = nullptr,
       .second_certificate = nullptr,
+      .ec_server_key = ca::generate_key(ca::KeyType::ec_p256),
+      .ec_server_certificate = nullptr,
   };
   EVP_PKEY* key = pki.server_key.get();
   std::vector<std::string> sans{"DNS:localhost", "DNS:" + server_dns_name, "IP:" + server_ip};
@@ -35,6 +37,8 @@ TestPki make_test_pki() {
   pki.not_yet_valid_certificate = issue(pki.ca, key, "future.test", sans, {now + one_day, now + 30 * one_day});
   pki.other_ca_certificate = issue(pki.other_ca, key, "server.test", sans, {now - one_day, now + 365 * one_day});
   pki.second_certificate = issue(pki.ca, key, "second.test", {"DNS:second.test"}, {now - one_day, now + 365 * one_day});
+  pki.ec_server_certificate =
+      issue(pki.ca, pki.ec_server_key.get(), "server.test", sans, {now - one_day, now + 365 * one_day});
   return pki;
 }
 

@@ -1,7 +1,8 @@
 #pragma once
 // A small PKI for unit tests, built once per process (RSA key generation is slow): a CA, a server
 // certificate it issued with DNS and IP SANs, an expired one, a not-yet-valid one, and a
-// certificate from another CA that the trust store does not know.
+// certificate from another CA that the trust store does not know; and an EC P-256 server
+// certificate for the ECDHE suites.
 #include <ctime>
 #include <filesystem>
 #include <string>
@@ -26,6 +27,9 @@ struct TestPki {
   ossl::X509Ptr other_ca_certificate;       // issued by other_ca for localhost
   // A second certificate from `ca` for another name: a different serial, for OCSP mix-ups.
   ossl::X509Ptr second_certificate;
+  // An EC P-256 server key and its certificate from `ca` (same names): ECDSA-signed key shares.
+  ossl::PKey ec_server_key;
+  ossl::X509Ptr ec_server_certificate;
 };
 
 const TestPki& test_pki();
