@@ -44,6 +44,9 @@ SUITES = ["aes128gcm", "chacha20", "aes256gcm"]
 # The selector byte of fuzz_record_open: low bits pick the suite, 0x40 the server's keys, 0x80
 # sealed mode.
 SUITE_SELECTOR = {"aes128gcm": 0, "aes256gcm": 1, "chacha20": 2}
+# The ECDHE sessions (PROTOCOL.md §7.6): suite, group, and the server's certificate key.
+ECDHE_SESSIONS = [("ecdhe-aes128gcm", "x25519", "rsa"), ("ecdhe-aes256gcm", "p256", "rsa"),
+                  ("ecdhe-chacha20", "x25519", "ec"), ("ecdhe-aes128gcm", "p256", "ec")]
 HANDSHAKE_CORPUS = {1: "fuzz_client_hello", 2: "fuzz_server_hello", 16: "fuzz_client_key_exchange",
                     20: "fuzz_finished", 64: "fuzz_status_request", 65: "fuzz_status_response"}
 MAX_FILES = 29
@@ -163,11 +166,33 @@ def add_frames(corpus, label, direction, stream, selector=None, whole_stream=Tru
                 corpus.add("fuzz_status_response_verify", name, fragment[6:])  # the DER OCSPResponse
             if fragment[0] == 2:
                 add_server_hello_certificate(corpus, name, fragment)
+            if fragment[0] == 16 and fragment[4:5] in (b"\x20", b"\x41"):  # an ECDHE key share (32 or 65 bytes)
+                corpus.add("fuzz_client_key_share", name, fragment)
         elif content_type == 21:
             corpus.add("fuzz_alert", name, fragment)
         elif content_type == 23 and selector is not None and protected < 2:
             protected += 1
             corpus.add("fuzz_record_open", name, bytes([selector]) + data)
+
+
+def add_hellos(corpus, name, up, down):
+    """fuzz_server_key_share's input: the connection's ClientHello and ServerHello, back to back."""
+    frames = split_frames(bytes(up)) + split_frames(bytes(down))
+    hellos = [f[5:] for f in frames if len(f) > 5 and f[0] == 22 and f[5] in (1, 2)]
+    if len(hellos) >= 2 and hellos[0][0] == 1 and hellos[1][0] == 2:
+        corpus.add("fuzz_server_key_share", name, hellos[0] + hellos[1])
+
+
+def invalid_key_shares(corpus):
+    """ClientKeyShares that §7.6 refuses: x25519's point 0 (low order) and 1, P-256 points off the
+    curve, compressed and at infinity, wrong lengths."""
+    p256_generator = bytes.fromhex("046b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296"
+                                   "4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5")
+    shares = {"x25519-zero": bytes(32), "x25519-one": b"\x01" + bytes(31), "x25519-short": bytes(31),
+              "p256-generator": p256_generator, "p256-off-curve": p256_generator[:-1] + b"\x00",
+              "p256-compressed": b"\x02" + p256_generator[1:33], "p256-infinity": b"\x00"}
+    for name, share in shares.items():
+        corpus.add("fuzz_client_key_share", f"invalid-{name}", handshake(16, bytes([len(share)]) + share))
 
 
 def add_server_hello_certificate(corpus, name, message):
@@ -267,6 +292,8 @@ def main():
         _, server_port = lab.start_server(cert, key)
         _, revoked_port = lab.start_server(revoked_cert, revoked_key)
         _, aes_only_port = lab.start_server(cert, key, ("--suites", "aes128gcm"))
+        ec_cert, ec_key, _ = lab.issue(ca_dir, name="ec-server", extra=("--key-type", "ec-p256"))
+        _, ec_port = lab.start_server(ec_cert, ec_key)
 
         def session(label, port, extra=(), client_trust=trust, selector=None, expect_ok=True, whole_streams=True):
             server_relay, ca_relay = Relay(port, label), Relay(ca_port, label)
@@ -283,6 +310,8 @@ def main():
                 relay.close()
                 for number, connection in enumerate(relay.connections):
                     name = f"{label}-{peer}{number if number else ''}"
+                    if peer == "server":
+                        add_hellos(corpus, name, connection["up"], connection["down"])
                     add_frames(corpus, name, "up", connection["up"], selector, whole_streams)
                     add_frames(corpus, name, "down", connection["down"],
                                None if selector is None else selector | 0x40, whole_streams)
@@ -312,6 +341,11 @@ def main():
                 server_bit = 0x40 if sender == "server" else 0
                 corpus.add("fuzz_record_open", f"sealed-{suite}-{sender}-finished",
                            bytes([0x80 | server_bit | selector]) + finished + bytes([22]))
+        # The ECDHE sessions: key_share in both hellos, the client's key share at arrow 5.
+        for suite, group, key_type in ECDHE_SESSIONS:
+            session(f"{suite}-{group}-{key_type}", ec_port if key_type == "ec" else server_port,
+                    ("--suites", suite, "--groups", group), whole_streams=False)
+        invalid_key_shares(corpus)
         # Failures that put alerts in the clear on the wire.
         session("revoked", revoked_port, expect_ok=False)
         session("wrong-name", server_port, ("--server-name", "other.test"), expect_ok=False)
