@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <string>
 
+#include "tlslab/crypto/ecdhe.hpp"
 #include "tlslab/crypto/key_schedule.hpp"
 #include "tlslab/crypto/record.hpp"
 #include "tlslab/crypto/transcript.hpp"
@@ -28,6 +29,69 @@ std::string frame_hex(ContentType type, ByteView fragment) {
 
 void example(const char* id, const char* title, const std::string& hex, const char* note) {
   std::printf("### %s\n\n%s\n\n```hex %s\n%s\n```\n\n", title, note, id, hex.c_str());
+}
+
+// The ECDHE form of arrows 1, 2 and 5 (§7.6) and its key schedule, with the key pairs of RFC 7748
+// §6.1 (Alice the client, Bob the server) so that the shared secret is the RFC's own.
+void ecdhe_examples(const Random& client_random, const Random& server_random) {
+  std::printf(
+      "### ECDHE (§7.6): arrows 1, 2 and 5, and the key schedule\n\n"
+      "The same RANDs; the ephemeral x25519 key pairs are Alice's (client) and Bob's (server) from\n"
+      "RFC 7748 §6.1, so the PRE-MASTER below is the RFC's shared secret.\n\n");
+  auto alice = crypto::EphemeralKey::from_private_key(
+      NamedGroup::x25519, *from_hex("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a"));
+  auto bob = crypto::EphemeralKey::from_private_key(
+      NamedGroup::x25519, *from_hex("5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb"));
+
+  ClientHello hello;
+  hello.random = client_random;
+  hello.cipher_suites = {0x0B01, 0x0A01};
+  hello.set_server_name("localhost");
+  hello.set_key_share_groups(
+      {static_cast<std::uint16_t>(NamedGroup::x25519), static_cast<std::uint16_t>(NamedGroup::secp256r1)});
+  example("client_hello_ecdhe", "Arrow 1 (ECDHE): ClientHello",
+          frame_hex(ContentType::handshake, encode_handshake(hello)),
+          "suites 0B01 (TLSLAB_ECDHE_WITH_AES_128_GCM_SHA256) and 0A01 · extensions: server_name, then "
+          "key_share (type 0033) = groups (uint16 length 0004) 001d x25519, 0017 secp256r1.");
+
+  ServerHello server_hello;
+  server_hello.random = server_random;
+  server_hello.cipher_suite = 0x0B01;
+  server_hello.certificate = {0x30, 0x03, 0x02, 0x01, 0x01};
+  server_hello.server_public_key = {0x30, 0x03, 0x02, 0x01, 0x02};
+  ServerKeyShare share;
+  share.group = static_cast<std::uint16_t>(NamedGroup::x25519);
+  share.key_exchange = bob.public_key();
+  share.scheme = 0x0804;             // rsa_pss_rsae_sha256
+  share.signature = Bytes(8, 0x5e);  // stands in for the 256-byte RSA-PSS signature
+  server_hello.set_key_share(share);
+  example("server_hello_ecdhe", "Arrow 2 (ECDHE): ServerHello",
+          frame_hex(ContentType::handshake, encode_handshake(server_hello)),
+          "suite 0B01 · CERTIFICATE and SERVER'S PUBLIC KEY placeholders as above · extension key_share "
+          "(0033): group 001d · key_exchange (uint8 length 20 = 32 bytes) = Bob's x25519 public key · scheme 0804 "
+          "(rsa_pss_rsae_sha256) · signature (uint16 length; 8 bytes of 5e stand in for the 256-byte "
+          "RSA-PSS signature over RAND-CLIENT ‖ RAND-SERVER ‖ 03 ‖ 001d ‖ 20 ‖ key_exchange, which is "
+          "randomized and so cannot be a fixed example).");
+
+  ClientKeyShare client_share;
+  client_share.key_exchange = alice.public_key();
+  example("client_key_share", "Arrow 5 (ECDHE): ClientKeyShare",
+          frame_hex(ContentType::handshake, encode_handshake(client_share)),
+          "the same handshake type 10 as ClientKeyExchange · key_exchange (uint8 length 20 = 32 bytes) = Alice's "
+          "x25519 public key.");
+
+  Secret pre_master = bob.derive(alice.public_key()).value();
+  auto suite = *suite_info(CipherSuite::ecdhe_aes_128_gcm_sha256);
+  Secret master_secret = crypto::derive_master_secret(suite.hash, pre_master, client_random, server_random);
+  crypto::KeyBlock keys = crypto::derive_key_block(suite, master_secret, client_random, server_random);
+  std::printf(
+      "PRE-MASTER = X25519(Bob's private key, Alice's public key), 32 bytes; the rest of the schedule\n"
+      "is the RSA suites' (§7.2):\n\n"
+      "```text\npre_master       %s\nmaster_secret    %s\nclient_write_key %s\nserver_write_key %s\n"
+      "client_write_iv  %s\nserver_write_iv  %s\n```\n\n",
+      to_hex(pre_master.view()).c_str(), to_hex(master_secret.view()).c_str(),
+      to_hex(keys.client_write.key.view()).c_str(), to_hex(keys.server_write.key.view()).c_str(),
+      to_hex(keys.client_write.iv.view()).c_str(), to_hex(keys.server_write.iv.view()).c_str());
 }
 
 }  // namespace
@@ -120,5 +184,7 @@ int main() {
       to_hex(transcript_hash).c_str(), to_hex(finished.verify_data).c_str(), to_hex(finished_message).c_str(),
       to_hex(ByteView(sealed).first(frame_header_size)).c_str(),
       to_hex(ByteView(sealed).subspan(frame_header_size)).c_str());
+
+  ecdhe_examples(client_random, server_random);
   return 0;
 }

@@ -6,6 +6,7 @@
 #include <sstream>
 #include <string>
 
+#include "tlslab/crypto/ecdhe.hpp"
 #include "tlslab/crypto/key_schedule.hpp"
 #include "tlslab/crypto/record.hpp"
 #include "tlslab/frame.hpp"
@@ -72,8 +73,8 @@ class SpecExamples : public ::testing::Test {
   }
 };
 
-TEST_F(SpecExamples, AllSevenArePresent) {
-  EXPECT_EQ(examples.size(), 7u);
+TEST_F(SpecExamples, AllTenArePresent) {
+  EXPECT_EQ(examples.size(), 10u);
 }
 
 TEST_F(SpecExamples, ClientHelloDecodes) {
@@ -122,6 +123,29 @@ TEST_F(SpecExamples, ProtectedFinishedOpensWithTheDocumentedKeys) {
   ASSERT_TRUE(opened.ok()) << opened.failure().reason;
   EXPECT_EQ(opened->type, InnerType::handshake);
   EXPECT_TRUE(decode_handshake<Finished>(opened->content).ok());
+}
+
+// The ECDHE examples: the offered groups, the server's share, and the client's share, whose ECDH
+// with the server's documented private key (RFC 7748 §6.1, Bob) gives the RFC's shared secret.
+TEST_F(SpecExamples, EcdheHellosCarryTheKeyShares) {
+  auto hello = decode_and_round_trip<ClientHello>(get("client_hello_ecdhe"));
+  EXPECT_EQ(hello.key_share_groups(), (std::vector<std::uint16_t>{0x001d, 0x0017}));
+  auto server_hello = decode_and_round_trip<ServerHello>(get("server_hello_ecdhe"));
+  EXPECT_EQ(server_hello.cipher_suite, 0x0B01);
+  auto share = server_hello.key_share();
+  ASSERT_TRUE(share.has_value());
+  EXPECT_EQ(share->group, 0x001d);
+  EXPECT_EQ(share->scheme, 0x0804);
+  EXPECT_EQ(to_hex(share->key_exchange), "de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f");
+}
+
+TEST_F(SpecExamples, EcdheClientKeyShareGivesTheRfcSharedSecret) {
+  auto client_share = decode_and_round_trip<ClientKeyShare>(get("client_key_share"));
+  auto bob = crypto::EphemeralKey::from_private_key(
+      NamedGroup::x25519, *from_hex("5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb"));
+  auto pre_master = bob.derive(client_share.key_exchange);
+  ASSERT_TRUE(pre_master.ok());
+  EXPECT_EQ(to_hex(pre_master->view()), "4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742");
 }
 
 }  // namespace
