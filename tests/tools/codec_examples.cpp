@@ -31,6 +31,27 @@ void example(const char* id, const char* title, const std::string& hex, const ch
   std::printf("### %s\n\n%s\n\n```hex %s\n%s\n```\n\n", title, note, id, hex.c_str());
 }
 
+// The key schedule of `id` from a given PRE-MASTER, printed after `intro` as a test vector for
+// independent implementations.
+struct KeySchedule {
+  Secret master_secret;
+  crypto::KeyBlock keys;
+};
+KeySchedule key_schedule(const char* intro, CipherSuite id, const Secret& pre_master, const Random& client_random,
+                         const Random& server_random) {
+  auto suite = *suite_info(id);
+  Secret master_secret = crypto::derive_master_secret(suite.hash, pre_master, client_random, server_random);
+  crypto::KeyBlock keys = crypto::derive_key_block(suite, master_secret, client_random, server_random);
+  std::printf("%s\n\n", intro);
+  std::printf(
+      "```text\npre_master       %s\nmaster_secret    %s\nclient_write_key %s\nserver_write_key %s\n"
+      "client_write_iv  %s\nserver_write_iv  %s\n```\n\n",
+      to_hex(pre_master.view()).c_str(), to_hex(master_secret.view()).c_str(),
+      to_hex(keys.client_write.key.view()).c_str(), to_hex(keys.server_write.key.view()).c_str(),
+      to_hex(keys.client_write.iv.view()).c_str(), to_hex(keys.server_write.iv.view()).c_str());
+  return {std::move(master_secret), std::move(keys)};
+}
+
 // The ECDHE form of arrows 1, 2 and 5 (§7.6) and its key schedule, with the key pairs of RFC 7748
 // §6.1 (Alice the client, Bob the server) so that the shared secret is the RFC's own.
 void ecdhe_examples(const Random& client_random, const Random& server_random) {
@@ -81,17 +102,10 @@ void ecdhe_examples(const Random& client_random, const Random& server_random) {
           "x25519 public key.");
 
   Secret pre_master = bob.derive(alice.public_key()).value();
-  auto suite = *suite_info(CipherSuite::ecdhe_aes_128_gcm_sha256);
-  Secret master_secret = crypto::derive_master_secret(suite.hash, pre_master, client_random, server_random);
-  crypto::KeyBlock keys = crypto::derive_key_block(suite, master_secret, client_random, server_random);
-  std::printf(
+  key_schedule(
       "PRE-MASTER = X25519(Bob's private key, Alice's public key), 32 bytes; the rest of the schedule\n"
-      "is the RSA suites' (§7.2):\n\n"
-      "```text\npre_master       %s\nmaster_secret    %s\nclient_write_key %s\nserver_write_key %s\n"
-      "client_write_iv  %s\nserver_write_iv  %s\n```\n\n",
-      to_hex(pre_master.view()).c_str(), to_hex(master_secret.view()).c_str(),
-      to_hex(keys.client_write.key.view()).c_str(), to_hex(keys.server_write.key.view()).c_str(),
-      to_hex(keys.client_write.iv.view()).c_str(), to_hex(keys.server_write.iv.view()).c_str());
+      "is the RSA suites' (§7.2):",
+      CipherSuite::ecdhe_aes_128_gcm_sha256, pre_master, client_random, server_random);
 }
 
 }  // namespace
@@ -152,16 +166,10 @@ int main() {
   pre_master.data()[1] = 0x00;
   for (std::size_t i = 2; i < pre_master.size(); ++i) pre_master.data()[i] = static_cast<std::uint8_t>(0xa0 + i);
   auto suite = *suite_info(CipherSuite::rsa_oaep_aes_128_gcm_sha256);
-  Secret master_secret = crypto::derive_master_secret(suite.hash, pre_master, client_random, server_random);
-  crypto::KeyBlock keys = crypto::derive_key_block(suite, master_secret, client_random, server_random);
-  std::printf(
+  auto [master_secret, keys] = key_schedule(
       "### Key schedule (TLSLAB_RSA_OAEP_WITH_AES_128_GCM_SHA256)\n\n"
-      "PRE-MASTER = `0100` followed by a2 a3 … cf (48 bytes); RAND-CLIENT and RAND-SERVER as above.\n\n"
-      "```text\npre_master       %s\nmaster_secret    %s\nclient_write_key %s\nserver_write_key %s\n"
-      "client_write_iv  %s\nserver_write_iv  %s\n```\n\n",
-      to_hex(pre_master.view()).c_str(), to_hex(master_secret.view()).c_str(),
-      to_hex(keys.client_write.key.view()).c_str(), to_hex(keys.server_write.key.view()).c_str(),
-      to_hex(keys.client_write.iv.view()).c_str(), to_hex(keys.server_write.iv.view()).c_str());
+      "PRE-MASTER = `0100` followed by a2 a3 … cf (48 bytes); RAND-CLIENT and RAND-SERVER as above.",
+      CipherSuite::rsa_oaep_aes_128_gcm_sha256, pre_master, client_random, server_random);
 
   // Client Finished over the transcript of the three examples above, sealed as record 0.
   Bytes transcript = encode_handshake(hello);

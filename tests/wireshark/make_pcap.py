@@ -323,6 +323,14 @@ class Session:
     def close_notify(self, client):
         return (self.client_prot if client else self.server_prot).seal(CT_ALERT, alert(CLOSE_NOTIFY, ALERT_WARNING))
 
+    def get_and_close(self, path, body):
+        """(8) one GET and its 200 response, then close_notify both ways and the TCP close."""
+        self.conn.send(True, self.app(True, http_request(path)))
+        self.conn.send(False, self.app(False, http_response(body)))
+        self.conn.send(True, self.close_notify(True))
+        self.conn.send(False, self.close_notify(False))
+        self.conn.close()
+
 
 def http_response(body, content_type="text/plain"):
     return (b"HTTP/1.1 200 OK\r\nContent-Type: " + content_type.encode()
@@ -376,11 +384,7 @@ def good_capture(env, pki, server_key, server_cert, now):
     b.conn.send(True, b.key_exchange())
     b.conn.send(True, b.finished(True))
     b.conn.send(False, b.finished(False))
-    b.conn.send(True, b.app(True, http_request("/chacha")))
-    b.conn.send(False, b.app(False, http_response(b"chacha\n")))
-    b.conn.send(True, b.close_notify(True))
-    b.conn.send(False, b.close_notify(False))
-    b.conn.close()
+    b.get_and_close("/chacha", b"chacha\n")
 
     # Session C: AES-256-GCM / SHA-384; first frames of both connections with the header alone
     # in a segment, one protected frame split in three segments, three frames in one segment.
@@ -495,11 +499,7 @@ def write_ecdhe_capture(env, pki, rsa_key, rsa_cert, now, path):
     g.hello_and_status()
     g.conn.send(True, g.key_exchange() + g.finished(True))
     g.conn.send(False, g.finished(False))
-    g.conn.send(True, g.app(True, http_request("/ecdhe-x25519")))
-    g.conn.send(False, g.app(False, http_response(b"forward secrecy\n")))
-    g.conn.send(True, g.close_notify(True))
-    g.conn.send(False, g.close_notify(False))
-    g.conn.close()
+    g.get_and_close("/ecdhe-x25519", b"forward secrecy\n")
 
     # Session H: secp256r1, an EC P-256 certificate signs with ECDSA; AES-256-GCM / SHA-384, on
     # the default ports 4433/4434.
@@ -509,11 +509,7 @@ def write_ecdhe_capture(env, pki, rsa_key, rsa_cert, now, path):
     h.conn.send(True, h.key_exchange())
     h.conn.send(True, h.finished(True))
     h.conn.send(False, h.finished(False))
-    h.conn.send(True, h.app(True, http_request("/ecdhe-p256")))
-    h.conn.send(False, h.app(False, http_response(b"p256\n")))
-    h.conn.send(True, h.close_notify(True))
-    h.conn.send(False, h.close_notify(False))
-    h.conn.close()
+    h.get_and_close("/ecdhe-p256", b"p256\n")
 
     # Session I: ChaCha20-Poly1305, the client prefers secp256r1, the server picks x25519; the
     # EC certificate signs.
@@ -523,11 +519,7 @@ def write_ecdhe_capture(env, pki, rsa_key, rsa_cert, now, path):
     i.conn.send(True, i.key_exchange())
     i.conn.send(True, i.finished(True))
     i.conn.send(False, i.finished(False))
-    i.conn.send(True, i.app(True, http_request("/ecdhe-chacha")))
-    i.conn.send(False, i.app(False, http_response(b"chacha\n")))
-    i.conn.send(True, i.close_notify(True))
-    i.conn.send(False, i.close_notify(False))
-    i.conn.close()
+    i.get_and_close("/ecdhe-chacha", b"chacha\n")
     env.pcap.write(path)
 
 
