@@ -90,6 +90,42 @@ wait "${s_time_pids[@]}" || true
 os_hs=$(cat "$work"/s_time.* | awk '/connections in [0-9]+ real seconds/ {n+=$1; t=$4} END {if (t>0) printf "%.1f", n/t; else print 0}')
 row "full handshakes/s (2 cores: load, server, CA)" "$tl_hs" "$os_hs" "$(ratio "$tl_hs" "$os_hs")" "s_server x2 + s_time -new x2; tlslab includes the CA round trip"
 
+# 1b. Full handshakes per second with forward secrecy (ECDHE x25519): the server signs its key
+# share with its RSA-2048 or its EC P-256 certificate key; OpenSSL's s_server does the same with
+# ECDHE-RSA-/ECDHE-ECDSA-AES128-GCM-SHA256 (x25519, its default group first).
+"$TLSLAB_BIN/tlslab-ca" issue --dir "$work/ca" --cn localhost --san DNS:localhost,IP:127.0.0.1 --key-type ec-p256 \
+  --out-cert "$work/server-ec.crt" --out-key "$work/server-ec.key" >/dev/null
+tlslab_start ec_server_port "tlslab-server (EC)" "$work/server-ec.log" '.*listening on [0-9.]+:([0-9]+).*' \
+  "$TLSLAB_BIN/tlslab-server" --cert "$work/server-ec.crt" --key "$work/server-ec.key" --listen 127.0.0.1:0 \
+  --threads 2 --quiet --log-level warn
+# ecdhe_row LABEL TLSLAB_PORT CERT KEY OPENSSL_CIPHER
+ecdhe_row() {
+  local label=$1 port=$2 cert=$3 key=$4 cipher=$5 ossl=() pids=() p
+  local tl
+  tl=$(bench --connect "127.0.0.1:$port" --ca-service "127.0.0.1:$ca_port" --trust "$work/ca/ca.crt" \
+    --suites ecdhe-aes128gcm --groups x25519 --mode handshake --connections 16 --duration "$seconds" | field per_second)
+  for _ in 1 2; do
+    p=$(free_low_port)
+    openssl s_server -quiet -tls1_2 -cipher "$cipher" -cert "$cert" -key "$key" -accept "127.0.0.1:$p" -www \
+      >/dev/null 2>&1 &
+    TLSLAB_PIDS+=($!)
+    ossl+=("$p")
+  done
+  for p in "${ossl[@]}"; do wait_port "$p"; done
+  rm -f "$work"/s_time_ecdhe.*
+  for p in "${ossl[@]}"; do
+    openssl s_time -connect "127.0.0.1:$p" -cipher "$cipher" -new -time "$seconds" >"$work/s_time_ecdhe.$p" 2>&1 &
+    pids+=($!)
+  done
+  wait "${pids[@]}" || true
+  local os
+  os=$(cat "$work"/s_time_ecdhe.* | awk '/connections in [0-9]+ real seconds/ {n+=$1; t=$4} END {if (t>0) printf "%.1f", n/t; else print 0}')
+  row "full handshakes/s, $label" "$tl" "$os" "$(ratio "$tl" "$os")" "s_server x2 -cipher $cipher + s_time -new x2; tlslab includes the CA round trip"
+}
+ecdhe_row "ECDHE x25519, RSA-2048 certificate" "$server_port" "$work/server.crt" "$work/server.key" ECDHE-RSA-AES128-GCM-SHA256
+ecdhe_row "ECDHE x25519, EC P-256 certificate" "$ec_server_port" "$work/server-ec.crt" "$work/server-ec.key" \
+  ECDHE-ECDSA-AES128-GCM-SHA256
+
 # 2. Server CPU per handshake vs one RSA private-key operation. This VM's speed drifts by 10 %
 # within minutes, so each load run is paired with an `openssl speed` run right after it; the row
 # shows the medians of three pairs and the median of the three ratios.
