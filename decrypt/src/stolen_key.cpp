@@ -34,25 +34,18 @@ bool is_ecdhe_suite(std::uint16_t suite) noexcept {
 }
 
 std::string group_name(std::uint16_t group) {
-  switch (group) {
-    case 0x001D: return "x25519";
-    case 0x0017: return "secp256r1";
-    default: {
-      char hex[8];
-      std::snprintf(hex, sizeof hex, "0x%04X", group);
-      return hex;
-    }
-  }
+  if (auto known = named_group(group)) return std::string(to_string(*known));
+  char hex[8];
+  std::snprintf(hex, sizeof hex, "0x%04X", group);
+  return hex;
 }
 
 namespace {
 
-constexpr std::uint16_t key_share_extension = 51;  // PROTOCOL.md §3.1, §7.6
-
 // The group of the ServerHello's key_share (§7.6: ServerKeyShare starts with it), in words.
 std::string key_share_group(const ServerHello& hello) {
   for (const auto& extension : hello.extensions) {
-    if (extension.type != key_share_extension) continue;
+    if (extension.type != static_cast<std::uint16_t>(ExtensionType::key_share)) continue;
     Reader in(extension.data, "ServerKeyShare");
     auto group = in.u16();
     return group ? group_name(*group) : "not readable: the key_share is cut short";
