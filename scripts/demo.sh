@@ -3,11 +3,21 @@
 # service and the server on free local ports, runs the client with --show-secrets and one
 # request, shows the three programs' traces, and stops everything it started (also on Ctrl-C).
 # It ends with the path of the client's report of the run (certs/demo/run.html), for a browser.
-#   ./scripts/demo.sh [--keep]     --keep: leave CA and server running until Ctrl-C
+#   ./scripts/demo.sh [--fs] [--keep]
+#     --fs    forward secrecy: the ECDHE variant (arrow 5 carries a key share, not the PRE-MASTER)
+#     --keep  leave CA and server running until Ctrl-C
+# TLSLAB_DEMO_DIR=DIR puts the demo's files in DIR instead of certs/demo.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 keep=0
-[[ "${1:-}" == "--keep" ]] && keep=1
+suites=()
+for argument in "$@"; do
+  case $argument in
+    --keep) keep=1 ;;
+    --fs) suites=(--suites ecdhe-aes128gcm) ;;
+    *) echo "demo.sh: unknown option '$argument' (known: --fs, --keep)" >&2; exit 2 ;;
+  esac
+done
 trap tlslab_stop_all EXIT INT TERM
 
 echo "== building (2 jobs)"
@@ -15,10 +25,11 @@ tlslab_build | tail -n 1
 
 # certs/demo holds private keys, the key log and a server log with --show-secrets: private files.
 umask 077
-demo=$TLSLAB_ROOT/certs/demo
+demo=${TLSLAB_DEMO_DIR:-$TLSLAB_ROOT/certs/demo}
+shown=${demo#"$TLSLAB_ROOT"/}
 rm -rf "$demo"
 mkdir -p "$demo/ca"
-echo "== CA: a key, a self-signed certificate and a database in certs/demo/ca"
+echo "== CA: a key, a self-signed certificate and a database in $shown/ca"
 "$TLSLAB_BIN/tlslab-ca" init --dir "$demo/ca" --cn "tlslab Demo Root CA" | sed 's/^/   /'
 echo "== CA: a server certificate for localhost"
 "$TLSLAB_BIN/tlslab-ca" issue --dir "$demo/ca" --cn localhost --san DNS:localhost,IP:127.0.0.1 \
@@ -31,25 +42,25 @@ tlslab_start server_port "tlslab-server" "$demo/server.log" '.*listening on [0-9
   --show-secrets --keylog "$demo/keylog.txt"
 echo "== CA service on 127.0.0.1:$ca_port, server on 127.0.0.1:$server_port"
 echo
-echo "== the client's side (tlslab-client --show-secrets --get / --report certs/demo/run.html)"
+echo "== the client's side (tlslab-client --show-secrets ${suites[*]:+${suites[*]} }--get / --report $shown/run.html)"
 "$TLSLAB_BIN/tlslab-client" --connect "127.0.0.1:$server_port" --ca-service "127.0.0.1:$ca_port" \
   --trust "$demo/ca/ca.crt" --server-name localhost --show-secrets --keylog "$demo/keylog.txt" \
-  --get / --output "$demo/response.html" --report "$demo/run.html"
+  "${suites[@]}" --get / --output "$demo/response.html" --report "$demo/run.html"
 echo
-echo "== the server's side (from certs/demo/server.log)"
+echo "== the server's side (from $shown/server.log)"
 sleep 0.2
 grep -v '^tlslab-server:' "$demo/server.log" | grep -v '\] info ' || true
 echo
-echo "== the CA's side, arrows 3 and 4 (from certs/demo/ca.log)"
+echo "== the CA's side, arrows 3 and 4 (from $shown/ca.log)"
 grep -v '^tlslab-ca:' "$demo/ca.log" | grep -v '\] info ' || true
 echo
-echo "== the response body was saved to certs/demo/response.html ($(wc -c <"$demo/response.html") bytes)"
-echo "== key log (NSS format, for Wireshark): certs/demo/keylog.txt"
-echo "== CA certificate (the trust store): certs/demo/ca/ca.crt; server: certs/demo/server.crt"
-echo "== open certs/demo/run.html in a browser: the diagram of this run, byte by byte"
+echo "== the response body was saved to $shown/response.html ($(wc -c <"$demo/response.html") bytes)"
+echo "== key log (NSS format, for Wireshark): $shown/keylog.txt"
+echo "== CA certificate (the trust store): $shown/ca/ca.crt; server: $shown/server.crt"
+echo "== open $shown/run.html in a browser: the diagram of this run, byte by byte"
 if [[ $keep == 1 ]]; then
   echo "== CA and server keep running; try:"
-  echo "   build/bin/tlslab-client --connect 127.0.0.1:$server_port --ca-service 127.0.0.1:$ca_port --trust certs/demo/ca/ca.crt --server-name localhost"
+  echo "   build/bin/tlslab-client --connect 127.0.0.1:$server_port --ca-service 127.0.0.1:$ca_port --trust $shown/ca/ca.crt --server-name localhost"
   echo "== Ctrl-C to stop"
   wait
 fi
