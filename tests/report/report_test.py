@@ -498,6 +498,46 @@ def commands_reproduce_values():
 
 
 @test()
+def ecdhe_runs():
+    """Forward secrecy on the page: with an RSA-2048 certificate and x25519, and with an EC P-256
+    certificate and secp256r1, the page checks the server's signature with OpenSSL and, with
+    --show-secrets, recomputes the PRE-MASTER from the client's ephemeral private key and the
+    server's share; every command prints what the page shows. Without secrets the ECDH command
+    waits for the private key, while the signature check needs none."""
+    with chromium.Browser() as browser:
+        for key_type, group, scheme in (("rsa2048", "x25519", "rsa_pss"), ("ec-p256", "p256", "ecdsa")):
+            with Lab() as lab:
+                ecdhe_run(browser, lab, key_type, group, scheme)
+
+
+def ecdhe_run(browser, lab, key_type, group, scheme):
+    setup = Setup(lab, issue_extra=["--key-type", key_type])
+    what = f"ECDHE {group} with {key_type}"
+    run = Run(lab, setup, f"ecdhe-{group}", ["--suites", "ecdhe-aes128gcm", "--groups", group, "--show-secrets"])
+    open_page(browser, run.page)
+    check_frames(browser, run.trace_frames(), what)
+    commands = run_commands(browser, what, allow_incomplete=False, allow_unchecked=False)
+    derive = [c for c in commands if "pkeyutl -derive" in c["text"]]
+    pre_master = field(event(run.data, 5), "PRE-MASTER (ECDH)")
+    check(len(derive) == 1 and derive[0]["expect"] == [pre_master],
+          f"{what}: the ECDH command should expect the trace's PRE-MASTER {pre_master}: {derive}")
+    verify = [c for c in commands if "pkeyutl -verify" in c["text"]]
+    check(len(verify) == 1 and (scheme == "rsa_pss") == ("rsa_padding_mode:pss" in verify[0]["text"]),
+          f"{what}: expected one {scheme} signature check: {verify}")
+    kdf = next(c for c in commands if "-keylen 48" in c["text"])
+    check(kdf["expect"] and not kdf["incomplete"], f"{what}: the master-secret command lacks the PRE-MASTER")
+    expect_clean_console(browser, what)
+
+    run = Run(lab, setup, f"ecdhe-{group}-plain", ["--suites", "ecdhe-aes128gcm", "--groups", group])
+    open_page(browser, run.page)
+    commands = run_commands(browser, what + " without secrets", allow_incomplete=True, allow_unchecked=False)
+    check(all(c["incomplete"] for c in commands if "pkeyutl -derive" in c["text"]),
+          f"{what} without secrets: the ECDH command does not wait for the private key")
+    check(any("pkeyutl -verify" in c["text"] and not c["incomplete"] for c in commands),
+          f"{what} without secrets: the signature check is missing or incomplete")
+
+
+@test()
 def themes_print_and_keyboard():
     """Dark and light themes with WCAG AA contrast for every colored text and byte; the print
     layout with every step open and no button chrome; the arrows and bytes by keyboard alone."""
