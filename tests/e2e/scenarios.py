@@ -22,6 +22,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import Lab, Setup, TestFailure, check, exe, free_port, raw_exchange, read_json_lines, run_named  # noqa: E402
+from harness import wait_for_log as harness_wait_for_log  # noqa: E402
 
 SCENARIOS = {}
 
@@ -181,6 +182,9 @@ def revoked_certificate():
         expect_failure(result, EXIT_STATUS, "certificate_revoked")
         check(f"serial {setup.serial}" in result.stderr and "keyCompromise" in result.stderr,
               f"the reason line lacks serial and reason:\n{result.stderr[-1500:]}")
+        # Arrow 4 in the seed's words, for a revoked answer: not an ACK.
+        check("sends a NACK: the certificate is REVOKED" in result.stderr and "sends ACK" not in result.stderr,
+              f"arrow 4 of a revoked answer does not say NACK:\n{result.stderr[-3000:]}")
         wait_for_log(setup, "certificate_revoked")  # the server saw the client's alert
 
 
@@ -235,6 +239,8 @@ def certificate_unknown_to_ca():
         _, server_port = lab.start_server(cert, key)
         result = lab.client(server_port, ca_port, os.path.join(ca_dir, "ca.crt"))
         expect_failure(result, EXIT_STATUS, "certificate_unknown")
+        check("sends no ACK: the CA does not know the certificate (UNKNOWN)" in result.stderr,
+              f"arrow 4 of an 'unknown' answer does not say 'no ACK':\n{result.stderr[-3000:]}")
 
 
 @scenario("ca-down")
@@ -263,6 +269,9 @@ def no_common_suite():
         setup = Setup(lab, server_extra=["--suites", "aes256gcm"])
         result = setup.client(["--suites", "aes128gcm,chacha20"])
         expect_failure(result, EXIT_NEGOTIATION, "handshake_failure")
+        # The one line says what the client offered and what to do.
+        check("this client offered aes128gcm, chacha20; offer another with --suites" in result.stderr,
+              f"the failure line lacks the offer and the hint:\n{result.stderr[-1500:]}")
         wait_for_log(setup, "no cipher suite in common")
 
 
@@ -305,6 +314,37 @@ def client_cli_mistakes():
         check(r.returncode == EXIT_CONNECTION and "cannot connect" in r.stderr, f"server down: {r.stderr}")
 
 
+def oversized_certificate(lab, ca_dir):
+    """A server certificate signed by the lab's CA with 700 subjectAltNames (about 17 KB of DER)."""
+    import datetime
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+    with open(os.path.join(ca_dir, "ca.key"), "rb") as f:
+        ca_key = serialization.load_pem_private_key(f.read(), None)
+    with open(os.path.join(ca_dir, "ca.crt"), "rb") as f:
+        ca_cert = x509.load_pem_x509_certificate(f.read())
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    now = datetime.datetime.now(datetime.timezone.utc)
+    names = [x509.DNSName("localhost")] + [x509.DNSName(f"host-{i:04d}.example.test") for i in range(700)]
+    cert = (x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")]))
+            .issuer_name(ca_cert.subject).public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=1)).not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName(names), critical=False)
+            .sign(ca_key, hashes.SHA256()))
+    check(len(cert.public_bytes(serialization.Encoding.DER)) > 16384, "the oversized certificate is not oversized")
+    cert_path, key_path = lab.path("big.crt"), lab.path("big.key")
+    with open(cert_path, "wb") as f:
+        f.write(cert.public_bytes(serialization.Encoding.PEM))
+    with open(key_path, "wb") as f:
+        f.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                  serialization.NoEncryption()))
+    os.chmod(key_path, 0o600)
+    return cert_path, key_path
+
+
 @scenario("server-cli-mistakes")
 def server_cli_mistakes():
     with Lab() as lab:
@@ -317,10 +357,54 @@ def server_cli_mistakes():
             (["--cert", cert, "--key", key, "--listen", "127.0.0.1:99999"], "out of range"),
             (["--cert", os.path.join(ca_dir, "ca.crt"), "--key", key], "does not belong"),
         ]
+        # A certificate too big for the ServerHello's one frame (PROTOCOL.md §2): refused at start.
+        big_cert, big_key = oversized_certificate(lab, ca_dir)
+        cases.append((["--cert", big_cert, "--key", big_key], "a ServerHello must fit one 16,384-byte frame"))
         for args, message in cases:
             r = subprocess.run([exe("tlslab-server"), *args], capture_output=True, text=True, timeout=10)
             check(r.returncode != 0 and message in r.stderr, f"{args}: exit {r.returncode}, stderr {r.stderr!r}")
             check("terminate called" not in r.stderr and "Aborted" not in r.stderr, "a crash instead of a message")
+
+
+@scenario("ca-traces-arrows-3-and-4")
+def ca_traces_arrows_3_and_4():
+    """The CA's terminal shows its third of the diagram by default: arrows 3 and 4 with the serial
+    asked about, the nonce, what its database says and the signing key; --quiet silences it and
+    --trace-json writes the same steps as JSON Lines."""
+    with Lab() as lab:
+        ca_dir = lab.make_ca()
+        cert, key, serial = lab.issue(ca_dir)
+        ca_process, ca_port, _ = lab.start_ca(ca_dir)
+        _, server_port = lab.start_server(cert, key)
+        expect_good(lab.client(server_port, ca_port, os.path.join(ca_dir, "ca.crt")))
+        ca_log = lab.path(f"ca-{lab.processes.index(ca_process)}.log")
+        harness_wait_for_log(ca_log, "(4) CA → Client: StatusResponse")
+        text = open(ca_log).read()
+        for needle in ("(3) Client → CA: StatusRequest", serial, "nonce", "database says          good",
+                       "signed with            CA'S PRIVATE KEY"):
+            check(needle in text, f"the CA's trace lacks {needle!r}:\n{text[-3000:]}")
+
+        json_path = lab.path("ca-trace.jsonl")
+        _, quiet_port, _ = lab.start_ca(ca_dir, extra=["--quiet", "--trace-json", json_path])
+        expect_good(lab.client(server_port, quiet_port, os.path.join(ca_dir, "ca.crt")))
+        quiet_log = lab.path(f"ca-{len(lab.processes) - 1}.log")
+        deadline = time.time() + 5
+        steps = []
+        while time.time() < deadline and len(steps) < 2:
+            steps = [s for s in read_json_lines(json_path) if s.get("arrow") in (3, 4)] if os.path.exists(json_path) else []
+            time.sleep(0.05)
+        check([s["arrow"] for s in steps] == [3, 4] and all(s.get("bytes") for s in steps),
+              f"--trace-json of the CA: {steps}")
+        check("StatusRequest" not in open(quiet_log).read(), "--quiet did not silence the CA's trace")
+
+
+@scenario("server-defaults-bound-its-resources")
+def server_defaults_bound_its_resources():
+    """The limits a user gets without asking (README): 4,096 connections, 256 MiB for /bytes/N."""
+    result = subprocess.run([exe("tlslab-server"), "--help"], capture_output=True, text=True, timeout=10)
+    text = " ".join(result.stdout.split())
+    check(re.search(r"--max-connections UINT:[^=]*=4096", text), f"default --max-connections: {text}")
+    check(re.search(r"--max-generated-bytes UINT=268435456", text), f"default --max-generated-bytes: {text}")
 
 
 # --- many clients -----------------------------------------------------------------------------
@@ -385,6 +469,14 @@ def ca_cli_mistakes():
         lab.run(exe("tlslab-ca"), "revoke", "--dir", ca_dir, "--serial", serial.upper())
         r = lab.run(exe("tlslab-ca"), "revoke", "--dir", ca_dir, "--serial", serial, check_ok=False)
         check(r.returncode != 0 and "already revoked" in r.stderr, f"double revoke: {r.stderr}")
+        # Two labs' CAs are never confused: the default name carries a random suffix.
+        names = set()
+        for lab_name in ("lab-a", "lab-b"):
+            lab.run(exe("tlslab-ca"), "init", "--dir", lab.path(lab_name))
+            subject = lab.run("openssl", "x509", "-in", lab.path(lab_name, "ca.crt"), "-noout", "-subject").stdout
+            check(re.search(r"CN ?= ?tlslab CA [0-9a-f]{6}$", subject.strip()), f"default CA name: {subject!r}")
+            names.add(subject)
+        check(len(names) == 2, f"two CAs made with the defaults have the same name: {names}")
 
 
 def openssl_ocsp(lab, ca_dir, cert, http_port):
