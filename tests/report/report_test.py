@@ -633,6 +633,39 @@ def check_contrast(browser, what):
     print(f"{what}: {result['count']} colored texts and bytes, all at WCAG AA contrast or better")
 
 
+# Every element with text of its own, on the page the server serves at GET / (issue 12: it was
+# unstyled, with orange and salmon on white below AA).
+SESSION_PAGE_CONTRAST_JS = CONTRAST_JS.replace(
+    "document.querySelectorAll('[class*=\"r-\"], .b, .a, .keyblock span, .badge, .arrow-label, .muted, .withheld')",
+    "Array.from(document.querySelectorAll('body *')).filter((e) => Array.from(e.childNodes).some("
+    "(n) => n.nodeType === 3 && n.textContent.trim()))")
+
+
+@test()
+def session_page_is_styled_and_readable():
+    """The server's session page (GET /), light and dark: a stylesheet of its own (not the
+    browser's serif), every text at WCAG AA contrast, the arrows and the certificate shown."""
+    check("body *" in SESSION_PAGE_CONTRAST_JS, "the contrast script was not adapted to the session page")
+    with Lab() as lab, chromium.Browser() as browser:
+        setup = good_setup(lab)
+        page = lab.path("session.html")
+        result = setup.client(["--get", "/", "--output", page])
+        check(result.returncode == EXIT_OK, f"GET / failed: {result.stderr[-2000:]}")
+        for dark in (False, True):
+            what = "session page" + (" (dark)" if dark else "")
+            browser.open(page, dark=dark)  # a static page: nothing to wait for
+            font = browser.js("return getComputedStyle(document.body).fontFamily")
+            check("Times" not in font and font.strip('"') != "serif", f"{what}: the browser's default font {font!r}")
+            contrast = browser.js(SESSION_PAGE_CONTRAST_JS)
+            check(contrast["count"] > 20, f"{what}: only {contrast['count']} texts measured")
+            check(contrast["total"] == 0, f"{what}: {contrast['total']} texts below AA (4.5:1): {contrast['bad']}")
+            text = browser.js("return document.body.innerText")
+            for needle in ("ClientHello", "ServerHello", "Finished", setup.serial):
+                check(needle in text, f"{what}: the page does not show {needle!r}")
+            browser.screenshot(artifact("session-page" + ("-dark" if dark else "") + ".png"))
+        expect_clean_console(browser, "session page")
+
+
 @test(needs_browser=False, needs=("plantuml", "java"))
 def plantuml_renders():
     """`plantuml -tpng` draws the --plantuml diagram of a good run and of a failing one."""
