@@ -18,6 +18,7 @@ tlslab_build() {
 tlslab_start() {
   local var=$1 name=$2 log=$3 pattern=$4
   shift 4
+  : >"$log"  # there before the first read below, whenever the background job gets to open it
   "$@" >"$log" 2>&1 &
   TLSLAB_PIDS+=($!)
   local port=""

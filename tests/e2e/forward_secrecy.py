@@ -7,6 +7,7 @@ an EC certificate cannot do; no group in common; the secrets both sides show; th
 CTest runs each as fs.NAME.
 """
 import os
+import stat
 import subprocess
 import sys
 
@@ -142,6 +143,13 @@ def demo_fs():
                        "server's key share"):
             check(needle in output, f"demo.sh --fs does not show {needle!r}")
         check("PRE-MASTER (encrypted)" not in output, "demo.sh --fs shows an encrypted PRE-MASTER")
+        # What the demo leaves holds secrets (keys, key log, a server log with --show-secrets):
+        # nobody but the user may read any of it.
+        demo = lab.path("demo")
+        for where, _, files in os.walk(demo):
+            for name in [where] + [os.path.join(where, f) for f in files]:
+                mode = stat.S_IMODE(os.stat(name).st_mode)
+                check(mode & 0o077 == 0, f"demo.sh left {os.path.relpath(name, demo) or '.'} with mode {mode:o}")
 
 
 if __name__ == "__main__":
