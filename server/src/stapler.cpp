@@ -36,7 +36,8 @@ milliseconds refresh_delay(const crypto::VerifiedStatus& answer, std::time_t now
 
 milliseconds retry_delay(unsigned failures, milliseconds refresh) {
   unsigned doublings = std::min(failures > 0 ? failures - 1 : 0u, 16u);
-  return std::max(std::min(milliseconds(1000) * (1LL << doublings), refresh), milliseconds(100));
+  milliseconds doubled(1000LL << doublings);
+  return std::max(std::min(doubled, refresh), milliseconds(100));
 }
 
 Stapler::Stapler(const ServerIdentity& identity, std::shared_ptr<const crypto::TrustStore> trust,
