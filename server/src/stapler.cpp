@@ -126,6 +126,10 @@ awaitable<bool> Stapler::refresh_once() {
     }
   } catch (const ProtocolError& error) {
     failure = error.what();
+  } catch (const std::exception& error) {
+    // Whatever went wrong with one question, the server goes on serving (with its staple while it
+    // is valid) and asks again: a refresh must never stop it.
+    failure = std::string("the question to the CA failed: ") + error.what();
   }
   ca_service.close();
   std::time_t now = std::time(nullptr);
