@@ -39,6 +39,11 @@ int main(int argc, char** argv) {
   app.add_option("--server-name", server_name, "name expected in the server certificate")->capture_default_str();
   app.add_option("--suites", suites, "offered cipher suites")->capture_default_str();
   app.add_option("--groups", groups, "offered groups for the ECDHE suites")->capture_default_str();
+  std::string ca_check = "direct";
+  app.add_option("--ca-check", ca_check,
+                 "how each handshake learns the certificate's status: direct (asks the CA), stapled (the server's "
+                 "staple, no CA round trip), auto")
+      ->capture_default_str();
   app.add_option("--mode", mode_name, "handshake | requests | bulk | status | ocsp-http | hold")
       ->check(CLI::IsMember({"handshake", "requests", "bulk", "status", "ocsp-http", "hold"}))
       ->capture_default_str();
@@ -87,6 +92,9 @@ int main(int argc, char** argv) {
     auto group_list = parse_group_list(groups, suite_error);
     if (!group_list) throw std::runtime_error("--groups: " + suite_error);
     settings.groups = *group_list;
+    auto check = ca_check_from(ca_check);
+    if (!check) throw std::runtime_error("--ca-check '" + ca_check + "' is not one of direct, stapled, auto");
+    settings.ca_check = *check;
     auto trust_store = crypto::TrustStore::from_pem_file(trust);
 
     asio::io_context io(static_cast<int>(threads));

@@ -23,7 +23,7 @@ int main(int argc, char** argv) {
   init_cmd->add_flag("--force", init.force, "replace an existing CA (its database is emptied)");
 
   IssueOptions issue;
-  auto* issue_cmd = app.add_subcommand("issue", "issue a server key and certificate signed by the CA");
+  auto* issue_cmd = app.add_subcommand("issue", "issue a server (or, with --client, a client) key and certificate");
   issue_cmd->add_option("--dir", issue.dir, "CA directory")->required();
   issue_cmd->add_option("--cn", issue.common_name, "subject common name, e.g. localhost")->required();
   issue_cmd->add_option("--san", issue.subject_alt_names, "DNS:name or IP:address, comma-separated or repeated")
@@ -34,6 +34,8 @@ int main(int argc, char** argv) {
   issue_cmd->add_option("--not-before", issue.not_before, "start of validity: 2024-01-31[T12:00:00Z] or -30d");
   issue_cmd->add_option("--out-cert", issue.out_cert, "where to write the certificate (PEM)")->required();
   issue_cmd->add_option("--out-key", issue.out_key, "where to write the private key (PEM, mode 0600)")->required();
+  issue_cmd->add_flag("--client", issue.client,
+                      "a client certificate (extendedKeyUsage clientAuth, for mutual authentication), not a server's");
 
   RevokeOptions revoke;
   auto* revoke_cmd =
@@ -55,9 +57,11 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   serve_cmd->add_option("--ocsp-http", serve.ocsp_http, "ADDR:PORT for standard OCSP over HTTP (RFC 6960 A.1)");
   serve_cmd->add_option("--threads", serve.threads, "worker threads (0: one per core)")->capture_default_str();
-  serve_cmd->add_option("--validity", serve.validity_seconds, "seconds from thisUpdate to nextUpdate")
+  serve_cmd
+      ->add_option("--validity", serve.validity_seconds,
+                   "seconds from thisUpdate to nextUpdate (short ones show how stapling ages)")
       ->capture_default_str()
-      ->check(CLI::Range(60, 7 * 86400));
+      ->check(CLI::Range(2, 7 * 86400));
   serve_cmd->add_option("--request-timeout-ms", serve.request_timeout_ms, "deadline for a whole request")
       ->capture_default_str()
       ->check(CLI::Range(100, 600000));

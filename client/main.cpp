@@ -28,7 +28,8 @@ int main(int argc, char** argv) {
   CLI::App app{"tlslab-client: the Client side of the handshake (CA check included), then encrypted HTTP/1.1"};
   app.set_version_flag("--version", "tlslab-client 1.0.0 (protocol tlslab/1.0)");
   std::string connect = "127.0.0.1:4433", ca_service = "127.0.0.1:4434", trust_path, server_name;
-  std::string groups = "x25519,p256";
+  std::string groups = "x25519,p256", ca_check = "auto", cert_path, key_path;
+  long long max_staple_age = crypto::default_max_staple_age.count();
   std::string suites = default_suite_names(), output, keylog, report, plantuml;
   std::vector<std::string> paths;
   int handshake_timeout_ms = 10000, idle_timeout_ms = 30000;
@@ -41,6 +42,16 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--groups", groups, "groups offered for the ECDHE suites, in preference order: x25519, p256")
       ->capture_default_str();
+  app.add_option("--ca-check", ca_check,
+                 "how the server's certificate status is checked: direct (ask the CA), stapled (require the "
+                 "server's staple), auto (a usable staple, else ask the CA)")
+      ->capture_default_str();
+  app.add_option("--max-staple-age", max_staple_age, "seconds: the oldest staple accepted (its thisUpdate)")
+      ->capture_default_str()
+      ->check(CLI::Range(1LL, 7LL * 86400));
+  app.add_option("--cert", cert_path,
+                 "this client's certificate (PEM), for servers that ask (tlslab-ca issue --client)");
+  app.add_option("--key", key_path, "this client's private key (PEM) for --cert");
   app.add_option("--get", paths, "request PATH after the handshake (repeatable; default /)");
   app.add_option("--output", output, "write response bodies to FILE instead of stdout");
   cli::add_keylog_option(app, keylog);
@@ -95,6 +106,18 @@ int main(int argc, char** argv) {
       return static_cast<int>(ExitCode::usage);
     }
     settings.groups = *group_list;
+    auto check = ca_check_from(ca_check);
+    if (!check) {
+      std::fprintf(stderr, "tlslab-client: --ca-check '%s' is not one of direct, stapled, auto\n",
+                   printable(ca_check).c_str());
+      return static_cast<int>(ExitCode::usage);
+    }
+    settings.ca_check = *check;
+    settings.max_staple_age = std::chrono::seconds(max_staple_age);
+    if (cert_path.empty() != key_path.empty()) {
+      std::fprintf(stderr, "tlslab-client: --cert and --key go together (a certificate and its private key)\n");
+      return static_cast<int>(ExitCode::usage);
+    }
     settings.paths = paths.empty() ? std::vector<std::string>{"/"} : paths;
     for (const auto& path : settings.paths) {
       if (path.empty() || path[0] != '/') {
@@ -106,6 +129,7 @@ int main(int argc, char** argv) {
     settings.timeouts = {std::chrono::milliseconds(handshake_timeout_ms), std::chrono::milliseconds(idle_timeout_ms)};
     settings.keylog = cli::keylog_path(keylog);  // checked before any connection
     auto trust = crypto::TrustStore::from_pem_file(trust_path);
+    if (!cert_path.empty()) settings.identity = client::ClientIdentity::load(cert_path, key_path);
     if (!output.empty()) {
       body_out = std::fopen(output.c_str(), "wb");
       if (body_out == nullptr) throw std::runtime_error("cannot write --output '" + output + "'");

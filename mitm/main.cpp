@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <fstream>
 
 #include "attacks.hpp"
 #include "relay.hpp"
@@ -39,6 +40,19 @@ void print_catalogue(bool markdown) {
   }
 }
 
+// The DER OCSP response of --substitute-staple: at most what fits a ServerHello frame.
+tlslab::Bytes read_staple_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read --substitute-staple '" + path + "'");
+  tlslab::Bytes staple(tlslab::max_plaintext + 1);
+  in.read(reinterpret_cast<char*>(staple.data()), static_cast<std::streamsize>(staple.size()));
+  staple.resize(static_cast<std::size_t>(in.gcount()));
+  if (staple.empty() || staple.size() > tlslab::max_plaintext) {
+    throw std::runtime_error("--substitute-staple '" + path + "' is empty or larger than one frame");
+  }
+  return staple;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -54,6 +68,9 @@ int main(int argc, char** argv) {
   app.add_option("--attack", attack_name, "one attack from --list-attacks");
   app.add_option("--substitute-cert", substitute_cert, "another server's certificate (PEM), for the swap attacks");
   app.add_option("--other-upstream", options.other_upstream, "another CA service HOST:PORT, for status-other-ca");
+  std::string substitute_staple;
+  app.add_option("--substitute-staple", substitute_staple,
+                 "the CA's DER OCSP response about another certificate (openssl ocsp -respout), for foreign-staple");
   app.add_option("--direction", direction, "flip-byte: c2s or s2c")->check(CLI::IsMember({"c2s", "s2c"}));
   app.add_option("--frame", options.flip_frame, "flip-byte: index of the frame in that direction (0 = first)");
   app.add_option("--offset", options.flip_offset, "flip-byte: offset in the frame's fragment");
@@ -72,6 +89,10 @@ int main(int argc, char** argv) {
       auto certificate = crypto::load_certificate_pem(substitute_cert);
       options.substitute_certificate = crypto::certificate_der(certificate.get());
       options.substitute_public_key = crypto::public_key_der(X509_get0_pubkey(certificate.get()));
+    }
+    if (attack->needs == "--substitute-staple") {
+      if (substitute_staple.empty()) throw std::runtime_error(std::string(attack->name) + " needs --substitute-staple");
+      options.substitute_staple = read_staple_file(substitute_staple);
     }
     if (attack->needs == "--other-upstream" && options.other_upstream.empty()) {
       throw std::runtime_error(std::string(attack->name) + " needs --other-upstream");

@@ -66,6 +66,10 @@ tlslab_start server_port "tlslab-server" "$work/server.log" '.*listening on [0-9
   --threads 2 --quiet --log-level warn --idle-timeout-ms 120000 \
   --max-connections 12000 --max-generated-bytes 1073741824  # row 6 holds 10,000 sessions idle for 45 s; row 4 GETs 1 GiB
 server_pid=${TLSLAB_PIDS[-1]}
+# The same server stapling the CA's answers (PROTOCOL.md §9.1), for the rows "with a staple".
+tlslab_start staple_port "tlslab-server (stapling)" "$work/server-staple.log" '.*listening on [0-9.]+:([0-9]+).*' \
+  "$TLSLAB_BIN/tlslab-server" --cert "$work/server.crt" --key "$work/server.key" --listen 127.0.0.1:0 \
+  --threads 2 --quiet --log-level warn --staple-from "127.0.0.1:$ca_port" --staple-trust "$work/ca/ca.crt"
 targets=(--connect "127.0.0.1:$server_port" --ca-service "127.0.0.1:$ca_port" --trust "$work/ca/ca.crt")
 
 echo "== OpenSSL: two s_server processes (TLS 1.2, AES128-GCM-SHA256, same RSA-2048 key)" >&2
@@ -171,6 +175,17 @@ print(f"{statistics.median(samples):.3f}")
 PY
 )
 row "one handshake, median ms" "$tl_lat" "$os_lat" "$(ratio "$tl_lat" "$os_lat")" "tlslab over loopback with CA check; OpenSSL in process (Python ssl, chain verified); target <= 0.7x"
+
+# 3b. Rows 1 and 3 with a staple (§9.1): the server asked the CA ahead of time and the client
+# (--ca-check stapled) checks the staple by its age: no CA round trip in the handshake.
+staple_targets=(--connect "127.0.0.1:$staple_port" --ca-service "127.0.0.1:$ca_port" --trust "$work/ca/ca.crt"
+  --ca-check stapled)
+tl_hs_staple=$(bench "${staple_targets[@]}" --mode handshake --connections 16 --duration "$seconds" | field per_second)
+row "full handshakes/s with a staple" "$tl_hs_staple" "$os_hs" "$(ratio "$tl_hs_staple" "$os_hs")" \
+  "the client does no CA round trip; s_time cannot ask for a staple, so OpenSSL does no CA check; target >= 1.5x"
+tl_lat_staple=$(bench "${staple_targets[@]}" --mode handshake --connections 1 --handshakes 400 | p50)
+row "one handshake with a staple, median ms" "$tl_lat_staple" "$os_lat" "$(ratio "$tl_lat_staple" "$os_lat")" \
+  "the staple checked by its age, no CA round trip; OpenSSL in process as in row 3; target <= 0.7x"
 
 # 4. Bulk, one connection, 1 GiB (tlslab) / 1000 MiB (OpenSSL): the median of three runs each.
 bulk_runs=()

@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "server_session.hpp"
+#include "stapler.hpp"
 #include "tlslab/cli.hpp"
 #include "tlslab/logging.hpp"
 #include "tlslab/net/endpoint.hpp"
@@ -19,6 +20,8 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "tlslab-server 1.0.0 (protocol tlslab/1.0)");
   std::string cert_path, key_path, listen = "127.0.0.1:4433", suites = default_suite_names(), groups = "x25519,p256";
   std::string www, keylog, log_level = "info";
+  std::string staple_from, staple_trust, client_auth = "none", client_trust, ca_service;
+  int staple_refresh_ms = 300000;
   cli::TraceArguments trace_arguments;
   unsigned threads = 0;
   int handshake_timeout_ms = 10000, idle_timeout_ms = 30000;
@@ -47,6 +50,22 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 20));
   app.add_option("--max-generated-bytes", max_generated_bytes, "largest N that GET /bytes/N serves")
       ->capture_default_str();
+  app.add_option("--staple-from", staple_from,
+                 "the CA service HOST:PORT: ask it about this certificate ahead of time and staple its answer into "
+                 "ServerHellos that ask (PROTOCOL.md §9.1)");
+  app.add_option(
+      "--staple-trust", staple_trust,
+      "the CA certificate (PEM) that signs those answers, checked before stapling (default: --client-trust)");
+  app.add_option("--staple-refresh-ms", staple_refresh_ms,
+                 "ask the CA again at half of the staple's validity, and at the latest after this long")
+      ->capture_default_str()
+      ->check(CLI::Range(100, 86400000));
+  app.add_option("--client-auth", client_auth,
+                 "ask clients for a certificate: none, optional (ask those that offer one), require")
+      ->capture_default_str();
+  app.add_option("--client-trust", client_trust, "the CA certificate(s) (PEM) trusted to issue client certificates");
+  app.add_option("--ca-service", ca_service,
+                 "the CA service HOST:PORT asked about client certificates (default: --staple-from)");
   cli::add_log_level_option(app, log_level);
   CLI11_PARSE(app, argc, argv);
 
@@ -69,16 +88,59 @@ int main(int argc, char** argv) {
     settings.max_generated_bytes = max_generated_bytes;
     settings.timeouts = {std::chrono::milliseconds(handshake_timeout_ms), std::chrono::milliseconds(idle_timeout_ms)};
     settings.keylog = cli::keylog_path(keylog);
+    auto policy = client_auth_from(client_auth);
+    if (!policy) throw std::runtime_error("--client-auth '" + client_auth + "' is not one of none, optional, require");
+    settings.client_auth = *policy;
+    if (!client_trust.empty()) {
+      if (settings.client_auth == ClientAuth::none) {
+        throw std::runtime_error("--client-trust is only used with --client-auth optional or require");
+      }
+      settings.client_trust = std::make_shared<crypto::TrustStore>(crypto::TrustStore::from_pem_file(client_trust));
+    }
+    if (!ca_service.empty() || !staple_from.empty()) {
+      settings.ca_service = net::parse_endpoint(ca_service.empty() ? staple_from : ca_service);
+    }
+    if (settings.client_auth != ClientAuth::none) {
+      if (!settings.client_trust) {
+        throw std::runtime_error("--client-auth " + client_auth +
+                                 " needs --client-trust FILE: the CA certificate that issues client certificates");
+      }
+      if (!settings.ca_service) {
+        throw std::runtime_error("--client-auth " + client_auth +
+                                 " needs the CA service to ask about client certificates: --ca-service HOST:PORT");
+      }
+    }
+    if (staple_from.empty() && !staple_trust.empty()) throw std::runtime_error("--staple-trust needs --staple-from");
     auto identity = server::ServerIdentity::load(cert_path, key_path);
     Trace trace(cli::trace_options(trace_arguments, stdout, "server"));
+    std::shared_ptr<server::Stapler> stapler;
+    if (!staple_from.empty()) {
+      std::shared_ptr<const crypto::TrustStore> trust = settings.client_trust;
+      if (!staple_trust.empty()) {
+        trust = std::make_shared<crypto::TrustStore>(crypto::TrustStore::from_pem_file(staple_trust));
+      }
+      if (!trust) {
+        throw std::runtime_error("--staple-from needs --staple-trust FILE: the CA certificate that signs the answers");
+      }
+      server::StaplerOptions staple_options{net::parse_endpoint(staple_from),
+                                            std::chrono::milliseconds(staple_refresh_ms), settings.timeouts};
+      stapler = std::make_shared<server::Stapler>(identity, trust, staple_options, trace, log);
+      stapler->start();  // the first answer before the first client
+      settings.stapler = stapler;
+    }
     server::ServerContext context{identity, settings, trace, log, {}};
     net::ServiceRun run{threads, max_connections, log, [&](std::span<const tcp::endpoint> bound) {
                           std::printf("tlslab-server: listening on %s\n", net::endpoint_text(bound[0]).c_str());
                           std::printf("tlslab-server: CERTIFICATE %s, serial %s\n", identity.subject.c_str(),
                                       identity.serial.c_str());
                           if (settings.keylog) std::printf("tlslab-server: key log %s\n", settings.keylog->c_str());
+                          if (stapler) std::printf("tlslab-server: stapling the answers of %s\n", staple_from.c_str());
+                          if (settings.client_auth != ClientAuth::none) {
+                            std::printf("tlslab-server: client certificates %s\n", client_auth.c_str());
+                          }
                           std::fflush(stdout);
                         }};
+    if (stapler) run.background.push_back([stapler] { return stapler->run(); });
     return net::serve(
         {{endpoint, [&](tcp::socket socket,
                         std::uint64_t id) { return server::serve_connection(std::move(socket), id, context); }}},

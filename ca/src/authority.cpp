@@ -136,11 +136,13 @@ ossl::X509Ptr issue_certificate(const CaMaterial& ca, EVP_PKEY* subject_key, con
   ossl::check(X509_set_issuer_name(certificate, X509_get_subject_name(ca.certificate.get())) == 1, "issuer");
   ossl::check(X509_set_pubkey(certificate, subject_key) == 1, "X509_set_pubkey");
   add_extension(certificate, ca.certificate.get(), NID_basic_constraints, "critical,CA:FALSE");
-  // An RSA key transports the PRE-MASTER and signs key shares; an EC key only signs (§5, §7.6).
-  bool rsa = EVP_PKEY_get_base_id(subject_key) == EVP_PKEY_RSA;
+  // A server's RSA key transports the PRE-MASTER and signs key shares; an EC key only signs (§5,
+  // §7.6). A client's key only signs its CertificateVerify (§7.7).
+  bool transports = request.role == Role::server && EVP_PKEY_get_base_id(subject_key) == EVP_PKEY_RSA;
   add_extension(certificate, ca.certificate.get(), NID_key_usage,
-                rsa ? "critical,digitalSignature,keyEncipherment" : "critical,digitalSignature");
-  add_extension(certificate, ca.certificate.get(), NID_ext_key_usage, "serverAuth");
+                transports ? "critical,digitalSignature,keyEncipherment" : "critical,digitalSignature");
+  add_extension(certificate, ca.certificate.get(), NID_ext_key_usage,
+                request.role == Role::server ? "serverAuth" : "clientAuth");
   add_extension(certificate, ca.certificate.get(), NID_subject_key_identifier, "hash");
   add_extension(certificate, ca.certificate.get(), NID_authority_key_identifier, "keyid:always");
   if (!request.subject_alt_names.empty()) {

@@ -1,6 +1,7 @@
 #pragma once
 // The CA's X.509 work: keys, the self-signed CA certificate, server certificates. Every
 // structure is built by OpenSSL; this file only chooses the fields.
+#include <cstdint>
 #include <ctime>
 #include <optional>
 #include <string>
@@ -30,14 +31,21 @@ struct CaMaterial {
 // Self-signed, CA:TRUE (critical), keyCertSign|cRLSign, SKI.
 CaMaterial make_ca(KeyType type, const std::string& common_name, Validity validity);
 
+// Whose certificate: a server's (extendedKeyUsage serverAuth) or a client's (clientAuth, for mutual
+// authentication, PROTOCOL.md §7.7). Neither is accepted in the other's role.
+enum class Role : std::uint8_t { server, client };
+
 struct IssueRequest {
   std::string common_name;
   std::vector<std::string> subject_alt_names;  // "DNS:name" or "IP:address"
   Validity validity;
+  Role role = Role::server;
 };
 
-// A server certificate: random 128-bit serial, CA:FALSE, digitalSignature|keyEncipherment,
-// EKU serverAuth, SANs, SKI/AKI, signed with SHA-256. Throws std::invalid_argument on a bad SAN.
+// A certificate: random 128-bit serial, CA:FALSE, SKI/AKI, SANs, signed with SHA-256. A server's:
+// digitalSignature (and keyEncipherment for an RSA key), EKU serverAuth. A client's:
+// digitalSignature only (its key signs the CertificateVerify), EKU clientAuth. Throws
+// std::invalid_argument on a bad SAN.
 ossl::X509Ptr issue_certificate(const CaMaterial& ca, EVP_PKEY* subject_key, const IssueRequest& request);
 
 void write_private_key_pem(const std::string& path, EVP_PKEY* key);  // mode 0600

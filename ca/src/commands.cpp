@@ -124,8 +124,13 @@ int run_issue(const IssueOptions& options) try {
   if (options.days < 1) return failure("--days must be at least 1");
   CaMaterial ca = load_ca(options.dir);
   Database database(ca_database_path(options.dir), Database::Mode::open_existing);
-  IssueRequest request{options.common_name, options.subject_alt_names, {}};
-  if (request.subject_alt_names.empty()) request.subject_alt_names.push_back("DNS:" + options.common_name);
+  IssueRequest request{
+      options.common_name, options.subject_alt_names, {}, options.client ? Role::client : Role::server};
+  // A server is found by name (§5); a client is not: its certificate names it by subject only, unless
+  // --san says otherwise.
+  if (request.subject_alt_names.empty() && !options.client) {
+    request.subject_alt_names.push_back("DNS:" + options.common_name);
+  }
   std::time_t not_before = options.not_before ? parse_time(*options.not_before) : std::time(nullptr) - 60;
   request.validity = {not_before, not_before + static_cast<std::time_t>(options.days) * 86400};
   ossl::PKey key = generate_key(*key_type);
@@ -136,11 +141,13 @@ int run_issue(const IssueOptions& options) try {
   write_certificate_pem(options.out_cert, certificate.get());
   database.record_issued(certificate.get(), sans);
   std::printf(
-      "issued %s\n  serial       %s\n  names        %s\n  valid        %s .. %s\n  certificate  %s\n"
-      "  private key  %s  (mode 0600)\n",
-      crypto::subject_of(certificate.get()).c_str(), crypto::serial_hex(certificate.get()).c_str(), sans.c_str(),
-      crypto::not_before_of(certificate.get()).c_str(), crypto::not_after_of(certificate.get()).c_str(),
-      options.out_cert.c_str(), options.out_key.c_str());
+      "issued %s\n  serial       %s\n  for          %s\n  names        %s\n  valid        %s .. %s\n"
+      "  certificate  %s\n  private key  %s  (mode 0600)\n",
+      crypto::subject_of(certificate.get()).c_str(), crypto::serial_hex(certificate.get()).c_str(),
+      options.client ? "a client (extendedKeyUsage clientAuth: --cert of tlslab-client)"
+                     : "a server (extendedKeyUsage serverAuth: --cert of tlslab-server)",
+      sans.empty() ? "(none)" : sans.c_str(), crypto::not_before_of(certificate.get()).c_str(),
+      crypto::not_after_of(certificate.get()).c_str(), options.out_cert.c_str(), options.out_key.c_str());
   return 0;
 } catch (const std::exception& e) {
   return failure(e.what());

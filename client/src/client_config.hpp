@@ -1,10 +1,15 @@
 #pragma once
 // What the client was asked to do, parsed from the command line.
+#include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "client_identity.hpp"
 #include "tlslab/cipher_suite.hpp"
+#include "tlslab/crypto/ocsp.hpp"
+#include "tlslab/handshake_rules.hpp"
 #include "tlslab/net/channel.hpp"
 
 namespace tlslab::client {
@@ -20,6 +25,11 @@ struct ClientSettings {
   std::optional<std::string> output;
   std::optional<std::string> keylog;
   net::Timeouts timeouts;
+  // How the server's certificate status is learnt (PROTOCOL.md §9.1): a staple, the CA itself, or both.
+  CaCheck ca_check = CaCheck::automatic;
+  std::chrono::seconds max_staple_age = crypto::default_max_staple_age;  // --max-staple-age
+  // --cert / --key: offered when the server asks (mutual authentication, §7.7); none by default.
+  std::shared_ptr<const ClientIdentity> identity;
 };
 
 }  // namespace tlslab::client

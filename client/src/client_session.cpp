@@ -12,6 +12,14 @@ namespace {
 
 // What the user can do about an alert the server sent, when the client knows more than the alert.
 std::string peer_alert_hint(AlertDescription alert, const ClientSettings& settings) {
+  if (alert == AlertDescription::certificate_required) {
+    return " (the server requires a client certificate: pass --cert and --key, e.g. from 'tlslab-ca issue --client')";
+  }
+  if (settings.identity &&
+      exit_code_for(Ending{SessionEnd::peer_alert, alert, ""}, true) == ExitCode::client_certificate_refused) {
+    return " (about this client's certificate, serial " + settings.identity->serial +
+           ": the server refused it; see its log)";
+  }
   if (alert != AlertDescription::handshake_failure) return "";
   std::string offered;
   for (CipherSuite suite : settings.suites) {
@@ -41,9 +49,10 @@ awaitable<Outcome> run_session(const ClientSettings& settings, const crypto::Tru
     double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
     char timing[64];
     std::snprintf(timing, sizeof timing, "%.2f ms", ms);
-    session_trace.outcome(true, "handshake complete",
-                          std::string(session.suite.name) + " in " + timing +
-                              " (ClientHello to server Finished, CA round trip included)");
+    session_trace.outcome(
+        true, "handshake complete",
+        std::string(session.suite.name) + " in " + timing + " (ClientHello to server Finished, " +
+            (session.stapled ? "the CA's answer stapled: no CA round trip)" : "CA round trip included)"));
     results = co_await send_requests(*channel, settings, session_trace, body_out);
   } catch (const ProtocolError& error) {
     failure = error;
@@ -76,7 +85,7 @@ awaitable<Outcome> run_session(const ClientSettings& settings, const crypto::Tru
   }
   if (channel) channel->close();
   session_trace.outcome(false, line, "", std::move(alert));
-  co_return Outcome{exit_code_for(ending), line};
+  co_return Outcome{exit_code_for(ending, settings.identity != nullptr), line};
 }
 
 }  // namespace tlslab::client

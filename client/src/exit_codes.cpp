@@ -2,8 +2,22 @@
 
 namespace tlslab::client {
 
-ExitCode exit_code_for(const Ending& ending) {
+ExitCode exit_code_for(const Ending& ending, bool offered_certificate) {
   if (!ending.by_alert()) return ending.kind == SessionEnd::closed ? ExitCode::ok : ExitCode::connection_failed;
+  if (ending.kind == SessionEnd::peer_alert) {
+    switch (*ending.alert) {
+      case AlertDescription::certificate_required: return ExitCode::client_certificate_refused;
+      case AlertDescription::unknown_ca:
+      case AlertDescription::bad_certificate:
+      case AlertDescription::certificate_expired:
+      case AlertDescription::certificate_revoked:
+      case AlertDescription::certificate_unknown:
+      case AlertDescription::bad_certificate_status_response:
+        if (offered_certificate) return ExitCode::client_certificate_refused;
+        break;
+      default: break;
+    }
+  }
   switch (*ending.alert) {
     case AlertDescription::unknown_ca:
     case AlertDescription::bad_certificate:

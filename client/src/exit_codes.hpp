@@ -17,8 +17,13 @@ enum class ExitCode : int {
   integrity_failed = 8,      // bad_record_mac, decrypt_error: tampering or wrong keys detected
   protocol_error = 9,        // unexpected_message, decode_error, record_overflow, other alerts
   http_error = 10,           // the handshake worked, a request got a non-2xx status
+  // The server refused this client's certificate, or required one (mutual authentication,
+  // PROTOCOL.md §7.7): certificate_required, and the certificate alerts a server sends about it.
+  client_certificate_refused = 11,
 };
 
-ExitCode exit_code_for(const Ending& ending);
+// `offered_certificate`: the client offered a certificate (--cert), so a certificate alert from the
+// server is about it.
+ExitCode exit_code_for(const Ending& ending, bool offered_certificate = false);
 
 }  // namespace tlslab::client

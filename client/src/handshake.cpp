@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "certificate_status.hpp"
 #include "pre_master.hpp"
 #include "tlslab/crypto/keylog.hpp"
 #include "tlslab/crypto/random.hpp"
@@ -30,6 +31,8 @@ awaitable<SessionParameters> run_handshake(net::Channel& channel, const ClientSe
     for (NamedGroup group : settings.groups) groups.push_back(static_cast<std::uint16_t>(group));
     hello.set_key_share_groups(groups);
   }
+  if (settings.ca_check != CaCheck::direct) hello.ask_for_staple();  // §9.1: "staple, please"
+  if (settings.identity) hello.offer_certificate();                  // §7.7: the client has a certificate
   auto sent_hello = co_await channel.send(flow, hello, &transcript);
   trace.arrow(sent_hello.step, std::move(sent_hello.frame), [&] { return describe::client_hello(hello); });
 
@@ -41,7 +44,11 @@ awaitable<SessionParameters> run_handshake(net::Channel& channel, const ClientSe
   session.certificate_subject = crypto::subject_of(certificate.get());
   session.certificate_serial = crypto::serial_hex(certificate.get());
   auto checked = check_server_hello(hello, server_hello, certificate.get());
-  if (checked) flow.choose(flow_for(checked->key_exchange));  // ECDHE's words for arrows 2 and 5
+  if (checked) {
+    // The variant's words for arrows 2 to 5: ECDHE, a staple, a request for our certificate.
+    flow.choose(flow_for(FlowVariant{checked->key_exchange, server_hello.staple().has_value(),
+                                     server_hello.certificate_request().has_value()}));
+  }
   trace.arrow(flow.last(), std::move(received_hello.frame),
               [&] { return describe::server_hello(server_hello, certificate.get(), checked.ok()); });
   session.suite = std::move(checked).take();
@@ -50,23 +57,15 @@ awaitable<SessionParameters> run_handshake(net::Channel& channel, const ClientSe
               "SERVER'S PUBLIC KEY equals the CERTIFICATE's; chain to the trusted CA, validity period, host name",
               [&] { return describe::certificate_check(trust, certificate.get(), settings.server_name); });
 
-  // (3) Client → CA: the CERTIFICATE for authentication; (4) CA → Client: the ACK, signed with the
-  // CA's PRIVATE KEY, verified with its PUBLIC KEY from the trust store
-  net::StatusExchange status = co_await ca_service.query(server_hello.certificate);
-  trace.arrow(*status.request_step, std::move(status.request_frame),
-              [&] { return describe::status_request(status.request, certificate.get()); });
-  auto verified =
-      crypto::verify_ocsp_response(status.response.ocsp_response, trust, certificate.get(), status.request.nonce);
-  trace.arrow(
-      *status.response_step, std::move(status.response_frame),
-      [&] { return describe::status_response(status.response, verified); },
-      describe::status_response_words(verified ? std::optional(verified->answer.status) : std::nullopt));
-  require_good(std::move(verified).take(), certificate.get()).take();
+  // (3)–(4): the CA's signed answer about the CERTIFICATE, stapled by the server ahead of time, or
+  // asked for by the client itself (Client → CA, CA → Client), as --ca-check says
+  session.stapled = co_await check_certificate_status(settings, trust, ca_service, server_hello, certificate.get(),
+                                                      flow.flow(), trace);
 
   // (5) Client → Server: a new random PRE-MASTER, encrypted with SERVER'S PUBLIC KEY (or, with
   // ECDHE, the client's key share: the PRE-MASTER is never sent)
-  Secret pre_master =
-      co_await send_pre_master(channel, flow, transcript, session.suite, hello, server_hello, certificate.get(), trace);
+  Secret pre_master = co_await send_pre_master(channel, flow, transcript, session.suite, hello, server_hello,
+                                               certificate.get(), settings.identity.get(), trace);
 
   // Client creates the SESSION MASTER KEY from RAND-CLIENT, PRE-MASTER and RAND-SERVER.
   SessionKeys keys =

@@ -16,6 +16,7 @@ struct SessionParameters {
   Random server_random{};
   std::string certificate_subject;
   std::string certificate_serial;
+  bool stapled = false;  // the certificate's status came from the server's staple (§9.1)
 };
 
 // Throws ProtocolError; on return both directions are protected. Arrows 3–4 go through

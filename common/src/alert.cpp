@@ -24,6 +24,7 @@ constexpr std::array alert_names{
     std::pair{AlertDescription::internal_error, std::string_view("internal_error")},
     std::pair{AlertDescription::unsupported_extension, std::string_view("unsupported_extension")},
     std::pair{AlertDescription::bad_certificate_status_response, std::string_view("bad_certificate_status_response")},
+    std::pair{AlertDescription::certificate_required, std::string_view("certificate_required")},
 };
 
 }  // namespace

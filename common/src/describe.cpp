@@ -13,6 +13,25 @@ std::string group_name(std::uint16_t value) {
   return group ? std::string(to_string(*group)) : "group " + std::to_string(value);
 }
 
+std::string certificate_line(X509* certificate) {
+  return crypto::subject_of(certificate) + ", serial " + crypto::serial_hex(certificate) + ", issuer " +
+         crypto::issuer_of(certificate);
+}
+
+std::string status_words(const crypto::StatusAnswer& answer) {
+  std::string status(crypto::to_string(answer.status));
+  if (answer.status == crypto::CertStatus::revoked) {
+    status += " at " + utc_time(answer.revocation_time) + " (" +
+              std::string(crypto::revocation_reason_name(answer.revocation_reason)) + ")";
+  }
+  return status;
+}
+
+std::string scheme_name(std::uint16_t value) {
+  auto scheme = crypto::signature_scheme(value);
+  return scheme ? std::string(crypto::to_string(*scheme)) : "scheme " + std::to_string(value);
+}
+
 }  // namespace
 
 std::vector<TraceField> client_hello(const ClientHello& hello) {
@@ -25,6 +44,14 @@ std::vector<TraceField> client_hello(const ClientHello& hello) {
     for (std::size_t i = 0; i < groups->size() && i < 8; ++i) names += (i ? ", " : "") + group_name((*groups)[i]);
     fields.push_back({"groups (ECDHE)", shortened_list(names, std::min<std::size_t>(groups->size(), 8), groups->size()),
                       TraceColor::cipher_suites});
+  }
+  if (hello.asks_for_staple()) {
+    fields.push_back(
+        {"status_stapling", "asks for the CA's signed answer stapled into ServerHello", TraceColor::ca_key});
+  }
+  if (hello.offers_certificate()) {
+    fields.push_back({"certificate_request", "the client has a CERTIFICATE of its own, if the server asks",
+                      TraceColor::certificate});
   }
   return fields;
 }
@@ -47,6 +74,18 @@ std::vector<TraceField> server_hello(const ServerHello& hello, X509* certificate
                           hex_field(share->signature, 16) +
                           (verified ? ", verified with SERVER'S PUBLIC KEY" : ", by SERVER'S PUBLIC KEY's owner"),
                       TraceColor::public_key});
+  }
+  if (auto staple = hello.staple()) {
+    fields.push_back({"staple (status_stapling)",
+                      "the CA's signed answer about this CERTIFICATE, " + std::to_string(staple->size()) +
+                          " bytes DER, fetched by the server ahead of time",
+                      TraceColor::ca_key});
+  }
+  if (auto schemes = hello.certificate_request()) {
+    std::string names;
+    for (std::size_t i = 0; i < schemes->size() && i < 8; ++i) names += (i ? ", " : "") + scheme_name((*schemes)[i]);
+    fields.push_back(
+        {"certificate_request", "asks for the client's CERTIFICATE, signed with " + names, TraceColor::certificate});
   }
   return fields;
 }
@@ -161,6 +200,81 @@ std::vector<TraceField> ca_status_response(const StatusRequest& request, const C
            ", nextUpdate " + utc_time(answer.next_update) + ", nonce " + to_hex(request.nonce),
        TraceColor::plain},
       {"signed with", answer.signer, TraceColor::ca_key}};
+}
+
+std::vector<TraceField> staple_request(X509* certificate, const Result<crypto::VerifiedStatus>& verified,
+                                       std::time_t now) {
+  std::string when = "ahead of time (the staple does not say when it asked)";
+  if (verified) {
+    when = "ahead of time: the CA answered at " + utc_time(verified->this_update) + ", " +
+           std::to_string(now - verified->this_update) + " s before this handshake";
+  }
+  return {{"asked by", "the Server, about its own CERTIFICATE, with a nonce of its own", TraceColor::plain},
+          {"when", when, TraceColor::plain},
+          {"CERTIFICATE", "serial " + crypto::serial_hex(certificate), TraceColor::certificate}};
+}
+
+std::vector<TraceField> staple_response(ByteView staple, const Result<crypto::VerifiedStatus>& verified,
+                                        std::time_t now, std::chrono::seconds max_age) {
+  std::vector<TraceField> fields;
+  std::string size = std::to_string(staple.size()) + " bytes DER, stapled into ServerHello";
+  if (!verified) {
+    fields.push_back({"staple", "not usable: " + verified.failure().reason, TraceColor::bad});
+    fields.push_back({"OCSP response", size, TraceColor::plain});
+    return fields;
+  }
+  fields.push_back({"certificate status", status_words(verified->answer),
+                    verified->answer.status == crypto::CertStatus::good ? TraceColor::good : TraceColor::bad});
+  fields.push_back({"signed by", verified->signer + " (CA'S PRIVATE KEY)", TraceColor::ca_key});
+  fields.push_back({"signature",
+                    verified->signature_algorithm + ", verified with CA'S PUBLIC KEY from the local trust store",
+                    TraceColor::ca_key});
+  fields.push_back(
+      {"nonce", "the server's: a staple cannot carry the client's, so it is checked by its age", TraceColor::plain});
+  fields.push_back({"age",
+                    std::to_string(now - verified->this_update) + " s (thisUpdate " + utc_time(verified->this_update) +
+                        "), at most " + std::to_string(max_age.count()) + " s allowed; nextUpdate " +
+                        utc_time(verified->next_update),
+                    TraceColor::good});
+  fields.push_back(
+      {"lesson",
+       "the answer is as old as the staple: a revocation after " + utc_time(verified->this_update) + " is not in it",
+       TraceColor::plain});
+  fields.push_back({"OCSP response", size, TraceColor::plain});
+  return fields;
+}
+
+std::vector<TraceField> stapled_answer(const crypto::VerifiedStatus& staple, std::size_t size, std::time_t now) {
+  return {{"staple",
+           status_words(staple.answer) + ", from the CA at " + utc_time(staple.this_update) + " (" +
+               std::to_string(now - staple.this_update) + " s ago), valid until " + utc_time(staple.next_update) +
+               ", " + std::to_string(size) + " bytes",
+           staple.answer.status == crypto::CertStatus::good ? TraceColor::ca_key : TraceColor::bad}};
+}
+
+std::vector<TraceField> client_authentication(const ClientAuthentication& authentication, X509* certificate,
+                                              bool verified) {
+  return {{"client's CERTIFICATE",
+           certificate != nullptr
+               ? certificate_line(certificate)
+               : "does not parse (" + std::to_string(authentication.client_certificate.size()) + " bytes)",
+           TraceColor::certificate},
+          {"CertificateVerify",
+           scheme_name(authentication.scheme) + " " + hex_field(authentication.signature, 16) +
+               (verified ? ", verified with the client's CERTIFICATE key"
+                         : ", by the client's PRIVATE KEY over RAND-CLIENT, RAND-SERVER and the handshake so far"),
+           verified ? TraceColor::good : TraceColor::public_key}};
+}
+
+std::vector<TraceField> client_certificate_check(const crypto::TrustStore& trust, X509* certificate) {
+  X509* anchor = trust.issuer_of(certificate);
+  return {{"client", crypto::subject_of(certificate) + ", serial " + crypto::serial_hex(certificate),
+           TraceColor::certificate},
+          {"trusted CA", anchor ? crypto::subject_of(anchor) : "(none)", TraceColor::ca_key},
+          {"valid", crypto::not_before_of(certificate) + " .. " + crypto::not_after_of(certificate), TraceColor::good},
+          {"purpose", "extendedKeyUsage clientAuth", TraceColor::good},
+          {"public key", crypto::key_description(X509_get0_pubkey(certificate)), TraceColor::public_key},
+          {"SHA-256 fingerprint", crypto::fingerprint_sha256(certificate), TraceColor::certificate}};
 }
 
 std::string_view status_response_words(const std::optional<crypto::CertStatus>& status) {

@@ -1,8 +1,10 @@
 #include "tlslab/handshake_flow.hpp"
 
 #include <array>
+#include <deque>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace tlslab {
 namespace {
@@ -50,6 +52,95 @@ constexpr std::array ecdhe_steps{
 
 constexpr Flow ecdhe{"forward secrecy (ECDHE)", ecdhe_steps};
 
+// Stapling (§9.1): arrows 3–4 between the server and the CA, ahead of time.
+constexpr std::array staple_steps{
+    FlowStep{3, Party::server, Party::ca, HandshakeType::status_request, "StatusRequest (by the server)",
+             "the server sends its own CERTIFICATE for authentication (with a nonce of its own), ahead of time, before "
+             "any client says hello"},
+    FlowStep{4, Party::ca, Party::server, HandshakeType::status_response, "StatusResponse (the staple)",
+             "sends ACK for the certificate, signed with the CA'S PRIVATE KEY (an OCSP response); the server keeps it "
+             "and staples it into every ServerHello that asks, so the answer is as old as the staple"},
+};
+constexpr Flow staple{"stapling: the server asks the CA ahead of time", staple_steps};
+
+// Mutual authentication (§9.2): the seed's arrows 3–4, mirrored, about the client's certificate.
+constexpr std::array client_certificate_steps{
+    FlowStep{3, Party::server, Party::ca, HandshakeType::status_request, "StatusRequest (client's certificate)",
+             "the server sends the client's CERTIFICATE for authentication (with a nonce of its own)"},
+    FlowStep{4, Party::ca, Party::server, HandshakeType::status_response, "StatusResponse (client's certificate)",
+             "sends ACK for the client's certificate, signed with the CA'S PRIVATE KEY (an OCSP response); the server "
+             "verifies it with the CA'S PUBLIC KEY from its trust store"},
+};
+constexpr Flow client_certificate{"mutual: the server asks the CA about the client", client_certificate_steps};
+
+// The variants of a key exchange's flow: the seed's steps with words added, and the CA's arrows
+// moved (VARIANTS.md). Built once; the words live as long as the process.
+class VariantFlows {
+ public:
+  VariantFlows() {
+    for (KeyExchange key_exchange : {KeyExchange::rsa_oaep, KeyExchange::ecdhe}) {
+      for (bool stapled : {false, true}) {
+        for (bool mutual : {false, true}) build(FlowVariant{key_exchange, stapled, mutual});
+      }
+    }
+  }
+  const Flow& get(const FlowVariant& variant) const { return built_[index(variant)].flow; }
+
+ private:
+  struct Built {
+    std::string name;
+    std::deque<std::string> words;  // a deque: what the steps' views point to never moves
+    std::vector<FlowStep> steps;
+    Flow flow;
+  };
+
+  static std::size_t index(const FlowVariant& variant) {
+    return (variant.key_exchange == KeyExchange::ecdhe ? 4 : 0) + (variant.stapled ? 2 : 0) + (variant.mutual ? 1 : 0);
+  }
+
+  void build(const FlowVariant& variant) {
+    Built& built = built_[index(variant)];
+    const Flow& base = flow_for(variant.key_exchange);
+    auto words = [&](std::string text) -> std::string_view { return built.words.emplace_back(std::move(text)); };
+    auto with = [&](const FlowStep& step, std::string_view name, std::string more) {
+      FlowStep changed = step;
+      if (!name.empty()) changed.name = name;
+      changed.description = words(std::string(step.description) + more);
+      return changed;
+    };
+    if (variant.stapled) built.steps.insert(built.steps.end(), staple_steps.begin(), staple_steps.end());
+    built.steps.push_back(
+        with(base.steps[0], {},
+             std::string(variant.stapled ? ", and asks for the CA's answer stapled (status_stapling)" : "") +
+                 (variant.mutual ? ", and says it has a CERTIFICATE of its own (certificate_request)" : "")));
+    built.steps.push_back(with(
+        base.steps[1], {},
+        std::string(variant.stapled ? ", and the CA's signed answer about its CERTIFICATE, fetched ahead of time (the "
+                                      "staple: no client nonce in it, its freshness is its age)"
+                                    : "") +
+            (variant.mutual ? ", and asks for the client's CERTIFICATE (certificate_request)" : "")));
+    if (!variant.stapled) {
+      built.steps.push_back(base.steps[2]);
+      built.steps.push_back(base.steps[3]);
+    }
+    if (variant.mutual) {
+      built.steps.push_back(with(base.steps[4],
+                                 words(std::string(base.steps[4].name) + " + client CERTIFICATE, CertificateVerify"),
+                                 ", then the client's CERTIFICATE and its signature over the handshake so far, made "
+                                 "with the client's PRIVATE KEY (CertificateVerify)"));
+      built.steps.insert(built.steps.end(), client_certificate_steps.begin(), client_certificate_steps.end());
+    } else {
+      built.steps.push_back(base.steps[4]);
+    }
+    built.steps.push_back(base.steps[5]);
+    built.steps.push_back(base.steps[6]);
+    built.name = std::string(base.variant) + (variant.stapled ? ", stapled" : "") + (variant.mutual ? ", mutual" : "");
+    built.flow = Flow{built.name, built.steps};
+  }
+
+  std::array<Built, 8> built_;
+};
+
 }  // namespace
 
 std::string_view to_string(Party party) {
@@ -73,13 +164,55 @@ const Flow& flow_for(KeyExchange key_exchange) {
   return key_exchange == KeyExchange::ecdhe ? ecdhe : seed;
 }
 
+const Flow& flow_for(const FlowVariant& variant) {
+  if (!variant.stapled && !variant.mutual) return flow_for(variant.key_exchange);
+  static const VariantFlows variants;
+  return variants.get(variant);
+}
+
+const Flow& status_flow(StatusQuestion question) {
+  switch (question) {
+    case StatusQuestion::server_certificate: break;
+    case StatusQuestion::staple: return staple;
+    case StatusQuestion::client_certificate: return client_certificate;
+  }
+  return seed;
+}
+
+Party asker_of(StatusQuestion question) {
+  return question == StatusQuestion::server_certificate ? Party::client : Party::server;
+}
+
+const FlowStep* find_step(const Flow& flow, int arrow, Party from) {
+  for (const FlowStep& step : flow.steps) {
+    if (step.arrow == arrow && step.from == from) return &step;
+  }
+  return nullptr;
+}
+
 void FlowCursor::choose(const Flow& variant) {
-  for (std::size_t i = 0; i < next_; ++i) {
-    if (i >= variant.steps.size() || variant.steps[i].message != flow_.get().steps[i].message) {
+  // The steps of this link taken so far, in order, must open the variant's steps of this link too.
+  const auto& taken = flow_.get().steps;
+  std::size_t position = 0;  // in the variant
+  std::size_t last = 0;
+  bool any = false;
+  for (std::size_t i = 0; i < next_ && i < taken.size(); ++i) {
+    if (!ours(taken[i])) continue;
+    while (position < variant.steps.size() && !ours(variant.steps[position])) ++position;
+    if (position >= variant.steps.size() || variant.steps[position].message != taken[i].message ||
+        variant.steps[position].from != taken[i].from) {
       throw std::logic_error("the variant chosen does not continue the steps already taken");
     }
+    if (i == last_) {
+      last = position;
+      any = true;
+    }
+    ++position;
   }
   flow_ = variant;
+  next_ = position;
+  last_ = any ? last : 0;
+  skip_other_links();
 }
 
 FlowCursor::FlowCursor(const Flow& flow, Party me, Party peer) : flow_(flow), me_(me), peer_(peer) {

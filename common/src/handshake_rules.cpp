@@ -9,6 +9,7 @@
 #include "tlslab/crypto/random.hpp"
 #include "tlslab/crypto/rsa_oaep.hpp"
 #include "tlslab/crypto/signature.hpp"
+#include "tlslab/crypto/transcript.hpp"
 #include "tlslab/crypto/x509.hpp"
 #include "tlslab/time.hpp"
 
@@ -214,6 +215,137 @@ Result<void> require_good(const crypto::VerifiedStatus& status, X509* certificat
     case crypto::CertStatus::unknown: break;
   }
   return fail(AlertDescription::certificate_unknown, "the CA does not know serial " + crypto::serial_hex(certificate));
+}
+
+std::string_view to_string(CaCheck check) {
+  switch (check) {
+    case CaCheck::direct: return "direct";
+    case CaCheck::stapled: return "stapled";
+    case CaCheck::automatic: return "auto";
+  }
+  return "?";
+}
+
+std::optional<CaCheck> ca_check_from(std::string_view name) {
+  for (CaCheck check : {CaCheck::direct, CaCheck::stapled, CaCheck::automatic}) {
+    if (to_string(check) == name) return check;
+  }
+  return std::nullopt;
+}
+
+StapleVerdict check_staple(CaCheck policy, const ServerHello& hello, const crypto::TrustStore& trust, X509* certificate,
+                           std::chrono::seconds max_age, std::optional<std::time_t> at) {
+  StapleVerdict verdict;
+  if (policy == CaCheck::direct) return verdict;
+  verdict.staple = hello.staple();
+  if (!verdict.staple) {
+    verdict.unusable = "the server stapled no answer from the CA";
+    return verdict;
+  }
+  verdict.checked = crypto::verify_staple(*verdict.staple, trust, certificate, max_age, at);
+  if (!verdict.checked->ok()) verdict.unusable = verdict.checked->failure().reason;
+  return verdict;
+}
+
+Result<void> require_staple(CaCheck policy, const StapleVerdict& verdict) {
+  if (policy != CaCheck::stapled || verdict.usable() != nullptr) return {};
+  return fail(AlertDescription::bad_certificate_status_response,
+              verdict.unusable + "; --ca-check stapled requires a usable staple (must-staple)");
+}
+
+std::string_view to_string(ClientAuth policy) {
+  switch (policy) {
+    case ClientAuth::none: return "none";
+    case ClientAuth::optional: return "optional";
+    case ClientAuth::require: return "require";
+  }
+  return "?";
+}
+
+std::optional<ClientAuth> client_auth_from(std::string_view name) {
+  for (ClientAuth policy : {ClientAuth::none, ClientAuth::optional, ClientAuth::require}) {
+    if (to_string(policy) == name) return policy;
+  }
+  return std::nullopt;
+}
+
+Result<bool> ask_for_certificate(ClientAuth policy, const ClientHello& hello) {
+  if (policy == ClientAuth::none) return false;
+  if (hello.offers_certificate()) return true;
+  if (policy == ClientAuth::require) {
+    return fail(AlertDescription::certificate_required,
+                "the client offers no certificate (no certificate_request in its ClientHello) and this server "
+                "requires one (--client-auth require)");
+  }
+  return false;
+}
+
+std::vector<std::uint16_t> accepted_client_schemes() {
+  return {static_cast<std::uint16_t>(crypto::SignatureScheme::rsa_pss_rsae_sha256),
+          static_cast<std::uint16_t>(crypto::SignatureScheme::ecdsa_secp256r1_sha256)};
+}
+
+Result<crypto::SignatureScheme> client_signature_scheme(std::span<const std::uint16_t> requested, EVP_PKEY* key) {
+  auto scheme = crypto::scheme_for(key);
+  if (!scheme) {
+    return fail(AlertDescription::internal_error, "the client's key signs with no scheme of §7.7 (RSA or EC P-256)");
+  }
+  if (std::find(requested.begin(), requested.end(), static_cast<std::uint16_t>(*scheme)) == requested.end()) {
+    return fail(AlertDescription::handshake_failure,
+                "the server accepts no signature scheme this client's key signs with (" +
+                    std::string(crypto::to_string(*scheme)) + ")");
+  }
+  return *scheme;
+}
+
+Bytes client_certificate_verify_content(HashAlgorithm hash, ByteView handshake_so_far, ByteView signed_fields) {
+  Bytes hashed(handshake_so_far.begin(), handshake_so_far.end());
+  append(hashed, signed_fields);
+  return certificate_verify_content(crypto::digest(hash, hashed));
+}
+
+Result<ossl::X509Ptr> check_client_authentication(const ClientAuthentication& authentication, ByteView signed_fields,
+                                                  ByteView handshake_so_far, HashAlgorithm hash,
+                                                  const crypto::TrustStore& client_trust,
+                                                  std::span<const std::uint16_t> accepted_schemes,
+                                                  std::optional<std::time_t> at) {
+  // 1. One DER certificate.
+  auto parsed = client_trust.memo().parse(authentication.client_certificate);
+  if (!parsed)
+    return fail(AlertDescription::bad_certificate, "the client's CERTIFICATE is not one DER X.509 certificate");
+  ossl::X509Ptr certificate = std::move(parsed).value();
+  // 2. Issued by a CA the server trusts for clients, for clientAuth, in its validity period.
+  if (auto verified = crypto::verify_client_certificate(client_trust, certificate.get(), at); !verified) {
+    return fail(verified.failure().alert, "the client's certificate: " + verified.failure().reason);
+  }
+  // 3. A key that signs with a scheme of §7.7, allowed to sign, with the scheme the server listed.
+  EVP_PKEY* key = X509_get0_pubkey(certificate.get());
+  auto scheme = key != nullptr ? crypto::scheme_for(key) : std::nullopt;
+  if (!scheme) {
+    ERR_clear_error();
+    return fail(AlertDescription::bad_certificate,
+                "the client's certificate key is neither RSA of 2048 bits or more nor EC P-256");
+  }
+  if ((X509_get_extension_flags(certificate.get()) & EXFLAG_KUSAGE) != 0 &&
+      (X509_get_key_usage(certificate.get()) & KU_DIGITAL_SIGNATURE) == 0) {
+    return fail(AlertDescription::bad_certificate,
+                "the client's certificate keyUsage lacks digitalSignature: its key may not sign a CertificateVerify");
+  }
+  bool listed =
+      std::find(accepted_schemes.begin(), accepted_schemes.end(), authentication.scheme) != accepted_schemes.end();
+  if (authentication.scheme != static_cast<std::uint16_t>(*scheme) || !listed) {
+    return fail(AlertDescription::illegal_parameter,
+                "the client's CertificateVerify uses scheme " + std::to_string(authentication.scheme) + ", not " +
+                    std::string(crypto::to_string(*scheme)) + " as its certificate's key requires");
+  }
+  // 4. The signature over this handshake, with the certificate's key.
+  Bytes content = client_certificate_verify_content(hash, handshake_so_far, signed_fields);
+  if (auto verified = crypto::verify(key, *scheme, content, authentication.signature,
+                                     "this handshake (CertificateVerify)", "the client's CERTIFICATE key");
+      !verified) {
+    return verified.failure();
+  }
+  return certificate;
 }
 
 }  // namespace tlslab

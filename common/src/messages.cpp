@@ -10,6 +10,8 @@ namespace {
 
 constexpr auto server_name_type = static_cast<std::uint16_t>(ExtensionType::server_name);
 constexpr auto key_share_type = static_cast<std::uint16_t>(ExtensionType::key_share);
+constexpr auto status_stapling_type = static_cast<std::uint16_t>(ExtensionType::status_stapling);
+constexpr auto certificate_request_type = static_cast<std::uint16_t>(ExtensionType::certificate_request);
 
 void encode_groups(Writer& out, const std::vector<std::uint16_t>& groups) {
   auto list = out.begin_vector(2, "groups");
@@ -27,6 +29,37 @@ Result<std::vector<std::uint16_t>> decode_groups(ByteView data) {
   Reader items(*list);
   while (auto group = items.u16()) groups.push_back(*group);
   return groups;
+}
+
+// §9.1: the staple is one opaque<1..2^16-1> vector, and nothing else.
+Result<Bytes> decode_staple(ByteView data) {
+  Reader in(data, "status_stapling");
+  auto staple = in.vector(2);
+  if (!staple || !in.empty() || staple->empty()) {
+    return fail(AlertDescription::decode_error,
+                "ServerHello: the status_stapling extension is not one non-empty ocsp_response");
+  }
+  return Bytes(staple->begin(), staple->end());
+}
+
+void encode_schemes(Writer& out, const std::vector<std::uint16_t>& schemes) {
+  auto list = out.begin_vector(2, "signature_schemes");
+  for (std::uint16_t scheme : schemes) out.u16(scheme, "signature_scheme");
+  out.end_vector(list);
+}
+
+// §7.7: SignatureScheme signature_schemes<2..2^16-2>.
+Result<std::vector<std::uint16_t>> decode_schemes(ByteView data) {
+  Reader in(data, "certificate_request");
+  auto list = in.vector(2);
+  if (!list || !in.empty() || list->empty() || list->size() % 2 != 0) {
+    return fail(AlertDescription::decode_error,
+                "ServerHello: the certificate_request extension is not a list of signature schemes");
+  }
+  std::vector<std::uint16_t> schemes;
+  Reader items(*list);
+  while (auto scheme = items.u16()) schemes.push_back(*scheme);
+  return schemes;
 }
 
 Result<ServerKeyShare> decode_server_key_share(ByteView data) {
@@ -61,6 +94,20 @@ void encode_extension_data(Writer& out, const Extension& extension, HandshakeTyp
       if (auto share = decode_server_key_share(extension.data)) {
         auto data = out.begin_vector(2, "extension_data");
         share->encode(out);
+        out.end_vector(data);
+        return;
+      }
+    } else if (extension.type == status_stapling_type && in == HandshakeType::server_hello) {
+      if (auto staple = decode_staple(extension.data)) {
+        auto data = out.begin_vector(2, "extension_data");
+        out.vector(2, staple.value(), "ocsp_response");
+        out.end_vector(data);
+        return;
+      }
+    } else if (extension.type == certificate_request_type && in == HandshakeType::server_hello) {
+      if (auto schemes = decode_schemes(extension.data)) {
+        auto data = out.begin_vector(2, "extension_data");
+        encode_schemes(out, schemes.value());
         out.end_vector(data);
         return;
       }
@@ -211,6 +258,15 @@ Result<ClientHello> ClientHello::decode(Reader& in) {
   if (const Extension* key_share = find_extension(hello.extensions, key_share_type)) {
     if (auto groups = decode_groups(key_share->data); !groups) return groups.failure();
   }
+  // §3.1: in a ClientHello, status_stapling and certificate_request carry nothing.
+  if (const Extension* staple = find_extension(hello.extensions, status_stapling_type);
+      staple && !staple->data.empty()) {
+    return fail(AlertDescription::decode_error, "ClientHello: the status_stapling extension must be empty");
+  }
+  if (const Extension* request = find_extension(hello.extensions, certificate_request_type);
+      request && !request->data.empty()) {
+    return fail(AlertDescription::decode_error, "ClientHello: the certificate_request extension must be empty");
+  }
   return hello;
 }
 
@@ -249,6 +305,12 @@ Result<ServerHello> ServerHello::decode(Reader& in) {
                   "ServerHello: the key_share extension does not decode: " + share.failure().reason);
     }
   }
+  if (const Extension* staple = find_extension(hello.extensions, status_stapling_type)) {
+    if (auto decoded = decode_staple(staple->data); !decoded) return decoded.failure();
+  }
+  if (const Extension* request = find_extension(hello.extensions, certificate_request_type)) {
+    if (auto schemes = decode_schemes(request->data); !schemes) return schemes.failure();
+  }
   return hello;
 }
 
@@ -278,6 +340,79 @@ void ServerHello::set_key_share(const ServerKeyShare& share) {
   Writer data;
   share.encode(data);
   set_extension(extensions, key_share_type, std::move(data).take());
+}
+
+bool ClientHello::asks_for_staple() const {
+  return find_extension(extensions, status_stapling_type) != nullptr;
+}
+
+void ClientHello::ask_for_staple() {
+  set_extension(extensions, status_stapling_type, {});
+}
+
+bool ClientHello::offers_certificate() const {
+  return find_extension(extensions, certificate_request_type) != nullptr;
+}
+
+void ClientHello::offer_certificate() {
+  set_extension(extensions, certificate_request_type, {});
+}
+
+std::optional<Bytes> ServerHello::staple() const {
+  const Extension* staple = find_extension(extensions, status_stapling_type);
+  if (staple == nullptr) return std::nullopt;
+  auto decoded = decode_staple(staple->data);
+  if (!decoded) return std::nullopt;
+  return std::move(decoded).value();
+}
+
+void ServerHello::set_staple(ByteView ocsp_response) {
+  Writer data;
+  data.vector(2, ocsp_response);
+  set_extension(extensions, status_stapling_type, std::move(data).take());
+}
+
+std::optional<std::vector<std::uint16_t>> ServerHello::certificate_request() const {
+  const Extension* request = find_extension(extensions, certificate_request_type);
+  if (request == nullptr) return std::nullopt;
+  auto schemes = decode_schemes(request->data);
+  if (!schemes) return std::nullopt;
+  return std::move(schemes).value();
+}
+
+void ServerHello::set_certificate_request(const std::vector<std::uint16_t>& signature_schemes) {
+  Writer data;
+  encode_schemes(data, signature_schemes);
+  set_extension(extensions, certificate_request_type, std::move(data).take());
+}
+
+void ClientAuthentication::encode(Writer& out) const {
+  out.vector(2, client_certificate, "client_certificate");
+  out.u16(scheme, "scheme");
+  out.vector(2, signature, "signature");
+}
+
+Result<ClientAuthentication> ClientAuthentication::decode(Reader& in) {
+  ClientAuthentication authentication;
+  auto certificate = decode_opaque(in, 2, "client_certificate");
+  if (!certificate) return certificate.failure();
+  authentication.client_certificate = std::move(certificate).value();
+  auto scheme = in.u16();
+  if (!scheme) return in.truncated("scheme");
+  authentication.scheme = *scheme;
+  auto signature = decode_opaque(in, 2, "signature");
+  if (!signature) return signature.failure();
+  authentication.signature = std::move(signature).value();
+  return authentication;
+}
+
+Bytes certificate_verify_content(ByteView transcript_hash) {
+  Writer out;
+  out.bytes(Bytes(64, 0x20));
+  out.bytes(as_bytes(certificate_verify_context));
+  out.u8(0);
+  out.bytes(transcript_hash);
+  return std::move(out).take();
 }
 
 void ServerKeyShare::encode(Writer& out) const {

@@ -21,7 +21,7 @@ namespace {
 constexpr int exit_connection = 3, exit_certificate = 4, exit_ca_check = 6, exit_negotiation = 7, exit_integrity = 8,
               exit_protocol = 9;
 
-constexpr std::array<AttackInfo, 26> attacks{{
+constexpr std::array<AttackInfo, 31> attacks{{
     {AttackKind::flip_byte, "flip-byte", Link::server,
      "flips one byte of one frame (default: a cipher-suite byte of the ClientHello; --direction, --frame, --offset "
      "choose another)",
@@ -151,6 +151,38 @@ constexpr std::array<AttackInfo, 26> attacks{{
      "An unchecked peer key leaks bits of the private key (invalid-curve and small-subgroup attacks): the server "
      "checks the point, and an all-zero x25519 result, before using it.",
      ""},
+    {AttackKind::replay_old_staple, "replay-old-staple", Link::server,
+     "records the staple of the first connection's ServerHello (the CA's 'good') and puts it into every later one, "
+     "after the certificate was revoked",
+     "client", "bad_certificate_status_response", exit_ca_check,
+     "A staple cannot carry the client's nonce, so the client checks its age: a thisUpdate older than "
+     "--max-staple-age is refused. Under auto the client asks the CA itself instead, and Finished covers the "
+     "ServerHello it saw anyway.",
+     ""},
+    {AttackKind::strip_staple, "strip-staple", Link::server,
+     "removes the staple (the status_stapling extension) from the ServerHello", "client",
+     "bad_certificate_status_response", exit_ca_check,
+     "Under --ca-check stapled (must-staple) no staple is a refusal, not a silent fallback; under auto the client "
+     "asks the CA itself, and Finished catches the altered ServerHello.",
+     ""},
+    {AttackKind::foreign_staple, "foreign-staple", Link::server,
+     "replaces the staple with the CA's valid answer about another certificate", "client",
+     "bad_certificate_status_response", exit_ca_check,
+     "The client checks that the staple's CertID is this very certificate: a signed 'good' about another one says "
+     "nothing about this one.",
+     "--substitute-staple"},
+    {AttackKind::swap_client_certificate, "swap-client-certificate", Link::server,
+     "replaces the client's CERTIFICATE in arrow 5 with another client's (valid, same CA)", "server", "decrypt_error",
+     exit_integrity,
+     "The CertificateVerify was made with the first client's private key over fields that hold its own certificate: "
+     "it does not verify with the other certificate's key, which the attacker cannot sign with.",
+     "--substitute-cert"},
+    {AttackKind::replay_certificate_verify, "replay-certificate-verify", Link::server,
+     "records the client's CertificateVerify on the first connection and puts it into arrow 5 of every later one",
+     "server", "decrypt_error", exit_integrity,
+     "The signature covers ClientHello and ServerHello, so both randoms, and this arrow's key exchange: one made for "
+     "another session does not verify in this one.",
+     ""},
 }};
 
 constexpr AttackInfo status_other_ca{
@@ -230,6 +262,16 @@ std::optional<ServerKeyShare>& Attack::recorded_key_share() {
   return recorded;
 }
 
+Bytes& Attack::recorded_staple() {
+  static Bytes recorded;
+  return recorded;
+}
+
+Bytes& Attack::recorded_certificate_verify() {
+  static Bytes recorded;
+  return recorded;
+}
+
 Verdict Attack::on_frame(Direction direction, Bytes frame) {
   auto index = static_cast<std::size_t>(direction);
   // Classified before the frame is moved into the verdict.
@@ -306,7 +348,11 @@ Verdict Attack::on_server_hello(Bytes& frame) {
   }
   auto hello = decode_handshake<ServerHello>(fragment_of(frame));
   if (!hello) return forward(frame);
+  if (auto suite = suite_info(hello->cipher_suite)) key_exchange_ = suite->key_exchange;
   switch (info_.kind) {
+    case AttackKind::replay_old_staple:
+    case AttackKind::strip_staple:
+    case AttackKind::foreign_staple: fired_ = tamper_staple(hello.value()); break;
     case AttackKind::downgrade_chosen:
       for (const auto& suite : all_suites()) {
         auto value = static_cast<std::uint16_t>(suite.suite);
@@ -345,8 +391,56 @@ Verdict Attack::on_server_hello(Bytes& frame) {
   return forward(frame);
 }
 
+// The stapling attacks on the ServerHello's staple (§9.1); false when there is none to tamper with.
+bool Attack::tamper_staple(ServerHello& hello) {
+  auto staple = hello.staple();
+  if (!staple) return false;
+  switch (info_.kind) {
+    case AttackKind::replay_old_staple: {
+      auto& recorded = recorded_staple();
+      if (recorded.empty()) {  // the first connection: record it, let it through
+        recorded = *staple;
+        return false;
+      }
+      hello.set_staple(recorded);
+      return true;
+    }
+    case AttackKind::strip_staple:
+      std::erase_if(hello.extensions, [](const Extension& extension) {
+        return extension.type == static_cast<std::uint16_t>(ExtensionType::status_stapling);
+      });
+      return true;
+    case AttackKind::foreign_staple: hello.set_staple(options_.substitute_staple); return true;
+    default: return false;
+  }
+}
+
+// The mutual-authentication attacks on arrow 5 (§7.7), in the form of the suite's key exchange.
+template <class KeyExchangeForm>
+Verdict Attack::tamper_client_authentication(Bytes& frame) {
+  auto message = decode_handshake<Authenticated<KeyExchangeForm>>(fragment_of(frame));
+  if (!message) return forward(frame);  // no client certificate in this arrow 5
+  ClientAuthentication& authentication = message->authentication;
+  if (info_.kind == AttackKind::swap_client_certificate) {
+    authentication.client_certificate = options_.substitute_certificate;
+  } else {
+    auto& recorded = recorded_certificate_verify();
+    if (recorded.empty()) {  // the first connection: record it, let it through
+      recorded = authentication.signature;
+      return forward(frame);
+    }
+    authentication.signature = recorded;
+  }
+  fired_ = true;
+  return Verdict{{reframe(message.value())}};
+}
+
 // Arrow 5: the PRE-MASTER under the server's key.
 Verdict Attack::on_client_key_exchange(Bytes& frame) {
+  if (info_.kind == AttackKind::swap_client_certificate || info_.kind == AttackKind::replay_certificate_verify) {
+    return key_exchange_ == KeyExchange::ecdhe ? tamper_client_authentication<ClientKeyShare>(frame)
+                                               : tamper_client_authentication<ClientKeyExchange>(frame);
+  }
   if (info_.kind == AttackKind::corrupt_pre_master) {
     frame[frame.size() / 2] ^= 0x01;  // in the middle of the RSA-OAEP ciphertext
     fired_ = true;

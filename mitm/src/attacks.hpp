@@ -47,6 +47,13 @@ enum class AttackKind : std::uint8_t {
   replay_key_share,
   change_group,
   invalid_key_share,
+  // Against stapling (PROTOCOL.md §9.1): the client runs with --ca-check stapled.
+  replay_old_staple,
+  strip_staple,
+  foreign_staple,
+  // Against mutual authentication (§7.7): the server runs with --client-auth require.
+  swap_client_certificate,
+  replay_certificate_verify,
 };
 
 struct AttackInfo {
@@ -68,6 +75,7 @@ struct AttackOptions {
   Bytes substitute_certificate;                       // --substitute-cert: DER of another valid certificate
   Bytes substitute_public_key;                        // its SubjectPublicKeyInfo
   std::string other_upstream;                         // --other-upstream: another CA service
+  Bytes substitute_staple;                            // --substitute-staple: DER OCSPResponse about another certificate
   Direction flip_direction = Direction::to_upstream;  // flip-byte
   std::size_t flip_frame = 0;                         // index of the frame in that direction
   std::size_t flip_offset = 41;                       // offset in the fragment
@@ -93,6 +101,9 @@ class Attack {
   // status-replay and replay-key-share keep what they recorded across connections.
   static Bytes& recorded_status_response();
   static std::optional<ServerKeyShare>& recorded_key_share();
+  // replay-old-staple and replay-certificate-verify, likewise.
+  static Bytes& recorded_staple();
+  static Bytes& recorded_certificate_verify();
 
  private:
   // The client↔server link, by phase of the handshake.
@@ -100,6 +111,9 @@ class Attack {
   Verdict on_client_hello(Bytes& frame);
   Verdict on_server_hello(Bytes& frame);
   bool tamper_key_share(ServerHello& hello);
+  bool tamper_staple(ServerHello& hello);
+  template <class KeyExchangeForm>
+  Verdict tamper_client_authentication(Bytes& frame);
   Verdict on_client_key_exchange(Bytes& frame);
   Verdict on_server_record(Bytes& frame);
   Verdict ca_link(Direction direction, Bytes& frame);
@@ -109,6 +123,7 @@ class Attack {
   std::size_t frames_[2] = {0, 0};            // per direction
   std::size_t protected_frames_[2] = {0, 0};  // per direction
   std::vector<Bytes> held_;                   // reorder-records / replay-record
+  std::optional<KeyExchange> key_exchange_;   // the suite's, from the ServerHello: arrow 5's form
   bool fired_ = false;
 };
 

@@ -1,6 +1,10 @@
 #include "handshake.hpp"
 
+#include <ctime>
+
+#include "client_certificate.hpp"
 #include "pre_master.hpp"
+#include "stapler.hpp"
 #include "tlslab/crypto/keylog.hpp"
 #include "tlslab/crypto/random.hpp"
 #include "tlslab/crypto/transcript.hpp"
@@ -25,7 +29,12 @@ awaitable<SessionParameters> run_handshake(net::Channel& channel, const ServerId
   ProtocolVersion version = negotiate_version(hello.client_version).take();
   auto group = choose_group(hello.key_share_groups().value_or(std::vector<std::uint16_t>{}), settings.groups);
   session.suite = choose_suite(hello.cipher_suites, settings.suites, ability_of(identity.key.get(), group)).take();
-  flow.choose(flow_for(session.suite.key_exchange));
+  // §7.7: ask for the client's certificate? (certificate_required when it is required and not offered)
+  bool mutual = ask_for_certificate(settings.client_auth, hello).take();
+  // §9.1: the staple, only when asked for, and only one that has not expired.
+  std::shared_ptr<const Staple> staple =
+      hello.asks_for_staple() && settings.stapler ? settings.stapler->current() : nullptr;
+  flow.choose(flow_for(FlowVariant{session.suite.key_exchange, staple != nullptr, mutual}));
 
   // (2) Server → Client: ServerHello (RAND-SERVER, suite, CERTIFICATE, SERVER'S PUBLIC KEY; with
   // ECDHE also its ephemeral key share, signed with the CERTIFICATE's key)
@@ -41,15 +50,31 @@ awaitable<SessionParameters> run_handshake(net::Channel& channel, const ServerId
     server_hello.set_key_share(
         make_server_key_share(*ephemeral, identity.key.get(), hello.random, server_hello.random));
   }
+  if (staple) {
+    server_hello.set_staple(staple->ocsp_response);
+    session.staple = staple->status;
+  }
+  if (mutual) server_hello.set_certificate_request(accepted_client_schemes());
   auto sent_hello = co_await channel.send(flow, server_hello, &transcript);
-  trace.arrow(sent_hello.step, std::move(sent_hello.frame),
-              [&] { return describe::server_hello(server_hello, identity.certificate.get()); });
+  trace.arrow(sent_hello.step, std::move(sent_hello.frame), [&] {
+    auto fields = describe::server_hello(server_hello, identity.certificate.get());
+    if (staple) {
+      auto stapled = describe::stapled_answer(staple->status, staple->ocsp_response.size(), std::time(nullptr));
+      fields.insert(fields.end(), stapled.begin(), stapled.end());
+    }
+    return fields;
+  });
 
   // (5) Client → Server: PRE-MASTER, encrypted with SERVER'S PUBLIC KEY (or, with ECDHE, the
-  // client's key share: the PRE-MASTER is never sent)
-  Secret pre_master =
-      co_await receive_pre_master(channel, flow, transcript, identity, hello, ephemeral ? &*ephemeral : nullptr, trace);
+  // client's key share: the PRE-MASTER is never sent); when asked, the client's CERTIFICATE and
+  // CertificateVerify too
+  ReceivedKeyExchange received = co_await receive_pre_master(channel, flow, transcript, identity, hello,
+                                                             ephemeral ? &*ephemeral : nullptr, mutual, trace);
   ephemeral.reset();  // forward secrecy: the ephemeral key is gone once the PRE-MASTER is made
+  Secret pre_master = std::move(received.pre_master);
+
+  // (3)–(4), mirrored: the client's CERTIFICATE checked here, then Server → CA → Server about it
+  if (mutual) session.client = co_await authenticate_client(received, transcript, session.suite, settings, trace);
 
   // Server creates the SESSION MASTER KEY from RAND-CLIENT, PRE-MASTER and RAND-SERVER.
   SessionKeys keys =

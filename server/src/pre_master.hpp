@@ -1,7 +1,11 @@
 #pragma once
 // Arrow 5 on the server, in the form the suite gives it (PROTOCOL.md §7.1, §7.6): the PRE-MASTER
 // the client sent encrypted with SERVER'S PUBLIC KEY, or, with ECDHE, the one both sides compute
-// from the client's key share and the server's ephemeral key (never sent).
+// from the client's key share and the server's ephemeral key (never sent). When the server asked
+// for a certificate (§7.7), arrow 5 also carries the client's CERTIFICATE and CertificateVerify,
+// returned here for the caller to check.
+#include <optional>
+
 #include "server_config.hpp"
 #include "tlslab/crypto/ecdhe.hpp"
 #include "tlslab/crypto/transcript.hpp"
@@ -10,9 +14,20 @@
 
 namespace tlslab::server {
 
-// `ephemeral`: the server's key for an ECDHE suite (nullptr for RSA key transport).
-awaitable<Secret> receive_pre_master(net::Channel& channel, FlowCursor& flow, crypto::Transcript& transcript,
-                                     const ServerIdentity& identity, const ClientHello& hello,
-                                     const crypto::EphemeralKey* ephemeral, SessionTrace& trace);
+struct ReceivedKeyExchange {
+  Secret pre_master;
+  // Mutual authentication only: what followed the key exchange, the bytes before its signature
+  // (§7.7 signed_fields), and the transcript's length before arrow 5 (ClientHello ‖ ServerHello).
+  std::optional<ClientAuthentication> authentication;
+  Bytes signed_fields;
+  std::size_t handshake_before = 0;
+};
+
+// `ephemeral`: the server's key for an ECDHE suite (nullptr for RSA key transport); `mutual`: the
+// ServerHello asked for the client's certificate.
+awaitable<ReceivedKeyExchange> receive_pre_master(net::Channel& channel, FlowCursor& flow,
+                                                  crypto::Transcript& transcript, const ServerIdentity& identity,
+                                                  const ClientHello& hello, const crypto::EphemeralKey* ephemeral,
+                                                  bool mutual, SessionTrace& trace);
 
 }  // namespace tlslab::server

@@ -1,6 +1,7 @@
 #pragma once
 // What a server session needs, loaded once per process and shared read-only by every session.
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -8,9 +9,13 @@
 #include "tlslab/cipher_suite.hpp"
 #include "tlslab/crypto/ossl.hpp"
 #include "tlslab/crypto/rsa_oaep.hpp"
+#include "tlslab/crypto/x509.hpp"
+#include "tlslab/handshake_rules.hpp"
 #include "tlslab/net/channel.hpp"
 
 namespace tlslab::server {
+
+class Stapler;
 
 struct ServerIdentity {
   ossl::PKey key;
@@ -37,6 +42,13 @@ struct ServerSettings {
   std::uint64_t max_generated_bytes = std::uint64_t{256} << 20;  // GET /bytes/N: N at most this
   net::Timeouts timeouts;
   std::optional<std::string> keylog;  // --keylog FILE or SSLKEYLOGFILE
+  // Stapling (PROTOCOL.md §9.1): the staples, refreshed in the background; none without --staple-from.
+  std::shared_ptr<const Stapler> stapler;
+  // Mutual authentication (§7.7, §9.2): whether to ask for client certificates, the CAs trusted to
+  // issue them (--client-trust) and the CA service asked about each (--ca-service or --staple-from).
+  ClientAuth client_auth = ClientAuth::none;
+  std::shared_ptr<const crypto::TrustStore> client_trust;
+  std::optional<tcp::endpoint> ca_service;
 };
 
 }  // namespace tlslab::server

@@ -20,8 +20,12 @@ awaitable<void> serve_connection(tcp::socket socket, std::uint64_t connection, S
   try {
     SessionParameters session = co_await run_handshake(channel, identity, settings, session_trace);
     handshake_done = true;
-    session_trace.outcome(true, "handshake complete", std::string(session.suite.name));
-    log->info("[conn {}] {} handshake complete: {}", connection, peer, session.suite.name);
+    // The authenticated client, by name and serial (§7.7), in the trace and the log.
+    std::string client =
+        session.client ? ", client " + session.client->subject + " serial " + session.client->serial : std::string();
+    std::string stapled = session.staple ? ", stapled" : "";
+    session_trace.outcome(true, "handshake complete", std::string(session.suite.name) + stapled + client);
+    log->info("[conn {}] {} handshake complete: {}{}{}", connection, peer, session.suite.name, stapled, client);
     served = co_await serve_requests(channel, identity, settings, session, session_trace, *log);
   } catch (const ProtocolError& error) {
     failure = error;

@@ -1,5 +1,7 @@
 #include "session_page.hpp"
 
+#include "tlslab/time.hpp"
+
 namespace tlslab::server {
 namespace {
 
@@ -37,6 +39,18 @@ std::string row(const std::string& name, const std::string& value, const char* c
 std::string arrow(const std::string& number, const std::string& text, bool elsewhere = false) {
   return std::string(elsewhere ? "<li class=\"elsewhere\">" : "<li>") + "<span class=\"n\">(" + number + ")</span>" +
          text + "</li>\n";
+}
+
+// The authenticated client (mutual authentication, PROTOCOL.md §7.7), or why there is none.
+std::string client_section(const SessionParameters& session) {
+  if (!session.client) {
+    return "<h2>The client</h2>\n<p>Anonymous: this session did not authenticate the client with a certificate "
+           "(the server's --client-auth, and the client's --cert, decide).</p>\n";
+  }
+  const auto& client = *session.client;
+  return "<h2>The client's CERTIFICATE</h2>\n<table>\n" + row("subject", client.subject, "certificate") +
+         row("serial", client.serial, "certificate") + row("issuer (the CA)", client.issuer, "ca") +
+         row("valid", client.valid, "certificate") + row("CA's answer (OCSP)", client.status, "ca") + "</table>\n";
 }
 
 std::string short_hex(const std::string& hex) {
@@ -84,11 +98,20 @@ std::string session_page(const ServerIdentity& identity, const SessionParameters
                         "</code>, the <span class=\"suites\">cipher suite</span> " + html_escape(suite) +
                         ", the <span class=\"certificate\">CERTIFICATE</span> and the "
                         "<span class=\"public-key\">SERVER'S PUBLIC KEY</span>") +
-         arrow("3–4",
-               "Client → CA → Client: your client asked the <span class=\"ca\">CA</span> about this "
-               "certificate on a connection of its own. The server does not see those arrows, so this page "
-               "cannot tell you whether or when they happened.",
-               true) +
+         (session.staple
+              ? arrow("3–4",
+                      "Server → CA → Server, ahead of time: this server asked the <span class=\"ca\">CA</span> "
+                      "about its own certificate at " +
+                          html_escape(utc_time(session.staple->this_update)) +
+                          " and stapled the signed answer (<code>" +
+                          html_escape(std::string(crypto::to_string(session.staple->answer.status))) +
+                          "</code>) into its ServerHello. Your client asked nobody else: the answer is as old as "
+                          "the staple.")
+              : arrow("3–4",
+                      "Client → CA → Client: your client asked the <span class=\"ca\">CA</span> about this "
+                      "certificate on a connection of its own. The server does not see those arrows, so this page "
+                      "cannot tell you whether or when they happened.",
+                      true)) +
          (session.suite.key_exchange == KeyExchange::ecdhe
               ? arrow("5",
                       "Client → Server: the client's ephemeral key share. Both sides computed the "
@@ -100,6 +123,13 @@ std::string session_page(const ServerIdentity& identity, const SessionParameters
                       "Client → Server: the <span class=\"pre-master\">PRE-MASTER</span>, encrypted with the "
                       "<span class=\"public-key\">SERVER'S PUBLIC KEY</span>; both sides then made the "
                       "<span class=\"master\">SESSION MASTER KEY</span>")) +
+         (session.client
+              ? arrow("3–4",
+                      "Server → CA → Server: the client sent its <span class=\"certificate\">CERTIFICATE</span> "
+                      "and its signature over the handshake with arrow 5; this server checked both, then asked the "
+                      "<span class=\"ca\">CA</span> about that certificate with a nonce of its own: the seed's "
+                      "arrows 3–4, mirrored")
+              : std::string()) +
          arrow("6", "Client → Server: the test message (Finished), decrypted and verified") +
          arrow("7", "Server → Client: the ACK (Finished)") +
          arrow("8", "Client → Server: the request for this page; Server → Client: this page, encrypted") +
@@ -109,8 +139,13 @@ std::string session_page(const ServerIdentity& identity, const SessionParameters
          "</table>\n<h2>The server's CERTIFICATE</h2>\n<table>\n" + row("subject", identity.subject, "certificate") +
          row("issuer (the CA)", identity.issuer, "ca") + row("serial", identity.serial, "certificate") +
          row("valid", identity.valid, "certificate") + row("SERVER'S PUBLIC KEY", identity.key_kind, "public-key") +
-         row("CA's answer (OCSP)", "not known to the server: the client asks the CA itself (arrows 3-4)", "ca") +
-         "</table>\n</body></html>\n";
+         row("CA's answer (OCSP)",
+             session.staple ? std::string(crypto::to_string(session.staple->answer.status)) + ", thisUpdate " +
+                                  utc_time(session.staple->this_update) + ", nextUpdate " +
+                                  utc_time(session.staple->next_update) + ": stapled into this session's ServerHello"
+                            : "not known to the server: the client asks the CA itself (arrows 3-4)",
+             "ca") +
+         "</table>\n" + client_section(session) + "</body></html>\n";
 }
 
 }  // namespace tlslab::server

@@ -12,6 +12,7 @@ import socket
 import struct
 import subprocess
 import sys
+import time
 
 sys.dont_write_bytecode = True  # no __pycache__ left in the source tree
 sys.path.insert(0, os.path.dirname(__file__))
@@ -194,8 +195,84 @@ def run_catalogue_complete():
     check(len(catalogue()) >= 20, f"the catalogue shrank to {len(catalogue())}")
 
 
+# --- the CA's other arrows (issue 15): stapling and mutual authentication ------------------------
+STAPLE_ATTACKS = ("replay-old-staple", "strip-staple", "foreign-staple")
+MUTUAL_ATTACKS = ("swap-client-certificate", "replay-certificate-verify")
+
+
+def issue_client(lab, ca_dir, cn):
+    cert, key = lab.path(f"{cn}.crt"), lab.path(f"{cn}.key")
+    lab.run(exe("tlslab-ca"), "issue", "--client", "--dir", ca_dir, "--cn", cn, "--out-cert", cert, "--out-key", key)
+    return cert, key
+
+
+def run_ca_arrow_attack(name):
+    """A stapling server (the client requires the staple) or a server that requires a client
+    certificate (the client has alice's), with tlslab-mitm between client and server."""
+    expected = catalogue()[name]
+    with Lab() as lab:
+        ca_dir = lab.make_ca()
+        trust = os.path.join(ca_dir, "ca.crt")
+        cert, key, serial = lab.issue(ca_dir)
+        ca_process, ca_port, http_port = lab.start_ca(ca_dir, http=True)
+        extra, client_args = [], ["--timeout-ms", "3000", "--idle-timeout-ms", "3000"]
+        if name in STAPLE_ATTACKS:
+            server_extra = ["--staple-from", f"127.0.0.1:{ca_port}", "--staple-trust", trust,
+                            "--staple-refresh-ms", "500"]
+            client_args += ["--ca-check", "stapled"]
+        else:
+            server_extra = ["--client-auth", "require", "--client-trust", trust, "--ca-service", f"127.0.0.1:{ca_port}"]
+            alice_cert, alice_key = issue_client(lab, ca_dir, "alice")
+            client_args += ["--cert", alice_cert, "--key", alice_key]
+        server, server_port = lab.start_server(cert, key, server_extra)
+        if name == "foreign-staple":  # the CA's answer about another of its certificates, over standard OCSP
+            other_cert, _, _ = lab.issue(ca_dir, name="other-server")
+            staple = lab.path("other.ocsp.der")
+            lab.run("openssl", "ocsp", "-issuer", trust, "-cert", other_cert, "-url", f"http://127.0.0.1:{http_port}",
+                    "-respout", staple, "-noverify")
+            extra = ["--substitute-staple", staple]
+        if name == "swap-client-certificate":
+            bob_cert, _ = issue_client(lab, ca_dir, "bob")
+            extra = ["--substitute-cert", bob_cert]
+        mitm, mitm_port = start_mitm(lab, server_port, name, extra)
+
+        if name in ("replay-old-staple", "replay-certificate-verify"):  # recorded first, then replayed
+            first = lab.client(mitm_port, ca_port, trust, client_args)
+            check(first.returncode == 0, f"the recorded run should succeed: {first.stderr[-1500:]}")
+        if name == "replay-old-staple":  # the certificate is revoked, and the recorded 'good' grows old
+            lab.run(exe("tlslab-ca"), "revoke", "--dir", ca_dir, "--serial", serial, "--reason", "keyCompromise")
+            time.sleep(2.1)
+            client_args += ["--max-staple-age", "1"]
+        result = lab.client(mitm_port, ca_port, trust, client_args)
+        stderr = result.stderr
+        check(result.returncode == expected["exit"],
+              f"{name}: expected client exit {expected['exit']}, got {result.returncode}\n{stderr[-2500:]}")
+        alert = expected["alert"]
+        if expected["detected_by"] == "client":
+            check(re.search(rf"failed: .*{re.escape(alert)}", stderr),
+                  f"{name}: the client should report {alert!r}:\n{stderr[-2500:]}")
+        else:
+            check(f"server sent alert {alert}" in stderr,
+                  f"{name}: the client should relay the server's alert {alert!r}:\n{stderr[-2500:]}")
+            log = wait_for_log(server.log_path, f"{alert}:", "(alert sent)")
+            check(f"{alert}:" in log and "(alert sent)" in log, f"{name}: the server log lacks {alert}:\n{log[-2500:]}")
+        why = {"replay-old-staple": "s old", "foreign-staple": "another certificate", "strip-staple": "staple"}
+        if name in why:
+            check(why[name] in stderr, f"{name}: the reason does not say {why[name]!r}:\n{stderr[-2500:]}")
+        mitm_log = wait_for_log(mitm.log_path, f"attack '{name}' fired")
+        check(f"attack '{name}' fired" in mitm_log, f"{name}: the attack never fired:\n{mitm_log[-1500:]}")
+        # The server keeps serving a normal client, directly (after the revocation: refusing it).
+        normal = lab.client(server_port, ca_port, trust, [*client_args, "--quiet"])
+        if name == "replay-old-staple":
+            check(normal.returncode == 5 and "certificate_revoked" in normal.stderr,
+                  f"after the revocation the server's own staple should say revoked: {normal.stderr[-1500:]}")
+        else:
+            check(normal.returncode == 0, f"after {name}, a normal client failed: {normal.stderr[-1500:]}")
+
+
 def all_tests():
     tests = {name: (lambda n=name: run_attack(n)) for name in catalogue()}
+    tests.update({name: (lambda n=name: run_ca_arrow_attack(n)) for name in STAPLE_ATTACKS + MUTUAL_ATTACKS})
     tests.update({name: (lambda n=name: run_raw(n)) for name in raw_cases()})
     tests["invalid-key-share-p256"] = lambda: run_attack("invalid-key-share", groups="p256")
     tests["replace-key-share-ecdsa"] = lambda: run_attack("replace-key-share", groups="p256", key_type="ec-p256")

@@ -164,6 +164,10 @@ def add_frames(corpus, label, direction, stream, selector=None, whole_stream=Tru
                 corpus.add("fuzz_ca_status_request", name, fragment)
             if fragment[0] == 65 and len(fragment) > 6:
                 corpus.add("fuzz_status_response_verify", name, fragment[6:])  # the DER OCSPResponse
+                corpus.add("fuzz_staple_verify", name, fragment[6:])  # as a staple: checked by its age
+            if fragment[0] == 16:  # arrow 5, in either form of key exchange (fuzz_client_authentication's byte)
+                corpus.add("fuzz_client_authentication", f"{name}-rsa", bytes([0]) + fragment)
+                corpus.add("fuzz_client_authentication", f"{name}-ecdhe", bytes([1]) + fragment)
             if fragment[0] == 2:
                 add_server_hello_certificate(corpus, name, fragment)
             if fragment[0] == 16 and fragment[4:5] in (b"\x20", b"\x41"):  # an ECDHE key share (32 or 65 bytes)
@@ -294,6 +298,15 @@ def main():
         _, aes_only_port = lab.start_server(cert, key, ("--suites", "aes128gcm"))
         ec_cert, ec_key, _ = lab.issue(ca_dir, name="ec-server", extra=("--key-type", "ec-p256"))
         _, ec_port = lab.start_server(ec_cert, ec_key)
+        # The CA's other arrows (§9.1, §7.7): a server that staples, one that requires a client
+        # certificate, and alice's.
+        _, stapling_port = lab.start_server(cert, key, ("--staple-from", f"127.0.0.1:{ca_port}", "--staple-trust",
+                                                        trust))
+        _, mutual_port = lab.start_server(cert, key, ("--client-auth", "require", "--client-trust", trust,
+                                                      "--ca-service", f"127.0.0.1:{ca_port}"))
+        alice_cert, alice_key = lab.path("alice.crt"), lab.path("alice.key")
+        lab.run(harness.exe("tlslab-ca"), "issue", "--client", "--dir", ca_dir, "--cn", "alice", "--out-cert",
+                alice_cert, "--out-key", alice_key)
 
         def session(label, port, extra=(), client_trust=trust, selector=None, expect_ok=True, whole_streams=True):
             server_relay, ca_relay = Relay(port, label), Relay(ca_port, label)
@@ -346,6 +359,12 @@ def main():
             session(f"{suite}-{group}-{key_type}", ec_port if key_type == "ec" else server_port,
                     ("--suites", suite, "--groups", group), whole_streams=False)
         invalid_key_shares(corpus)
+        # The stapled ServerHello (fuzz_server_hello) and arrow 5 with the client's certificate
+        # (fuzz_client_authentication), in both forms of key exchange.
+        session("stapled", stapling_port, ("--ca-check", "stapled"))
+        session("mutual-rsa", mutual_port, ("--cert", alice_cert, "--key", alice_key, "--suites", "aes128gcm"))
+        session("mutual-ecdhe", mutual_port, ("--cert", alice_cert, "--key", alice_key, "--suites", "ecdhe-aes128gcm"))
+        corpus.add("fuzz_certificate", "client-alice", pem_to_der(alice_cert))
         # Failures that put alerts in the clear on the wire.
         session("revoked", revoked_port, expect_ok=False)
         session("wrong-name", server_port, ("--server-name", "other.test"), expect_ok=False)
@@ -368,6 +387,7 @@ def main():
             if answer_type == 22 and answer[0] == 65:
                 corpus.add("fuzz_status_response", f"fixed-nonce-{name}", answer)
                 corpus.add("fuzz_status_response_verify", f"fixed-nonce-{name}", answer[6:])
+                corpus.add("fuzz_staple_verify", f"fixed-nonce-{name}", answer[6:])
         for name, path in (("server", cert), ("revoked", revoked_cert), ("expired", expired_cert),
                            ("rsa3072", big_cert), ("other-ca", other_cert), ("ca-itself", trust)):
             corpus.add("fuzz_certificate", name, pem_to_der(path))
@@ -387,6 +407,7 @@ def main():
                 corpus.add("fuzz_ca_ocsp_http", f"openssl-{name}", Path(request_path).read_bytes())
             if os.path.exists(response_path):
                 corpus.add("fuzz_status_response_verify", f"openssl-{name}", Path(response_path).read_bytes())
+                corpus.add("fuzz_staple_verify", f"openssl-{name}", Path(response_path).read_bytes())
 
         pki = out / "pki"
         shutil.rmtree(pki, ignore_errors=True)

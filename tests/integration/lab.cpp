@@ -50,12 +50,16 @@ Lab::Lab(LabOptions options) : options_(std::move(options)), trust_(test::trust_
   X509* certificate = options_.ec_certificate ? pki.ec_server_certificate.get() : pki.server_certificate.get();
   EVP_PKEY* key = options_.ec_certificate ? pki.ec_server_key.get() : pki.server_key.get();
   database_.record_issued(certificate, "DNS:localhost");
-  responder_.emplace(test_ca_material(), database_, std::chrono::seconds(3600));
+  responder_.emplace(test_ca_material(), database_, options_.ca_validity);
   identity_.emplace(server::ServerIdentity::from(share(certificate), shared_key(key)));
   settings_.suites = options_.server_suites;
   settings_.groups = options_.server_groups;
   settings_.www = options_.www;
   settings_.timeouts = options_.server_timeouts;
+  settings_.client_auth = options_.client_auth;
+  if (options_.client_auth != ClientAuth::none) {
+    settings_.client_trust = std::make_shared<crypto::TrustStore>(test::trust_store_with_test_ca());
+  }
   TraceOptions quiet;
   quiet.text = false;
   quiet.show_secrets = options_.show_secrets;
@@ -72,12 +76,27 @@ Lab::Lab(LabOptions options) : options_(std::move(options)), trust_(test::trust_
       return ca::serve_status_connection(std::move(socket), id, *status_context_);
     });
     ca_port_ = ca_service.acceptor->local_endpoint().port();
+    tcp::endpoint ca_endpoint(asio::ip::make_address("127.0.0.1"), ca_port_);
+    if (options_.client_auth != ClientAuth::none) settings_.ca_service = ca_endpoint;
+    if (options_.staple) {
+      stapler_ = std::make_shared<server::Stapler>(
+          *identity_, std::make_shared<crypto::TrustStore>(test::trust_store_with_test_ca()),
+          server::StaplerOptions{ca_endpoint, options_.staple_refresh, net::Timeouts{}}, *server_trace_, log_);
+      stapler_->start();
+      settings_.stapler = stapler_;
+    }
   }
   auto& server_service = *services_.emplace_back(std::make_unique<Service>());
   start(server_service, [this](tcp::socket socket, std::uint64_t id) {
     return server::serve_connection(std::move(socket), id, *context_);
   });
   server_port_ = server_service.acceptor->local_endpoint().port();
+  if (stapler_) {
+    // The background refresh, beside the server's listener, as tlslab-server runs it.
+    asio::co_spawn(server_service.pool.main(), stapler_->run(), [](std::exception_ptr failure) {
+      if (failure) std::rethrow_exception(failure);  // fails the test loudly
+    });
+  }
 }
 
 void Lab::start(Service& service, net::ConnectionHandler handler) {

@@ -19,6 +19,7 @@
 #include "relay.hpp"
 #include "responder.hpp"
 #include "server_session.hpp"
+#include "stapler.hpp"
 #include "status_service.hpp"
 #include "tlslab/net/listener.hpp"
 
@@ -58,6 +59,13 @@ struct LabOptions {
   bool show_secrets = false;    // for the traces of both sides
   bool ec_certificate = false;  // the server's certificate and key: EC P-256 instead of RSA-2048
   std::vector<NamedGroup> server_groups = default_groups();
+  std::chrono::seconds ca_validity{3600};  // thisUpdate to nextUpdate of the CA's answers
+  // Stapling (§9.1): the server asks the CA at start, then at half of the answer's validity and at
+  // the latest after `staple_refresh`.
+  bool staple = false;
+  std::chrono::milliseconds staple_refresh{std::chrono::minutes(5)};
+  // Mutual authentication (§7.7): the server's policy; the test CA issues client certificates.
+  ClientAuth client_auth = ClientAuth::none;
 };
 
 // A client run and what it left: the outcome, the response bodies, the JSON trace.
@@ -82,6 +90,8 @@ class Lab {
   [[nodiscard]] const std::string& server_serial() const noexcept;
   // What the server's and the CA's traces emitted (both share one Trace here).
   [[nodiscard]] const EventLog& service_events() const noexcept { return *service_events_; }
+  // The server's stapler (LabOptions::staple), or nullptr.
+  [[nodiscard]] const server::Stapler* stapler() const noexcept { return stapler_.get(); }
 
   // Settings for a client of this lab: trusts the test CA, expects "localhost", GET /.
   [[nodiscard]] client::ClientSettings client_settings() const;
@@ -106,6 +116,7 @@ class Lab {
   std::shared_ptr<spdlog::logger> log_;
   std::optional<server::ServerContext> context_;
   std::optional<ca::StatusContext> status_context_;
+  std::shared_ptr<server::Stapler> stapler_;
   std::vector<std::unique_ptr<Service>> services_;
   std::uint16_t server_port_ = 0;
   std::uint16_t ca_port_ = 0;

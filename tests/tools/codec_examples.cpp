@@ -193,6 +193,48 @@ int main() {
       to_hex(ByteView(sealed).first(frame_header_size)).c_str(),
       to_hex(ByteView(sealed).subspan(frame_header_size)).c_str());
 
+  // The CA's other arrows (§9.1, §7.7): the same handshake with a staple asked for and sent, and a
+  // client certificate offered, asked for and sent.
+  ClientHello asking = hello;
+  asking.ask_for_staple();
+  asking.offer_certificate();
+  example("client_hello_stapled_mutual", "Arrow 1 with stapling and a client certificate: ClientHello",
+          frame_hex(ContentType::handshake, encode_handshake(asking)),
+          "As arrow 1 above, with two more empty extensions: status_stapling (type 0005, \"staple, please\", "
+          "§9.1) and certificate_request (type 0040, \"I have a certificate\", §7.7).");
+
+  ServerHello stapling = server_hello;
+  stapling.set_staple(response.ocsp_response);
+  stapling.set_certificate_request({0x0403, 0x0804});
+  example("server_hello_stapled_mutual", "Arrow 2 with a staple and a request for the client's certificate",
+          frame_hex(ContentType::handshake, encode_handshake(stapling)),
+          "As arrow 2 above, with status_stapling (type 0005) holding ocsp_response (uint16 length; the 5-byte "
+          "placeholder `30030a0101` here, a real staple is the CA's signed answer of ~700-1000 bytes) and "
+          "certificate_request (type 0040) holding the schemes the server accepts (uint16 length, 0403 ECDSA "
+          "P-256 SHA-256, 0804 RSA-PSS SHA-256).");
+
+  AuthenticatedKeyExchange mutual{key_exchange, {{0x30, 0x03, 0x02, 0x01, 0x03}, 0x0804, Bytes(256, 0x5c)}};
+  Bytes mutual_transcript = encode_handshake(asking);
+  append(mutual_transcript, encode_handshake(stapling));
+  append(mutual_transcript, mutual.signed_fields());
+  Bytes mutual_hash = crypto::digest(suite.hash, mutual_transcript);
+  Bytes signed_content = certificate_verify_content(mutual_hash);
+  example("client_key_exchange_mutual", "Arrow 5 in its mutual form: ClientKeyExchange, CERTIFICATE, CertificateVerify",
+          frame_hex(ContentType::handshake, encode_handshake(mutual)),
+          "encrypted_pre_master as in arrow 5 above · client_certificate (uint16 length; a 5-byte placeholder) · "
+          "scheme 0804 · signature (uint16 length 0100; 5c bytes stand in for the RSA-PSS signature, which is "
+          "randomized).");
+  std::printf(
+      "The signature is over 64 bytes of 20 ‖ \"%s\" ‖ 00 ‖ SHA-256(ClientHello ‖ ServerHello ‖ signed_fields)\n"
+      "with the two messages above and signed_fields = the body of this arrow 5 before `scheme`:\n\n"
+      "```text\ntranscript_hash  %s\nsigned_content   %s\n```\n\n",
+      std::string(certificate_verify_context).c_str(), to_hex(mutual_hash).c_str(), to_hex(signed_content).c_str());
+
+  Alert required{AlertLevel::fatal, AlertDescription::certificate_required};
+  example("alert_certificate_required", "Alert certificate_required (in the clear)",
+          frame_hex(ContentType::alert, required.encode()),
+          "level 02 (fatal) · description 74 (116, certificate_required): the server requires a client "
+          "certificate and the ClientHello offered none (§7.7).");
   ecdhe_examples(client_random, server_random);
   return 0;
 }

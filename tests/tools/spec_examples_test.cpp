@@ -73,8 +73,31 @@ class SpecExamples : public ::testing::Test {
   }
 };
 
-TEST_F(SpecExamples, AllTenArePresent) {
-  EXPECT_EQ(examples.size(), 10u);
+TEST_F(SpecExamples, AllFourteenArePresent) {
+  EXPECT_EQ(examples.size(), 14u);
+}
+
+TEST_F(SpecExamples, StapledAndMutualHellosDecode) {
+  auto hello = decode_and_round_trip<ClientHello>(get("client_hello_stapled_mutual"));
+  EXPECT_TRUE(hello.asks_for_staple());
+  EXPECT_TRUE(hello.offers_certificate());
+  auto server_hello = decode_and_round_trip<ServerHello>(get("server_hello_stapled_mutual"));
+  EXPECT_EQ(to_hex(server_hello.staple().value_or(Bytes{})), "30030a0101");
+  EXPECT_EQ(server_hello.certificate_request().value_or(std::vector<std::uint16_t>{}),
+            (std::vector<std::uint16_t>{0x0403, 0x0804}));
+}
+
+TEST_F(SpecExamples, MutualClientKeyExchangeDecodes) {
+  auto mutual = decode_and_round_trip<AuthenticatedKeyExchange>(get("client_key_exchange_mutual"));
+  EXPECT_EQ(mutual.key_exchange.encrypted_pre_master.size(), 256u);
+  EXPECT_EQ(mutual.authentication.scheme, 0x0804);
+  EXPECT_EQ(mutual.authentication.signature.size(), 256u);
+}
+
+TEST_F(SpecExamples, CertificateRequiredAlertDecodes) {
+  auto alert = Alert::decode(fragment_of(get("alert_certificate_required"), ContentType::alert));
+  ASSERT_TRUE(alert.ok());
+  EXPECT_EQ(alert->description, AlertDescription::certificate_required);
 }
 
 TEST_F(SpecExamples, ClientHelloDecodes) {

@@ -198,3 +198,52 @@ TEST(RequireGood, MapsTheCasOwnAnswersToAlerts) {
 
 }  // namespace
 }  // namespace tlslab
+
+namespace tlslab {
+namespace {
+
+// §7.7: whether a server asks for the client's certificate.
+TEST(AskForCertificate, FollowsThePolicyAndTheClientsOffer) {
+  ClientHello anonymous, offering;
+  offering.offer_certificate();
+  EXPECT_FALSE(ask_for_certificate(ClientAuth::none, offering).value());
+  EXPECT_FALSE(ask_for_certificate(ClientAuth::optional, anonymous).value());
+  EXPECT_TRUE(ask_for_certificate(ClientAuth::optional, offering).value());
+  EXPECT_TRUE(ask_for_certificate(ClientAuth::require, offering).value());
+  EXPECT_EQ(test::alert_of(ask_for_certificate(ClientAuth::require, anonymous)),
+            AlertDescription::certificate_required);
+}
+
+TEST(ClientSignatureScheme, MustBeOneTheServerListed) {
+  EVP_PKEY* rsa = test::test_pki().server_key.get();
+  std::vector<std::uint16_t> both = accepted_client_schemes();
+  EXPECT_EQ(client_signature_scheme(both, rsa).value(), crypto::SignatureScheme::rsa_pss_rsae_sha256);
+  std::vector<std::uint16_t> ecdsa_only = {static_cast<std::uint16_t>(crypto::SignatureScheme::ecdsa_secp256r1_sha256)};
+  EXPECT_EQ(test::alert_of(client_signature_scheme(ecdsa_only, rsa)), AlertDescription::handshake_failure);
+}
+
+// §9.1: must-staple refuses without a usable staple; the other policies fall back.
+TEST(RequireStaple, OnlyStapledRefusesWithoutAUsableStaple) {
+  StapleVerdict none;
+  none.unusable = "the ServerHello carries no staple";
+  EXPECT_EQ(test::alert_of(require_staple(CaCheck::stapled, none)), AlertDescription::bad_certificate_status_response);
+  EXPECT_TRUE(require_staple(CaCheck::automatic, none).ok());
+  EXPECT_TRUE(require_staple(CaCheck::direct, none).ok());
+  EXPECT_EQ(ca_check_from("auto"), CaCheck::automatic);
+  EXPECT_EQ(ca_check_from("stapled"), CaCheck::stapled);
+  EXPECT_FALSE(ca_check_from("never").has_value());
+}
+
+// §7.7: the CertificateVerify's content covers the handshake so far and the fields before it.
+TEST(CertificateVerifyContent, ChangesWithEitherRandom) {
+  Bytes handshake(100, 0x11), fields(40, 0x22);
+  Bytes content = client_certificate_verify_content(HashAlgorithm::sha256, handshake, fields);
+  ASSERT_EQ(content.size(), 64 + certificate_verify_context.size() + 1 + 32);
+  EXPECT_TRUE(std::all_of(content.begin(), content.begin() + 64, [](std::uint8_t b) { return b == 0x20; }));
+  Bytes other_handshake = handshake;
+  other_handshake[10] ^= 1;  // another RAND-CLIENT, say
+  EXPECT_NE(content, client_certificate_verify_content(HashAlgorithm::sha256, other_handshake, fields));
+}
+
+}  // namespace
+}  // namespace tlslab

@@ -228,6 +228,41 @@ TEST_F(OcspTest, RejectsAnswerForACertificateWhoseIssuerIsNotTrusted) {
 
 // --- revocation reasons ---------------------------------------------------------------------
 
+// §9.1: a staple carries the server's nonce, not the client's; the client checks it by time.
+class StapleTest : public OcspTest {
+ protected:
+  Result<VerifiedStatus> check(const Bytes& der, std::chrono::seconds max_age = std::chrono::seconds(600)) const {
+    return verify_staple(der, trust_, test_pki().server_certificate.get(), max_age, now_);
+  }
+};
+
+TEST_F(StapleTest, AcceptsAFreshStapleWhateverItsNonce) {
+  auto verified = check(build({}));
+  ASSERT_TRUE(verified.ok()) << verified.failure().reason;
+  EXPECT_EQ(verified->answer.status, CertStatus::good);
+  EXPECT_TRUE(check(build({.with_nonce = false})).ok());
+}
+
+TEST_F(StapleTest, RejectsAStapleOlderThanTheMaximumAge) {
+  EXPECT_TRUE(check(build({.produced_at = now_ - 9 * minutes})).ok());
+  auto verified = check(build({.produced_at = now_ - 11 * minutes}));
+  EXPECT_EQ(alert_of(verified), AlertDescription::bad_certificate_status_response);
+}
+
+TEST_F(StapleTest, RejectsAnExpiredStaple) {
+  auto verified = check(build({.validity = std::chrono::seconds(60), .produced_at = now_ - 8 * minutes}),
+                        std::chrono::seconds(3600));
+  EXPECT_EQ(alert_of(verified), AlertDescription::bad_certificate_status_response);
+}
+
+TEST_F(StapleTest, RejectsAStapleAboutAnotherCertificateOrFromAnotherCa) {
+  EXPECT_EQ(alert_of(check(build({.about = test_pki().second_certificate.get()}))),
+            AlertDescription::bad_certificate_status_response);
+  EXPECT_EQ(alert_of(check(build({.responder = &test_pki().other_ca}))),
+            AlertDescription::bad_certificate_status_response);
+  EXPECT_EQ(alert_of(check(with_flipped_signature_byte(build({})))), AlertDescription::bad_certificate_status_response);
+}
+
 TEST(RevocationReason, RoundTripsEveryRfc5280Name) {
   for (const char* name :
        {"unspecified", "keyCompromise", "cACompromise", "affiliationChanged", "superseded", "cessationOfOperation",

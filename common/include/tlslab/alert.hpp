@@ -28,6 +28,7 @@ enum class AlertDescription : std::uint8_t {
   internal_error = 80,
   unsupported_extension = 110,
   bad_certificate_status_response = 113,
+  certificate_required = 116,  // RFC 8446 §6.2: the server requires a client certificate (PROTOCOL.md §7.7)
 };
 
 std::string_view to_string(AlertDescription description);

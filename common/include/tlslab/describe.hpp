@@ -3,6 +3,8 @@
 // the client, the server, the CA, tlslab-mitm and tlslab-bench. Called only when a trace listens
 // (SessionTrace::arrow takes them as a callable), so a quiet run formats no hex at all; secret
 // values are formatted only when `show_secrets`.
+#include <chrono>
+#include <ctime>
 #include <string>
 #include <vector>
 
@@ -48,6 +50,22 @@ std::vector<TraceField> key_share_exchange(const ClientKeyShare& share, const cr
 std::vector<TraceField> session_keys(const SessionKeys& keys, bool show_secrets);
 // `transcript_hash`: the hash verify_data was computed over (§7.3), for the reader to check.
 std::vector<TraceField> finished(const Finished& finished, ByteView transcript_hash, bool verified_here);
+
+// Stapling (§9.1), the client's view of arrows 3–4 done by the server ahead of time: what was asked
+// (and when, as far as the answer tells), and the staple as checked (or why it is not usable).
+std::vector<TraceField> staple_request(X509* certificate, const Result<crypto::VerifiedStatus>& verified,
+                                       std::time_t now);
+std::vector<TraceField> staple_response(ByteView staple, const Result<crypto::VerifiedStatus>& verified,
+                                        std::time_t now, std::chrono::seconds max_age);
+// The server's staple in its ServerHello (§9.1): what it says and how old it is.
+std::vector<TraceField> stapled_answer(const crypto::VerifiedStatus& staple, std::size_t size, std::time_t now);
+
+// Mutual authentication (§7.7): the client's CERTIFICATE and CertificateVerify at arrow 5
+// (`certificate` parsed, or nullptr; `verified`: the server checked the signature).
+std::vector<TraceField> client_authentication(const ClientAuthentication& authentication, X509* certificate,
+                                              bool verified);
+// The server's local check of the client's certificate (§7.7 checks 1–4).
+std::vector<TraceField> client_certificate_check(const crypto::TrustStore& trust, X509* certificate);
 
 // Arrow 4's words for the answer the CA gave: an ACK only when it says good.
 std::string_view status_response_words(const std::optional<crypto::CertStatus>& status);

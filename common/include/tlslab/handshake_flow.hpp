@@ -43,14 +43,40 @@ const Flow& ecdhe_flow();
 // The flow of a suite's key exchange.
 const Flow& flow_for(KeyExchange key_exchange);
 
+// What a handshake does besides its key exchange (VARIANTS.md): each combination is a flow of its
+// own, with the seed's words adapted. The client–server connection carries the same messages in
+// every one of them; what moves is arrows 3–4.
+struct FlowVariant {
+  KeyExchange key_exchange = KeyExchange::rsa_oaep;
+  bool stapled = false;  // the server asked the CA ahead of time and staples its answer (§9.1)
+  bool mutual = false;   // the client authenticates with a certificate too; the server asks the CA (§7.7, §9.2)
+};
+const Flow& flow_for(const FlowVariant& variant);
+
+// Arrows 3–4 on a connection to the CA, by who asks about which certificate: each a flow of two
+// steps, for the StatusClient that asks.
+enum class StatusQuestion : std::uint8_t {
+  server_certificate,  // the client about the server's certificate (the seed)
+  staple,              // the server about its own, ahead of time, to staple the answer (§9.1)
+  client_certificate,  // the server about the client's (§9.2)
+};
+const Flow& status_flow(StatusQuestion question);
+// The party that asks the CA in `question`.
+Party asker_of(StatusQuestion question);
+
+// The step of `flow` for `arrow` sent by `from`; nullptr when there is none.
+const FlowStep* find_step(const Flow& flow, int arrow, Party from);
+
 // One connection's view of a flow: the steps between `me` and `peer`, in order.
 class FlowCursor {
  public:
   FlowCursor(const Flow& flow, Party me, Party peer);
 
-  // Continues with `variant` once it is known (the suite, at arrow 2): the steps taken so far must
-  // be the same messages in both flows.
+  // Continues with `variant` once it is known (the suite, at arrow 2): the steps taken so far on
+  // this cursor's link must be the same messages in both flows (steps on other links, such as the
+  // CA's, may sit elsewhere in the variant).
   void choose(const Flow& variant);
+  [[nodiscard]] const Flow& flow() const noexcept { return flow_; }
 
   // The step for a message we send now. Sending out of the flow's order is a bug: logic_error.
   const FlowStep& send(HandshakeType message);

@@ -1,6 +1,8 @@
 #pragma once
 // The handshake's decisions as pure functions (no sockets), shared by client and server and
 // tested on their own.
+#include <chrono>
+#include <ctime>
 #include <optional>
 #include <span>
 #include <string>
@@ -13,6 +15,8 @@
 #include "tlslab/crypto/ossl.hpp"
 #include "tlslab/crypto/rsa_oaep.hpp"
 #include "tlslab/crypto/secret.hpp"
+#include "tlslab/crypto/signature.hpp"
+#include "tlslab/crypto/x509.hpp"
 #include "tlslab/handshake_flow.hpp"
 #include "tlslab/messages.hpp"
 #include "tlslab/result.hpp"
@@ -76,5 +80,56 @@ Result<void> check_finished(const Finished& received, std::span<const std::uint8
 // §9 step 6, client: good passes; revoked → certificate_revoked (serial, time, reason);
 // unknown → certificate_unknown.
 Result<void> require_good(const crypto::VerifiedStatus& status, X509* certificate);
+
+// §9.1: how the client learns the status of the server's certificate.
+enum class CaCheck : std::uint8_t {
+  direct,     // asks the CA itself, arrows 3–4 (the seed); never asks for a staple
+  stapled,    // requires a usable staple (must-staple)
+  automatic,  // a usable staple if there is one, else asks the CA itself ("auto")
+};
+std::string_view to_string(CaCheck check);  // "direct", "stapled", "auto"
+std::optional<CaCheck> ca_check_from(std::string_view name);
+
+// §9.1, client: the ServerHello's staple, as checked. When usable() it decides (its status still
+// goes through require_good); otherwise `unusable` says why there is none to use, and the client
+// asks the CA itself, unless its policy is CaCheck::stapled (require_staple fails then).
+struct StapleVerdict {
+  std::optional<Bytes> staple;                            // what the ServerHello carried, when asked for
+  std::optional<Result<crypto::VerifiedStatus>> checked;  // … checked by §9.1 steps 1–5
+  std::string unusable;  // why there is none to use; empty when usable, or when none was asked for
+
+  [[nodiscard]] const crypto::VerifiedStatus* usable() const {
+    return checked && checked->ok() ? &checked->value() : nullptr;
+  }
+};
+StapleVerdict check_staple(CaCheck policy, const ServerHello& hello, const crypto::TrustStore& trust, X509* certificate,
+                           std::chrono::seconds max_age, std::optional<std::time_t> at = std::nullopt);
+// Under CaCheck::stapled, no usable staple is bad_certificate_status_response (must-staple).
+Result<void> require_staple(CaCheck policy, const StapleVerdict& verdict);
+
+// §7.7: whether a server asks for the client's certificate.
+enum class ClientAuth : std::uint8_t { none, optional, require };
+std::string_view to_string(ClientAuth policy);
+std::optional<ClientAuth> client_auth_from(std::string_view name);
+// true: ask (certificate_request in ServerHello); false: do not; certificate_required when the
+// policy requires a certificate and the ClientHello offers none.
+Result<bool> ask_for_certificate(ClientAuth policy, const ClientHello& hello);
+// The schemes a version 1.0 server accepts for the client's CertificateVerify, its preference first.
+std::vector<std::uint16_t> accepted_client_schemes();
+
+// §7.7, client: the scheme its key signs with, which the server must have listed (handshake_failure).
+Result<crypto::SignatureScheme> client_signature_scheme(std::span<const std::uint16_t> requested, EVP_PKEY* key);
+// §7.7, both: what the client's key signs: 64 × 0x20 ‖ context ‖ 00 ‖ Hash(CH ‖ SH ‖ signed_fields),
+// `handshake_so_far` holding the complete ClientHello and ServerHello.
+Bytes client_certificate_verify_content(HashAlgorithm hash, ByteView handshake_so_far, ByteView signed_fields);
+
+// §7.7 checks 1–4, server: the client's CERTIFICATE (parsed, verified against `client_trust` for
+// clientAuth), its key and scheme, and its CertificateVerify over this handshake. Returns the
+// certificate, to ask the CA about (check 5, §9.2).
+Result<ossl::X509Ptr> check_client_authentication(const ClientAuthentication& authentication, ByteView signed_fields,
+                                                  ByteView handshake_so_far, HashAlgorithm hash,
+                                                  const crypto::TrustStore& client_trust,
+                                                  std::span<const std::uint16_t> accepted_schemes,
+                                                  std::optional<std::time_t> at = std::nullopt);
 
 }  // namespace tlslab

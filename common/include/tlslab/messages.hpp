@@ -26,7 +26,12 @@ enum class HandshakeType : std::uint8_t {
 };
 std::string_view to_string(HandshakeType type);
 
-enum class ExtensionType : std::uint16_t { server_name = 0, key_share = 51 };
+enum class ExtensionType : std::uint16_t {
+  server_name = 0,
+  status_stapling = 5,  // TLS's status_request number (RFC 6066 §8); PROTOCOL.md §9.1
+  key_share = 51,
+  certificate_request = 64,  // tlslab's own; PROTOCOL.md §7.7
+};
 
 inline constexpr std::size_t random_size = 32;
 inline constexpr std::size_t verify_data_size = 12;
@@ -70,6 +75,13 @@ struct ClientHello {
   // The groups offered for ECDHE (the key_share extension, §7.6); nullopt without one.
   [[nodiscard]] std::optional<std::vector<std::uint16_t>> key_share_groups() const;
   void set_key_share_groups(const std::vector<std::uint16_t>& groups);
+  // "Staple, please" (the empty status_stapling extension, §9.1).
+  [[nodiscard]] bool asks_for_staple() const;
+  void ask_for_staple();
+  // The client has a certificate to authenticate with if asked (the empty certificate_request
+  // extension, §7.7).
+  [[nodiscard]] bool offers_certificate() const;
+  void offer_certificate();
 
   void encode(Writer& out) const;
   static Result<ClientHello> decode(Reader& in);
@@ -89,6 +101,13 @@ struct ServerHello {
   // The signed ephemeral key share of an ECDHE suite (§7.6); nullopt without one.
   [[nodiscard]] std::optional<ServerKeyShare> key_share() const;
   void set_key_share(const ServerKeyShare& share);
+  // The staple: the CA's DER OCSPResponse about the CERTIFICATE (status_stapling, §9.1).
+  [[nodiscard]] std::optional<Bytes> staple() const;
+  void set_staple(ByteView ocsp_response);
+  // "Your certificate, please": the signature schemes the server accepts for the client's
+  // CertificateVerify (certificate_request, §7.7); nullopt when the server does not ask.
+  [[nodiscard]] std::optional<std::vector<std::uint16_t>> certificate_request() const;
+  void set_certificate_request(const std::vector<std::uint16_t>& signature_schemes);
 
   void encode(Writer& out) const;
   static Result<ServerHello> decode(Reader& in);
@@ -136,6 +155,56 @@ struct ClientKeyShare {
   static Result<ClientKeyShare> decode(Reader& in);
   bool operator==(const ClientKeyShare&) const = default;
 };
+
+// Mutual authentication (§7.7): what arrow 5 carries after its key exchange when the server asked
+// for a certificate: the client's CERTIFICATE and its CertificateVerify.
+struct ClientAuthentication {
+  Bytes client_certificate;  // X.509 DER
+  std::uint16_t scheme = 0;  // SignatureScheme
+  Bytes signature;           // over certificate_verify_content (below)
+
+  void encode(Writer& out) const;
+  static Result<ClientAuthentication> decode(Reader& in);
+  bool operator==(const ClientAuthentication&) const = default;
+};
+
+// Arrow 5 in its mutual form (§7.7): the suite's key exchange (ClientKeyExchange or ClientKeyShare),
+// then the client's authentication. The same message type: which form arrow 5 takes follows from
+// the suite chosen and from the ServerHello's certificate_request.
+template <class KeyExchangeForm>
+struct Authenticated {
+  static constexpr HandshakeType type = HandshakeType::client_key_exchange;
+  KeyExchangeForm key_exchange;
+  ClientAuthentication authentication;
+
+  void encode(Writer& out) const {
+    key_exchange.encode(out);
+    authentication.encode(out);
+  }
+  static Result<Authenticated> decode(Reader& in) {
+    auto exchange = KeyExchangeForm::decode(in);
+    if (!exchange) return exchange.failure();
+    auto authentication = ClientAuthentication::decode(in);
+    if (!authentication) return authentication.failure();
+    return Authenticated{std::move(exchange).value(), std::move(authentication).value()};
+  }
+  // §7.7 signed_fields: the body's bytes before `scheme` (the key exchange and the certificate,
+  // each with its length).
+  [[nodiscard]] Bytes signed_fields() const {
+    Writer out;
+    key_exchange.encode(out);
+    out.vector(2, authentication.client_certificate);
+    return std::move(out).take();
+  }
+  bool operator==(const Authenticated&) const = default;
+};
+using AuthenticatedKeyExchange = Authenticated<ClientKeyExchange>;
+using AuthenticatedKeyShare = Authenticated<ClientKeyShare>;
+
+// What the client's key signs (§7.7): 64 × 0x20 ‖ the context string ‖ 00 ‖ transcript_hash, where
+// transcript_hash = Hash(ClientHello ‖ ServerHello ‖ signed_fields) with the suite's hash.
+inline constexpr std::string_view certificate_verify_context = "tlslab 1.0, client CertificateVerify";
+Bytes certificate_verify_content(ByteView transcript_hash);
 
 // Arrows 6 and 7: the diagram's "test message" and "ACK".
 struct Finished {

@@ -5,9 +5,11 @@
 #include <openssl/x509v3.h>
 
 #include <array>
+#include <functional>
 #include <utility>
 
 #include "tlslab/crypto/algorithms.hpp"
+#include "tlslab/time.hpp"
 
 namespace tlslab::crypto {
 namespace {
@@ -120,45 +122,50 @@ Bytes build_ocsp_error(int response_status) {
   return response_der(response.get());
 }
 
-Result<VerifiedStatus> verify_ocsp_response(ByteView der, const TrustStore& trust, X509* certificate, ByteView nonce,
-                                            std::optional<std::time_t> at) {
+namespace {
+
+// §9 steps 2, 3 and 5 (and §9.1 steps 1–3): a successful BasicOCSPResponse signed by the
+// certificate's issuer from the trust store, with a SingleResponse for this certificate. `answer`
+// names it in the reasons ("CA answer", "staple").
+struct SignedAnswer {
+  ossl::OcspBasicResponse basic;
+  X509* signer = nullptr;
+  VerifiedStatus status;
+};
+
+Result<SignedAnswer> verify_signed_answer(ByteView der, const TrustStore& trust, X509* certificate,
+                                          const std::string& answer,
+                                          const std::function<Result<void>(OCSP_BASICRESP*)>& check_nonce) {
   const unsigned char* cursor = der.data();
   ossl::OcspResponse response(d2i_OCSP_RESPONSE(nullptr, &cursor, static_cast<long>(der.size())));
-  if (!response || cursor != der.data() + der.size()) return bad_response("CA answer is not a DER OCSPResponse");
+  if (!response || cursor != der.data() + der.size()) return bad_response(answer + " is not a DER OCSPResponse");
   int response_status = OCSP_response_status(response.get());
   if (response_status != OCSP_RESPONSE_STATUS_SUCCESSFUL) {
-    return bad_response(std::string("CA answered '") + OCSP_response_status_str(response_status) + "'");
+    return bad_response(answer + " says '" + OCSP_response_status_str(response_status) + "'");
   }
-  ossl::OcspBasicResponse basic(OCSP_response_get1_basic(response.get()));
-  if (!basic) return bad_response("CA answer has no BasicOCSPResponse");
+  SignedAnswer signed_answer;
+  signed_answer.basic.reset(OCSP_response_get1_basic(response.get()));
+  OCSP_BASICRESP* basic = signed_answer.basic.get();
+  if (basic == nullptr) return bad_response(answer + " has no BasicOCSPResponse");
 
   // The signer must be the certificate's issuer itself, taken from the local trust store: never a
   // certificate the answer carries (OCSP_NOINTERN), so that it needs no chain of its own
   // (OCSP_NOVERIFY: building one for a trust anchor re-checks nothing and costs as much as the
   // signature). The signature is verified with that anchor's key.
   X509* issuer = trust.issuer_of(certificate);
-  if (issuer == nullptr) return bad_response("no trusted issuer for the certificate the CA answered about");
-  if (OCSP_basic_verify(basic.get(), trust.anchors(), trust.store(), OCSP_NOINTERN | OCSP_NOVERIFY) != 1) {
-    return bad_response(ossl::error_string("CA answer's signature does not verify with the trusted CA key"));
+  if (issuer == nullptr) return bad_response("no trusted issuer for the certificate the " + answer + " is about");
+  if (OCSP_basic_verify(basic, trust.anchors(), trust.store(), OCSP_NOINTERN | OCSP_NOVERIFY) != 1) {
+    return bad_response(ossl::error_string(answer + "'s signature does not verify with the trusted CA key"));
   }
   X509* signer = nullptr;
-  if (OCSP_resp_get0_signer(basic.get(), &signer, trust.anchors()) != 1 || signer == nullptr ||
+  if (OCSP_resp_get0_signer(basic, &signer, trust.anchors()) != 1 || signer == nullptr ||
       X509_cmp(signer, issuer) != 0) {
     ERR_clear_error();
-    return bad_response("CA answer is signed by '" + (signer ? subject_of(signer) : std::string("?")) +
+    return bad_response(answer + " is signed by '" + (signer ? subject_of(signer) : std::string("?")) +
                         "', not by the certificate's issuer '" + subject_of(issuer) + "'");
   }
-
-  ossl::OcspRequest request(OCSP_REQUEST_new());
-  ossl::check(request && OCSP_request_add1_nonce(request.get(), const_cast<unsigned char*>(nonce.data()),
-                                                 static_cast<int>(nonce.size())) == 1,
-              "OCSP_request_add1_nonce");
-  switch (OCSP_check_nonce(request.get(), basic.get())) {
-    case 1: break;
-    // -1: the request has a nonce, the response none (3 would be the reverse, impossible here).
-    case -1: return bad_response("CA answer carries no nonce: it may be a replay");
-    default: return bad_response("CA answer's nonce differs from ours: it answers another request");
-  }
+  signed_answer.signer = signer;
+  if (auto nonce = check_nonce(basic); !nonce) return nonce.failure();
 
   ossl::OcspCertId id(OCSP_cert_to_id(sha1(), certificate, issuer));
   ossl::check(id != nullptr, "OCSP_cert_to_id");
@@ -167,23 +174,19 @@ Result<VerifiedStatus> verify_ocsp_response(ByteView der, const TrustStore& trus
   ASN1_GENERALIZEDTIME* revocation_time = nullptr;
   ASN1_GENERALIZEDTIME* this_update = nullptr;
   ASN1_GENERALIZEDTIME* next_update = nullptr;
-  if (OCSP_resp_find_status(basic.get(), id.get(), &status, &reason, &revocation_time, &this_update, &next_update) !=
-      1) {
-    return bad_response("CA answer is about another certificate (no matching CertID)");
+  if (OCSP_resp_find_status(basic, id.get(), &status, &reason, &revocation_time, &this_update, &next_update) != 1) {
+    return bad_response(answer + " is about another certificate (no matching CertID)");
   }
   auto this_time = to_time_t(this_update);
   auto next_time = to_time_t(next_update);
-  if (!this_time || !next_time) return bad_response("CA answer lacks thisUpdate or nextUpdate");
-  std::time_t now = at.value_or(std::time(nullptr));
-  if (*this_time > now + ocsp_clock_skew.count()) return bad_response("CA answer's thisUpdate is in the future");
-  if (*next_time < now - ocsp_clock_skew.count()) return bad_response("CA answer is stale: nextUpdate has passed");
+  if (!this_time || !next_time) return bad_response(answer + " lacks thisUpdate or nextUpdate");
 
-  VerifiedStatus verified;
+  VerifiedStatus& verified = signed_answer.status;
   verified.this_update = *this_time;
   verified.next_update = *next_time;
   verified.signer = subject_of(signer);
-  verified.produced_at = to_time_t(OCSP_resp_get0_produced_at(basic.get())).value_or(0);
-  const X509_ALGOR* algorithm = OCSP_resp_get0_tbs_sigalg(basic.get());
+  verified.produced_at = to_time_t(OCSP_resp_get0_produced_at(basic)).value_or(0);
+  const X509_ALGOR* algorithm = OCSP_resp_get0_tbs_sigalg(basic);
   const ASN1_OBJECT* oid = nullptr;
   X509_ALGOR_get0(&oid, nullptr, nullptr, algorithm);
   verified.signature_algorithm = oid ? OBJ_nid2ln(OBJ_obj2nid(oid)) : "?";
@@ -195,6 +198,55 @@ Result<VerifiedStatus> verify_ocsp_response(ByteView der, const TrustStore& trus
       verified.answer.revocation_reason = reason;
       break;
     default: verified.answer.status = CertStatus::unknown; break;
+  }
+  return signed_answer;
+}
+
+}  // namespace
+
+Result<VerifiedStatus> verify_ocsp_response(ByteView der, const TrustStore& trust, X509* certificate, ByteView nonce,
+                                            std::optional<std::time_t> at) {
+  auto check_nonce = [nonce](OCSP_BASICRESP* basic) -> Result<void> {
+    ossl::OcspRequest request(OCSP_REQUEST_new());
+    ossl::check(request && OCSP_request_add1_nonce(request.get(), const_cast<unsigned char*>(nonce.data()),
+                                                   static_cast<int>(nonce.size())) == 1,
+                "OCSP_request_add1_nonce");
+    switch (OCSP_check_nonce(request.get(), basic)) {
+      case 1: return {};
+      // -1: the request has a nonce, the response none (3 would be the reverse, impossible here).
+      case -1: return bad_response("CA answer carries no nonce: it may be a replay");
+      default: return bad_response("CA answer's nonce differs from ours: it answers another request");
+    }
+  };
+  auto signed_answer = verify_signed_answer(der, trust, certificate, "CA answer", check_nonce);
+  if (!signed_answer) return signed_answer.failure();
+  const VerifiedStatus& verified = signed_answer->status;
+  std::time_t now = at.value_or(std::time(nullptr));
+  if (verified.this_update > now + ocsp_clock_skew.count())
+    return bad_response("CA answer's thisUpdate is in the future");
+  if (verified.next_update < now - ocsp_clock_skew.count())
+    return bad_response("CA answer is stale: nextUpdate has passed");
+  return verified;
+}
+
+Result<VerifiedStatus> verify_staple(ByteView der, const TrustStore& trust, X509* certificate,
+                                     std::chrono::seconds max_age, std::optional<std::time_t> at) {
+  // §9.1: no nonce to check (the staple was made before this client said hello); time instead.
+  auto no_nonce = [](OCSP_BASICRESP*) -> Result<void> { return {}; };
+  auto signed_answer = verify_signed_answer(der, trust, certificate, "the staple", no_nonce);
+  if (!signed_answer) return signed_answer.failure();
+  const VerifiedStatus& verified = signed_answer->status;
+  std::time_t now = at.value_or(std::time(nullptr));
+  if (verified.this_update > now + ocsp_clock_skew.count()) {
+    return bad_response("the staple's thisUpdate " + utc_time(verified.this_update) + " is in the future");
+  }
+  if (now - verified.this_update > max_age.count()) {
+    return bad_response("the staple is " + std::to_string(now - verified.this_update) + " s old (thisUpdate " +
+                        utc_time(verified.this_update) + "), more than the " + std::to_string(max_age.count()) +
+                        " s allowed (--max-staple-age)");
+  }
+  if (verified.next_update < now) {
+    return bad_response("the staple expired: its nextUpdate " + utc_time(verified.next_update) + " has passed");
   }
   return verified;
 }

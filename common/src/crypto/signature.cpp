@@ -74,7 +74,8 @@ Bytes sign(EVP_PKEY* private_key, SignatureScheme scheme, ByteView content) {
   return signature;
 }
 
-Result<void> verify(EVP_PKEY* public_key, SignatureScheme scheme, ByteView content, ByteView signature) {
+Result<void> verify(EVP_PKEY* public_key, SignatureScheme scheme, ByteView content, ByteView signature,
+                    std::string_view signed_what, std::string_view key_name) {
   ossl::MdCtx context(EVP_MD_CTX_new());
   EVP_PKEY_CTX* key_context = nullptr;
   ossl::check(context && EVP_DigestVerifyInit(context.get(), &key_context, sha256(), nullptr, public_key) == 1,
@@ -83,9 +84,9 @@ Result<void> verify(EVP_PKEY* public_key, SignatureScheme scheme, ByteView conte
   int verified = EVP_DigestVerify(context.get(), signature.data(), signature.size(), content.data(), content.size());
   ERR_clear_error();
   if (verified != 1) {
-    return fail(AlertDescription::decrypt_error, "the " + std::string(to_string(scheme)) +
-                                                     " signature over the key share does not verify with SERVER'S "
-                                                     "PUBLIC KEY");
+    return fail(AlertDescription::decrypt_error, "the " + std::string(to_string(scheme)) + " signature over " +
+                                                     std::string(signed_what) + " does not verify with " +
+                                                     std::string(key_name));
   }
   return {};
 }

@@ -240,34 +240,50 @@ std::string unknown_issuer_reason(const TrustStore& trust, X509* certificate) {
 
 }  // namespace
 
-Result<bool> verify_server_certificate(const TrustStore& trust, X509* certificate, const std::string& host_name,
-                                       std::optional<std::time_t> at) {
+namespace {
+
+// The role a certificate is checked for: the purpose OpenSSL checks its extendedKeyUsage against.
+struct Role {
+  int purpose;        // X509_PURPOSE_SSL_SERVER or X509_PURPOSE_SSL_CLIENT
+  const char* usage;  // "serverAuth" / "clientAuth"
+  const char* whose;  // "a server's" / "a client's"
+};
+constexpr Role server_role{X509_PURPOSE_SSL_SERVER, "serverAuth", "a server's"};
+constexpr Role client_role{X509_PURPOSE_SSL_CLIENT, "clientAuth", "a client's"};
+
+// RFC 5280 path validation of `certificate` for `role` (and `host_name`, when given), the failures
+// mapped onto the alerts of PROTOCOL.md §5 step 4 (§7.7 for a client). What passed is remembered in
+// the memo as `fact` while the whole chain is within its validity period.
+Result<bool> verify_certificate(const TrustStore& trust, X509* certificate, const Role& role,
+                                const std::string* host_name, std::string fact, std::optional<std::time_t> at) {
   std::time_t now = at.value_or(std::time(nullptr));
-  std::string fact = "server certificate for " + host_name;
   if (trust.memo().knows(certificate, fact, now)) return true;
   ossl::X509StoreCtx ctx(X509_STORE_CTX_new());
   ossl::check(ctx && X509_STORE_CTX_init(ctx.get(), trust.store(), certificate, nullptr) == 1, "X509_STORE_CTX_init");
   X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(ctx.get());
-  ossl::check(X509_STORE_CTX_set_purpose(ctx.get(), X509_PURPOSE_SSL_SERVER) == 1,  // requires serverAuth EKU
-              "X509_STORE_CTX_set_purpose");
+  // Requires the role's extendedKeyUsage when the certificate has one (RFC 5280 §4.2.1.12).
+  ossl::check(X509_STORE_CTX_set_purpose(ctx.get(), role.purpose) == 1, "X509_STORE_CTX_set_purpose");
   if (at) X509_VERIFY_PARAM_set_time(param, *at);
-  // PROTOCOL.md §5 step 4: subjectAltName only. Without NEVER_CHECK_SUBJECT, OpenSSL falls back
-  // to the subject's CN when the certificate has no DNS name (an IP-only SAN, say): a certificate
-  // "CN=victim.example, IP:10.9.9.9" would pass for victim.example.
-  X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS | X509_CHECK_FLAG_NEVER_CHECK_SUBJECT);
-  bool name_set = is_ip_address(host_name)
-                      ? X509_VERIFY_PARAM_set1_ip_asc(param, host_name.c_str()) == 1
-                      : X509_VERIFY_PARAM_set1_host(param, host_name.c_str(), host_name.size()) == 1;
-  if (!name_set) {
-    ERR_clear_error();
-    return fail(AlertDescription::bad_certificate, "'" + host_name + "' cannot be checked as a host name or address");
+  if (host_name != nullptr) {
+    // PROTOCOL.md §5 step 4: subjectAltName only. Without NEVER_CHECK_SUBJECT, OpenSSL falls back
+    // to the subject's CN when the certificate has no DNS name (an IP-only SAN, say): a certificate
+    // "CN=victim.example, IP:10.9.9.9" would pass for victim.example.
+    X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS | X509_CHECK_FLAG_NEVER_CHECK_SUBJECT);
+    bool name_set = is_ip_address(*host_name)
+                        ? X509_VERIFY_PARAM_set1_ip_asc(param, host_name->c_str()) == 1
+                        : X509_VERIFY_PARAM_set1_host(param, host_name->c_str(), host_name->size()) == 1;
+    if (!name_set) {
+      ERR_clear_error();
+      return fail(AlertDescription::bad_certificate,
+                  "'" + *host_name + "' cannot be checked as a host name or address");
+    }
   }
   if (X509_verify_cert(ctx.get()) == 1) {
-    // A CA certificate is not a server's, whatever its extended key usage says (OpenSSL's
-    // serverAuth purpose does not look at the leaf's basicConstraints).
+    // A CA certificate is not a server's (nor a client's), whatever its extended key usage says
+    // (OpenSSL's SSL purposes do not look at the leaf's basicConstraints).
     if ((X509_get_extension_flags(certificate) & EXFLAG_CA) != 0) {
       return fail(AlertDescription::bad_certificate,
-                  "the CERTIFICATE is a CA certificate (basicConstraints CA:TRUE), not a server's");
+                  "the CERTIFICATE is a CA certificate (basicConstraints CA:TRUE), not " + std::string(role.whose));
     }
     // The verification holds while every certificate of the chain is within its validity period.
     std::time_t valid_from = std::numeric_limits<std::time_t>::min();
@@ -303,10 +319,25 @@ Result<bool> verify_server_certificate(const TrustStore& trust, X509* certificat
                   "certificate not valid before " + not_before_of(certificate) + " (" + subject + ")");
     case X509_V_ERR_HOSTNAME_MISMATCH:
     case X509_V_ERR_IP_ADDRESS_MISMATCH:
-      return fail(AlertDescription::bad_certificate,
-                  "certificate is not for '" + host_name + "' (" + subject + "); check --server-name");
+      return fail(AlertDescription::bad_certificate, "certificate is not for '" + (host_name ? *host_name : "") +
+                                                         "' (" + subject + "); check --server-name");
+    case X509_V_ERR_INVALID_PURPOSE:
+      return fail(AlertDescription::bad_certificate, "the certificate's extendedKeyUsage lacks " +
+                                                         std::string(role.usage) + ": it is not " + role.whose + " (" +
+                                                         subject + ")");
     default: return fail(AlertDescription::bad_certificate, "certificate rejected: " + reason + " (" + subject + ")");
   }
+}
+
+}  // namespace
+
+Result<bool> verify_server_certificate(const TrustStore& trust, X509* certificate, const std::string& host_name,
+                                       std::optional<std::time_t> at) {
+  return verify_certificate(trust, certificate, server_role, &host_name, "server certificate for " + host_name, at);
+}
+
+Result<bool> verify_client_certificate(const TrustStore& trust, X509* certificate, std::optional<std::time_t> at) {
+  return verify_certificate(trust, certificate, client_role, nullptr, "client certificate", at);
 }
 
 }  // namespace tlslab::crypto

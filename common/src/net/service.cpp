@@ -43,6 +43,22 @@ int serve(std::vector<ServiceListener> listeners, const ServiceRun& run) {
                      pool.stop();
                    });
   }
+  for (const auto& task : run.background) {
+    asio::co_spawn(pool.main(), task(), [&](std::exception_ptr failure) {
+      if (!failure) return;
+      std::string reason = "unknown error";
+      try {
+        std::rethrow_exception(failure);
+      } catch (const std::exception& e) {
+        reason = e.what();
+      } catch (...) {
+      }
+      run.log->error("a background task failed: {}; stopping", reason);
+      failed = true;
+      close_all();
+      pool.stop();
+    });
+  }
   if (run.on_listening) run.on_listening(bound);
   pool.run_until_signal([&] {
     close_all();

@@ -12,12 +12,12 @@ awaitable<void> StatusClient::round_trip(StatusExchange& exchange) {
     channel_->record_frames(record_frames_);
   }
   channel_->set_deadline(Clock::now() + timeouts_.handshake);
-  FlowCursor flow(seed_flow(), Party::client, Party::ca);
-  // (3) Client → CA: the CERTIFICATE and a fresh nonce.
+  FlowCursor flow(status_flow(question_), asker_of(question_), Party::ca);
+  // (3) Client (or Server) → CA: the CERTIFICATE and a fresh nonce.
   Channel::Sent sent = co_await channel_->send(flow, exchange.request, nullptr);
   exchange.request_step = &sent.step;
   exchange.request_frame = std::move(sent.frame);
-  // (4) CA → Client: the signed answer.
+  // (4) CA → Client (or Server): the signed answer.
   auto received = co_await channel_->expect<StatusResponse>(flow, nullptr);
   exchange.response = std::move(received.message);
   exchange.response_step = &received.step;

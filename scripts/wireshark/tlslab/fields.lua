@@ -29,10 +29,10 @@ local HT = { client_hello = 1, server_hello = 2, client_key_exchange = 16, finis
 local HANDSHAKE_TYPES = { [1] = "client_hello", [2] = "server_hello", [16] = "client_key_exchange",
                           [20] = "finished", [64] = "status_request", [65] = "status_response" }
 
--- §3.1 ExtensionType (server_name and key_share defined, the others reserved for later versions)
-local EXT_SERVER_NAME, EXT_KEY_SHARE = 0, 51
-local EXTENSION_TYPES = { [0] = "server_name", [5] = "status_stapling (reserved)",
-                          [35] = "session_ticket (reserved)", [51] = "key_share" }
+-- §3.1 ExtensionType (session_ticket reserved for a later version)
+local EXT_SERVER_NAME, EXT_STATUS_STAPLING, EXT_KEY_SHARE, EXT_CERTIFICATE_REQUEST = 0, 5, 51, 64
+local EXTENSION_TYPES = { [0] = "server_name", [5] = "status_stapling",
+                          [35] = "session_ticket (reserved)", [51] = "key_share", [64] = "certificate_request" }
 
 -- §7.5 cipher suites: key exchange (§7.1 RSA key transport or §7.6 ECDHE), AEAD cipher name in
 -- OpenSSL, key length, PRF/transcript hash. The key schedule does not depend on the key exchange.
@@ -77,7 +77,7 @@ local ALERT_DESCRIPTIONS = {
     [44] = "certificate_revoked", [45] = "certificate_expired", [46] = "certificate_unknown",
     [47] = "illegal_parameter", [48] = "unknown_ca", [50] = "decode_error", [51] = "decrypt_error",
     [70] = "protocol_version", [80] = "internal_error", [110] = "unsupported_extension",
-    [113] = "bad_certificate_status_response",
+    [113] = "bad_certificate_status_response", [116] = "certificate_required",
 }
 
 -- The arrows of the diagram (§1) and the Info column text for each.
@@ -147,6 +147,29 @@ local f = {
     signature = ProtoField.bytes("tlslab.signature", "Signature by the CERTIFICATE's key"),
     signed_content = ProtoField.bytes("tlslab.key_share.signed_content",
         "Signed content: RAND-CLIENT || RAND-SERVER || 03 || group || length || key_exchange"),
+
+    -- §9.1 status_stapling (5) in ServerHello: the staple
+    staple_length = ProtoField.uint16("tlslab.staple.length", "Staple length", base.DEC),
+    staple = ProtoField.bytes("tlslab.staple", "Staple: the CA's OCSP response, fetched by the server ahead of time"),
+    staple_asked = ProtoField.bool("tlslab.staple.asked", "The client asks for a staple (status_stapling)"),
+    -- §7.7 certificate_request (64): offered in ClientHello, asked for in ServerHello
+    certificate_offered = ProtoField.bool("tlslab.certificate_request.offered",
+                                          "The client has a certificate (certificate_request)"),
+    certificate_request_length = ProtoField.uint16("tlslab.certificate_request.schemes.length",
+                                                   "Signature schemes length", base.DEC),
+    certificate_request_scheme = ProtoField.uint16("tlslab.certificate_request.scheme",
+                                                   "Signature scheme accepted for the client's CertificateVerify",
+                                                   base.HEX, SIGNATURE_SCHEMES),
+    -- §7.7 the mutual form of ClientKeyExchange: the client's CERTIFICATE and CertificateVerify
+    client_certificate_length = ProtoField.uint16("tlslab.client_certificate.length", "Client's CERTIFICATE length",
+                                                  base.DEC),
+    client_certificate = ProtoField.bytes("tlslab.client_certificate", "Client's CERTIFICATE"),
+    certificate_verify_scheme = ProtoField.uint16("tlslab.certificate_verify.scheme", "CertificateVerify scheme",
+                                                  base.HEX, SIGNATURE_SCHEMES),
+    certificate_verify_length = ProtoField.uint16("tlslab.certificate_verify.length", "CertificateVerify length",
+                                                  base.DEC),
+    certificate_verify = ProtoField.bytes("tlslab.certificate_verify",
+                                          "CertificateVerify: the client's signature over the handshake so far"),
 
     -- §9 status request / response
     status_certificate_length = ProtoField.uint16("tlslab.status.certificate.length", "CERTIFICATE length", base.DEC),
@@ -258,6 +281,8 @@ return {
     EXTENSION_TYPES = EXTENSION_TYPES,
     EXT_SERVER_NAME = EXT_SERVER_NAME,
     EXT_KEY_SHARE = EXT_KEY_SHARE,
+    EXT_STATUS_STAPLING = EXT_STATUS_STAPLING,
+    EXT_CERTIFICATE_REQUEST = EXT_CERTIFICATE_REQUEST,
     SUITES = SUITES,
     GROUPS = GROUPS,
     GROUP_KEY_LEN = GROUP_KEY_LEN,

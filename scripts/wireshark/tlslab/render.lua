@@ -15,6 +15,7 @@ local CT_ALERT, CT_HANDSHAKE, CT_PROTECTED = F.CT_ALERT, F.CT_HANDSHAKE, F.CT_PR
 local CONTENT_TYPES, INNER_TYPES, HT, HANDSHAKE_TYPES = F.CONTENT_TYPES, F.INNER_TYPES, F.HT, F.HANDSHAKE_TYPES
 local EXTENSION_TYPES, ALERT_LEVELS, ALERT_DESCRIPTIONS = F.EXTENSION_TYPES, F.ALERT_LEVELS, F.ALERT_DESCRIPTIONS
 local EXT_SERVER_NAME, EXT_KEY_SHARE, SUITES = F.EXT_SERVER_NAME, F.EXT_KEY_SHARE, F.SUITES
+local EXT_STATUS_STAPLING, EXT_CERTIFICATE_REQUEST = F.EXT_STATUS_STAPLING, F.EXT_CERTIFICATE_REQUEST
 local GROUPS, GROUP_KEY_LEN, SIGNATURE_SCHEMES, SCHEME_KEY_TYPE = F.GROUPS, F.GROUP_KEY_LEN, F.SIGNATURE_SCHEMES,
                                                                  F.SCHEME_KEY_TYPE
 local crypto, analysis = env.crypto, env.analysis
@@ -216,6 +217,37 @@ local function render_extensions(r, tree, ctx)
             render_client_key_share(data, ext_tree)
         elseif ext_type == EXT_KEY_SHARE and ctx.message == "server_hello" then
             render_server_key_share(data, ext_tree, ctx)
+        elseif ext_type == EXT_STATUS_STAPLING and ctx.message == "client_hello" then
+            if ext_len > 0 then malformed(ext_tree, "status_stapling in a ClientHello must be empty (decode_error, §3.1)") end
+            ext_tree:add(f.staple_asked, r.tvb(start, 4), true):set_generated()
+            ext_tree:append_text(": staple, please (§9.1)")
+        elseif ext_type == EXT_STATUS_STAPLING and ctx.message == "server_hello" then
+            local item, der = add_vector(data, ext_tree, f.staple_length, f.staple, 2, 1, 65535, "staple")
+            if item then
+                ext_tree:append_text(": the CA's answer, stapled (" .. der:len() .. " bytes)")
+                item:add(der, "Fetched by the server ahead of time: it carries the server's nonce, not the client's, " ..
+                         "so the client checks it by its age (thisUpdate, --max-staple-age) (§9.1)"):set_generated()
+                call_sub_dissector(sub_dissectors.ocsp, der, ctx.pinfo, item)
+            end
+        elseif ext_type == EXT_CERTIFICATE_REQUEST and ctx.message == "client_hello" then
+            if ext_len > 0 then
+                malformed(ext_tree, "certificate_request in a ClientHello must be empty (decode_error, §3.1)")
+            end
+            ext_tree:add(f.certificate_offered, r.tvb(start, 4), true):set_generated()
+            ext_tree:append_text(": the client has a certificate (§7.7)")
+        elseif ext_type == EXT_CERTIFICATE_REQUEST and ctx.message == "server_hello" then
+            local n, n_range = data:uint(2)
+            if not n then
+                malformed(ext_tree, "certificate_request: length truncated (decode_error, §7.7)")
+            else
+                ext_tree:add(f.certificate_request_length, n_range)
+                if n < 2 or n % 2 ~= 0 or n > data:left() then
+                    malformed(ext_tree, "certificate_request: schemes empty, odd or past the extension (decode_error)")
+                else
+                    for _ = 1, n / 2 do ext_tree:add(f.certificate_request_scheme, data:take(2)) end
+                    ext_tree:append_text(": your certificate, please (§7.7)")
+                end
+            end
         elseif ext_len > 0 then
             ext_tree:add(f.extension_data, data:take(ext_len))
         end
@@ -280,7 +312,7 @@ local function render_server_hello(r, tree, pinfo, rec)
         end
     end
     if not cert_item or not key_item then return end
-    local ctx = { message = "server_hello", suite = chosen, server_random = random:raw(),
+    local ctx = { message = "server_hello", suite = chosen, server_random = random:raw(), pinfo = pinfo,
                   client_hello = rec.client_hello,
                   key_type = cert and analysis.spki_key_type(analysis.certificate_spki(cert:raw())) }
     local seen = render_extensions(r, tree, ctx) or {}
@@ -321,7 +353,27 @@ end
 -- ServerHello: RSA key transport -> encrypted_pre_master<1..2^16-1>, ECDHE -> key_exchange<1..2^8-1>.
 -- Without that ServerHello in the capture, the form is the one whose length fills the body (the two
 -- cannot both: a uint8 length n+1 = body and a uint16 length n+2 = body exclude each other).
-local function render_client_key_exchange(r, tree, rec)
+-- §7.7: after the key exchange, the mutual form carries the client's CERTIFICATE (to Wireshark's
+-- X.509 dissector) and its CertificateVerify; the dissector does NOT verify that signature.
+local function render_client_authentication(r, tree, pinfo)
+    local at = tree:add(r.tvb(r.pos, r:left()), "Client authentication (§7.7): CERTIFICATE and CertificateVerify")
+    local cert_item, cert = add_vector(r, at, f.client_certificate_length, f.client_certificate, 2, 1, 65535,
+                                       "client_certificate")
+    if not cert_item then return end
+    call_sub_dissector(sub_dissectors.certificate, cert, pinfo, cert_item)
+    local _, scheme_range = r:uint(2)
+    if not scheme_range then return malformed(at, "CertificateVerify: scheme truncated (decode_error, §7.7)") end
+    at:add(f.certificate_verify_scheme, scheme_range)
+    local sig_item = add_vector(r, at, f.certificate_verify_length, f.certificate_verify, 2, 1, 65535,
+                                "CertificateVerify")
+    if sig_item then
+        sig_item:add(r.tvb(r.pos - 1, 1), "Signed with the client's private key over 64 spaces, the context string, " ..
+                     "00 and Hash(ClientHello || ServerHello || the fields before the scheme): it covers both randoms " ..
+                     "(not verified by the dissector)"):set_generated()
+    end
+end
+
+local function render_client_key_exchange(r, tree, rec, pinfo)
     local form = rec.cke_form
     if rec.cke_form_from then tree:add(f.cke_form_from, rec.cke_form_from):set_generated() end
     if not form then
@@ -347,6 +399,7 @@ local function render_client_key_exchange(r, tree, rec)
     else
         item, range = add_vector(r, tree, f.pre_master_length, f.pre_master, 2, 1, 65535, "encrypted_pre_master")
     end
+    if item and r:left() > 0 then render_client_authentication(r, tree, pinfo) end
     if item and rec.keylog then render_keylog(tree, range, rec.keylog) end
 end
 
@@ -389,7 +442,7 @@ local function render_handshake(tvb, offset, length, pinfo, tree, rec)
     local body = Reader.new(tvb, r.pos, body_len)
     if msg_type == HT.client_hello then render_client_hello(body, ht)
     elseif msg_type == HT.server_hello then render_server_hello(body, ht, pinfo, rec)
-    elseif msg_type == HT.client_key_exchange then render_client_key_exchange(body, ht, rec)
+    elseif msg_type == HT.client_key_exchange then render_client_key_exchange(body, ht, rec, pinfo)
     elseif msg_type == HT.status_request then render_status_request(body, ht, pinfo, rec)
     elseif msg_type == HT.status_response then render_status_response(body, ht, pinfo)
     elseif msg_type == HT.finished then render_finished(body, ht, rec)

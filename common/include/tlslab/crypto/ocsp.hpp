@@ -68,6 +68,14 @@ struct VerifiedStatus {
 Result<VerifiedStatus> verify_ocsp_response(ByteView der, const TrustStore& trust, X509* certificate, ByteView nonce,
                                             std::optional<std::time_t> at = std::nullopt);
 
+// Client side of stapling (§9.1): the staple from ServerHello, checked by time since it cannot carry
+// the client's nonce: §9 steps 2, 3 and 5, thisUpdate within `max_age` (and not in the future
+// beyond the clock skew), nextUpdate not passed. Every failure is bad_certificate_status_response;
+// the caller decides between refusing and asking the CA itself.
+Result<VerifiedStatus> verify_staple(ByteView der, const TrustStore& trust, X509* certificate,
+                                     std::chrono::seconds max_age, std::optional<std::time_t> at = std::nullopt);
+
 inline constexpr std::chrono::seconds ocsp_clock_skew{300};
+inline constexpr std::chrono::seconds default_max_staple_age{600};
 
 }  // namespace tlslab::crypto

@@ -1,7 +1,7 @@
 #pragma once
-// The server's signature over its ephemeral key share (PROTOCOL.md §7.6), with the certificate's
-// key: RSASSA-PSS with SHA-256 for an RSA key, ECDSA with SHA-256 for an EC P-256 key. OpenSSL's
-// EVP_DigestSign / EVP_DigestVerify do the work.
+// Signatures with a certificate's key: the server's over its ephemeral key share (PROTOCOL.md §7.6)
+// and the client's CertificateVerify (§7.7): RSASSA-PSS with SHA-256 for an RSA key, ECDSA with
+// SHA-256 for an EC P-256 key. OpenSSL's EVP_DigestSign / EVP_DigestVerify do the work.
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -25,7 +25,9 @@ std::optional<SignatureScheme> signature_scheme(std::uint16_t value);
 std::optional<SignatureScheme> scheme_for(EVP_PKEY* key);
 
 Bytes sign(EVP_PKEY* private_key, SignatureScheme scheme, ByteView content);
-// decrypt_error when the signature does not verify (as TLS reports a bad signature).
-Result<void> verify(EVP_PKEY* public_key, SignatureScheme scheme, ByteView content, ByteView signature);
+// decrypt_error when the signature does not verify (as TLS reports a bad signature); the reason
+// names what was signed and the key that did not verify it.
+Result<void> verify(EVP_PKEY* public_key, SignatureScheme scheme, ByteView content, ByteView signature,
+                    std::string_view signed_what = "the key share", std::string_view key_name = "SERVER'S PUBLIC KEY");
 
 }  // namespace tlslab::crypto

@@ -69,5 +69,9 @@ class TrustStore {
 // validity period.
 Result<bool> verify_server_certificate(const TrustStore& trust, X509* certificate, const std::string& host_name,
                                        std::optional<std::time_t> at = std::nullopt);
+// The same for a client's certificate (PROTOCOL.md §7.7): path, validity period, clientAuth EKU
+// (when the certificate has an extendedKeyUsage), not a CA; no name.
+Result<bool> verify_client_certificate(const TrustStore& trust, X509* certificate,
+                                       std::optional<std::time_t> at = std::nullopt);
 
 }  // namespace tlslab::crypto

@@ -27,6 +27,9 @@ struct ServiceRun {
   // Called once every listener is bound, with the bound endpoints in the listeners' order: the
   // programs print them ("listening on 127.0.0.1:43527"), and scripts read the ports there.
   std::function<void(std::span<const tcp::endpoint>)> on_listening;
+  // Work that runs beside the listeners for as long as they do (tlslab-server's staple refresh). A
+  // task that fails is, like a listener, logged as an error and stops the process.
+  std::vector<std::function<awaitable<void>()>> background = {};
 };
 
 // Throws std::runtime_error when a listener cannot bind. Returns 0 after SIGINT/SIGTERM, 1 when an

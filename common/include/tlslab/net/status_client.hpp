@@ -1,6 +1,8 @@
 #pragma once
-// Arrows 3 and 4 from the client's side (PROTOCOL.md §9): send the CERTIFICATE and a fresh nonce
-// to the CA service, verify its signed answer against the local trust store, fail closed.
+// Arrows 3 and 4 from the asker's side (PROTOCOL.md §9): send the CERTIFICATE and a fresh nonce to
+// the CA service; its signed answer is verified against the local trust store, failing closed. The
+// asker is the client (the seed), or the server: for its staple (§9.1) and about a client's
+// certificate (§9.2).
 #include <string>
 
 #include "tlslab/crypto/ocsp.hpp"
@@ -24,9 +26,11 @@ struct StatusExchange {
 // the CA closed it. One per client coroutine: not for concurrent use.
 class StatusClient {
  public:
-  // `record_frames`: keep arrows 3 and 4 as on the wire, for the trace.
-  StatusClient(tcp::endpoint ca_service, Timeouts timeouts, bool record_frames = false)
-      : ca_service_(ca_service), timeouts_(timeouts), record_frames_(record_frames) {}
+  // `record_frames`: keep arrows 3 and 4 as on the wire, for the trace. `question`: who asks about
+  // which certificate (the words of the two arrows; the bytes are the same).
+  StatusClient(tcp::endpoint ca_service, Timeouts timeouts, bool record_frames = false,
+               StatusQuestion question = StatusQuestion::server_certificate)
+      : ca_service_(ca_service), timeouts_(timeouts), record_frames_(record_frames), question_(question) {}
 
   // Asks about `certificate_der` with a fresh nonce. Throws
   // ProtocolError(bad_certificate_status_response) when the CA is unreachable, slow, or answers
@@ -41,6 +45,7 @@ class StatusClient {
   tcp::endpoint ca_service_;
   Timeouts timeouts_;
   bool record_frames_;
+  StatusQuestion question_;
   std::optional<Channel> channel_;
 };
 

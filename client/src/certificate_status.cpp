@@ -1,0 +1,58 @@
+#include "certificate_status.hpp"
+
+#include <ctime>
+
+#include "tlslab/describe.hpp"
+#include "tlslab/handshake_rules.hpp"
+
+namespace tlslab::client {
+
+awaitable<bool> check_certificate_status(const ClientSettings& settings, const crypto::TrustStore& trust,
+                                         net::StatusClient& ca_service, const ServerHello& server_hello,
+                                         X509* certificate, const Flow& flow, SessionTrace& trace) {
+  std::time_t now = std::time(nullptr);
+  StapleVerdict staple =
+      check_staple(settings.ca_check, server_hello, trust, certificate, settings.max_staple_age, now);
+  const FlowStep* staple_request = find_step(flow, 3, Party::server);
+  const FlowStep* staple_response = find_step(flow, 4, Party::ca);
+  if (staple.staple && staple.checked && staple_request != nullptr && staple_response != nullptr) {
+    // (3) Server → CA, ahead of time: its own CERTIFICATE; (4) CA → Server: the signed answer, which
+    // the server stapled into ServerHello. The client saw neither arrow, only the answer.
+    trace.arrow(*staple_request, std::nullopt,
+                [&] { return describe::staple_request(certificate, *staple.checked, now); });
+    auto* usable = staple.usable();
+    trace.arrow(
+        *staple_response, std::nullopt,
+        [&] { return describe::staple_response(*staple.staple, *staple.checked, now, settings.max_staple_age); },
+        usable ? describe::status_response_words(usable->answer.status)
+               : std::string_view("sent an answer the server stapled into ServerHello, which the client cannot use: "
+                                  "too old, expired, about another certificate, or not signed by the trusted CA"));
+  }
+  require_staple(settings.ca_check, staple).take();
+  if (const crypto::VerifiedStatus* usable = staple.usable()) {
+    // A usable staple is the CA's word (§9.1): revoked or unknown ends here, with no second opinion.
+    require_good(*usable, certificate).take();
+    co_return true;
+  }
+  if (staple.staple) {
+    trace.local(Party::client, "asks the CA itself", "the staple is not usable, so the client does arrows 3-4 itself",
+                [&] {
+                  return std::vector<TraceField>{{"why", staple.unusable, TraceColor::bad}};
+                });
+  }
+
+  // (3) Client → CA: the CERTIFICATE for authentication; (4) CA → Client: the ACK, signed with the
+  // CA's PRIVATE KEY, verified with its PUBLIC KEY from the trust store
+  net::StatusExchange status = co_await ca_service.query(server_hello.certificate);
+  trace.arrow(*status.request_step, std::move(status.request_frame),
+              [&] { return describe::status_request(status.request, certificate); });
+  auto verified = crypto::verify_ocsp_response(status.response.ocsp_response, trust, certificate, status.request.nonce);
+  trace.arrow(
+      *status.response_step, std::move(status.response_frame),
+      [&] { return describe::status_response(status.response, verified); },
+      describe::status_response_words(verified ? std::optional(verified->answer.status) : std::nullopt));
+  require_good(std::move(verified).take(), certificate).take();
+  co_return false;
+}
+
+}  // namespace tlslab::client

@@ -1,0 +1,63 @@
+#include "client_certificate.hpp"
+
+#include "tlslab/describe.hpp"
+#include "tlslab/handshake_rules.hpp"
+#include "tlslab/net/status_client.hpp"
+#include "tlslab/time.hpp"
+
+namespace tlslab::server {
+
+awaitable<SessionParameters::ClientCertificate> authenticate_client(const ReceivedKeyExchange& received,
+                                                                    const crypto::Transcript& transcript,
+                                                                    const SuiteInfo& suite,
+                                                                    const ServerSettings& settings,
+                                                                    SessionTrace& trace) {
+  if (!received.authentication || !settings.client_trust || !settings.ca_service) {
+    throw std::logic_error("a client certificate to check without the means to check it");
+  }
+  const ClientAuthentication& authentication = *received.authentication;
+  // §7.7 checks 1–4: the CERTIFICATE, its key, and the signature over ClientHello ‖ ServerHello ‖
+  // the fields of arrow 5 before it.
+  ByteView handshake_so_far = ByteView(transcript.messages()).first(received.handshake_before);
+  ossl::X509Ptr certificate = check_client_authentication(authentication, received.signed_fields, handshake_so_far,
+                                                          suite.hash, *settings.client_trust, accepted_client_schemes())
+                                  .take();
+  trace.local(Party::server, "checks the client's CERTIFICATE",
+              "chain to a CA trusted for clients, validity period, clientAuth; the CertificateVerify verifies with "
+              "the certificate's key over RAND-CLIENT, RAND-SERVER and the handshake so far",
+              [&] {
+                auto fields = describe::client_certificate_check(*settings.client_trust, certificate.get());
+                auto signature = describe::client_authentication(authentication, certificate.get(), true);
+                fields.push_back(signature.back());
+                return fields;
+              });
+
+  // (3) Server → CA: the client's CERTIFICATE, with the server's own nonce; (4) CA → Server: the
+  // signed answer, verified with the CA'S PUBLIC KEY from the server's client trust store (§9.2)
+  net::StatusClient ca_service(*settings.ca_service, settings.timeouts, trace.enabled(),
+                               StatusQuestion::client_certificate);
+  net::StatusExchange status = co_await ca_service.query(authentication.client_certificate);
+  ca_service.close();
+  trace.arrow(*status.request_step, std::move(status.request_frame),
+              [&] { return describe::status_request(status.request, certificate.get()); });
+  auto verified = crypto::verify_ocsp_response(status.response.ocsp_response, *settings.client_trust, certificate.get(),
+                                               status.request.nonce);
+  trace.arrow(
+      *status.response_step, std::move(status.response_frame),
+      [&] { return describe::status_response(status.response, verified); },
+      describe::status_response_words(verified ? std::optional(verified->answer.status) : std::nullopt));
+  if (!verified) {
+    throw ProtocolError(verified.failure().alert,
+                        "the CA's answer about the client's certificate: " + verified.failure().reason);
+  }
+  if (auto good = require_good(verified.value(), certificate.get()); !good) {
+    throw ProtocolError(good.failure().alert, "the client's certificate: " + good.failure().reason);
+  }
+  co_return SessionParameters::ClientCertificate{
+      crypto::subject_of(certificate.get()), crypto::serial_hex(certificate.get()),
+      crypto::issuer_of(certificate.get()),
+      crypto::not_before_of(certificate.get()) + " .. " + crypto::not_after_of(certificate.get()),
+      "good (the CA's answer of " + utc_time(verified->this_update) + ")"};
+}
+
+}  // namespace tlslab::server
