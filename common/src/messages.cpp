@@ -127,9 +127,15 @@ void encode_extensions(Writer& out, const std::vector<Extension>& extensions, Ha
   out.end_vector(list);
 }
 
+// Replaces the extension where it stands (the order of the others is the peer's), or appends it.
 void set_extension(std::vector<Extension>& extensions, std::uint16_t type, Bytes data) {
-  std::erase_if(extensions, [type](const Extension& e) { return e.type == type; });
-  extensions.push_back(Extension{type, std::move(data)});
+  auto found =
+      std::find_if(extensions.begin(), extensions.end(), [type](const Extension& e) { return e.type == type; });
+  if (found != extensions.end()) {
+    found->data = std::move(data);
+  } else {
+    extensions.push_back(Extension{type, std::move(data)});
+  }
 }
 
 const Extension* find_extension(const std::vector<Extension>& extensions, std::uint16_t type) {

@@ -489,3 +489,27 @@ TEST(Alert, KeepsUnknownDescription) {
 
 }  // namespace
 }  // namespace tlslab
+
+namespace tlslab {
+namespace {
+
+// Setting an extension that is there already replaces it where it stands: re-encoding a decoded
+// hello gives back its bytes, whatever order the peer chose for its extensions.
+TEST(Extensions, ReplacingOneKeepsThePeersOrder) {
+  ClientHello hello;
+  hello.cipher_suites = {0x0B01};
+  hello.set_key_share_groups({0x001D});
+  hello.ask_for_staple();
+  hello.set_server_name("localhost");
+  Bytes before = encode_handshake(hello);
+  hello.set_key_share_groups({0x001D});
+  EXPECT_EQ(to_hex(encode_handshake(hello)), to_hex(before));
+  ASSERT_EQ(hello.extensions.size(), 3u);
+  EXPECT_EQ(hello.extensions[0].type, static_cast<std::uint16_t>(ExtensionType::key_share));
+  hello.set_key_share_groups({0x0017});
+  EXPECT_EQ(hello.extensions[0].type, static_cast<std::uint16_t>(ExtensionType::key_share));
+  EXPECT_EQ(hello.key_share_groups(), (std::vector<std::uint16_t>{0x0017}));
+}
+
+}  // namespace
+}  // namespace tlslab
