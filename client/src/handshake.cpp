@@ -1,8 +1,7 @@
 #include "handshake.hpp"
 
-#include <algorithm>
-
 #include "certificate_status.hpp"
+#include "client_hello.hpp"
 #include "pre_master.hpp"
 #include "tlslab/crypto/keylog.hpp"
 #include "tlslab/crypto/random.hpp"
@@ -21,18 +20,8 @@ awaitable<SessionParameters> run_handshake(net::Channel& channel, const ClientSe
   channel.record_frames(trace.enabled());
 
   // (1) Client → Server: ClientHello (RAND-CLIENT, version, cipher suites)
-  ClientHello hello;
-  hello.random = session.client_random = crypto::random_hello_value();
-  for (CipherSuite suite : settings.suites) hello.cipher_suites.push_back(static_cast<std::uint16_t>(suite));
-  hello.set_server_name(settings.server_name);
-  if (std::any_of(settings.suites.begin(), settings.suites.end(),
-                  [](CipherSuite suite) { return suite_info(suite)->key_exchange == KeyExchange::ecdhe; })) {
-    std::vector<std::uint16_t> groups;
-    for (NamedGroup group : settings.groups) groups.push_back(static_cast<std::uint16_t>(group));
-    hello.set_key_share_groups(groups);
-  }
-  if (settings.ca_check != CaCheck::direct) hello.ask_for_staple();  // §9.1: "staple, please"
-  if (settings.identity) hello.offer_certificate();                  // §7.7: the client has a certificate
+  session.client_random = crypto::random_hello_value();
+  const ClientHello hello = make_client_hello(settings, session.client_random);
   auto sent_hello = co_await channel.send(flow, hello, &transcript);
   trace.arrow(sent_hello.step, std::move(sent_hello.frame), [&] { return describe::client_hello(hello); });
 

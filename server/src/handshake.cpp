@@ -1,9 +1,8 @@
 #include "handshake.hpp"
 
-#include <ctime>
-
 #include "client_certificate.hpp"
 #include "pre_master.hpp"
+#include "server_hello.hpp"
 #include "stapler.hpp"
 #include "tlslab/crypto/keylog.hpp"
 #include "tlslab/crypto/random.hpp"
@@ -38,32 +37,16 @@ awaitable<SessionParameters> run_handshake(net::Channel& channel, const ServerId
 
   // (2) Server → Client: ServerHello (RAND-SERVER, suite, CERTIFICATE, SERVER'S PUBLIC KEY; with
   // ECDHE also its ephemeral key share, signed with the CERTIFICATE's key)
-  ServerHello server_hello;
-  server_hello.server_version = version;
-  server_hello.random = session.server_random = crypto::random_hello_value();
-  server_hello.cipher_suite = static_cast<std::uint16_t>(session.suite.suite);
-  server_hello.certificate = identity.certificate_der;
-  server_hello.server_public_key = identity.public_key_der;
   std::optional<crypto::EphemeralKey> ephemeral;
-  if (session.suite.key_exchange == KeyExchange::ecdhe) {
-    ephemeral = crypto::EphemeralKey::generate(*group);
-    server_hello.set_key_share(
-        make_server_key_share(*ephemeral, identity.key.get(), hello.random, server_hello.random));
-  }
-  if (staple) {
-    server_hello.set_staple(staple->ocsp_response);
-    session.staple = staple->status;
-  }
-  if (mutual) server_hello.set_certificate_request(accepted_client_schemes());
+  if (session.suite.key_exchange == KeyExchange::ecdhe) ephemeral = crypto::EphemeralKey::generate(*group);
+  session.server_random = crypto::random_hello_value();
+  if (staple) session.staple = staple->status;
+  ServerHello server_hello =
+      make_server_hello({version, session.suite, ephemeral ? &*ephemeral : nullptr, staple.get(), mutual}, identity,
+                        hello.random, session.server_random);
   auto sent_hello = co_await channel.send(flow, server_hello, &transcript);
-  trace.arrow(sent_hello.step, std::move(sent_hello.frame), [&] {
-    auto fields = describe::server_hello(server_hello, identity.certificate.get());
-    if (staple) {
-      auto stapled = describe::stapled_answer(staple->status, staple->ocsp_response.size(), std::time(nullptr));
-      fields.insert(fields.end(), stapled.begin(), stapled.end());
-    }
-    return fields;
-  });
+  trace.arrow(sent_hello.step, std::move(sent_hello.frame),
+              [&] { return describe_server_hello(server_hello, identity, staple.get()); });
 
   // (5) Client → Server: PRE-MASTER, encrypted with SERVER'S PUBLIC KEY (or, with ECDHE, the
   // client's key share: the PRE-MASTER is never sent); when asked, the client's CERTIFICATE and
