@@ -277,21 +277,22 @@ std::vector<TraceField> client_certificate_check(const crypto::TrustStore& trust
           {"SHA-256 fingerprint", crypto::fingerprint_sha256(certificate), TraceColor::certificate}};
 }
 
-std::string_view status_response_words(const std::optional<crypto::CertStatus>& status) {
+std::string status_response_words(const std::optional<crypto::CertStatus>& status, Party asker) {
+  std::string who = asker == Party::server ? "server" : "client";
   if (!status) {
     return "sends an answer that does not verify with the CA'S PUBLIC KEY from the local trust store: no ACK at all";
   }
+  std::string verifies = "; the " + who + " verifies it with the CA'S PUBLIC KEY from its local trust store";
   switch (*status) {
     case crypto::CertStatus::good: break;
     case crypto::CertStatus::revoked:
-      return "sends a NACK: the certificate is REVOKED, signed with the CA'S PRIVATE KEY (an OCSP response); the "
-             "client verifies it with the CA'S PUBLIC KEY from its local trust store";
+      return "sends a NACK: the certificate is REVOKED, signed with the CA'S PRIVATE KEY (an OCSP response)" + verifies;
     case crypto::CertStatus::unknown:
       return "sends no ACK: the CA does not know the certificate (UNKNOWN), signed with the CA'S PRIVATE KEY (an OCSP "
-             "response); the client verifies it with the CA'S PUBLIC KEY from its local trust store";
+             "response)" +
+             verifies;
   }
-  return "sends ACK for the certificate, signed with the CA'S PRIVATE KEY (an OCSP response); the client verifies it "
-         "with the CA'S PUBLIC KEY from its local trust store";
+  return "sends ACK for the certificate, signed with the CA'S PRIVATE KEY (an OCSP response)" + verifies;
 }
 
 std::string session_keys_step(const SuiteInfo& suite) {

@@ -45,7 +45,7 @@ awaitable<SessionParameters::ClientCertificate> authenticate_client(const Receiv
   trace.arrow(
       *status.response_step, std::move(status.response_frame),
       [&] { return describe::status_response(status.response, verified); },
-      describe::status_response_words(verified ? std::optional(verified->answer.status) : std::nullopt));
+      describe::status_response_words(verified ? std::optional(verified->answer.status) : std::nullopt, Party::server));
   if (!verified) {
     throw ProtocolError(verified.failure().alert,
                         "the CA's answer about the client's certificate: " + verified.failure().reason);

@@ -115,7 +115,8 @@ awaitable<bool> Stapler::refresh_once() {
     trace.arrow(
         *exchange.response_step, std::move(exchange.response_frame),
         [&] { return describe::status_response(exchange.response, verified); },
-        describe::status_response_words(verified ? std::optional(verified->answer.status) : std::nullopt));
+        describe::status_response_words(verified ? std::optional(verified->answer.status) : std::nullopt,
+                                        Party::server));
     if (!verified) {
       failure = "the CA's answer does not check (" + verified.failure().reason + ")";
     } else if (exchange.response.ocsp_response.size() > max_staple_size_) {

@@ -61,6 +61,10 @@ def stapled_good():
     with Lab() as lab:
         s = Stapling(lab)
         check("staple: the CA says good about serial " + s.serial in s.log(), f"no start line:\n{s.log()}")
+        # The server's own trace of arrow 4: it is the server that verifies the CA's answer here.
+        text = wait_for_log(s.server_process.log_path, "(4) CA → Server", timeout=5)
+        check("sends ACK for the certificate" in text and "the server verifies it" in text
+              and "the client verifies it" not in text, f"the server's arrow 4 names the wrong verifier:\n{text[-3000:]}")
         trace = lab.path("trace.json")
         result = s.client("--ca-check", "stapled", "--trace-json", trace, ca_port=dead_port(lab))
         expect(result, EXIT_OK, "no CA round trip")

@@ -67,8 +67,9 @@ std::vector<TraceField> client_authentication(const ClientAuthentication& authen
 // The server's local check of the client's certificate (§7.7 checks 1–4).
 std::vector<TraceField> client_certificate_check(const crypto::TrustStore& trust, X509* certificate);
 
-// Arrow 4's words for the answer the CA gave: an ACK only when it says good.
-std::string_view status_response_words(const std::optional<crypto::CertStatus>& status);
+// Arrow 4's words for the answer the CA gave: an ACK only when it says good. `asker` is who
+// verifies it: the client (the seed's arrows 3-4), or the server (a staple, a client's certificate).
+std::string status_response_words(const std::optional<crypto::CertStatus>& status, Party asker = Party::client);
 
 // "creates SESSION MASTER KEY using RAND-CLIENT, PRE-MASTER and RAND-SERVER (TLS 1.2 PRF, SHA-256)"
 std::string session_keys_step(const SuiteInfo& suite);
