@@ -6,7 +6,6 @@
 
 #include "fixtures.hpp"
 #include "tlslab/crypto/random.hpp"
-#include "tlslab/crypto/x509.hpp"
 #include "tlslab/frame.hpp"
 #include "tlslab/messages.hpp"
 
@@ -18,17 +17,6 @@ ClientHello sample_client_hello() {
   hello.random = crypto::random_hello_value();
   for (CipherSuite suite : default_suites()) hello.cipher_suites.push_back(static_cast<std::uint16_t>(suite));
   hello.set_server_name(test::server_dns_name);
-  return hello;
-}
-
-// With the test PKI's real RSA-2048 server certificate (DNS and IP SANs, about 1 KB of DER).
-ServerHello sample_server_hello() {
-  const auto& pki = test::test_pki();
-  ServerHello hello;
-  hello.random = crypto::random_hello_value();
-  hello.cipher_suite = static_cast<std::uint16_t>(CipherSuite::rsa_oaep_aes_128_gcm_sha256);
-  hello.certificate = crypto::certificate_der(pki.server_certificate.get());
-  hello.server_public_key = crypto::public_key_der(pki.server_key.get());
   return hello;
 }
 

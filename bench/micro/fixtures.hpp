@@ -9,6 +9,7 @@
 #include "tlslab/bytes.hpp"
 #include "tlslab/cipher_suite.hpp"
 #include "tlslab/crypto/key_schedule.hpp"
+#include "tlslab/messages.hpp"
 
 namespace tlslab::microbench {
 
@@ -25,6 +26,10 @@ RecordKeyMaterial record_key_material(CipherSuite suite);
 
 // The EVP cipher OpenSSL uses for each AEAD (the same choice as crypto/aead.cpp).
 const EVP_CIPHER* evp_cipher(Aead aead);
+
+// A ServerHello with the test PKI's real RSA-2048 server certificate (DNS and IP SANs, about 1 KB
+// of DER) and its key.
+ServerHello sample_server_hello();
 
 // Throws ossl::Error (with OpenSSL's reasons) when a raw baseline call fails.
 void require(bool ok, std::string_view what);

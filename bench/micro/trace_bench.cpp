@@ -7,8 +7,6 @@
 #include <cstdio>
 
 #include "fixtures.hpp"
-#include "tlslab/crypto/random.hpp"
-#include "tlslab/crypto/x509.hpp"
 #include "tlslab/describe.hpp"
 #include "tlslab/frame.hpp"
 #include "tlslab/messages.hpp"
@@ -17,20 +15,10 @@
 namespace tlslab::microbench {
 namespace {
 
-ServerHello server_hello() {
-  const auto& pki = test::test_pki();
-  ServerHello hello;
-  hello.random = crypto::random_hello_value();
-  hello.cipher_suite = static_cast<std::uint16_t>(CipherSuite::rsa_oaep_aes_128_gcm_sha256);
-  hello.certificate = crypto::certificate_der(pki.server_certificate.get());
-  hello.server_public_key = crypto::public_key_der(pki.server_key.get());
-  return hello;
-}
-
 // One ServerHello event into `trace`, as the client's handshake emits it: the frame (bytes and
 // spans) only when the trace records frames, the fields only when a renderer will read them.
 void emit_server_hello(benchmark::State& state, Trace& trace) {
-  const ServerHello hello = server_hello();
+  const ServerHello hello = sample_server_hello();
   X509* certificate = test::test_pki().server_certificate.get();
   const FlowStep& step = seed_flow().steps[1];
   SessionTrace session(trace, 1);

@@ -4,7 +4,7 @@ Run one:   python3 tests/e2e/forward_secrecy.py ecdhe-rsa-certificate
 List them: python3 tests/e2e/forward_secrecy.py --list
 Every ECDHE suite in both groups, with an RSA-2048 and with an EC P-256 server certificate; what
 an EC certificate cannot do; no group in common; the secrets both sides show; the demo's --fs run.
-CTest runs each as fs.NAME.
+CTest runs each as forward_secrecy.NAME.
 """
 import os
 import stat
