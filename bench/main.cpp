@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <exception>
 #include <thread>
 
 #include "load.hpp"
@@ -102,7 +103,18 @@ int main(int argc, char** argv) {
     std::vector<bench::WorkerStats> stats(options.connections);
     auto started = std::chrono::steady_clock::now();
     shared.deadline = started + options.duration;
-    for (auto& worker : stats) asio::co_spawn(io, bench::run_worker(shared, worker), asio::detached);
+    for (auto& worker : stats) {
+      // A worker that ends on an exception is counted and named in the result, never lost.
+      asio::co_spawn(io, bench::run_worker(shared, worker), [&worker](const std::exception_ptr& error) {
+        if (!error) return;
+        ++worker.errors;
+        try {
+          std::rethrow_exception(error);
+        } catch (const std::exception& e) {
+          if (worker.first_error.empty()) worker.first_error = e.what();
+        }
+      });
+    }
     std::vector<std::thread> pool;
     for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&io] { io.run(); });
     io.run();
