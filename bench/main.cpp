@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "load.hpp"
+#include "tlslab/failure_reason.hpp"
 #include "tlslab/net/listener.hpp"
 #include "tlslab/net/status_client.hpp"
 #include "tlslab/trace.hpp"
@@ -108,11 +109,7 @@ int main(int argc, char** argv) {
       asio::co_spawn(io, bench::run_worker(shared, worker), [&worker](const std::exception_ptr& error) {
         if (!error) return;
         ++worker.errors;
-        try {
-          std::rethrow_exception(error);
-        } catch (const std::exception& e) {
-          if (worker.first_error.empty()) worker.first_error = e.what();
-        }
+        if (worker.first_error.empty()) worker.first_error = failure_reason(error);
       });
     }
     std::vector<std::thread> pool;

@@ -10,6 +10,7 @@
 #include "client_session.hpp"
 #include "exit_codes.hpp"
 #include "tlslab/cli.hpp"
+#include "tlslab/failure_reason.hpp"
 #include "tlslab/logging.hpp"
 #include "tlslab/net/endpoint.hpp"
 #include "tlslab/text.hpp"
@@ -146,11 +147,7 @@ int main(int argc, char** argv) {
             outcome = std::move(result);
             return;
           }
-          try {
-            std::rethrow_exception(error);
-          } catch (const std::exception& e) {
-            outcome = {ExitCode::local_error, std::string("handshake failed: internal_error (") + e.what() + ")"};
-          }
+          outcome = {ExitCode::local_error, "handshake failed: internal_error (" + failure_reason(error) + ")"};
         });
     io.run();
     trace.finish();  // the trace's last lines before ours

@@ -6,6 +6,7 @@
 #include <future>
 #include <sstream>
 
+#include "tlslab/failure_reason.hpp"
 #include "tlslab/logging.hpp"
 #include "tlslab/net/service.hpp"
 
@@ -37,3 +38,15 @@ TEST(Serve, AFailingAcceptLoopIsReportedAndStopsTheService) {
 
 }  // namespace
 }  // namespace tlslab::net
+
+namespace tlslab {
+namespace {
+
+// The one line a handler logs for a coroutine that ended on an exception.
+TEST(FailureReason, NamesAStandardExceptionAndCallsAnyOtherUnknown) {
+  EXPECT_EQ(failure_reason(std::make_exception_ptr(std::runtime_error("the CA is down"))), "the CA is down");
+  EXPECT_EQ(failure_reason(std::make_exception_ptr(42)), "unknown error");
+}
+
+}  // namespace
+}  // namespace tlslab

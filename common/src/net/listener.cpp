@@ -7,6 +7,8 @@
 #include <thread>
 #include <vector>
 
+#include "tlslab/failure_reason.hpp"
+
 namespace tlslab::net {
 
 tcp::acceptor bind_acceptor(asio::io_context& io, const tcp::endpoint& endpoint) {
@@ -86,12 +88,7 @@ awaitable<void> accept_loop(tcp::acceptor& acceptor, IoPool& pool, ConnectionHan
     auto executor = socket.get_executor();
     asio::co_spawn(executor, handler(std::move(socket), id), [log, active, id](std::exception_ptr failure) {
       active->fetch_sub(1);
-      if (!failure) return;
-      try {
-        std::rethrow_exception(failure);
-      } catch (const std::exception& e) {
-        log->error("[conn {}] connection ended by an unexpected error: {}", id, e.what());
-      }
+      if (failure) log->error("[conn {}] connection ended by an unexpected error: {}", id, failure_reason(failure));
     });
   }
 }

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <thread>
 
+#include "tlslab/failure_reason.hpp"
 #include "tlslab/net/endpoint.hpp"
 
 namespace tlslab::net {
@@ -30,14 +31,8 @@ int serve(std::vector<ServiceListener> listeners, const ServiceRun& run) {
                                ListenerOptions{run.max_connections}, next_id),
                    [&, endpoint = bound[i]](std::exception_ptr failure) {
                      if (!failure) return;  // the acceptor was closed: stopping
-                     std::string reason = "unknown error";
-                     try {
-                       std::rethrow_exception(failure);
-                     } catch (const std::exception& e) {
-                       reason = e.what();
-                     } catch (...) {
-                     }
-                     run.log->error("the listener on {} failed: {}; stopping", endpoint_text(endpoint), reason);
+                     run.log->error("the listener on {} failed: {}; stopping", endpoint_text(endpoint),
+                                    failure_reason(failure));
                      failed = true;
                      close_all();
                      pool.stop();
@@ -46,14 +41,7 @@ int serve(std::vector<ServiceListener> listeners, const ServiceRun& run) {
   for (const auto& task : run.background) {
     asio::co_spawn(pool.main(), task(), [&](std::exception_ptr failure) {
       if (!failure) return;
-      std::string reason = "unknown error";
-      try {
-        std::rethrow_exception(failure);
-      } catch (const std::exception& e) {
-        reason = e.what();
-      } catch (...) {
-      }
-      run.log->error("a background task failed: {}; stopping", reason);
+      run.log->error("a background task failed: {}; stopping", failure_reason(failure));
       failed = true;
       close_all();
       pool.stop();
