@@ -43,6 +43,23 @@ def start_mitm(lab, upstream_port, attack, extra=()):
     return process, port
 
 
+def expect_documented_outcome(name, expected, result, server_log_path):
+    """The client's exit code and the alert of the attack's documented outcome, reported by the side
+    that detected it (the server's alert is also in its log)."""
+    stderr = result.stderr
+    check(result.returncode == expected["exit"],
+          f"{name}: expected client exit {expected['exit']}, got {result.returncode}\n{stderr[-2500:]}")
+    alert = expected["alert"]
+    if expected["detected_by"] == "client":
+        check(re.search(rf"failed: .*{re.escape(alert)}", stderr),
+              f"{name}: the client should report {alert!r}:\n{stderr[-2500:]}")
+    else:
+        check(f"server sent alert {alert}" in stderr,
+              f"{name}: the client should relay the server's alert {alert!r}:\n{stderr[-2500:]}")
+        log = wait_for_log(server_log_path, f"{alert}:", "(alert sent)")
+        check(f"{alert}:" in log and "(alert sent)" in log, f"{name}: the server log lacks {alert}:\n{log[-2500:]}")
+
+
 # The attacks on the ECDHE suites (PROTOCOL.md §7.6) need a client that asks for one; to strip
 # them, a server that prefers them (by default it prefers RSA key transport, as the seed).
 ECDHE_CLIENT = ("replace-key-share", "replay-key-share", "change-group", "invalid-key-share")
@@ -77,18 +94,7 @@ def run_attack(name, groups=None, key_type=None):
             first = lab.client(server_port, ca_port, setup.trust, client_args)
             check(first.returncode == 0, f"the recorded run should succeed: {first.stderr[-1500:]}")
         result = lab.client(server_port, ca_port, setup.trust, client_args)
-        stderr = result.stderr
-        check(result.returncode == expected["exit"],
-              f"{name}: expected client exit {expected['exit']}, got {result.returncode}\n{stderr[-2500:]}")
-        alert = expected["alert"]
-        if expected["detected_by"] == "client":
-            check(re.search(rf"failed: .*{re.escape(alert)}", stderr),
-                  f"{name}: the client should report {alert!r}:\n{stderr[-2500:]}")
-        else:
-            check(f"server sent alert {alert}" in stderr,
-                  f"{name}: the client should relay the server's alert {alert!r}:\n{stderr[-2500:]}")
-            log = wait_for_log(setup.server_process.log_path, f"{alert}:", "(alert sent)")
-            check(f"{alert}:" in log and "(alert sent)" in log, f"{name}: the server log lacks {alert}:\n{log[-2500:]}")
+        expect_documented_outcome(name, expected, result, setup.server_process.log_path)
         mitm_log = wait_for_log(mitm.log_path, f"attack '{name}' fired")
         check(f"attack '{name}' fired" in mitm_log, f"{name}: the attack never fired:\n{mitm_log[-1500:]}")
         # Server and CA keep serving a normal client, directly.
@@ -244,18 +250,8 @@ def run_ca_arrow_attack(name):
             time.sleep(2.1)
             client_args += ["--max-staple-age", "1"]
         result = lab.client(mitm_port, ca_port, trust, client_args)
+        expect_documented_outcome(name, expected, result, server.log_path)
         stderr = result.stderr
-        check(result.returncode == expected["exit"],
-              f"{name}: expected client exit {expected['exit']}, got {result.returncode}\n{stderr[-2500:]}")
-        alert = expected["alert"]
-        if expected["detected_by"] == "client":
-            check(re.search(rf"failed: .*{re.escape(alert)}", stderr),
-                  f"{name}: the client should report {alert!r}:\n{stderr[-2500:]}")
-        else:
-            check(f"server sent alert {alert}" in stderr,
-                  f"{name}: the client should relay the server's alert {alert!r}:\n{stderr[-2500:]}")
-            log = wait_for_log(server.log_path, f"{alert}:", "(alert sent)")
-            check(f"{alert}:" in log and "(alert sent)" in log, f"{name}: the server log lacks {alert}:\n{log[-2500:]}")
         why = {"replay-old-staple": "s old", "foreign-staple": "another certificate", "strip-staple": "staple"}
         if name in why:
             check(why[name] in stderr, f"{name}: the reason does not say {why[name]!r}:\n{stderr[-2500:]}")
