@@ -12,7 +12,9 @@
 #     one derivation, 1,999 flagged as repeated);
 #   - work per connection is capped (the 9th handshake on one connection: "work cap reached");
 #   - an HTTP message over 1 MiB, chunked or not, is given up on like the others ("work cap
-#     reached", its head still dissected) and the message after it is still found.
+#     reached", its head still dissected) and the message after it is still found;
+#   - a broken staple, certificate_request or client CERTIFICATE (arrow 5) shows an expert error
+#     naming the field, never a Lua error (issue 20 item 9).
 #
 # Exit status: 0 all checks passed; 1 a check failed; 77 skipped (tshark or python3's
 # cryptography module missing; lua-luaossl missing skips the checks that need decryption).
@@ -119,7 +121,22 @@ else
     "$(awk -F'\t' '$13 != "" || $14 ~ /Error/' "$f" | grep -c .)" 0
 fi
 
-for name in hostile-cke hostile-sessions hostile-chunked; do
+# --- 5. broken fields of stapling and mutual authentication (issue 20 item 9) ------------------
+# One connection per case (hostile-fields.cases: client port, name, expert message): the frame
+# with the broken field shows that expert error; Wireshark's OCSP and X.509 dissectors stopping on
+# nested garbage is reported as the field's error; never a Lua error.
+dissect hostile-fields "${common[@]}" tcp.port
+f=$work/hostile-fields.fields
+# column 10: both ports of the packet
+cases=0
+while IFS=$'\t' read -r port name expected; do
+  cases=$((cases + 1))
+  shown=$(awk -F'\t' -v p="$port" '{ n = split($10, ports, "|"); for (i = 1; i <= n; i++) if (ports[i] == p) print $6 }' "$f")
+  if grep -qF -- "$expected" <<<"$shown"; then pass; else fail "hostile-fields: $name: no expert '$expected' (shown: $(tr "\n" " " <<<"${shown:-nothing}" | cut -c1-200))"; fi
+done <"$work/hostile-fields.cases"
+expect_eq "hostile-fields: cases checked" "$cases" "$FIELD_CASES"
+
+for name in hostile-cke hostile-sessions hostile-chunked hostile-fields; do
   expect_eq "$name: no Lua error" "$(awk -F'\t' '$7 != "" || $8 != ""' "$work/$name.fields" | grep -c .)" 0
 done
 

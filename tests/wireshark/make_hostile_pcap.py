@@ -17,6 +17,14 @@ Writes into OUTDIR:
                          S1 one 26 MB chunk that never ends; S2 2 MB of 1-byte chunks that never
                          end; S3 a 3 MB chunked body that does end, then a small response
                          "HTTP/1.1 200 OK ... after" that must still be found
+  hostile-fields.pcap    one connection per broken field of issue 20 item 9: the staple
+                         (status_stapling in ServerHello), certificate_request (ClientHello and
+                         ServerHello) and the client's CERTIFICATE in the mutual form of arrow 5,
+                         each with a truncated length, a length of 0, an overlong one, one past the
+                         extension, the list or the message, trailing bytes, and DER
+                         garbage nested inside (for Wireshark's OCSP and X.509 dissectors);
+                         hostile-fields.cases lists, per client port, the expert message that
+                         frame must show
   keylog-hostile.txt     2,000 CLIENT_RANDOM lines of nobody, plus those of the sessions above
                          that have keys
   hostile.env            values the test asserts on (shell syntax)
@@ -34,8 +42,8 @@ sys.dont_write_bytecode = True  # no __pycache__ left in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from make_pcap import Env, Pcap, Pki, Session, TcpConnection, epoch, http_request  # noqa: E402
-from tlslab_wire import (CT_HANDSHAKE, client_hello, client_key_exchange, frame,  # noqa: E402
-                         keylog_line, server_hello)
+from tlslab_wire import (CT_HANDSHAKE, HT_CLIENT_KEY_EXCHANGE, client_hello,  # noqa: E402
+                         client_key_exchange, frame, handshake, keylog_line, server_hello, u16, vec16)
 
 KEYLOG_NOISE_LINES = 2000
 CKE_FRAMES = 2000
@@ -154,6 +162,93 @@ def write_chunked_capture(env, pki, now, path):
     env.pcap.write(path)
 
 
+# --- issue 20 item 9: the fields of stapling and mutual authentication, broken ----------------
+EXT_STATUS_STAPLING, EXT_CERTIFICATE_REQUEST = 5, 64
+PLACEHOLDER_DER = bytes.fromhex("3003020101")
+# DER that claims more than it holds, at every level: for the OCSP and X.509 sub-dissectors.
+NESTED_GARBAGE = bytes.fromhex("3082ffff" "0a0100" "a0847fffffff" "3080" "0682ffff2a864886") + b"\xff" * 40
+
+
+def extension(ext_type, data, length=None):
+    return u16(ext_type) + u16(len(data) if length is None else length) + data
+
+
+def hostile_field_cases():
+    """(name, ClientHello extensions, ServerHello extensions or raw ServerHello frame, arrow 5
+    frame or None, the expert message the broken frame must show: a regular expression)."""
+    asked = extension(EXT_CERTIFICATE_REQUEST, b"")
+    staple = lambda data, length=None: extension(EXT_STATUS_STAPLING, data, length)  # noqa: E731
+    request = lambda data, length=None: extension(EXT_CERTIFICATE_REQUEST, data, length)  # noqa: E731
+    mutual = u16(EXT_CERTIFICATE_REQUEST) + vec16(vec16(u16(0x0804)))
+
+    def cke(body):
+        return frame(CT_HANDSHAKE, handshake(HT_CLIENT_KEY_EXCHANGE, body))
+
+    epm = vec16(b"\x42" * 8)
+    certificate_verify = u16(0x0804) + vec16(b"\x55" * 8)
+    return [
+        ("staple-length-truncated", b"", staple(b"\x01"), None, "staple: length field truncated"),
+        ("staple-empty-data", b"", staple(b""), None, "staple: length field truncated"),
+        ("staple-length-zero", b"", staple(u16(0)), None, "staple: length 0 outside 1..65535"),
+        ("staple-overlong", b"", staple(u16(65535) + PLACEHOLDER_DER), None, "staple: length 65535 but only 5"),
+        ("staple-past-the-list", b"", staple(vec16(PLACEHOLDER_DER), length=4000), None,
+         "extension data runs past the list"),
+        ("staple-list-past-message", b"", u16(EXT_STATUS_STAPLING) + vec16(vec16(PLACEHOLDER_DER)) + b"!",
+         None, "extension header truncated"),
+        ("staple-trailing", b"", staple(vec16(PLACEHOLDER_DER) + b"zz"), None, "trailing bytes in extension data"),
+        ("staple-nested-garbage", b"", staple(vec16(NESTED_GARBAGE)), None, "staple: not an OCSPResponse (Wireshark's dissector stopped"),
+        ("staple-twice", b"", staple(vec16(PLACEHOLDER_DER)) * 2, None, "extension type appears twice"),
+        ("staple-ask-not-empty", staple(b"\x00\x01x"), b"", None, "status_stapling in a ClientHello must be empty"),
+        ("request-offer-not-empty", request(NESTED_GARBAGE), b"", None,
+         "certificate_request in a ClientHello must be empty"),
+        ("request-length-truncated", asked, request(b"\x00"), None, "certificate_request: length truncated"),
+        ("request-length-zero", asked, request(u16(0)), None, "certificate_request: schemes empty, odd or past"),
+        ("request-length-odd", asked, request(u16(3) + b"\x08\x04\x08"), None,
+         "certificate_request: schemes empty, odd or past"),
+        ("request-length-past", asked, request(u16(4000) + b"\x08\x04"), None,
+         "certificate_request: schemes empty, odd or past"),
+        ("request-trailing", asked, request(vec16(u16(0x0804)) + b"\x01"), None, "trailing bytes in extension data"),
+        ("request-nested-garbage", asked, request(NESTED_GARBAGE), None,
+         "certificate_request: schemes empty, odd or past"),
+        ("client-cert-length-truncated", asked, mutual, cke(epm + b"\x01"), "client_certificate: length field truncated"),
+        ("client-cert-length-zero", asked, mutual, cke(epm + u16(0) + certificate_verify),
+         "client_certificate: length 0 outside 1..65535"),
+        ("client-cert-overlong", asked, mutual, cke(epm + u16(60000) + PLACEHOLDER_DER),
+         "client_certificate: length 60000 but only 5"),
+        ("client-cert-nested-garbage", asked, mutual, cke(epm + vec16(NESTED_GARBAGE) + certificate_verify),
+         "client_certificate: not an X.509 certificate (Wireshark's dissector stopped"),
+        ("client-cert-scheme-truncated", asked, mutual, cke(epm + vec16(PLACEHOLDER_DER) + b"\x08"),
+         "CertificateVerify: scheme truncated"),
+        ("client-cert-signature-past", asked, mutual,
+         cke(epm + vec16(PLACEHOLDER_DER) + u16(0x0804) + u16(3000) + b"sig"), "CertificateVerify: length 3000 but only 3"),
+        ("client-cert-trailing", asked, mutual, cke(epm + vec16(PLACEHOLDER_DER) + certificate_verify + b"\x00\x00"),
+         "trailing bytes after the message"),
+        ("client-cert-not-asked", asked, b"", cke(epm + vec16(PLACEHOLDER_DER) + certificate_verify),
+         "the client's CERTIFICATE, but the ServerHello did not ask for it"),
+        ("client-cert-asked-not-sent", asked, mutual, cke(epm), "the ServerHello asked for the client's CERTIFICATE"),
+        ("client-cert-handshake-past-frame", asked, mutual,
+         frame(CT_HANDSHAKE, u16(HT_CLIENT_KEY_EXCHANGE << 8) + b"\xff\xff" + epm), "handshake length"),
+    ]
+
+
+def write_fields_capture(env, now, path):
+    env.pcap = Pcap(epoch(now) + 240)
+    cases = []
+    for name, ch_extensions, sh_extensions, key_exchange, expected in hostile_field_cases():
+        port = env.port()
+        conn = TcpConnection(env.pcap, port, 4433, env.rng)
+        conn.send(True, frame(CT_HANDSHAKE, client_hello(rand32(env.rng), [0x0A01], ch_extensions)))
+        conn.send(False, frame(CT_HANDSHAKE, server_hello(rand32(env.rng), 0x0A01, PLACEHOLDER_DER, PLACEHOLDER_DER,
+                                                          sh_extensions)))
+        conn.send(True, key_exchange or frame(CT_HANDSHAKE, client_key_exchange(b"\x42" * 8)))
+        conn.close()
+        cases.append("%d\t%s\t%s" % (port, name, expected))
+    env.pcap.write(path)
+    with open(path.replace(".pcap", ".cases"), "w") as f:
+        f.write("\n".join(cases) + "\n")
+    env.expected["FIELD_CASES"] = len(cases)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("outdir")
@@ -168,6 +263,7 @@ def main():
     write_cke_capture(env, now, os.path.join(args.outdir, "hostile-cke.pcap"))
     write_sessions_capture(env, now, os.path.join(args.outdir, "hostile-sessions.pcap"))
     write_chunked_capture(env, Pki(now), now, os.path.join(args.outdir, "hostile-chunked.pcap"))
+    write_fields_capture(env, now, os.path.join(args.outdir, "hostile-fields.pcap"))
 
     with open(os.path.join(args.outdir, "keylog-hostile.txt"), "w") as f:
         f.write("\n".join(env.keylog) + "\n")

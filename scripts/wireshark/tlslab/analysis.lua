@@ -15,6 +15,7 @@ local INNER_TYPES, SUITES, ARROW_TEXT = F.INNER_TYPES, F.SUITES, F.ARROW_TEXT
 local ALERT_LEVELS, ALERT_DESCRIPTIONS = F.ALERT_LEVELS, F.ALERT_DESCRIPTIONS
 local OCSP_RESPONSE_STATUS, CRL_REASONS = F.OCSP_RESPONSE_STATUS, F.CRL_REASONS
 local EXT_KEY_SHARE, GROUPS, CKE_ECDHE_INFO = F.EXT_KEY_SHARE, F.GROUPS, F.CKE_ECDHE_INFO
+local EXT_CERTIFICATE_REQUEST = F.EXT_CERTIFICATE_REQUEST
 local crypto, keylog, http = env.crypto, env.keylog, env.http
 
 ---------------------------------------------------------------------------------------------
@@ -331,6 +332,8 @@ local function analyse_handshake(conv, rec, msg, pinfo, first_pass)
         end
         if sh then
             s.server_random, s.suite, s.group, s.sh_number = sh.random, sh.suite, sh.group, pinfo.number
+            -- §7.7: whether arrow 5 must take the mutual form; nil when the extensions do not parse
+            if sh.extensions then s.mutual = sh.extensions[EXT_CERTIFICATE_REQUEST] ~= nil end
             s.transcript[#s.transcript + 1] = msg
             s.ch_rec.response_in = pinfo.number
             rec.request_in = s.ch_number
@@ -345,6 +348,7 @@ local function analyse_handshake(conv, rec, msg, pinfo, first_pass)
         local suite = SUITES[s.suite]
         if suite then
             rec.cke_form, rec.cke_form_from, rec.group = suite.kx, s.sh_number, s.group
+            rec.mutual_expected = s.mutual
             if suite.kx == "ecdhe" then
                 rec.info = s.group and GROUPS[s.group]
                            and CKE_ECDHE_INFO:gsub("ECDHE", "ECDHE " .. GROUPS[s.group], 1) or CKE_ECDHE_INFO

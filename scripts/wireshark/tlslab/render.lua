@@ -64,10 +64,16 @@ do  -- SubjectPublicKeyInfo: x509af registers it for PEM's "PUBLIC KEY" label (R
     if ok and pem_labels then sub_dissectors.public_key = pem_labels:get_dissector("PUBLIC KEY") end
 end
 
-local function call_sub_dissector(dissector, range, pinfo, tree)
+-- `what` names the field and what it should be ("staple: not an OCSPResponse"): when Wireshark's
+-- dissector stops on the bytes (DER lengths past the field, nested garbage), the expert error says
+-- which field of the frame it was, not where in this file the call failed.
+local function call_sub_dissector(dissector, range, pinfo, tree, what)
     if not dissector or not range then return end
     local ok, err = pcall(function() dissector:call(range:tvb(), pinfo, tree) end)
-    if not ok then tree:add_proto_expert_info(ei.malformed, "sub-dissector failed: " .. tostring(err)) end
+    if not ok then
+        local why = tostring(err):match("Dissector_call: (.*)$") or tostring(err)
+        tree:add_proto_expert_info(ei.malformed, what .. " (Wireshark's dissector stopped: " .. why .. ")")
+    end
 end
 
 local function malformed(tree, text) tree:add_proto_expert_info(ei.malformed, text) end
@@ -227,7 +233,7 @@ local function render_extensions(r, tree, ctx)
                 ext_tree:append_text(": the CA's answer, stapled (" .. der:len() .. " bytes)")
                 item:add(der, "Fetched by the server ahead of time: it carries the server's nonce, not the client's, " ..
                          "so the client checks it by its age (thisUpdate, --max-staple-age) (§9.1)"):set_generated()
-                call_sub_dissector(sub_dissectors.ocsp, der, ctx.pinfo, item)
+                call_sub_dissector(sub_dissectors.ocsp, der, ctx.pinfo, item, "staple: not an OCSPResponse")
             end
         elseif ext_type == EXT_CERTIFICATE_REQUEST and ctx.message == "client_hello" then
             if ext_len > 0 then
@@ -298,10 +304,13 @@ local function render_server_hello(r, tree, pinfo, rec)
     local chosen = SUITES[suite_value]
     if chosen then suite_item:add(suite, KEY_EXCHANGE_TEXT[chosen.kx]):set_generated() end
     local cert_item, cert = add_vector(r, tree, f.certificate_length, f.certificate, 2, 1, 65535, "CERTIFICATE")
-    if cert_item then call_sub_dissector(sub_dissectors.certificate, cert, pinfo, cert_item) end
+    if cert_item then
+        call_sub_dissector(sub_dissectors.certificate, cert, pinfo, cert_item, "CERTIFICATE: not an X.509 certificate")
+    end
     local key_item, key = add_vector(r, tree, f.public_key_length, f.public_key, 2, 1, 65535, "SERVER'S PUBLIC KEY")
     if key_item then
-        call_sub_dissector(sub_dissectors.public_key, key, pinfo, key_item)
+        call_sub_dissector(sub_dissectors.public_key, key, pinfo, key_item,
+                           "SERVER'S PUBLIC KEY: not a SubjectPublicKeyInfo")
         if cert then
             local spki = analysis.certificate_spki(cert:raw())
             if spki then
@@ -325,7 +334,7 @@ local function render_status_request(r, tree, pinfo, rec)
     local cert_item, cert = add_vector(r, tree, f.status_certificate_length, f.status_certificate,
                                        2, 1, 65535, "CERTIFICATE")
     if cert_item then
-        call_sub_dissector(sub_dissectors.certificate, cert, pinfo, cert_item)
+        call_sub_dissector(sub_dissectors.certificate, cert, pinfo, cert_item, "CERTIFICATE: not an X.509 certificate")
         if rec.certificate_in then
             tree:add(f.status_certificate_in, rec.certificate_in):set_generated()
         end
@@ -335,7 +344,9 @@ end
 
 local function render_status_response(r, tree, pinfo)
     local item, der = add_vector(r, tree, f.ocsp_response_length, f.ocsp_response, 2, 1, 65535, "ocsp_response")
-    if item then call_sub_dissector(sub_dissectors.ocsp, der, pinfo, item) end
+    if item then
+        call_sub_dissector(sub_dissectors.ocsp, der, pinfo, item, "ocsp_response: not an OCSPResponse")
+    end
 end
 
 -- The key log lines under a ClientKeyExchange: what the first pass found for this session (§11).
@@ -360,7 +371,8 @@ local function render_client_authentication(r, tree, pinfo)
     local cert_item, cert = add_vector(r, at, f.client_certificate_length, f.client_certificate, 2, 1, 65535,
                                        "client_certificate")
     if not cert_item then return end
-    call_sub_dissector(sub_dissectors.certificate, cert, pinfo, cert_item)
+    call_sub_dissector(sub_dissectors.certificate, cert, pinfo, cert_item,
+                       "client_certificate: not an X.509 certificate")
     local _, scheme_range = r:uint(2)
     if not scheme_range then return malformed(at, "CertificateVerify: scheme truncated (decode_error, §7.7)") end
     at:add(f.certificate_verify_scheme, scheme_range)
@@ -398,6 +410,15 @@ local function render_client_key_exchange(r, tree, rec, pinfo)
         end
     else
         item, range = add_vector(r, tree, f.pre_master_length, f.pre_master, 2, 1, 65535, "encrypted_pre_master")
+    end
+    -- §7.7: the ServerHello's certificate_request decides the form; nil when that ServerHello is
+    -- not in the capture or its extensions do not parse (then the bytes decide, as above).
+    if item and r:left() > 0 and rec.mutual_expected == false then
+        protocol(tree, "the client's CERTIFICATE, but the ServerHello did not ask for it (certificate_request, " ..
+                 "§7.7): the server reads the form of §7.1/§7.6 and finds trailing bytes (decode_error)")
+    elseif item and r:left() == 0 and rec.mutual_expected then
+        protocol(tree, "the ServerHello asked for the client's CERTIFICATE (certificate_request, §7.7), but arrow 5 " ..
+                 "is not in the mutual form, which it MUST take (decode_error)")
     end
     if item and r:left() > 0 then render_client_authentication(r, tree, pinfo) end
     if item and rec.keylog then render_keylog(tree, range, rec.keylog) end
