@@ -33,6 +33,16 @@ int main(int argc, char** argv) {
                  "follow each TCP connection for this many MiB at most (both directions)")
       ->capture_default_str()
       ->check(CLI::Range(1, 4096));
+  std::size_t max_capture_mib = settings.limits.max_capture_bytes >> 20;
+  app.add_option("--max-capture-mib", max_capture_mib, "keep this many MiB of tlslab connections at most, in all")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 65536));
+  app.add_option("--max-sessions", settings.limits.max_sessions, "keep this many tlslab sessions at most")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1'000'000));
+  app.add_flag("--stats", settings.stats,
+               "print to stderr one line of what reading the capture kept (connections followed at once, "
+               "forgotten, bytes kept)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -41,5 +51,6 @@ int main(int argc, char** argv) {
   }
   if (!keylog_out.empty()) settings.keylog_out = keylog_out;
   settings.limits.max_connection_bytes = max_connection_mib << 20;
+  settings.limits.max_capture_bytes = max_capture_mib << 20;
   return static_cast<int>(tlslab::decrypt::run(settings, stdout, stderr));
 }

@@ -17,6 +17,7 @@ struct RunSettings {
   std::optional<std::string> keylog_out;  // NSS key log lines for the sessions opened (0600)
   ReportOptions report;
   CaptureLimits limits;
+  bool stats = false;  // one line on `err` of what reading the capture kept (CaptureStats)
 };
 
 // Writes the report to `out` and problems with files to `err`. Never throws.

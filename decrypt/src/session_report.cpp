@@ -1,5 +1,7 @@
 #include "session_report.hpp"
 
+#include <algorithm>
+#include <cstdint>
 #include <cstdio>
 
 #include "tlslab/cipher_suite.hpp"
@@ -31,9 +33,28 @@ std::string record_label(const Revealed& revealed) {
 
 }  // namespace
 
-std::string render_plaintext(ByteView plaintext, std::string_view indent) {
+ReportSink file_sink(std::FILE* out) {
+  return [out](std::string_view piece) { std::fwrite(piece.data(), 1, piece.size(), out); };
+}
+
+void write_plaintext(const ReportSink& out, ByteView plaintext, std::string_view indent) {
+  // printable() escapes a UTF-8 sequence at a time: a piece that ends between sequences is
+  // escaped as it would be inside the whole line.
+  constexpr std::size_t piece_size = std::size_t{64} << 10;
   std::string_view text(reinterpret_cast<const char*>(plaintext.data()), plaintext.size());
-  std::string out;
+  auto write_escaped = [&](std::string_view line) {
+    while (!line.empty()) {
+      std::size_t cut = std::min(line.size(), piece_size);
+      if (cut < line.size()) {
+        // Back to the start of the sequence the cut falls in (a sequence is 4 bytes at most).
+        std::size_t lead = cut;
+        while (lead > cut - 3 && (static_cast<std::uint8_t>(line[lead]) & 0xC0) == 0x80) --lead;
+        if ((static_cast<std::uint8_t>(line[lead]) & 0xC0) != 0x80) cut = lead;
+      }
+      out(printable(line.substr(0, cut)));
+      line.remove_prefix(cut);
+    }
+  };
   std::size_t start = 0;
   while (start < text.size()) {
     std::size_t newline = text.find('\n', start);
@@ -41,55 +62,70 @@ std::string render_plaintext(ByteView plaintext, std::string_view indent) {
     std::size_t line_end = end;
     // CRLF and LF both end a line of output; a CR anywhere else is escaped like any control byte.
     if (newline != std::string_view::npos && line_end > start && text[line_end - 1] == '\r') --line_end;
-    out += indent;
-    out += printable(text.substr(start, line_end - start));
-    out += '\n';
+    out(indent);
+    write_escaped(text.substr(start, line_end - start));
+    out("\n");
     start = newline == std::string_view::npos ? text.size() : newline + 1;
   }
+}
+
+std::string render_plaintext(ByteView plaintext, std::string_view indent) {
+  std::string out;
+  write_plaintext([&out](std::string_view piece) { out += piece; }, plaintext, indent);
   return out;
 }
 
-std::string render_session(std::size_t number, std::size_t total, const CapturedSession& session,
-                           const OpenedSession& opened, const ReportOptions& options) {
-  std::string out = session_line(number, total, session.client, session.server);
-  if (session.server_hello) out += ", " + suite_label(session.server_hello->cipher_suite);
-  out += "\n";
-  out += "  RAND-CLIENT         " + to_hex(session.client_hello.random) + "  (arrow 1, in the clear)\n";
+void write_session(const ReportSink& out, std::size_t number, std::size_t total, const CapturedSession& session,
+                   const OpenedSession& opened, const ReportOptions& options) {
+  std::string head = session_line(number, total, session.client, session.server);
+  if (session.server_hello) head += ", " + suite_label(session.server_hello->cipher_suite);
+  head += "\n";
+  head += "  RAND-CLIENT         " + to_hex(session.client_hello.random) + "  (arrow 1, in the clear)\n";
   if (session.server_hello) {
-    out += "  RAND-SERVER         " + to_hex(session.server_hello->random) + "  (arrow 2, in the clear)\n";
+    head += "  RAND-SERVER         " + to_hex(session.server_hello->random) + "  (arrow 2, in the clear)\n";
   }
-  for (const auto& note : session.notes) out += "  note: " + printable(note) + "\n";
+  for (const auto& note : session.notes) head += "  note: " + printable(note) + "\n";
   if (opened.verdict == Verdict::opened) {
-    out += "  PRE-MASTER          decrypted from arrow 5 with the stolen key (RSA-OAEP, PROTOCOL.md §7.1)\n";
-    out += "  SESSION MASTER KEY  ";
-    out += options.show_secrets && opened.master_secret ? to_hex(opened.master_secret->view())
-                                                        : std::string("derived (--show-secrets prints it)");
-    out += "\n";
+    head += "  PRE-MASTER          decrypted from arrow 5 with the stolen key (RSA-OAEP, PROTOCOL.md §7.1)\n";
+    head += "  SESSION MASTER KEY  ";
+    head += options.show_secrets && opened.master_secret ? to_hex(opened.master_secret->view())
+                                                         : std::string("derived (--show-secrets prints it)");
+    head += "\n";
   }
+  out(head);
 
   std::size_t application_records = 0;
   for (const auto& revealed : opened.revealed) {
     switch (revealed.kind) {
-      case Revealed::Kind::finished: out += "  " + printable(revealed.text) + "\n"; break;
+      case Revealed::Kind::finished: out("  " + printable(revealed.text) + "\n"); break;
       case Revealed::Kind::application_data:
         ++application_records;
-        out += "  (8) " + record_label(revealed) + ", " + std::to_string(revealed.content.size()) + " bytes:\n";
-        out += revealed.content.empty() ? std::string("        (empty)\n")
-                                        : render_plaintext(revealed.content, "        ");
+        out("  (8) " + record_label(revealed) + ", " + std::to_string(revealed.content.size()) + " bytes:\n");
+        if (revealed.content.empty()) {
+          out("        (empty)\n");
+        } else {
+          write_plaintext(out, revealed.content, "        ");
+        }
         break;
-      case Revealed::Kind::alert: out += "  " + record_label(revealed) + ": " + printable(revealed.text) + "\n"; break;
-      case Revealed::Kind::stop: out += "  " + record_label(revealed) + ": " + printable(revealed.text) + "\n"; break;
+      case Revealed::Kind::alert: out("  " + record_label(revealed) + ": " + printable(revealed.text) + "\n"); break;
+      case Revealed::Kind::stop: out("  " + record_label(revealed) + ": " + printable(revealed.text) + "\n"); break;
     }
   }
 
   switch (opened.verdict) {
     case Verdict::opened:
-      out += "  opened: " + std::to_string(application_records) + " record" + (application_records == 1 ? "" : "s") +
-             " of application data decrypted\n";
+      out("  opened: " + std::to_string(application_records) + " record" + (application_records == 1 ? "" : "s") +
+          " of application data decrypted\n");
       break;
-    case Verdict::nothing_encrypted: out += "  nothing to open: " + printable(opened.reason) + "\n"; break;
-    default: out += "  cannot open: " + printable(opened.reason) + "\n"; break;
+    case Verdict::nothing_encrypted: out("  nothing to open: " + printable(opened.reason) + "\n"); break;
+    default: out("  cannot open: " + printable(opened.reason) + "\n"); break;
   }
+}
+
+std::string render_session(std::size_t number, std::size_t total, const CapturedSession& session,
+                           const OpenedSession& opened, const ReportOptions& options) {
+  std::string out;
+  write_session([&out](std::string_view piece) { out += piece; }, number, total, session, opened, options);
   return out;
 }
 

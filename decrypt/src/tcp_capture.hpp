@@ -4,6 +4,7 @@
 // Tins::TCPIP::StreamFollower puts segments back in order and drops retransmitted bytes); this
 // file only decides what to keep. A capture is input like any other: what it can make us hold is
 // bounded (CaptureLimits), and a packet that does not parse is skipped, not fatal.
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -36,20 +37,55 @@ struct TcpConnection {
 struct CaptureLimits {
   // A connection is followed up to this many bytes (both directions together), then the rest is
   // ignored and cut_short says so: the lab's sessions are a few kilobytes, and a capture must not
-  // make us hold an unbounded amount. (libtins bounds what it holds while waiting for a missing
-  // segment: 3 MB or 512 segments per connection, then it gives the connection up.)
+  // make us hold an unbounded amount.
   std::size_t max_connection_bytes = std::size_t{64} << 20;
+  // All the tlslab connections kept, together, and how many: a capture of a million small
+  // sessions is refused the same way as one huge one (past these, a session is counted, not kept).
+  std::size_t max_capture_bytes = std::size_t{256} << 20;
+  std::size_t max_sessions = 4096;
+  // Connections whose client has not yet sent the bytes that say whether they are tlslab (a SYN
+  // and nothing else, say): at most this many are followed at once, each holding at most
+  // max_undecided_buffer bytes of out-of-order segments; the one seen least recently makes room.
+  // About 1 KiB each for libtins and us: 4 MiB, plus 64 MiB of buffers at worst.
+  std::size_t max_undecided = 4096;
+  std::size_t max_undecided_buffer = std::size_t{16} << 10;
+  // What libtins may hold for all tlslab connections together while it waits for a missing
+  // segment (3 MB or 512 segments per connection are its own limits).
+  std::size_t max_buffered_bytes = std::size_t{64} << 20;
+  // Idle in capture time (the packets' timestamps, not the clock): a client sends its ClientHello
+  // right after the TCP handshake and the server gives up on a silent one after 10 s
+  // (--handshake-timeout-ms); a session idle for 10 minutes outlived the server's 30 s idle
+  // timeout (--idle-timeout-ms) twenty times over, and its close was not captured.
+  std::chrono::microseconds undecided_idle = std::chrono::seconds(60);
+  std::chrono::microseconds session_idle = std::chrono::minutes(10);
+};
+
+// What reading the capture cost and what it left out: the bounds above, seen from outside.
+struct CaptureStats {
+  std::uint64_t connections = 0;        // connections whose SYN was seen
+  std::uint64_t other = 0;              // whose first bytes were not tlslab: forgotten at once
+  std::uint64_t silent = 0;             // that never said, and were forgotten when idle or at the end
+  std::uint64_t evicted = 0;            // forgotten undecided to keep max_undecided
+  std::uint64_t sessions_not_kept = 0;  // tlslab ones past max_sessions or max_capture_bytes
+  std::size_t peak_followed = 0;        // connections followed at once, at most
+  std::size_t peak_undecided = 0;       // of those, undecided
+  std::size_t kept_bytes = 0;           // bytes of the tlslab connections kept
 };
 
 struct Capture {
   std::vector<TcpConnection> connections;  // tlslab ones only, in the order their SYN was seen
   std::uint64_t packets = 0;
   std::uint64_t skipped_packets = 0;  // libtins could not follow (an exception of its own)
+  CaptureStats stats;
+  // The file stops in the middle of a packet (a capture still being written, or copied in part):
+  // libpcap's words. Empty when the file ended where a packet did.
+  std::string truncated;
 };
 
 // Reads `path` (pcap or pcapng). A connection is kept when the first bytes its client sent are a
 // tlslab ClientHello frame (looks_like_client_hello, frame_stream.hpp), whatever the ports.
-// Connections whose SYN is not in the capture are not followed. Throws std::runtime_error naming
+// Connections whose SYN is not in the capture are not followed. What it keeps is bounded by
+// `limits` whatever the capture holds. Throws std::runtime_error naming
 // the file when it cannot be read as a capture.
 Capture read_capture(const std::string& path, const CaptureLimits& limits = {});
 
