@@ -61,6 +61,14 @@ int main(int argc, char** argv) {
   app.add_option("--certificate", options.status_certificate, "status, ocsp-http: the certificate to ask about");
   app.add_option("--issuer", options.issuer_certificate, "ocsp-http: the certificate's issuer (PEM)");
   app.add_option("--ocsp-url", options.ocsp_url, "ocsp-http: HOST:PORT of the OCSP responder");
+  int handshake_timeout_ms = 10000, idle_timeout_ms = 30000;
+  app.add_option("--handshake-timeout-ms", handshake_timeout_ms,
+                 "deadline for a whole handshake (a stalled server is an error after this)")
+      ->capture_default_str()
+      ->check(CLI::Range(100, 600'000));
+  app.add_option("--idle-timeout-ms", idle_timeout_ms, "deadline for each read after the handshake")
+      ->capture_default_str()
+      ->check(CLI::Range(100, 600'000));
   app.add_option("--threads", threads, "client threads")->check(CLI::Range(1u, 64u))->capture_default_str();
   app.add_flag("--json", json, "one JSON object instead of text");
   CLI11_PARSE(app, argc, argv);
@@ -87,6 +95,7 @@ int main(int argc, char** argv) {
     settings.ca_service = net::parse_endpoint(ca_service);
     settings.server_name = server_name;
     settings.trust_path = trust;
+    settings.timeouts = {std::chrono::milliseconds(handshake_timeout_ms), std::chrono::milliseconds(idle_timeout_ms)};
     std::string suite_error;
     auto suite_list = parse_suite_list(suites, suite_error);
     if (!suite_list) throw std::runtime_error("--suites: " + suite_error);

@@ -74,6 +74,11 @@ int main(int argc, char** argv) {
   app.add_option("--direction", direction, "flip-byte: c2s or s2c")->check(CLI::IsMember({"c2s", "s2c"}));
   app.add_option("--frame", options.flip_frame, "flip-byte: index of the frame in that direction (0 = first)");
   app.add_option("--offset", options.flip_offset, "flip-byte: offset in the frame's fragment");
+  int idle_timeout_ms = 60000;
+  app.add_option("--idle-timeout-ms", idle_timeout_ms,
+                 "close a relayed connection when neither side completes a frame for this long (a stalled peer)")
+      ->capture_default_str()
+      ->check(CLI::Range(100, 3'600'000));
   CLI11_PARSE(app, argc, argv);
   tlslab::ProgramLog program_log("tlslab-mitm", spdlog::level::info);
   if (list) {
@@ -112,7 +117,8 @@ int main(int argc, char** argv) {
                         }};
     return net::serve({{endpoint,
                         [&](tcp::socket socket, std::uint64_t id) {
-                          return mitm::relay_connection(std::move(socket), id, target, info, options, log);
+                          return mitm::relay_connection(std::move(socket), id, target, info, options, log,
+                                                        std::chrono::milliseconds(idle_timeout_ms));
                         }}},
                       run);
   } catch (const std::exception& e) {

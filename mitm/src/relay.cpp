@@ -13,9 +13,12 @@ std::string_view arrow_of(Direction direction) {
   return direction == Direction::to_upstream ? "→" : "←";
 }
 
+using Clock = std::chrono::steady_clock;
+
 // Reads frames from `from` and writes what the attack decides to `to` (or back to `from`).
+// `last_frame` is when either direction last completed a frame: the watchdog's clock.
 awaitable<void> pump(tcp::socket& from, tcp::socket& to, Direction direction, Attack& attack, std::uint64_t id,
-                     spdlog::logger& log) {
+                     spdlog::logger& log, Clock::time_point& last_frame) {
   for (;;) {
     Bytes frame(frame_header_size);
     auto [header_error, header_bytes] =
@@ -27,6 +30,7 @@ awaitable<void> pump(tcp::socket& from, tcp::socket& to, Direction direction, At
     auto [body_error, body_bytes] = co_await asio::async_read(
         from, asio::buffer(frame.data() + frame_header_size, length), asio::as_tuple(use_awaitable));
     if (body_error) co_return;
+    last_frame = Clock::now();
     bool fired_before = attack.fired();
     Verdict verdict = attack.on_frame(direction, std::move(frame));
     if (attack.fired() && !fired_before) {
@@ -47,18 +51,37 @@ awaitable<void> pump(tcp::socket& from, tcp::socket& to, Direction direction, At
   }
 }
 
+// Ends when neither direction has completed a frame for `idle`: a frame header promising 64 KiB
+// that never come, a byte a minute, or both sides silent (a stalled upstream, or the stall attack
+// once its client has stopped caring). The pumps' reads have no deadline of their own; this is it.
+awaitable<bool> idle_watchdog(const Clock::time_point& last_frame, std::chrono::milliseconds idle) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  for (;;) {
+    Clock::time_point deadline = last_frame + idle;
+    if (deadline <= Clock::now()) co_return true;
+    timer.expires_at(deadline);
+    co_await timer.async_wait(asio::as_tuple(use_awaitable));
+  }
+}
+
 }  // namespace
 
 awaitable<void> relay_connection(tcp::socket downstream, std::uint64_t id, tcp::endpoint upstream,
                                  const AttackInfo& info, const AttackOptions& options,
-                                 std::shared_ptr<spdlog::logger> log) {
+                                 std::shared_ptr<spdlog::logger> log, std::chrono::milliseconds idle) {
   tcp::socket upstream_socket = co_await net::connect_with_deadline(upstream, std::chrono::seconds(5));
   log->info("[conn {}] relaying to {}:{} with attack '{}'", id, upstream.address().to_string(), upstream.port(),
             info.name);
   Attack attack(info, options);
-  // Either direction ending ends the relay: the other pump is cancelled.
-  co_await (pump(downstream, upstream_socket, Direction::to_upstream, attack, id, *log) ||
-            pump(upstream_socket, downstream, Direction::to_downstream, attack, id, *log));
+  // Either direction ending ends the relay: the other pump is cancelled; so does the watchdog.
+  Clock::time_point last_frame = Clock::now();
+  auto ended = co_await (pump(downstream, upstream_socket, Direction::to_upstream, attack, id, *log, last_frame) ||
+                         pump(upstream_socket, downstream, Direction::to_downstream, attack, id, *log, last_frame) ||
+                         idle_watchdog(last_frame, idle));
+  if (ended.index() == 2) {
+    log->warn("[conn {}] no whole frame from either side for {} ms (--idle-timeout-ms): closed both connections", id,
+              idle.count());
+  }
   boost::system::error_code ignored;
   downstream.shutdown(tcp::socket::shutdown_both, ignored);
   upstream_socket.shutdown(tcp::socket::shutdown_both, ignored);
