@@ -9,10 +9,11 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Lab, Setup, TestFailure, check, exe, run_named, sanitized, wait_for_log  # noqa: E402
+from harness import Lab, Setup, check, exe, run_named, sanitized, skip, wait_for_log, wait_until  # noqa: E402
 
 TESTS = {}
 
@@ -35,28 +36,47 @@ def statuses(ca_dir):
 @test
 def kill9_during_revoke_loses_nothing():
     """kill -9 of `tlslab-ca revoke` at random moments: every revoke that returned is durable,
-    and the database is never corrupt."""
+    and the database is never corrupt. Every third revoke runs to its end (confirmed before the
+    kills that follow it); the others are killed at a random moment of a revoke's run as long as
+    the confirmed ones took here, so that kills land inside revokes on a slow machine as on a
+    fast one. The test fails if no kill interrupted a revoke: then it would have checked nothing."""
     with Lab() as lab:
         ca_dir = lab.make_ca()
-        serials = [lab.issue(ca_dir, name=f"s{i}")[2] for i in range(12)]
+        serials = [lab.issue(ca_dir, name=f"s{i}")[2] for i in range(15)]
         rng = random.Random(1234)
-        confirmed = set()
-        for serial in serials:
+        confirmed, interrupted, run_for = set(), [], []
+        for i, serial in enumerate(serials):
+            started = time.monotonic()
             process = subprocess.Popen([exe("tlslab-ca"), "revoke", "--dir", ca_dir, "--serial", serial],
                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-            time.sleep(rng.uniform(0.0, 0.02))
-            process.send_signal(signal.SIGKILL)
-            process.wait()
+            if i % 3 == 0:
+                process.wait(timeout=60)
+                run_for.append(time.monotonic() - started)
+            else:
+                try:  # the kill's moment, somewhere in what a whole revoke takes here
+                    process.wait(timeout=rng.uniform(0.0, max(run_for)))
+                except subprocess.TimeoutExpired:
+                    process.send_signal(signal.SIGKILL)
+                    process.wait()
+            _, stderr = process.communicate()
             if process.returncode == 0:
                 confirmed.add(serial)
+            elif process.returncode == -signal.SIGKILL:
+                interrupted.append(serial)
+            else:
+                check(False, f"revoke of {serial} exited {process.returncode}: {stderr.decode(errors='replace')}")
             state = statuses(ca_dir)  # integrity after every kill
             for done in confirmed:
                 check(state.get(done), f"revocation of {done} was confirmed, then lost")
+        check(len(confirmed) >= 5, f"only {len(confirmed)} revokes were confirmed: {sorted(confirmed)}")
+        check(interrupted, f"no kill interrupted a revoke ({len(confirmed)} of {len(serials)} completed): "
+                           "the kills checked nothing")
         # Whatever a kill interrupted, revoking again now completes or says it is already done.
         for serial in serials:
             r = lab.run(exe("tlslab-ca"), "revoke", "--dir", ca_dir, "--serial", serial, check_ok=False)
             check(r.returncode == 0 or "already revoked" in r.stderr, f"revoke after the kills: {r.stderr}")
         check(all(statuses(ca_dir).values()), "not every certificate is revoked at the end")
+        print(f"{len(confirmed)} revokes confirmed, {len(interrupted)} interrupted by kill -9")
 
 
 @test
@@ -76,21 +96,66 @@ def kill9_of_serve_keeps_every_status():
 
 @test
 def ca_restart_while_clients_run():
-    """Clients fail closed (exit 6) while the CA is down, and succeed once it is back."""
+    """Clients run all through a restart of the CA service on its port: those that start after the
+    service stopped, and end before it starts again, fail closed (exit 6); those that start once it
+    listens again succeed; no client ends in any other way (a crash, a hang, another exit)."""
     with Lab() as lab:
         setup = Setup(lab)
-        check(setup.client(["--quiet"]).returncode == 0, "before the restart")
-        port = setup.ca_port
-        setup.ca_process.terminate()
-        setup.ca_process.wait()
-        during = setup.client(["--quiet"])
-        check(during.returncode == 6 and "bad_certificate_status_response" in during.stderr,
-              f"with the CA down the client must fail closed: {during.returncode} {during.stderr}")
-        # Back on the same port (the client is configured with it).
-        process, new_port, _ = lab.start_ca(setup.ca_dir, extra=[])
-        setup.ca_port = new_port
-        check(setup.client(["--quiet"]).returncode == 0, "after the CA came back")
-        check(port != 0, "sanity")
+        runs, lock, stop = [], threading.Lock(), threading.Event()  # runs: (started, ended, result)
+
+        def keep_running_clients():
+            while not stop.is_set():
+                started = time.monotonic()
+                try:
+                    result = setup.client(["--quiet"])
+                except subprocess.TimeoutExpired as hung:
+                    result = hung
+                with lock:
+                    runs.append((started, time.monotonic(), result))
+
+        def ended(predicate):
+            with lock:
+                return [result for started, end, result in runs if predicate(started, end)]
+
+        def exit_of(result):
+            return getattr(result, "returncode", "a hang")
+
+        clients = [threading.Thread(target=keep_running_clients) for _ in range(2)]
+        for thread in clients:
+            thread.start()
+        try:
+            wait_until(lambda: len(ended(lambda s, e: True)) >= 3, "clients before the restart did not end")
+            setup.ca_process.terminate()
+            setup.ca_process.wait()
+            down = time.monotonic()
+            wait_until(lambda: len(ended(lambda s, e: s > down)) >= 3, "no client ran while the CA was down")
+            restarting = time.monotonic()
+            setup.ca_process, port, _ = lab.start_ca(setup.ca_dir, listen=f"127.0.0.1:{setup.ca_port}")
+            check(port == setup.ca_port, f"the CA came back on port {port}, not {setup.ca_port}")
+            up = time.monotonic()
+            wait_until(lambda: len(ended(lambda s, e: s > up)) >= 3, "no client ran after the CA came back")
+        finally:
+            stop.set()
+            for thread in clients:
+                thread.join()
+
+        before = ended(lambda s, e: e < down)
+        check(before and all(exit_of(r) == 0 for r in before),
+              f"before the restart: exits {[exit_of(r) for r in before]}")
+        during = ended(lambda s, e: s > down and e < restarting)
+        check(len(during) >= 3, f"only {len(during)} client(s) ran while the CA was down")
+        for result in during:
+            check(exit_of(result) == 6 and "bad_certificate_status_response" in result.stderr,
+                  f"with the CA down the client must fail closed: {exit_of(result)} {getattr(result, 'stderr', '')}")
+        after = ended(lambda s, e: s > up)
+        for result in after:
+            check(exit_of(result) == 0, f"after the CA came back: {exit_of(result)} {getattr(result, 'stderr', '')}")
+        # Those that overlapped the stop or the start may go either way, but only fail closed.
+        for result in ended(lambda s, e: True):
+            check(exit_of(result) in (0, 6), f"a client across the restart: {exit_of(result)} "
+                                             f"{getattr(result, 'stderr', '')}")
+        print(f"{len(before)} clients before the restart, {len(during)} while the CA was down, "
+              f"{len(after)} after it came back")
 
 
 @test
@@ -136,16 +201,21 @@ def slowloris_is_cut_at_the_handshake_deadline():
 def connections_past_the_limit_are_refused():
     with Lab() as lab:
         setup = Setup(lab, server_extra=["--max-connections", "4", "--handshake-timeout-ms", "5000"])
+        # The listener accepts in order and counts a connection as it accepts it: the fifth is
+        # accepted after the four, which are open then.
         idle = [socket.create_connection(("127.0.0.1", setup.server_port)) for _ in range(4)]
-        time.sleep(0.3)
         extra = socket.create_connection(("127.0.0.1", setup.server_port), timeout=5)
         check(extra.recv(100) == b"", "the connection past the limit was not closed")
         extra.close()
         log = wait_for_log(setup.server_process.log_path, "refused", "the limit is 4")
         check("refused" in log and "the limit is 4" in log, f"no clear refusal in the log:\n{log[-1500:]}")
+        # Each idle connection ends its side; the server abandons the handshake and closes its own
+        # (the end of the session, when the connection stops counting), which recv sees.
         for s in idle:
+            s.shutdown(socket.SHUT_WR)
+            s.settimeout(30)
+            check(s.recv(100) == b"", "the server answered an idle connection that ended its side")
             s.close()
-        time.sleep(0.3)
         check(setup.client(["--quiet"]).returncode == 0, "a client once the idle connections closed")
 
 
@@ -173,9 +243,10 @@ def soak_two_thousand_handshakes_flat_memory():
         end = rss_kib()
         if sanitized():
             # ASan's quarantine holds freed memory on purpose; leaks are LeakSanitizer's job, and
-            # the harness fails the test on any sanitizer report in the server's log.
-            print(f"RSS {warm} -> {end} KiB under ASan: bound not applied")
-            return
+            # the harness fails the test on any sanitizer report in the server's log. The
+            # handshakes were checked; the memory bound was not, and the result says so.
+            skip(f"2,000 handshakes without error, but the memory bound is not checked under ASan "
+                 f"(RSS {warm} -> {end} KiB)")
         check(end <= warm * 1.25 + 4096, f"server RSS grew from {warm} KiB to {end} KiB over 1,500 handshakes")
 
 

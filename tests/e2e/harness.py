@@ -28,9 +28,32 @@ class TestFailure(AssertionError):
     pass
 
 
+class TestSkipped(Exception):
+    """A check that cannot run here (ctest shows it as skipped: exit 77, SKIP_RETURN_CODE)."""
+
+
 def check(condition, message):
     if not condition:
         raise TestFailure(message)
+
+
+def skip(reason):
+    """Ends the test as skipped, saying why: a check that does not run must not pass."""
+    raise TestSkipped(reason)
+
+
+def wait_until(condition, what, timeout=30.0):
+    """Polls `condition` until it returns a true value, which is returned; fails naming `what` at
+    the deadline. The deadline is a backstop for a hang, generous on a slow machine: the test waits
+    for the event, never for a time."""
+    deadline = time.time() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.time() >= deadline:
+            raise TestFailure(f"{what} (not within {timeout:.0f} s)")
+        time.sleep(0.02)
 
 
 def exe(name):
@@ -120,8 +143,9 @@ class Lab:
             time.sleep(0.02)
         raise TestFailure(f"{name} did not start within {START_TIMEOUT}s:\n{open(log_path).read()}")
 
-    def start_ca(self, ca_dir, http=False, extra=()):
-        args = [exe("tlslab-ca"), "serve", "--dir", ca_dir, "--listen", "127.0.0.1:0", "--threads", "2", *extra]
+    def start_ca(self, ca_dir, http=False, extra=(), listen="127.0.0.1:0"):
+        """`listen` another address to start the service again where clients already look for it."""
+        args = [exe("tlslab-ca"), "serve", "--dir", ca_dir, "--listen", listen, "--threads", "2", *extra]
         if http:
             args += ["--ocsp-http", "127.0.0.1:0"]
         name = f"ca-{len(self.processes)}"
@@ -178,7 +202,7 @@ def run_named(tests, argv, former_names=None):
     An unknown NAME gets the nearest names as suggestions, and exit 2."""
     global TRACE
     program = os.path.basename(argv[0])
-    usage = f"usage: {program} NAME [--trace] | --list"
+    usage = f"usage: {program} NAME [--trace] | --list   (exit 0 passed, 1 failed, 77 skipped)"
     args = argv[1:]
     if args == ["--list"]:
         print("\n".join(tests))
@@ -203,6 +227,9 @@ def run_named(tests, argv, former_names=None):
     except TestFailure as failure:
         print(f"FAILED {name}: {failure}", file=sys.stderr)
         return 1
+    except TestSkipped as reason:
+        print(f"SKIPPED {name}: {reason}")
+        return 77
     print(f"passed {name}")
     return 0
 
