@@ -26,18 +26,54 @@ std::string seconds_text(milliseconds delay) {
   return text;
 }
 
-}  // namespace
-
-milliseconds refresh_delay(const crypto::VerifiedStatus& answer, std::time_t now, milliseconds refresh) {
-  std::time_t half = answer.this_update + (answer.next_update - answer.this_update) / 2;
-  milliseconds until_half = std::chrono::seconds(half - now);
-  return std::max(std::min(until_half, refresh), milliseconds(100));
+milliseconds clamped(milliseconds delay) {
+  return std::clamp(delay, shortest_delay, longest_delay);
 }
+
+// From `from` to `to`, 0 when `to` has passed, at most longest_delay: computed in seconds, where
+// times of GeneralizedTime (years 0000 to 9999) cannot overflow, then bounded.
+milliseconds seconds_from(std::time_t from, std::time_t to) {
+  constexpr std::time_t longest_seconds = std::chrono::duration_cast<std::chrono::seconds>(longest_delay).count();
+  if (to <= from) return milliseconds(0);
+  return std::chrono::seconds(std::min<std::time_t>(to - from, longest_seconds));
+}
+
+std::time_t half_of_validity(const crypto::VerifiedStatus& answer) {
+  return answer.this_update + (answer.next_update - answer.this_update) / 2;
+}
+
+}  // namespace
 
 milliseconds retry_delay(unsigned failures, milliseconds refresh) {
   unsigned doublings = std::min(failures > 0 ? failures - 1 : 0u, 16u);
   milliseconds doubled(1000LL << doublings);
-  return std::max(std::min(doubled, refresh), milliseconds(100));
+  return clamped(std::min(doubled, refresh));
+}
+
+AnswerAge answer_age(const crypto::VerifiedStatus& answer, std::time_t now) {
+  if (answer.next_update < now) return AnswerAge::stale;
+  return now < half_of_validity(answer) ? AnswerAge::fresh : AnswerAge::late;
+}
+
+RefreshPlan plan_refresh(const crypto::VerifiedStatus& answer, std::time_t now, unsigned setbacks,
+                         milliseconds refresh) {
+  switch (answer_age(answer, now)) {
+    case AnswerAge::fresh:
+      return {AnswerAge::fresh, clamped(std::min(seconds_from(now, half_of_validity(answer)), refresh)), 0};
+    case AnswerAge::late:
+      return {AnswerAge::late, setbacks == 0 ? shortest_delay : retry_delay(setbacks, refresh), setbacks + 1};
+    case AnswerAge::stale: break;
+  }
+  return {AnswerAge::stale, retry_delay(setbacks + 1, refresh), setbacks + 1};
+}
+
+milliseconds refresh_delay(const crypto::VerifiedStatus& answer, std::time_t now, milliseconds refresh) {
+  return plan_refresh(answer, now, 0, refresh).delay;
+}
+
+net::Clock::time_point expiry_wake(net::Clock::time_point steady_now, std::time_t next_update, std::time_t now) {
+  // A second past nextUpdate (its grain), so that the staple has expired when the timer fires.
+  return steady_now + std::min(seconds_from(now, next_update) + std::chrono::seconds(1), longest_delay);
 }
 
 Stapler::Stapler(const ServerIdentity& identity, std::shared_ptr<const crypto::TrustStore> trust,
@@ -56,16 +92,14 @@ std::shared_ptr<const Staple> Stapler::current(std::time_t now) const {
   return staple_;
 }
 
-void Stapler::keep(Staple staple, std::time_t now) {
+void Stapler::keep(Staple staple) {
   auto fresh = std::make_shared<const Staple>(std::move(staple));
   std::shared_ptr<const Staple> previous;
   {
     std::lock_guard lock(mutex_);
     previous = std::exchange(staple_, fresh);
   }
-  failures_ = 0;
   last_failure_.clear();
-  next_delay_ = refresh_delay(fresh->status, now, options_.refresh);
   const auto& status = fresh->status;
   std::string validity = "thisUpdate " + utc_time(status.this_update) + ", nextUpdate " + utc_time(status.next_update);
   if (previous && previous->status.answer.status != status.answer.status) {
@@ -82,6 +116,33 @@ void Stapler::keep(Staple staple, std::time_t now) {
         "staple: the CA says {} about serial {} ({}); stapled into every ServerHello that asks; next refresh "
         "in {}",
         status_text(status), identity_.serial, validity, seconds_text(next_delay_));
+  }
+}
+
+void Stapler::explain(const crypto::VerifiedStatus& answer, AnswerAge age, std::time_t now) {
+  if (explained_) {
+    log_->debug("staple: the CA's answer arrived {} again (thisUpdate {}, nextUpdate {}); next question in {}",
+                age == AnswerAge::stale ? "stale" : "late", utc_time(answer.this_update), utc_time(answer.next_update),
+                seconds_text(next_delay_));
+    return;
+  }
+  explained_ = true;
+  // Said once: the cause is the CA's clock (or its answers signed ahead of time), not this server,
+  // and asking again at once would not help.
+  if (age == AnswerAge::stale) {
+    log_->warn(
+        "staple: the CA's answers arrive already stale (thisUpdate {}, nextUpdate {}, {} s before this server's "
+        "clock): the CA's clock is probably {} s behind this one's, more than its --validity; not stapling them, "
+        "asking again as after a failure (next in {}, then less and less often)",
+        utc_time(answer.this_update), utc_time(answer.next_update), now - answer.next_update, now - answer.this_update,
+        seconds_text(next_delay_));
+  } else {
+    log_->warn(
+        "staple: the CA's answers arrive past half their validity (thisUpdate {}, nextUpdate {}, {} s left): the "
+        "CA's clock is probably {} s behind this one's, or it hands out old answers; stapling them, asking again "
+        "less and less often (next in {}), not every 100 ms",
+        utc_time(answer.this_update), utc_time(answer.next_update), answer.next_update - now, now - answer.this_update,
+        seconds_text(next_delay_));
   }
 }
 
@@ -135,15 +196,26 @@ awaitable<bool> Stapler::refresh_once() {
   ca_service.close();
   std::time_t now = std::time(nullptr);
   if (answer) {
-    std::string detail =
-        "the CA says " + status_text(answer->status) + ", valid until " + utc_time(answer->status.next_update);
-    keep(std::move(*answer), now);
-    trace.outcome(true, "staple fetched", detail);
-    co_return true;
+    RefreshPlan plan = plan_refresh(answer->status, now, setbacks_, options_.refresh);
+    setbacks_ = plan.setbacks;
+    next_delay_ = plan.delay;
+    if (plan.age == AnswerAge::fresh) explained_ = false;
+    if (plan.age != AnswerAge::fresh) explain(answer->status, plan.age, now);
+    if (plan.age != AnswerAge::stale) {
+      std::string detail =
+          "the CA says " + status_text(answer->status) + ", valid until " + utc_time(answer->status.next_update);
+      keep(std::move(*answer));
+      trace.outcome(true, "staple fetched", detail);
+      co_return true;
+    }
+    // Already expired: a failed fetch, explained once above rather than warned about each time.
+    last_failure_ = "its answer was stale on arrival (nextUpdate " + utc_time(answer->status.next_update) + ")";
+    trace.outcome(false, "staple not refreshed", last_failure_);
+    co_return false;
   }
-  ++failures_;
+  ++setbacks_;
   last_failure_ = failure;
-  next_delay_ = retry_delay(failures_, options_.refresh);
+  next_delay_ = retry_delay(setbacks_, options_.refresh);
   if (auto held = current(now)) {
     log_->warn("staple refresh failed: {}; still stapling the CA's answer of {} (valid until {}); retrying in {}",
                failure, utc_time(held->status.this_update), utc_time(held->status.next_update),
@@ -177,7 +249,7 @@ awaitable<void> Stapler::run() {
     auto wake = next_attempt;
     if (auto held = current(now)) {
       // Wake when the held staple expires too, to stop stapling it and say so.
-      wake = std::min(wake, net::Clock::now() + std::chrono::seconds(held->status.next_update - now + 1));
+      wake = std::min(wake, expiry_wake(net::Clock::now(), held->status.next_update, now));
     }
     timer.expires_at(wake);
     co_await timer.async_wait(use_awaitable);
