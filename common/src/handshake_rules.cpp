@@ -309,11 +309,17 @@ Result<ossl::X509Ptr> check_client_authentication(const ClientAuthentication& au
                                                   const crypto::TrustStore& client_trust,
                                                   std::span<const std::uint16_t> accepted_schemes,
                                                   std::optional<std::time_t> at) {
-  // 1. One DER certificate.
-  auto parsed = client_trust.memo().parse(authentication.client_certificate);
-  if (!parsed)
-    return fail(AlertDescription::bad_certificate, "the client's CERTIFICATE is not one DER X.509 certificate");
-  ossl::X509Ptr certificate = std::move(parsed).value();
+  // 1. One DER certificate: the memo's object when it holds these bytes, else parsed for this
+  // handshake only. The memo keeps client certificates that passed every check (below): a
+  // stranger's, however costly to parse, is freed with its handshake and pushes out no entry.
+  crypto::CertificateMemo& memo = client_trust.memo();
+  ossl::X509Ptr certificate = memo.find(authentication.client_certificate);
+  if (!certificate) {
+    auto parsed = crypto::parse_certificate_der(authentication.client_certificate);
+    if (!parsed)
+      return fail(AlertDescription::bad_certificate, "the client's CERTIFICATE is not one DER X.509 certificate");
+    certificate = std::move(parsed).value();
+  }
   // 2. Issued by a CA the server trusts for clients, for clientAuth, in its validity period.
   if (auto verified = crypto::verify_client_certificate(client_trust, certificate.get(), at); !verified) {
     return fail(verified.failure().alert, "the client's certificate: " + verified.failure().reason);
@@ -345,7 +351,9 @@ Result<ossl::X509Ptr> check_client_authentication(const ClientAuthentication& au
       !verified) {
     return verified.failure();
   }
-  return certificate;
+  // Verified, and its key signed this handshake: remembered, so that its next handshake neither
+  // parses it nor (once its verification is learned too) validates its path again.
+  return memo.remember(authentication.client_certificate, std::move(certificate));
 }
 
 }  // namespace tlslab

@@ -29,18 +29,19 @@ ossl::X509Ptr CertificateMemo::find(ByteView der) const {
 }
 
 ossl::X509Ptr CertificateMemo::remember(ByteView der, ossl::X509Ptr certificate) {
-  if (capacity_ == 0 || der.size() > max_der_bytes_) return certificate;  // would not fit even alone
+  std::size_t cost = estimated_cost(der.size());
+  if (capacity_ == 0 || cost > max_cost_) return certificate;  // would not fit even alone
   std::string key(der.begin(), der.end());
   std::lock_guard lock(mutex_);
   if (auto found = by_der_.find(key); found != by_der_.end()) {
     return another_reference(found->second.certificate.get());  // another thread remembered it meanwhile
   }
-  if (by_der_.size() >= capacity_ || der_bytes_ + key.size() > max_der_bytes_) {  // full: start over
+  if (by_der_.size() >= capacity_ || cost_ + cost > max_cost_) {  // full: start over
     by_object_.clear();
     by_der_.clear();
-    der_bytes_ = 0;
+    cost_ = 0;
   }
-  der_bytes_ += key.size();
+  cost_ += cost;
   auto slot = by_der_.try_emplace(std::move(key)).first;
   slot->second.certificate = another_reference(certificate.get());
   by_object_[slot->second.certificate.get()] = &slot->second;
@@ -52,9 +53,9 @@ std::size_t CertificateMemo::size() const {
   return by_der_.size();
 }
 
-std::size_t CertificateMemo::der_bytes() const {
+std::size_t CertificateMemo::cost() const {
   std::lock_guard lock(mutex_);
-  return der_bytes_;
+  return cost_;
 }
 
 bool CertificateMemo::knows(X509* certificate, std::string_view fact, std::time_t now) const {
