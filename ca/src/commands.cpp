@@ -1,8 +1,17 @@
 #include "commands.hpp"
 
+#include <fcntl.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <iostream>
@@ -32,10 +41,75 @@ int failure(const std::string& message) {
   return 1;
 }
 
+std::string mode_text(mode_t mode) {
+  char text[8];
+  std::snprintf(text, sizeof text, "%04o", static_cast<unsigned>(mode & 07777));
+  return text;
+}
+
+// The CA directory holds everything the CA trusts: its key, its certificate, its database. Whoever
+// can write the directory can replace any of them (the key with theirs, ca.db with a list of their
+// own), whatever the files' own modes; so it must be ours, and writable by us only.
 void require_directory(const std::string& dir) {
-  if (!fs::is_directory(dir)) {
+  struct stat status {};
+  if (::stat(dir.c_str(), &status) != 0 || !S_ISDIR(status.st_mode)) {
     throw std::runtime_error("no directory '" + dir + "' (create it, or run 'tlslab-ca init --dir " + dir + "')");
   }
+  if (status.st_uid != ::geteuid()) {
+    throw std::runtime_error(
+        "CA directory '" + dir + "' belongs to another user (uid " + std::to_string(status.st_uid) +
+        "), who can replace the CA's key and certificate: run 'chown " + std::to_string(::geteuid()) + " " + dir +
+        "' if it is yours, or use a directory of your own");
+  }
+  if ((status.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+    throw std::runtime_error("CA directory '" + dir + "' can be written by others (mode " + mode_text(status.st_mode) +
+                             "), who could replace ca.key, ca.crt or ca.db: run 'chmod 700 " + dir + "'");
+  }
+}
+
+// ca.key, read only if it is a regular file of ours that nobody else can read: a key another user
+// owns may be theirs, put there to sign with; a key others can read is no longer the CA's alone.
+ossl::PKey load_ca_key(const std::string& dir) {
+  std::string path = ca_key_path(dir);
+  int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ELOOP) {
+      throw std::runtime_error("CA key '" + path + "' is a symbolic link: replace it with the key file itself");
+    }
+    throw std::runtime_error("cannot read the CA key '" + path + "': " + std::strerror(errno));
+  }
+  std::unique_ptr<int, void (*)(int*)> closer(&fd, [](int* descriptor) { ::close(*descriptor); });
+  struct stat status {};
+  if (::fstat(fd, &status) != 0 || !S_ISREG(status.st_mode)) {
+    throw std::runtime_error("CA key '" + path + "' is not a regular file");
+  }
+  if (status.st_uid != ::geteuid()) {
+    throw std::runtime_error("CA key '" + path + "' belongs to another user (uid " + std::to_string(status.st_uid) +
+                             "): run 'chown " + std::to_string(::geteuid()) + " " + path +
+                             "' if the key is yours, or make a new CA with 'tlslab-ca init --dir " + dir + " --force'");
+  }
+  if ((status.st_mode & 077) != 0) {
+    throw std::runtime_error("CA key '" + path + "' can be read by others (mode " + mode_text(status.st_mode) +
+                             "): run 'chmod 600 " + path + "', and make a new CA if someone may have copied it");
+  }
+  // Read through the descriptor checked, into memory that is wiped when freed.
+  ossl::Bio pem(BIO_new(BIO_s_secmem()));
+  ossl::check(pem != nullptr, "BIO_new");
+  char chunk[4096];
+  for (;;) {
+    ssize_t got = ::read(fd, chunk, sizeof chunk);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) throw std::runtime_error("cannot read the CA key '" + path + "': " + std::strerror(errno));
+    if (got == 0) break;
+    ossl::check(BIO_write(pem.get(), chunk, static_cast<int>(got)) == got, "BIO_write");
+  }
+  OPENSSL_cleanse(chunk, sizeof chunk);
+  ossl::PKey key(PEM_read_bio_PrivateKey(pem.get(), nullptr, nullptr, nullptr));
+  if (!key) {
+    ERR_clear_error();
+    throw std::runtime_error("'" + path + "' holds no unencrypted PEM private key");
+  }
+  return key;
 }
 
 CaMaterial load_ca(const std::string& dir) {
@@ -43,7 +117,18 @@ CaMaterial load_ca(const std::string& dir) {
   if (!fs::exists(ca_certificate_path(dir))) {
     throw std::runtime_error("'" + dir + "' holds no CA: run 'tlslab-ca init --dir " + dir + "' first");
   }
-  return {crypto::load_private_key_pem(ca_key_path(dir)), crypto::load_certificate_pem(ca_certificate_path(dir))};
+  CaMaterial ca{load_ca_key(dir), crypto::load_certificate_pem(ca_certificate_path(dir))};
+  // A key that is not the certificate's signs certificates that no client can verify (and may be
+  // someone else's key): refused before it signs anything.
+  if (X509_check_private_key(ca.certificate.get(), ca.key.get()) != 1) {
+    ERR_clear_error();
+    throw std::runtime_error("CA key '" + ca_key_path(dir) + "' does not match the CA certificate '" +
+                             ca_certificate_path(dir) +
+                             "' (ca.crt): put back the ca.key made with this ca.crt, or "
+                             "make a new CA with 'tlslab-ca init --dir " +
+                             dir + " --force'");
+  }
+  return ca;
 }
 
 // ISO 8601 UTC date or date-time, or a relative "-30d" / "+2d".
@@ -87,7 +172,7 @@ int run_init(const InitOptions& options) try {
     fs::create_directories(options.dir);
     fs::permissions(options.dir, fs::perms::owner_all, fs::perm_options::replace);
   }
-  require_directory(options.dir);
+  require_directory(options.dir);  // an existing directory too: ours, and written by us only
   if (fs::exists(ca_certificate_path(options.dir)) && !options.force) {
     return failure("a CA already exists in '" + options.dir +
                    "' (ca.crt); use --force to replace it and forget every certificate it issued");
