@@ -1,7 +1,8 @@
 """The attack catalogue as end-to-end tests: for each attack of `tlslab-mitm --list-attacks`, the
 real client, server and CA with the real tlslab-mitm between them. Each test asserts the outcome
-the catalogue documents (who detects it, which alert, the client's exit code) and that server and
-CA keep serving a normal client right after. Also: protocol-order attacks spoken in raw frames.
+pinned in PINNED below (who detects it, which alert, the client's exit code), checks that the
+catalogue and docs/ATTACKS.md say the same, and that server and CA keep serving a normal client
+right after. Also: protocol-order attacks spoken in raw frames.
 
 Run one:   python3 tests/e2e/attacks.py swap-certificate
 List them: python3 tests/e2e/attacks.py --list
@@ -22,17 +23,88 @@ from tlslab_wire import frame, handshake, split_frames  # noqa: E402
 from tlslab_wire import client_hello as wire_client_hello  # noqa: E402
 
 
-def catalogue():
-    out = subprocess.run([exe("tlslab-mitm"), "--list-attacks", "--markdown"], capture_output=True, text=True,
-                         check=True).stdout
+# What each attack must end in: (link, detected by, alert, client exit). Pinned here, not read from
+# the attacker: a regression that changes an outcome, with the catalogue row edited to match, would
+# otherwise pass. `tlslab-mitm --list-attacks` and docs/ATTACKS.md are checked against this table
+# (each attack's test checks its row; catalogue-complete checks the three hold the same attacks).
+SERVER_LINK, CA_LINK = "client↔server", "client↔CA"
+PINNED = {
+    "flip-byte": (SERVER_LINK, "server", "decrypt_error", 8),
+    "downgrade-offered": (SERVER_LINK, "server", "decrypt_error", 8),
+    "downgrade-chosen": (SERVER_LINK, "server", "bad_record_mac", 8),
+    "replace-client-random": (SERVER_LINK, "server", "bad_record_mac", 8),
+    "replace-server-random": (SERVER_LINK, "server", "bad_record_mac", 8),
+    "swap-certificate": (SERVER_LINK, "client", "bad_certificate", 4),
+    "swap-public-key": (SERVER_LINK, "client", "bad_certificate", 4),
+    "swap-certificate-and-key": (SERVER_LINK, "server", "bad_record_mac", 8),
+    "corrupt-pre-master": (SERVER_LINK, "server", "bad_record_mac", 8),
+    "wrong-pre-master": (SERVER_LINK, "server", "bad_record_mac", 8),
+    "drop-record": (SERVER_LINK, "client", "bad_record_mac", 8),
+    "duplicate-record": (SERVER_LINK, "client", "bad_record_mac", 8),
+    "reorder-records": (SERVER_LINK, "client", "bad_record_mac", 8),
+    "replay-record": (SERVER_LINK, "client", "bad_record_mac", 8),
+    "truncate-frame": (SERVER_LINK, "client", "closed the connection in the middle of a frame", 3),
+    "inject-garbage": (SERVER_LINK, "client", "unexpected_message", 9),
+    "stall": (SERVER_LINK, "client", "handshake deadline passed", 3),
+    "status-other-certificate": (CA_LINK, "client", "bad_certificate_status_response", 6),
+    "status-change-nonce": (CA_LINK, "client", "bad_certificate_status_response", 6),
+    "status-replay": (CA_LINK, "client", "bad_certificate_status_response", 6),
+    "status-flip-signature": (CA_LINK, "client", "bad_certificate_status_response", 6),
+    "strip-ecdhe-suites": (SERVER_LINK, "server", "decrypt_error", 8),
+    "replace-key-share": (SERVER_LINK, "client", "decrypt_error", 8),
+    "replay-key-share": (SERVER_LINK, "client", "decrypt_error", 8),
+    "change-group": (SERVER_LINK, "client", "illegal_parameter", 7),
+    "invalid-key-share": (SERVER_LINK, "server", "illegal_parameter", 7),
+    "replay-old-staple": (SERVER_LINK, "client", "bad_certificate_status_response", 6),
+    "strip-staple": (SERVER_LINK, "client", "bad_certificate_status_response", 6),
+    "foreign-staple": (SERVER_LINK, "client", "bad_certificate_status_response", 6),
+    "swap-client-certificate": (SERVER_LINK, "server", "decrypt_error", 8),
+    "replay-certificate-verify": (SERVER_LINK, "server", "decrypt_error", 8),
+    "status-other-ca": (CA_LINK, "client", "bad_certificate_status_response", 6),
+}
+ATTACKS_MD = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "ATTACKS.md")
+
+
+def catalogue_rows(markdown):
+    """{attack: {link, detected_by, alert, exit}} from the catalogue's markdown table."""
     attacks = {}
-    for line in out.splitlines():
+    for line in markdown.splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
         if len(cells) == 7 and cells[0].startswith("`"):
             name = cells[0].strip("`")
+            exit_code = int(cells[5]) if cells[5].isdigit() else cells[5]
             attacks[name] = {"link": cells[1], "detected_by": cells[3], "alert": cells[4].strip("`"),
-                             "exit": int(cells[5])}
+                             "exit": exit_code}
     return attacks
+
+
+def catalogue():
+    """The attacker's own catalogue: `tlslab-mitm --list-attacks --markdown`."""
+    out = subprocess.run([exe("tlslab-mitm"), "--list-attacks", "--markdown"], capture_output=True, text=True,
+                         check=True).stdout
+    return catalogue_rows(out)
+
+
+def documented():
+    """The catalogue as docs/ATTACKS.md shows it."""
+    with open(ATTACKS_MD, encoding="utf-8") as f:
+        return catalogue_rows(f.read())
+
+
+def pinned(name):
+    return dict(zip(("link", "detected_by", "alert", "exit"), PINNED[name]))
+
+
+def expected_outcome(name):
+    """The pinned outcome of `name`, once the attacker's catalogue and docs/ATTACKS.md are seen to
+    say the same: the test asserts what it pins, and a catalogue row that drifts fails it."""
+    expected = pinned(name)
+    for source, rows in (("tlslab-mitm --list-attacks", catalogue()), ("docs/ATTACKS.md", documented())):
+        check(name in rows, f"{name}: {source} does not list the attack")
+        differ = {key: rows[name][key] for key in expected if rows[name][key] != expected[key]}
+        check(not differ, f"{name}: {source} says {differ}, the test expects "
+                          f"{ {key: expected[key] for key in differ} } (tests/e2e/attacks.py, PINNED)")
+    return expected
 
 
 def start_mitm(lab, upstream_port, attack, extra=()):
@@ -68,7 +140,7 @@ RECORD_THEN_REPLAY = ("status-replay", "replay-key-share")
 
 def run_attack(name, groups=None, key_type=None):
     """`groups` (--groups for the client) and `key_type` (the server certificate's) vary an ECDHE attack."""
-    expected = catalogue()[name]
+    expected = expected_outcome(name)
     with Lab() as lab:
         server_extra = ["--suites", "ecdhe-aes128gcm,aes128gcm"] if name == "strip-ecdhe-suites" else []
         setup = Setup(lab, server_extra=server_extra, issue_extra=["--key-type", key_type] if key_type else [])
@@ -194,11 +266,18 @@ def run_pre_master_paths_indistinguishable():
 
 
 def run_catalogue_complete():
-    """Every attack tlslab-mitm lists has a ctest of its own (tests/e2e/CMakeLists.txt)."""
+    """tlslab-mitm, docs/ATTACKS.md and this file's PINNED table list the same attacks with the same
+    outcomes, and every attack has a ctest of its own (tests/e2e/CMakeLists.txt)."""
+    listed, docs = catalogue(), documented()
+    for source, rows in (("tlslab-mitm --list-attacks", listed), ("docs/ATTACKS.md", docs)):
+        check(sorted(rows) == sorted(PINNED), f"{source} lists other attacks than tests/e2e/attacks.py pins: "
+                                              f"only there {sorted(set(rows) - set(PINNED))}, "
+                                              f"missing {sorted(set(PINNED) - set(rows))}")
+        drifted = {name: rows[name] for name in PINNED if rows[name] != pinned(name)}
+        check(not drifted, f"{source} documents other outcomes than the test pins: {drifted}")
     cmake = open(os.path.join(os.path.dirname(__file__), "CMakeLists.txt")).read()
-    missing = [name for name in catalogue() if not re.search(rf"\b{re.escape(name)}\b", cmake)]
+    missing = [name for name in PINNED if not re.search(rf"\b{re.escape(name)}\b", cmake)]
     check(not missing, f"attacks without a test in tests/e2e/CMakeLists.txt: {missing}")
-    check(len(catalogue()) >= 20, f"the catalogue shrank to {len(catalogue())}")
 
 
 # --- the CA's other arrows (issue 15): stapling and mutual authentication ------------------------
@@ -215,7 +294,7 @@ def issue_client(lab, ca_dir, cn):
 def run_ca_arrow_attack(name):
     """A stapling server (the client requires the staple) or a server that requires a client
     certificate (the client has alice's), with tlslab-mitm between client and server."""
-    expected = catalogue()[name]
+    expected = expected_outcome(name)
     with Lab() as lab:
         ca_dir = lab.make_ca()
         trust = os.path.join(ca_dir, "ca.crt")
@@ -267,7 +346,7 @@ def run_ca_arrow_attack(name):
 
 
 def all_tests():
-    tests = {name: (lambda n=name: run_attack(n)) for name in catalogue()}
+    tests = {name: (lambda n=name: run_attack(n)) for name in PINNED}
     tests.update({name: (lambda n=name: run_ca_arrow_attack(n)) for name in STAPLE_ATTACKS + MUTUAL_ATTACKS})
     tests.update({name: (lambda n=name: run_raw(n)) for name in raw_cases()})
     tests["invalid-key-share-p256"] = lambda: run_attack("invalid-key-share", groups="p256")
