@@ -13,6 +13,7 @@
 #include "tlslab/failure_reason.hpp"
 #include "tlslab/logging.hpp"
 #include "tlslab/net/endpoint.hpp"
+#include "tlslab/private_file.hpp"
 #include "tlslab/text.hpp"
 #include "tlslab/trace/plantuml.hpp"
 #include "tlslab/trace/report.hpp"
@@ -132,8 +133,7 @@ int main(int argc, char** argv) {
     auto trust = crypto::TrustStore::from_pem_file(trust_path);
     if (!cert_path.empty()) settings.identity = client::ClientIdentity::load(cert_path, key_path);
     if (!output.empty()) {
-      body_out = std::fopen(output.c_str(), "wb");
-      if (body_out == nullptr) throw std::runtime_error("cannot write --output '" + output + "'");
+      body_out = open_output(output, "--output file", FileKind::document);
     }
     Trace trace(cli::trace_options(trace_arguments, stderr, "client"));
     if (!report.empty()) trace.add(std::make_unique<ReportRenderer>(report, trace_arguments.show_secrets, "client"));

@@ -42,6 +42,23 @@ void append_byte_escape(std::string& out, std::uint8_t byte) {
   out += escaped;
 }
 
+// The code point of the valid UTF-8 sequence of `length` bytes at text[at].
+std::uint32_t code_point(std::string_view text, std::size_t at, std::size_t length) {
+  auto byte = [&](std::size_t i) { return static_cast<std::uint32_t>(static_cast<std::uint8_t>(text[at + i])); };
+  if (length == 1) return byte(0);
+  std::uint32_t value = byte(0) & (0xffu >> (length + 1));
+  for (std::size_t i = 1; i < length; ++i) value = (value << 6) | (byte(i) & 0x3f);
+  return value;
+}
+
+// Characters that change how the text around them is shown without being seen themselves: the
+// bidi controls (a certificate name "evil\u202egpj.com" shows as "evilmoc.jpg"), zero-width ones
+// and the line and paragraph separators. A reader must see that they are there.
+bool is_invisible_format(std::uint32_t cp) {
+  return cp == 0x061c || (cp >= 0x200b && cp <= 0x200f) || (cp >= 0x2028 && cp <= 0x202e) ||
+         (cp >= 0x2060 && cp <= 0x2064) || (cp >= 0x2066 && cp <= 0x2069) || cp == 0xfeff;
+}
+
 bool is_ldh_label(std::string_view label) {
   if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') return false;
   for (char c : label) {
@@ -67,6 +84,10 @@ std::string printable(std::string_view text) {
     }
     if (byte == '\\') {
       out += "\\\\";
+    } else if (std::uint32_t cp = code_point(text, at, length); is_invisible_format(cp)) {
+      char escaped[12];
+      std::snprintf(escaped, sizeof escaped, "\\u{%04x}", static_cast<unsigned>(cp));
+      out += escaped;
     } else {
       out.append(text.substr(at, length));
     }

@@ -66,9 +66,8 @@ class Trace::LineRenderers {
 Trace::Trace(TraceOptions options) : options_(std::move(options)), lines_(std::make_unique<LineRenderers>()) {
   if (options_.json_path) {
     // Under --show-secrets the JSON holds secrets: a private file (private_file.hpp).
-    std::FILE* file = options_.show_secrets ? open_private_output(*options_.json_path, "--trace-json file")
-                                            : std::fopen(options_.json_path->c_str(), "w");
-    if (file == nullptr) throw std::runtime_error("cannot write --trace-json file '" + *options_.json_path + "'");
+    std::FILE* file = open_output(*options_.json_path, "--trace-json file",
+                                  options_.show_secrets ? FileKind::secret : FileKind::document);
     lines_->json_file = file;
     auto json = std::make_unique<JsonLinesRenderer>(file, options_.side, options_.show_secrets);
     lines_->json = json.get();

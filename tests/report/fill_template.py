@@ -4,8 +4,10 @@
 Usage: fill_template.py TEMPLATE DATA.json OUT.html
 
 common/src/trace/report.cpp (report_page) replaces the first occurrence of the marker
-/*TLSLAB_REPORT_DATA*/ with the data, writing every "</" as "<\\/" so that the data cannot end
-its <script type="application/json"> element early (JSON reads "<\\/" back as "</").
+/*TLSLAB_REPORT_DATA*/ with the data, writing every "<", ">" and "&" as \\u003c, \\u003e and \\u0026
+and U+2028/U+2029 as \\u2028/\\u2029, so that the data can neither end its
+<script type="application/json"> element early nor put the tokenizer into its "<!--<script"
+double-escaped state (JSON reads each escape back as the character).
 DATA.json may also be a report page: its data element is taken out first, so the data of a run
 made with an older template can be shown with the current one.
 """
@@ -16,8 +18,11 @@ MARKER = "/*TLSLAB_REPORT_DATA*/"
 DATA_OPEN = '<script type="application/json" id="tlslab-data">'
 
 
+SCRIPT_SAFE = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
 def script_safe(data_json):
-    return data_json.replace("</", "<\\/")
+    return "".join(SCRIPT_SAFE.get(c, c) for c in data_json)
 
 
 def fill(template, data_json):
@@ -28,7 +33,7 @@ def fill(template, data_json):
 
 
 def data_of_page(page):
-    """The data JSON a report page carries (as the C++ wrote it, "<\\/" read back as "</")."""
+    """The data JSON a report page carries (as the C++ wrote it, its escapes read back)."""
     start = page.index(DATA_OPEN) + len(DATA_OPEN)
     end = page.index("</script>", start)
     return json.dumps(json.loads(page[start:end]), separators=(",", ":"))

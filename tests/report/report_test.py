@@ -423,8 +423,10 @@ def good_run():
               "a secret's value is in a report written without --show-secrets")
         check_good_page(browser, run.page, run.data, "good run", shots="report-good")
         check_frames(browser, run.trace_frames(), "good run")
-        if not run.own_template_is_current:
-            return
+        # The client's own page (the C++ writer's output) is opened too; a client built from another
+        # template fails here rather than passing without looking at it.
+        check(run.own_template_is_current,
+              "the client embeds another template than the worktree's: rebuild (cmake --build build)")
         open_page(browser, run.report)
         expect_clean_console(browser, "the client's own page")
 
@@ -688,6 +690,121 @@ def plantuml_renders():
             check(os.path.exists(png) and open(png, "rb").read(8) == b"\x89PNG\r\n\x1a\n", f"no PNG from {path}")
             shutil.copy(png, artifact(name))
         check("certificate_revoked" in open(failed, encoding="utf-8").read(), "the failing diagram does not show the alert")
+
+
+# --- a hostile server: what any server (no trusted certificate needed) writes into the outputs ---
+# Values a server chooses for its certificate, aimed at the page's HTML tokenizer, PlantUML's
+# preprocessor, links, creole markup and icons, and the reader's eye (a bidi control).
+HOSTILE_SUBJECT = {
+    "CN": '%getenv("HOME") %dirpath() [[javascript:alert(1) X]]',
+    "O": "<!--<script <&star> <U+0041>",
+    "OU": '**b** //i// ""m"" --s-- __u__ ~~w~~ {{x}} $HOME',
+    "L": "</script><script>window.pwned=1</script>",
+    "ST": "evil\u202egpj.com",  # shows as "evilmoc.jpg" where the control is obeyed
+}
+# One certificate each for the diagram, whose labels show the first 40 characters of a value.
+HOSTILE_CNS = ['%getenv("HOME")', "%dirpath()", "[[javascript:alert(1) X]]", '**b** ""m"" --s--', "__u__ ~~w~~",
+               "{{x}} $HOME", "<&star> <U+0041> <b>B", "evil\u202egpj.com"]
+PLANTUML_HOME = "/tmp/PLANTUML-HOME-MARKER-4242"  # $HOME for plantuml: evaluated, it would show
+
+
+def openssl_config_value(value):
+    return "".join("\\" + c if c in '\\$#"\'' else c for c in value)
+
+
+def as_shown(value):
+    """A subject value as the programs show it: X509_NAME_oneline escapes '/' and '+', and
+    writes each byte of a non-ASCII character as \\xNN."""
+    out = value.replace("/", "\\/").replace("+", "\\+")
+    return "".join(c if ord(c) < 0x80 else "".join(f"\\x{b:02X}" for b in c.encode()) for c in out)
+
+
+def hostile_server(lab, name, subject):
+    """A server whose self-signed certificate carries `subject` (a dict of attributes)."""
+    config = lab.path(f"{name}.cnf")
+    with open(config, "w", encoding="utf-8") as f:
+        f.write("[req]\nprompt = no\nutf8 = yes\nstring_mask = utf8only\ndistinguished_name = dn\n"
+                "x509_extensions = ext\n[dn]\n")
+        for attribute, value in subject.items():
+            f.write(f"{attribute} = {openssl_config_value(value)}\n")
+        f.write("[ext]\nbasicConstraints = CA:FALSE\nkeyUsage = digitalSignature, keyEncipherment\n"
+                "extendedKeyUsage = serverAuth\nsubjectAltName = DNS:localhost\n")
+    cert, key = lab.path(f"{name}.crt"), lab.path(f"{name}.key")
+    lab.run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-config", config,
+            "-keyout", key, "-out", cert)
+    _, server_port = lab.start_server(cert, key)
+    return server_port
+
+
+def hostile_run(lab, name, subject, *outputs):
+    if not hasattr(lab, "hostile_ca"):
+        ca_dir = lab.make_ca()
+        lab.hostile_ca = (lab.start_ca(ca_dir)[1], os.path.join(ca_dir, "ca.crt"))
+    ca_port, trust = lab.hostile_ca
+    result = lab.client(hostile_server(lab, name, subject), ca_port, trust, [*outputs, "--get", "/"])
+    check(result.returncode != 0, "the client accepted a self-signed certificate")
+    check("\u202e" not in result.stderr and "\x1b" not in result.stderr,
+          "the terminal trace carries a bidi control or an escape sequence from the certificate")
+    return result
+
+
+@test(needs=("openssl",))
+def hostile_server_page():
+    """The client's own page (the C++ writer, not a copy) from a server whose certificate holds
+    "<!--<script", "</script>" and a bidi control: the page draws the run, shows each value as
+    text, runs nothing from it, and shows the bidi control as a visible mark."""
+    with Lab() as lab, chromium.Browser() as browser:
+        page = lab.path("hostile.html")
+        hostile_run(lab, "hostile", HOSTILE_SUBJECT, "--report", page)
+        with open(page, encoding="utf-8") as f:
+            own = f.read()
+        start = own.index(fill_template.DATA_OPEN) + len(fill_template.DATA_OPEN)
+        with open(TEMPLATE, encoding="utf-8") as f:
+            check(own[:start] + fill_template.MARKER + own[own.index("</script>", start):] == f.read(),
+                  "the client embeds another template than the worktree's: rebuild (cmake --build build)")
+        open_page(browser, page)
+        check(browser.js("return window.pwned === undefined"), "script from the certificate ran")
+        check(browser.js("return document.querySelectorAll('button.arrow-label').length") >= 2,
+              "the page drew no arrows")
+        for button in browser.js("return [...document.querySelectorAll('button.arrow-label')]"):
+            button.click()
+        body = browser.js("return document.body.innerText")
+        for value in HOSTILE_SUBJECT.values():
+            check(as_shown(value) in body, f"the certificate's {as_shown(value)!r} is not shown as text")
+        check("\u202e" not in body, "a bidi control from the certificate reached the page unmarked")
+        check(browser.js("return window.pwned === undefined"), "a handler from the certificate ran")
+        expect_clean_console(browser, "hostile server page")
+        browser.screenshot(artifact("report-hostile-server.png"))
+
+
+@test(needs_browser=False, needs=("plantuml", "java", "openssl"))
+def hostile_server_diagram():
+    """The --plantuml files from servers whose certificate names are PlantUML's preprocessor
+    calls, a javascript: link, creole markup, icons and a bidi control, rendered by the installed
+    plantuml to SVG: each shown as written, nothing evaluated, no link, no control."""
+    import html
+    with Lab() as lab:
+        pumls = []
+        for i, cn in enumerate(HOSTILE_CNS):
+            pumls.append(lab.path(f"hostile-{i}.puml"))
+            hostile_run(lab, f"hostile-{i}", {"CN": cn}, "--plantuml", pumls[-1])
+        env = dict(os.environ, HOME=PLANTUML_HOME)
+        render = subprocess.run(["plantuml", "-tsvg", "-failfast2", *pumls], capture_output=True, text=True,
+                                timeout=240, env=env)
+        check(render.returncode == 0, f"plantuml -tsvg exited {render.returncode}:\n{render.stdout[-1500:]}"
+                                      f"{render.stderr[-1500:]}")
+        for cn, puml in zip(HOSTILE_CNS, pumls):
+            svg_path = puml[:-len(".puml")] + ".svg"
+            check(os.path.exists(svg_path), f"plantuml wrote no {os.path.basename(svg_path)}")
+            with open(svg_path, encoding="utf-8") as f:
+                svg = f.read()
+            text = html.unescape(" ".join(re.findall(r"<text[^>]*>([^<]*)</text>", svg)))
+            check(PLANTUML_HOME not in svg, f"{cn!r}: a preprocessor call was evaluated on the reader's machine")
+            check(not re.search(r"<a\b|xlink:href|\bhref=", svg), f"{cn!r}: the diagram holds a link")
+            check("\u202e" not in svg, f"{cn!r}: a bidi control from the certificate reached the diagram")
+            shown = "/CN=" + as_shown(cn).replace("\\", "\\\\")  # printable() doubles a backslash
+            check(shown in text, f"{shown!r} is not shown as written (the diagram interpreted it):\n{text[:1500]}")
+        shutil.copy(pumls[0][:-len(".puml")] + ".svg", artifact("plantuml-hostile-server.svg"))
 
 
 # --- tests of the template alone (no tlslab build needed) ------------------------------------

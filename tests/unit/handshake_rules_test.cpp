@@ -76,19 +76,49 @@ TEST_F(RecoverPreMaster, GivesBackWhatTheClientEncrypted) {
 }
 
 // RFC 5246 §7.4.7.1: every failure gives 48 random bytes, never an error the peer could observe.
+// Each bad input is compared with the 48 bytes it would give if it were accepted (what was
+// encrypted, or what a flipped ciphertext was made from): a check that is skipped shows.
 TEST_F(RecoverPreMaster, AnyFailureGivesARandomPreMasterOfTheSameSize) {
+  auto encrypt = [](ByteView plaintext) { return crypto::rsa_oaep_encrypt(test_pki().server_key.get(), plaintext); };
   Secret sent = make_pre_master(ProtocolVersion::tlslab_1_0);
-  Bytes good = crypto::rsa_oaep_encrypt(test_pki().server_key.get(), sent.view());
-  Bytes flipped = good;
+  Bytes flipped = encrypt(sent.view());
   flipped[10] ^= 0x01;
-  Secret wrong_version(48);
-  wrong_version.data()[0] = 0x03;
-  Bytes wrong_version_encrypted = crypto::rsa_oaep_encrypt(test_pki().server_key.get(), wrong_version.view());
-  Bytes too_short = crypto::rsa_oaep_encrypt(test_pki().server_key.get(), Bytes(47, 1));
-  for (const Bytes& encrypted : {flipped, wrong_version_encrypted, too_short, Bytes(10, 0), Bytes(256, 0)}) {
-    Secret recovered = recover_pre_master(decryptor, encrypted, ProtocolVersion::tlslab_1_0);
-    EXPECT_EQ(recovered.size(), 48u);
-    EXPECT_FALSE(constant_time_equal(recovered.view(), sent.view()));
+  // The client's own PRE-MASTER with another client_version in its first two bytes: a rollback.
+  Bytes rolled_back(sent.view().begin(), sent.view().end());
+  rolled_back[0] = 0x03;
+  rolled_back[1] = 0x03;
+  Bytes other_minor(sent.view().begin(), sent.view().end());
+  other_minor[1] ^= 0x01;
+  Bytes too_short(sent.view().begin(), sent.view().end() - 1);
+  Bytes too_long(sent.view().begin(), sent.view().end());
+  too_long.push_back(0x00);
+  struct Case {
+    const char* name;
+    Bytes encrypted;
+    Bytes would_be;  // what an implementation without the check would use
+  };
+  Bytes sent_bytes(sent.view().begin(), sent.view().end());
+  std::vector<Case> cases = {
+      {"flipped ciphertext", flipped, sent_bytes},
+      {"client_version rolled back to 0x0303", encrypt(rolled_back), rolled_back},
+      {"client_version minor byte changed", encrypt(other_minor), other_minor},
+      {"47 bytes", encrypt(too_short), too_short},
+      {"49 bytes", encrypt(too_long), too_long},
+      {"10 zero bytes", Bytes(10, 0), {}},
+      {"256 zero bytes", Bytes(256, 0), {}},
+  };
+  const Bytes zeros(48, 0);
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    Secret first = recover_pre_master(decryptor, c.encrypted, ProtocolVersion::tlslab_1_0);
+    Secret second = recover_pre_master(decryptor, c.encrypted, ProtocolVersion::tlslab_1_0);
+    ASSERT_EQ(first.size(), 48u);
+    EXPECT_FALSE(constant_time_equal(first.view(), sent.view())) << "the client's PRE-MASTER came back";
+    if (c.would_be.size() == 48) {
+      EXPECT_FALSE(constant_time_equal(first.view(), c.would_be)) << "the bad plaintext itself was used";
+    }
+    EXPECT_FALSE(constant_time_equal(first.view(), zeros)) << "the replacement is all zeros";
+    EXPECT_FALSE(constant_time_equal(first.view(), second.view())) << "the replacement is not fresh randomness";
   }
 }
 

@@ -143,5 +143,90 @@ TEST_F(PrivateFile, OutputRefusesWhatOthersCanRead) {
   EXPECT_EQ(read(path("trace.json")), "KEEP");
 }
 
+// Documents (a report, a diagram, a trace without secrets, a response body): readable by others,
+// but never written through a symlink nor into another user's file (issue 20, item 2).
+class OutputFile : public PrivateFile {
+ protected:
+  void expect_refused(const std::string& name, const std::string& why) {
+    SCOPED_TRACE(name);
+    for (FileKind kind : {FileKind::document, FileKind::secret}) {
+      try {
+        write_output_file(path(name), "NEW", "--report file", kind);
+        ADD_FAILURE() << "write_output_file accepted it";
+      } catch (const std::runtime_error& e) {
+        EXPECT_NE(std::string(e.what()).find(why), std::string::npos) << e.what();
+      }
+      try {
+        std::FILE* out = open_output(path(name), "--trace-json file", kind);
+        std::fclose(out);
+        ADD_FAILURE() << "open_output accepted it";
+      } catch (const std::runtime_error& e) {
+        EXPECT_NE(std::string(e.what()).find(why), std::string::npos) << e.what();
+      }
+    }
+  }
+};
+
+TEST_F(OutputFile, ADocumentIsCreatedReadableAndReplacesOurOwn) {
+  mode_t mask = ::umask(022);
+  write_output_file(path("run.html"), "FIRST", "--report file", FileKind::document);
+  EXPECT_EQ(mode_of(path("run.html")), 0644u);
+  write_output_file(path("run.html"), "2", "--report file", FileKind::document);
+  EXPECT_EQ(read(path("run.html")), "2");
+  std::FILE* out = open_output(path("trace.jsonl"), "--trace-json file", FileKind::document);
+  std::fputs("a much longer first run", out);
+  std::fclose(out);
+  out = open_output(path("trace.jsonl"), "--trace-json file", FileKind::document);
+  std::fputs("3", out);
+  std::fclose(out);
+  ::umask(mask);
+  EXPECT_EQ(read(path("trace.jsonl")), "3");
+  EXPECT_EQ(mode_of(path("trace.jsonl")), 0644u);
+}
+
+TEST_F(OutputFile, ASecretOutputIs0600) {
+  write_output_file(path("run.puml"), "KEYS", "--plantuml file", FileKind::secret);
+  EXPECT_EQ(mode_of(path("run.puml")), 0600u);
+}
+
+TEST_F(OutputFile, APlantedSymlinkIsNeverFollowed) {
+  write(path("victim"), "VICTIM", 0666);
+  fs::create_symlink(path("victim"), path("out"));
+  expect_refused("out", "symbolic link");
+  EXPECT_EQ(read(path("victim")), "VICTIM");
+  EXPECT_TRUE(fs::is_symlink(path("out")));
+}
+
+TEST_F(OutputFile, ADanglingSymlinkIsNotCreatedThrough) {
+  fs::create_symlink(path("created-by-the-link"), path("out"));
+  expect_refused("out", "symbolic link");
+  EXPECT_FALSE(fs::exists(path("created-by-the-link")));
+}
+
+TEST_F(OutputFile, AnotherUsersFileIsNotTruncated) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to give a file to another user";
+  write(path("theirs"), "THEIRS", 0666);
+  ASSERT_EQ(::chown(path("theirs").c_str(), 12345, 12345), 0);
+  expect_refused("theirs", "another user");
+  EXPECT_EQ(read(path("theirs")), "THEIRS");
+}
+
+TEST_F(OutputFile, ADeviceIsWrittenAsItIs) {
+  write_output_file("/dev/null", "NOTHING", "--report file", FileKind::document);
+  std::FILE* out = open_output("/dev/null", "--output file", FileKind::document);
+  ASSERT_NE(out, nullptr);
+  std::fclose(out);
+  EXPECT_TRUE(fs::is_character_file("/dev/null")) << "/dev/null was replaced";
+}
+
+TEST_F(OutputFile, AFifoIsRefusedWithoutBlocking) {
+  ASSERT_EQ(::mkfifo(path("fifo").c_str(), 0600), 0);
+  expect_refused("fifo", "not a regular file");
+}
+
+TEST_F(OutputFile, AMissingDirectorySaysSo) {
+  expect_refused("no/such/dir/run.html", "does its directory exist");
+}
+
 }  // namespace
 }  // namespace tlslab

@@ -23,6 +23,18 @@ TEST(Printable, KeepsPlainTextAndUtf8) {
   EXPECT_EQ(printable("RAND-CLIENT → Server: café"), "RAND-CLIENT → Server: café");
 }
 
+// A certificate name "evil\u202egpj.com" shows as "evilmoc.jpg" where the control is obeyed.
+TEST(Printable, BidiAndInvisibleCharactersAreShownAsEscapes) {
+  EXPECT_EQ(printable("evil\xe2\x80\xaegpj.com"), "evil\\u{202e}gpj.com");
+  EXPECT_EQ(printable("a\xe2\x80\x8b"
+                      "b"),
+            "a\\u{200b}b");  // zero-width space
+  EXPECT_EQ(printable("\xef\xbb\xbfx"), "\\u{feff}x");
+  EXPECT_EQ(printable("\xe2\x81\xa6x\xe2\x81\xa9"), "\\u{2066}x\\u{2069}");
+  EXPECT_EQ(printable("\xd8\x9c"), "\\u{061c}");
+  EXPECT_EQ(printable("café → ok"), "café → ok") << "ordinary UTF-8 is kept";
+}
+
 TEST(Printable, EscapesControlBytesDelAndBackslash) {
   EXPECT_EQ(printable("\x1b[2J"), "\\x1b[2J");
   EXPECT_EQ(printable("a\nb\rc\td"), "a\\x0ab\\x0dc\\x09d");

@@ -14,6 +14,10 @@ namespace tlslab {
 // code points above U+10FFFF included) is written as \xNN, and a backslash as \\, so that the
 // result can be read back unambiguously. C1 controls (U+0080..U+009F) are escaped too: some
 // terminals obey them as CSI.
+// Characters that reorder or hide text without being seen (the bidi controls U+202A..U+202E and
+// U+2066..U+2069, U+061C, the zero-width U+200B..U+200F and U+2060..U+2064, U+FEFF, and U+2028,
+// U+2029) are written as \u{XXXX}, as browsers show such host names in punycode: the reader sees
+// that they are there.
 std::string printable(std::string_view text);
 
 // A JSON string literal (quotes included) holding exactly `text` when it is valid UTF-8. Bytes

@@ -155,9 +155,21 @@ std::string subject_alt_names(X509* certificate) {
     const GENERAL_NAME* name = sk_GENERAL_NAME_value(names, i);
     std::string entry;
     if (name->type == GEN_DNS) {
+      // A dNSName is an IA5String of LDH labels (IDNs as xn-- A-labels): any byte outside
+      // printable ASCII is shown as \xNN, never as a character that could imitate another
+      // (a Cyrillic 'а') or reorder the text (U+202E).
       const ASN1_IA5STRING* dns = name->d.dNSName;
-      entry = "DNS:" + std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(dns)),
-                                   static_cast<std::size_t>(ASN1_STRING_length(dns)));
+      const unsigned char* bytes = ASN1_STRING_get0_data(dns);
+      entry = "DNS:";
+      for (int at = 0; at < ASN1_STRING_length(dns); ++at) {
+        if (bytes[at] > 0x20 && bytes[at] < 0x7f && bytes[at] != '\\') {
+          entry += static_cast<char>(bytes[at]);
+        } else {
+          char escaped[5];
+          std::snprintf(escaped, sizeof escaped, "\\x%02x", bytes[at]);
+          entry += escaped;
+        }
+      }
     } else if (name->type == GEN_IPADD) {
       const ASN1_OCTET_STRING* ip = name->d.iPAddress;
       char text[64] = "?";

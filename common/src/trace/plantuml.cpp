@@ -1,8 +1,11 @@
 #include "tlslab/trace/plantuml.hpp"
 
-#include <fstream>
+#include <cctype>
+#include <cstdio>
 #include <stdexcept>
+#include <string_view>
 
+#include "tlslab/private_file.hpp"
 #include "tlslab/text.hpp"
 
 namespace tlslab {
@@ -35,33 +38,45 @@ std::string colored(TraceColor color, const std::string& text) {
 }  // namespace
 
 std::string plantuml_text(const std::string& value, std::size_t limit) {
-  // printable() turns control bytes (a newline would end the arrow's line) into \xNN; then what
-  // PlantUML reads as markup or escapes: creole's < > ~ and the label's backslash.
+  // printable() turns control bytes (a newline would end the arrow's line) and bidi controls into
+  // visible escapes. Then every ASCII character PlantUML may give meaning to is written as its
+  // Unicode escape <U+00NN>, which it reads back as the character only after everything else: the
+  // preprocessor's %functions and $variables (evaluated on the reader's machine: %getenv,
+  // %load_json), [[links]], <tags> and <&icons>, {{ }}, the creole escape ~, the label's \n. Creole's
+  // doubled markers (** // "" -- __ ==) are broken by escaping the first of a pair; a single one, as
+  // in bad_record_mac or RAND-CLIENT, means nothing and stays as it is.
   std::string safe = printable(value);
   std::string out;
   std::size_t shown = 0;
-  for (char c : safe) {
+  for (std::size_t i = 0; i < safe.size(); ++i) {
+    char c = safe[i];
     if (shown == limit) {
       out += "…";
       break;
     }
-    switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '\\': out += "\\\\"; break;
-      case '~': out += "~~"; break;
-      default: out += c;
+    auto byte = static_cast<unsigned char>(c);
+    bool doubled = i + 1 < safe.size() && safe[i + 1] == c;
+    bool inert = byte >= 0x80 || std::isalnum(byte) ||
+                 std::string_view(" .,:;()+?").find(c) != std::string_view::npos ||
+                 (std::string_view("*/\"-_=").find(c) != std::string_view::npos && !doubled);
+    if (inert) {
+      out += c;
+    } else {
+      char escaped[10];
+      std::snprintf(escaped, sizeof escaped, "<U+%04X>", byte);
+      out += escaped;
     }
     // Count characters, not the bytes of a UTF-8 sequence.
-    if ((static_cast<unsigned char>(c) & 0xc0) != 0x80) ++shown;
+    if ((byte & 0xc0) != 0x80) ++shown;
   }
   return out;
 }
 
 PlantUmlRenderer::PlantUmlRenderer(std::string path, bool show_secrets)
     : path_(std::move(path)), show_secrets_(show_secrets) {
-  std::ofstream probe(path_, std::ios::app);
-  if (!probe) throw std::runtime_error("cannot write --plantuml file '" + path_ + "'");
+  // A mistake in the path shows now, not after the run. Under --show-secrets the diagram holds the
+  // secrets: a private file.
+  require_output_or_absent(path_, "--plantuml file", kind());
 }
 
 void PlantUmlRenderer::on_event(const HandshakeEvent& event) {
@@ -95,13 +110,12 @@ void PlantUmlRenderer::finish() {
   std::lock_guard lock(mutex_);
   if (written_) return;
   written_ = true;
-  std::ofstream out(path_, std::ios::trunc);
-  out << "@startuml\n"
-      << "' This run of tlslab, in the seed's syntax and colors (docs/PROTOCOL.md for every field)\n"
-      << "participant Client\nparticipant Server\nparticipant CA\n";
-  for (const auto& line : lines_) out << line << "\n";
-  out << "@enduml\n";
-  if (!out.flush()) throw std::runtime_error("cannot write --plantuml file '" + path_ + "'");
+  std::string text =
+      "@startuml\n' This run of tlslab, in the seed's syntax and colors (docs/PROTOCOL.md for every field)\n"
+      "participant Client\nparticipant Server\nparticipant CA\n";
+  for (const auto& line : lines_) text += line + "\n";
+  text += "@enduml\n";
+  write_output_file(path_, text, "--plantuml file", kind());
 }
 
 }  // namespace tlslab

@@ -1,7 +1,6 @@
 #include "tlslab/trace/report.hpp"
 
 #include <cstdio>
-#include <fstream>
 #include <stdexcept>
 
 #include "tlslab/private_file.hpp"
@@ -18,14 +17,31 @@ namespace {
 
 constexpr std::string_view data_marker = "/*TLSLAB_REPORT_DATA*/";
 
-// JSON placed inside <script type="application/json">: "</" would end the element early, so it
-// is written as "<\/", which JSON reads back as "</".
+// JSON placed inside <script type="application/json">. The HTML tokenizer reads a script
+// element's text for "</script", and also for "<!--" followed by "<script", which puts it into the
+// "double-escaped" state where the real "</script>" no longer ends the element (the page's own
+// script is then swallowed as data). So no '<' reaches the page as such: it, '>' and '&' are
+// written as JSON's \u003c, \u003e and \u0026 (they occur only inside JSON strings, which read
+// them back unchanged), and U+2028/U+2029 as \u2028/\u2029 for any reader that takes the data as
+// JavaScript.
 std::string script_safe(const std::string& json) {
   std::string out;
-  out.reserve(json.size());
+  out.reserve(json.size() + json.size() / 8);
   for (std::size_t i = 0; i < json.size(); ++i) {
-    out.push_back(json[i]);
-    if (json[i] == '<' && i + 1 < json.size() && json[i + 1] == '/') out.push_back('\\');
+    char c = json[i];
+    if (c == '<') {
+      out += "\\u003c";
+    } else if (c == '>') {
+      out += "\\u003e";
+    } else if (c == '&') {
+      out += "\\u0026";
+    } else if (c == '\xe2' && i + 2 < json.size() && json[i + 1] == '\x80' &&
+               (json[i + 2] == '\xa8' || json[i + 2] == '\xa9')) {
+      out += json[i + 2] == '\xa8' ? "\\u2028" : "\\u2029";
+      i += 2;
+    } else {
+      out.push_back(c);
+    }
   }
   return out;
 }
@@ -71,13 +87,7 @@ std::string report_page(const std::string& data) {
 ReportRenderer::ReportRenderer(std::string path, bool show_secrets, std::string side)
     : path_(std::move(path)), show_secrets_(show_secrets), side_(std::move(side)) {
   // A mistake in the path shows now, not after the run.
-  if (show_secrets_) {
-    require_private_or_absent(path_, "--report file");
-  } else if (std::FILE* probe = std::fopen(path_.c_str(), "a"); probe != nullptr) {
-    std::fclose(probe);
-  } else {
-    throw std::runtime_error("cannot write --report file '" + path_ + "'");
-  }
+  require_output_or_absent(path_, "--report file", show_secrets_ ? FileKind::secret : FileKind::document);
 }
 
 void ReportRenderer::on_event(const HandshakeEvent& event) {
@@ -109,14 +119,7 @@ void ReportRenderer::finish() {
   data += "],\"outcomes\":[";
   for (std::size_t i = 0; i < outcomes_.size(); ++i) data += (i ? "," : "") + outcomes_[i];
   data += "]}";
-  std::string page = report_page(data);
-  if (show_secrets_) {
-    write_private_file(path_, page, "--report file");
-    return;
-  }
-  std::ofstream out(path_, std::ios::binary | std::ios::trunc);
-  out << page;
-  if (!out.flush()) throw std::runtime_error("cannot write --report file '" + path_ + "'");
+  write_output_file(path_, report_page(data), "--report file", show_secrets_ ? FileKind::secret : FileKind::document);
 }
 
 }  // namespace tlslab

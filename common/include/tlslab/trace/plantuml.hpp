@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "tlslab/private_file.hpp"
 #include "tlslab/trace/event.hpp"
 
 namespace tlslab {
@@ -19,6 +20,8 @@ class PlantUmlRenderer : public Renderer {
   void finish() override;  // writes the file (once)
 
  private:
+  FileKind kind() const { return show_secrets_ ? FileKind::secret : FileKind::document; }
+
   std::string path_;
   bool show_secrets_;
   std::mutex mutex_;
@@ -26,7 +29,8 @@ class PlantUmlRenderer : public Renderer {
   bool written_ = false;
 };
 
-// A value for a PlantUML label: on one line, no markup, at most `limit` characters.
+// A value for a PlantUML label: on one line, inert (nothing in it is read as a preprocessor call,
+// a link, markup or an icon), at most `limit` characters.
 std::string plantuml_text(const std::string& value, std::size_t limit = 40);
 
 }  // namespace tlslab
