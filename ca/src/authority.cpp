@@ -54,22 +54,15 @@ void set_validity(X509* certificate, Validity validity) {
   ossl::check(ASN1_TIME_set(X509_getm_notAfter(certificate), validity.not_after) != nullptr, "notAfter");
 }
 
-// A certificate is public: written in place, mode 0644.
+// A certificate is public: a document (0644 under the usual umask), written through the one path
+// for outputs (private_file.hpp): never through a planted symlink, never into another user's file.
 void write_public_file(const std::string& path, const std::function<void(BIO*)>& write) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-  if (fd < 0) throw std::runtime_error("cannot write '" + path + "': " + std::strerror(errno));
-  FILE* file = ::fdopen(fd, "w");
-  if (file == nullptr) {
-    ::close(fd);
-    throw std::runtime_error("cannot write '" + path + "'");
-  }
-  ossl::Bio bio(BIO_new_fp(file, BIO_CLOSE));
-  if (!bio) {
-    std::fclose(file);
-    throw std::runtime_error("cannot write '" + path + "'");
-  }
+  ossl::Bio bio(BIO_new(BIO_s_mem()));
+  if (!bio) throw std::runtime_error("cannot write '" + path + "': out of memory");
   write(bio.get());
-  if (BIO_flush(bio.get()) != 1) throw std::runtime_error("cannot write '" + path + "'");
+  char* data = nullptr;
+  long length = BIO_get_mem_data(bio.get(), &data);
+  write_output_file(path, std::string_view(data, static_cast<std::size_t>(length)), "certificate", FileKind::document);
 }
 
 }  // namespace

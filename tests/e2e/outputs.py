@@ -153,5 +153,28 @@ def server_and_ca_trace_json_refuse_a_planted_symlink():
             check(untouched(target), f"{name}: the symlink's target was written")
 
 
+@test
+def ca_issue_refuses_a_planted_certificate_symlink():
+    """tlslab-ca issue --out-cert through a planted symlink, or into another user's file: refused,
+    their file untouched (the certificate is public, but the file it would overwrite is not ours)."""
+    with Lab() as lab:
+        ca_dir = lab.make_ca()
+        target = victim(lab, "victim.txt")
+        planted = lab.path("planted.crt")
+        os.symlink(target, planted)
+        result = lab.run(exe("tlslab-ca"), "issue", "--dir", ca_dir, "--cn", "localhost", "--san", "DNS:localhost",
+                         "--out-cert", planted, "--out-key", lab.path("new.key"), check_ok=False)
+        check(result.returncode != 0 and "symbolic link" in result.stderr,
+              f"a planted --out-cert symlink was accepted:\n{result.stdout}{result.stderr}")
+        check(untouched(target), "the symlink's target was written")
+        theirs = victim(lab, "theirs.crt")
+        os.chown(theirs, OTHER_UID, OTHER_UID)
+        result = lab.run(exe("tlslab-ca"), "issue", "--dir", ca_dir, "--cn", "localhost", "--san", "DNS:localhost",
+                         "--out-cert", theirs, "--out-key", lab.path("new2.key"), check_ok=False)
+        check(result.returncode != 0 and "another user" in result.stderr,
+              f"another user's --out-cert file was accepted:\n{result.stdout}{result.stderr}")
+        check(untouched(theirs), "another user's file was written")
+
+
 if __name__ == "__main__":
     sys.exit(run_named(TESTS, sys.argv))
