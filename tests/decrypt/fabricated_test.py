@@ -198,6 +198,7 @@ def main():
         # 5. The connection limit: followed for 1 MiB, said so, and what was followed is right.
         r = run("--key", key, "--max-connection-mib", "1", path("mixed.pcap"))
         blocks = sessions_of(r.stdout)
+        check(len(blocks) == 3, "limit: %d sessions reported, expected 3" % len(blocks))
         if len(blocks) == 3:
             check("note: this connection was followed for its first 1 MiB only (a limit of tlslab-decrypt)"
                   in blocks[2], "limit: not said:\n" + "\n".join(blocks[2].splitlines()[:8]))

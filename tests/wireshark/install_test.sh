@@ -7,7 +7,8 @@
 # `-X lua_script:` works from other working directories, the entry file finding its modules.
 #
 # Exit status: 0 all checks passed; 1 a check failed; 77 skipped (tshark or python3's
-# cryptography module missing).
+# cryptography module missing, or tshark cannot load lua-luaossl: then the other checks run and
+# must pass, and the result says that decryption was not checked).
 # Environment: TSHARK (default tshark), PYTHON (default python3), KEEP=1 keeps the work dir.
 set -uo pipefail
 
@@ -35,8 +36,7 @@ expect_eq() {  # expect_eq WHAT GOT WANT
   { cat "$work/make_pcap.log"; echo "FAIL: make_pcap.py failed"; exit 1; }
 good=$work/pcap/tlslab-good.pcap
 keylog=(-o "tlslab.keylog_file:$work/pcap/keylog.txt")
-luaossl=1
-lua5.2 -e 'require "openssl.kdf"' >/dev/null 2>&1 || luaossl=0
+not_run=()  # checks that could not run here: the result is then "skipped", not "passed"
 
 # as_user NAME COMMAND...: COMMAND for user NAME, with a HOME of its own (install.sh finds the
 # plugin and configuration folders under it, as Wireshark does)
@@ -80,7 +80,13 @@ expect_eq "installed files" "$(cd "$plugins" && find . -type f | sort | tr '\n' 
   "$(cd "$root/scripts/wireshark" && find tlslab.lua tlslab -name '*.lua' | sed 's|^|./|' | sort | tr '\n' ' ')"
 expect_eq "plain tshark (no -X) dissects: one RAND-CLIENT per session" \
   "$(as_user alice "$TSHARK" -n -r "$good" -Y tlslab.client_random -T fields -e frame.number 2>>"$work/stderr" | grep -c .)" 3
-if [[ $luaossl == 1 ]]; then
+# Whether the installed dissector can decrypt is tshark's to say (the lua-luaossl of the Lua that
+# tshark embeds), not whether some lua5.2 on the PATH has it: the dissector marks each frame it
+# could not decrypt, naming lua-luaossl when that is the reason.
+not_decrypted=$(as_user alice "$TSHARK" -n -r "$good" "${keylog[@]}" -Y tlslab.expert.not_decrypted -V 2>>"$work/stderr")
+if grep -q "lua-luaossl" <<<"$not_decrypted"; then
+  not_run+=("plain tshark decrypting with the key log ($(grep -m1 -o 'lua-luaossl[^]]*' <<<"$not_decrypted"))")
+else
   expect_eq "plain tshark (no -X) decrypts with the key log" \
     "$(as_user alice "$TSHARK" -n -r "$good" "${keylog[@]}" -Y http.request -T fields -E occurrence=a \
        -E aggregator=, -e http.request.uri 2>>"$work/stderr" | tr ',' '\n' | grep -c .)" 6
@@ -142,5 +148,8 @@ if [[ -s $work/stderr.unexpected ]]; then fail "tshark wrote to stderr:"; head -
 if [[ $failures -gt 0 ]]; then
   echo "install_test: $failures of $checks checks FAILED (KEEP=1 keeps the work dir)"
   exit 1
+fi
+if [[ ${#not_run[@]} -gt 0 ]]; then
+  skip "all $checks checks passed, but these did not run: ${not_run[*]}"
 fi
 echo "install_test: all $checks checks passed"
