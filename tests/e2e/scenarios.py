@@ -13,6 +13,7 @@ as e2e.NAME.
 import concurrent.futures
 import os
 import re
+import resource
 import socket
 import stat
 import struct
@@ -23,6 +24,7 @@ import time
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import Lab, Setup, TestFailure, check, exe, free_port, raw_exchange, read_json_lines, run_named  # noqa: E402
 from harness import wait_for_log as harness_wait_for_log  # noqa: E402
+from harness import wait_until  # noqa: E402
 
 SCENARIOS = {}
 
@@ -163,8 +165,9 @@ def keylog_matches_on_both_sides():
         pattern = re.compile(r"^CLIENT_RANDOM [0-9a-f]{64} [0-9a-f]{96}$")
         client_lines = open(client_keylog).read().splitlines()
         check(len(client_lines) == 1 and pattern.match(client_lines[0]), f"bad key-log line: {client_lines}")
-        time.sleep(0.1)
-        server_lines = open(server_keylog).read().splitlines()
+        # The server appends its line once the client's Finished checks, before its own Finished:
+        # it is there when the client is done (waited for all the same, on the file).
+        server_lines = wait_until(lambda: open(server_keylog).read().splitlines(), "the server logged no key")
         check(server_lines == client_lines, f"client and server logged different secrets:\n{client_lines}\n{server_lines}")
         mode = stat.S_IMODE(os.stat(client_keylog).st_mode)
         check(mode == 0o600, f"key log mode is {oct(mode)}, not 0600")
@@ -400,11 +403,44 @@ def ca_traces_arrows_3_and_4():
 
 @scenario("server-defaults-bound-its-resources")
 def server_defaults_bound_its_resources():
-    """The limits a user gets without asking (README): 4,096 connections, 256 MiB for /bytes/N."""
+    """The limits a user gets without asking (README), on a server started without them: the
+    4,097th concurrent connection is refused (4,096), GET /bytes/N is served up to 256 MiB and
+    refused past it. --help says the same."""
     result = subprocess.run([exe("tlslab-server"), "--help"], capture_output=True, text=True, timeout=10)
     text = " ".join(result.stdout.split())
     check(re.search(r"--max-connections UINT:[^=]*=4096", text), f"default --max-connections: {text}")
     check(re.search(r"--max-generated-bytes UINT=268435456", text), f"default --max-generated-bytes: {text}")
+    cap = 256 * 1024 * 1024
+    with Lab() as lab:
+        setup = Setup(lab)  # neither --max-connections nor --max-generated-bytes
+        over = setup.client(["--quiet", "--get", f"/bytes/{cap + 1}"])
+        check(over.returncode == 10, f"/bytes/{cap + 1} must be a 404 (exit 10): {over.returncode} {over.stderr[-500:]}")
+        at = setup.client(["--quiet", "--get", f"/bytes/{cap}", "--output", lab.path("cap.bin")], timeout=240)
+        check(at.returncode == 0 and os.path.getsize(lab.path("cap.bin")) == cap,
+              f"/bytes/{cap} must be served whole: {at.returncode} {at.stderr[-500:]}")
+        os.remove(lab.path("cap.bin"))
+        # 4,096 connections that say nothing are held (until the handshake deadline, 10 s); the
+        # listener accepts in order and counts each as it accepts it, so the next one is refused.
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        check(hard >= 4200, f"the open-file limit ({hard}) cannot hold 4,097 connections")
+        resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 4200), hard))
+        held = []
+        try:
+            for _ in range(4096):
+                held.append(socket.create_connection(("127.0.0.1", setup.server_port), timeout=30))
+            with socket.create_connection(("127.0.0.1", setup.server_port), timeout=30) as extra:
+                check(extra.recv(100) == b"", "the 4,097th connection was not closed")
+            wait_for_log(setup, "connections open, the limit is 4096 (--max-connections)")
+            # Each ends its side; the server abandons the handshake and closes (its end of the
+            # session, when the connection stops counting), which recv sees.
+            for s in held:
+                s.shutdown(socket.SHUT_WR)
+            for s in held:
+                check(s.recv(100) == b"", "the server answered a connection that said nothing")
+        finally:
+            for s in held:
+                s.close()
+        expect_good(setup.client(["--quiet"]), "a client once the held connections closed")
 
 
 # --- many clients -----------------------------------------------------------------------------
