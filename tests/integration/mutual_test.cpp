@@ -3,7 +3,9 @@
 // typed alert and the client's exit code 11.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <ctime>
+#include <thread>
 
 #include "authority.hpp"
 #include "lab.hpp"
@@ -46,6 +48,18 @@ std::shared_ptr<client::ClientIdentity> issue_client(const IssueFor& options = {
 
 bool has(const std::string& text, const std::string& needle) {
   return text.find(needle) != std::string::npos;
+}
+
+// Why the server refused the client: its trace's outcome of the session that sent an alert. The
+// server records it once the alert is sent, which may be after the client has returned.
+std::string server_refusal(const Lab& lab) {
+  for (int tries = 0; tries < 3000; ++tries) {  // a backstop of 30 s, not a measure
+    for (const auto& outcome : lab.service_events().outcomes()) {
+      if (!outcome.ok && !outcome.alert.empty()) return outcome.event + ": " + outcome.detail;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return "(the server recorded no refusal)";
 }
 
 class Mutual : public ::testing::Test {
@@ -134,6 +148,10 @@ TEST_F(Mutual, ASignatureByAnotherKeyIsDecryptError) {
 TEST_F(Mutual, AServerCertificateIsNotAcceptedAsAClientOne) {
   Lab lab(client_auth(ClientAuth::require));
   expect_refused(run(lab, issue_client({.role = ca::Role::server})), "bad_certificate");
+  // bad_certificate has many reasons; this one must be the extendedKeyUsage (serverAuth, not
+  // clientAuth), as the server's own trace says.
+  std::string refusal = server_refusal(lab);
+  EXPECT_TRUE(has(refusal, "extendedKeyUsage lacks clientAuth")) << refusal;
 }
 
 TEST(ClientCertificate, AClientCertificateIsNotAcceptedAsAServerOne) {
