@@ -58,6 +58,9 @@ awaitable<SessionParameters> run_handshake(net::Channel& channel, const ServerId
 
   // (3)–(4), mirrored: the client's CERTIFICATE checked here, then Server → CA → Server about it
   if (mutual) session.client = co_await authenticate_client(received, transcript, session.suite, settings, trace);
+  // §7.7: only now, the client authenticated (its CertificateVerify covers the key exchange), is the
+  // key exchange used; a key share that gives no PRE-MASTER is refused here (§7.6, illegal_parameter).
+  std::move(received.key_exchange).take();
 
   // Server creates the SESSION MASTER KEY from RAND-CLIENT, PRE-MASTER and RAND-SERVER.
   SessionKeys keys =

@@ -11,7 +11,7 @@ struct FromKeyTransport {
   const ServerIdentity& identity;
   const ClientHello& hello;
   using Form = ClientKeyExchange;
-  Secret pre_master(const ClientKeyExchange& key_exchange) const {
+  Result<Secret> pre_master(const ClientKeyExchange& key_exchange) const {
     return recover_pre_master(*identity.decryptor, key_exchange.encrypted_pre_master, hello.client_version);
   }
   std::vector<TraceField> describe(const ClientKeyExchange& key_exchange, const Secret& pre_master,
@@ -24,7 +24,7 @@ struct FromKeyTransport {
 struct FromKeyShare {
   const crypto::EphemeralKey& ephemeral;
   using Form = ClientKeyShare;
-  Secret pre_master(const ClientKeyShare& share) const { return ephemeral.derive(share.key_exchange).take(); }
+  Result<Secret> pre_master(const ClientKeyShare& share) const { return ephemeral.derive(share.key_exchange); }
   std::vector<TraceField> describe(const ClientKeyShare& share, const Secret& pre_master, bool show_secrets) const {
     return describe::key_share_exchange(share, ephemeral, "server's", pre_master, show_secrets);
   }
@@ -36,7 +36,7 @@ awaitable<ReceivedKeyExchange> receive(net::Channel& channel, FlowCursor& flow, 
   ReceivedKeyExchange received;
   if (!mutual) {
     auto message = co_await channel.expect<typename Exchange::Form>(flow, &transcript);
-    received.pre_master = exchange.pre_master(message.message);
+    received.pre_master = exchange.pre_master(message.message).take();
     trace.arrow(message.step, std::move(message.frame),
                 [&] { return exchange.describe(message.message, received.pre_master, trace.shows_secrets()); });
     co_return received;
@@ -44,10 +44,22 @@ awaitable<ReceivedKeyExchange> receive(net::Channel& channel, FlowCursor& flow, 
   // §7.7: the key exchange, then the client's CERTIFICATE and CertificateVerify (checked by the caller).
   received.handshake_before = transcript.messages().size();
   auto message = co_await channel.expect<Authenticated<typename Exchange::Form>>(flow, &transcript);
-  received.pre_master = exchange.pre_master(message.message.key_exchange);
+  // §7.7: a key share that gives no PRE-MASTER is refused only after the checks of the client's
+  // CERTIFICATE and the CA's answer (the caller's), so a refused certificate gets its own alert.
+  if (auto pre_master = exchange.pre_master(message.message.key_exchange); pre_master) {
+    received.pre_master = std::move(pre_master).value();
+  } else {
+    received.key_exchange = pre_master.failure();
+  }
   received.signed_fields = message.message.signed_fields();
   trace.arrow(message.step, std::move(message.frame), [&] {
     auto fields = exchange.describe(message.message.key_exchange, received.pre_master, trace.shows_secrets());
+    if (!received.key_exchange) {
+      fields.push_back({"key share",
+                        "gives no PRE-MASTER (" + received.key_exchange.failure().reason +
+                            "): refused after the client's certificate is checked (§7.7)",
+                        TraceColor::bad});
+    }
     auto parsed = crypto::parse_certificate_der(message.message.authentication.client_certificate);
     auto authentication =
         describe::client_authentication(message.message.authentication, parsed ? parsed->get() : nullptr, false);

@@ -16,6 +16,10 @@ namespace tlslab::server {
 
 struct ReceivedKeyExchange {
   Secret pre_master;
+  // Mutual form only: a key share that gives no PRE-MASTER (§7.6: not a valid public key, an
+  // all-zero x25519 result). §7.7 has the server use the key exchange only after the client's
+  // CERTIFICATE, CertificateVerify and the CA's answer: the failure waits here until then.
+  Result<void> key_exchange;
   // Mutual authentication only: what followed the key exchange, the bytes before its signature
   // (§7.7 signed_fields), and the transcript's length before arrow 5 (ClientHello ‖ ServerHello).
   std::optional<ClientAuthentication> authentication;

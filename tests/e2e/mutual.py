@@ -7,11 +7,14 @@ List them: python3 tests/e2e/mutual.py --list
 """
 import os
 import re
+import socket
 import stat
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from harness import Lab, check, exe, run_named, wait_for_log  # noqa: E402
+import tlslab_wire as wire  # noqa: E402
 
 TESTS = {}
 EXIT_OK, EXIT_USAGE, EXIT_INTEGRITY, EXIT_CLIENT_CERTIFICATE = 0, 2, 8, 11
@@ -150,6 +153,108 @@ def key_not_the_certificates():
         result = m.client(cert, other_key)
         check(result.returncode != EXIT_OK and "does not belong to the certificate" in result.stderr,
               f"a key that is not the certificate's was used ({result.returncode}):\n{result.stderr[-2000:]}")
+
+
+# --- §7.7's order on the mutual form of arrow 5, with a hand-built client (tests/lib/tlslab_wire.py) ---
+def read_frame(sock):
+    header = b""
+    while len(header) < 5:
+        data = sock.recv(5 - len(header))
+        if not data:
+            return None
+        header += data
+    body = b""
+    while len(body) < header[3] << 8 | header[4]:
+        data = sock.recv((header[3] << 8 | header[4]) - len(body))
+        check(data, "the server closed in the middle of a frame")
+        body += data
+    return header + body
+
+
+def raw_mutual_ecdhe(m, cert_path, key_path, share):
+    """A client written from §7.6 and §7.7 alone: ClientHello with TLSLAB_ECDHE_WITH_AES_128_GCM_SHA256,
+    x25519 and certificate_request; then arrow 5 in its mutual form with `share` as the key_exchange,
+    the certificate and a CertificateVerify that verifies. Returns the alert descriptions the server sent."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+    with open(cert_path, "rb") as f:
+        certificate = x509.load_pem_x509_certificate(f.read()).public_bytes(serialization.Encoding.DER)
+    with open(key_path, "rb") as f:
+        key = serialization.load_pem_private_key(f.read(), None)
+    hello = wire.client_hello(os.urandom(32), suites=[0x0B01],
+                              extensions=wire.key_share_client_extension([wire.GROUP_X25519])
+                              + wire.certificate_request_client_extension())
+    with socket.create_connection(("127.0.0.1", m.server_port), timeout=10) as sock:
+        sock.sendall(wire.frame(wire.CT_HANDSHAKE, hello))
+        answer = read_frame(sock)
+        check(answer is not None and answer[0] == wire.CT_HANDSHAKE, f"no ServerHello: {answer!r}")
+        server_hello = answer[5:]
+        parsed = wire.parse_server_hello(server_hello)
+        check(parsed["suite"] == 0x0B01 and wire.EXT_CERTIFICATE_REQUEST in parsed["extensions"],
+              f"the server did not choose ECDHE and ask for a certificate: {server_hello.hex()[:120]}")
+        signed_fields = wire.vec8(share) + wire.vec16(certificate)
+        scheme, signature = wire.sign_certificate_verify(key, "sha256", hello + server_hello, signed_fields)
+        sock.sendall(wire.frame(wire.CT_HANDSHAKE, wire.client_key_exchange_mutual(
+            wire.vec8(share), certificate, scheme, signature)))
+        alerts = []
+        while (received := read_frame(sock)) is not None:
+            if received[0] == wire.CT_ALERT:
+                alerts.append(received[6])
+        return alerts
+
+
+ZERO_SHARE = bytes(32)           # an x25519 point of low order: the shared secret is all zero (§7.6)
+SHORT_SHARE = os.urandom(31)     # not a valid x25519 public key (§7.6: exactly 32 bytes)
+
+
+def expect_alert(alerts, expected, what):
+    check(alerts == [expected], f"{what}: expected alert {expected}, the server sent {alerts}")
+
+
+# §7.7: the certificate checks (1-4) and the CA's answer (5) come before the key exchange is used, so
+# an expired certificate gets certificate_expired whatever its key share.
+@test("order-expired-certificate-zero-share")
+def order_expired_zero_share():
+    with Lab() as lab:
+        m = Mutual(lab)
+        cert, key, _ = m.issue_client(extra=["--not-before", "-40d", "--days", "30"])
+        expect_alert(raw_mutual_ecdhe(m, cert, key, ZERO_SHARE), wire.CERTIFICATE_EXPIRED,
+                     "an expired certificate with an all-zero x25519 share")
+        m.server_log_has("certificate_expired")
+
+
+@test("order-expired-certificate-short-share")
+def order_expired_short_share():
+    with Lab() as lab:
+        m = Mutual(lab)
+        cert, key, _ = m.issue_client(extra=["--not-before", "-40d", "--days", "30"])
+        expect_alert(raw_mutual_ecdhe(m, cert, key, SHORT_SHARE), wire.CERTIFICATE_EXPIRED,
+                     "an expired certificate with a 31-byte x25519 share")
+
+
+@test("order-revoked-certificate-zero-share")
+def order_revoked_zero_share():
+    with Lab() as lab:
+        m = Mutual(lab)
+        cert, key, serial = m.issue_client()
+        lab.run(exe("tlslab-ca"), "revoke", "--dir", m.ca_dir, "--serial", serial, "--reason", "keyCompromise")
+        expect_alert(raw_mutual_ecdhe(m, cert, key, ZERO_SHARE), wire.CERTIFICATE_REVOKED,
+                     "a revoked certificate with an all-zero x25519 share")
+        # certificate_revoked can only come from the CA's answer: the server asked (§9.2).
+        m.server_log_has("certificate_revoked")
+
+
+# ...and the key share is still refused once the certificate passes (§7.6, illegal_parameter), with the
+# arrow in the server's trace.
+@test("order-good-certificate-zero-share")
+def order_good_zero_share():
+    with Lab() as lab:
+        m = Mutual(lab)
+        cert, key, _ = m.issue_client()
+        for share, what in ((ZERO_SHARE, "an all-zero"), (SHORT_SHARE, "a 31-byte")):
+            expect_alert(raw_mutual_ecdhe(m, cert, key, share), wire.ILLEGAL_PARAMETER,
+                         f"a good certificate with {what} x25519 share")
+        m.server_log_has("illegal_parameter", "refused after the client's certificate is checked")
 
 
 if __name__ == "__main__":

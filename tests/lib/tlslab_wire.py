@@ -20,11 +20,12 @@ CT_ALERT, CT_HANDSHAKE, CT_PROTECTED = 21, 22, 23            # §2 ContentType
 CT_APPLICATION_DATA = 23                                     # §7.5 inner type
 HT_CLIENT_HELLO, HT_SERVER_HELLO, HT_CLIENT_KEY_EXCHANGE = 1, 2, 16
 HT_FINISHED, HT_STATUS_REQUEST, HT_STATUS_RESPONSE = 20, 64, 65
-EXT_SERVER_NAME, EXT_KEY_SHARE = 0, 51
+EXT_SERVER_NAME, EXT_STATUS_STAPLING, EXT_KEY_SHARE, EXT_CERTIFICATE_REQUEST = 0, 5, 51, 64
 ALERT_WARNING, ALERT_FATAL = 1, 2
 CLOSE_NOTIFY, UNEXPECTED_MESSAGE, BAD_RECORD_MAC, RECORD_OVERFLOW = 0, 10, 20, 22
 HANDSHAKE_FAILURE, CERTIFICATE_REVOKED, ILLEGAL_PARAMETER, DECODE_ERROR = 40, 44, 47, 50
 DECRYPT_ERROR, UNSUPPORTED_EXTENSION = 51, 110
+BAD_CERTIFICATE, CERTIFICATE_EXPIRED, CERTIFICATE_UNKNOWN, UNKNOWN_CA = 42, 45, 46, 48
 
 # §7.5: value -> (name, key_len, hash name as OpenSSL and hashlib spell it, AEAD name)
 SUITES = {
@@ -145,6 +146,63 @@ def key_share_signed_content(client_random, server_random, group, key_exchange):
     """§7.6: exactly what the certificate's key signs (TLS 1.2's ServerKeyExchange, RFC 8422 §5.4):
     RAND-CLIENT ‖ RAND-SERVER ‖ 03 (named_curve) ‖ group ‖ uint8 length ‖ key_exchange."""
     return client_random + server_random + u8(CURVE_TYPE_NAMED_CURVE) + u16(group) + vec8(key_exchange)
+
+
+# --- §7.7 mutual authentication: the certificate_request extension and the mutual form of arrow 5 ---
+CERTIFICATE_VERIFY_CONTEXT = b"tlslab 1.0, client CertificateVerify"
+
+
+def certificate_request_client_extension():
+    """§7.7, in a ClientHello: empty, "I have a certificate"."""
+    return u16(EXT_CERTIFICATE_REQUEST) + vec16(b"")
+
+
+def client_key_exchange_mutual(key_field, certificate, scheme, signature):
+    """Arrow 5, mutual form (§7.7). `key_field` is the key exchange with its length prefix, as the
+    suite gives it: vec16(encrypted_pre_master) (§7.1) or vec8(key_exchange) (§7.6)."""
+    return handshake(HT_CLIENT_KEY_EXCHANGE, key_field + vec16(certificate) + u16(scheme) + vec16(signature))
+
+
+def certificate_verify_content(hash_name, handshake_so_far, signed_fields):
+    """§7.7: 64 spaces ‖ context ‖ 00 ‖ Hash(ClientHello ‖ ServerHello ‖ signed_fields), where
+    signed_fields are arrow 5's body before `scheme` (the key exchange field and the certificate)."""
+    import hashlib
+    return b"\x20" * 64 + CERTIFICATE_VERIFY_CONTEXT + b"\x00" + hashlib.new(
+        hash_name, handshake_so_far + signed_fields).digest()
+
+
+def sign_certificate_verify(private_key, hash_name, handshake_so_far, signed_fields, salt_length=32):
+    """The client's CertificateVerify (§7.7) with its certificate's key; returns (scheme, signature).
+    `salt_length` other than 32 makes an RSA-PSS signature §7.6 refuses."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+    scheme = signature_scheme_for(private_key)
+    content = certificate_verify_content(hash_name, handshake_so_far, signed_fields)
+    parameters = _scheme_parameters(scheme)
+    if scheme == SCHEME_RSA_PSS_RSAE_SHA256:
+        parameters = (padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=salt_length), hashes.SHA256())
+    return scheme, private_key.sign(content, *parameters)
+
+
+def parse_server_hello(message):
+    """Arrow 2 (§5), a complete handshake message: a dict of its fields; `extensions` maps type to
+    extension_data."""
+    body = message[4:]
+    random, suite = body[2:34], struct.unpack("!H", body[34:36])[0]
+    at = 36
+    fields = []
+    for _ in range(2):
+        length = struct.unpack("!H", body[at:at + 2])[0]
+        fields.append(body[at + 2:at + 2 + length])
+        at += 2 + length
+    extensions, end = {}, at + 2 + struct.unpack("!H", body[at:at + 2])[0]
+    at += 2
+    while at < end:
+        kind, length = struct.unpack("!HH", body[at:at + 4])
+        extensions[kind] = body[at + 4:at + 4 + length]
+        at += 4 + length
+    return {"version": struct.unpack("!H", body[0:2])[0], "random": random, "suite": suite,
+            "certificate": fields[0], "public_key": fields[1], "extensions": extensions}
 
 
 def finished(verify_data):
