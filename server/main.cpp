@@ -28,7 +28,9 @@ int main(int argc, char** argv) {
   std::size_t max_connections = 4096;
   std::uint64_t max_generated_bytes = std::uint64_t{256} << 20;
   app.add_option("--cert", cert_path, "server certificate (PEM), e.g. from 'tlslab-ca issue'")->required();
-  app.add_option("--key", key_path, "server private key (PEM, RSA >= 2048)")->required();
+  app.add_option("--key", key_path,
+                 "server private key (PEM): RSA >= 2048 (every suite) or EC P-256 (the ecdhe- suites only)")
+      ->required();
   app.add_option("--listen", listen, "ADDR:PORT to listen on (port 0: any free port)")->capture_default_str();
   app.add_option("--www", www, "serve files from this directory (default: a built-in session page at /)");
   app.add_option("--suites", suites, "accepted cipher suites in preference order (the ecdhe- ones: forward secrecy)")

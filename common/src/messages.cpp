@@ -305,6 +305,11 @@ Result<ServerHello> ServerHello::decode(Reader& in) {
   auto extensions = decode_extensions(in);
   if (!extensions) return extensions.failure();
   hello.extensions = std::move(extensions).value();
+  // §3.1: a server that echoes server_name sends it empty, as RFC 6066 §3 says; a name in it
+  // would be a second, unchecked claim about which host this is.
+  if (const Extension* name = find_extension(hello.extensions, server_name_type); name && !name->data.empty()) {
+    return fail(AlertDescription::decode_error, "ServerHello: the server_name extension is not empty");
+  }
   if (const Extension* key_share = find_extension(hello.extensions, key_share_type)) {
     if (auto share = decode_server_key_share(key_share->data); !share) {
       return fail(AlertDescription::decode_error,

@@ -13,7 +13,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from harness import Lab, check, exe, run_named, wait_for_log  # noqa: E402
+from harness import Lab, check, exe, free_port, run_named, wait_for_log  # noqa: E402
 import tlslab_wire as wire  # noqa: E402
 
 TESTS = {}
@@ -156,25 +156,10 @@ def key_not_the_certificates():
 
 
 # --- §7.7's order on the mutual form of arrow 5, with a hand-built client (tests/lib/tlslab_wire.py) ---
-def read_frame(sock):
-    header = b""
-    while len(header) < 5:
-        data = sock.recv(5 - len(header))
-        if not data:
-            return None
-        header += data
-    body = b""
-    while len(body) < header[3] << 8 | header[4]:
-        data = sock.recv((header[3] << 8 | header[4]) - len(body))
-        check(data, "the server closed in the middle of a frame")
-        body += data
-    return header + body
-
-
-def raw_mutual_ecdhe(m, cert_path, key_path, share):
+def raw_mutual_ecdhe(m, cert_path, key_path, share, salt_length=32):
     """A client written from §7.6 and §7.7 alone: ClientHello with TLSLAB_ECDHE_WITH_AES_128_GCM_SHA256,
     x25519 and certificate_request; then arrow 5 in its mutual form with `share` as the key_exchange,
-    the certificate and a CertificateVerify that verifies. Returns the alert descriptions the server sent."""
+    the certificate and a CertificateVerify (RSA-PSS with `salt_length`). Returns the alert descriptions the server sent."""
     from cryptography import x509
     from cryptography.hazmat.primitives import serialization
     with open(cert_path, "rb") as f:
@@ -186,18 +171,19 @@ def raw_mutual_ecdhe(m, cert_path, key_path, share):
                               + wire.certificate_request_client_extension())
     with socket.create_connection(("127.0.0.1", m.server_port), timeout=10) as sock:
         sock.sendall(wire.frame(wire.CT_HANDSHAKE, hello))
-        answer = read_frame(sock)
+        answer = wire.recv_frame(sock)
         check(answer is not None and answer[0] == wire.CT_HANDSHAKE, f"no ServerHello: {answer!r}")
         server_hello = answer[5:]
         parsed = wire.parse_server_hello(server_hello)
         check(parsed["suite"] == 0x0B01 and wire.EXT_CERTIFICATE_REQUEST in parsed["extensions"],
               f"the server did not choose ECDHE and ask for a certificate: {server_hello.hex()[:120]}")
         signed_fields = wire.vec8(share) + wire.vec16(certificate)
-        scheme, signature = wire.sign_certificate_verify(key, "sha256", hello + server_hello, signed_fields)
+        scheme, signature = wire.sign_certificate_verify(key, "sha256", hello + server_hello, signed_fields,
+                                                         salt_length)
         sock.sendall(wire.frame(wire.CT_HANDSHAKE, wire.client_key_exchange_mutual(
             wire.vec8(share), certificate, scheme, signature)))
         alerts = []
-        while (received := read_frame(sock)) is not None:
+        while (received := wire.recv_frame(sock)) is not None:
             if received[0] == wire.CT_ALERT:
                 alerts.append(received[6])
         return alerts
@@ -255,6 +241,33 @@ def order_good_zero_share():
             expect_alert(raw_mutual_ecdhe(m, cert, key, share), wire.ILLEGAL_PARAMETER,
                          f"a good certificate with {what} x25519 share")
         m.server_log_has("illegal_parameter", "refused after the client's certificate is checked")
+
+
+# README's exit codes: bad_certificate_status_response from the server, about the client's own
+# certificate (the server could not reach its CA), is exit 11, not 6 (6 is the client's own CA check
+# of the server's certificate).
+@test("ca-unreachable-about-client-is-exit-11")
+def ca_unreachable_about_client():
+    with Lab() as lab:
+        m = Mutual(lab)
+        cert, key, _ = m.issue_client()
+        _, port = lab.start_server(m.cert, m.key, ["--client-auth", "require", "--client-trust", m.trust,
+                                                   "--ca-service", f"127.0.0.1:{free_port()}"])
+        result = lab.client(port, m.ca_port, m.trust, ["--cert", cert, "--key", key])
+        expect_refused(result, "bad_certificate_status_response")
+
+
+# §7.6 rsa_pss_rsae_sha256 has a salt of exactly 32 bytes (the hash's length, as TLS 1.3 requires):
+# a verifier refuses another with decrypt_error, here the server verifying a CertificateVerify.
+@test("certificate-verify-salt-20-is-decrypt-error")
+def certificate_verify_salt_20():
+    with Lab() as lab:
+        m = Mutual(lab)
+        cert, key, _ = m.issue_client()
+        share = wire.EphemeralKey(wire.GROUP_X25519).public
+        expect_alert(raw_mutual_ecdhe(m, cert, key, share, salt_length=20), wire.DECRYPT_ERROR,
+                     "an RSA-PSS CertificateVerify with a 20-byte salt")
+        m.server_log_has("decrypt_error")
 
 
 if __name__ == "__main__":

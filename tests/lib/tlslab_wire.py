@@ -80,6 +80,27 @@ def split_frames(stream):
 
 
 # --- §3-§9 handshake messages ------------------------------------------------------------------------
+def recv_frame(sock):
+    """One whole frame (header and fragment) read from a socket; None once the peer has closed
+    (or reset) before a header."""
+    header = b""
+    try:
+        while len(header) < HEADER_LEN:
+            data = sock.recv(HEADER_LEN - len(header))
+            if not data:
+                return None
+            header += data
+        length, fragment = struct.unpack("!H", header[3:5])[0], b""
+        while len(fragment) < length:
+            data = sock.recv(length - len(fragment))
+            if not data:
+                return None
+            fragment += data
+    except ConnectionResetError:
+        return None
+    return header + fragment
+
+
 def handshake(msg_type, body):
     return u8(msg_type) + u24(len(body)) + body
 

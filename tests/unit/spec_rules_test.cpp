@@ -8,6 +8,7 @@
 #include "database.hpp"
 #include "test_pki.hpp"
 #include "test_support.hpp"
+#include "tlslab/crypto/ecdhe.hpp"
 #include "tlslab/crypto/ocsp.hpp"
 #include "tlslab/crypto/random.hpp"
 #include "tlslab/crypto/record.hpp"
@@ -56,6 +57,54 @@ TEST(CertificateRules, KeyUsageWithoutKeyEnciphermentIsABadCertificate) {
   EXPECT_EQ(alert_of(check_hello_for(signing_only.get())), AlertDescription::bad_certificate);
   auto without_key_usage = reissued_with({{NID_key_usage, nullptr}});
   EXPECT_TRUE(check_hello_for(without_key_usage.get()).ok()) << "no keyUsage restricts nothing";
+}
+
+// The server certificate with another key in it, signed again by the test CA.
+ossl::X509Ptr rekeyed(EVP_PKEY* key) {
+  ossl::X509Ptr copy(X509_dup(test_pki().server_certificate.get()));
+  ossl::check(X509_set_pubkey(copy.get(), key) == 1, "X509_set_pubkey");
+  ossl::check(X509_sign(copy.get(), test_pki().ca.key.get(), EVP_sha256()) > 0, "X509_sign");
+  return crypto::parse_certificate_der(crypto::certificate_der(copy.get())).take();
+}
+
+// An ECDHE ServerHello (0x0B01, x25519) for `certificate`, its key share signed with `signing_key`
+// (or, for a key no scheme of §7.6 signs with, an ECDSA-labelled placeholder).
+Result<SuiteInfo> check_ecdhe_hello_for(X509* certificate, EVP_PKEY* signing_key) {
+  ClientHello offered;
+  offered.cipher_suites = {0x0B01};
+  offered.set_key_share_groups({static_cast<std::uint16_t>(NamedGroup::x25519)});
+  ServerHello hello;
+  hello.cipher_suite = 0x0B01;
+  hello.certificate = crypto::certificate_der(certificate);
+  hello.server_public_key = crypto::certificate_public_key_der(certificate);
+  auto ephemeral = crypto::EphemeralKey::generate(NamedGroup::x25519);
+  if (signing_key != nullptr) {
+    hello.set_key_share(make_server_key_share(ephemeral, signing_key, offered.random, hello.random));
+  } else {
+    hello.set_key_share(
+        {static_cast<std::uint16_t>(NamedGroup::x25519), ephemeral.public_key(), 0x0403, Bytes(72, 0x5e)});
+  }
+  return check_server_hello(offered, hello, certificate);
+}
+
+// §5 step 3 with an ECDHE suite (issue 21 point 2): the key signs the key share, so it is an RSA key
+// of at least 2048 bits or an EC P-256 key, and keyUsage, when present, allows digitalSignature;
+// anything else is bad_certificate.
+TEST(CertificateRules, EcdheTakesAnRsaOrEcP256KeyThatMaySign) {
+  EXPECT_TRUE(check_ecdhe_hello_for(test_pki().server_certificate.get(), test_pki().server_key.get()).ok());
+  EXPECT_TRUE(check_ecdhe_hello_for(test_pki().ec_server_certificate.get(), test_pki().ec_server_key.get()).ok());
+  ossl::PKey p384(EVP_EC_gen("P-384"));
+  ASSERT_TRUE(p384);
+  auto p384_certificate = rekeyed(p384.get());
+  EXPECT_EQ(alert_of(check_ecdhe_hello_for(p384_certificate.get(), nullptr)), AlertDescription::bad_certificate)
+      << "EC P-384: no scheme of §7.6 signs with it";
+  auto enciphering_only = reissued_with({{NID_key_usage, "critical,keyEncipherment"}});
+  EXPECT_EQ(alert_of(check_ecdhe_hello_for(enciphering_only.get(), test_pki().server_key.get())),
+            AlertDescription::bad_certificate)
+      << "keyEncipherment is not digitalSignature";
+  auto signing_only = reissued_with({{NID_key_usage, "critical,digitalSignature"}});
+  EXPECT_TRUE(check_ecdhe_hello_for(signing_only.get(), test_pki().server_key.get()).ok())
+      << "digitalSignature alone is enough for ECDHE (it is not for RSA key transport)";
 }
 
 // §5 step 4: no extendedKeyUsage is any use (RFC 5280 §4.2.1.12); a CA certificate is no server's.
