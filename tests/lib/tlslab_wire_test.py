@@ -199,6 +199,33 @@ def check_ecdhe(expect, failures):
     except Exception:
         salt_32 = False
     check_true("rsa_pss_rsae_sha256: salt of 32 bytes", salt_32)
+
+    # §12's ECDHE additions: the signed key-share bytes of the x25519 example, and the secp256r1
+    # example (RFC 5903 §8.1's keys) with its key schedule, read from PROTOCOL.md
+    text = open(SPEC).read()
+    values = dict(re.findall(r"^(key_share_signed|server_p256) +([0-9a-f]+)$", text, re.M))
+    check("§12 key_share_signed", wire.key_share_signed_content(client_random, server_random, wire.GROUP_X25519,
+                                                                bob.public), bytes.fromhex(values["key_share_signed"]))
+    check("§12 server_p256", r.public, bytes.fromhex(values["server_p256"]))
+    example = re.search(r"```hex client_key_share_p256\n([0-9a-f]{10}) ([0-9a-f]+)\n```", text)
+    check("§12 client_key_share_p256", wire.frame(wire.CT_HANDSHAKE, wire.client_key_exchange_ecdhe(i.public)),
+          bytes.fromhex(example.group(1) + example.group(2)))
+    p256_text = text.split("### ECDHE with secp256r1", 1)[1].split("```text", 2)[2].split("```", 1)[0]
+    p256 = dict(re.findall(r"^(\w+) +([0-9a-f]+)$", p256_text, re.M))
+    check("§12 secp256r1 pre_master", gir_x, bytes.fromhex(p256["pre_master"]))
+    master = wire.master_secret("sha256", gir_x, client_random, server_random)
+    check("§12 secp256r1 master_secret", master, bytes.fromhex(p256["master_secret"]))
+    for name, got in zip(("client_write_key", "server_write_key", "client_write_iv", "server_write_iv"),
+                         wire.key_block(0x0B01, master, client_random, server_random)):
+        check(f"§12 secp256r1 {name}", got, bytes.fromhex(p256[name]))
+    # §7.7: the CertificateVerify content of the mutual example
+    mutual_hello, mutual_server_hello = (bytes.fromhex(re.search(r"```hex %s\n[0-9a-f]{10} ([0-9a-f]+)\n```" % name,
+                                                                  text).group(1))
+                                         for name in ("client_hello_stapled_mutual", "server_hello_stapled_mutual"))
+    signed_fields = wire.vec16(b"\xc3" * 256) + wire.vec16(bytes.fromhex("3003020103"))
+    check("§12 CertificateVerify signed_content", wire.certificate_verify_content(
+        "sha256", mutual_hello + mutual_server_hello, signed_fields),
+        bytes.fromhex(re.search(r"^signed_content +([0-9a-f]+)$", text, re.M).group(1)))
     return checks[0]
 
 

@@ -93,19 +93,54 @@ void ecdhe_examples(const Random& client_random, const Random& server_random) {
           "(rsa_pss_rsae_sha256) · signature (uint16 length; 8 bytes of 5e stand in for the 256-byte "
           "RSA-PSS signature over RAND-CLIENT ‖ RAND-SERVER ‖ 03 ‖ 001d ‖ 20 ‖ key_exchange, which is "
           "randomized and so cannot be a fixed example).");
+  // What the certificate's key signs (§7.6), the one part of the key share that is not random.
+  std::printf(
+      "The signature is over exactly these 100 bytes: RAND-CLIENT (32) ‖ RAND-SERVER (32) ‖ 03 (named_curve) ‖\n"
+      "group 001d ‖ uint8 length 20 ‖ Bob's key_exchange (32):\n\n```text\nkey_share_signed %s\n```\n\n",
+      to_hex(key_share_signed_content(client_random, server_random, share.group, share.key_exchange)).c_str());
 
   ClientKeyShare client_share;
   client_share.key_exchange = alice.public_key();
   example("client_key_share", "Arrow 5 (ECDHE): ClientKeyShare",
           frame_hex(ContentType::handshake, encode_handshake(client_share)),
-          "the same handshake type 10 as ClientKeyExchange · key_exchange (uint8 length 20 = 32 bytes) = Alice's "
-          "x25519 public key.");
+          "handshake type 16 (`10` in hex), the same as ClientKeyExchange · key_exchange (uint8 length 20 = 32 "
+          "bytes) = Alice's x25519 public key.");
 
   Secret pre_master = bob.derive(alice.public_key()).value();
   key_schedule(
       "PRE-MASTER = X25519(Bob's private key, Alice's public key), 32 bytes; the rest of the schedule\n"
       "is the RSA suites' (§7.2):",
       CipherSuite::ecdhe_aes_128_gcm_sha256, pre_master, client_random, server_random);
+
+  // secp256r1: the key pairs of RFC 5903 §8.1 (the initiator's i the client's, the responder's r the
+  // server's), so the PRE-MASTER is the RFC's shared x-coordinate.
+  std::printf(
+      "### ECDHE with secp256r1 (§7.6): arrow 5 and the key schedule\n\n"
+      "The same RANDs; the ephemeral P-256 key pairs are RFC 5903 §8.1's: the client's private key is\n"
+      "`i` = c88f01f5…862d1433, the server's `r` = c6ef9c5d…476bee53, so the PRE-MASTER below is the\n"
+      "RFC's shared x-coordinate. The ServerHello is the x25519 one's with group 0017 and the server's\n"
+      "65-byte point as key_exchange.\n\n");
+  auto client_p256 = crypto::EphemeralKey::from_private_key(
+      NamedGroup::secp256r1, *from_hex("c88f01f510d9ac3f70a292daa2316de544e9aab8afe84049c62a9c57862d1433"),
+      *from_hex("04dad0b65394221cf9b051e1feca5787d098dfe637fc90b9ef945d0c3772581180"
+                "5271a0461cdb8252d61f1c456fa3e59ab1f45b33accf5f58389e0577b8990bb3"));
+  auto server_p256 = crypto::EphemeralKey::from_private_key(
+      NamedGroup::secp256r1, *from_hex("c6ef9c5d78ae012a011164acb397ce2088685d8f06bf9be0b283ab46476bee53"),
+      *from_hex("04d12dfb5289c8d4f81208b70270398c342296970a0bccb74c736fc7554494bf63"
+                "56fbf3ca366cc23e8157854c13c58d6aac23f046ada30f8353e74f33039872ab"));
+  ClientKeyShare p256_share;
+  p256_share.key_exchange = client_p256.public_key();
+  example("client_key_share_p256", "Arrow 5 (ECDHE, secp256r1): ClientKeyShare",
+          frame_hex(ContentType::handshake, encode_handshake(p256_share)),
+          "handshake type 16 · key_exchange (uint8 length 41 = 65 bytes) = the client's uncompressed point "
+          "04 ‖ x ‖ y.");
+  std::printf("The server's key_exchange in its ServerHello:\n\n```text\nserver_p256      %s\n```\n\n",
+              to_hex(server_p256.public_key()).c_str());
+  Secret p256_pre_master = server_p256.derive(client_p256.public_key()).value();
+  key_schedule(
+      "PRE-MASTER = the x-coordinate of r·(client's point), 32 bytes (as TLS, RFC 8422 §5.10); the suite is\n"
+      "TLSLAB_ECDHE_WITH_AES_128_GCM_SHA256 and the schedule the RSA suites' (§7.2):",
+      CipherSuite::ecdhe_aes_128_gcm_sha256, p256_pre_master, client_random, server_random);
 }
 
 }  // namespace

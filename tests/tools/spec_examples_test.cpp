@@ -16,6 +16,21 @@ namespace {
 
 using namespace tlslab;
 
+// The value of the line "NAME  value" inside a ```text block of PROTOCOL.md §12 (the first one).
+std::string text_value(const std::string& name) {
+  std::ifstream file(TLSLAB_PROTOCOL_MD);
+  std::string line;
+  bool inside = false;
+  while (std::getline(file, line)) {
+    if (line.rfind("```", 0) == 0) {
+      inside = !inside && line == "```text";
+    } else if (inside && line.rfind(name + " ", 0) == 0) {
+      return line.substr(line.find_first_not_of(' ', name.size()));
+    }
+  }
+  return {};
+}
+
 // ```hex ID … ``` blocks of PROTOCOL.md, by ID.
 std::map<std::string, Bytes> spec_examples() {
   std::ifstream file(TLSLAB_PROTOCOL_MD);
@@ -73,8 +88,8 @@ class SpecExamples : public ::testing::Test {
   }
 };
 
-TEST_F(SpecExamples, AllFourteenArePresent) {
-  EXPECT_EQ(examples.size(), 14u);
+TEST_F(SpecExamples, AllFifteenArePresent) {
+  EXPECT_EQ(examples.size(), 15u);
 }
 
 TEST_F(SpecExamples, StapledAndMutualHellosDecode) {
@@ -169,6 +184,38 @@ TEST_F(SpecExamples, EcdheClientKeyShareGivesTheRfcSharedSecret) {
   auto pre_master = bob.derive(client_share.key_exchange);
   ASSERT_TRUE(pre_master.ok());
   EXPECT_EQ(to_hex(pre_master->view()), "4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742");
+}
+
+// The bytes the server's key signs (§7.6), for the example's RANDs and Bob's key share.
+TEST_F(SpecExamples, KeyShareSignedContentIsDocumented) {
+  auto server_hello = decode_and_round_trip<ServerHello>(get("server_hello_ecdhe"));
+  auto share = server_hello.key_share();
+  ASSERT_TRUE(share.has_value());
+  Bytes content =
+      key_share_signed_content(counting_random(0), counting_random(0x80), share->group, share->key_exchange);
+  EXPECT_EQ(content.size(), 100u);
+  EXPECT_EQ(text_value("key_share_signed"), to_hex(content));
+}
+
+// secp256r1 with RFC 5903 §8.1's key pairs: the server's ECDH with the documented client share is the
+// RFC's shared x-coordinate, and the documented key schedule follows from it.
+TEST_F(SpecExamples, P256ClientKeyShareGivesTheRfcSharedSecretAndSchedule) {
+  auto client_share = decode_and_round_trip<ClientKeyShare>(get("client_key_share_p256"));
+  ASSERT_EQ(client_share.key_exchange.size(), 65u);
+  auto server = crypto::EphemeralKey::from_private_key(
+      NamedGroup::secp256r1, *from_hex("c6ef9c5d78ae012a011164acb397ce2088685d8f06bf9be0b283ab46476bee53"),
+      *from_hex(text_value("server_p256")));
+  auto pre_master = server.derive(client_share.key_exchange);
+  ASSERT_TRUE(pre_master.ok());
+  EXPECT_EQ(to_hex(pre_master->view()), "d6840f6b42f6edafd13116e0e12565202fef8e9ece7dce03812464d04b9442de");
+  auto suite = *suite_info(CipherSuite::ecdhe_aes_128_gcm_sha256);
+  auto master = crypto::derive_master_secret(suite.hash, pre_master.value(), counting_random(0), counting_random(0x80));
+  std::ifstream file(TLSLAB_PROTOCOL_MD);
+  std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  EXPECT_NE(
+      text.find("pre_master       d6840f6b42f6edafd13116e0e12565202fef8e9ece7dce03812464d04b9442de\nmaster_secret    " +
+                to_hex(master.view())),
+      std::string::npos);
 }
 
 }  // namespace
