@@ -21,12 +21,29 @@ std::string peer_alert_hint(AlertDescription alert, const ClientSettings& settin
            ": the server refused it; see its log)";
   }
   if (alert != AlertDescription::handshake_failure) return "";
+  // The alert does not say which of §5's reasons the server had: name the ones this offer allows,
+  // the certificate's key first (a suite both sides list is refused for it too).
   std::string offered;
+  bool rsa_transport = false;
+  bool ecdhe = false;
   for (CipherSuite suite : settings.suites) {
-    offered += (offered.empty() ? "" : ", ") + std::string(suite_info(suite)->short_name);
+    auto info = suite_info(suite);
+    offered += (offered.empty() ? "" : ", ") + std::string(info->short_name);
+    (info->key_exchange == KeyExchange::ecdhe ? ecdhe : rsa_transport) = true;
   }
-  return " (no cipher suite in common: this client offered " + offered +
-         "; offer another with --suites, or see which the server accepts: its --suites)";
+  std::string reasons;
+  if (rsa_transport) {
+    reasons += ecdhe ? "; its RSA key-transport suites need an RSA server key"
+                     : "; every one is RSA key transport, which needs an RSA server key: a server whose CERTIFICATE "
+                       "has an EC key takes none of them, offer an ECDHE suite (--suites ecdhe-aes128gcm)";
+  }
+  if (ecdhe) {
+    std::string groups;
+    for (NamedGroup group : settings.groups) groups += (groups.empty() ? "" : ", ") + std::string(to_string(group));
+    reasons += "; its ECDHE suites need a group in common (it offered " + groups + ", see --groups)";
+  }
+  return " (no cipher suite the server can use: this client offered " + offered + reasons +
+         "; or the server's --suites lists none of them; the server's log says which)";
 }
 
 }  // namespace

@@ -54,7 +54,9 @@ awaitable<void> serve_connection(tcp::socket socket, std::uint64_t connection, S
       session_trace.outcome(
           false, "alert sent: " + alert, ending.reason,
           SessionTrace::AlertSeen{*ending.alert, Party::server, Party::client, channel.last_alert_frame()});
-      warn(peer + " " + alert + ": " + ending.reason + " (alert sent)");
+      // The terminal trace has just printed this alert and its reason; the log says it only when
+      // the trace is off (--quiet), so the server's output names each alert once.
+      if (!trace.options().text) warn(peer + " " + alert + ": " + ending.reason + " (alert sent)");
       break;
     case SessionEnd::peer_alert:
       session_trace.outcome(

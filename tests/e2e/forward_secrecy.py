@@ -12,7 +12,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Lab, Setup, check, read_json_lines, run_named  # noqa: E402
+from harness import Lab, Setup, check, read_json_lines, run_named, wait_for_log  # noqa: E402
 
 TESTS = {}
 EXIT_OK, EXIT_NEGOTIATION = 0, 7
@@ -85,6 +85,28 @@ def ec_certificate_cannot_transport():
         result = setup.client(["--suites", "aes128gcm,ecdhe-chacha20"])
         check(result.returncode == EXIT_OK and SUITES["ecdhe-chacha20"] in result.stderr,
               f"the server did not skip to the ECDHE suite: exit {result.returncode}\n{result.stderr[-2000:]}")
+
+
+@test("ec-certificate-refusal-says-why-once")
+def ec_certificate_refusal_says_why_once():
+    """Issue 22 point 5: an RSA-transport-only offer to a server with an EC key. The client's hint
+    names the reason (RSA key transport needs an RSA key) and what to offer, rather than pointing
+    at the server's --suites, which lists the suites offered; the server names its alert once."""
+    with Lab() as lab:
+        setup = Setup(lab, issue_extra=["--key-type", "ec-p256"])
+        result = setup.client(["--suites", "aes128gcm,chacha20"])
+        check(result.returncode == EXIT_NEGOTIATION, f"exit {result.returncode}\n{result.stderr[-2000:]}")
+        line = next((l for l in result.stderr.splitlines() if "handshake_failure" in l), "")
+        check("needs an RSA server key" in line and "ecdhe-aes128gcm" in line,
+              f"the client's hint does not name the EC key's reason:\n{line}")
+        check("see which the server accepts: its --suites" not in line,
+              f"the client's hint points at the server's --suites, which lists the suites offered:\n{line}")
+        # A second client's session ending in the log: connection 1's lines are all written by then.
+        check(setup.client(["--quiet", "--suites", "ecdhe-aes128gcm"]).returncode == EXIT_OK, "an ECDHE client failed")
+        text = wait_for_log(setup.server_process.log_path, "[conn 2] session closed", timeout=30)
+        check("[conn 2] session closed" in text, f"connection 2 never ended in the log:\n{text[-2000:]}")
+        lines = [l for l in text.splitlines() if "handshake_failure" in l]
+        check(len(lines) == 1, f"the server names its alert {len(lines)} times:\n" + "\n".join(lines))
 
 
 @test("ecdhe-no-group-in-common")

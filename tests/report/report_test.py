@@ -457,6 +457,27 @@ def revoked_run():
 
 
 @test()
+def secrets_banner_only_with_secrets():
+    """Issue 22 point 5: the warning "This page holds the session's secrets" stands on a page that
+    holds one, not on every --show-secrets page: a run refused at arrow 4 made no secret."""
+    banner = "This page holds the session's secrets"
+    with Lab() as lab, chromium.Browser() as browser:
+        setup = good_setup(lab)
+        run = Run(lab, setup, "secrets", ["--show-secrets"])
+        open_page(browser, run.page)
+        check(banner in browser.js("return document.body.innerText"), "a page with the session's secrets does not warn")
+        revoke(lab, setup)
+        run = Run(lab, setup, "revoked-secrets", ["--show-secrets"], expect_rc=EXIT_STATUS)
+        check(run.data["show_secrets"], "the data does not say the run was asked to show secrets")
+        held = [f["name"] for e in run.data["events"] for f in e["fields"] if f["secret"] and f["value"] is not None]
+        check(not held, f"a run refused at arrow 4 made secrets: {held}")
+        open_page(browser, run.page)
+        text = browser.js("return document.body.innerText")
+        check(banner not in text, "a failed run that made no secret warns that its page holds the session's secrets")
+        expect_clean_console(browser, "revoked run with --show-secrets")
+
+
+@test()
 def commands_reproduce_values():
     """Every command the pages print is run with bash and prints the value the page shows: with
     --show-secrets all of them (the master secret is the key log's); without, those that need
