@@ -4,6 +4,7 @@
 
 #include "tlslab/describe.hpp"
 #include "tlslab/handshake_rules.hpp"
+#include "tlslab/time.hpp"
 
 namespace tlslab::client {
 
@@ -17,12 +18,18 @@ awaitable<bool> check_certificate_status(const ClientSettings& settings, const c
   const FlowStep* staple_response = find_step(flow, 4, Party::ca);
   if (staple.staple && staple.checked && staple_request != nullptr && staple_response != nullptr) {
     // (3) Server → CA, ahead of time: its own CERTIFICATE; (4) CA → Server: the signed answer, which
-    // the server stapled into ServerHello. The client saw neither arrow, only the answer.
-    trace.arrow(*staple_request, std::nullopt,
-                [&] { return describe::staple_request(certificate, *staple.checked, now); });
+    // the server stapled into ServerHello. The client saw neither arrow, only the answer: it knows
+    // when the CA answered (thisUpdate, if the answer verifies), not when the server asked.
+    AheadOfTime when;
+    if (*staple.checked) {
+      when.this_update = utc_time((*staple.checked)->this_update);
+      when.age_s = static_cast<long long>(now - (*staple.checked)->this_update);
+    }
+    trace.arrow_ahead_of_time(*staple_request, when,
+                              [&] { return describe::staple_request(certificate, *staple.checked, now); });
     auto* usable = staple.usable();
-    trace.arrow(
-        *staple_response, std::nullopt,
+    trace.arrow_ahead_of_time(
+        *staple_response, when,
         [&] { return describe::staple_response(*staple.staple, *staple.checked, now, settings.max_staple_age); },
         usable ? describe::status_response_words(usable->answer.status)
                : std::string_view("sent an answer the server stapled into ServerHello, which the client cannot use: "

@@ -30,6 +30,15 @@ std::string_view color_name(TraceColor color) {
   return "";
 }
 
+std::string ahead_of_time_words(const AheadOfTime& when) {
+  std::string arrow = "arrow " + std::to_string(when.learned_at_arrow);
+  if (when.this_update.empty() || !when.age_s) {
+    return "ahead of time, before arrow 1: when, the answer does not say (it does not verify); seen in " + arrow;
+  }
+  return "ahead of time, before arrow 1: the CA answered at " + when.this_update + " (thisUpdate), " +
+         std::to_string(*when.age_s) + " s before " + arrow;
+}
+
 std::string iso_now() {
   auto now = std::chrono::system_clock::now();
   std::time_t seconds = std::chrono::system_clock::to_time_t(now);

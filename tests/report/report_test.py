@@ -477,6 +477,59 @@ def secrets_banner_only_with_secrets():
         expect_clean_console(browser, "revoked run with --show-secrets")
 
 
+class StapledSetup:
+    """A CA service and a server that staples its answers (§9.1): the client's arrows 3–4 are the
+    server's, made when it fetched the staple, before the client said hello."""
+
+    def __init__(self, lab):
+        self.lab = lab
+        self.ca_dir = lab.make_ca()
+        self.trust = os.path.join(self.ca_dir, "ca.crt")
+        self.cert, self.key, self.serial = lab.issue(self.ca_dir)
+        _, self.ca_port, _ = lab.start_ca(self.ca_dir)
+        _, self.server_port = lab.start_server(
+            self.cert, self.key, ["--staple-from", f"127.0.0.1:{self.ca_port}", "--staple-trust", self.trust])
+
+    def client(self, extra=(), **kwargs):
+        return self.lab.client(self.server_port, self.ca_port, self.trust, ["--ca-check", "stapled", *extra], **kwargs)
+
+
+@test()
+def stapled_timeline():
+    """Issue 22 point 2: in a stapled run the report and the PlantUML diagram draw arrows 3–4
+    (Server → CA, CA → Server) where they happened, before arrow 1, and give them the time the
+    client can know: the CA's answer's thisUpdate and its age at arrow 2, not "+N ms" after arrow 2."""
+    with Lab() as lab, chromium.Browser() as browser:
+        run = Run(lab, StapledSetup(lab), "stapled")
+        open_page(browser, run.page)
+        labels = [label for label in browser.js(DIAGRAM_JS) if label["kind"] == "arrow"]
+        order = [label["arrow"] for label in labels]
+        check(order[:3] == [3, 4, 1] and labels[0]["from"] == "Server" and labels[1]["to"] == "Server",
+              f"the diagram draws the stapled arrows in the order {order}, not 3, 4 before 1")
+        check(labels[0]["top"] < labels[1]["top"] < labels[2]["top"], "the stapled arrows are not drawn above arrow 1")
+        whens = browser.js("return [...document.querySelectorAll('svg.diagram foreignObject > [data-arrow=\"3\"] .when,"
+                           " svg.diagram foreignObject > [data-arrow=\"4\"] .when')].map((e) => e.textContent)")
+        check(len(whens) == 2 and all(re.fullmatch(r"\d+ s before \(2\)", w) for w in whens),
+              f"the stapled arrows' times read {whens}, not the staple's age at arrow 2")
+        cards = browser.js("return [...document.querySelectorAll('section.step')].map((c) => [c.dataset.arrow, "
+                           "c.querySelector('.when').textContent])")
+        check([c[0] for c in cards][:3] == ["3", "4", "1"], f"the steps are listed in the order {cards}")
+        check(all("the CA answered at" in c[1] and " ms" not in c[1] for c in cards[:2]),
+              f"the stapled steps' times: {cards[:2]}")
+        expect_clean_console(browser, "stapled run")
+        with open(run.puml, encoding="utf-8") as f:
+            arrows = [line for line in f if re.match(r"^\w+ -> \w+ : \(\d\)", line)]
+        numbers = [re.search(r": \((\d)\)", line).group(1) for line in arrows]
+        check(numbers[:3] == ["3", "4", "1"], f"the PlantUML diagram draws the arrows in the order {numbers}")
+        check(all("before arrow 1" in line and "thisUpdate" in line and " ms</size>" not in line for line in arrows[:2]),
+              f"the PlantUML stapled arrows' times: {arrows[:2]}")
+        for number in (3, 4):
+            ev = next(e for e in run.data["events"] if e["arrow"] == number)
+            when = ev.get("ahead_of_time") or {}
+            check(isinstance(when.get("age_s"), int) and when.get("this_update", "").endswith("Z"),
+                  f"arrow {number}'s data lacks the staple's thisUpdate and age: {when}")
+
+
 @test()
 def commands_reproduce_values():
     """Every command the pages print is run with bash and prints the value the page shows: with

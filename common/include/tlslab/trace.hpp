@@ -80,6 +80,22 @@ class SessionTrace {
     event.frame = std::move(frame);
     emit(std::move(event));
   }
+  // An arrow that happened before this session, learned of now (the stapled arrows 3–4): the
+  // report and the diagram draw it before arrow 1, at the time `when` gives.
+  template <class Describe>
+  void arrow_ahead_of_time(const FlowStep& step, AheadOfTime when, Describe&& describe,
+                           std::string_view description = {}) {
+    if (!enabled()) return;
+    HandshakeEvent event;
+    event.arrow = step.arrow;
+    event.from = to_string(step.from);
+    event.to = to_string(step.to);
+    event.message = step.name;
+    event.description = description.empty() ? step.description : description;
+    event.fields = describe();
+    event.ahead_of_time = std::move(when);
+    emit(std::move(event));
+  }
   // A local step of `who` (checks, key derivation): arrow 0.
   template <class Describe>
   void local(Party who, std::string message, std::string description, Describe&& describe) {

@@ -4,6 +4,12 @@
 
 namespace tlslab {
 
+std::string ahead_of_time_json(const AheadOfTime& when) {
+  return "{\"this_update\":" + json_string(when.this_update) +
+         ",\"age_s\":" + (when.age_s ? std::to_string(*when.age_s) : std::string("null")) +
+         ",\"learned_at_arrow\":" + std::to_string(when.learned_at_arrow) + "}";
+}
+
 std::string spans_json(std::span<const FieldSpan> spans) {
   std::string out = "[";
   for (std::size_t i = 0; i < spans.size(); ++i) {
@@ -40,6 +46,7 @@ void JsonLinesRenderer::on_event(const HandshakeEvent& event) {
     first = false;
   }
   line += "}";
+  if (event.ahead_of_time) line += ",\"ahead_of_time\":" + ahead_of_time_json(*event.ahead_of_time);
   if (event.frame) {
     line += ",\"bytes\":\"" + to_hex(event.frame->bytes) + "\",\"spans\":" + spans_json(event.frame->spans);
     if (show_secrets_ && !event.frame->plaintext.empty()) {

@@ -86,9 +86,24 @@ void PlantUmlRenderer::on_event(const HandshakeEvent& event) {
     if (field.secret && !show_secrets_) continue;
     label += "\\n- " + colored(field.color, plantuml_text(field.name, 30)) + " " + plantuml_text(field.value);
   }
-  label += "\\n<size:9>+" + std::to_string(static_cast<long long>(event.elapsed_ms)) + " ms</size>";
+  if (event.ahead_of_time) {
+    label += "\\n<size:9>" + plantuml_text(ahead_of_time_words(*event.ahead_of_time), 120) + "</size>";
+  } else {
+    label += "\\n<size:9>+" + std::to_string(static_cast<long long>(event.elapsed_ms)) + " ms</size>";
+  }
   std::string line = event.from + " -> " + event.to + " : " + label;
   std::lock_guard lock(mutex_);
+  auto first = first_line_.find(event.connection);
+  if (event.ahead_of_time && first != first_line_.end()) {
+    // Where it happened: before the session's first arrow, after what came before it.
+    std::size_t at = first->second++;
+    lines_.insert(lines_.begin() + static_cast<std::ptrdiff_t>(at), std::move(line));
+    for (auto& [connection, index] : first_line_) {
+      if (connection != event.connection && index >= at) ++index;
+    }
+    return;
+  }
+  first_line_.try_emplace(event.connection, lines_.size());
   lines_.push_back(std::move(line));
 }
 

@@ -72,6 +72,7 @@ std::string report_event_json(const HandshakeEvent& event, bool show_secrets) {
            ",\"secret\":" + (field.secret ? "true" : "false") + "}";
   }
   out += "]";
+  if (event.ahead_of_time) out += ",\"ahead_of_time\":" + ahead_of_time_json(*event.ahead_of_time);
   if (event.frame) out += "," + frame_json(*event.frame, show_secrets);
   return out + "}";
 }

@@ -36,6 +36,18 @@ struct TraceField {
   bool secret = false;  // shown only with --show-secrets (and then formatted at all)
 };
 
+// An arrow that happened before its session began and that the session learned of later: arrows
+// 3–4 of a stapled run, which the server made when it fetched the staple (§9.1). The client sees
+// only the staple inside arrow 2; what it can tell of when is what the CA's answer says.
+struct AheadOfTime {
+  std::string this_update;         // the CA's answer's thisUpdate, ISO 8601 UTC; empty when it does not verify
+  std::optional<long long> age_s;  // that answer's age when the session learned of it (at arrow 2)
+  int learned_at_arrow = 2;        // the arrow that brought it
+};
+
+// "ahead of time: the CA answered at 2026-…Z (thisUpdate), 2 s before arrow 2".
+std::string ahead_of_time_words(const AheadOfTime& when);
+
 struct HandshakeEvent {
   std::uint64_t connection = 0;  // 0 for the client (one session); the connection id in a server
   int arrow = 0;                 // 1..8 as in DESIGN.md; 0 for a local step
@@ -47,6 +59,8 @@ struct HandshakeEvent {
   std::optional<WireFrame> frame;  // the frame as sent or received, with its fields' spans
   double elapsed_ms = 0;           // since the session's first event
   std::string time;                // wall clock, ISO 8601 UTC
+  // Set for an arrow drawn before arrow 1 (its `elapsed_ms` and `time` say when it was learned of).
+  std::optional<AheadOfTime> ahead_of_time;
 };
 
 struct OutcomeEvent {

@@ -3,6 +3,8 @@
 // participants Client, Server and CA, one arrow per frame with its number, its message and its
 // values (shortened), each name in the seed's color; a failed run ends with the alert, in red,
 // from the side that sent it. Renders with `plantuml -tpng FILE`.
+#include <cstdint>
+#include <map>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -26,6 +28,7 @@ class PlantUmlRenderer : public Renderer {
   bool show_secrets_;
   std::mutex mutex_;
   std::vector<std::string> lines_;
+  std::map<std::uint64_t, std::size_t> first_line_;  // each connection's first arrow, in lines_
   bool written_ = false;
 };
 
