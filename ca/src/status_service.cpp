@@ -7,6 +7,17 @@
 #include "tlslab/session_end.hpp"
 
 namespace tlslab::ca {
+namespace {
+
+// Which of the flows of arrows 3–4 a request is part of, by the role its requester says (§9). One
+// that does not say is drawn as the seed's client, as before the requester extension.
+StatusQuestion question_of(std::optional<Requester> requester) {
+  if (requester == Requester::server_for_staple) return StatusQuestion::staple;
+  if (requester == Requester::server_about_client) return StatusQuestion::client_certificate;
+  return StatusQuestion::server_certificate;
+}
+
+}  // namespace
 
 awaitable<void> serve_status_connection(tcp::socket socket, std::uint64_t id, StatusContext& context) {
   auto& [responder, options, trace, log, warnings] = context;
@@ -24,12 +35,17 @@ awaitable<void> serve_status_connection(tcp::socket socket, std::uint64_t id, St
       // then have the deadline too (a byte a second never completes a request).
       if (answered > 0) channel.set_deadline(net::Clock::now() + options.idle + options.request_deadline);
       FlowCursor flow(seed_flow(), Party::ca, Party::client);
-      // (3) Client → CA: the CERTIFICATE for authentication (with a fresh nonce).
+      // (3) Client (or Server) → CA: the CERTIFICATE for authentication (with a fresh nonce).
       // (Named, not structured bindings: clang 14 cannot capture those in the lambdas below.)
       auto received = co_await channel.expect<StatusRequest>(flow, nullptr);
       const StatusRequest& request = received.message;
+      // The frame does not say who asks (on loopback every address is 127.0.0.1): the request does.
+      StatusQuestion question = question_of(request.requester());
+      Party asker = asker_of(question);
+      const FlowStep& asked = *find_step(status_flow(question), 3, asker);
+      const FlowStep& answer_step = *find_step(status_flow(question), 4, Party::ca);
       Responder::Answer answer = responder.decide(request);
-      session_trace.arrow(received.step, std::move(received.frame),
+      session_trace.arrow(asked, std::move(received.frame),
                           [&] { return describe::ca_status_request(request, answer.facts); });
       // (4) CA → Client: the answer, signed with the CA'S PRIVATE KEY. Cannot outgrow a frame for a
       // request that fit one, but is never allowed to throw here.
@@ -39,9 +55,9 @@ awaitable<void> serve_status_connection(tcp::socket socket, std::uint64_t id, St
       }
       auto sent = co_await channel.send(flow, response, nullptr);
       session_trace.arrow(
-          sent.step, std::move(sent.frame), [&] { return describe::ca_status_response(request, answer.facts); },
+          answer_step, std::move(sent.frame), [&] { return describe::ca_status_response(request, answer.facts); },
           answer.facts.signed_answer
-              ? describe::status_response_words(answer.facts.status.status)
+              ? describe::status_response_words(answer.facts.status.status, asker)
               : "answers malformedRequest, unsigned: the CERTIFICATE asked about does not parse");
       ++answered;
       log->debug("[conn {}] answered status request #{}", id, answered);

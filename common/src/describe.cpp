@@ -173,7 +173,13 @@ std::vector<TraceField> finished(const Finished& finished, ByteView transcript_h
 std::vector<TraceField> ca_status_request(const StatusRequest& request, const CaAnswer& answer) {
   std::string certificate = answer.parsed ? answer.subject + ", serial " + answer.serial
                                           : "does not parse (" + std::to_string(request.certificate.size()) + " bytes)";
-  return {{"CERTIFICATE", certificate, TraceColor::certificate}, {"nonce", to_hex(request.nonce), TraceColor::plain}};
+  std::optional<Requester> requester = request.requester();
+  std::string asked_by =
+      requester ? std::string(to_string(*requester)) + " (the request's requester extension)"
+                : "not said: a requester of 1.0's first text, or a role this CA does not know (drawn as the Client)";
+  return {{"asked by", asked_by, TraceColor::plain},
+          {"CERTIFICATE", certificate, TraceColor::certificate},
+          {"nonce", to_hex(request.nonce), TraceColor::plain}};
 }
 
 std::vector<TraceField> ca_status_response(const StatusRequest& request, const CaAnswer& answer) {

@@ -12,6 +12,7 @@ constexpr auto server_name_type = static_cast<std::uint16_t>(ExtensionType::serv
 constexpr auto key_share_type = static_cast<std::uint16_t>(ExtensionType::key_share);
 constexpr auto status_stapling_type = static_cast<std::uint16_t>(ExtensionType::status_stapling);
 constexpr auto certificate_request_type = static_cast<std::uint16_t>(ExtensionType::certificate_request);
+constexpr auto requester_type = static_cast<std::uint16_t>(ExtensionType::requester);
 
 void encode_groups(Writer& out, const std::vector<std::uint16_t>& groups) {
   auto list = out.begin_vector(2, "groups");
@@ -104,6 +105,11 @@ void encode_extension_data(Writer& out, const Extension& extension, HandshakeTyp
         out.end_vector(data);
         return;
       }
+    } else if (extension.type == requester_type && in == HandshakeType::status_request && extension.data.size() == 1) {
+      auto data = out.begin_vector(2, "extension_data");
+      out.u8(extension.data[0], "role");
+      out.end_vector(data);
+      return;
     } else if (extension.type == certificate_request_type && in == HandshakeType::server_hello) {
       if (auto schemes = decode_schemes(extension.data)) {
         auto data = out.begin_vector(2, "extension_data");
@@ -471,9 +477,36 @@ Result<ClientKeyShare> ClientKeyShare::decode(Reader& in) {
   return ClientKeyShare{std::move(key).value()};
 }
 
+std::string_view to_string(Requester requester) {
+  switch (requester) {
+    case Requester::client: return "Client";
+    case Requester::server_for_staple: return "Server (for its staple)";
+    case Requester::server_about_client: return "Server (about a client's certificate)";
+  }
+  return "requester (not said)";
+}
+
+std::optional<Requester> StatusRequest::requester() const {
+  if (!extensions) return std::nullopt;
+  const Extension* found = find_extension(*extensions, requester_type);
+  if (found == nullptr || found->data.size() != 1) return std::nullopt;
+  switch (found->data[0]) {
+    case static_cast<std::uint8_t>(Requester::client):
+    case static_cast<std::uint8_t>(Requester::server_for_staple):
+    case static_cast<std::uint8_t>(Requester::server_about_client): return static_cast<Requester>(found->data[0]);
+    default: return std::nullopt;  // a role of a later version: not said, as far as this one knows
+  }
+}
+
+void StatusRequest::set_requester(Requester requester) {
+  if (!extensions) extensions.emplace();
+  set_extension(*extensions, requester_type, Bytes{static_cast<std::uint8_t>(requester)});
+}
+
 void StatusRequest::encode(Writer& out) const {
   out.vector(2, certificate, "certificate");
   out.vector(1, nonce, "nonce");
+  if (extensions) encode_extensions(out, *extensions, type);
 }
 
 Result<StatusRequest> StatusRequest::decode(Reader& in) {
@@ -488,6 +521,14 @@ Result<StatusRequest> StatusRequest::decode(Reader& in) {
                 "StatusRequest: nonce of " + std::to_string(nonce->size()) + " bytes, must be 16..32");
   }
   request.nonce.assign(nonce->begin(), nonce->end());
+  if (in.empty()) return request;  // 1.0's first form: no extension list
+  auto extensions = decode_extensions(in);
+  if (!extensions) return extensions.failure();
+  request.extensions = std::move(extensions).value();
+  if (const Extension* requester = find_extension(*request.extensions, requester_type);
+      requester != nullptr && requester->data.size() != 1) {
+    return fail(AlertDescription::decode_error, "StatusRequest: the requester extension is not one byte");
+  }
   return request;
 }
 

@@ -6,13 +6,19 @@ List them: python3 tests/e2e/stapling.py --list
 The CA answers with a short --validity and the server refreshes often, so that what takes minutes
 in a deployment takes seconds here.
 """
+import base64
 import os
 import re
+import socket
+import struct
 import sys
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from harness import Lab, check, exe, free_port, run_named, wait_for_log, wait_until  # noqa: E402
+import tlslab_wire as wire  # noqa: E402
 
 TESTS = {}
 EXIT_OK, EXIT_STATUS, EXIT_CA_CHECK = 0, 5, 6
@@ -153,6 +159,107 @@ def revocation_window():
             expect(s.client("--ca-check", ca_check), EXIT_STATUS, "certificate_revoked")
         print(f"revocation window: {len(accepted)} stapled handshake(s) accepted the revoked certificate before "
               f"the server's next refresh (interval {refresh_ms} ms); a direct client refused at once")
+
+
+def ca_log(lab, ca_process):
+    return lab.path(f"ca-{lab.processes.index(ca_process)}.log")
+
+
+@test("ca-trace-names-who-asks")
+def ca_trace_names_who_asks():
+    """Issue 22 point 1: the CA's trace names who asks (every address is 127.0.0.1; the request's
+    requester extension, §9, says it): the server for its staple, the server about a client's
+    certificate, a client; a request in 1.0's first form is "not said", drawn as the Client."""
+    with Lab() as lab:
+        ca_dir = lab.make_ca()
+        trust = os.path.join(ca_dir, "ca.crt")
+        cert, key, _ = lab.issue(ca_dir)
+        alice_cert, alice_key = lab.path("alice.crt"), lab.path("alice.key")
+        lab.run(exe("tlslab-ca"), "issue", "--client", "--dir", ca_dir, "--cn", "alice", "--out-cert", alice_cert,
+                "--out-key", alice_key)
+        ca_process, ca_port, _ = lab.start_ca(ca_dir)
+        _, server_port = lab.start_server(cert, key, [
+            "--staple-from", f"127.0.0.1:{ca_port}", "--staple-trust", trust, "--client-auth", "require",
+            "--client-trust", trust, "--ca-service", f"127.0.0.1:{ca_port}"])
+        result = lab.client(server_port, ca_port, trust, ["--quiet", "--ca-check", "direct", "--cert", alice_cert,
+                                                          "--key", alice_key])
+        check(result.returncode == EXIT_OK, f"the direct, mutual session failed:\n{result.stderr[-2000:]}")
+        log = ca_log(lab, ca_process)
+        text = wait_for_log(log, "(3) Server → CA: StatusRequest (by the server)",
+                            "(3) Server → CA: StatusRequest (client's certificate)", "(3) Client → CA: StatusRequest",
+                            "(4) CA → Server: StatusResponse (client's certificate)", timeout=10)
+        for needle in ("(3) Server → CA: StatusRequest (by the server)", "(4) CA → Server: StatusResponse (the staple)",
+                       "(3) Server → CA: StatusRequest (client's certificate)",
+                       "(4) CA → Server: StatusResponse (client's certificate)", "(3) Client → CA: StatusRequest",
+                       "the server verifies it", "Server (for its staple)", "Server (about a client's certificate)"):
+            check(needle in text, f"the CA's trace lacks {needle!r}:\n{text[-4000:]}")
+        check(text.count("(3) Client → CA") == 1, f"the CA calls the server a client:\n{text[-4000:]}")
+        # 1.0's first form, no extension list: answered as before, its requester not said.
+        der = open(cert, "rb").read()
+        pem = b"".join(line for line in der.splitlines() if b"-----" not in line)
+        request = wire.frame(wire.CT_HANDSHAKE, wire.status_request(base64.b64decode(pem), os.urandom(32)))
+        with socket.create_connection(("127.0.0.1", ca_port), timeout=5) as sock:
+            sock.sendall(request)
+            header = sock.recv(5, socket.MSG_WAITALL)
+        check(header[:1] == bytes([wire.CT_HANDSHAKE]), f"the CA refused 1.0's first form: {header.hex()}")
+        text = wait_for_log(log, "asked by               not said", timeout=5)
+        check("asked by               not said" in text, f"no 'not said' requester in the CA's trace:\n{text[-2000:]}")
+
+
+class FirstTextCa:
+    """A CA of 1.0's first text, in front of the real one: a StatusRequest with anything after its
+    nonce gets decode_error (trailing bytes) and the connection closed; one without is relayed."""
+
+    def __init__(self, ca_port):
+        self.ca_port = ca_port
+        self.refused = 0
+        self.relayed = 0
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
+
+    def _serve(self, client):
+        with client, socket.create_connection(("127.0.0.1", self.ca_port), timeout=5) as upstream:
+            while True:
+                header = client.recv(5, socket.MSG_WAITALL)
+                if len(header) < 5:
+                    return
+                fragment = client.recv(struct.unpack(">H", header[3:5])[0], socket.MSG_WAITALL)
+                body = fragment[4:]
+                certificate_end = 2 + struct.unpack(">H", body[:2])[0]
+                if len(body) > certificate_end + 1 + body[certificate_end]:
+                    self.refused += 1
+                    client.sendall(wire.frame(wire.CT_ALERT, wire.alert(wire.DECODE_ERROR)))
+                    return
+                self.relayed += 1
+                upstream.sendall(header + fragment)
+                answer = upstream.recv(5, socket.MSG_WAITALL)
+                client.sendall(answer + upstream.recv(struct.unpack(">H", answer[3:5])[0], socket.MSG_WAITALL))
+
+
+@test("first-text-ca-gets-the-first-form")
+def first_text_ca_gets_the_first_form():
+    """Issue 22 point 1: a CA of 1.0's first text refuses the requester extension as trailing bytes;
+    the client asks again in the first form and connects (PROTOCOL.md §9)."""
+    with Lab() as lab:
+        ca_dir = lab.make_ca()
+        trust = os.path.join(ca_dir, "ca.crt")
+        cert, key, _ = lab.issue(ca_dir)
+        _, ca_port, _ = lab.start_ca(ca_dir)
+        _, server_port = lab.start_server(cert, key)
+        old_ca = FirstTextCa(ca_port)
+        result = lab.client(server_port, old_ca.port, trust, ["--ca-check", "direct"])
+        check(result.returncode == EXIT_OK, f"the client did not connect through a 1.0 CA:\n{result.stderr[-2000:]}")
+        check(old_ca.refused == 1 and old_ca.relayed == 1,
+              f"the 1.0 CA refused {old_ca.refused} and answered {old_ca.relayed} request(s), expected 1 and 1")
 
 
 if __name__ == "__main__":

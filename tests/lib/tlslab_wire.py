@@ -21,6 +21,8 @@ CT_APPLICATION_DATA = 23                                     # §7.5 inner type
 HT_CLIENT_HELLO, HT_SERVER_HELLO, HT_CLIENT_KEY_EXCHANGE = 1, 2, 16
 HT_FINISHED, HT_STATUS_REQUEST, HT_STATUS_RESPONSE = 20, 64, 65
 EXT_SERVER_NAME, EXT_STATUS_STAPLING, EXT_KEY_SHARE, EXT_CERTIFICATE_REQUEST = 0, 5, 51, 64
+EXT_REQUESTER = 65  # in a StatusRequest (§9): who asks the CA
+REQUESTER_CLIENT, REQUESTER_SERVER_FOR_STAPLE, REQUESTER_SERVER_ABOUT_CLIENT = 1, 2, 3
 ALERT_WARNING, ALERT_FATAL = 1, 2
 CLOSE_NOTIFY, UNEXPECTED_MESSAGE, BAD_RECORD_MAC, RECORD_OVERFLOW = 0, 10, 20, 22
 HANDSHAKE_FAILURE, CERTIFICATE_REVOKED, ILLEGAL_PARAMETER, DECODE_ERROR = 40, 44, 47, 50
@@ -122,9 +124,13 @@ def server_hello(random, suite, certificate, public_key, extensions=b"", version
                      + vec16(public_key) + vec16(extensions))
 
 
-def status_request(certificate, nonce):
-    """Arrow 3 (§9)."""
-    return handshake(HT_STATUS_REQUEST, vec16(certificate) + vec8(nonce))
+def status_request(certificate, nonce, requester=None):
+    """Arrow 3 (§9); with `requester` (REQUESTER_*) the extension list that says who asks, without
+    it the form of 1.0's first text."""
+    body = vec16(certificate) + vec8(nonce)
+    if requester is not None:
+        body += vec16(u16(EXT_REQUESTER) + vec16(u8(requester)))
+    return handshake(HT_STATUS_REQUEST, body)
 
 
 def status_response(ocsp_response):

@@ -56,6 +56,7 @@ def main():
         "client_hello": wire.client_hello(client_random, wire.DEFAULT_OFFER, wire.server_name_extension("localhost")),
         "server_hello": wire.server_hello(server_random, 0x0A01, certificate, public_key),
         "status_request": wire.status_request(certificate, b"\x5a" * 32),
+        "status_request_requester": wire.status_request(certificate, b"\x5a" * 32, wire.REQUESTER_SERVER_FOR_STAPLE),
         "status_response": wire.status_response(bytes.fromhex("30030a0101")),
         "client_key_exchange": wire.client_key_exchange(b"\xc3" * 256),
     }

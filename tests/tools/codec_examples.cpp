@@ -270,6 +270,13 @@ int main() {
           frame_hex(ContentType::alert, required.encode()),
           "level 02 (fatal) · description 74 (116, certificate_required): the server requires a client "
           "certificate and the ClientHello offered none (§7.7).");
+  // §9: arrow 3 saying who asks; the CA names the sender by it (every address may be 127.0.0.1).
+  StatusRequest staple_request = request;
+  staple_request.set_requester(Requester::server_for_staple);
+  example("status_request_requester", "Arrow 3 with its requester: StatusRequest (the server, for its staple)",
+          frame_hex(ContentType::handshake, encode_handshake(staple_request)),
+          "As arrow 3 above, then extensions (uint16 length 0005): requester (type 0041), extension_data (uint16 "
+          "length 0001), role 02 (the server, about its own certificate, for its staple, §9.1).");
   ecdhe_examples(client_random, server_random);
   return 0;
 }

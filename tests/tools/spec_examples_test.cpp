@@ -88,8 +88,8 @@ class SpecExamples : public ::testing::Test {
   }
 };
 
-TEST_F(SpecExamples, AllFifteenArePresent) {
-  EXPECT_EQ(examples.size(), 15u);
+TEST_F(SpecExamples, AllSixteenArePresent) {
+  EXPECT_EQ(examples.size(), 16u);
 }
 
 TEST_F(SpecExamples, StapledAndMutualHellosDecode) {
@@ -131,6 +131,13 @@ TEST_F(SpecExamples, ServerHelloDecodes) {
 TEST_F(SpecExamples, StatusRequestAndResponseDecode) {
   EXPECT_EQ(decode_and_round_trip<StatusRequest>(get("status_request")).nonce.size(), 32u);
   EXPECT_EQ(to_hex(decode_and_round_trip<StatusResponse>(get("status_response")).ocsp_response), "30030a0101");
+}
+
+TEST_F(SpecExamples, StatusRequestSaysItsRequesterOrNot) {
+  EXPECT_EQ(decode_and_round_trip<StatusRequest>(get("status_request")).requester(), std::nullopt);
+  auto request = decode_and_round_trip<StatusRequest>(get("status_request_requester"));
+  EXPECT_EQ(request.requester(), Requester::server_for_staple);
+  EXPECT_EQ(request.nonce, Bytes(32, 0x5a));
 }
 
 TEST_F(SpecExamples, ClientKeyExchangeDecodes) {

@@ -409,6 +409,47 @@ TEST(StatusRequest, RejectsEmptyNonceWithDecodeError) {
   EXPECT_EQ(alert_of(decoded), AlertDescription::decode_error);
 }
 
+// Issue 22 point 1: the request says who asks (§9), since the frame cannot.
+TEST(StatusRequest, RequesterRoundTripsForEachRole) {
+  for (Requester role : {Requester::client, Requester::server_for_staple, Requester::server_about_client}) {
+    StatusRequest request = status_request_with_nonce(max_nonce_size);
+    request.set_requester(role);
+    auto decoded = decode_handshake<StatusRequest>(encode_handshake(request));
+    ASSERT_TRUE(decoded.ok()) << decoded.failure().reason;
+    EXPECT_EQ(decoded.value().requester(), role);
+    EXPECT_EQ(decoded.value(), request);
+  }
+}
+
+TEST(StatusRequest, FirstFormOfOneZeroSaysNoRequester) {
+  auto decoded = decode_handshake<StatusRequest>(encode_handshake(status_request_with_nonce(max_nonce_size)));
+  ASSERT_TRUE(decoded.ok());
+  EXPECT_FALSE(decoded.value().extensions.has_value());
+  EXPECT_EQ(decoded.value().requester(), std::nullopt);
+}
+
+TEST(StatusRequest, IgnoresUnknownExtensionsAndRoles) {
+  StatusRequest request = status_request_with_nonce(max_nonce_size);
+  request.extensions = std::vector<Extension>{{0x7777, {1, 2, 3}}, {65, {9}}};  // role 9: a later version's
+  auto decoded = decode_handshake<StatusRequest>(encode_handshake(request));
+  ASSERT_TRUE(decoded.ok()) << decoded.failure().reason;
+  EXPECT_EQ(decoded.value().requester(), std::nullopt);
+}
+
+TEST(StatusRequest, RejectsRequesterOfTwoBytesWithDecodeError) {
+  StatusRequest request = status_request_with_nonce(max_nonce_size);
+  request.extensions = std::vector<Extension>{{65, {2, 2}}};
+  auto decoded = decode_handshake<StatusRequest>(encode_handshake(request));
+  EXPECT_EQ(alert_of(decoded), AlertDescription::decode_error);
+}
+
+TEST(StatusRequest, RejectsRequesterTwiceWithDecodeError) {
+  StatusRequest request = status_request_with_nonce(max_nonce_size);
+  request.extensions = std::vector<Extension>{{65, {1}}, {65, {2}}};
+  auto decoded = decode_handshake<StatusRequest>(encode_handshake(request));
+  EXPECT_EQ(alert_of(decoded), AlertDescription::decode_error);
+}
+
 TEST(StatusRequest, AcceptsNonceOf16And32Bytes) {
   for (std::size_t size : {min_nonce_size, max_nonce_size}) {
     StatusRequest request = status_request_with_nonce(size);

@@ -31,7 +31,16 @@ enum class ExtensionType : std::uint16_t {
   status_stapling = 5,  // TLS's status_request number (RFC 6066 §8); PROTOCOL.md §9.1
   key_share = 51,
   certificate_request = 64,  // tlslab's own; PROTOCOL.md §7.7
+  requester = 65,            // tlslab's own, in a StatusRequest: who asks the CA; PROTOCOL.md §9
 };
+
+// Who asks the CA (§9, the StatusRequest's requester extension): the CA's words for arrows 3–4.
+enum class Requester : std::uint8_t {
+  client = 1,               // the client, about the server's CERTIFICATE (§9)
+  server_for_staple = 2,    // the server, about its own, to staple the answer (§9.1)
+  server_about_client = 3,  // the server, about the client's CERTIFICATE (§9.2)
+};
+std::string_view to_string(Requester requester);  // "Client", "Server (its staple)", …
 
 inline constexpr std::size_t random_size = 32;
 inline constexpr std::size_t verify_data_size = 12;
@@ -119,6 +128,13 @@ struct StatusRequest {
   static constexpr HandshakeType type = HandshakeType::status_request;
   Bytes certificate;
   Bytes nonce;
+  // nullopt: no list at all, the form of 1.0's first text (§9); otherwise §3.1's list.
+  std::optional<std::vector<Extension>> extensions = std::nullopt;
+
+  // The role the requester says it asks in; nullopt when it does not say (no list, no requester
+  // extension, or a role this version does not know).
+  [[nodiscard]] std::optional<Requester> requester() const;
+  void set_requester(Requester requester);
 
   void encode(Writer& out) const;
   static Result<StatusRequest> decode(Reader& in);

@@ -3,6 +3,18 @@
 #include "tlslab/crypto/random.hpp"
 
 namespace tlslab::net {
+namespace {
+
+Requester requester_of(StatusQuestion question) {
+  switch (question) {
+    case StatusQuestion::server_certificate: break;
+    case StatusQuestion::staple: return Requester::server_for_staple;
+    case StatusQuestion::client_certificate: return Requester::server_about_client;
+  }
+  return Requester::client;
+}
+
+}  // namespace
 
 awaitable<void> StatusClient::round_trip(StatusExchange& exchange) {
   if (!channel_) {
@@ -28,8 +40,11 @@ awaitable<StatusExchange> StatusClient::query(ByteView certificate_der) {
   StatusExchange exchange;
   exchange.request.certificate.assign(certificate_der.begin(), certificate_der.end());
   exchange.request.nonce = crypto::random_bytes(max_nonce_size);
+  // Who asks (§9): the CA's trace and Wireshark name the sender by it, not by the address.
+  if (say_requester_) exchange.request.set_requester(requester_of(question_));
   std::optional<ProtocolError> failure;
-  for (int attempt = 0; attempt < 2; ++attempt) {
+  bool retried = false;
+  for (;;) {
     bool reused = channel_.has_value();
     try {
       co_await round_trip(exchange);
@@ -38,8 +53,19 @@ awaitable<StatusExchange> StatusClient::query(ByteView certificate_der) {
     } catch (const ProtocolError& error) {
       failure = error;
       close();
+      if (retried) break;
+      retried = true;
       // A kept-alive connection the CA has since closed: try once on a new one.
-      if (!reused || error.origin() != ProtocolError::Origin::transport) break;
+      if (reused && error.origin() == ProtocolError::Origin::transport) continue;
+      // A CA of 1.0's first text refuses the extension list as trailing bytes (§9): ask it again
+      // in that form, and keep to it on this StatusClient.
+      if (exchange.request.extensions && error.origin() == ProtocolError::Origin::received &&
+          error.alert() == AlertDescription::decode_error) {
+        exchange.request.extensions.reset();
+        say_requester_ = false;
+        continue;
+      }
+      break;
     }
   }
   if (failure) {

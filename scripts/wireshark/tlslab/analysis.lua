@@ -16,6 +16,7 @@ local ALERT_LEVELS, ALERT_DESCRIPTIONS = F.ALERT_LEVELS, F.ALERT_DESCRIPTIONS
 local OCSP_RESPONSE_STATUS, CRL_REASONS = F.OCSP_RESPONSE_STATUS, F.CRL_REASONS
 local EXT_KEY_SHARE, GROUPS, CKE_ECDHE_INFO = F.EXT_KEY_SHARE, F.GROUPS, F.CKE_ECDHE_INFO
 local EXT_CERTIFICATE_REQUEST = F.EXT_CERTIFICATE_REQUEST
+local EXT_REQUESTER, REQUESTER_PARTY, REQUESTER_INFO = F.EXT_REQUESTER, F.REQUESTER_PARTY, F.REQUESTER_INFO
 local crypto, keylog, http = env.crypto, env.keylog, env.http
 
 ---------------------------------------------------------------------------------------------
@@ -191,6 +192,26 @@ local function read_vector(s, p, width)
     for i = 0, width - 1 do n = n * 256 + s:byte(p + i) end
     if p + width + n - 1 > #s then return nil end
     return s:sub(p + width, p + width + n - 1), p + width + n
+end
+
+-- The role a StatusRequest's requester extension says (§9), or nil: no list (1.0's first form),
+-- no such extension, or one that is not one byte.
+local function status_requester(body)
+    local _, p = read_vector(body, 1, 2)
+    if not p then return nil end
+    _, p = read_vector(body, p, 1)
+    if not p then return nil end
+    local list = read_vector(body, p, 2)
+    if not list then return nil end
+    local q = 1
+    while q + 3 <= #list do
+        local ext_type = list:byte(q) * 256 + list:byte(q + 1)
+        local data, next_q = read_vector(list, q + 2, 2)
+        if not data then return nil end
+        if ext_type == EXT_REQUESTER then return (#data == 1) and data:byte(1) or nil end
+        q = next_q
+    end
+    return nil
 end
 
 local function uint16_at(s, p)
@@ -374,6 +395,8 @@ local function analyse_handshake(conv, rec, msg, pinfo, first_pass)
         conv.client, conv.kind = src, "ca"
         local cert = read_vector(body, 1, 2)
         rec.certificate_in = cert and state.certificate_frames[cert]
+        -- Who asks: the frame cannot say (on loopback every address is 127.0.0.1), the request does.
+        rec.requester = status_requester(body)
         -- a peer that never answers must not grow the queue without bound
         if #conv.pending_status >= MAX_PENDING_STATUS then table.remove(conv.pending_status, 1) end
         table.insert(conv.pending_status, { rec = rec, number = pinfo.number })
@@ -382,6 +405,7 @@ local function analyse_handshake(conv, rec, msg, pinfo, first_pass)
         if request then
             request.rec.response_in = pinfo.number
             rec.request_in = request.number
+            rec.requester = request.rec.requester
         end
     end
 end
@@ -520,6 +544,11 @@ local function analyse_frame(tvb, offset, pinfo, first_pass)
     -- An arrow of the diagram says who talks to whom; otherwise the direction on this connection
     rec.who = (rec.arrow and rec.arrow <= 7 and not rec.is_alert) and ARROW_TEXT[rec.arrow]
               or sender_to_receiver(conv, rec.dir, pinfo)
+    local asker = REQUESTER_PARTY[rec.requester or 0]
+    if asker and (rec.arrow == 3 or rec.arrow == 4) and not rec.is_alert then
+        rec.who = (rec.arrow == 3) and (asker .. " → CA") or ("CA → " .. asker)
+        rec.info = rec.info .. (REQUESTER_INFO[rec.requester] or "")
+    end
     return rec
 end
 

@@ -31,8 +31,17 @@ local HANDSHAKE_TYPES = { [1] = "client_hello", [2] = "server_hello", [16] = "cl
 
 -- §3.1 ExtensionType (session_ticket reserved for a later version)
 local EXT_SERVER_NAME, EXT_STATUS_STAPLING, EXT_KEY_SHARE, EXT_CERTIFICATE_REQUEST = 0, 5, 51, 64
+local EXT_REQUESTER = 65  -- in a StatusRequest: who asks the CA (§9)
+-- The requester's role (§9) and the name the Info column gives the sender; a role not said (1.0's
+-- first form) is drawn as the seed's Client, as tlslab-ca does.
+local REQUESTER_ROLES = { [1] = "the client, about the server's certificate (§9)",
+                          [2] = "the server, about its own certificate, for its staple (§9.1)",
+                          [3] = "the server, about a client's certificate (§9.2)" }
+local REQUESTER_PARTY = { [1] = "Client", [2] = "Server", [3] = "Server" }
+local REQUESTER_INFO = { [2] = " (for its staple)", [3] = " (about a client's certificate)" }
 local EXTENSION_TYPES = { [0] = "server_name", [5] = "status_stapling",
-                          [35] = "session_ticket (reserved)", [51] = "key_share", [64] = "certificate_request" }
+                          [35] = "session_ticket (reserved)", [51] = "key_share", [64] = "certificate_request",
+                          [65] = "requester" }
 
 -- §7.5 cipher suites: key exchange (§7.1 RSA key transport or §7.6 ECDHE), AEAD cipher name in
 -- OpenSSL, key length, PRF/transcript hash. The key schedule does not depend on the key exchange.
@@ -178,6 +187,8 @@ local f = {
                                                 "CERTIFICATE seen in ServerHello frame", base.NONE),
     status_nonce_length = ProtoField.uint8("tlslab.status.nonce.length", "Nonce length", base.DEC),
     status_nonce = ProtoField.bytes("tlslab.status.nonce", "Nonce"),
+    status_requester = ProtoField.uint8("tlslab.status.requester", "Requester (who asks the CA)", base.DEC,
+                                        REQUESTER_ROLES),
     ocsp_response_length = ProtoField.uint16("tlslab.status.ocsp_response.length", "OCSP response length", base.DEC),
     ocsp_response = ProtoField.bytes("tlslab.status.ocsp_response", "OCSP response (signed by the CA)"),
 
@@ -283,6 +294,10 @@ return {
     EXT_KEY_SHARE = EXT_KEY_SHARE,
     EXT_STATUS_STAPLING = EXT_STATUS_STAPLING,
     EXT_CERTIFICATE_REQUEST = EXT_CERTIFICATE_REQUEST,
+    EXT_REQUESTER = EXT_REQUESTER,
+    REQUESTER_ROLES = REQUESTER_ROLES,
+    REQUESTER_PARTY = REQUESTER_PARTY,
+    REQUESTER_INFO = REQUESTER_INFO,
     SUITES = SUITES,
     GROUPS = GROUPS,
     GROUP_KEY_LEN = GROUP_KEY_LEN,

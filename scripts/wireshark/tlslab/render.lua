@@ -16,6 +16,7 @@ local CONTENT_TYPES, INNER_TYPES, HT, HANDSHAKE_TYPES = F.CONTENT_TYPES, F.INNER
 local EXTENSION_TYPES, ALERT_LEVELS, ALERT_DESCRIPTIONS = F.EXTENSION_TYPES, F.ALERT_LEVELS, F.ALERT_DESCRIPTIONS
 local EXT_SERVER_NAME, EXT_KEY_SHARE, SUITES = F.EXT_SERVER_NAME, F.EXT_KEY_SHARE, F.SUITES
 local EXT_STATUS_STAPLING, EXT_CERTIFICATE_REQUEST = F.EXT_STATUS_STAPLING, F.EXT_CERTIFICATE_REQUEST
+local EXT_REQUESTER, REQUESTER_ROLES = F.EXT_REQUESTER, F.REQUESTER_ROLES
 local GROUPS, GROUP_KEY_LEN, SIGNATURE_SCHEMES, SCHEME_KEY_TYPE = F.GROUPS, F.GROUP_KEY_LEN, F.SIGNATURE_SCHEMES,
                                                                  F.SCHEME_KEY_TYPE
 local crypto, analysis = env.crypto, env.analysis
@@ -254,6 +255,16 @@ local function render_extensions(r, tree, ctx)
                     ext_tree:append_text(": your certificate, please (§7.7)")
                 end
             end
+        elseif ext_type == EXT_REQUESTER and ctx.message == "status_request" then
+            if ext_len ~= 1 then
+                malformed(ext_tree, "requester must be one byte (decode_error, §9)")
+                ext_tree:add(f.extension_data, data:take(ext_len))
+            else
+                local role = data:take(1)
+                ext_tree:add(f.status_requester, role)
+                ext_tree:append_text(": " .. (REQUESTER_ROLES[role:uint()] or ("role " .. role:uint() ..
+                                     ", unknown to this version: not said")))
+            end
         elseif ext_len > 0 then
             ext_tree:add(f.extension_data, data:take(ext_len))
         end
@@ -340,6 +351,14 @@ local function render_status_request(r, tree, pinfo, rec)
         end
     end
     if cert_item then add_vector(r, tree, f.status_nonce_length, f.status_nonce, 1, 16, 32, "nonce") end
+    -- §9: an extension list may follow (who asks); without one, 1.0's first form: the role is not said.
+    if cert_item and r:left() > 0 then
+        local seen = render_extensions(r, tree, { message = "status_request", pinfo = pinfo }) or {}
+        if seen[EXT_REQUESTER] then return end
+    end
+    if cert_item then
+        tree:add(r.tvb(r.pos - 1, 1), "Requester: not said (1.0's first form, §9): shown as the Client"):set_generated()
+    end
 end
 
 local function render_status_response(r, tree, pinfo)

@@ -46,6 +46,7 @@ class StatusClient {
   Timeouts timeouts_;
   bool record_frames_;
   StatusQuestion question_;
+  bool say_requester_ = true;  // false once the CA refused the requester extension (a 1.0 CA)
   std::optional<Channel> channel_;
 };
 
