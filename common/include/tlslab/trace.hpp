@@ -70,13 +70,7 @@ class SessionTrace {
   void arrow(const FlowStep& step, std::optional<WireFrame> frame, Describe&& describe,
              std::string_view description = {}) {
     if (!enabled()) return;
-    HandshakeEvent event;
-    event.arrow = step.arrow;
-    event.from = to_string(step.from);
-    event.to = to_string(step.to);
-    event.message = step.name;
-    event.description = description.empty() ? step.description : description;
-    event.fields = describe();
+    HandshakeEvent event = arrow_event(step, description, describe());
     event.frame = std::move(frame);
     emit(std::move(event));
   }
@@ -86,13 +80,7 @@ class SessionTrace {
   void arrow_ahead_of_time(const FlowStep& step, AheadOfTime when, Describe&& describe,
                            std::string_view description = {}) {
     if (!enabled()) return;
-    HandshakeEvent event;
-    event.arrow = step.arrow;
-    event.from = to_string(step.from);
-    event.to = to_string(step.to);
-    event.message = step.name;
-    event.description = description.empty() ? step.description : description;
-    event.fields = describe();
+    HandshakeEvent event = arrow_event(step, description, describe());
     event.ahead_of_time = std::move(when);
     emit(std::move(event));
   }
@@ -120,6 +108,18 @@ class SessionTrace {
   void outcome(bool ok, std::string event, std::string detail, std::optional<AlertSeen> alert = std::nullopt);
 
  private:
+  // The event of one arrow: the step's parties and words (or this run's `description`), and fields.
+  static HandshakeEvent arrow_event(const FlowStep& step, std::string_view description,
+                                    std::vector<TraceField> fields) {
+    HandshakeEvent event;
+    event.arrow = step.arrow;
+    event.from = to_string(step.from);
+    event.to = to_string(step.to);
+    event.message = step.name;
+    event.description = description.empty() ? step.description : description;
+    event.fields = std::move(fields);
+    return event;
+  }
   void emit(HandshakeEvent event);
   double elapsed_ms();
 
