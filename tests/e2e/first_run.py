@@ -1,0 +1,290 @@
+"""The first run, as a new user meets it (issue 22 point 11): the README says what "the seed" is
+where it first names it, and the seed's diagram is in docs/ (its PlantUML source and the picture
+drawn from it); the README's three terminals, run as written (but for the ports), show the same
+SESSION MASTER KEY on both sides and no page body in the client's terminal; the README's CA
+synopsis names every option `tlslab-ca SUBCOMMAND --help` has; `openssl ocsp` against the CA's
+HTTP endpoint is traced in the CA's terminal like the framed requests; scripts/capture.sh as root
+never calls sudo, as a user without root or sudo says so in one line, and prints commands without
+`-X lua_script:` once scripts/wireshark/install.sh has installed the dissector.
+
+Run one:   python3 tests/e2e/first_run.py readme-three-terminals
+List them: python3 tests/e2e/first_run.py --list
+"""
+import http.client
+import os
+import re
+import shlex
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import BIN, Lab, check, exe, run_named, skip, wait_for_log, wait_until  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
+README = os.path.join(ROOT, "README.md")
+SEED_PUML = os.path.join(ROOT, "docs", "seed.puml")
+SEED_SVG = os.path.join(ROOT, "docs", "seed.svg")
+# The note the lab was built from, where the lab's machine keeps it (DESIGN.md); TLSLAB_SEED to
+# point elsewhere. The diagram in docs/seed.puml must be its plantuml block, line for line.
+SEED_NOTE = os.environ.get("TLSLAB_SEED", os.path.join(ROOT, "..", "shared", "seed", "000_61d6d8ea29eb80a4.txt"))
+MASTER_KEY = re.compile(r"SESSION MASTER KEY\s+([0-9a-f]{96})\b")
+TESTS = {}
+
+
+def test(name):
+    def register(function):
+        TESTS[name] = function
+        return function
+    return register
+
+
+def readme():
+    with open(README) as f:
+        return f.read()
+
+
+def readme_section(title):
+    found = re.search(rf"^## {re.escape(title)}[^\n]*\n(.*?)(?=^## )", readme(), re.S | re.M)
+    check(found, f"README.md has no '## {title}' section")
+    return found.group(1)
+
+
+def code_blocks(text):
+    return re.findall(r"^```(?:sh|bash)?\n(.*?)^```", text, re.S | re.M)
+
+
+def commands_by_heading(block):
+    """[(heading, command)] of a README code block: each command with its continuation lines joined,
+    under the comment that precedes it ("terminal 1", "once", ...)."""
+    commands, heading, commented = [], "", False
+    for line in block.replace("\\\n", " ").splitlines():
+        if line.startswith("#"):
+            if not commented:  # a comment's first line names what follows; the others go on
+                heading = line.lstrip("# ").split(":")[0]
+            commented = True
+            continue
+        commented = False
+        if line.strip():
+            commands.append((heading, re.sub(r"\s+", " ", line.strip())))
+    return commands
+
+
+def user_desk(lab):
+    """A directory like the top of a checkout, where the README's relative paths work (build/bin
+    is the build under test; certs/ is empty)."""
+    desk = lab.path("desk")
+    os.makedirs(os.path.join(desk, "build"))
+    os.symlink(os.path.abspath(BIN), os.path.join(desk, "build", "bin"))
+    os.symlink(os.path.join(ROOT, "scripts"), os.path.join(desk, "scripts"))
+    os.makedirs(os.path.join(desk, "certs"))
+    return desk
+
+
+class ReadmeTerminals:
+    """The README's three terminals, run as written in a user's desk, ports aside: each long-running
+    command listens on a free port instead of the README's, and later commands use those ports."""
+
+    def __init__(self, lab, section="The three programs by hand"):
+        self.lab = lab
+        self.desk = user_desk(lab)
+        self.ports = {}  # the README's port -> the one used
+        blocks = code_blocks(readme_section(section))
+        check(blocks, f"README's '{section}' has no code block")
+        self.commands = commands_by_heading(blocks[0])
+
+    def command(self, heading):
+        found = [c for h, c in self.commands if h.startswith(heading)]
+        check(len(found) == 1, f"README: expected one command under '# {heading}', found {found}")
+        return found[0]
+
+    def once(self):
+        for heading, command in self.commands:
+            if heading.startswith("once"):
+                self.shell(command)
+
+    def adapt(self, command):
+        return re.sub(r"127\.0\.0\.1:(\d+)", lambda m: f"127.0.0.1:{self.ports.get(int(m.group(1)), m.group(1))}",
+                      command)
+
+    def shell(self, command, check_ok=True):
+        result = subprocess.run(["bash", "-c", self.adapt(command)], cwd=self.desk, capture_output=True, text=True,
+                                timeout=60)
+        check(not check_ok or result.returncode == 0,
+              f"the README's `{command}` exited {result.returncode}:\n{result.stdout}\n{result.stderr}")
+        return result
+
+    def start(self, heading, name):
+        """Starts the README's command under `heading` with its --listen/--ocsp-http ports free; returns
+        the path of its terminal (stdout and stderr)."""
+        command = self.command(heading)
+        asked = {flag: int(port) for flag, port in re.findall(r"(--listen|--ocsp-http) 127\.0\.0\.1:(\d+)", command)}
+        command = re.sub(r"(--listen|--ocsp-http) 127\.0\.0\.1:\d+", r"\1 127.0.0.1:0", command)
+        args = ["bash", "-c", f"cd {shlex.quote(self.desk)} && exec {command}"]
+        self.lab.start(args, r"listening on (?:http://)?127\.0\.0\.1:(\d+)", name)
+        log = self.lab.path(f"{name}.log")
+        text = wait_for_log(log, "listening on")
+        for flag, readme_port in asked.items():
+            pattern = r"OCSP over HTTP listening on http://127\.0\.0\.1:(\d+)" if flag == "--ocsp-http" else \
+                r"(?<!HTTP )listening on 127\.0\.0\.1:(\d+)"
+            text = wait_until(lambda: re.search(pattern, open(log).read()), f"{name} names its {flag} port")
+            self.ports[readme_port] = int(text.group(1))
+        return log
+
+
+def master_keys(text):
+    return set(MASTER_KEY.findall(text))
+
+
+# --- the seed -------------------------------------------------------------------------------------
+def seed_note_block():
+    with open(SEED_NOTE) as f:
+        found = re.search(r"^```plantuml\n(.*?)^```", f.read(), re.S | re.M)
+    check(found, f"{SEED_NOTE} has no plantuml block")
+    return found.group(1)
+
+
+def diagram_of(puml):
+    """The diagram of a .puml file: its lines between @startuml and @enduml."""
+    found = re.search(r"^@startuml\n(.*?)^@enduml$", puml, re.S | re.M)
+    check(found, "docs/seed.puml: no @startuml ... @enduml")
+    return found.group(1)
+
+
+def svg_texts(svg):
+    return re.findall(r"<text[^>]*>([^<]*)</text>", svg)
+
+
+@test("seed-diagram")
+def seed_diagram():
+    """docs/seed.puml is the seed, said so in its header; docs/seed.svg is what plantuml draws from it."""
+    check(os.path.isfile(SEED_PUML), "docs/seed.puml is missing")
+    check(os.path.isfile(SEED_SVG), "docs/seed.svg is missing")
+    with open(SEED_PUML) as f:
+        puml = f.read()
+    header = puml[:puml.find("@startuml")]
+    check(header.strip() and all(line.startswith("'") for line in header.strip().splitlines()),
+          f"docs/seed.puml should start with a comment (') that says what it is: {header[:200]!r}")
+    check("seed" in header.lower(), "docs/seed.puml's header does not say it is the seed")
+    diagram = diagram_of(puml)
+    for arrow in ("Client -> Server", "Server -> Client", "Client -> CA", "CA -> Client"):
+        check(arrow in diagram, f"docs/seed.puml has no '{arrow}' arrow")
+    if os.path.isfile(SEED_NOTE):
+        check(diagram == seed_note_block(), f"docs/seed.puml's diagram is not the plantuml block of {SEED_NOTE}")
+    plantuml = shutil.which("plantuml")
+    if not plantuml:
+        skip("plantuml is not installed (Debian: apt install plantuml): docs/seed.svg was not redrawn")
+    with tempfile.TemporaryDirectory(prefix="tlslab-seed-") as work:
+        shutil.copy(SEED_PUML, work)
+        drawn = subprocess.run([plantuml, "-tsvg", os.path.join(work, "seed.puml")], capture_output=True, text=True,
+                               timeout=120)
+        check(drawn.returncode == 0, f"plantuml -tsvg docs/seed.puml: exit {drawn.returncode}: {drawn.stderr}")
+        with open(os.path.join(work, "seed.svg")) as f:
+            redrawn = f.read()
+    with open(SEED_SVG) as f:
+        committed = f.read()
+    check("Syntax Error" not in redrawn, "plantuml draws docs/seed.puml as a syntax error")
+    check(svg_texts(redrawn) == svg_texts(committed),
+          "docs/seed.svg does not show docs/seed.puml's words: redraw it (plantuml -tsvg docs/seed.puml)")
+    check("SESSION MASTER KEY" in svg_texts(committed), "docs/seed.svg does not show SESSION MASTER KEY")
+
+
+@test("readme-says-what-the-seed-is")
+def readme_says_what_the_seed_is():
+    """Where the README first says "seed", it says what the seed is and links its diagram."""
+    paragraphs = re.split(r"\n\s*\n", readme())
+    first = next((p for p in paragraphs if re.search(r"\bseed\b", p, re.I)), None)
+    check(first, "README.md never names the seed")
+    for target in ("docs/seed.puml", "docs/seed.svg"):
+        check(f"]({target})" in first, f"where the README first names the seed, it does not link {target}:\n{first}")
+        check(os.path.isfile(os.path.join(ROOT, target)), f"{target}, linked from the README, is missing")
+    check(re.search(r"\bseed\b[^.]*\b(diagram|PlantUML)\b", first, re.I),
+          f"where the README first names the seed, it does not say it is a diagram:\n{first}")
+
+
+# --- the three terminals --------------------------------------------------------------------------
+@test("readme-three-terminals")
+def readme_three_terminals():
+    """The README's "three terminals", as written (ports aside): the server's terminal and the
+    client's show the same SESSION MASTER KEY, the CA's shows arrows 3 and 4, and the client's
+    terminal is its trace, not the page's HTML."""
+    with Lab() as lab:
+        terminals = ReadmeTerminals(lab)
+        terminals.once()
+        ca_log = terminals.start("terminal 1", "terminal-1")
+        server_log = terminals.start("terminal 2", "terminal-2")
+        client = terminals.shell(terminals.command("terminal 3"), check_ok=False)
+        shown = client.stdout + client.stderr
+        check(client.returncode == 0, f"terminal 3 exited {client.returncode}:\n{shown}")
+        check(not re.search(r"<(!doctype|html)", shown, re.I),
+              f"terminal 3 ends with the page's HTML after the trace: {client.stdout[:300]!r}")
+        client_keys = master_keys(client.stderr)
+        check(len(client_keys) == 1, f"terminal 3 shows no SESSION MASTER KEY (or several): {client_keys}")
+        server_text = wait_for_log(server_log, "SESSION MASTER KEY")
+        check(master_keys(server_text) == client_keys,
+              f"terminal 2 does not show the client's SESSION MASTER KEY {client_keys}:\n{server_text[-1500:]}")
+        ca_text = wait_for_log(ca_log, "(4) CA → Client")
+        check("(3) Client → CA" in ca_text and "(4) CA → Client" in ca_text,
+              f"terminal 1 does not trace arrows 3 and 4:\n{ca_text[-1500:]}")
+
+
+# --- the CA ---------------------------------------------------------------------------------------
+def readme_ca_synopsis():
+    """{subcommand: text} of the README's CA synopsis (the first block of '## The CA')."""
+    synopsis, current = {}, None
+    for line in code_blocks(readme_section("The CA"))[0].splitlines():
+        found = re.match(r"build/bin/tlslab-ca (\w+)(.*)", line)
+        if found:
+            current = found.group(1)
+            synopsis[current] = found.group(2)
+        elif current and line.startswith(" "):
+            synopsis[current] += " " + line.strip()
+    return synopsis
+
+
+def help_options(subcommand):
+    result = subprocess.run([exe("tlslab-ca"), subcommand, "--help"], capture_output=True, text=True, timeout=30)
+    check(result.returncode == 0, f"tlslab-ca {subcommand} --help: exit {result.returncode}")
+    options = re.findall(r"^\s+(?:-\w,)?(--[a-z][a-z0-9-]*)", result.stdout, re.M)
+    return [o for o in options if o != "--help"], result.stdout
+
+
+def key_types(text):
+    return set(re.findall(r"\b(ec-p256|rsa\d{4})\b", text))
+
+
+@test("ca-synopsis-names-every-option")
+def ca_synopsis_names_every_option():
+    """The README's CA synopsis names each option of each subcommand (`serve --validity` among them),
+    and the key types each subcommand takes (`issue --key-type ec-p256`), as --help does."""
+    synopsis = readme_ca_synopsis()
+    check(sorted(synopsis) == sorted(["init", "issue", "list", "revoke", "serve"]),
+          f"the README's CA synopsis has the subcommands {sorted(synopsis)}")
+    problems = []
+    for subcommand, text in synopsis.items():
+        options, help_text = help_options(subcommand)
+        named = set(re.findall(r"--[a-z][a-z0-9-]*", text))
+        missing = [o for o in options if o not in named]
+        unknown = sorted(named - set(options))
+        if missing:
+            problems.append(f"{subcommand}: the README does not name {' '.join(missing)}")
+        if unknown:
+            problems.append(f"{subcommand}: the README names {' '.join(unknown)}, which --help does not know")
+        readme_types = key_types(re.search(r"--key-type ([\w|-]+)", text).group(1)) if "--key-type" in text else set()
+        help_line = re.search(r"--key-type[^\n]*", help_text)
+        if help_line and readme_types != key_types(help_line.group(0)):
+            problems.append(f"{subcommand} --key-type: the README says {sorted(readme_types)}, "
+                            f"--help {sorted(key_types(help_line.group(0)))}")
+    check(not problems, "; ".join(problems))
+    check("ec-p256" in key_types(synopsis["issue"]), "the README's synopsis does not say issue --key-type ec-p256")
+
+
+def run_main():
+    sys.exit(run_named(TESTS, sys.argv))
+
+
+if __name__ == "__main__":
+    run_main()
