@@ -1,11 +1,14 @@
 #pragma once
 // The run as a PlantUML sequence diagram (--plantuml FILE), in the seed's own syntax and colors:
-// participants Client, Server and CA, one arrow per frame with its number, its message and its
-// values (shortened), each name in the seed's color; a failed run ends with the alert, in red,
-// from the side that sent it. Renders with `plantuml -tpng FILE`.
+// participants Client, Server and CA, one arrow per frame with its number, its message, the seed's
+// sentence for it and its values (shortened), each name in the seed's color (CERTIFICATE in
+// DarkCyan, readable on white); local steps on their party, a failed check in red; the SESSION
+// MASTER KEY on both sides; a failed run ends with the alert, in red, from the side that sent it.
+// Renders with `plantuml -tpng FILE`.
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,8 +30,17 @@ class PlantUmlRenderer : public Renderer {
   std::string path_;
   bool show_secrets_;
   std::mutex mutex_;
+  // What the diagram keeps of each connection, by its id.
+  struct Session {
+    std::optional<std::size_t> first_line;         // its first arrow, in lines_
+    std::optional<std::size_t> test_message_line;  // the client's Finished (test message)
+    std::vector<TraceField> master_key_fields;     // the client's SESSION MASTER KEY and write keys
+  };
+  // Inserts `line` at `at` and moves the other connections' lines that follow.
+  void insert_line(std::size_t at, std::string line, std::uint64_t connection);
+
   std::vector<std::string> lines_;
-  std::map<std::uint64_t, std::size_t> first_line_;  // each connection's first arrow, in lines_
+  std::map<std::uint64_t, Session> sessions_;
   bool written_ = false;
 };
 
