@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Captures one real tlslab session on the loopback interface, for Wireshark.
 #
-#   sudo scripts/capture.sh [SCENARIO] [-o OUT.pcapng] [--get PATH]... [--suites LIST]
-#   sudo scripts/capture.sh stolen-key [-o OUT.pcapng]     the stolen-key lesson (below)
+#   scripts/capture.sh [SCENARIO] [-o OUT.pcapng] [--get PATH]... [--suites LIST]
+#   scripts/capture.sh stolen-key [-o OUT.pcapng]     the stolen-key lesson (below)
 #   scripts/capture.sh --list        the scenarios, one per line
+#
+# Capturing needs root. As root it captures at once and never calls sudo (a root shell may have
+# none). As a user who cannot capture on lo (no CAP_NET_RAW for dumpcap), it runs itself again
+# with sudo, which asks for your password; without sudo it says so in one line (exit 77).
 #
 # --suites LIST: the cipher suites the client offers, as tlslab-client --suites takes them, in
 # place of the scenario's; e.g. `--suites ecdhe-aes128gcm` captures a forward-secret ECDHE session
@@ -46,9 +50,10 @@
 #                it holds the session's master secret
 #   OUT.html     the client's report of the run (tlslab-client --report): the diagram, every
 #                frame byte by byte, the computations; mode 0644
-# and prints the commands that open them. Capturing needs root (run it with sudo); the files
-# are then given to the user who ran sudo ($SUDO_USER) or, without sudo, to the owner of OUT's
-# directory, who opens them as themselves. Everything it started is stopped on exit, on error
+# and prints the commands that open them. Captured as root, the files are given to the user who
+# ran sudo ($SUDO_USER) or, without sudo, to the owner of OUT's directory, who opens them as
+# themselves. The commands load the dissector with -X lua_script:… unless that user has it
+# installed already (scripts/wireshark/install.sh): tshark refuses to load it twice. Everything it started is stopped on exit, on error
 # and on Ctrl-C.
 #
 # Exit status: 0 the capture is written and the scenario went as described above; 1 it did not
@@ -76,6 +81,7 @@ die() { echo "capture: $*" >&2; exit 2; }
 skip() { echo "capture: cannot capture: $*" >&2; exit 77; }
 
 scenarios=(good revoked unknown-ca expired wrong-name ca-down no-common-suite garbage)
+given_args=("$@")  # for running again with sudo
 scenario=good out="" gets=() suites=""
 while [[ $# -gt 0 ]]; do
   case $1 in
@@ -127,6 +133,25 @@ if [[ $scenario == stolen-key ]] && ! "$bin/tlslab-client" --help 2>/dev/null | 
   die "$bin/tlslab-client does not offer ecdhe-aes128gcm (PROTOCOL.md §7.6): build a newer one"
 fi
 command -v "$TSHARK" >/dev/null 2>&1 || skip "tshark is not installed (Debian: apt install tshark)"
+
+# --- root -----------------------------------------------------------------------------------
+# dumpcap (which tshark runs to capture) opens lo to list its link types: it can only if it may
+# capture, as root or with CAP_NET_RAW (Debian's wireshark group).
+can_capture() { command -v dumpcap >/dev/null 2>&1 && dumpcap -L -i lo >/dev/null 2>&1; }
+if [[ $EUID != 0 ]] && ! can_capture; then
+  command -v sudo >/dev/null 2>&1 ||
+    skip "capturing on lo needs root, and sudo is not installed: run scripts/capture.sh as root"
+  # Without a terminal, sudo could not ask for a password: only a sudo that needs none will do.
+  [[ -t 0 ]] || sudo -n true 2>/dev/null ||
+    skip "capturing on lo needs root, and sudo wants a password but there is no terminal to ask on: run it as root"
+  echo "capture: capturing on lo needs root: running it again with sudo" >&2
+  # sudo resets the environment: the variables this script reads are passed on by env.
+  keep=()
+  for name in TLSLAB_BIN TSHARK CAPTURE_TRACE_JSON CAPTURE_QUIET TMPDIR NO_COLOR; do
+    [[ -n ${!name+set} ]] && keep+=("$name=${!name}")
+  done
+  exec sudo -- env "${keep[@]}" bash "${BASH_SOURCE[0]}" "${given_args[@]}"
+fi
 
 # --- processes we start, and the cleanup that stops them whatever happens ----------------------
 work=$(mktemp -d "${TMPDIR:-/tmp}/tlslab-capture.XXXXXX") || die "mktemp failed"
@@ -377,10 +402,22 @@ if [[ $scenario == stolen-key ]]; then
 fi
 
 q() { printf '%q' "$1"; }
-lua="-X lua_script:$(q "$dissector")"
+# Who opens the files: their owner (the user who ran sudo), or whoever runs this. When the
+# dissector is in that user's personal Lua plugin folder (scripts/wireshark/install.sh), Wireshark
+# loads it at start-up, and -X would load it a second time: tshark 4.0 then stops with "two
+# protocols with the same description". (Only the file is looked at: nothing of that user's runs.)
+viewer_home=$HOME
+if [[ -n $owner && ${owner%%:*} != "$EUID" ]]; then
+  viewer_home=$(getent passwd "${owner%%:*}" | cut -d: -f6)
+fi
+installed=""
+[[ -n $viewer_home && -f $viewer_home/.local/lib/wireshark/plugins/tlslab.lua ]] &&
+  installed=$viewer_home/.local/lib/wireshark/plugins/tlslab.lua
+lua=""  # the options that load the dissector, each followed by a space
+[[ -z $installed ]] && lua="-X lua_script:$(q "$dissector") "
 # garbage: what the server answered to "GET /" is found by the port (Wireshark takes the
 # connection for HTTP), so the commands say that the server's port is tlslab.
-[[ $scenario == garbage ]] && lua+=" -d tcp.port==$server_port,tlslab"
+[[ $scenario == garbage ]] && lua+="-d tcp.port==$server_port,tlslab "
 keys=""  # the decryption option, only when there is something to decrypt with
 [[ -s $keylog_out ]] && keys="-o tlslab.keylog_file:$(q "$keylog_out") "
 width=${#out}
@@ -404,18 +441,19 @@ if [[ $report_written == 1 ]]; then
 fi
 as_yourself=""
 [[ $EUID == 0 ]] && as_yourself=" (as yourself, not root)"
+[[ -n $installed ]] && echo "The tlslab dissector is installed ($(q "$installed")): the commands leave -X lua_script: out."
 echo "Open it in Wireshark with the tlslab dissector${keys:+ and the key log}$as_yourself:"
-echo "  wireshark $lua ${keys}-Y tlslab $(q "$out")"
+echo "  wireshark ${lua}${keys}-Y tlslab $(q "$out")"
 echo "or read it with tshark (one line per frame${keys:+; then the decrypted request URIs}):"
-echo "  tshark -r $(q "$out") $lua ${keys}-Y tlslab"
-[[ -n $keys ]] && echo "  tshark -r $(q "$out") $lua ${keys}-Y http.request -T fields -e http.request.uri"
+echo "  tshark -r $(q "$out") ${lua}${keys}-Y tlslab"
+[[ -n $keys ]] && echo "  tshark -r $(q "$out") ${lua}${keys}-Y http.request -T fields -e http.request.uri"
 if [[ $scenario == stolen-key ]]; then
   echo "The attacker's view, as yourself: tlslab-decrypt with the stolen key, then Wireshark with the key log it"
   echo "recovered (the ECDHE session stays closed: only /?recorded=rsa comes out):"
   echo "  $(q "$bin/tlslab-decrypt") --key $(q "$base.server.key") --keylog-out $(q "$base.stolen.keylog") $(q "$out")"
-  echo "  tshark -r $(q "$out") $lua -o tlslab.keylog_file:$(q "$base.stolen.keylog") -Y http.request -T fields -e http.request.uri"
+  echo "  tshark -r $(q "$out") ${lua}-o tlslab.keylog_file:$(q "$base.stolen.keylog") -Y http.request -T fields -e http.request.uri"
 fi
 if [[ -n $expected_alert || $scenario == garbage ]]; then
-  echo "  tshark -r $(q "$out") $lua -Y tlslab.alert.description -T fields -e tlslab.alert.description"
+  echo "  tshark -r $(q "$out") ${lua}-Y tlslab.alert.description -T fields -e tlslab.alert.description"
 fi
 exit "$result"

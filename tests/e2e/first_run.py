@@ -282,6 +282,158 @@ def ca_synopsis_names_every_option():
     check("ec-p256" in key_types(synopsis["issue"]), "the README's synopsis does not say issue --key-type ec-p256")
 
 
+# --- capture.sh -----------------------------------------------------------------------------------
+def need_capture_as_root():
+    if os.geteuid() != 0:
+        skip("capturing needs root here: run as root to check capture.sh")
+    for program in ("tshark", "dumpcap"):
+        if not shutil.which(program):
+            skip(f"{program} is not installed (Debian: apt install tshark)")
+
+
+def fake_sudo(lab, log_name="sudo.calls", probe_ok=True):
+    """A directory to put first on PATH, with a `sudo` that records each call in `log_name` (one line
+    of arguments) and then fails as a missing sudo would (or, for the `sudo -n true` probe of a
+    terminal-less run, answers `probe_ok`)."""
+    fake = lab.path("fake-bin")
+    os.makedirs(fake, exist_ok=True)
+    calls = lab.path(log_name)
+    with open(os.path.join(fake, "sudo"), "w") as f:
+        f.write("#!/bin/sh\n"
+                f'[ "$*" = "-n true" ] && exit {0 if probe_ok else 1}\n'
+                f'printf "%s\\n" "$*" >>{shlex.quote(calls)}\n'
+                "exit 0\n")
+    os.chmod(os.path.join(fake, "sudo"), 0o755)
+    return fake, calls
+
+
+def printed_commands(output, program):
+    """The commands capture.sh printed for `program` (its indented lines), as argument lists."""
+    return [shlex.split(line) for line in output.splitlines() if line.startswith(f"  {program} ")]
+
+
+def install_dissector(home):
+    env = dict(os.environ, HOME=home, XDG_CONFIG_HOME=os.path.join(home, ".config"))
+    result = subprocess.run(["bash", os.path.join(ROOT, "scripts", "wireshark", "install.sh")], env=env,
+                            capture_output=True, text=True, timeout=60)
+    check(result.returncode == 0, f"install.sh: exit {result.returncode}: {result.stdout}{result.stderr}")
+    return env
+
+
+def capture(desk, env, *args):
+    result = subprocess.run(["bash", "scripts/capture.sh", *args], cwd=desk, env=env, capture_output=True,
+                            text=True, timeout=180)
+    if result.returncode == 77:
+        skip(f"capture.sh cannot capture here: {result.stderr.strip()[-300:]}")
+    check(result.returncode == 0, f"capture.sh {' '.join(args)}: exit {result.returncode}:\n{result.stdout}\n"
+          f"{result.stderr[-2000:]}")
+    return result.stdout
+
+
+@test("readme-capture-as-root")
+def readme_capture_as_root():
+    """The README's capture commands, as written, run by root on a machine whose root has no sudo (a
+    container, a fresh Debian): capture.sh captures without calling sudo, and the README's tshark
+    command reads the request it decrypts from the files capture.sh wrote."""
+    need_capture_as_root()
+    with Lab() as lab:
+        desk = user_desk(lab)
+        fake, calls = fake_sudo(lab)
+        home = lab.path("home")
+        os.makedirs(home)
+        env = dict(os.environ, PATH=fake + os.pathsep + os.environ.get("PATH", ""), HOME=home, CAPTURE_QUIET="1")
+        commands = [c for _, c in commands_by_heading(code_blocks(readme_section("Capture and decode with Wireshark"))[0])]
+        check(len(commands) == 2 and "capture.sh" in commands[0] and commands[1].startswith("tshark "),
+              f"the README's capture block should be capture.sh, then tshark: {commands}")
+        captured = subprocess.run(["bash", "-c", commands[0]], cwd=desk, env=env, capture_output=True, text=True,
+                                  timeout=180)
+        sudo_calls = open(calls).read() if os.path.exists(calls) else ""
+        check(not sudo_calls, f"as root, the README's `{commands[0]}` called sudo: {sudo_calls!r}\n{captured.stderr}")
+        if captured.returncode == 77:
+            skip(f"capture.sh cannot capture here: {captured.stderr.strip()[-300:]}")
+        check(captured.returncode == 0,
+              f"the README's `{commands[0]}` exited {captured.returncode}:\n{captured.stdout}\n{captured.stderr[-1500:]}")
+        read = subprocess.run(["bash", "-c", commands[1]], cwd=desk, env=env, capture_output=True, text=True,
+                              timeout=120)
+        check(read.returncode == 0, f"the README's `{commands[1]}` exited {read.returncode}: {read.stderr[-800:]}")
+        if not read.stdout.strip():
+            not_decrypted = subprocess.run(["tshark", "-r", os.path.join(desk, "tlslab-good.pcapng"), "-X",
+                                            "lua_script:scripts/wireshark/tlslab.lua", "-Y", "tlslab.expert.not_decrypted",
+                                            "-V"], cwd=desk, env=env, capture_output=True, text=True, timeout=120)
+            if "lua-luaossl" in not_decrypted.stdout:
+                skip("tshark's Lua has no lua-luaossl: the README's tshark command cannot decrypt here")
+        check(read.stdout.split() == ["/"], f"the README's tshark command printed {read.stdout!r}, not the request /")
+
+
+@test("capture-as-user-without-sudo")
+def capture_as_user_without_sudo():
+    """A user who cannot capture runs capture.sh: it runs itself again with sudo, with the user's
+    arguments; without sudo it says in one line that capturing needs root, and writes nothing."""
+    if os.geteuid() != 0:
+        skip("needs root, to run capture.sh as the user nobody")
+    if not shutil.which("setpriv"):
+        skip("setpriv (util-linux) is not installed")
+    with Lab() as lab:
+        os.chmod(lab.dir, 0o755)
+        desk = user_desk(lab)
+        out = lab.path("out")
+        os.makedirs(out)
+        os.chmod(out, 0o777)
+        fake, calls = fake_sudo(lab)
+        as_nobody = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--"]
+        args = ["bash", "scripts/capture.sh", "revoked", "-o", "../out/mine.pcapng"]
+        plain_path = "/usr/local/bin:/usr/bin:/bin"
+        if not shutil.which("sudo", path=plain_path):
+            env = {"PATH": plain_path, "HOME": out, "LANG": "C.UTF-8"}
+            alone = subprocess.run(as_nobody + args, cwd=desk, env=env, capture_output=True, text=True, timeout=120)
+            lines = [line for line in alone.stderr.splitlines() if line.strip()]
+            check(alone.returncode == 77 and len(lines) == 1,
+                  f"without root or sudo: expected exit 77 and one line, got exit {alone.returncode}:\n{alone.stderr}")
+            check(re.search(r"\broot\b", lines[0]) and "sudo" in lines[0],
+                  f"the line should say that capturing needs root and that sudo is missing: {lines[0]}")
+            check(not os.listdir(out), f"capture.sh wrote {os.listdir(out)} though it could not capture")
+        open(calls, "w").close()
+        os.chmod(calls, 0o666)
+        env = {"PATH": fake + os.pathsep + plain_path, "HOME": out, "LANG": "C.UTF-8"}
+        again = subprocess.run(as_nobody + args, cwd=desk, env=env, capture_output=True, text=True, timeout=120)
+        recorded = open(calls).read().splitlines()
+        check(again.returncode == 0 and len(recorded) == 1,
+              f"with sudo: expected capture.sh to run itself again with sudo once (exit 0), got exit "
+              f"{again.returncode}, sudo calls {recorded}:\n{again.stderr}")
+        check(re.search(r"bash \S*scripts/capture\.sh revoked -o \.\./out/mine\.pcapng$", recorded[0]),
+              f"sudo was not asked to run capture.sh with the user's arguments: sudo {recorded[0]}")
+
+
+@test("capture-after-install-prints-no-x")
+def capture_after_install_prints_no_x():
+    """After scripts/wireshark/install.sh, the commands capture.sh prints load the installed dissector
+    (no -X lua_script:, which tshark 4.0 refuses then: "two protocols with the same description"),
+    and work as printed; before it, they carry -X."""
+    need_capture_as_root()
+    with Lab() as lab:
+        desk = user_desk(lab)
+        home = lab.path("home")
+        os.makedirs(home)
+        env = dict(os.environ, HOME=home, XDG_CONFIG_HOME=os.path.join(home, ".config"), CAPTURE_QUIET="1")
+        before = capture(desk, env, "-o", "before.pcapng")
+        check(all("-X" in c for c in printed_commands(before, "tshark") + printed_commands(before, "wireshark")),
+              f"without the dissector installed, capture.sh should print -X lua_script: in each command:\n{before}")
+        install_dissector(home)
+        for scenario in ("good", "garbage"):
+            output = capture(desk, env, scenario, "-o", f"{scenario}.pcapng")
+            commands = printed_commands(output, "tshark") + printed_commands(output, "wireshark")
+            check(commands, f"{scenario}: capture.sh printed no tshark or wireshark command:\n{output}")
+            with_x = [shlex.join(c) for c in commands if any(a.startswith("lua_script:") for a in c)]
+            check(not with_x, f"{scenario}: after install.sh, capture.sh still prints -X lua_script: {with_x}")
+            for command in printed_commands(output, "tshark"):
+                ran = subprocess.run(command, cwd=desk, env=env, capture_output=True, text=True, timeout=120)
+                check(ran.returncode == 0 and "same description" not in ran.stderr and ran.stdout.strip(),
+                      f"{scenario}: `{shlex.join(command)}` as printed: exit {ran.returncode}, {ran.stderr[-600:]}")
+            if scenario == "garbage":
+                check(all("-d" in c for c in commands),
+                      f"garbage: the commands lost the -d tcp.port==PORT,tlslab that marks the server's port: {commands}")
+
+
 def run_main():
     sys.exit(run_named(TESTS, sys.argv))
 
