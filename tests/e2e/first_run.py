@@ -59,12 +59,12 @@ def code_blocks(text):
 
 def commands_by_heading(block):
     """[(heading, command)] of a README code block: each command with its continuation lines joined,
-    under the comment that precedes it ("terminal 1", "once", ...)."""
+    under the comment that precedes it, its lines joined ("terminal 1: the CA's ...", "once: ...")."""
     commands, heading, commented = [], "", False
     for line in block.replace("\\\n", " ").splitlines():
         if line.startswith("#"):
-            if not commented:  # a comment's first line names what follows; the others go on
-                heading = line.lstrip("# ").split(":")[0]
+            text = line.lstrip("# ").strip()
+            heading = heading + " " + text if commented else text
             commented = True
             continue
         commented = False
@@ -88,16 +88,20 @@ class ReadmeTerminals:
     """The README's three terminals, run as written in a user's desk, ports aside: each long-running
     command listens on a free port instead of the README's, and later commands use those ports."""
 
-    def __init__(self, lab, section="The three programs by hand"):
+    def __init__(self, lab, section="The three programs by hand", desk=None):
         self.lab = lab
-        self.desk = user_desk(lab)
+        self.desk = desk or user_desk(lab)
         self.ports = {}  # the README's port -> the one used
         blocks = code_blocks(readme_section(section))
         check(blocks, f"README's '{section}' has no code block")
         self.commands = commands_by_heading(blocks[0])
 
     def command(self, heading):
-        found = [c for h, c in self.commands if h.startswith(heading)]
+        return self.commented(heading)[1]
+
+    def commented(self, heading):
+        """(comment, command) of the one command whose comment starts with `heading`."""
+        found = [(h, c) for h, c in self.commands if h.startswith(heading)]
         check(len(found) == 1, f"README: expected one command under '# {heading}', found {found}")
         return found[0]
 
@@ -122,7 +126,7 @@ class ReadmeTerminals:
         the path of its terminal (stdout and stderr)."""
         command = self.command(heading)
         asked = {flag: int(port) for flag, port in re.findall(r"(--listen|--ocsp-http) 127\.0\.0\.1:(\d+)", command)}
-        command = re.sub(r"(--listen|--ocsp-http) 127\.0\.0\.1:\d+", r"\1 127.0.0.1:0", command)
+        command = self.adapt(re.sub(r"(--listen|--ocsp-http) 127\.0\.0\.1:\d+", r"\1 127.0.0.1:0", command))
         args = ["bash", "-c", f"cd {shlex.quote(self.desk)} && exec {command}"]
         self.lab.start(args, r"listening on (?:http://)?127\.0\.0\.1:(\d+)", name)
         log = self.lab.path(f"{name}.log")
@@ -229,6 +233,31 @@ def readme_three_terminals():
         ca_text = wait_for_log(ca_log, "(4) CA → Client")
         check("(3) Client → CA" in ca_text and "(4) CA → Client" in ca_text,
               f"terminal 1 does not trace arrows 3 and 4:\n{ca_text[-1500:]}")
+
+
+@test("readme-terminal-3-page")
+def readme_terminal_3_page():
+    """Each terminal 3 of the README (stapling and mutual authentication too), run as written after
+    its terminals 1 and 2: its terminal shows the page's HTML only where the README says that the
+    page follows the trace."""
+    with Lab() as lab:
+        first = ReadmeTerminals(lab)
+        first.once()
+        for section in ("Stapling", "Mutual authentication"):
+            terminals = ReadmeTerminals(lab, section, desk=first.desk)
+            terminals.once()
+            terminals.start("terminal 1", f"{section.split()[0].lower()}-terminal-1")
+            server_log = terminals.start("terminal 2", f"{section.split()[0].lower()}-terminal-2")
+            if "--staple-from" in terminals.command("terminal 2"):
+                wait_until(lambda: "stapled into every ServerHello" in open(server_log).read(),
+                           "the server got its first staple")
+            comment, command = terminals.commented("terminal 3")
+            client = terminals.shell(command, check_ok=False)
+            check(client.returncode == 0, f"{section}: terminal 3 exited {client.returncode}:\n{client.stderr[-1500:]}")
+            html = bool(re.search(r"<(!doctype|html)", client.stdout + client.stderr, re.I))
+            said = bool(re.search(r"page follows|then the page", comment))
+            check(html == said, f"{section}: terminal 3 shows {'the' if html else 'no'} page's HTML, but its "
+                  f"comment says {'so' if said else 'nothing of it'}: # {comment}")
 
 
 # --- the CA ---------------------------------------------------------------------------------------
