@@ -41,10 +41,18 @@ awaitable<SessionParameters> run_handshake(net::Channel& channel, const ClientSe
   trace.arrow(flow.last(), std::move(received_hello.frame),
               [&] { return describe::server_hello(server_hello, certificate.get(), checked.ok()); });
   session.suite = std::move(checked).take();
-  crypto::verify_server_certificate(trust, certificate.get(), settings.server_name).take();
-  trace.local(Party::client, "checks the CERTIFICATE locally",
-              "SERVER'S PUBLIC KEY equals the CERTIFICATE's; chain to the trusted CA, validity period, host name",
-              [&] { return describe::certificate_check(trust, certificate.get(), settings.server_name); });
+  // The step is drawn whether it passes or not: a refused CERTIFICATE is the step that failed, in
+  // red, with the values each check compared.
+  auto verified = crypto::verify_server_certificate(trust, certificate.get(), settings.server_name);
+  trace.local(Party::client, verified ? "checks the CERTIFICATE locally" : "checks the CERTIFICATE locally: FAILED",
+              verified
+                  ? "SERVER'S PUBLIC KEY equals the CERTIFICATE's; chain to the trusted CA, validity period, host name"
+                  : "the CERTIFICATE is refused (the check in red); the client ends the handshake with an alert",
+              [&] {
+                return describe::certificate_check(trust, certificate.get(), settings.server_name,
+                                                   verified ? nullptr : &verified.failure());
+              });
+  std::move(verified).take();
 
   // (3)–(4): the CA's signed answer about the CERTIFICATE, stapled by the server ahead of time, or
   // asked for by the client itself (Client → CA, CA → Client), as --ca-check says

@@ -91,14 +91,38 @@ std::vector<TraceField> server_hello(const ServerHello& hello, X509* certificate
 }
 
 std::vector<TraceField> certificate_check(const crypto::TrustStore& trust, X509* certificate,
-                                          const std::string& host_name) {
+                                          const std::string& host_name, const Failure* failed, std::time_t now) {
+  // Each check on its own, with the values it compares, so that a failure shows which one failed.
   X509* anchor = trust.issuer_of(certificate);
-  return {{"trusted CA", anchor ? crypto::subject_of(anchor) : "(none)", TraceColor::ca_key},
-          {"valid", crypto::not_before_of(certificate) + " .. " + crypto::not_after_of(certificate), TraceColor::good},
-          {"host name", host_name + " matches a subjectAltName", TraceColor::good},
-          {"subjectAltName", crypto::subject_alt_names(certificate), TraceColor::certificate},
-          {"public key", crypto::key_description(X509_get0_pubkey(certificate)), TraceColor::public_key},
-          {"SHA-256 fingerprint", crypto::fingerprint_sha256(certificate), TraceColor::certificate}};
+  std::string names = crypto::subject_alt_names(certificate);
+  std::string period = crypto::not_before_of(certificate) + " .. " + crypto::not_after_of(certificate);
+  auto position = crypto::validity_position(certificate, now);
+  std::string at = "now is " + utc_time(now);
+  TraceField validity{"valid", period, TraceColor::good};
+  if (!position) {
+    validity = {"valid", period + ": a date does not parse", TraceColor::bad};
+  } else if (*position < 0) {
+    validity = {"valid", "not yet: " + at + ", before " + crypto::not_before_of(certificate), TraceColor::bad};
+  } else if (*position > 0) {
+    validity = {"valid", "expired: " + at + ", after " + crypto::not_after_of(certificate), TraceColor::bad};
+  }
+  bool named = crypto::matches_host_name(certificate, host_name);
+  std::vector<TraceField> fields{
+      {"trusted CA",
+       anchor ? crypto::subject_of(anchor)
+              : "none of the trusted CAs issued it (its issuer: " + crypto::issuer_of(certificate) + ")",
+       anchor ? TraceColor::ca_key : TraceColor::bad},
+      validity,
+      {"host name", host_name + (named ? " is in " : " is not in ") + names,
+       named ? TraceColor::good : TraceColor::bad},
+      {"subjectAltName", names, TraceColor::certificate},
+      {"public key", crypto::key_description(X509_get0_pubkey(certificate)), TraceColor::public_key},
+      {"SHA-256 fingerprint", crypto::fingerprint_sha256(certificate), TraceColor::certificate}};
+  if (failed != nullptr) {
+    fields.insert(fields.begin(),
+                  {"FAILED", std::string(to_string(failed->alert)) + ": " + failed->reason, TraceColor::bad});
+  }
+  return fields;
 }
 
 std::vector<TraceField> status_request(const StatusRequest& request, X509* certificate) {

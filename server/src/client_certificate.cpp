@@ -19,9 +19,18 @@ awaitable<SessionParameters::ClientCertificate> authenticate_client(const Receiv
   // §7.7 checks 1–4: the CERTIFICATE, its key, and the signature over ClientHello ‖ ServerHello ‖
   // the fields of arrow 5 before it.
   ByteView handshake_so_far = ByteView(transcript.messages()).first(received.handshake_before);
-  ossl::X509Ptr certificate = check_client_authentication(authentication, received.signed_fields, handshake_so_far,
-                                                          suite.hash, *settings.client_trust, accepted_client_schemes())
-                                  .take();
+  auto checked = check_client_authentication(authentication, received.signed_fields, handshake_so_far, suite.hash,
+                                             *settings.client_trust, accepted_client_schemes());
+  if (!checked) {
+    // The step that failed, drawn in red with why.
+    trace.local(Party::server, "checks the client's CERTIFICATE: FAILED",
+                "the client's CERTIFICATE is refused; the server ends the handshake with an alert", [&] {
+                  return std::vector<TraceField>{
+                      {"FAILED", std::string(to_string(checked.failure().alert)) + ": " + checked.failure().reason,
+                       TraceColor::bad}};
+                });
+  }
+  ossl::X509Ptr certificate = std::move(checked).take();
   trace.local(Party::server, "checks the client's CERTIFICATE",
               "chain to a CA trusted for clients, validity period, clientAuth; the CertificateVerify verifies with "
               "the certificate's key over RAND-CLIENT, RAND-SERVER and the handshake so far",

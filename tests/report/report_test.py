@@ -530,6 +530,160 @@ def stapled_timeline():
                   f"arrow {number}'s data lacks the staple's thisUpdate and age: {when}")
 
 
+EXIT_CERTIFICATE = 4
+
+LABELS_JS = """
+return [...document.querySelectorAll('svg.diagram foreignObject')].map((fo) => {
+  const el = fo.firstElementChild;
+  return {kind: el.dataset.kind, cls: el.className, text: el.textContent, height: el.scrollHeight,
+    box: +fo.getAttribute('height'), clipped: [...el.querySelectorAll('.fl, .l1')].filter((l) =>
+      l.scrollWidth > l.clientWidth + 1).map((l) => l.textContent)};
+});
+"""
+
+
+def failed_check_page(browser, run, what, host_row, alert):
+    """The step that failed is drawn, in red, with the values compared, in the terminal, the page
+    and the PlantUML; the alert is an arrow in all three."""
+    stderr = run.result.stderr
+    check("checks the CERTIFICATE locally: FAILED" in stderr and host_row in stderr,
+          f"{what}: the terminal does not show the failed step with {host_row!r}:\n{stderr[-3000:]}")
+    check(f"(alert) Client → Server: Alert {alert}" in stderr,
+          f"{what}: the terminal draws no alert arrow:\n{stderr[-2000:]}")
+    open_page(browser, run.page)
+    labels = browser.js(LABELS_JS)
+    failed = [label for label in labels if "failed" in label["cls"].split()]
+    check(len(failed) == 1 and failed[0]["kind"] == "local" and host_row in failed[0]["text"],
+          f"{what}: the diagram has no red step 'checks the CERTIFICATE locally' with {host_row!r}: {labels}")
+    red = browser.js("return getComputedStyle(document.querySelector('.arrow-label.failed')).borderTopColor")
+    check(red == color_of_role(browser, "red"), f"{what}: the failed step's border is {red}, not the page's red")
+    check(any(label["kind"] == "outcome" and alert in label["text"] for label in labels),
+          f"{what}: no alert arrow on the diagram")
+    summary = browser.js("return document.getElementById('summary').textContent")
+    check("1 local steps" in summary, f"{what}: the summary does not count the failed step: {summary}")
+    cert = browser.js("return [...document.querySelectorAll('#cert dt')].map((d) => [d.textContent, "
+                      "d.nextElementSibling.textContent, d.className])")
+    names = [row[0] for row in cert]
+    check("subjectAltName" in names and "host name" in names,
+          f"{what}: the certificate section leaves out subjectAltName or the host-name row: {names}")
+    card = browser.js("return [...document.querySelectorAll('section.step.alert')].map((c) => c.getAttribute('aria-label'))")
+    check(any("FAILED" in c for c in card), f"{what}: the failed step's card is not marked: {card}")
+    expect_clean_console(browser, what)
+    with open(run.puml, encoding="utf-8") as f:
+        puml = f.read()
+    check(f"alert {alert}" in puml, f"{what}: the PlantUML lacks the alert arrow")
+
+
+@test()
+def failed_check_is_a_red_step():
+    """Issue 22 point 4: a wrong name, an unknown CA and an expired certificate are each drawn as
+    the step that failed, in red, with the values compared, and the alert as an arrow, in the
+    terminal, the page and the PlantUML; the certificate section keeps subjectAltName and the
+    host-name row."""
+    with Lab() as lab, chromium.Browser(width=1400) as browser:
+        setup = good_setup(lab)
+        run = Run(lab, setup, "wrong-name", ["--server-name", "www.example.org"], expect_rc=EXIT_CERTIFICATE)
+        failed_check_page(browser, run, "wrong name",
+                          "www.example.org is not in DNS:localhost, IP:127.0.0.1", "bad_certificate")
+        browser.screenshot(artifact("wrong-name-1400.png"))
+        other = lab.make_ca("other")
+        stranger = TrustingOther(lab, setup, os.path.join(other, "ca.crt"))
+        unknown = Run(lab, stranger, "unknown-ca", expect_rc=EXIT_CERTIFICATE)
+        failed_check_page(browser, unknown, "unknown CA", "none of the trusted CAs issued it", "unknown_ca")
+    with Lab() as lab, chromium.Browser(width=1400) as browser:
+        setup = Setup(lab, issue_extra=["--not-before", "-400d", "--days", "30"])
+        run = Run(lab, setup, "expired", expect_rc=EXIT_CERTIFICATE)
+        failed_check_page(browser, run, "expired", "expired: now is", "certificate_expired")
+
+
+class TrustingOther:
+    """A client of `setup`'s server that trusts another CA."""
+
+    def __init__(self, lab, setup, trust):
+        self.lab, self.setup, self.trust = lab, setup, trust
+
+    def client(self, extra=(), **kwargs):
+        return self.lab.client(self.setup.server_port, self.setup.ca_port, self.trust, extra, **kwargs)
+
+
+class MutualSetup:
+    """A server that requires a client certificate, checked with the CA (§7.7, §9.2)."""
+
+    def __init__(self, lab):
+        self.lab = lab
+        self.ca_dir = lab.make_ca()
+        self.trust = os.path.join(self.ca_dir, "ca.crt")
+        self.cert, self.key, self.serial = lab.issue(self.ca_dir)
+        _, self.ca_port, _ = lab.start_ca(self.ca_dir)
+        _, self.server_port = lab.start_server(
+            self.cert, self.key, ["--client-auth", "require", "--client-trust", self.trust, "--ca-service",
+                                  f"127.0.0.1:{self.ca_port}"])
+        self.client_cert, self.client_key = lab.path("alice.crt"), lab.path("alice.key")
+        lab.run(exe("tlslab-ca"), "issue", "--client", "--dir", self.ca_dir, "--cn", "alice", "--out-cert",
+                self.client_cert, "--out-key", self.client_key)
+
+    def client(self, extra=(), **kwargs):
+        return self.lab.client(self.server_port, self.ca_port, self.trust,
+                               ["--cert", self.client_cert, "--key", self.client_key, *extra], **kwargs)
+
+
+@test()
+def mutual_run_says_what_the_client_cannot_see():
+    """Issue 22 point 3: in a mutual run the client's page draws, after arrow 5, the server's check
+    of the client's CERTIFICATE and its own arrows 3–4 as what the client cannot see, and names the
+    tool that shows them (tlslab-report)."""
+    with Lab() as lab, chromium.Browser(width=1400) as browser:
+        run = Run(lab, MutualSetup(lab), "mutual")
+        open_page(browser, run.page)
+        labels = browser.js(DIAGRAM_JS)
+        unseen = [i for i, label in enumerate(labels) if label["kind"] == "unseen"]
+        check(len(unseen) == 1, f"the mutual page draws {len(unseen)} unseen steps: {labels}")
+        at = unseen[0]
+        check(labels[at]["from"] == "Server" and labels[at]["to"] == "CA" and labels[at - 1]["arrow"] == 5,
+              f"the unseen step is not Server → CA right after arrow 5: {labels[at - 1:at + 1]}")
+        text = browser.js("return document.querySelector('.arrow-label.unseen').textContent")
+        check("not seen by the client" in text and "tlslab-report" in text, f"the unseen step says: {text}")
+        card = browser.js("return document.querySelector('section.step.unseen').textContent")
+        check("tlslab-report client.jsonl server.jsonl ca.jsonl" in card, f"the unseen card says: {card}")
+        expect_clean_console(browser, "mutual run")
+        browser.screenshot(artifact("mutual-1400.png"))
+    with Lab() as lab, chromium.Browser(width=1400) as browser:
+        good = Run(lab, good_setup(lab), "not-mutual")
+        open_page(browser, good.page)
+        check(not [label for label in browser.js(DIAGRAM_JS) if label["kind"] == "unseen"],
+              "a run without a client certificate draws an unseen step")
+
+
+@test()
+def labels_wrap_at_1400_and_1024():
+    """Issue 22 point 8: at 1400 px and at 1024 px (a projector) no diagram label is cut: a label
+    wraps between words, long hex is shortened by meaning (its first bytes, then …), and the
+    whole value is one click away (the step opens)."""
+    with Lab() as lab, Lab() as stapled, Lab() as mutual:
+        setup = good_setup(lab)
+        runs = [Run(lab, setup, "good"),
+                Run(lab, setup, "wrong-name", ["--server-name", "www.example.org"], expect_rc=EXIT_CERTIFICATE),
+                Run(stapled, StapledSetup(stapled), "stapled"), Run(mutual, MutualSetup(mutual), "mutual")]
+        for width in (1400, 1024):
+            with chromium.Browser(width=width) as browser:
+                for run in runs:
+                    what = f"{run.name} at {width} px"
+                    open_page(browser, run.page)
+                    labels = browser.js(LABELS_JS)
+                    check(labels, f"{what}: no labels")
+                    for label in labels:
+                        check(not label["clipped"], f"{what}: a label line is cut: {label['clipped']}")
+                        check(label["height"] <= label["box"], f"{what}: a label overflows its box: {label}")
+                        for cut in re.findall(r"\S*…", label["text"]):
+                            check(re.fullmatch(r"[0-9a-f]{12,}…", cut),
+                                  f"{what}: {cut!r} is cut, not a hex value shortened by meaning: {label['text']}")
+                    browser.js("document.querySelector('svg.diagram .arrow-label').click()")
+                    opened = browser.js("return document.querySelectorAll('section.step.open').length")
+                    check(opened == 1, f"{what}: a click on a label opens {opened} steps, not its own")
+                    expect_clean_console(browser, what)
+                    browser.screenshot(artifact(f"{run.name}-{width}.png"))
+
+
 @test()
 def commands_reproduce_values():
     """Every command the pages print is run with bash and prints the value the page shows: with

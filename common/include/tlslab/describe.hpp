@@ -36,8 +36,11 @@ std::vector<TraceField> client_hello(const ClientHello& hello);
 // `certificate`: the CERTIFICATE the ServerHello carries, parsed. With ECDHE, the key share and
 // its signature too (`verified`: the client checked it).
 std::vector<TraceField> server_hello(const ServerHello& hello, X509* certificate, bool verified = false);
+// The client's local check of the CERTIFICATE, check by check with the values compared; `failed`:
+// why verify_server_certificate refused it (shown first), nullptr when it passed.
 std::vector<TraceField> certificate_check(const crypto::TrustStore& trust, X509* certificate,
-                                          const std::string& host_name);
+                                          const std::string& host_name, const Failure* failed = nullptr,
+                                          std::time_t now = std::time(nullptr));
 std::vector<TraceField> status_request(const StatusRequest& request, X509* certificate);
 // The client's view of arrow 4: the answer as verified (or why it did not verify).
 std::vector<TraceField> status_response(const StatusResponse& response, const Result<crypto::VerifiedStatus>& verified);

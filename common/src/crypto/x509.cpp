@@ -187,6 +187,20 @@ std::string subject_alt_names(X509* certificate) {
   return out.empty() ? "(none)" : out;
 }
 
+bool matches_host_name(X509* certificate, const std::string& host_name) {
+  if (is_ip_address(host_name)) return X509_check_ip_asc(certificate, host_name.c_str(), 0) == 1;
+  return X509_check_host(certificate, host_name.c_str(), host_name.size(),
+                         X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS | X509_CHECK_FLAG_NEVER_CHECK_SUBJECT, nullptr) == 1;
+}
+
+std::optional<int> validity_position(X509* certificate, std::time_t now) {
+  auto not_before = to_time_t(X509_get0_notBefore(certificate));
+  auto not_after = to_time_t(X509_get0_notAfter(certificate));
+  if (!not_before || !not_after) return std::nullopt;
+  if (now < *not_before) return -1;
+  return now > *not_after ? 1 : 0;
+}
+
 std::string key_description(EVP_PKEY* key) {
   if (key == nullptr) return "(none)";
   switch (EVP_PKEY_get_base_id(key)) {
@@ -332,7 +346,8 @@ Result<bool> verify_certificate(const TrustStore& trust, X509* certificate, cons
     case X509_V_ERR_HOSTNAME_MISMATCH:
     case X509_V_ERR_IP_ADDRESS_MISMATCH:
       return fail(AlertDescription::bad_certificate, "certificate is not for '" + (host_name ? *host_name : "") +
-                                                         "' (" + subject + "); check --server-name");
+                                                         "': its subjectAltName is " + subject_alt_names(certificate) +
+                                                         " (" + subject + "); check --server-name");
     case X509_V_ERR_INVALID_PURPOSE:
       return fail(AlertDescription::bad_certificate, "the certificate's extendedKeyUsage lacks " +
                                                          std::string(role.usage) + ": it is not " + role.whose + " (" +

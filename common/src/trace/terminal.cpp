@@ -59,8 +59,14 @@ void TerminalRenderer::on_event(const HandshakeEvent& event) {
 
 void TerminalRenderer::on_outcome(const OutcomeEvent& outcome) {
   std::string prefix = outcome.connection ? "[conn " + std::to_string(outcome.connection) + "] " : "";
+  std::string text;
+  if (!outcome.alert.empty()) {
+    // The alert is an arrow like the others (the page and Wireshark draw it too).
+    std::string arrow = "(alert) " + outcome.alert_from + " → " + outcome.alert_to + ": ";
+    text += prefix + paint(TraceColor::bad, printable(arrow + "Alert " + outcome.alert)) + "\n";
+  }
   std::string line = printable(outcome.event + (outcome.detail.empty() ? "" : ": " + outcome.detail));
-  out_.write(prefix + paint(outcome.ok ? TraceColor::good : TraceColor::bad, line) + "\n");
+  out_.write(text + prefix + paint(outcome.ok ? TraceColor::good : TraceColor::bad, line) + "\n");
 }
 
 }  // namespace tlslab

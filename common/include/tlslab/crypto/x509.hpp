@@ -40,6 +40,13 @@ int rsa_bits(EVP_PKEY* key);                                  // 0 when not RSA
 std::string subject_alt_names(X509* certificate);
 // "RSA 2048 bits", "EC P-256"
 std::string key_description(EVP_PKEY* key);
+// Each check of verify_server_certificate on its own, for the trace to show which one failed and
+// the values it compared: whether `host_name` (a DNS name or an IP address) is among the
+// certificate's subjectAltNames, with the rules verify_server_certificate applies (no CN fallback,
+// no partial wildcards), and where `now` stands in the validity period (<0 before, 0 within, >0
+// after; nullopt when a date is malformed).
+bool matches_host_name(X509* certificate, const std::string& host_name);
+std::optional<int> validity_position(X509* certificate, std::time_t now);
 
 // The client's trust anchors, parsed once per process, and the server certificates verified
 // against them so far.
