@@ -1,0 +1,177 @@
+#include "handshake_match.hpp"
+
+#include <stdexcept>
+
+#include "tlslab/text.hpp"
+
+namespace tlslab::report {
+namespace json = boost::json;
+namespace {
+
+[[noreturn]] void not_one_handshake(const std::string& why) {
+  throw std::runtime_error("these traces are not of one handshake: " + why);
+}
+
+std::string short_hex(const std::string& hex) {
+  return printable(hex.substr(0, 16)) + (hex.size() > 16 ? "…" : "");
+}
+
+std::string randoms_of(const std::vector<const Session*>& sessions) {
+  std::string out;
+  for (std::size_t i = 0; i < sessions.size() && i < 4; ++i) {
+    const std::string* random = sessions[i]->field(1, "RAND-CLIENT");
+    out += (i ? ", " : "") + (random ? short_hex(*random) : std::string("none")) + " (" + sessions[i]->where() + ")";
+  }
+  if (sessions.size() > 4) out += " and " + std::to_string(sessions.size() - 4) + " more";
+  return out;
+}
+
+const json::value* find_span(const json::value& spans, std::string_view field, int depth = 0) {
+  if (!spans.is_array() || depth > 16) return nullptr;
+  for (const json::value& span : spans.get_array()) {
+    if (!span.is_object()) continue;
+    const json::object& object = span.get_object();
+    const json::value* name = object.if_contains("field");
+    if (name && name->is_string() && name->get_string() == field) return &span;
+    if (const json::value* children = object.if_contains("children")) {
+      if (const json::value* found = find_span(*children, field, depth + 1)) return found;
+    }
+  }
+  return nullptr;
+}
+
+// The CA's session whose arrow 3 is byte for byte `request` (sent by `from`).
+const Session* ca_session_for(const std::vector<const Session*>& ca, const TraceRecord& request) {
+  for (const Session* session : ca) {
+    const TraceRecord* received = session->arrow(3, request.from, "CA");
+    if (received && !request.bytes.empty() && received->bytes == request.bytes) return session;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+std::string span_hex(const TraceRecord& record, std::string_view field) {
+  const json::value* span = find_span(record.spans, field);
+  if (!span) return {};
+  const json::object& object = span->get_object();
+  const json::value* offset = object.if_contains("offset");
+  const json::value* length = object.if_contains("length");
+  if (!offset || !length || !offset->is_number() || !length->is_number()) return {};
+  auto at = offset->to_number<double>(), size = length->to_number<double>();
+  if (at < 0 || size < 0 || (at + size) * 2 > static_cast<double>(record.bytes.size())) return {};
+  return record.bytes.substr(static_cast<std::size_t>(at) * 2, static_cast<std::size_t>(size) * 2);
+}
+
+Handshake find_handshake(const std::vector<Session>& sessions, const MatchOptions& options) {
+  Handshake handshake;
+  std::vector<const Session*> clients, servers, staples, ca;
+  for (const Session& session : sessions) {
+    if (session.side == "client") {
+      clients.push_back(&session);
+    } else if (session.side == "ca") {
+      ca.push_back(&session);
+    } else if (session.arrow(1, "Client", "Server")) {
+      servers.push_back(&session);
+    } else if (session.arrow(3, "Server", "CA")) {
+      staples.push_back(&session);
+    }
+  }
+  if (clients.empty())
+    throw std::runtime_error("no client trace among the inputs: give the client's --trace-json file");
+
+  // The client's session.
+  if (options.rand_client) {
+    std::vector<const Session*> chosen;
+    for (const Session* session : clients) {
+      const std::string* random = session->field(1, "RAND-CLIENT");
+      if (random && random->starts_with(*options.rand_client)) chosen.push_back(session);
+    }
+    if (chosen.size() != 1) {
+      throw std::runtime_error(std::to_string(chosen.size()) + " client sessions have a RAND-CLIENT starting with '" +
+                               printable(*options.rand_client) + "'; the client's sessions: " + randoms_of(clients));
+    }
+    clients = chosen;
+  }
+  if (clients.size() > 1) {
+    throw std::runtime_error("the client's trace holds " + std::to_string(clients.size()) + " sessions (RAND-CLIENT " +
+                             randoms_of(clients) +
+                             "): choose one with --rand-client HEX (its first digits are enough)");
+  }
+  handshake.client = clients.front();
+  const std::string* rand_client = handshake.client->field(1, "RAND-CLIENT");
+  if (!rand_client || rand_client->empty()) {
+    throw std::runtime_error(handshake.client->where() + ": the client's session has no arrow 1 with RAND-CLIENT");
+  }
+  const std::string* rand_server = handshake.client->field(2, "RAND-SERVER");
+
+  // The server's session: the same randoms.
+  if (options.have_server_trace) {
+    std::vector<const Session*> same;
+    for (const Session* session : servers) {
+      const std::string* random = session->field(1, "RAND-CLIENT");
+      if (!random || *random != *rand_client) continue;
+      const std::string* server_random = session->field(2, "RAND-SERVER");
+      if (rand_server && server_random && *server_random != *rand_server) continue;
+      same.push_back(session);
+    }
+    if (same.empty()) {
+      not_one_handshake(
+          "the client's RAND-CLIENT " + short_hex(*rand_client) + " (" + handshake.client->where() +
+          ") is in no session of the server's trace" +
+          (servers.empty() ? std::string(" (it holds no handshake)") : "; the server saw " + randoms_of(servers)));
+    }
+    if (same.size() > 1) {
+      handshake.notes.push_back("the server's trace holds " + std::to_string(same.size()) +
+                                " sessions with this RAND-CLIENT (a replayed ClientHello?); the first is drawn");
+    }
+    handshake.server = same.front();
+  }
+
+  // The staple: the server's fetch whose OCSP response is the one in this ServerHello.
+  if (handshake.server) {
+    const TraceRecord* hello = handshake.server->arrow(2, "Server", "Client");
+    std::string stapled = hello ? span_hex(*hello, "ocsp_response") : std::string();
+    if (!stapled.empty()) {
+      for (const Session* session : staples) {
+        const TraceRecord* answer = session->arrow(4, "CA", "Server");
+        if (answer && span_hex(*answer, "ocsp_response") == stapled) handshake.staple = session;
+      }
+      if (!handshake.staple) {
+        handshake.notes.push_back(
+            "the server's trace does not hold the fetch of the staple this ServerHello carried "
+            "(it was fetched before the trace began?)");
+      }
+    }
+  }
+
+  // The CA's sessions: each request the client or the server sent, as the CA received it.
+  std::vector<const TraceRecord*> requests;
+  for (const Session* session : {handshake.client, handshake.server, handshake.staple}) {
+    if (!session) continue;
+    for (const TraceRecord* record : session->records) {
+      if (!record->is_outcome && record->arrow == 3 && record->to == "CA" && !record->ahead_of_time) {
+        requests.push_back(record);
+      }
+    }
+  }
+  if (options.have_ca_trace) {
+    for (const TraceRecord* request : requests) {
+      const Session* answered = ca_session_for(ca, *request);
+      if (!answered) {
+        const std::string* nonce = request->field("nonce");
+        not_one_handshake("the " + request->from + "'s StatusRequest (" + request->origin.where() +
+                          (nonce ? ", nonce " + short_hex(*nonce) : std::string()) +
+                          ") is not in the CA's trace, which has " + std::to_string(ca.size()) + " sessions");
+      }
+      handshake.ca.push_back(answered);
+      handshake.asked.push_back({request, answered});
+    }
+    if (requests.empty()) {
+      handshake.notes.push_back("nobody asked the CA in this handshake: the CA's trace adds nothing to it");
+    }
+  }
+  return handshake;
+}
+
+}  // namespace tlslab::report

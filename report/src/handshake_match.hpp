@@ -1,0 +1,42 @@
+#pragma once
+// Which sessions of the traces are one handshake. The client's session names it by its randoms
+// (RAND-CLIENT in arrow 1, RAND-SERVER in arrow 2); the server's session is the one with the same
+// two. The CA's sessions are found by the StatusRequest each answered: its frame (certificate
+// serial, requester role and the requester's fresh nonce) is byte for byte the one the client or
+// the server sent. A stapled run's staple is the server's fetch whose CA answer (the OCSP response)
+// is the one stapled into this ServerHello.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sessions.hpp"
+
+namespace tlslab::report {
+
+struct Handshake {
+  const Session* client = nullptr;
+  const Session* server = nullptr;  // nullptr when no server trace was given
+  const Session* staple = nullptr;  // the server's fetch of the staple this ServerHello carried
+  std::vector<const Session*> ca;   // the CA's sessions for this handshake, each answering one request
+  // Each StatusRequest the client or the server sent, with the CA's session that received it.
+  struct Asked {
+    const TraceRecord* request;
+    const Session* ca;
+  };
+  std::vector<Asked> asked;
+  std::vector<std::string> notes;  // what the user should know (printed as warnings)
+};
+
+struct MatchOptions {
+  std::optional<std::string> rand_client;  // --rand-client: which client session, when there are several
+  bool have_server_trace = false;
+  bool have_ca_trace = false;
+};
+
+// Throws std::runtime_error "these traces are not of one handshake: …" and the like.
+Handshake find_handshake(const std::vector<Session>& sessions, const MatchOptions& options);
+
+// The hex of the first span named `field` (at any depth) in a frame's spans; "" when none.
+std::string span_hex(const TraceRecord& record, std::string_view field);
+
+}  // namespace tlslab::report

@@ -1,0 +1,90 @@
+#include "merged_plantuml.hpp"
+
+#include "merged_page.hpp"
+#include "tlslab/trace/plantuml.hpp"
+
+namespace tlslab::report {
+namespace {
+
+TraceColor color_named(std::string_view name) {
+  for (TraceColor color : {TraceColor::rand_client, TraceColor::rand_server, TraceColor::cipher_suites,
+                           TraceColor::certificate, TraceColor::public_key, TraceColor::ca_key, TraceColor::pre_master,
+                           TraceColor::master_key, TraceColor::good, TraceColor::bad}) {
+    if (color_name(color) == name) return color;
+  }
+  return TraceColor::plain;
+}
+
+HandshakeEvent event_of(const MergedStep& step) {
+  const TraceRecord& first = step.first();
+  HandshakeEvent event;
+  event.arrow = first.arrow;
+  event.from = first.from;
+  event.to = first.to;
+  event.message = first.message;
+  event.description = first.description;
+  event.elapsed_ms = step.elapsed_ms;
+  event.time = first.time;
+  for (const MergedField& field : merged_fields(step)) {
+    event.fields.push_back({field.name, field.value, color_named(field.color), field.secret});
+  }
+  for (const TraceRecord* record : step.records) {
+    if (!record->ahead_of_time) continue;
+    AheadOfTime when;
+    const auto& ahead = *record->ahead_of_time;
+    if (const auto* value = ahead.if_contains("this_update"); value && value->is_string()) {
+      when.this_update = std::string(value->get_string());
+    }
+    if (const auto* value = ahead.if_contains("age_s"); value && value->is_number()) {
+      when.age_s = value->to_number<long long>();
+    }
+    event.ahead_of_time = std::move(when);
+  }
+  return event;
+}
+
+}  // namespace
+
+void write_merged_plantuml(const MergedRun& run, const std::string& path) {
+  PlantUmlRenderer renderer(path, run.show_secrets);
+  // The renderer draws an ahead-of-time arrow before its session's first arrow once it has one:
+  // so the first arrow goes first, then those that came before it.
+  std::vector<HandshakeEvent> ahead;
+  bool started = false;
+  for (const MergedStep& step : run.events) {
+    const TraceRecord& first = step.first();
+    // The renderer draws the server's SESSION MASTER KEY itself, where the ACK shows the server
+    // made it (a client's trace has no other word of it): the server's own step would be a second.
+    if (first.is_local() && first.side == "server" && first.message == "SESSION MASTER KEY") continue;
+    HandshakeEvent event = event_of(step);
+    if (!started && event.ahead_of_time) {
+      ahead.push_back(std::move(event));
+      continue;
+    }
+    renderer.on_event(event);
+    if (!started) {
+      started = true;
+      for (const HandshakeEvent& before : ahead) renderer.on_event(before);
+    }
+  }
+  if (!started) {
+    for (const HandshakeEvent& before : ahead) renderer.on_event(before);
+  }
+  for (const MergedStep& step : run.outcomes) {
+    const TraceRecord& first = step.first();
+    OutcomeEvent outcome;
+    outcome.connection = first.side == "server" ? 1 : 0;  // the renderer's note goes over Server, else Client
+    outcome.ok = first.ok;
+    outcome.event = first.event;
+    outcome.detail = first.detail;
+    outcome.alert = first.alert;
+    outcome.alert_from = first.alert_from;
+    outcome.alert_to = first.alert_to;
+    outcome.elapsed_ms = step.elapsed_ms;
+    outcome.time = first.time;
+    renderer.on_outcome(outcome);
+  }
+  renderer.finish();
+}
+
+}  // namespace tlslab::report

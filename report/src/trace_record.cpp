@@ -1,0 +1,188 @@
+#include "trace_record.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <stdexcept>
+
+#include "tlslab/text.hpp"
+
+namespace tlslab::report {
+namespace json = boost::json;
+namespace {
+
+[[noreturn]] void refuse(const LineOrigin& origin, const std::string& what) {
+  throw std::runtime_error(origin.where() + ": " + what);
+}
+
+const json::value* member(const json::object& line, std::string_view key) {
+  auto found = line.find(key);
+  return found == line.end() ? nullptr : &found->value();
+}
+
+std::string text(const json::object& line, std::string_view key, const LineOrigin& origin, bool required = true) {
+  const json::value* value = member(line, key);
+  if (!value) {
+    if (required) refuse(origin, "no \"" + std::string(key) + "\"");
+    return {};
+  }
+  if (!value->is_string()) refuse(origin, "\"" + std::string(key) + "\" is not a string");
+  return std::string(value->get_string());
+}
+
+double number(const json::object& line, std::string_view key, const LineOrigin& origin) {
+  const json::value* value = member(line, key);
+  if (!value || !value->is_number()) refuse(origin, "\"" + std::string(key) + "\" is not a number");
+  double result = value->to_number<double>();
+  if (!std::isfinite(result)) refuse(origin, "\"" + std::string(key) + "\" is not a finite number");
+  return result;
+}
+
+std::uint64_t count(const json::object& line, std::string_view key, const LineOrigin& origin) {
+  const json::value* value = member(line, key);
+  if (value && value->is_uint64()) return value->get_uint64();
+  if (value && value->is_int64() && value->get_int64() >= 0) return static_cast<std::uint64_t>(value->get_int64());
+  refuse(origin, "\"" + std::string(key) + "\" is not a whole number");
+}
+
+std::vector<std::pair<std::string, std::string>> text_map(const json::object& line, std::string_view key,
+                                                          const LineOrigin& origin) {
+  std::vector<std::pair<std::string, std::string>> out;
+  const json::value* value = member(line, key);
+  if (!value) return out;
+  if (!value->is_object()) refuse(origin, "\"" + std::string(key) + "\" is not an object");
+  for (const auto& item : value->get_object()) {
+    if (!item.value().is_string()) {
+      refuse(origin, "\"" + std::string(key) + "\" holds a value that is not a string (" +
+                         printable(std::string_view(item.key().data(), item.key().size())) + ")");
+    }
+    out.emplace_back(std::string(item.key()), std::string(item.value().get_string()));
+  }
+  return out;
+}
+
+std::string hex(const json::object& line, std::string_view key, const LineOrigin& origin) {
+  std::string value = text(line, key, origin, false);
+  if (value.size() % 2 != 0 || value.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos) {
+    refuse(origin, "\"" + std::string(key) + "\" is not hex");
+  }
+  return value;
+}
+
+json::value spans_of(const json::object& line, std::string_view key, const LineOrigin& origin) {
+  const json::value* value = member(line, key);
+  if (!value) return json::array();
+  if (!value->is_array()) refuse(origin, "\"" + std::string(key) + "\" is not a list");
+  return *value;
+}
+
+}  // namespace
+
+const std::string* TraceRecord::field(std::string_view name) const {
+  for (const auto& [key, value] : fields) {
+    if (key == name) return &value;
+  }
+  return nullptr;
+}
+
+std::string TraceRecord::color_of(std::string_view name) const {
+  for (const auto& [key, value] : colors) {
+    if (key == name) return value;
+  }
+  return {};
+}
+
+std::string participant(std::string_view side) {
+  if (side == "client") return "Client";
+  if (side == "server") return "Server";
+  return "CA";
+}
+
+std::optional<double> iso_to_ms(std::string_view iso) {
+  // YYYY-MM-DDTHH:MM:SS[.fraction]Z, as iso_now() writes it.
+  auto digits = [&](std::size_t at, std::size_t n) -> std::optional<int> {
+    if (at + n > iso.size()) return std::nullopt;
+    int value = 0;
+    for (std::size_t i = at; i < at + n; ++i) {
+      if (iso[i] < '0' || iso[i] > '9') return std::nullopt;
+      value = value * 10 + (iso[i] - '0');
+    }
+    return value;
+  };
+  auto year = digits(0, 4), month = digits(5, 2), day = digits(8, 2);
+  auto hour = digits(11, 2), minute = digits(14, 2), second = digits(17, 2);
+  if (!year || !month || !day || !hour || !minute || !second || iso.size() < 20 || iso[4] != '-' || iso[7] != '-' ||
+      iso[10] != 'T' || iso[13] != ':' || iso[16] != ':' || *hour > 23 || *minute > 59 || *second > 60) {
+    return std::nullopt;
+  }
+  std::chrono::year_month_day date{std::chrono::year(*year), std::chrono::month(static_cast<unsigned>(*month)),
+                                   std::chrono::day(static_cast<unsigned>(*day))};
+  if (!date.ok()) return std::nullopt;
+  double fraction = 0;
+  std::size_t at = 19;
+  if (iso[at] == '.') {
+    double scale = 0.1;
+    for (++at; at < iso.size() && iso[at] >= '0' && iso[at] <= '9' && at < 30; ++at) {
+      fraction += (iso[at] - '0') * scale;
+      scale /= 10;
+    }
+  }
+  if (at + 1 != iso.size() || iso[at] != 'Z') return std::nullopt;
+  auto days = static_cast<double>(std::chrono::sys_days(date).time_since_epoch().count());
+  return ((days * 86400 + *hour * 3600 + *minute * 60 + *second) + fraction) * 1000;
+}
+
+TraceRecord read_trace_record(const json::value& value, LineOrigin origin) {
+  if (!value.is_object()) refuse(origin, "not a JSON object");
+  const json::object& line = value.get_object();
+  TraceRecord record;
+  record.origin = std::move(origin);
+  record.side = text(line, "side", record.origin);
+  if (record.side != "client" && record.side != "server" && record.side != "ca") {
+    refuse(record.origin, "\"side\" is '" + printable(record.side) + "', not client, server or ca");
+  }
+  record.connection = count(line, "connection", record.origin);
+  record.time = text(line, "time", record.origin);
+  auto wall = iso_to_ms(record.time);
+  if (!wall) refuse(record.origin, "\"time\" is not an ISO 8601 UTC time: '" + printable(record.time) + "'");
+  record.wall_ms = *wall;
+  record.elapsed_ms = number(line, "elapsed_ms", record.origin);
+  if (member(line, "outcome")) {
+    record.is_outcome = true;
+    std::string outcome = text(line, "outcome", record.origin);
+    if (outcome != "ok" && outcome != "failed") refuse(record.origin, "\"outcome\" is neither ok nor failed");
+    record.ok = outcome == "ok";
+    record.event = text(line, "event", record.origin);
+    record.detail = text(line, "detail", record.origin, false);
+    record.alert = text(line, "alert", record.origin, false);
+    record.alert_from = text(line, "alert_from", record.origin, false);
+    record.alert_to = text(line, "alert_to", record.origin, false);
+    record.bytes = hex(line, "alert_bytes", record.origin);
+    record.spans = spans_of(line, "alert_spans", record.origin);
+    return record;
+  }
+  double arrow = number(line, "arrow", record.origin);
+  if (arrow < 0 || arrow > 8 || arrow != std::floor(arrow)) refuse(record.origin, "\"arrow\" is not 0 to 8");
+  record.arrow = static_cast<int>(arrow);
+  record.from = text(line, "from", record.origin);
+  record.to = text(line, "to", record.origin);
+  for (const std::string* party : {&record.from, &record.to}) {
+    if (*party != "Client" && *party != "Server" && *party != "CA") {
+      refuse(record.origin, "\"from\"/\"to\" is '" + printable(*party) + "', not Client, Server or CA");
+    }
+  }
+  record.message = text(line, "message", record.origin);
+  record.description = text(line, "description", record.origin, false);
+  record.fields = text_map(line, "fields", record.origin);
+  record.colors = text_map(line, "colors", record.origin);
+  if (const json::value* ahead = member(line, "ahead_of_time")) {
+    if (!ahead->is_object()) refuse(record.origin, "\"ahead_of_time\" is not an object");
+    record.ahead_of_time = ahead->get_object();
+  }
+  record.bytes = hex(line, "bytes", record.origin);
+  record.spans = spans_of(line, "spans", record.origin);
+  record.plaintext = hex(line, "plaintext", record.origin);
+  record.plaintext_spans = spans_of(line, "plaintext_spans", record.origin);
+  return record;
+}
+
+}  // namespace tlslab::report

@@ -1,0 +1,60 @@
+#pragma once
+// One line of a --trace-json file, read and checked: an event (an arrow or a local step) or an
+// outcome, of one program ("side": client, server or ca). Every value came from a file the user
+// gave, which a hostile peer may have written into: each is checked for its type here, once.
+#include <boost/json.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace tlslab::report {
+
+// Where a line came from, for every error: "client.jsonl:7".
+struct LineOrigin {
+  std::string file;
+  std::size_t line = 0;
+  [[nodiscard]] std::string where() const { return file + ":" + std::to_string(line); }
+};
+
+struct TraceRecord {
+  LineOrigin origin;
+  std::string side;  // "client", "server", "ca"
+  std::uint64_t connection = 0;
+  bool is_outcome = false;
+  std::string time;       // ISO 8601 UTC, as written
+  double wall_ms = 0;     // `time` as milliseconds since the epoch
+  double elapsed_ms = 0;  // since that session's first event
+
+  // An event.
+  int arrow = 0;
+  std::string from, to, message, description;
+  std::vector<std::pair<std::string, std::string>> fields;  // in the file's order
+  std::vector<std::pair<std::string, std::string>> colors;  // name → the seed's color
+  std::optional<boost::json::object> ahead_of_time;
+  std::string bytes;  // the frame, hex ("" when none)
+  boost::json::value spans;
+  std::string plaintext;
+  boost::json::value plaintext_spans;
+
+  // An outcome.
+  bool ok = false;
+  std::string event, detail, alert, alert_from, alert_to;
+
+  [[nodiscard]] const std::string* field(std::string_view name) const;
+  [[nodiscard]] std::string color_of(std::string_view name) const;
+  [[nodiscard]] bool is_local() const { return !is_outcome && arrow == 0; }
+};
+
+// Reads one parsed line. Throws std::runtime_error "FILE:LINE: …" naming what is wrong.
+TraceRecord read_trace_record(const boost::json::value& line, LineOrigin origin);
+
+// "2026-12-06T13:59:27.422601Z" → milliseconds since the epoch; nullopt when not that form.
+std::optional<double> iso_to_ms(std::string_view iso);
+
+// The party's name as the diagram writes it: "Client", "Server", "CA".
+std::string participant(std::string_view side);
+
+}  // namespace tlslab::report
