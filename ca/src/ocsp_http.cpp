@@ -1,8 +1,18 @@
 #include "ocsp_http.hpp"
 
+#include <openssl/err.h>
+#include <openssl/ocsp.h>
 #include <spdlog/spdlog.h>
+
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <vector>
+
+#include "database.hpp"
+#include "tlslab/crypto/ocsp.hpp"
+#include "tlslab/crypto/x509.hpp"
+#include "tlslab/net/endpoint.hpp"
+#include "tlslab/time.hpp"
 
 namespace tlslab::ca {
 namespace beast = boost::beast;
@@ -11,6 +21,26 @@ namespace http = beast::http;
 namespace {
 
 constexpr std::size_t max_request_body = 64 * 1024;  // an OCSPRequest is a few hundred bytes
+// A request may name many certificates (within its 64 KiB): the trace shows this many, then a count.
+constexpr int max_traced_certificates = 8;
+// What a peer chose (a method, a Content-Type) is shown cut to this length.
+constexpr std::size_t max_peer_text = 64;
+
+// Arrows 3 and 4 as standard OCSP over HTTP carries them: the seed's arrows, RFC 6960's messages.
+// Whoever asks is drawn as the Client (the seed's asker); the request does not say who it is.
+constexpr FlowStep ocsp_request_step{3,
+                                     Party::client,
+                                     Party::ca,
+                                     HandshakeType::status_request,
+                                     "OCSPRequest (HTTP POST)",
+                                     "sends the CERTIFICATE's ID for authentication (standard OCSP, RFC 6960)"};
+constexpr FlowStep ocsp_response_step{4,
+                                      Party::ca,
+                                      Party::client,
+                                      HandshakeType::status_response,
+                                      "OCSPResponse (HTTP 200)",
+                                      "sends ACK for the certificate, signed with the CA'S PRIVATE KEY (an OCSP "
+                                      "response); the client verifies it with the CA'S PUBLIC KEY"};
 
 http::response<http::vector_body<std::uint8_t>> text_response(unsigned version, http::status status,
                                                               std::string_view text) {
@@ -21,10 +51,187 @@ http::response<http::vector_body<std::uint8_t>> text_response(unsigned version, 
   return response;
 }
 
+std::string peer_text(std::string_view text) {
+  return text.size() <= max_peer_text ? std::string(text) : std::string(text.substr(0, max_peer_text)) + "…";
+}
+
+std::string serial_text(ASN1_INTEGER* serial) {
+  ossl::BigNum number(serial ? ASN1_INTEGER_to_BN(serial, nullptr) : nullptr);
+  if (!number) return "(none)";
+  char* hex = BN_bn2hex(number.get());
+  std::string text = Database::normalize_serial(hex ? hex : "");
+  OPENSSL_free(hex);
+  return text;
+}
+
+// One CertID of the request: its serial, and whether its issuer hashes are this CA's name and key.
+struct CertificateAsked {
+  std::string serial;
+  std::string hash;  // the hash of the issuer's name and key: "SHA1"
+  bool issued_here = false;
+};
+
+CertificateAsked certificate_asked(const Responder& responder, OCSP_CERTID* id) {
+  ASN1_OBJECT* hash_algorithm = nullptr;
+  ASN1_INTEGER* serial = nullptr;
+  OCSP_id_get0_info(nullptr, &hash_algorithm, nullptr, &serial, id);
+  const EVP_MD* md = hash_algorithm ? EVP_get_digestbyobj(hash_algorithm) : nullptr;
+  X509* ca = responder.ca_certificate();
+  CertificateAsked asked{serial_text(serial), md != nullptr ? EVP_MD_get0_name(md) : "unknown", false};
+  if (md != nullptr && serial != nullptr) {
+    ossl::OcspCertId ca_id(OCSP_cert_id_new(md, X509_get_subject_name(ca), X509_get0_pubkey_bitstr(ca), serial));
+    asked.issued_here = ca_id && OCSP_id_issuer_cmp(ca_id.get(), id) == 0;
+  }
+  ERR_clear_error();
+  return asked;
+}
+
+std::string nonce_of(OCSP_REQUEST* request) {
+  int at = OCSP_REQUEST_get_ext_by_NID(request, NID_id_pkix_OCSP_Nonce, -1);
+  X509_EXTENSION* extension = at >= 0 ? OCSP_REQUEST_get_ext(request, at) : nullptr;
+  if (extension == nullptr) return "none: the answer can be checked by its time only";
+  const ASN1_OCTET_STRING* value = X509_EXTENSION_get_data(extension);
+  return to_hex(ByteView(ASN1_STRING_get0_data(value), static_cast<std::size_t>(ASN1_STRING_length(value))));
+}
+
+std::vector<TraceField> request_fields(const Responder& responder, OCSP_REQUEST* request, const std::string& peer) {
+  std::vector<TraceField> fields{
+      {"asked by", "an HTTP client at " + peer + ": OCSP over HTTP does not say who asks (drawn as the Client)",
+       TraceColor::plain}};
+  int count = OCSP_request_onereq_count(request);
+  for (int i = 0; i < count && i < max_traced_certificates; ++i) {
+    CertificateAsked asked = certificate_asked(responder, OCSP_onereq_get0_id(OCSP_request_onereq_get0(request, i)));
+    fields.push_back({"CERTIFICATE",
+                      "serial " + asked.serial + ", its issuer named by " + asked.hash +
+                          " hashes: " + (asked.issued_here ? "this CA" : "not this CA"),
+                      TraceColor::certificate});
+  }
+  if (count > max_traced_certificates) {
+    fields.push_back(
+        {"CERTIFICATE", "… and " + std::to_string(count - max_traced_certificates) + " more", TraceColor::certificate});
+  }
+  fields.push_back({"nonce", nonce_of(request), TraceColor::plain});
+  return fields;
+}
+
+// What the CA signed, read back from the answer itself: the status of each serial and its times.
+struct SignedStatus {
+  std::string serial;
+  int status = V_OCSP_CERTSTATUS_UNKNOWN;
+  int reason = -1;
+  std::time_t revoked_at = 0;
+  std::time_t this_update = 0;
+  std::time_t next_update = 0;
+};
+
+std::vector<SignedStatus> signed_statuses(OCSP_BASICRESP* basic) {
+  std::vector<SignedStatus> statuses;
+  for (int i = 0; i < OCSP_resp_count(basic); ++i) {
+    OCSP_SINGLERESP* single = OCSP_resp_get0(basic, i);
+    SignedStatus status;
+    ASN1_GENERALIZEDTIME* revoked_at = nullptr;
+    ASN1_GENERALIZEDTIME* this_update = nullptr;
+    ASN1_GENERALIZEDTIME* next_update = nullptr;
+    status.status = OCSP_single_get0_status(single, &status.reason, &revoked_at, &this_update, &next_update);
+    ASN1_INTEGER* serial = nullptr;
+    OCSP_id_get0_info(nullptr, nullptr, nullptr, &serial, const_cast<OCSP_CERTID*>(OCSP_SINGLERESP_get0_id(single)));
+    status.serial = serial_text(serial);
+    status.revoked_at = crypto::to_time_t(revoked_at).value_or(0);
+    status.this_update = crypto::to_time_t(this_update).value_or(0);
+    status.next_update = crypto::to_time_t(next_update).value_or(0);
+    statuses.push_back(std::move(status));
+  }
+  return statuses;
+}
+
+TraceField database_says(const SignedStatus& status, bool issued_here) {
+  std::string found;
+  switch (status.status) {
+    case V_OCSP_CERTSTATUS_GOOD: found = "good: issued here, not revoked"; break;
+    case V_OCSP_CERTSTATUS_REVOKED:
+      found = "revoked at " + utc_time(status.revoked_at) + " (" +
+              std::string(crypto::revocation_reason_name(status.reason)) + ")";
+      break;
+    default: found = issued_here ? "unknown: no record of this serial" : "unknown: not issued by this CA"; break;
+  }
+  return {"database says", found + " (serial " + status.serial + ")",
+          status.status == V_OCSP_CERTSTATUS_GOOD ? TraceColor::good : TraceColor::bad};
+}
+
+std::string_view status_word(int status) {
+  if (status == V_OCSP_CERTSTATUS_GOOD) return "good";
+  if (status == V_OCSP_CERTSTATUS_REVOKED) return "revoked";
+  return "unknown";
+}
+
+// Arrows 3 and 4 of one OCSP request over HTTP, with the database lookup between them; a body that
+// is not an OCSPRequest, or an answer that is not a signed one, is one failure line.
+void trace_exchange(SessionTrace& trace, const Responder& responder, ByteView body, ByteView answer,
+                    const std::string& peer) {
+  if (!trace.enabled()) return;
+  const unsigned char* cursor = body.data();
+  ossl::OcspRequest request(d2i_OCSP_REQUEST(nullptr, &cursor, static_cast<long>(body.size())));
+  if (!request || cursor != body.data() + body.size() || OCSP_request_onereq_count(request.get()) < 1) {
+    ERR_clear_error();
+    trace.outcome(false, "OCSP request over HTTP refused",
+                  "the body (" + std::to_string(body.size()) +
+                      " bytes) is not a DER OCSPRequest: answered malformedRequest, unsigned");
+    return;
+  }
+  trace.arrow(ocsp_request_step, std::nullopt, [&] { return request_fields(responder, request.get(), peer); });
+
+  const unsigned char* answer_cursor = answer.data();
+  ossl::OcspResponse response(d2i_OCSP_RESPONSE(nullptr, &answer_cursor, static_cast<long>(answer.size())));
+  int response_status = response ? OCSP_response_status(response.get()) : OCSP_RESPONSE_STATUS_INTERNALERROR;
+  ossl::OcspBasicResponse basic(
+      response_status == OCSP_RESPONSE_STATUS_SUCCESSFUL ? OCSP_response_get1_basic(response.get()) : nullptr);
+  ERR_clear_error();
+  if (!basic) {
+    trace.outcome(false, "OCSP request over HTTP not answered",
+                  std::string("answered ") + OCSP_response_status_str(response_status) + ", unsigned");
+    return;
+  }
+  std::vector<SignedStatus> statuses = signed_statuses(basic.get());
+  trace.local(Party::ca, "checks its database", "looks up each serial asked about in its database", [&] {
+    std::vector<TraceField> fields;
+    for (int i = 0; i < static_cast<int>(statuses.size()) && i < max_traced_certificates; ++i) {
+      OCSP_CERTID* id = OCSP_onereq_get0_id(OCSP_request_onereq_get0(request.get(), i));
+      fields.push_back(database_says(statuses[i], certificate_asked(responder, id).issued_here));
+    }
+    return fields;
+  });
+  trace.arrow(ocsp_response_step, std::nullopt, [&] {
+    std::vector<TraceField> fields;
+    for (int i = 0; i < static_cast<int>(statuses.size()) && i < max_traced_certificates; ++i) {
+      const SignedStatus& status = statuses[i];
+      fields.push_back({"signed",
+                        "OCSP BasicResponse for serial " + status.serial + " (" +
+                            std::string(status_word(status.status)) + "), thisUpdate " + utc_time(status.this_update) +
+                            ", nextUpdate " + utc_time(status.next_update),
+                        TraceColor::plain});
+    }
+    fields.push_back({"nonce", nonce_of(request.get()), TraceColor::plain});
+    const X509_ALGOR* algorithm = OCSP_resp_get0_tbs_sigalg(basic.get());
+    const ASN1_OBJECT* object = nullptr;
+    X509_ALGOR_get0(&object, nullptr, nullptr, algorithm);
+    fields.push_back({"signed with",
+                      "CA'S PRIVATE KEY of " + crypto::subject_of(responder.ca_certificate()) + " (" +
+                          OBJ_nid2ln(OBJ_obj2nid(object)) + ")",
+                      TraceColor::ca_key});
+    return fields;
+  });
+}
+
 }  // namespace
 
-awaitable<void> serve_ocsp_http_connection(tcp::socket socket, std::uint64_t id, const Responder& responder,
-                                           ServiceOptions options, std::shared_ptr<spdlog::logger> log) {
+awaitable<void> serve_ocsp_http_connection(tcp::socket socket, std::uint64_t id, StatusContext& context) {
+  const Responder& responder = context.responder;
+  const ServiceOptions& options = context.options;
+  const auto& log = context.log;
+  boost::system::error_code gone;
+  tcp::endpoint endpoint = socket.remote_endpoint(gone);
+  std::string peer = gone ? "(peer gone)" : net::endpoint_text(endpoint);
+  SessionTrace trace(context.trace, id);
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer;
   for (std::uint64_t answered = 0; answered < options.max_requests_per_connection; ++answered) {
@@ -36,6 +243,7 @@ awaitable<void> serve_ocsp_http_connection(tcp::socket socket, std::uint64_t id,
     if (read_error) {
       if (read_error != http::error::end_of_stream && read_error != asio::error::eof) {
         log->info("[conn {}] OCSP/HTTP request not read: {}", id, read_error.message());
+        trace.outcome(false, "OCSP request over HTTP not read", read_error.message());
       }
       break;
     }
@@ -46,13 +254,19 @@ awaitable<void> serve_ocsp_http_connection(tcp::socket socket, std::uint64_t id,
       response = text_response(request.version(), http::status::method_not_allowed,
                                "POST an application/ocsp-request (RFC 6960 A.1)\n");
       response.set(http::field::allow, "POST");
+      trace.outcome(false, "not an OCSP request",
+                    "HTTP " + peer_text(request.method_string()) + ", not POST: answered 405 Method Not Allowed");
     } else if (content_type != "application/ocsp-request") {
       response = text_response(request.version(), http::status::unsupported_media_type,
                                "Content-Type must be application/ocsp-request\n");
+      trace.outcome(false, "not an OCSP request",
+                    "Content-Type '" + peer_text(content_type) +
+                        "', not application/ocsp-request: answered 415 Unsupported Media Type");
     } else {
       response = {http::status::ok, request.version()};
       response.set(http::field::content_type, "application/ocsp-response");
       response.body() = responder.answer_ocsp_request(request.body());
+      trace_exchange(trace, responder, request.body(), response.body(), peer);
       response.prepare_payload();
     }
     response.keep_alive(request.keep_alive());
@@ -61,6 +275,15 @@ awaitable<void> serve_ocsp_http_connection(tcp::socket socket, std::uint64_t id,
     if (write_error || !response.keep_alive()) break;
   }
   // The socket closes here (FIN), as `openssl ocsp` ends each exchange: no separate shutdown call.
+}
+
+awaitable<void> serve_ocsp_http_connection(tcp::socket socket, std::uint64_t id, const Responder& responder,
+                                           ServiceOptions options, std::shared_ptr<spdlog::logger> log) {
+  TraceOptions no_trace;
+  no_trace.text = false;
+  Trace untraced(std::move(no_trace));
+  StatusContext context{responder, options, untraced, std::move(log), {}};
+  co_await serve_ocsp_http_connection(std::move(socket), id, context);
 }
 
 }  // namespace tlslab::ca

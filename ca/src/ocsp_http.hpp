@@ -2,6 +2,12 @@
 // Standard OCSP over HTTP (RFC 6960 Appendix A.1): POST with Content-Type
 // application/ocsp-request, answered with application/ocsp-response, so `openssl ocsp -url`
 // works against the same CA. Boost.Beast, a deadline on every read, bounded header and body.
+//
+// Each exchange is traced like a framed one (status_service.hpp), as arrows 3 and 4 between the
+// Client and the CA: the OCSPRequest with its CertIDs and nonce, the CA checking its database, and
+// the answer it signed. OCSP over HTTP does not say who asks, so the trace says "an HTTP client"
+// and its address. What is not an OCSP request (another method or Content-Type, a body that is not
+// a DER OCSPRequest, a request that cannot be read) is one failure line.
 #include <spdlog/logger.h>
 
 #include <memory>
@@ -11,6 +17,10 @@
 
 namespace tlslab::ca {
 
+// Traced into context.trace, with context.options' limits.
+awaitable<void> serve_ocsp_http_connection(tcp::socket socket, std::uint64_t id, StatusContext& context);
+
+// Untraced: the form without a trace to write to.
 awaitable<void> serve_ocsp_http_connection(tcp::socket socket, std::uint64_t id, const Responder& responder,
                                            ServiceOptions options, std::shared_ptr<spdlog::logger> log);
 

@@ -2,20 +2,17 @@
 where it first names it, and the seed's diagram is in docs/ (its PlantUML source and the picture
 drawn from it); the README's three terminals, run as written (but for the ports), show the same
 SESSION MASTER KEY on both sides and no page body in the client's terminal; the README's CA
-synopsis names every option `tlslab-ca SUBCOMMAND --help` has; `openssl ocsp` against the CA's
-HTTP endpoint is traced in the CA's terminal like the framed requests; scripts/capture.sh as root
+synopsis names every option `tlslab-ca SUBCOMMAND --help` has; scripts/capture.sh as root
 never calls sudo, as a user without root or sudo says so in one line, and prints commands without
 `-X lua_script:` once scripts/wireshark/install.sh has installed the dissector.
 
 Run one:   python3 tests/e2e/first_run.py readme-three-terminals
 List them: python3 tests/e2e/first_run.py --list
 """
-import http.client
 import os
 import re
 import shlex
 import shutil
-import stat
 import subprocess
 import sys
 import tempfile
