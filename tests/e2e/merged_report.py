@@ -407,6 +407,36 @@ def hostile_fields():
             check("\u202e" not in body, "a bidi control from the trace reached the page unmarked")
 
 
+@test("tampered-bytes-said")
+def tampered():
+    """A man in the middle flips a byte of arrow 5 (tlslab-mitm flip-byte): the merged page still
+    draws arrow 5 once, says that the bytes the client sent are not those the server received (both
+    kept), and tlslab-report says so on stderr."""
+    with Lab() as lab:
+        ca_dir = lab.make_ca()
+        trust = os.path.join(ca_dir, "ca.crt")
+        cert, key, _ = lab.issue(ca_dir)
+        traces = [lab.path(f"{side}.jsonl") for side in ("client", "server", "ca")]
+        _, ca_port, _ = lab.start_ca(ca_dir, extra=("--trace-json", traces[2], "--quiet"))
+        _, server_port = lab.start_server(cert, key, ("--trace-json", traces[1], "--quiet"))
+        _, mitm_port = lab.start([exe("tlslab-mitm"), "--upstream", f"127.0.0.1:{server_port}", "--attack",
+                                  "flip-byte", "--direction", "c2s", "--frame", "1", "--offset", "20"],
+                                 r"listening on 127\.0\.0\.1:(\d+)", "mitm")
+        result = lab.client(mitm_port, ca_port, trust, ("--trace-json", traces[0], "--quiet"))
+        check(result.returncode != 0, "the client completed a handshake whose arrow 5 was changed")
+        wait_for_lines(traces[1], lambda line: "outcome" in line)
+        result, data = merge(lab, traces)
+        five = one_arrow(data, 5, "Client", "Server")
+        check(five.get("bytes_differ") is True, f"arrow 5 is not marked as changed on the wire: {sorted(five)}")
+        sides = five["bytes_by_side"]
+        check(set(sides) == {"client", "server"} and sides["client"] != sides["server"],
+              f"arrow 5 does not keep both ends' bytes: {sorted(sides)}")
+        check(five["bytes"] == sides["client"], "arrow 5's bytes are not the ones its sender sent")
+        check("the wire was changed" in result.stderr, f"tlslab-report said nothing of it: {result.stderr}")
+        others = [e for e in arrows(data) if e["arrow"] != 5 and e.get("bytes_differ")]
+        check(not others, f"arrows the mitm left alone are marked changed: {[e['arrow'] for e in others]}")
+
+
 def expect_refusal(lab, files, needle, *extra):
     result, _ = merge(lab, files, *extra, expect=1)
     lines = [line for line in result.stderr.splitlines() if line.strip()]
@@ -491,7 +521,8 @@ def several_client_sessions():
 def outputs():
     """The page goes through the programs' output path: a planted symlink is refused (its target
     untouched), a page holding secrets is 0600 and an existing readable file is not reused for one;
-    a page without secrets is a document (the umask's mode)."""
+    a page without secrets is a document (the umask's mode); a page is never written over one of
+    its own traces; without --report or --plantuml it is a usage error (exit 2)."""
     with Lab() as lab:
         run = Run(lab)
         target = lab.path("victim.txt")
@@ -511,6 +542,17 @@ def outputs():
         result = subprocess.run([exe("tlslab-report"), *run.files(), "--report", readable],
                                 capture_output=True, text=True, timeout=60)
         check(result.returncode == 1, f"a readable file was reused for a page with secrets: {result.stderr}")
+        with open(run.client_trace) as f:
+            trace = f.read()
+        os.chmod(run.client_trace, 0o600)
+        result = subprocess.run([exe("tlslab-report"), *run.files(), "--report", run.client_trace],
+                                capture_output=True, text=True, timeout=60)
+        check(result.returncode == 1 and "is one of the traces given" in result.stderr,
+              f"the page was let over its own input: {result.stderr}")
+        with open(run.client_trace) as f:
+            check(f.read() == trace, "the client's trace was overwritten")
+        result = subprocess.run([exe("tlslab-report"), *run.files()], capture_output=True, text=True, timeout=60)
+        check(result.returncode == 2 and "--report or --plantuml" in result.stderr, f"no output asked: {result.stderr}")
         merge(lab, run.files())
         check(stat.S_IMODE(os.stat(lab.path("merged.html")).st_mode) == 0o600, "the page with secrets is not 0600")
         plain = Run(lab, name="plain", secrets=False)
