@@ -351,5 +351,18 @@ TEST_F(Diagram, AMutualRunSaysWhatTheClientCannotSee) {
   EXPECT_EQ(draw({key_exchange}).find("note over Server, CA"), std::string::npos);
 }
 
+// A merged run (tlslab-report) has the server's own arrows 3–4 about the client's CERTIFICATE: they
+// are drawn, so there is nothing left to say the client cannot see.
+TEST_F(Diagram, AMergedMutualRunDrawsTheServersCaCheckInstead) {
+  std::string text =
+      draw({arrow_event(5, "Client", "Server", "ClientKeyExchange + client CERTIFICATE, CertificateVerify",
+                        "sends a new random value PRE-MASTER",
+                        {{"client's CERTIFICATE", "/O=tlslab/CN=alice", TraceColor::certificate, false}}),
+            arrow_event(3, "Server", "CA", "StatusRequest (client's certificate)", "the server sends the client's"),
+            arrow_event(4, "CA", "Server", "StatusResponse (client's certificate)", "sends ACK")});
+  EXPECT_EQ(text.find("note over Server, CA"), std::string::npos) << text;
+  EXPECT_NE(text.find("Server -> CA : (3)"), std::string::npos) << text;
+}
+
 }  // namespace
 }  // namespace tlslab

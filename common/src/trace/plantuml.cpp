@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <set>
 #include <stdexcept>
 #include <string_view>
 
@@ -218,7 +219,7 @@ void PlantUmlRenderer::on_event(const HandshakeEvent& event) {
   Session& session = sessions_[event.connection];
   if (event.ahead_of_time && session.first_line) {
     // Where it happened: before the session's first arrow, after what came before it.
-    insert_line((*session.first_line)++, std::move(line), event.connection);
+    insert_line(*session.first_line, std::move(line));  // which moves the first line down
     return;
   }
   if (!session.first_line) session.first_line = lines_.size();
@@ -240,27 +241,28 @@ void PlantUmlRenderer::on_event(const HandshakeEvent& event) {
                                  "the same key as the client's, known because the ACK (" +
                                  std::to_string(event.arrow) + ") decrypted and verified under it") +
                              fields_label(session.master_key_fields, show_secrets_);
-    insert_line(session.test_message_line.value_or(lines_.size()), std::move(server_key), event.connection);
+    insert_line(session.test_message_line.value_or(lines_.size()), std::move(server_key));
   }
   lines_.push_back(std::move(line));
   if (sent_by(event, Party::client, HandshakeType::client_key_exchange) &&
       std::any_of(event.fields.begin(), event.fields.end(),
                   [](const TraceField& field) { return field.color == TraceColor::certificate; })) {
     // The client sent a CERTIFICATE of its own (mutual authentication, §9.2): the server asks the CA
-    // about it on a connection the client never sees.
-    lines_.push_back("note over Server, CA : " +
-                     sentence_label("out of the client's sight, the server checks the client's CERTIFICATE with the "
-                                    "CA (its own arrows 3–4): tlslab-report client.jsonl server.jsonl ca.jsonl "
-                                    "draws them")
-                         .substr(2));
+    // about it after this arrow, on a connection the client never sees (finish() says so).
+    session.client_certificate_line = lines_.size();
+  }
+  const std::set<std::string> server_and_ca{std::string(to_string(Party::server)), std::string(to_string(Party::ca))};
+  if (!event.ahead_of_time && event.from != event.to && server_and_ca.contains(event.from) &&
+      server_and_ca.contains(event.to)) {
+    session.server_asked_ca = true;  // a merged run (tlslab-report) draws the server's own arrows 3–4
   }
 }
 
-void PlantUmlRenderer::insert_line(std::size_t at, std::string line, std::uint64_t connection) {
+void PlantUmlRenderer::insert_line(std::size_t at, std::string line) {
   lines_.insert(lines_.begin() + static_cast<std::ptrdiff_t>(at), std::move(line));
-  for (auto& [id, session] : sessions_) {
-    if (id == connection) continue;
-    for (std::optional<std::size_t>* index : {&session.first_line, &session.test_message_line}) {
+  for (auto& [connection, session] : sessions_) {
+    for (std::optional<std::size_t>* index :
+         {&session.first_line, &session.test_message_line, &session.client_certificate_line}) {
       if (*index && **index >= at) ++**index;
     }
   }
@@ -284,6 +286,15 @@ void PlantUmlRenderer::finish() {
   std::lock_guard lock(mutex_);
   if (written_) return;
   written_ = true;
+  for (auto& [connection, session] : sessions_) {
+    if (!session.client_certificate_line || session.server_asked_ca) continue;
+    insert_line(*session.client_certificate_line,
+                "note over Server, CA : " +
+                    sentence_label("out of the client's sight, the server checks the client's CERTIFICATE with the "
+                                   "CA (its own arrows 3–4): tlslab-report client.jsonl server.jsonl ca.jsonl "
+                                   "draws them")
+                        .substr(2));
+  }
   std::string text =
       "@startuml\n' This run of tlslab, in the seed's syntax and colors (docs/PROTOCOL.md for every field)\n"
       "' CERTIFICATE is DarkCyan here, not the seed's cyan: cyan text cannot be read on white\n"

@@ -32,12 +32,14 @@ class PlantUmlRenderer : public Renderer {
   std::mutex mutex_;
   // What the diagram keeps of each connection, by its id.
   struct Session {
-    std::optional<std::size_t> first_line;         // its first arrow, in lines_
-    std::optional<std::size_t> test_message_line;  // the client's Finished (test message)
-    std::vector<TraceField> master_key_fields;     // the client's SESSION MASTER KEY and write keys
+    std::optional<std::size_t> first_line;               // its first arrow, in lines_
+    std::optional<std::size_t> test_message_line;        // the client's Finished (test message)
+    std::vector<TraceField> master_key_fields;           // the client's SESSION MASTER KEY and write keys
+    std::optional<std::size_t> client_certificate_line;  // after the arrow that sent the client's CERTIFICATE
+    bool server_asked_ca = false;                        // the server's own arrows 3–4 are drawn
   };
-  // Inserts `line` at `at` and moves the other connections' lines that follow.
-  void insert_line(std::size_t at, std::string line, std::uint64_t connection);
+  // Inserts `line` at `at`; every connection's index of a line at or after `at` moves with its line.
+  void insert_line(std::size_t at, std::string line);
 
   std::vector<std::string> lines_;
   std::map<std::uint64_t, Session> sessions_;
