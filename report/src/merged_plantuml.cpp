@@ -35,9 +35,7 @@ HandshakeEvent event_of(const MergedStep& step) {
     if (const auto* value = ahead.if_contains("this_update"); value && value->is_string()) {
       when.this_update = std::string(value->get_string());
     }
-    if (const auto* value = ahead.if_contains("age_s"); value && value->is_number()) {
-      when.age_s = value->to_number<long long>();
-    }
+    if (const auto* value = ahead.if_contains("age_s"); value && value->is_int64()) when.age_s = value->get_int64();
     event.ahead_of_time = std::move(when);
   }
   return event;

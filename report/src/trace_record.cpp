@@ -68,10 +68,41 @@ std::string hex(const json::object& line, std::string_view key, const LineOrigin
   return value;
 }
 
-json::value spans_of(const json::object& line, std::string_view key, const LineOrigin& origin) {
+// Spans name the fields of a frame: each {offset, length, field, children?} inside the frame, to a
+// bounded depth. The page draws them; one pointing past the frame, or a million deep, is refused.
+void check_spans(const json::value& spans, std::size_t frame_bytes, int depth, const LineOrigin& origin,
+                 std::string_view key) {
+  auto wrong = [&](const std::string& what) { refuse(origin, "\"" + std::string(key) + "\": " + what); };
+  if (!spans.is_array()) wrong("not a list");
+  if (depth > 16) wrong("nested deeper than 16");
+  for (const json::value& span : spans.get_array()) {
+    if (!span.is_object()) wrong("a span is not an object");
+    const json::object& object = span.get_object();
+    const json::value* offset = object.if_contains("offset");
+    const json::value* length = object.if_contains("length");
+    const json::value* field = object.if_contains("field");
+    auto whole = [](const json::value* number) -> std::optional<std::uint64_t> {
+      if (number && number->is_uint64()) return number->get_uint64();
+      if (number && number->is_int64() && number->get_int64() >= 0) return number->get_int64();
+      return std::nullopt;
+    };
+    auto start = whole(offset), size = whole(length);
+    if (!start || !size) wrong("a span without a whole offset and length");
+    if (*start > frame_bytes || *size > frame_bytes - *start) {
+      wrong("a span outside the frame's " + std::to_string(frame_bytes) + " bytes");
+    }
+    if (!field || !field->is_string()) wrong("a span without a field name");
+    if (const json::value* children = object.if_contains("children")) {
+      check_spans(*children, frame_bytes, depth + 1, origin, key);
+    }
+  }
+}
+
+json::value spans_of(const json::object& line, std::string_view key, std::size_t frame_bytes,
+                     const LineOrigin& origin) {
   const json::value* value = member(line, key);
   if (!value) return json::array();
-  if (!value->is_array()) refuse(origin, "\"" + std::string(key) + "\" is not a list");
+  check_spans(*value, frame_bytes, 0, origin, key);
   return *value;
 }
 
@@ -157,7 +188,7 @@ TraceRecord read_trace_record(const json::value& value, LineOrigin origin) {
     record.alert_from = text(line, "alert_from", record.origin, false);
     record.alert_to = text(line, "alert_to", record.origin, false);
     record.bytes = hex(line, "alert_bytes", record.origin);
-    record.spans = spans_of(line, "alert_spans", record.origin);
+    record.spans = spans_of(line, "alert_spans", record.bytes.size() / 2, record.origin);
     return record;
   }
   double arrow = number(line, "arrow", record.origin);
@@ -179,9 +210,9 @@ TraceRecord read_trace_record(const json::value& value, LineOrigin origin) {
     record.ahead_of_time = ahead->get_object();
   }
   record.bytes = hex(line, "bytes", record.origin);
-  record.spans = spans_of(line, "spans", record.origin);
+  record.spans = spans_of(line, "spans", record.bytes.size() / 2, record.origin);
   record.plaintext = hex(line, "plaintext", record.origin);
-  record.plaintext_spans = spans_of(line, "plaintext_spans", record.origin);
+  record.plaintext_spans = spans_of(line, "plaintext_spans", record.plaintext.size() / 2, record.origin);
   return record;
 }
 

@@ -461,9 +461,9 @@ def not_one_handshake():
 
 @test("malformed-and-oversized")
 def malformed():
-    """A line that is not JSON, a line of the wrong shape, a missing file, a directory, a file over
-    64 MiB (checked before reading) and a line over 4 MiB: each refused in one line naming the
-    file (and line), nothing written."""
+    """A line that is not JSON, a line of the wrong shape, spans pointing outside their frame, a
+    missing file, a directory, a file over 64 MiB (checked before reading) and a line over 4 MiB:
+    each refused in one line naming the file (and line), nothing written."""
     with Lab() as lab:
         run = Run(lab, secrets=False)
         with open(run.client_trace) as f:
@@ -479,6 +479,13 @@ def malformed():
             record["arrow"] = "two"
             f.writelines([lines[0], json.dumps(record) + "\n"] + lines[2:])
         cases.append(([wrong], f"{wrong}:2: \"arrow\" is not a number"))
+        outside = lab.path("outside.jsonl")
+        with open(outside, "w") as f:
+            record = json.loads(lines[0])
+            record["spans"] = [{"offset": 0, "length": 5, "field": "header",
+                                "children": [{"offset": 3, "length": 10 ** 6, "field": "length"}]}]
+            f.writelines([json.dumps(record) + "\n"] + lines[1:])
+        cases.append(([outside], f"{outside}:1: \"spans\": a span outside the frame's"))
         cases.append(([run.client_trace, lab.path("absent.jsonl")], f"{lab.path('absent.jsonl')}: cannot read it"))
         cases.append(([run.client_trace, lab.dir], "is a directory"))
         huge = lab.path("huge.jsonl")
