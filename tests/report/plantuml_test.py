@@ -21,7 +21,8 @@ sys.path.insert(0, os.path.join(REPO, "tests", "e2e"))
 from harness import Lab, Setup, check, exe, read_json_lines, run_named, skip  # noqa: E402
 
 ARTIFACTS = os.environ.get("TLSLAB_ARTIFACTS") or os.path.join(REPO, "build", "test-artifacts")
-DARK_CYAN, CYAN = "#008B8B", "#00FFFF"
+DARK_CYAN, CYAN, RED = "#008B8B", "#00FFFF", "#FF0000"
+EXIT_CERTIFICATE = 4  # the client refused the server's CERTIFICATE
 
 TESTS = {}
 
@@ -73,12 +74,12 @@ def normalized(text):
     return re.sub(r"\s+([,.;:)])", r"\1", re.sub(r"\s+", " ", text)).strip()
 
 
-def run_client(lab, setup, name, *extra, server_port=None):
+def run_client(lab, setup, name, *extra, server_port=None, expect_rc=0):
     """A run of the client against the setup's server (or the one on `server_port`)."""
     puml, trace = lab.path(f"{name}.puml"), lab.path(f"{name}.jsonl")
     result = lab.client(server_port or setup.server_port, setup.ca_port, setup.trust,
                         ["--plantuml", puml, "--trace-json", trace, *extra, "--get", "/"])
-    check(result.returncode == 0, f"{name}: the client exited {result.returncode}:\n{result.stderr[-2500:]}")
+    check(result.returncode == expect_rc, f"{name}: the client exited {result.returncode}, not {expect_rc}:\n{result.stderr[-2500:]}")
     return puml, read_json_lines(trace)
 
 
@@ -144,6 +145,24 @@ def certificate_reads_on_white():
         check(all(fill == DARK_CYAN for fill in painted), f"CERTIFICATE is painted {sorted(set(painted))}")
         check(CYAN not in svg.svg.upper(), "something in the diagram is still cyan on white")
         check(says(svg.words(), "in DarkCyan: the seed's cyan cannot be read on white"), "the legend does not say why")
+
+
+@test
+def failed_check_is_red():
+    """A CERTIFICATE refused by the client's own check (--server-name it is not for): the check is
+    a red step on the client, its failing value in red, and the alert a red arrow to the server."""
+    with Lab() as lab:
+        puml, _ = run_client(lab, Setup(lab), "refused", "--server-name", "www.example.org", expect_rc=EXIT_CERTIFICATE)
+        svg = Svg(puml, "plantuml-refused-check.svg")
+        red = [(text.strip(), bold) for text, _, fill, bold in svg.texts if fill == RED]
+        check(any(bold and text.startswith("checks the CERTIFICATE locally") for text, bold in red),
+              f"the failed check's title is not red (red texts: {red})")
+        check(("host name", False) in red, f"the host name that failed is not red (red texts: {red})")
+        check(("alert bad_certificate", True) in red, f"the alert is not red (red texts: {red})")
+        server_x = svg.participant_x("Server")
+        self_arrows = [float(x) for x, x2 in re.findall(r'<line style="stroke: ?#FF0000;[^"]*" x1="([\d.]+)" '
+                                                         r'x2="([\d.]+)"', svg.svg) if x == x2]
+        check(any(x < server_x for x in self_arrows), "the failed check is not a red step on the client")
 
 
 @test
