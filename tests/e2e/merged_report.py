@@ -504,7 +504,8 @@ def malformed():
 @test("several-client-sessions")
 def several_client_sessions():
     """A client trace holding two runs is refused with the sessions' RAND-CLIENTs and how to choose;
-    --rand-client picks one, and the page is that run's."""
+    --rand-client picks one, and the page is that run's. Server and CA traces holding several
+    sessions: this handshake's are drawn."""
     with Lab() as lab:
         first = Run(lab, name="first", secrets=False)
         second = Run(lab, name="second", secrets=False, ca=first)
@@ -522,6 +523,23 @@ def several_client_sessions():
         check(field(hello, "RAND-CLIENT") == randoms[1], "--rand-client drew another session")
         check(sorted(hello["seen_by"]) == ["client", "server"], f"arrow 1 seen by {hello['seen_by']}")
         check_database_lookup(data)
+        # Another client of the first server: the server's and the CA's traces now hold several
+        # sessions; the merge draws this client's, found by its randoms and its request's nonce.
+        again = lab.path("again.client.jsonl")
+        result = lab.client(first.server_port, first.ca_port, first.trust, ("--trace-json", again, "--quiet"))
+        check(result.returncode == 0, f"the third client failed: {result.stderr[-2000:]}")
+        wait_for_lines(first.server_trace, lambda line: "outcome" in line and line.get("connection") == 2)
+        wait_for_lines(first.ca_trace, lambda line: line.get("arrow") == 4 and line.get("connection") == 3)
+        _, data = merge(lab, [first.ca_trace, again, first.server_trace], name="again")
+        own = {r["arrow"]: r for r in read_json_lines(again) if "outcome" not in r}
+        hello = one_arrow(data, 1, "Client", "Server")
+        check(field(hello, "RAND-CLIENT") == own[1]["fields"]["RAND-CLIENT"], "another session's ClientHello was drawn")
+        check(hello["connections"]["server"] == 2, f"the server's session drawn: {hello['connections']}")
+        request = one_arrow(data, 3, "Client", "CA")
+        check(sorted(request["seen_by"]) == ["ca", "client"] and request["connections"]["ca"] == 3,
+              f"the CA's session drawn: {request['connections']}")
+        check(field(request, "nonce") == own[3]["fields"]["nonce"], "another request's nonce was drawn")
+        check_each_arrow_once(data, ("client", "server", "ca"))
 
 
 @test("outputs-refuse-prepared-paths")
