@@ -404,8 +404,9 @@ fi
 q() { printf '%q' "$1"; }
 # Who opens the files: their owner (the user who ran sudo), or whoever runs this. When the
 # dissector is in that user's personal Lua plugin folder (scripts/wireshark/install.sh), Wireshark
-# loads it at start-up, and -X would load it a second time: tshark 4.0 then stops with "two
-# protocols with the same description". (Only the file is looked at: nothing of that user's runs.)
+# loads it at start-up: -X would load it a second time, which tshark 4.0 refuses ("two protocols
+# with the same description") unless the -X copy steps aside, as tlslab.lua now does. (Only the
+# file is looked at: nothing of that user's runs.)
 viewer_home=$HOME
 if [[ -n $owner && ${owner%%:*} != "$EUID" ]]; then
   viewer_home=$(getent passwd "${owner%%:*}" | cut -d: -f6)

@@ -43,6 +43,15 @@
 -- bytes (http.lua). Past a cap, frames are still shown, with the expert note "work cap reached"
 -- (tlslab.expert.work_cap).
 
+-- Loaded twice (installed by install.sh, and again with -X lua_script:, as the README's commands
+-- have it): the second copy finds the first one's dissector and steps aside, instead of stopping
+-- tshark with "there cannot be two protocols with the same description". The copy loaded first
+-- dissects: the installed one, since personal plugins load before -X scripts.
+do
+    local looked_up, existing = pcall(Dissector.get, "tlslab")  -- nil (4.0) or an error: none yet
+    if looked_up and existing then return end
+end
+
 local tlslab = Proto("tlslab", "tlslab handshake lab protocol")
 
 -- The modules are found next to this file, from its own path: `-X lua_script:PATH` may be given

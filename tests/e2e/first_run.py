@@ -430,6 +430,40 @@ def capture_as_user_without_sudo():
               f"sudo was not asked to run capture.sh with the user's arguments: sudo {recorded[0]}")
 
 
+@test("readme-tshark-after-install")
+def readme_tshark_after_install():
+    """The README's tshark command (with -X lua_script:) as written, for a user who has also run
+    scripts/wireshark/install.sh: the dissector loaded twice does not stop tshark ("two protocols
+    with the same description"), and the request is decrypted. On a capture made by
+    tests/wireshark/make_pcap.py, so that no root is needed."""
+    if not shutil.which("tshark"):
+        skip("tshark is not installed (Debian: apt install tshark)")
+    with Lab() as lab:
+        desk = user_desk(lab)
+        made = subprocess.run([sys.executable, os.path.join(ROOT, "tests", "wireshark", "make_pcap.py"), lab.path("pcap"),
+                               "--seed", "20240101"], capture_output=True, text=True, timeout=120)
+        if made.returncode != 0 and "cryptography" in made.stderr:
+            skip("python3 has no 'cryptography' module: make_pcap.py cannot make the capture")
+        check(made.returncode == 0, f"make_pcap.py: {made.stderr[-800:]}")
+        shutil.copy(lab.path("pcap", "tlslab-good.pcap"), os.path.join(desk, "tlslab-good.pcapng"))
+        shutil.copy(lab.path("pcap", "keylog.txt"), os.path.join(desk, "tlslab-good.keylog"))
+        home = lab.path("home")
+        os.makedirs(home)
+        env = install_dissector(home)
+        commands = [c for _, c in commands_by_heading(code_blocks(readme_section("Capture and decode with Wireshark"))[0])]
+        check(len(commands) == 2 and commands[1].startswith("tshark ") and "-X lua_script:" in commands[1],
+              f"the README's capture block should end with a tshark command with -X lua_script: {commands}")
+        read = subprocess.run(["bash", "-c", commands[1]], cwd=desk, env=env, capture_output=True, text=True,
+                              timeout=120)
+        check(read.returncode == 0 and "same description" not in read.stderr,
+              f"after install.sh, the README's `{commands[1]}` exited {read.returncode}: {read.stderr[-600:]}")
+        if not read.stdout.strip() and "lua-luaossl" in subprocess.run(
+                ["tshark", "-r", "tlslab-good.pcapng", "-Y", "tlslab.expert.not_decrypted", "-V"], cwd=desk, env=env,
+                capture_output=True, text=True, timeout=120).stdout:
+            skip("tshark's Lua has no lua-luaossl: nothing to decrypt with")
+        check("/hello" in read.stdout.split(), f"after install.sh, the README's tshark command printed {read.stdout!r}")
+
+
 @test("capture-after-install-prints-no-x")
 def capture_after_install_prints_no_x():
     """After scripts/wireshark/install.sh, the commands capture.sh prints load the installed dissector
