@@ -259,9 +259,11 @@ def normalized(line):
     return " ".join(line.split())
 
 
-def run_commands(browser, what, allow_incomplete, allow_unchecked):
+def run_commands(browser, what, allow_incomplete, allow_unchecked, server_key=None):
     """Runs every command the page prints (bash, in a scratch directory) and checks that it prints
-    what the page says. Returns the commands."""
+    what the page says; `server_key`: the server's --key file, as the reader sets SERVER_KEY.
+    Returns the commands."""
+    env = dict(os.environ, SERVER_KEY=server_key) if server_key else None
     commands = browser.js(COMMANDS_JS)
     scratch = tempfile.mkdtemp(prefix="tlslab-report-cmd-")
     try:
@@ -273,7 +275,7 @@ def run_commands(browser, what, allow_incomplete, allow_unchecked):
             if command["unchecked"]:
                 check(allow_unchecked, f"{where} has no expected output ({command['unchecked']})")
             result = subprocess.run(["bash", "-c", command["text"]], cwd=scratch, capture_output=True, text=True,
-                                    timeout=60)
+                                    timeout=60, env=env)
             check(result.returncode == 0, f"{where} exited {result.returncode}:\n{command['text'][:1500]}\n"
                                           f"stderr: {result.stderr[-1500:]}")
             lines = [normalized(line) for line in result.stdout.splitlines()]
@@ -684,6 +686,43 @@ def labels_wrap_at_1400_and_1024():
                     browser.screenshot(artifact(f"{run.name}-{width}.png"))
 
 
+WHY_MISSING_JS = """
+return [...new Set([...document.querySelectorAll('table.fields tr')].filter((tr) => !tr.querySelector('.why'))
+  .map((tr) => tr.querySelector('th').textContent))];
+"""
+
+
+@test()
+def every_field_says_why():
+    """Issue 22 point 7: every field the page lists, in every kind of run (RSA and ECDHE, ChaCha20,
+    stapled, mutual, a refused certificate), has a sentence saying what it is for and what breaks
+    without it; a byte of the frame names its field's reason too; and each Finished record is
+    opened with the AEAD command (ChaCha20-Poly1305 here) to the plaintext the page shows."""
+    from selenium.webdriver.common.by import By
+    with Lab() as lab, Lab() as stapled, Lab() as mutual, chromium.Browser() as browser:
+        setup = good_setup(lab)
+        runs = [Run(lab, setup, "chacha", ["--suites", "chacha20", "--show-secrets"]),
+                Run(lab, setup, "ecdhe", ["--suites", "ecdhe-aes256gcm"]),
+                Run(lab, setup, "wrong-name", ["--server-name", "www.example.org"], expect_rc=EXIT_CERTIFICATE),
+                Run(stapled, StapledSetup(stapled), "stapled"), Run(mutual, MutualSetup(mutual), "mutual")]
+        for run in runs:
+            open_page(browser, run.page)
+            missing = browser.js(WHY_MISSING_JS)
+            check(not missing, f"{run.name}: these fields say no why: {missing}")
+        open_page(browser, runs[0].page)
+        click_arrow(browser, browser.driver, arrow=1)
+        byte = browser.driver.find_element(By.CSS_SELECTOR, "section.step.open .dump .b.x-orange")
+        byte.click()
+        info = browser.js("return document.querySelector('section.step.open .dump + .info, section.step.open .info')"
+                          ".textContent")
+        check("replayed" in info, f"a byte of RAND-CLIENT does not say why it is there: {info}")
+        commands = run_commands(browser, "ChaCha20 run", allow_incomplete=False, allow_unchecked=False,
+                                server_key=setup.key)
+        opened = [c for c in commands if "ChaCha20Poly1305" in c["text"]]
+        check(len(opened) == 2, f"the ChaCha20 page opens {len(opened)} Finished records, not 2")
+        expect_clean_console(browser, "ChaCha20 run")
+
+
 @test()
 def commands_reproduce_values():
     """Every command the pages print is run with bash and prints the value the page shows: with
@@ -696,7 +735,8 @@ def commands_reproduce_values():
         keylog = lab.path("k.keylog")
         run = Run(lab, setup, "secrets", ["--show-secrets", "--keylog", keylog])
         open_page(browser, run.page)
-        commands = run_commands(browser, "--show-secrets page", allow_incomplete=False, allow_unchecked=False)
+        commands = run_commands(browser, "--show-secrets page", allow_incomplete=False, allow_unchecked=False,
+                                server_key=setup.key)
         check(len(commands) >= 10, f"the --show-secrets page prints {len(commands)} commands, expected at least 10")
         rand_client = field(event(run.data, 1), "RAND-CLIENT")
         master = keylog_master(keylog, rand_client)
@@ -707,16 +747,43 @@ def commands_reproduce_values():
         keylog2 = lab.path("k2.keylog")
         run = Run(lab, setup, "plain", ["--keylog", keylog2])
         driver = open_page(browser, run.page)
-        before = run_commands(browser, "page without secrets", allow_incomplete=True, allow_unchecked=False)
+        before = run_commands(browser, "page without secrets", allow_incomplete=True, allow_unchecked=False,
+                              server_key=setup.key)
+        # Issue 22 point 7: the server's private key opens the PRE-MASTER of arrow 5, and the
+        # command goes on to the verify_data the page shows, with no secret from the trace.
+        opened = [c for c in before if "pkeyutl -decrypt" in c["text"] and "rsa_padding_mode:oaep" in c["text"]]
+        check(len(opened) == 1 and not opened[0]["incomplete"] and opened[0]["expect"],
+              f"the page without secrets has no complete PRE-MASTER decryption with the server key: {opened}")
         checked = [c for c in before if not c["incomplete"]]
         check(len(checked) >= 5, f"only {len(checked)} commands need no secret (transcripts, certificate, OCSP)")
         check(any(c["incomplete"] for c in before), "a page without secrets prints no command waiting for one")
         line = open(keylog2).read().strip().splitlines()[-1]
         driver.find_element(By.ID, "keylog-input").send_keys(line)
-        after = run_commands(browser, "page without secrets, key log pasted", allow_incomplete=True, allow_unchecked=True)
-        verify = [c for c in after if "-keylen 12" in c["text"]]
+        after = run_commands(browser, "page without secrets, key log pasted", allow_incomplete=True, allow_unchecked=True,
+                             server_key=setup.key)
+        verify = [c for c in after if "-keylen 12" in c["text"] and "pkeyutl" not in c["text"]]
         check(len(verify) == 2 and all(not c["incomplete"] and c["expect"] for c in verify),
               "pasting the key-log line did not complete both verify_data commands")
+        # Issue 22 point 7: the reader runs the key-block command and pastes what it printed;
+        # every value derived from the key log then fills in: the nonces, and both AEAD commands,
+        # which open the Finished records to the verify_data the page shows.
+        block_command = next(c for c in after if "key expansion" in c["text"] or "-keylen 56" in c["text"]
+                             or "-keylen 88" in c["text"])
+        printed = subprocess.run(["bash", "-c", block_command["text"]], capture_output=True, text=True,
+                                 timeout=60).stdout.strip().splitlines()[-1]
+        driver.find_element(By.ID, "keyblock-input").send_keys(printed)
+        nonces = browser.js("return [...document.querySelectorAll('#calc-nonce ~ table td .withheld, "
+                            "section[aria-labelledby=calc-nonce] .withheld')].length")
+        check(nonces == 0, f"after the key block is pasted the nonce table still has {nonces} withheld cells")
+        full = run_commands(browser, "page without secrets, key log and key block pasted", allow_incomplete=True,
+                            allow_unchecked=True, server_key=setup.key)
+        waiting = [c["caption"] for c in full if c["incomplete"]]
+        check(waiting == ["Check with OpenSSL (TLS1-PRF is the TLS 1.2 PRF)"],
+              f"with the key log and the key block, commands still wait for a secret: {waiting} (only the "
+              "master secret's, which needs the PRE-MASTER the key log does not hold, may)")
+        opened = [c for c in full if "decrypt(n, c, a)" in c["text"]]
+        check(len(opened) == 2 and all(c["expect"] and c["expect"][0].startswith("1400000c") for c in opened),
+              f"the AEAD commands do not open both Finished records: {[c['expect'] for c in opened]}")
         expect_clean_console(browser, "page without secrets")
 
         revoke(lab, setup)
@@ -1060,12 +1127,14 @@ def template_with_synthetic_runs():
                 what = "synthetic run " + " ".join(flags)
                 check_good_page(browser, page, data, what)
                 check_frames(browser, data_frames(data), what)
-                run_commands(browser, what, allow_incomplete=not flags, allow_unchecked=False)
+                run_commands(browser, what, allow_incomplete=not flags, allow_unchecked=False,
+                             server_key=os.path.join(page[:-len(".html")], "pki", "server.key"))
             check_themes_print_keyboard(browser, page)
             page, data = synthetic_page(work, "--revoked")
             check_revoked_page(browser, page, data, "synthetic revoked run")
             check_frames(browser, data_frames(data), "synthetic revoked run")
-            run_commands(browser, "synthetic revoked run", allow_incomplete=False, allow_unchecked=False)
+            run_commands(browser, "synthetic revoked run", allow_incomplete=False, allow_unchecked=False,
+                         server_key=os.path.join(page[:-len(".html")], "pki", "server.key"))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -86,8 +86,12 @@ def handshake_frame(msg_name, msg_type, body_parts):
     return f.bytes, [header, message]
 
 
-def protected_frame(inner_name, inner_parts, inner_type):
-    """A protected frame with random ciphertext, and the spans of its inner plaintext."""
+def protected_frame(inner_name, inner_parts, inner_type, key, iv):
+    """A protected frame sealed as §7.5 says (AES-128-GCM, record 0 of its direction: nonce = the
+    write IV), and the spans of its inner plaintext. Python's cryptography (python3-cryptography,
+    which calls OpenSSL) seals: the openssl command line has no AEAD."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
     p = Frame()
 
     def parts(items):
@@ -96,11 +100,13 @@ def protected_frame(inner_name, inner_parts, inner_type):
     message = p.group(inner_name, lambda: parts(inner_parts))
     inner = p.leaf("inner_type", u8(inner_type))
     f = Frame()
-    sealed = len(p.bytes) + 16
+    sealed_length = len(p.bytes) + 16
+    header_bytes = u8(23) + u16(0x0100) + u16(sealed_length)
+    sealed = AESGCM(key).encrypt(iv, p.bytes, header_bytes)
     header = f.group("header", lambda: [f.leaf("type", u8(23)), f.leaf("version", u16(0x0100)),
-                                        f.leaf("length", u16(sealed))])
-    ciphertext = f.leaf("ciphertext", os.urandom(len(p.bytes)))
-    tag = f.leaf("tag", os.urandom(16))
+                                        f.leaf("length", u16(sealed_length))])
+    ciphertext = f.leaf("ciphertext", sealed[:-16])
+    tag = f.leaf("tag", sealed[-16:])
     return f.bytes, [header, ciphertext, tag], p.bytes, [message, inner]
 
 
@@ -287,13 +293,13 @@ def make(out_dir, revoked=False, show_secrets=False, hostile=False):
     event(6, "Client", "Server", "Finished (test message)",
           "sends test message using SESSION MASTER KEY (Finished: proves the keys and the transcript)",
           [F("verify_data", vd_c.hex(), "forestgreen"), F("transcript hash", hash_c.hex())],
-          protected_frame("Finished", [("msg_type", u8(20)), ("length", u24(12)), ("verify_data", vd_c)], 22))
+          protected_frame("Finished", [("msg_type", u8(20)), ("length", u24(12)), ("verify_data", vd_c)], 22, cwk, civ))
     event(7, "Server", "Client", "Finished (ACK)",
           "decrypts the test message using SESSION MASTER KEY, returns ACK encrypted using SESSION MASTER KEY "
           "(Finished)",
           [F("verify_data", vd_s.hex(), "forestgreen"), F("transcript hash", hash_s.hex()),
            F("check", "decrypted and verified", "green")],
-          protected_frame("Finished", [("msg_type", u8(20)), ("length", u24(12)), ("verify_data", vd_s)], 22), step=0.9)
+          protected_frame("Finished", [("msg_type", u8(20)), ("length", u24(12)), ("verify_data", vd_s)], 22, swk, siv), step=0.9)
     elapsed[0] += 0.05
     outcomes.append({"connection": 0, "ok": True, "event": "handshake complete",
                      "detail": f"{suite_name} in {elapsed[0]:.2f} ms (ClientHello to server Finished, CA round trip "
