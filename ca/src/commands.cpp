@@ -320,7 +320,7 @@ int run_serve(const ServeOptions& options) try {
                                                }}};
   if (http_listen) {
     listeners.push_back({*http_listen, [&](tcp::socket socket, std::uint64_t id) {
-                           return serve_ocsp_http_connection(std::move(socket), id, responder, service, log);
+                           return serve_ocsp_http_connection(std::move(socket), id, status);
                          }});
   }
   net::ServiceRun run{

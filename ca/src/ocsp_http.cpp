@@ -277,13 +277,4 @@ awaitable<void> serve_ocsp_http_connection(tcp::socket socket, std::uint64_t id,
   // The socket closes here (FIN), as `openssl ocsp` ends each exchange: no separate shutdown call.
 }
 
-awaitable<void> serve_ocsp_http_connection(tcp::socket socket, std::uint64_t id, const Responder& responder,
-                                           ServiceOptions options, std::shared_ptr<spdlog::logger> log) {
-  TraceOptions no_trace;
-  no_trace.text = false;
-  Trace untraced(std::move(no_trace));
-  StatusContext context{responder, options, untraced, std::move(log), {}};
-  co_await serve_ocsp_http_connection(std::move(socket), id, context);
-}
-
 }  // namespace tlslab::ca

@@ -20,8 +20,4 @@ namespace tlslab::ca {
 // Traced into context.trace, with context.options' limits.
 awaitable<void> serve_ocsp_http_connection(tcp::socket socket, std::uint64_t id, StatusContext& context);
 
-// Untraced: the form without a trace to write to.
-awaitable<void> serve_ocsp_http_connection(tcp::socket socket, std::uint64_t id, const Responder& responder,
-                                           ServiceOptions options, std::shared_ptr<spdlog::logger> log);
-
 }  // namespace tlslab::ca

@@ -2,13 +2,15 @@
 where it first names it, and the seed's diagram is in docs/ (its PlantUML source and the picture
 drawn from it); the README's three terminals, run as written (but for the ports), show the same
 SESSION MASTER KEY on both sides and no page body in the client's terminal; the README's CA
-synopsis names every option `tlslab-ca SUBCOMMAND --help` has; scripts/capture.sh as root
+synopsis names every option `tlslab-ca SUBCOMMAND --help` has; `openssl ocsp` against the CA's
+HTTP endpoint is traced in the CA's terminal like the framed requests; scripts/capture.sh as root
 never calls sudo, as a user without root or sudo says so in one line, and prints commands without
 `-X lua_script:` once scripts/wireshark/install.sh has installed the dissector.
 
 Run one:   python3 tests/e2e/first_run.py readme-three-terminals
 List them: python3 tests/e2e/first_run.py --list
 """
+import http.client
 import os
 import re
 import shlex
@@ -306,6 +308,55 @@ def ca_synopsis_names_every_option():
                             f"--help {sorted(key_types(help_line.group(0)))}")
     check(not problems, "; ".join(problems))
     check("ec-p256" in key_types(synopsis["issue"]), "the README's synopsis does not say issue --key-type ec-p256")
+
+
+def post(port, body, content_type="application/ocsp-request"):
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    connection.request("POST", "/", body=body, headers={"Content-Type": content_type})
+    answer = connection.getresponse()
+    data = answer.read()
+    connection.close()
+    return answer.status, data
+
+
+@test("readme-openssl-ocsp-traced")
+def readme_openssl_ocsp_traced():
+    """The README's `openssl ocsp` against the CA's HTTP endpoint (terminal 1 of the three terminals),
+    as written but for the port: openssl verifies a good answer, and the CA's terminal traces it
+    like a framed request: arrow 3 (who asks: an HTTP client, and the certificate), the database
+    lookup, arrow 4 (what was signed, with which key). A body that is not an OCSPRequest is one
+    failure line in that terminal, and the CA goes on answering."""
+    with Lab() as lab:
+        terminals = ReadmeTerminals(lab)
+        terminals.once()
+        ca_log = terminals.start("terminal 1", "terminal-1")
+        commands = [c for _, c in commands_by_heading(code_blocks(readme_section("The CA"))[1])]
+        ocsp = [c for c in commands if c.startswith("openssl ocsp ")]
+        check(len(ocsp) == 1 and "-url http://127.0.0.1:" in ocsp[0], f"the README's CA section: no openssl ocsp -url: {commands}")
+        before = open(ca_log).read()
+        answered = terminals.shell(ocsp[0])
+        check(re.search(r"server\.crt: good", answered.stdout) and "Response verify OK" in answered.stdout + answered.stderr,
+              f"`{ocsp[0]}`: no verified good answer:\n{answered.stdout}\n{answered.stderr}")
+        text = wait_for_log(ca_log, "(4) CA → Client", "signed with")[len(before):]
+        expected = [r"\(3\) Client → CA: OCSPRequest", r"asked by\s+an HTTP client at 127\.0\.0\.1:\d+",
+                    r"CERTIFICATE\s+serial [0-9a-f]+, .*: this CA", r"CA: checks its database",
+                    r"database says\s+good: issued here, not revoked \(serial [0-9a-f]+\)", r"\(4\) CA → Client: OCSPResponse",
+                    r"signed\s+OCSP BasicResponse for serial [0-9a-f]+ \(good\), thisUpdate", r"signed with\s+CA'S PRIVATE KEY"]
+        missing = [pattern for pattern in expected if not re.search(pattern, text)]
+        check(not missing, f"the CA's terminal does not trace the openssl ocsp request ({missing}):\n{text[-2000:]}")
+
+        http_port = terminals.ports[8080]
+        before = open(ca_log).read()
+        status, body = post(http_port, b"\x30\x03garbage, not an OCSPRequest")
+        check(status == 200 and body == bytes.fromhex("30030a0101"),
+              f"garbage: expected HTTP 200 with malformedRequest (30 03 0a 01 01), got {status} {body.hex()}")
+        answered = terminals.shell(ocsp[0])  # the CA goes on: and its trace is done with the garbage
+        wait_for_log(ca_log, "(4) CA → Client", count=2)
+        after = open(ca_log).read()[len(before):]
+        lines = after.splitlines()
+        garbage_lines = lines[:next((i for i, line in enumerate(lines) if "(3) Client → CA" in line), len(lines))]
+        check(len(garbage_lines) == 1 and re.search(r"not a DER OCSPRequest.*malformedRequest", garbage_lines[0]),
+              f"garbage: expected one failure line in the CA's terminal, got {garbage_lines}")
 
 
 # --- capture.sh -----------------------------------------------------------------------------------
