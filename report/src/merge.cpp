@@ -36,6 +36,7 @@ class Merger {
     link_staple();
     MergedRun run;
     run.notes = handshake_.notes;
+    run.client_origin_ms = client_origin();
     estimate_clocks(run);
     order_events(run);
     merge_outcomes(run);

@@ -26,6 +26,7 @@ struct MergedRun {
   std::vector<MergedStep> events;               // in causal order
   std::vector<MergedStep> outcomes;             // each alert once
   std::map<std::string, ClockEstimate> clocks;  // "server", "ca": against the client's clock
+  double client_origin_ms = 0;                  // the client's first event, on its wall clock
   bool show_secrets = false;                    // some input holds a secret
   std::vector<std::string> notes;               // warnings for the user
 };

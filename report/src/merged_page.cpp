@@ -30,6 +30,11 @@ json::object provenance(const MergedStep& step) {
   for (const auto& [side, ms] : step.seen_at) at[side] = rounded(ms);
   for (const TraceRecord* record : step.records) connections[record->side] = record->connection;
   out["seen_at"] = std::move(at);
+  json::object times;  // each program's own wall clock, as its trace says
+  for (const TraceRecord* record : step.records) {
+    if (!record->ahead_of_time) times[record->side] = record->time;
+  }
+  out["times"] = std::move(times);
   out["connections"] = std::move(connections);
   if (step.bytes_differ) {
     out["bytes_differ"] = true;
@@ -42,7 +47,15 @@ json::object provenance(const MergedStep& step) {
   return out;
 }
 
-json::object event_json(const MergedStep& step) {
+// `time` on the client's wall clock: the one timeline (each program's own in `times`).
+std::string client_clock(const MergedRun& run, const MergedStep& step) {
+  const TraceRecord& first = step.first();
+  if (first.side == "client" && !first.ahead_of_time) return first.time;
+  if (step.seen_at.empty()) return first.time;  // the client's word of a stapled arrow: when it learned of it
+  return ms_to_iso(run.client_origin_ms + step.elapsed_ms);
+}
+
+json::object event_json(const MergedRun& run, const MergedStep& step) {
   const TraceRecord& first = step.first();
   json::object event;
   event["connection"] = 0;
@@ -51,7 +64,7 @@ json::object event_json(const MergedStep& step) {
   event["to"] = first.to;
   event["message"] = first.message;
   event["description"] = first.description;
-  event["time"] = first.time;
+  event["time"] = client_clock(run, step);
   event["elapsed_ms"] = rounded(step.elapsed_ms);
   json::array fields;
   for (const MergedField& field : merged_fields(step)) {
@@ -78,12 +91,16 @@ json::object event_json(const MergedStep& step) {
   return event;
 }
 
-json::object outcome_json(const MergedStep& step) {
+json::object outcome_json(const MergedRun& run, const MergedStep& step) {
   const TraceRecord& first = step.first();
-  json::object outcome{{"connection", 0},           {"ok", first.ok},
-                       {"event", first.event},      {"detail", first.detail},
-                       {"time", first.time},        {"elapsed_ms", rounded(step.elapsed_ms)},
-                       {"alert", first.alert},      {"alert_from", first.alert_from},
+  json::object outcome{{"connection", 0},
+                       {"ok", first.ok},
+                       {"event", first.event},
+                       {"detail", first.detail},
+                       {"time", client_clock(run, step)},
+                       {"elapsed_ms", rounded(step.elapsed_ms)},
+                       {"alert", first.alert},
+                       {"alert_from", first.alert_from},
                        {"alert_to", first.alert_to}};
   if (!first.bytes.empty()) {
     outcome["bytes"] = first.bytes;
@@ -139,8 +156,8 @@ std::string merged_page_data(const MergedRun& run, const std::vector<std::string
   data["generated"] = iso_now();
   data["show_secrets"] = run.show_secrets;
   json::array events, outcomes;
-  for (const MergedStep& step : run.events) events.push_back(event_json(step));
-  for (const MergedStep& step : run.outcomes) outcomes.push_back(outcome_json(step));
+  for (const MergedStep& step : run.events) events.push_back(event_json(run, step));
+  for (const MergedStep& step : run.outcomes) outcomes.push_back(outcome_json(run, step));
   data["events"] = std::move(events);
   data["outcomes"] = std::move(outcomes);
   json::object clocks{{"client", json::object{{"offset_ms", 0}, {"reference", true}}}};

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <stdexcept>
 
 #include "tlslab/text.hpp"
@@ -160,6 +161,26 @@ std::optional<double> iso_to_ms(std::string_view iso) {
   if (at + 1 != iso.size() || iso[at] != 'Z') return std::nullopt;
   auto days = static_cast<double>(std::chrono::sys_days(date).time_since_epoch().count());
   return ((days * 86400 + *hour * 3600 + *minute * 60 + *second) + fraction) * 1000;
+}
+
+std::string ms_to_iso(double ms) {
+  auto micros = static_cast<long long>(std::llround(ms * 1000));
+  long long seconds = micros / 1000000, fraction = micros % 1000000;
+  if (fraction < 0) {
+    fraction += 1000000;
+    --seconds;
+  }
+  long long days = seconds / 86400, in_day = seconds % 86400;
+  if (in_day < 0) {
+    in_day += 86400;
+    --days;
+  }
+  std::chrono::year_month_day date{std::chrono::sys_days(std::chrono::days(days))};
+  char text[48];
+  std::snprintf(text, sizeof text, "%04d-%02u-%02uT%02lld:%02lld:%02lld.%06lldZ", static_cast<int>(date.year()),
+                static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()), in_day / 3600, in_day / 60 % 60,
+                in_day % 60, fraction);
+  return text;
 }
 
 TraceRecord read_trace_record(const json::value& value, LineOrigin origin) {

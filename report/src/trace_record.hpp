@@ -54,6 +54,9 @@ TraceRecord read_trace_record(const boost::json::value& line, LineOrigin origin)
 // "2026-12-06T13:59:27.422601Z" → milliseconds since the epoch; nullopt when not that form.
 std::optional<double> iso_to_ms(std::string_view iso);
 
+// Milliseconds since the epoch → "2026-12-06T13:59:27.422601Z" (microseconds, as the programs write).
+std::string ms_to_iso(double ms);
+
 // The party's name as the diagram writes it: "Client", "Server", "CA".
 std::string participant(std::string_view side);
 

@@ -359,12 +359,23 @@ def clock_shift():
             own = [e for e in after["events"] if e["arrow"] == 0 and e["from"] == "Server"]
             check(all(-1000 < e["elapsed_ms"] < 5000 for e in own),
                   f"{name}: the server's own steps are not on the client's timeline: {[e['elapsed_ms'] for e in own]}")
+            # `time` is the client's wall clock too; each program's own stays in `times`.
+            start = parse_time(after["events"][0]["time"])
+            for event in own:
+                seconds = (parse_time(event["time"]) - start).total_seconds()
+                own_seconds = (parse_time(event["times"]["server"]) - start).total_seconds()
+                check(0 <= seconds < 1 and 4 < own_seconds < 6,
+                      f"{name}: {event['message']} at {event['time']} (server's clock {event['times']['server']})")
+
+
+def parse_time(iso):
+    import datetime
+    return datetime.datetime.strptime(iso, "%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def shift_time(iso, seconds):
     import datetime
-    when = datetime.datetime.strptime(iso, "%Y-%m-%dT%H:%M:%S.%fZ") + datetime.timedelta(seconds=seconds)
-    return when.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return (parse_time(iso) + datetime.timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 # --- hostile inputs ------------------------------------------------------------------------------
