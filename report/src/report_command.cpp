@@ -2,8 +2,10 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <stdexcept>
+#include <utility>
 
 #include "handshake_match.hpp"
 #include "merge.hpp"
@@ -41,8 +43,20 @@ void run_report(const ReportCommand& command) {
   std::vector<TraceRecord> records;
   MatchOptions options;
   options.rand_client = command.rand_client;
+  std::vector<std::pair<dev_t, ino_t>> seen;
+  std::size_t total = 0;
   for (const std::string& path : command.traces) {
-    std::vector<TraceRecord> file = read_trace_file(path);
+    // The same file twice would be two of each session, and read as two runs.
+    struct stat file_status {};
+    if (::stat(path.c_str(), &file_status) == 0) {
+      std::pair<dev_t, ino_t> id{file_status.st_dev, file_status.st_ino};
+      if (std::find(seen.begin(), seen.end(), id) != seen.end()) {
+        throw std::runtime_error(printable(path) + ": given twice");
+      }
+      seen.push_back(id);
+    }
+    std::vector<TraceRecord> file = read_trace_file(path, {}, &total);
+
     if (file.empty()) std::fprintf(stderr, "tlslab-report: note: %s holds no trace lines\n", printable(path).c_str());
     for (TraceRecord& record : file) {
       options.have_server_trace |= record.side == "server";

@@ -48,8 +48,15 @@ std::string read_bounded(const std::string& path, std::size_t limit) {
 
 }  // namespace
 
-std::vector<TraceRecord> read_trace_file(const std::string& path, const TraceLimits& limits) {
+std::vector<TraceRecord> read_trace_file(const std::string& path, const TraceLimits& limits, std::size_t* bytes_read) {
   std::string content = read_bounded(path, limits.file_bytes);
+  if (bytes_read) {
+    *bytes_read += content.size();
+    if (*bytes_read > limits.total_bytes) {
+      throw std::runtime_error("the traces together are " + too_big(limits.total_bytes) + " (at " + printable(path) +
+                               "): give the three files of one run");
+    }
+  }
   std::vector<TraceRecord> records;
   std::string shown = printable(path);
   std::size_t start = 0, number = 0;

@@ -17,13 +17,19 @@ inline constexpr std::size_t max_trace_file_bytes = 64u << 20;
 // and its spans; 4 MiB leaves room for any of them.
 inline constexpr std::size_t max_trace_line_bytes = 4u << 20;
 
+// All the traces of one merge together: some four times this in memory once parsed.
+inline constexpr std::size_t max_traces_bytes = 128u << 20;
+
 struct TraceLimits {
   std::size_t file_bytes = max_trace_file_bytes;
   std::size_t line_bytes = max_trace_line_bytes;
+  std::size_t total_bytes = max_traces_bytes;  // with `bytes_read`: this file and those before it
 };
 
 // Throws std::runtime_error "FILE: …" or "FILE:LINE: …". An empty file is no records (a CA nobody
 // asked traced nothing).
-std::vector<TraceRecord> read_trace_file(const std::string& path, const TraceLimits& limits = {});
+// `bytes_read`, when given, is increased by the file's size, and must stay within total_bytes.
+std::vector<TraceRecord> read_trace_file(const std::string& path, const TraceLimits& limits = {},
+                                         std::size_t* bytes_read = nullptr);
 
 }  // namespace tlslab::report

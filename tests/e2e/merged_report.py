@@ -473,7 +473,8 @@ def not_one_handshake():
 @test("malformed-and-oversized")
 def malformed():
     """A line that is not JSON, a line of the wrong shape, spans pointing outside their frame, a
-    missing file, a directory, a file over 64 MiB (checked before reading) and a line over 4 MiB:
+    missing file, a directory, a file given twice, a file over 64 MiB (checked before reading) and
+    a line over 4 MiB:
     each refused in one line naming the file (and line), nothing written."""
     with Lab() as lab:
         run = Run(lab, secrets=False)
@@ -499,6 +500,7 @@ def malformed():
         cases.append(([outside], f"{outside}:1: \"spans\": a span outside the frame's"))
         cases.append(([run.client_trace, lab.path("absent.jsonl")], f"{lab.path('absent.jsonl')}: cannot read it"))
         cases.append(([run.client_trace, lab.dir], "is a directory"))
+        cases.append(([run.client_trace, run.server_trace, run.client_trace], f"{run.client_trace}: given twice"))
         huge = lab.path("huge.jsonl")
         with open(huge, "w") as f:
             f.truncate(64 * 1024 * 1024 + 1)  # sparse: its size alone must refuse it
