@@ -573,6 +573,7 @@ def failed_check_page(browser, run, what, host_row, alert):
     expect_clean_console(browser, what)
     with open(run.puml, encoding="utf-8") as f:
         puml = f.read()
+    check(host_row.split(" (")[0] in puml, f"{what}: the PlantUML lacks the compared values {host_row!r}")
     check(f"alert {alert}" in puml, f"{what}: the PlantUML lacks the alert arrow")
 
 
@@ -721,6 +722,48 @@ def every_field_says_why():
         opened = [c for c in commands if "ChaCha20Poly1305" in c["text"]]
         check(len(opened) == 2, f"the ChaCha20 page opens {len(opened)} Finished records, not 2")
         expect_clean_console(browser, "ChaCha20 run")
+
+
+@test()
+def merged_page_draws_all_three():
+    """Issue 22 point 6, the page's side: a page tlslab-report merged from the three traces of a
+    mutual run says where it comes from and how the clocks were set, draws each party's own steps
+    and outcome on its own lifeline (the server's check of the client's CERTIFICATE and its arrows
+    3–4 for real, no "not seen" placeholder), says in each step whose traces hold it, and puts the
+    two SESSION MASTER KEYs side by side, equal."""
+    import merged_report
+    with Lab() as lab, chromium.Browser(width=1400) as browser:
+        run = merged_report.Run(lab, "mutual", name="mutual")
+        _, data = merged_report.merge(lab, run.files(), name="merged")
+        page = lab.path("merged.current.html")
+        with open(TEMPLATE, encoding="utf-8") as f:
+            template = f.read()
+        with open(page, "w", encoding="utf-8") as f:
+            f.write(fill_template.fill(template, json.dumps(data)))
+        for width in (1400, 1024):
+            browser.driver.set_window_size(width, 1000)
+            open_page(browser, page)
+            summary = browser.js("return document.getElementById('summary').textContent")
+            check("merged by tlslab-report" in summary and "clock" in summary, f"the merged page's summary: {summary}")
+            labels = browser.js(DIAGRAM_JS)
+            check(not [label for label in labels if label["kind"] == "unseen"], "the merged page draws a 'not seen' step")
+            server_ca = [label for label in labels if label["kind"] == "arrow" and {label["from"], label["to"]} == {"Server", "CA"}]
+            check([label["arrow"] for label in server_ca] == [3, 4], f"the server's own arrows 3–4: {server_ca}")
+            locals_ = [(label["from"], label["name"]) for label in labels if label["kind"] == "local"]
+            check(sum("SESSION MASTER KEY" in name for _, name in locals_) == 2 and
+                  {"Client", "Server"} <= {who for who, name in locals_ if "SESSION MASTER KEY" in name},
+                  f"the SESSION MASTER KEY steps: {locals_}")
+            outcomes = sorted(label["from"] for label in labels if label["kind"] == "outcome")
+            check(outcomes == ["Client", "Server"], f"the outcomes are drawn on {outcomes}, not on each party")
+            verdict = browser.js("return document.getElementById('master-keys-verdict').textContent")
+            keys = browser.js("return [...document.querySelectorAll('#both-master-keys td')].map((td) => td.textContent)")
+            check(len(keys) == 2 and keys[0] == keys[1] and len(keys[0]) == 96 and verdict.startswith("Equal"),
+                  f"the two SESSION MASTER KEYs: {keys}, {verdict}")
+            seen = browser.js("return [...document.querySelectorAll('section.step .seen-by')].map((p) => p.textContent)")
+            check(any("Client and Server" in line for line in seen) and any("CA" in line for line in seen),
+                  f"the steps do not say whose traces hold them: {seen[:4]}")
+            expect_clean_console(browser, f"merged page at {width} px")
+            browser.screenshot(artifact(f"merged-{width}.png"))
 
 
 @test()

@@ -121,11 +121,26 @@ std::string sentence_label(const std::string& sentence) {
   return label;
 }
 
+// A field's value: hex is shortened by meaning (its first bytes, then …; the page and the JSON
+// Lines hold it whole); any other value is wrapped at its spaces, never cut inside a name or a
+// date ("www.example.org is not in DNS:localhost, IP:127.0.0.1" stays whole).
+std::string value_label(const std::string& value) {
+  constexpr std::size_t hex_run = 24;
+  bool hex = value.size() >= hex_run && std::all_of(value.begin(), value.begin() + hex_run, [](char c) {
+               return std::isxdigit(static_cast<unsigned char>(c));
+             });
+  if (hex) return plantuml_text(value);
+  std::string label;
+  for (const std::string& line : sentence_lines_of(value))
+    label += (label.empty() ? "" : "\\n    ") + plantuml_text(line, 2 * sentence_width);
+  return label;
+}
+
 std::string fields_label(const std::vector<TraceField>& fields, bool show_secrets) {
   std::string label;
   for (const TraceField& field : fields) {
     if (field.secret && !show_secrets) continue;
-    label += "\\n- " + colored(field.color, plantuml_text(field.name, 30)) + " " + plantuml_text(field.value);
+    label += "\\n- " + colored(field.color, plantuml_text(field.name, 30)) + " " + value_label(field.value);
   }
   return label;
 }
