@@ -212,6 +212,15 @@ def show_page(browser, page):
     return labels
 
 
+def drawn_labels(browser):
+    """The text of each step the page's diagram draws, top to bottom."""
+    return browser.js("return [...document.querySelectorAll('button.arrow-label')].map((b) => b.innerText)")
+
+
+def index_of(labels, text):
+    return next((i for i, label in enumerate(labels) if text in label), -1)
+
+
 # --- the variants --------------------------------------------------------------------------------
 @test("plain-rsa")
 def plain_rsa():
@@ -265,6 +274,12 @@ def stapled():
         check((3, "Client", "CA") not in order, "a stapled run shows the client asking the CA")
         check_database_lookup(data, "Server")
         check_master_keys(data)
+        with open_in_browser() as browser:
+            show_page(browser, lab.path("merged.html"))
+            labels = drawn_labels(browser)
+            staple = index_of(labels, "StatusRequest (by the server)")
+            hello = index_of(labels, "ClientHello")
+            check(0 <= staple < hello, f"the page does not draw the staple's fetch before arrow 1: {labels}")
 
 
 @test("mutual")
@@ -290,6 +305,14 @@ def mutual():
             check(five < index < ack, f"step {order[index]} is not between arrow 5 and arrow 7: {order}")
         check_master_keys(data)
         check_causal(data)
+        with open_in_browser() as browser:
+            show_page(browser, lab.path("merged.html"))
+            labels = drawn_labels(browser)
+            order_drawn = [index_of(labels, text) for text in
+                           ("ClientKeyExchange", "checks the client's CERTIFICATE", "StatusRequest (client's certificate)",
+                            "Finished (ACK)")]
+            check(-1 not in order_drawn and order_drawn == sorted(order_drawn),
+                  f"the page does not draw the server's checks between arrows 5 and 7: {labels}")
 
 
 @test("ecdhe")
@@ -326,6 +349,37 @@ def failed():
               f"no word on the CA's trace: {result.stderr}")
         check(data["show_secrets"] is False, "a run without --show-secrets is said to hold secrets")
         check(not any(e["message"] == "SESSION MASTER KEY" for e in data["events"]), "a failed run shows a key")
+
+
+@test("every-local-step-kept")
+def every_local_step_kept():
+    """A local step in any program's trace is drawn once, on its party, where that program put it:
+    a CA step between its arrows 3 and 4 (a database lookup of its own, as tlslab-ca's HTTP
+    responder traces), the client's certificate check, both SESSION MASTER KEYs."""
+    with Lab() as lab:
+        run = Run(lab, secrets=False)
+        ca_copy = lab.path("ca-with-step.jsonl")
+        with open(run.ca_trace) as f, open(ca_copy, "w") as out:
+            for line in f:
+                record = json.loads(line)
+                out.write(line)
+                if record.get("arrow") == 3:
+                    step = dict(record, arrow=0, to="CA", message="checks its database", description="looks it up",
+                                fields={"database says": "good: issued here, not revoked"}, colors={})
+                    step["from"] = "CA"
+                    for key in ("bytes", "spans"):
+                        step.pop(key, None)
+                    out.write(json.dumps(step) + "\n")
+        _, data = merge(lab, [run.client_trace, run.server_trace, ca_copy])
+        steps = [(e["arrow"], e["from"], e["message"]) for e in data["events"]]
+        lookups = [i for i, e in enumerate(data["events"]) if e["from"] == e["to"] == "CA"]
+        check(len(lookups) == 1 and data["events"][lookups[0]]["seen_by"] == ["ca"], f"the CA's own step: {steps}")
+        request = steps.index((3, "Client", "StatusRequest"))
+        answer = steps.index((4, "CA", "StatusResponse"))
+        check(request < lookups[0] < answer, f"the CA's step is not between its arrows 3 and 4: {steps}")
+        for message, party in (("checks the CERTIFICATE locally", "Client"), ("SESSION MASTER KEY", "Client"),
+                               ("SESSION MASTER KEY", "Server")):
+            check(steps.count((0, party, message)) == 1, f"{party}'s {message} is not drawn once: {steps}")
 
 
 @test("clock-shift")
