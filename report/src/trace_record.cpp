@@ -198,6 +198,8 @@ TraceRecord read_trace_record(const json::value& value, LineOrigin origin) {
   if (!wall) refuse(record.origin, "\"time\" is not an ISO 8601 UTC time: '" + printable(record.time) + "'");
   record.wall_ms = *wall;
   record.elapsed_ms = number(line, "elapsed_ms", record.origin);
+  // A session lasts seconds; a year of milliseconds is already no trace of one.
+  if (std::fabs(record.elapsed_ms) > 365.0 * 86400 * 1000) refuse(record.origin, "\"elapsed_ms\" is out of range");
   if (member(line, "outcome")) {
     record.is_outcome = true;
     std::string outcome = text(line, "outcome", record.origin);
@@ -227,8 +229,21 @@ TraceRecord read_trace_record(const json::value& value, LineOrigin origin) {
   record.fields = text_map(line, "fields", record.origin);
   record.colors = text_map(line, "colors", record.origin);
   if (const json::value* ahead = member(line, "ahead_of_time")) {
+    // Kept as the programs write it (json_lines.hpp), nothing else: the page reads these three.
     if (!ahead->is_object()) refuse(record.origin, "\"ahead_of_time\" is not an object");
-    record.ahead_of_time = ahead->get_object();
+    const json::object& given = ahead->get_object();
+    json::object kept;
+    const json::value* this_update = given.if_contains("this_update");
+    const json::value* age = given.if_contains("age_s");
+    const json::value* learned = given.if_contains("learned_at_arrow");
+    if (!this_update || !this_update->is_string() || (age && !age->is_null() && !age->is_int64()) ||
+        (learned && !learned->is_int64())) {
+      refuse(record.origin, "\"ahead_of_time\" is not {this_update, age_s, learned_at_arrow}");
+    }
+    kept["this_update"] = *this_update;
+    kept["age_s"] = age ? *age : json::value(nullptr);
+    kept["learned_at_arrow"] = learned ? *learned : json::value(2);
+    record.ahead_of_time = std::move(kept);
   }
   record.bytes = hex(line, "bytes", record.origin);
   record.spans = spans_of(line, "spans", record.bytes.size() / 2, record.origin);
