@@ -24,7 +24,8 @@ int main(int argc, char** argv) {
   std::string rand_client;
   app.add_option("traces", command.traces, "the programs' --trace-json files (any order; the client's is required)")
       ->required()
-      ->expected(1, 16);
+      ->type_name("FILE")
+      ->expected(-1);  // one or more (their size together is bounded: trace_file.hpp)
   app.add_option("--report", command.report_path, "write the merged run as one self-contained HTML page");
   app.add_option("--plantuml", command.plantuml_path, "write the merged run as a PlantUML sequence diagram");
   app.add_option("--rand-client", rand_client,
