@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "causal_order.hpp"
+#include "tlslab/text.hpp"
 
 namespace tlslab::report {
 namespace {
@@ -211,8 +212,8 @@ class Merger {
         if (!other->bytes.empty() && !first.bytes.empty() && other->bytes != first.bytes) step.bytes_differ = true;
       }
       if (step.bytes_differ) {
-        run.notes.push_back("arrow " + std::to_string(first.arrow) + " " + first.message + ": the bytes " + first.from +
-                            " sent (" + first.origin.where() + ") are not the bytes " + first.to +
+        run.notes.push_back("arrow " + std::to_string(first.arrow) + " " + printable(first.message) + ": the bytes " +
+                            first.from + " sent (" + first.origin.where() + ") are not the bytes " + first.to +
                             " received: the wire was changed between them");
       }
       step_of[node] = steps.size();

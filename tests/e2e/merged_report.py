@@ -438,8 +438,9 @@ HOSTILE = "</script><script>window.pwned=1</script><!--<script <img src=x onerro
 
 @test("hostile-fields-shown-as-text")
 def hostile_fields():
-    """Peer text in the traces (markup, "</script>", a bidi control, a control byte) reaches the page
-    as text: nothing runs, the markup is shown as written, the bidi control is not obeyed."""
+    """Peer text in the traces (markup, "</script>", a bidi control, a control byte, terminal escape
+    sequences) reaches the page as text: nothing runs, the markup is shown as written, the bidi
+    control is not obeyed; what tlslab-report prints of it on the terminal is escaped."""
     with Lab() as lab:
         run = Run(lab, secrets=False)
         hostile = lab.path("hostile.client.jsonl")
@@ -448,9 +449,14 @@ def hostile_fields():
                 record = json.loads(line)
                 if record.get("arrow") == 2:
                     record["fields"]["CERTIFICATE"] = HOSTILE
-                    record["message"] = "ServerHello " + HOSTILE[:40]
+                    record["message"] = "ServerHello \x1b]0;pwned\x07\x1b[2J " + HOSTILE[:40]
+                    # Other bytes than the server's: tlslab-report names the arrow on the terminal.
+                    record["bytes"] = record["bytes"][:-2] + ("00" if record["bytes"][-2:] != "00" else "01")
                 out.write(json.dumps(record) + "\n")
-        _, data = merge(lab, [hostile, run.server_trace, run.ca_trace], plantuml=True)
+        result, data = merge(lab, [hostile, run.server_trace, run.ca_trace], plantuml=True)
+        check("arrow 2" in result.stderr, f"no word of arrow 2's changed bytes: {result.stderr}")
+        check("\x1b" not in result.stderr + result.stdout and "\u202e" not in result.stderr + result.stdout,
+              f"the trace's escape sequences reached the terminal: {result.stderr!r}")
         hello = one_arrow(data, 2, "Server", "Client")
         values = [f["value"] for f in hello["fields"]]
         check(HOSTILE in values, f"the hostile value did not reach the page's data: {values}")
