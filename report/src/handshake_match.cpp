@@ -167,7 +167,17 @@ Handshake find_handshake(const std::vector<Session>& sessions, const MatchOption
       handshake.ca.push_back(answered);
       handshake.asked.push_back({request, answered});
     }
-    if (requests.empty()) {
+    // Without the server's trace, the staple itself says which of the CA's answers it is.
+    const TraceRecord* hello = handshake.client->arrow(2, "Server", "Client");
+    std::string stapled = hello ? span_hex(*hello, "ocsp_response") : std::string();
+    if (!handshake.staple && !stapled.empty()) {
+      for (const Session* session : ca) {
+        const TraceRecord* answer = session->arrow(4, "CA", "Server");
+        if (answer && span_hex(*answer, "ocsp_response") == stapled) handshake.staple_ca = session;
+      }
+      if (handshake.staple_ca) handshake.ca.push_back(handshake.staple_ca);
+    }
+    if (requests.empty() && !handshake.staple_ca) {
       handshake.notes.push_back("nobody asked the CA in this handshake: the CA's trace adds nothing to it");
     }
   }

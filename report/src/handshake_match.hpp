@@ -17,7 +17,9 @@ struct Handshake {
   const Session* client = nullptr;
   const Session* server = nullptr;  // nullptr when no server trace was given
   const Session* staple = nullptr;  // the server's fetch of the staple this ServerHello carried
-  std::vector<const Session*> ca;   // the CA's sessions for this handshake, each answering one request
+  // Without the server's trace: the CA's session that answered that fetch (found by its answer).
+  const Session* staple_ca = nullptr;
+  std::vector<const Session*> ca;  // the CA's sessions for this handshake, each answering one request
   // Each StatusRequest the client or the server sent, with the CA's session that received it.
   struct Asked {
     const TraceRecord* request;

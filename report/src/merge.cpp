@@ -115,10 +115,9 @@ class Merger {
     for (const TraceRecord* record : handshake_.client->records) {
       if (record->is_outcome || !record->ahead_of_time) continue;
       ahead_.push_back(record);
-      if (!handshake_.staple) continue;
-      if (const TraceRecord* real = handshake_.staple->arrow(record->arrow, record->from, record->to)) {
-        link(real, record);
-      }
+      const Session* fetch = handshake_.staple ? handshake_.staple : handshake_.staple_ca;
+      if (!fetch) continue;
+      if (const TraceRecord* real = fetch->arrow(record->arrow, record->from, record->to)) link(real, record);
     }
   }
 
@@ -150,7 +149,13 @@ class Merger {
       auto arrows = times_between(side, false);
       bool via_server = arrows.empty() && side == "ca";  // the stapled run's CA spoke to the server only
       if (via_server) arrows = times_between(side, true);
-      if (arrows.empty()) continue;
+      if (arrows.empty()) {
+        // No arrow bounds it (a stapled run without the server's trace): its clock as it is.
+        bool present =
+            std::any_of(sessions_.begin(), sessions_.end(), [&](const Session* s) { return s->side == side; });
+        if (present) run.clocks[side] = ClockEstimate{};
+        continue;
+      }
       ClockEstimate estimate = estimate_offset(arrows);
       // A program writes its record of a frame a moment after it sent or read it: records a
       // millisecond apart may cross. Only a real contradiction is worth a word.

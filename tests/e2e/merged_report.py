@@ -257,7 +257,8 @@ def plain_rsa():
 @test("stapled")
 def stapled():
     """A stapled run: the server's fetch (arrows 3-4 with the CA, ahead of time) drawn once, seen by
-    the server, the CA and the client's staple, before arrow 1, at a time before it."""
+    the server, the CA and the client's staple, before arrow 1, at a time before it; without the
+    server's trace, the CA's answer is found by the staple itself."""
     with Lab() as lab:
         run = Run(lab, "stapled")
         _, data = merge(lab, run.files())
@@ -274,6 +275,15 @@ def stapled():
         check((3, "Client", "CA") not in order, "a stapled run shows the client asking the CA")
         check_database_lookup(data, "Server")
         check_master_keys(data)
+        # Without the server's trace, the staple in the ClientHello's answer names the CA's session.
+        result, alone = merge(lab, [run.ca_trace, run.client_trace], name="no-server")
+        order = [(e["arrow"], e["from"], e["to"]) for e in alone["events"]]
+        for step in ((3, "Server", "CA"), (4, "CA", "Server")):
+            event = alone["events"][order.index(step)]
+            check(order.index(step) < order.index((1, "Client", "Server")), f"{step} is not before arrow 1: {order}")
+            check(sorted(event["seen_by"]) == ["ca", "client"], f"without the server, {step} is seen by {event['seen_by']}")
+        check("nobody asked the CA" not in result.stderr, f"the CA's staple answer was not found: {result.stderr}")
+        check(alone["clocks"]["ca"]["arrows"] == 0, f"the CA's clock is said to be bounded: {alone['clocks']}")
         with open_in_browser() as browser:
             show_page(browser, lab.path("merged.html"))
             labels = drawn_labels(browser)
