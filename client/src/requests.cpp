@@ -41,15 +41,19 @@ awaitable<RequestResults> send_requests(net::Channel& channel, const ClientSetti
     request.set(http::field::user_agent, "tlslab-client/1.0");
     request.keep_alive(true);
     // (8) Client → Server: a request, encrypted with the SESSION MASTER KEY's client write key
+    // The trace shows the first record each way byte by byte (the request's, the response's first).
+    if (trace.enabled()) channel.record_next_application_records();
     auto [write_error, written] = co_await http::async_write(stream, request, asio::as_tuple(use_awaitable));
     if (write_error) rethrow_stream_failure(stream, write_error);
-    trace.line(8, Party::client, Party::server, "GET " + path, std::string(application_data_description));
+    trace.line(8, Party::client, Party::server, "GET " + path, std::string(application_data_description),
+               channel.take_sent_record());
 
     http::response_parser<http::buffer_body> parser;
     parser.body_limit(boost::none);  // streamed: its length costs no memory
     auto [header_error, header_bytes] =
         co_await http::async_read_header(stream, buffer, parser, asio::as_tuple(use_awaitable));
     if (header_error) rethrow_stream_failure(stream, header_error);
+    std::optional<WireFrame> response_record = channel.take_received_record();
     std::uint64_t body_bytes = 0;
     while (!parser.is_done()) {
       parser.get().body().data = chunk.data();
@@ -67,7 +71,8 @@ awaitable<RequestResults> send_requests(net::Channel& channel, const ClientSetti
     results.statuses.push_back(response.result_int());
     trace.line(8, Party::server, Party::client,
                std::to_string(response.result_int()) + " " + std::string(response.reason()) + " (" +
-                   std::to_string(body_bytes) + " bytes)");
+                   std::to_string(body_bytes) + " bytes)",
+               {}, std::move(response_record));
     if (!response.keep_alive()) break;
   }
   co_return results;

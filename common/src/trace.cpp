@@ -129,7 +129,8 @@ void SessionTrace::emit(HandshakeEvent event) {
   trace_.emit(event);
 }
 
-void SessionTrace::line(int arrow, Party from, Party to, std::string message, std::string description) {
+void SessionTrace::line(int arrow, Party from, Party to, std::string message, std::string description,
+                        std::optional<WireFrame> frame) {
   if (!enabled()) return;
   HandshakeEvent event;
   event.arrow = arrow;
@@ -137,6 +138,7 @@ void SessionTrace::line(int arrow, Party from, Party to, std::string message, st
   event.to = to_string(to);
   event.message = std::move(message);
   event.description = std::move(description);
+  event.frame = std::move(frame);
   emit(std::move(event));
 }
 

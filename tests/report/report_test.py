@@ -720,7 +720,7 @@ def every_field_says_why():
         commands = run_commands(browser, "ChaCha20 run", allow_incomplete=False, allow_unchecked=False,
                                 server_key=setup.key)
         opened = [c for c in commands if "ChaCha20Poly1305" in c["text"]]
-        check(len(opened) == 2, f"the ChaCha20 page opens {len(opened)} Finished records, not 2")
+        check(len(opened) == 4, f"the ChaCha20 page opens {len(opened)} records, not both Finished and arrow 8's first")
         expect_clean_console(browser, "ChaCha20 run")
 
 
@@ -781,6 +781,12 @@ def commands_reproduce_values():
         commands = run_commands(browser, "--show-secrets page", allow_incomplete=False, allow_unchecked=False,
                                 server_key=setup.key)
         check(len(commands) >= 10, f"the --show-secrets page prints {len(commands)} commands, expected at least 10")
+        # Issue 22 point 7: arrow 8 byte by byte, its first record each way opened by hand with the AEAD.
+        opened = [c for c in commands if "decrypt(n, c, a)" in c["text"]]
+        check(len(opened) == 4 and all(c["expect"] for c in opened),
+              f"the AEAD commands open {len(opened)} records, not both Finished and both first records of arrow 8")
+        dumps = browser.js("return document.querySelectorAll('section.step[data-arrow=\"8\"] .dump').length")
+        check(dumps == 4, f"arrow 8 shows {dumps} hex dumps, not each first record and its plaintext")
         rand_client = field(event(run.data, 1), "RAND-CLIENT")
         master = keylog_master(keylog, rand_client)
         kdf = next(c for c in commands if "-keylen 48" in c["text"])
@@ -825,8 +831,11 @@ def commands_reproduce_values():
               f"with the key log and the key block, commands still wait for a secret: {waiting} (only the "
               "master secret's, which needs the PRE-MASTER the key log does not hold, may)")
         opened = [c for c in full if "decrypt(n, c, a)" in c["text"]]
-        check(len(opened) == 2 and all(c["expect"] and c["expect"][0].startswith("1400000c") for c in opened),
+        finished = [c for c in opened if "Finished" in c["caption"]]
+        check(len(finished) == 2 and all(c["expect"] and c["expect"][0].startswith("1400000c") for c in finished),
               f"the AEAD commands do not open both Finished records: {[c['expect'] for c in opened]}")
+        check(len(opened) == 4 and not any(c["incomplete"] for c in opened),
+              f"the first records of arrow 8 cannot be opened with the pasted key block: {opened}")
         expect_clean_console(browser, "page without secrets")
 
         revoke(lab, setup)

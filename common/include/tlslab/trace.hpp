@@ -96,8 +96,10 @@ class SessionTrace {
     event.fields = describe();
     emit(std::move(event));
   }
-  // An arrow without a frame of its own (arrow 8: an HTTP request or response line).
-  void line(int arrow, Party from, Party to, std::string message, std::string description = {});
+  // Arrow 8: an HTTP request or response line, with the first record that carried it when the
+  // channel kept one.
+  void line(int arrow, Party from, Party to, std::string message, std::string description = {},
+            std::optional<WireFrame> frame = std::nullopt);
   // The alert that ended a session: its description, sender and receiver, and its frame.
   struct AlertSeen {
     AlertDescription description;

@@ -120,6 +120,11 @@ awaitable<std::pair<InnerType, ByteView>> Channel::read_record() {
   bool clear_alert_before_switch = reader_ && !peer_protected_ && frame.header.type == ContentType::alert;
   // Frames are kept for the trace during the handshake only: bulk data is never copied.
   bool keep = recording_ && handshaking_;
+  // …and the one record of arrow 8 asked for by record_next_application_records().
+  Bytes wire;
+  if (want_received_record_ && reader_ && frame.header.type == ContentType::protected_record) {
+    wire.assign(frame.fragment.data() - frame_header_size, frame.fragment.data() + frame.fragment.size());
+  }
   if (keep && frame.header.type != ContentType::protected_record) {
     frame_.assign(frame.fragment.data() - frame_header_size, frame.fragment.data() + frame.fragment.size());
     frame_plaintext_.clear();
@@ -134,6 +139,10 @@ awaitable<std::pair<InnerType, ByteView>> Channel::read_record() {
     if (keep && type != InnerType::application_data) {
       frame_plaintext_.assign(content.begin(), content.end());
       frame_plaintext_.push_back(static_cast<std::uint8_t>(type));
+    }
+    if (!wire.empty() && type == InnerType::application_data && !content.empty()) {
+      received_record_ = application_record(wire, content);
+      want_received_record_ = false;
     }
   } else if (clear_alert_before_switch) {
     type = InnerType::alert;
@@ -234,12 +243,26 @@ WireFrame Channel::framed(std::vector<FieldSpan> message_spans, std::size_t mess
   return frame;
 }
 
+WireFrame Channel::application_record(ByteView wire, ByteView content) {
+  WireFrame frame;
+  frame.bytes.assign(wire.begin(), wire.end());
+  frame.spans = protected_frame_spans(wire.size() - frame_header_size);
+  frame.plaintext.assign(content.begin(), content.end());
+  frame.plaintext.push_back(static_cast<std::uint8_t>(InnerType::application_data));
+  frame.plaintext_spans = inner_plaintext_spans({{0, content.size(), "application_data", {}}}, content.size());
+  return frame;
+}
+
 awaitable<void> Channel::write_application_data(ByteView data) {
   if (!writer_) throw ProtocolError(AlertDescription::internal_error, "application data before keys");
   out_.clear();
   while (!data.empty()) {
     std::size_t chunk = std::min(data.size(), max_plaintext);
     writer_->seal(InnerType::application_data, data.first(chunk), out_);
+    if (want_sent_record_) {
+      sent_record_ = application_record(out_, data.first(chunk));
+      want_sent_record_ = false;
+    }
     data = data.subspan(chunk);
   }
   co_await write_all(out_);

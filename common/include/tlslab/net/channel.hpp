@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <stdexcept>
+#include <utility>
 
 #include "tlslab/crypto/record.hpp"
 #include "tlslab/crypto/transcript.hpp"
@@ -47,6 +48,16 @@ class Channel {
   // (send/expect return them). Off by default: a quiet bench copies nothing.
   void record_frames(bool on) noexcept { recording_ = on; }
   [[nodiscard]] bool recording_frames() const noexcept { return recording_; }
+  // Arrow 8 byte by byte (when recording): the first application-data record written and the
+  // first one read after this call are kept, with their spans and inner plaintext; the records
+  // after them (the bulk of a response) are never copied.
+  void record_next_application_records() noexcept {
+    sent_record_.reset();
+    received_record_.reset();
+    want_sent_record_ = want_received_record_ = recording_;
+  }
+  [[nodiscard]] std::optional<WireFrame> take_sent_record() noexcept { return std::exchange(sent_record_, {}); }
+  [[nodiscard]] std::optional<WireFrame> take_received_record() noexcept { return std::exchange(received_record_, {}); }
   // The last alert frame sent or received (when recording), for the trace's last line.
   [[nodiscard]] const std::optional<WireFrame>& last_alert_frame() const noexcept { return alert_frame_; }
 
@@ -135,6 +146,8 @@ class Channel {
   // The frame just written or read (header and fragment in `frame_`), with a message's spans:
   // a WireFrame for the trace.
   [[nodiscard]] WireFrame framed(std::vector<FieldSpan> message_spans, std::size_t message_size) const;
+  // One protected application-data record as on the wire, with its opened content.
+  [[nodiscard]] static WireFrame application_record(ByteView wire, ByteView content);
 
   tcp::socket socket_;
   Timeouts timeouts_;
@@ -143,6 +156,10 @@ class Channel {
   Bytes frame_;            // when recording: the last handshake frame, as on the wire
   Bytes frame_plaintext_;  // … and its inner plaintext when protected
   std::optional<WireFrame> alert_frame_;
+  bool want_sent_record_ = false;  // record_next_application_records() asked, not yet seen
+  bool want_received_record_ = false;
+  std::optional<WireFrame> sent_record_;
+  std::optional<WireFrame> received_record_;
   std::optional<Clock::time_point> handshake_deadline_;
   const char* deadline_name_ = "handshake deadline";  // what a timeout of handshake_deadline_ reports
   asio::steady_timer timer_;
