@@ -13,7 +13,7 @@ case $mode in
 esac
 command -v clang-format >/dev/null || { echo "format: clang-format is not installed (scripts/setup.sh installs it)" >&2; exit 77; }
 
-mapfile -d '' files < <(cd "$root" && find bench ca client common decrypt mitm server tests \
+mapfile -d '' files < <(cd "$root" && find bench ca client common decrypt mitm report server tests \
   \( -name '*.cpp' -o -name '*.hpp' \) -not -path '*/corpus/*' -print0 | sort -z)
 cd "$root"
 if [[ $mode == --check ]]; then

@@ -764,6 +764,22 @@ def merged_page_draws_all_three():
                   f"the steps do not say whose traces hold them: {seen[:4]}")
             expect_clean_console(browser, f"merged page at {width} px")
             browser.screenshot(artifact(f"merged-{width}.png"))
+        # A changed wire (merged_report.tampered-bytes-said makes one with tlslab-mitm) and the
+        # tool's notes are said on the page, as text.
+        arrow5 = next(e for e in data["events"] if e["arrow"] == 5)
+        arrow5["bytes_differ"] = True
+        arrow5["bytes_by_side"] = {"client": arrow5["bytes"], "server": "ff" + arrow5["bytes"][2:]}
+        data["notes"] = ["<b>a note</b> from the merge"]
+        with open(page, "w", encoding="utf-8") as f:
+            f.write(fill_template.fill(template, json.dumps(data)))
+        open_page(browser, page)
+        said = browser.js("return [...document.querySelectorAll('section.step[data-arrow=\"5\"] .bytes-differ')]"
+                          ".map((b) => b.textContent)")
+        check(len(said) == 1 and "The wire was changed" in said[0] and "Server: ff" in said[0],
+              f"arrow 5 with different bytes at both ends says: {said}")
+        banner = browser.js("return document.getElementById('banners').textContent")
+        check("<b>a note</b> from the merge" in banner, f"the merge's note is not shown as text: {banner}")
+        expect_clean_console(browser, "merged page with a changed wire")
 
 
 @test()
