@@ -755,6 +755,13 @@ def merged_page_draws_all_three():
                   f"the SESSION MASTER KEY steps: {locals_}")
             outcomes = sorted(label["from"] for label in labels if label["kind"] == "outcome")
             check(outcomes == ["Client", "Server"], f"the outcomes are drawn on {outcomes}, not on each party")
+            # Each outcome after its own program's last step before it: the client's after arrow 7.
+            order = [(label["kind"], label["arrow"], label["from"]) for label in labels]
+            client_done = order.index(next(o for o in order if o[0] == "outcome" and o[2] == "Client"))
+            arrow7 = order.index(next(o for o in order if o[0] == "arrow" and o[1] == 7))
+            check(client_done > arrow7, f"the client's outcome is drawn before arrow 7: {order}")
+            times = browser.js("return [...document.querySelectorAll('svg.diagram .when')].map((w) => w.textContent)")
+            check(not [t for t in times if "+-" in t or "+−" in t], f"a time reads with two signs: {times}")
             verdict = browser.js("return document.getElementById('master-keys-verdict').textContent")
             keys = browser.js("return [...document.querySelectorAll('#both-master-keys td')].map((td) => td.textContent)")
             check(len(keys) == 2 and keys[0] == keys[1] and len(keys[0]) == 96 and verdict.startswith("Equal"),
