@@ -479,18 +479,25 @@ def secrets_banner_only_with_secrets():
         expect_clean_console(browser, "revoked run with --show-secrets")
 
 
-class StapledSetup:
-    """A CA service and a server that staples its answers (§9.1): the client's arrows 3–4 are the
-    server's, made when it fetched the staple, before the client said hello."""
+class CaAndServer:
+    """One CA with its service, a server certificate, and a server whose options name the service's
+    port (`server_options(self)`)."""
 
-    def __init__(self, lab):
+    def __init__(self, lab, server_options):
         self.lab = lab
         self.ca_dir = lab.make_ca()
         self.trust = os.path.join(self.ca_dir, "ca.crt")
         self.cert, self.key, self.serial = lab.issue(self.ca_dir)
         _, self.ca_port, _ = lab.start_ca(self.ca_dir)
-        _, self.server_port = lab.start_server(
-            self.cert, self.key, ["--staple-from", f"127.0.0.1:{self.ca_port}", "--staple-trust", self.trust])
+        _, self.server_port = lab.start_server(self.cert, self.key, server_options(self))
+
+
+class StapledSetup(CaAndServer):
+    """A CA service and a server that staples its answers (§9.1): the client's arrows 3–4 are the
+    server's, made when it fetched the staple, before the client said hello."""
+
+    def __init__(self, lab):
+        super().__init__(lab, lambda me: ["--staple-from", f"127.0.0.1:{me.ca_port}", "--staple-trust", me.trust])
 
     def client(self, extra=(), **kwargs):
         return self.lab.client(self.server_port, self.ca_port, self.trust, ["--ca-check", "stapled", *extra], **kwargs)
@@ -609,18 +616,12 @@ class TrustingOther:
         return self.lab.client(self.setup.server_port, self.setup.ca_port, self.trust, extra, **kwargs)
 
 
-class MutualSetup:
+class MutualSetup(CaAndServer):
     """A server that requires a client certificate, checked with the CA (§7.7, §9.2)."""
 
     def __init__(self, lab):
-        self.lab = lab
-        self.ca_dir = lab.make_ca()
-        self.trust = os.path.join(self.ca_dir, "ca.crt")
-        self.cert, self.key, self.serial = lab.issue(self.ca_dir)
-        _, self.ca_port, _ = lab.start_ca(self.ca_dir)
-        _, self.server_port = lab.start_server(
-            self.cert, self.key, ["--client-auth", "require", "--client-trust", self.trust, "--ca-service",
-                                  f"127.0.0.1:{self.ca_port}"])
+        super().__init__(lab, lambda me: ["--client-auth", "require", "--client-trust", me.trust, "--ca-service",
+                                          f"127.0.0.1:{me.ca_port}"])
         self.client_cert, self.client_key = lab.path("alice.crt"), lab.path("alice.key")
         lab.run(exe("tlslab-ca"), "issue", "--client", "--dir", self.ca_dir, "--cn", "alice", "--out-cert",
                 self.client_cert, "--out-key", self.client_key)
