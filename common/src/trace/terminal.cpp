@@ -59,14 +59,11 @@ void TerminalRenderer::on_event(const HandshakeEvent& event) {
 
 void TerminalRenderer::on_outcome(const OutcomeEvent& outcome) {
   std::string prefix = outcome.connection ? "[conn " + std::to_string(outcome.connection) + "] " : "";
-  std::string text;
-  if (!outcome.alert.empty()) {
-    // The alert is an arrow like the others (the page and Wireshark draw it too).
-    std::string arrow = "(alert) " + outcome.alert_from + " → " + outcome.alert_to + ": ";
-    text += prefix + paint(TraceColor::bad, printable(arrow + "Alert " + outcome.alert)) + "\n";
-  }
-  std::string line = printable(outcome.event + (outcome.detail.empty() ? "" : ": " + outcome.detail));
-  out_.write(text + prefix + paint(outcome.ok ? TraceColor::good : TraceColor::bad, line) + "\n");
+  // An outcome with an alert is drawn as the alert's arrow, like the others (the page and Wireshark
+  // draw it too), on one line that names the alert once.
+  std::string arrow = outcome.alert.empty() ? "" : "(alert) " + outcome.alert_from + " → " + outcome.alert_to + ": ";
+  std::string line = printable(arrow + outcome.event + (outcome.detail.empty() ? "" : ": " + outcome.detail));
+  out_.write(prefix + paint(outcome.ok ? TraceColor::good : TraceColor::bad, line) + "\n");
 }
 
 }  // namespace tlslab
