@@ -47,6 +47,11 @@ awaitable<void> serve_status_connection(tcp::socket socket, std::uint64_t id, St
       Responder::Answer answer = responder.decide(request);
       session_trace.arrow(asked, std::move(received.frame),
                           [&] { return describe::ca_status_request(request, answer.facts); });
+      // The CA's own step, as the seed's CA "checks its database" (the HTTP responder's too).
+      if (answer.facts.signed_answer) {
+        session_trace.local(Party::ca, "checks its database", "looks up the serial asked about in its database",
+                            [&] { return describe::ca_database_lookup(answer.facts); });
+      }
       // (4) CA → Client: the answer, signed with the CA'S PRIVATE KEY. Cannot outgrow a frame for a
       // request that fit one, but is never allowed to throw here.
       StatusResponse response{std::move(answer.ocsp_response)};

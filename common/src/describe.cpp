@@ -206,11 +206,10 @@ std::vector<TraceField> ca_status_request(const StatusRequest& request, const Ca
           {"nonce", to_hex(request.nonce), TraceColor::plain}};
 }
 
-std::vector<TraceField> ca_status_response(const StatusRequest& request, const CaAnswer& answer) {
-  if (!answer.signed_answer) {
-    return {{"answer", "malformedRequest (unsigned): the CERTIFICATE is not one the CA could have issued",
-             TraceColor::bad}};
-  }
+namespace {
+
+// What the CA's database says about the serial asked about (a signed answer's verdict).
+TraceField database_says(const CaAnswer& answer) {
   std::string found;
   switch (answer.status.status) {
     case crypto::CertStatus::good: found = "good: issued here, not revoked"; break;
@@ -223,13 +222,27 @@ std::vector<TraceField> ca_status_response(const StatusRequest& request, const C
           answer.issued_here ? "unknown: issued here, but no record in the database" : "unknown: not issued by this CA";
       break;
   }
-  return {
-      {"database says", found, answer.status.status == crypto::CertStatus::good ? TraceColor::good : TraceColor::bad},
-      {"signed",
-       "OCSP BasicResponse for serial " + answer.serial + ", thisUpdate " + utc_time(answer.this_update) +
-           ", nextUpdate " + utc_time(answer.next_update) + ", nonce " + to_hex(request.nonce),
-       TraceColor::plain},
-      {"signed with", answer.signer, TraceColor::ca_key}};
+  return {"database says", found,
+          answer.status.status == crypto::CertStatus::good ? TraceColor::good : TraceColor::bad};
+}
+
+}  // namespace
+
+std::vector<TraceField> ca_database_lookup(const CaAnswer& answer) {
+  return {database_says(answer)};
+}
+
+std::vector<TraceField> ca_status_response(const StatusRequest& request, const CaAnswer& answer) {
+  if (!answer.signed_answer) {
+    return {{"answer", "malformedRequest (unsigned): the CERTIFICATE is not one the CA could have issued",
+             TraceColor::bad}};
+  }
+  return {database_says(answer),
+          {"signed",
+           "OCSP BasicResponse for serial " + answer.serial + ", thisUpdate " + utc_time(answer.this_update) +
+               ", nextUpdate " + utc_time(answer.next_update) + ", nonce " + to_hex(request.nonce),
+           TraceColor::plain},
+          {"signed with", answer.signer, TraceColor::ca_key}};
 }
 
 std::vector<TraceField> staple_request(X509* certificate, const Result<crypto::VerifiedStatus>& verified,

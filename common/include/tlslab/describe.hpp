@@ -31,6 +31,8 @@ struct CaAnswer {
 };
 std::vector<TraceField> ca_status_request(const StatusRequest& request, const CaAnswer& answer);
 std::vector<TraceField> ca_status_response(const StatusRequest& request, const CaAnswer& answer);
+// The CA's own step between them: what its database says about the serial asked about.
+std::vector<TraceField> ca_database_lookup(const CaAnswer& answer);
 
 std::vector<TraceField> client_hello(const ClientHello& hello);
 // `certificate`: the CERTIFICATE the ServerHello carries, parsed. With ECDHE, the key share and
