@@ -453,6 +453,11 @@ def capture_as_user_without_sudo():
     with Lab() as lab:
         os.chmod(lab.dir, 0o755)
         desk = user_desk(lab)
+        # The checkout may sit where nobody cannot reach (a clone in a 0700 `mktemp -d`): the user
+        # gets a copy of the scripts, as a user's own checkout would be theirs.
+        os.unlink(os.path.join(desk, "scripts"))
+        shutil.copytree(os.path.join(ROOT, "scripts"), os.path.join(desk, "scripts"))
+        os.chmod(desk, 0o755)
         out = lab.path("out")
         os.makedirs(out)
         os.chmod(out, 0o777)
