@@ -36,6 +36,9 @@ int main(int argc, char** argv) {
   issue_cmd->add_option("--out-key", issue.out_key, "where to write the private key (PEM, mode 0600)")->required();
   issue_cmd->add_flag("--client", issue.client,
                       "a client certificate (extendedKeyUsage clientAuth, for mutual authentication), not a server's");
+  issue_cmd->add_option("--crl-url", issue.crl_url,
+                        "http:// URL of the CA's CRL, written as the certificate's CRL distribution point "
+                        "(serve publishes it at /crl of --ocsp-http)");
 
   RevokeOptions revoke;
   auto* revoke_cmd =

@@ -1,5 +1,7 @@
 #include "authority.hpp"
 
+#include <algorithm>
+
 #include <fcntl.h>
 #include <openssl/bn.h>
 #include <openssl/ec.h>
@@ -147,6 +149,15 @@ ossl::X509Ptr issue_certificate(const CaMaterial& ca, EVP_PKEY* subject_key, con
       sans += (sans.empty() ? "" : ",") + san;
     }
     add_extension(certificate, ca.certificate.get(), NID_subject_alt_name, sans.c_str());
+  }
+  if (request.crl_url) {
+    const std::string& url = *request.crl_url;
+    bool printable = std::all_of(url.begin(), url.end(), [](char c) { return c > ' ' && c < 0x7f && c != ','; });
+    if (url.rfind("http://", 0) != 0 || url.size() <= 7 || url.size() > 512 || !printable) {
+      throw std::invalid_argument("--crl-url '" + url +
+                                  "' must be an http:// URL of printable characters without commas or spaces");
+    }
+    add_extension(certificate, ca.certificate.get(), NID_crl_distribution_points, ("URI:" + url).c_str());
   }
   ossl::check(X509_sign(certificate, ca.key.get(), EVP_sha256()) > 0, "X509_sign");
   return owned;
