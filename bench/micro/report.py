@@ -74,6 +74,14 @@ ROWS = [
      "baseline: X509_verify_cert with verify_server_certificate's settings; {ratio} the bare signature check"),
     (r"BM_OpenSSL_X509_verify", None, "baseline: X509_verify, the certificate's RSA signature alone"),
     (r"BM_OpenSSL_d2i_X509", None, "baseline: d2i_X509 of the ~0.9 KB certificate alone"),
+    (r"BM_Crl_LookUp/(?P<n>\d+)", "BM_OpenSSL_X509_CRL_get0_by_serial/{n}",
+     "client: look_up of a serial not listed in a CRL of {n} revoked serials; {ratio} X509_CRL_get0_by_serial alone"),
+    (r"BM_OpenSSL_X509_CRL_get0_by_serial/(?P<n>\d+)", None,
+     "baseline: X509_CRL_get0_by_serial (binary search of the sorted entries), {n} entries"),
+    (r"BM_Crl_Verify/(?P<n>\d+)", "BM_OpenSSL_d2i_X509_CRL_verify/{n}",
+     "client: verify_crl (§9.3 checks) of a CRL of {n} revoked serials, RSA-2048 CA; {ratio} its parse and signature check alone"),
+    (r"BM_OpenSSL_d2i_X509_CRL_verify/(?P<n>\d+)", None,
+     "baseline: d2i_X509_CRL + X509_CRL_verify, {n} entries"),
 ]
 
 
