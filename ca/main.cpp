@@ -1,5 +1,5 @@
 // tlslab-ca: the CA of the diagram. Tooling over a certificate database (init, issue, revoke,
-// list) and `serve`, the online validation service the client asks in arrows 3 and 4.
+// list, crl) and `serve`, the online validation service the client asks in arrows 3 and 4.
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
@@ -53,12 +53,26 @@ int main(int argc, char** argv) {
   list_cmd->add_option("--dir", list.dir, "CA directory")->required();
   list_cmd->add_flag("--json", list.json, "machine-readable output");
 
+  CrlOptions crl;
+  auto* crl_cmd = app.add_subcommand(
+      "crl", "sign a Certificate Revocation List (RFC 5280 v2) of every revoked certificate, with the next CRL number");
+  crl_cmd->add_option("--dir", crl.dir, "CA directory")->required();
+  crl_cmd->add_option("--out", crl.out, "where to write the CRL (PEM; default: standard output)");
+  crl_cmd
+      ->add_option("--next-update", crl.next_update,
+                   "validity from thisUpdate to nextUpdate: 90s, 30m, 1h, 2d (at most 10d)")
+      ->capture_default_str();
+
   ServeOptions serve;
   auto* serve_cmd = app.add_subcommand("serve", "run the online validation service (framed, and OCSP over HTTP)");
   serve_cmd->add_option("--dir", serve.dir, "CA directory")->required();
   serve_cmd->add_option("--listen", serve.listen, "ADDR:PORT of the framed status service (port 0: any)")
       ->capture_default_str();
   serve_cmd->add_option("--ocsp-http", serve.ocsp_http, "ADDR:PORT for standard OCSP over HTTP (RFC 6960 A.1)");
+  serve_cmd
+      ->add_option("--crl-next-update", serve.crl_next_update,
+                   "validity of the CRL published at GET /crl of --ocsp-http: 90s, 30m, 1h, 2d (at most 10d)")
+      ->capture_default_str();
   serve_cmd->add_option("--threads", serve.threads, "worker threads (0: one per core)")->capture_default_str();
   serve_cmd
       ->add_option("--validity", serve.validity_seconds,
@@ -88,5 +102,6 @@ int main(int argc, char** argv) {
   if (*issue_cmd) return run_issue(issue);
   if (*revoke_cmd) return run_revoke(revoke);
   if (*list_cmd) return run_list(list);
+  if (*crl_cmd) return run_crl(crl);
   return run_serve(serve);
 }

@@ -18,16 +18,19 @@
 #include <thread>
 
 #include "authority.hpp"
+#include "crl_publisher.hpp"
 #include "database.hpp"
 #include "ocsp_http.hpp"
 #include "responder.hpp"
 #include "status_service.hpp"
 #include "tlslab/cli.hpp"
+#include "tlslab/crypto/crl.hpp"
 #include "tlslab/crypto/ocsp.hpp"
 #include "tlslab/crypto/random.hpp"
 #include "tlslab/crypto/x509.hpp"
 #include "tlslab/net/endpoint.hpp"
 #include "tlslab/net/service.hpp"
+#include "tlslab/private_file.hpp"
 #include "tlslab/time.hpp"
 #include "tlslab/trace.hpp"
 
@@ -300,6 +303,27 @@ int run_list(const ListOptions& options) try {
     std::printf("\n");
   }
   std::printf("%zu certificate(s)\n", records.size());
+  return 0;
+} catch (const std::exception& e) {
+  return failure(e.what());
+}
+
+int run_crl(const CrlOptions& options) try {
+  std::chrono::seconds lifetime = parse_crl_lifetime(options.next_update, "--next-update");
+  if (options.out) require_output_or_absent(*options.out, "--out file", FileKind::document);
+  CaMaterial ca = load_ca(options.dir);
+  Database database(ca_database_path(options.dir), Database::Mode::open_existing);
+  SignedCrl crl = sign_crl(ca, database, lifetime, std::time(nullptr));
+  std::string pem = crypto::crl_pem(crl.der);
+  if (options.out) {
+    write_output_file(*options.out, pem, "--out file", FileKind::document);
+  } else {
+    std::fwrite(pem.data(), 1, pem.size(), stdout);
+    std::fflush(stdout);
+  }
+  std::fprintf(stderr, "CRL #%llu with %zu revoked certificate%s, valid until %s, written to %s\n",
+               static_cast<unsigned long long>(crl.number), crl.revoked_count, crl.revoked_count == 1 ? "" : "s",
+               utc_time(crl.next_update).c_str(), options.out ? options.out->c_str() : "standard output");
   return 0;
 } catch (const std::exception& e) {
   return failure(e.what());

@@ -41,6 +41,12 @@ struct ListOptions {
   bool json = false;
 };
 
+struct CrlOptions {
+  std::string dir;
+  std::optional<std::string> out;  // PEM file; standard output when absent
+  std::string next_update = "1h";  // 90s, 30m, 1h, 2d; at most 10d
+};
+
 struct ServeOptions {
   std::string dir;
   std::string listen = "127.0.0.1:4434";
@@ -51,6 +57,7 @@ struct ServeOptions {
   int idle_timeout_ms = 30000;
   std::size_t max_connections = 4096;
   std::uint64_t max_requests_per_connection = 100;
+  std::string crl_next_update = "1h";  // the published CRL's validity (GET /crl)
   cli::TraceArguments trace;
 };
 
@@ -58,6 +65,7 @@ int run_init(const InitOptions& options);
 int run_issue(const IssueOptions& options);
 int run_revoke(const RevokeOptions& options);
 int run_list(const ListOptions& options);
+int run_crl(const CrlOptions& options);
 int run_serve(const ServeOptions& options);
 
 // The files of a CA directory.

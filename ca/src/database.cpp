@@ -21,6 +21,18 @@ CREATE TABLE IF NOT EXISTS certificates (
   revoked_at         INTEGER,            -- Unix time; NULL while good
   revocation_reason  INTEGER             -- RFC 5280 CRLReason code; NULL while good
 );
+-- One row: what the CA's CRLs (RFC 5280 §5) need to outlive a restart. Created on open, so a
+-- database made before CRLs gains it.
+CREATE TABLE IF NOT EXISTS crl_state (
+  id              INTEGER PRIMARY KEY CHECK (id = 1),
+  last_crl_number INTEGER NOT NULL DEFAULT 0,  -- cRLNumber of the last list signed (§5.2.3): never goes back
+  revocations     INTEGER NOT NULL DEFAULT 0   -- grows with every revocation: a published list older is stale
+);
+INSERT OR IGNORE INTO crl_state (id) VALUES (1);
+-- Counted by the database itself, whoever revokes (`tlslab-ca revoke` in another process).
+CREATE TRIGGER IF NOT EXISTS count_revocations AFTER UPDATE OF revoked_at ON certificates
+  WHEN NEW.revoked_at IS NOT NULL AND OLD.revoked_at IS NULL
+  BEGIN UPDATE crl_state SET revocations = revocations + 1 WHERE id = 1; END;
 )sql";
 
 constexpr const char* find_sql =
@@ -77,13 +89,16 @@ Database::Database(const std::string& path, Mode mode) {
   execute("PRAGMA journal_mode=WAL");
   execute("PRAGMA synchronous=FULL");
   execute(schema);
-  if (sqlite3_prepare_v2(db_, find_sql, -1, &find_statement_, nullptr) != SQLITE_OK) {
+  if (sqlite3_prepare_v2(db_, find_sql, -1, &find_statement_, nullptr) != SQLITE_OK ||
+      sqlite3_prepare_v2(db_, "SELECT revocations FROM crl_state WHERE id = 1", -1, &revision_statement_, nullptr) !=
+          SQLITE_OK) {
     throw std::runtime_error(std::string("database: ") + sqlite3_errmsg(db_));
   }
 }
 
 Database::~Database() {
   sqlite3_finalize(find_statement_);
+  sqlite3_finalize(revision_statement_);
   sqlite3_close(db_);
 }
 
@@ -159,6 +174,51 @@ std::vector<CertificateRecord> Database::list() {
                    "issued_at, revoked_at, revocation_reason FROM certificates ORDER BY issued_at, serial");
   std::vector<CertificateRecord> records;
   while (sqlite3_step(select.handle) == SQLITE_ROW) records.push_back(read_record(select.handle));
+  return records;
+}
+
+std::uint64_t Database::next_crl_number() {
+  std::lock_guard lock(mutex_);
+  // One statement, so one transaction: two processes signing at once get two numbers.
+  Statement bump(db_,
+                 "UPDATE crl_state SET last_crl_number = last_crl_number + 1 WHERE id = 1 RETURNING last_crl_number");
+  if (sqlite3_step(bump.handle) != SQLITE_ROW) {
+    throw std::runtime_error(std::string("database: cannot take a CRL number: ") + sqlite3_errmsg(db_));
+  }
+  auto number = static_cast<std::uint64_t>(sqlite3_column_int64(bump.handle, 0));
+  sqlite3_step(bump.handle);  // finishes the statement, which commits it
+  return number;
+}
+
+std::uint64_t Database::last_crl_number() {
+  std::lock_guard lock(mutex_);
+  Statement select(db_, "SELECT last_crl_number FROM crl_state WHERE id = 1");
+  return sqlite3_step(select.handle) == SQLITE_ROW ? static_cast<std::uint64_t>(sqlite3_column_int64(select.handle, 0))
+                                                   : 0;
+}
+
+std::uint64_t Database::revision() {
+  std::lock_guard lock(mutex_);
+  sqlite3_reset(revision_statement_);
+  if (sqlite3_step(revision_statement_) != SQLITE_ROW) {
+    sqlite3_reset(revision_statement_);
+    throw std::runtime_error(std::string("database: cannot read the revocation count: ") + sqlite3_errmsg(db_));
+  }
+  auto revision = static_cast<std::uint64_t>(sqlite3_column_int64(revision_statement_, 0));
+  sqlite3_reset(revision_statement_);
+  return revision;
+}
+
+std::vector<RevokedRecord> Database::revoked() {
+  std::lock_guard lock(mutex_);
+  Statement select(db_,
+                   "SELECT serial, revoked_at, revocation_reason FROM certificates WHERE revoked_at IS NOT NULL "
+                   "ORDER BY serial");
+  std::vector<RevokedRecord> records;
+  while (sqlite3_step(select.handle) == SQLITE_ROW) {
+    records.push_back({column_text(select.handle, 0), static_cast<std::time_t>(sqlite3_column_int64(select.handle, 1)),
+                       sqlite3_column_int(select.handle, 2)});
+  }
   return records;
 }
 

@@ -5,6 +5,7 @@
 // synchronous=FULL, so it is durable when revoke() returns, and the next lookup sees it.
 #include <sqlite3.h>
 
+#include <cstdint>
 #include <ctime>
 #include <memory>
 #include <mutex>
@@ -29,6 +30,13 @@ struct CertificateRecord {
   int revocation_reason = -1;
 };
 
+// A revoked certificate as a CRL lists it (RFC 5280 §5.3).
+struct RevokedRecord {
+  std::string serial;
+  std::time_t revoked_at = 0;
+  int reason = 0;  // CRLReason
+};
+
 class Database {
  public:
   enum class Mode { create, open_existing };
@@ -44,6 +52,15 @@ class Database {
   enum class RevokeOutcome { revoked, already_revoked, not_found };
   RevokeOutcome revoke(const std::string& serial, int reason, std::time_t when);
   [[nodiscard]] std::vector<CertificateRecord> list();
+  // Every revoked certificate, by serial.
+  [[nodiscard]] std::vector<RevokedRecord> revoked();
+  // Grows with every revocation, made by this process or another: one indexed read, cheap enough
+  // to ask before every CRL served (a list signed at an older revision is stale).
+  [[nodiscard]] std::uint64_t revision();
+  // The cRLNumber for the next list to sign: one more than the last, committed before it returns,
+  // so it never goes back, across restarts and processes (RFC 5280 §5.2.3).
+  [[nodiscard]] std::uint64_t next_crl_number();
+  [[nodiscard]] std::uint64_t last_crl_number();
   // PRAGMA integrity_check: "ok" when the file is sound.
   [[nodiscard]] std::string integrity_check();
 
@@ -54,6 +71,7 @@ class Database {
   void execute(const char* sql);
   sqlite3* db_ = nullptr;
   sqlite3_stmt* find_statement_ = nullptr;
+  sqlite3_stmt* revision_statement_ = nullptr;
   std::mutex mutex_;
 };
 
