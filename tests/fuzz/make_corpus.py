@@ -269,6 +269,47 @@ def garbage_to_ca(port, payload):
             data += more
 
 
+def crl_lists(corpus):
+    """Seeds of fuzz_crl_verify: CertificateLists built with Python's cryptography (OpenSSL
+    underneath) by a throw-away CA, since the fuzzer signs each input again with its own CA: lists
+    with reasons and dates, many entries, and the extensions a client must refuse."""
+    import datetime
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.serialization import Encoding
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "tlslab seed CRL CA")])
+    now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+
+    def build(label, number=5, entries=(), extensions=(), lifetime=datetime.timedelta(hours=1), start=now):
+        builder = (x509.CertificateRevocationListBuilder().issuer_name(name).last_update(start)
+                   .next_update(start + lifetime).add_extension(x509.CRLNumber(number), critical=False))
+        for extension, critical in extensions:
+            builder = builder.add_extension(extension, critical=critical)
+        for serial, reason in entries:
+            entry = x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(now)
+            if reason is not None:
+                entry = entry.add_extension(x509.CRLReason(reason), critical=False)
+            builder = builder.add_revoked_certificate(entry.build())
+        corpus.add("fuzz_crl_verify", label, builder.sign(key, hashes.SHA256()).public_bytes(Encoding.DER))
+
+    flags = x509.ReasonFlags
+    build("empty")
+    build("reasons", entries=[(0x1234, flags.key_compromise), (0xABCDEF, flags.superseded), (7, None)])
+    build("many", entries=[(serial * 7919, flags.cessation_of_operation) for serial in range(1, 120)])
+    build("old-number", number=2, entries=[(0x42, flags.key_compromise)])
+    build("long-lived", lifetime=datetime.timedelta(days=30))
+    build("stale", start=now - datetime.timedelta(hours=2))
+    build("delta", extensions=[(x509.DeltaCRLIndicator(4), True)])
+    build("issuing-distribution-point",
+          extensions=[(x509.IssuingDistributionPoint(None, None, True, False, None, False, False), True)])
+    build("unknown-critical",
+          extensions=[(x509.UnrecognizedExtension(x509.ObjectIdentifier("1.3.6.1.4.1.55555.1"), b"\x05\x00"), True)])
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--bin", default=os.environ.get("TLSLAB_BIN", str(ROOT / "build" / "bin")),
@@ -418,6 +459,7 @@ def main():
         (pki / "generated_at").write_text(f"{int(time.time())}\n")
 
     print(f"wrote {out / 'corpus'} and {out / 'pki'}:")
+    crl_lists(corpus)
     corpus.write()
     fuzzers = re.search(r"set\(tlslab_fuzzers\n(.*?)\)", (HERE / "CMakeLists.txt").read_text(), re.S).group(1).split()
     missing = [f"fuzz_{name}" for name in fuzzers if f"fuzz_{name}" not in corpus.seeds]
