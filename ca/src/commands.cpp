@@ -341,13 +341,14 @@ int run_serve(const ServeOptions& options) try {
                          std::chrono::milliseconds(options.idle_timeout_ms), options.max_requests_per_connection};
   Trace trace(cli::trace_options(options.trace, stdout, "ca"));
   StatusContext status{responder, service, trace, log, {}};
+  CrlPublisher crl(responder.ca(), database, parse_crl_lifetime(options.crl_next_update, "--crl-next-update"));
 
   std::vector<net::ServiceListener> listeners{{listen, [&](tcp::socket socket, std::uint64_t id) {
                                                  return serve_status_connection(std::move(socket), id, status);
                                                }}};
   if (http_listen) {
     listeners.push_back({*http_listen, [&](tcp::socket socket, std::uint64_t id) {
-                           return serve_ocsp_http_connection(std::move(socket), id, status);
+                           return serve_ocsp_http_connection(std::move(socket), id, status, &crl);
                          }});
   }
   net::ServiceRun run{
@@ -356,6 +357,8 @@ int run_serve(const ServeOptions& options) try {
         std::printf("tlslab-ca: status service listening on %s\n", net::endpoint_text(bound[0]).c_str());
         if (bound.size() > 1) {
           std::printf("tlslab-ca: OCSP over HTTP listening on http://%s/\n", net::endpoint_text(bound[1]).c_str());
+          std::printf("tlslab-ca: CRL at http://%s/crl (valid %s, signed again after a revocation)\n",
+                      net::endpoint_text(bound[1]).c_str(), options.crl_next_update.c_str());
         }
         std::printf("tlslab-ca: CA %s, database %s\n", crypto::subject_of(responder.ca_certificate()).c_str(),
                     ca_database_path(options.dir).c_str());

@@ -62,19 +62,20 @@ SignedCrl sign_crl(const CaMaterial& ca, Database& database, std::chrono::second
   return signed_crl;
 }
 
-bool crl_is_stale(const SignedCrl& crl, std::uint64_t revision, std::time_t now) {
-  if (revision != crl.revision) return true;
+std::string why_stale(const SignedCrl& crl, std::uint64_t revision, std::time_t now) {
+  std::string list = "list #" + std::to_string(crl.number);
+  if (revision != crl.revision) return "a certificate was revoked since " + list + " was signed";
   std::time_t validity = crl.next_update - crl.this_update;
-  // Less than a quarter left: a client that fetches it now could keep it only a short while.
-  return (crl.next_update - now) * 4 < validity;
+  // Less than a quarter left: a client that fetched it now could keep it only a short while.
+  if ((crl.next_update - now) * 4 < validity) return "less than a quarter of " + list + "'s validity was left";
+  return {};
 }
 
-std::shared_ptr<const SignedCrl> CrlPublisher::current(std::time_t now) {
+CrlPublisher::Published CrlPublisher::current(std::time_t now) {
   std::lock_guard lock(mutex_);
-  if (!kept_ || crl_is_stale(*kept_, database_.revision(), now)) {
-    kept_ = std::make_shared<const SignedCrl>(sign_crl(ca_, database_, lifetime_, now));
-  }
-  return kept_;
+  std::string why = kept_ ? why_stale(*kept_, database_.revision(), now) : "the first list this service publishes";
+  if (!why.empty()) kept_ = std::make_shared<const SignedCrl>(sign_crl(ca_, database_, lifetime_, now));
+  return {kept_, std::move(why)};
 }
 
 }  // namespace tlslab::ca

@@ -43,9 +43,13 @@ class CrlPublisher {
   CrlPublisher(const CaMaterial& ca, Database& database, std::chrono::seconds lifetime)
       : ca_(ca), database_(database), lifetime_(lifetime) {}
 
+  struct Published {
+    std::shared_ptr<const SignedCrl> crl;
+    std::string signed_because;  // empty when the kept list is still current
+  };
   // The list to serve at `now`: the one kept, or a new one when it is stale (see above). One read
   // of the database's revision per call. Thread-safe. Throws as sign_crl does.
-  [[nodiscard]] std::shared_ptr<const SignedCrl> current(std::time_t now);
+  [[nodiscard]] Published current(std::time_t now);
 
   [[nodiscard]] std::chrono::seconds lifetime() const noexcept { return lifetime_; }
 
@@ -57,7 +61,7 @@ class CrlPublisher {
   std::shared_ptr<const SignedCrl> kept_;
 };
 
-// True when a list signed at `crl` must be replaced at `now`, the database being at `revision`.
-bool crl_is_stale(const SignedCrl& crl, std::uint64_t revision, std::time_t now);
+// Why `crl` must be replaced at `now`, the database being at `revision`; empty when it need not.
+std::string why_stale(const SignedCrl& crl, std::uint64_t revision, std::time_t now);
 
 }  // namespace tlslab::ca

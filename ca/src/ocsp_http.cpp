@@ -8,10 +8,13 @@
 #include <boost/beast/http.hpp>
 #include <vector>
 
+#include "crl_http.hpp"
 #include "database.hpp"
+#include "http_answer.hpp"
 #include "tlslab/crypto/ocsp.hpp"
 #include "tlslab/crypto/x509.hpp"
 #include "tlslab/net/endpoint.hpp"
+#include "tlslab/text.hpp"
 #include "tlslab/time.hpp"
 
 namespace tlslab::ca {
@@ -23,8 +26,6 @@ namespace {
 constexpr std::size_t max_request_body = 64 * 1024;  // an OCSPRequest is a few hundred bytes
 // A request may name many certificates (within its 64 KiB): the trace shows this many, then a count.
 constexpr int max_traced_certificates = 8;
-// What a peer chose (a method, a Content-Type) is shown cut to this length.
-constexpr std::size_t max_peer_text = 64;
 
 // Arrows 3 and 4 as standard OCSP over HTTP carries them: the seed's arrows, RFC 6960's messages.
 // Whoever asks is drawn as the Client (the seed's asker); the request does not say who it is.
@@ -41,19 +42,6 @@ constexpr FlowStep ocsp_response_step{4,
                                       "OCSPResponse (HTTP 200)",
                                       "sends ACK for the certificate, signed with the CA'S PRIVATE KEY (an OCSP "
                                       "response); the client verifies it with the CA'S PUBLIC KEY"};
-
-http::response<http::vector_body<std::uint8_t>> text_response(unsigned version, http::status status,
-                                                              std::string_view text) {
-  http::response<http::vector_body<std::uint8_t>> response(status, version);
-  response.set(http::field::content_type, "text/plain");
-  response.body().assign(text.begin(), text.end());
-  response.prepare_payload();
-  return response;
-}
-
-std::string peer_text(std::string_view text) {
-  return text.size() <= max_peer_text ? std::string(text) : std::string(text.substr(0, max_peer_text)) + "…";
-}
 
 std::string serial_text(ASN1_INTEGER* serial) {
   ossl::BigNum number(serial ? ASN1_INTEGER_to_BN(serial, nullptr) : nullptr);
@@ -224,7 +212,8 @@ void trace_exchange(SessionTrace& trace, const Responder& responder, ByteView bo
 
 }  // namespace
 
-awaitable<void> serve_ocsp_http_connection(tcp::socket socket, std::uint64_t id, StatusContext& context) {
+awaitable<void> serve_ocsp_http_connection(tcp::socket socket, std::uint64_t id, StatusContext& context,
+                                           CrlPublisher* crl) {
   const Responder& responder = context.responder;
   const ServiceOptions& options = context.options;
   const auto& log = context.log;
@@ -248,9 +237,28 @@ awaitable<void> serve_ocsp_http_connection(tcp::socket socket, std::uint64_t id,
       break;
     }
     auto request = parser.release();
-    http::response<http::vector_body<std::uint8_t>> response;
+    HttpResponse response;
     auto content_type = request[http::field::content_type];
-    if (request.method() != http::verb::post) {
+    bool get_or_head = request.method() == http::verb::get || request.method() == http::verb::head;
+    if (request.target() == crl_target && crl != nullptr) {
+      if (get_or_head) {
+        response = answer_crl_request(request, *crl, responder.ca_certificate(), trace, peer, log, id);
+      } else {
+        response = text_response(request.version(), http::status::method_not_allowed, "GET or HEAD the CRL\n");
+        response.set(http::field::allow, "GET, HEAD");
+        trace.outcome(false, "not a CRL request",
+                      "HTTP " + printable(peer_text(request.method_string())) +
+                          " /crl, not GET: answered 405 Method Not Allowed");
+      }
+    } else if (get_or_head && request.target() != "/") {
+      // Only /crl is served: a target is never a file name (no /../ca.key, no query string).
+      response = text_response(
+          request.version(), http::status::not_found,
+          crl != nullptr ? "not found: the CRL is at /crl, OCSP is POST /\n" : "not found: OCSP is POST /\n");
+      trace.outcome(false, "not a CRL or OCSP request",
+                    "HTTP " + printable(peer_text(request.method_string())) + " " +
+                        printable(peer_text(request.target())) + ": answered 404 Not Found");
+    } else if (request.method() != http::verb::post) {
       response = text_response(request.version(), http::status::method_not_allowed,
                                "POST an application/ocsp-request (RFC 6960 A.1)\n");
       response.set(http::field::allow, "POST");

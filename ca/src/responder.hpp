@@ -34,6 +34,8 @@ class Responder {
   [[nodiscard]] Bytes answer_ocsp_request(ByteView der) const;
 
   [[nodiscard]] X509* ca_certificate() const noexcept { return ca_.certificate.get(); }
+  // The CA's key and certificate, which also sign its CRL (crl_publisher.hpp).
+  [[nodiscard]] const CaMaterial& ca() const noexcept { return ca_; }
   // Certificates kept parsed between requests (only this CA's).
   [[nodiscard]] std::size_t remembered_certificates() const { return memo_.size(); }
 
