@@ -539,6 +539,45 @@ def stapled_timeline():
                   f"arrow {number}'s data lacks the staple's thisUpdate and age: {when}")
 
 
+LEARNED_JS = """
+return {items: [...document.querySelectorAll('#learned-this-run li')].map((li) => [li.dataset.form, li.textContent]),
+  rows: [...document.querySelectorAll('#learned-forms tr.this-run')].map((tr) => tr.dataset.form),
+  visible: !!document.getElementById('ca-learned').offsetParent};
+"""
+
+
+def learned(browser, page):
+    open_page(browser, page)
+    return browser.js(LEARNED_JS)
+
+
+@test()
+def what_the_ca_learned():
+    """Issue 23: the page's section "What the CA learned" says, with this run's data, what the CA was
+    told: a direct client named the server's certificate (its serial) at a time; a stapled run told
+    it nothing about the client; and the table of the three forms marks this run's."""
+    with Lab() as lab, chromium.Browser(width=1400) as browser:
+        setup = good_setup(lab)
+        direct = Run(lab, setup, "direct", ["--ca-check", "direct"])
+        seen = learned(browser, direct.page)
+        check(seen["visible"], "the section What the CA learned is not shown")
+        check([form for form, _ in seen["items"]] == ["ocsp"], f"a direct run's questions: {seen['items']}")
+        text = seen["items"][0][1]
+        serial = field(event(direct.data, 3), "CERTIFICATE") or ""
+        check(setup.serial.lower().lstrip("0") in text.lower() and "visits that server" in text,
+              f"a direct run's sentence does not name the certificate's serial {setup.serial}: {text}")
+        check(seen["rows"] == ["ocsp"], f"the table marks {seen['rows']} as this run's form, not direct OCSP")
+        browser.screenshot_element(browser.driver.find_element("css selector", "#ca-learned"),
+                                   artifact("learned-direct.png"))
+        expect_clean_console(browser, "direct run's section What the CA learned")
+    with Lab() as lab, chromium.Browser(width=1400) as browser:
+        stapled = Run(lab, StapledSetup(lab), "stapled")
+        seen = learned(browser, stapled.page)
+        check([form for form, _ in seen["items"]] == ["staple"], f"a stapled run's questions: {seen['items']}")
+        check("nothing about this client" in seen["items"][0][1] and "never saw this handshake" in seen["items"][0][1],
+              f"a stapled run's sentence: {seen['items'][0][1]}")
+        check(seen["rows"] == ["staple"], f"the table marks {seen['rows']} as this run's form, not stapled")
+
 EXIT_CERTIFICATE = 4
 
 LABELS_JS = """
