@@ -310,6 +310,17 @@ def crl_lists(corpus):
           extensions=[(x509.UnrecognizedExtension(x509.ObjectIdentifier("1.3.6.1.4.1.55555.1"), b"\x05\x00"), True)])
 
 
+def report_traces(corpus):
+    """Seeds of fuzz_report_traces: the client's, the server's and the CA's --trace-json lines of
+    one handshake, concatenated (each line names its side), for the variants tlslab-report merges."""
+    import merged_report  # the e2e runs of the three programs with --trace-json
+    for variant, secrets in (("plain", False), ("stapled", False), ("mutual", True), ("failed", False)):
+        with harness.Lab() as lab:
+            run = merged_report.Run(lab, variant=variant, secrets=secrets, name=variant)
+            text = b"".join(Path(path).read_bytes() for path in run.files())
+        corpus.add("fuzz_report_traces", f"{variant}-run", text)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--bin", default=os.environ.get("TLSLAB_BIN", str(ROOT / "build" / "bin")),
@@ -460,6 +471,7 @@ def main():
 
     print(f"wrote {out / 'corpus'} and {out / 'pki'}:")
     crl_lists(corpus)
+    report_traces(corpus)
     corpus.write()
     fuzzers = re.search(r"set\(tlslab_fuzzers\n(.*?)\)", (HERE / "CMakeLists.txt").read_text(), re.S).group(1).split()
     missing = [f"fuzz_{name}" for name in fuzzers if f"fuzz_{name}" not in corpus.seeds]
