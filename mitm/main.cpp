@@ -4,11 +4,16 @@
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
+#include <openssl/err.h>
+#include <openssl/pem.h>
+
 #include <cstdio>
 #include <fstream>
 
 #include "attacks.hpp"
+#include "http_relay.hpp"
 #include "relay.hpp"
+#include "tlslab/crypto/crl.hpp"
 #include "tlslab/crypto/x509.hpp"
 #include "tlslab/logging.hpp"
 #include "tlslab/net/endpoint.hpp"
@@ -25,7 +30,9 @@ void print_catalogue(bool markdown) {
         "|---|---|---|---|---|---|---|\n");
   }
   for (const auto& attack : mitm::catalogue()) {
-    std::string link = attack.link == mitm::Link::server ? "client↔server" : "client↔CA";
+    std::string link = attack.link == mitm::Link::server ? "client↔server"
+                       : attack.link == mitm::Link::ca   ? "client↔CA"
+                                                         : "client↔CA (HTTP)";
     if (markdown) {
       std::printf("| `%s` | %s | %s%s | %s | `%s` | %d | %s |\n", std::string(attack.name).c_str(), link.c_str(),
                   std::string(attack.what).c_str(),
@@ -53,6 +60,34 @@ tlslab::Bytes read_staple_file(const std::string& path) {
   return staple;
 }
 
+// The older list of --substitute-crl, PEM (as tlslab-ca crl writes it) or DER (as GET /crl
+// answers): one CertificateList of at most max_crl_size bytes, sent as DER.
+tlslab::Bytes read_crl_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read --substitute-crl '" + path + "'");
+  std::string text(tlslab::crypto::max_crl_size + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (text.empty() || text.size() > tlslab::crypto::max_crl_size) {
+    throw std::runtime_error("--substitute-crl '" + path + "' is empty or larger than a client accepts (8 MiB)");
+  }
+  tlslab::crypto::CrlPtr crl;
+  if (text.starts_with("-----BEGIN")) {
+    tlslab::ossl::Bio bio(BIO_new_mem_buf(text.data(), static_cast<int>(text.size())));
+    crl.reset(PEM_read_bio_X509_CRL(bio.get(), nullptr, nullptr, nullptr));
+  } else {
+    const auto* cursor = reinterpret_cast<const unsigned char*>(text.data());
+    crl.reset(d2i_X509_CRL(nullptr, &cursor, static_cast<long>(text.size())));
+  }
+  ERR_clear_error();
+  if (!crl) throw std::runtime_error("--substitute-crl '" + path + "' is not a CRL (PEM or DER)");
+  int length = i2d_X509_CRL(crl.get(), nullptr);
+  tlslab::Bytes der(static_cast<std::size_t>(length));
+  unsigned char* write = der.data();
+  i2d_X509_CRL(crl.get(), &write);
+  return der;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -64,19 +99,26 @@ int main(int argc, char** argv) {
   app.add_flag("--list-attacks", list, "print the catalogue and exit");
   app.add_flag("--markdown", markdown, "with --list-attacks: as a Markdown table (docs/ATTACKS.md)");
   app.add_option("--listen", listen, "ADDR:PORT for clients to connect to")->capture_default_str();
-  app.add_option("--upstream", upstream, "the real server (or CA service) HOST:PORT");
+  app.add_option("--upstream", upstream,
+                 "the real server (or CA service, or for the CRL attacks the CA's --ocsp-http) HOST:PORT");
   app.add_option("--attack", attack_name, "one attack from --list-attacks");
   app.add_option("--substitute-cert", substitute_cert, "another server's certificate (PEM), for the swap attacks");
-  app.add_option("--other-upstream", options.other_upstream, "another CA service HOST:PORT, for status-other-ca");
+  app.add_option("--other-upstream", options.other_upstream,
+                 "another CA service HOST:PORT, for status-other-ca (its --ocsp-http, for foreign-crl)");
   std::string substitute_staple;
   app.add_option("--substitute-staple", substitute_staple,
                  "the CA's DER OCSP response about another certificate (openssl ocsp -respout), for foreign-staple");
+  std::string substitute_crl;
+  app.add_option("--substitute-crl", substitute_crl,
+                 "an older CRL of the same CA (PEM or DER, e.g. tlslab-ca crl --out old.crl before a revocation), "
+                 "for replay-old-crl");
   app.add_option("--direction", direction, "flip-byte: c2s or s2c")->check(CLI::IsMember({"c2s", "s2c"}));
   app.add_option("--frame", options.flip_frame, "flip-byte: index of the frame in that direction (0 = first)");
   app.add_option("--offset", options.flip_offset, "flip-byte: offset in the frame's fragment");
   int idle_timeout_ms = 60000;
   app.add_option("--idle-timeout-ms", idle_timeout_ms,
-                 "close a relayed connection when neither side completes a frame for this long (a stalled peer)")
+                 "close a relayed connection when neither side completes a frame for this long (a stalled peer); a "
+                 "relayed CRL fetch gets this long in all")
       ->capture_default_str()
       ->check(CLI::Range(100, 3'600'000));
   CLI11_PARSE(app, argc, argv);
@@ -99,6 +141,10 @@ int main(int argc, char** argv) {
       if (substitute_staple.empty()) throw std::runtime_error(std::string(attack->name) + " needs --substitute-staple");
       options.substitute_staple = read_staple_file(substitute_staple);
     }
+    if (attack->needs == "--substitute-crl") {
+      if (substitute_crl.empty()) throw std::runtime_error(std::string(attack->name) + " needs --substitute-crl");
+      options.substitute_crl = read_crl_file(substitute_crl);
+    }
     if (attack->needs == "--other-upstream" && options.other_upstream.empty()) {
       throw std::runtime_error(std::string(attack->name) + " needs --other-upstream");
     }
@@ -110,6 +156,10 @@ int main(int argc, char** argv) {
     net::ServiceRun run{1, 4096, log, [&](std::span<const tcp::endpoint> bound) {
                           std::printf("tlslab-mitm: listening on %s, relaying to %s with attack '%s'\n",
                                       net::endpoint_text(bound[0]).c_str(), upstream.c_str(), attack_name.c_str());
+                          if (info.link == mitm::Link::crl) {
+                            std::printf("tlslab-mitm: give the client --ca-check crl --crl-from http://%s/crl\n",
+                                        net::endpoint_text(bound[0]).c_str());
+                          }
                           std::printf("tlslab-mitm: expected: detected by the %s with %s (client exit %d)\n",
                                       std::string(info.detected_by).c_str(), std::string(info.alert).c_str(),
                                       info.client_exit);
@@ -117,6 +167,10 @@ int main(int argc, char** argv) {
                         }};
     return net::serve({{endpoint,
                         [&](tcp::socket socket, std::uint64_t id) {
+                          if (info.link == mitm::Link::crl) {
+                            return mitm::relay_http_connection(std::move(socket), id, target, info, options, log,
+                                                               std::chrono::milliseconds(idle_timeout_ms));
+                          }
                           return mitm::relay_connection(std::move(socket), id, target, info, options, log,
                                                         std::chrono::milliseconds(idle_timeout_ms));
                         }}},

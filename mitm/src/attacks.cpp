@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <stdexcept>
 
 #include "tlslab/crypto/ecdhe.hpp"
@@ -21,7 +22,7 @@ namespace {
 constexpr int exit_connection = 3, exit_certificate = 4, exit_ca_check = 6, exit_negotiation = 7, exit_integrity = 8,
               exit_protocol = 9;
 
-constexpr std::array<AttackInfo, 31> attacks{{
+constexpr std::array<AttackInfo, 34> attacks{{
     {AttackKind::flip_byte, "flip-byte", Link::server,
      "flips one byte of one frame (default: a cipher-suite byte of the ClientHello; --direction, --frame, --offset "
      "choose another)",
@@ -183,6 +184,26 @@ constexpr std::array<AttackInfo, 31> attacks{{
      "The signature covers ClientHello and ServerHello, so both randoms, and this arrow's key exchange: one made for "
      "another session does not verify in this one.",
      ""},
+    {AttackKind::replay_old_crl, "replay-old-crl", Link::crl,
+     "relays the first CRL fetch to the CA, then answers every later one with an older list of the same CA, signed "
+     "before the certificate was revoked",
+     "client", "bad_certificate_status_response", exit_ca_check,
+     "The old list is validly signed; only a client that remembers the highest cRLNumber it saw for the URL "
+     "(--crl-cache) sees the number go back: 'an old list replayed'. A client without that memory cannot tell an old "
+     "list that is still before its nextUpdate: it accepts it, and the revoked certificate passes until then.",
+     "--substitute-crl"},
+    {AttackKind::strip_crl_fetch, "strip-crl-fetch", Link::crl,
+     "reads the client's CRL request and closes the connection without an answer", "client",
+     "bad_certificate_status_response", exit_ca_check,
+     "No list is no answer, not 'good': the client fails closed. A client that carried on without the list (a soft "
+     "fail) would let anyone who can block one HTTP request hide every revocation.",
+     ""},
+    {AttackKind::foreign_crl, "foreign-crl", Link::crl,
+     "fetches the list from another CA's HTTP listener instead (a CA the client does not trust)", "client",
+     "bad_certificate_status_response", exit_ca_check,
+     "A list speaks only for the certificates of its issuer: the client checks that the list's issuer is the "
+     "certificate's issuer and a CA of its own trust store, and verifies the signature with that CA's key.",
+     "--other-upstream"},
 }};
 
 constexpr AttackInfo status_other_ca{
@@ -234,6 +255,21 @@ Bytes flip_ocsp_signature(ByteView der) {
   return out;
 }
 
+std::atomic<std::size_t>& crl_fetches() {
+  static std::atomic<std::size_t> fetches{0};
+  return fetches;
+}
+
+// An HTTP/1.1 answer that ends the connection.
+Bytes http_answer(std::string_view status, std::string_view content_type, ByteView body, bool head) {
+  std::string head_text = "HTTP/1.1 " + std::string(status) + "\r\nContent-Type: " + std::string(content_type) +
+                          "\r\nContent-Length: " + std::to_string(body.size()) +
+                          "\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n";
+  Bytes answer(head_text.begin(), head_text.end());
+  if (!head) answer.insert(answer.end(), body.begin(), body.end());
+  return answer;
+}
+
 }  // namespace
 
 std::span<const AttackInfo> catalogue() {
@@ -250,6 +286,19 @@ std::optional<AttackInfo> find_attack(std::string_view name) {
     if (attack.name == name) return attack;
   }
   return std::nullopt;
+}
+
+CrlVerdict on_crl_request(const AttackInfo& info, const AttackOptions& options, bool head, bool& fired) {
+  switch (info.kind) {
+    case AttackKind::replay_old_crl:
+      if (crl_fetches()++ == 0) return CrlVerdict{};  // the first fetch gets the CA's current list
+      fired = true;
+      return CrlVerdict{CrlVerdict::Action::answer,
+                        http_answer("200 OK", "application/pkix-crl", options.substitute_crl, head)};
+    case AttackKind::strip_crl_fetch: fired = true; return CrlVerdict{CrlVerdict::Action::close, {}};
+    case AttackKind::foreign_crl: fired = true; return CrlVerdict{};  // the relay connected to --other-upstream
+    default: return CrlVerdict{};
+  }
 }
 
 Bytes& Attack::recorded_status_response() {

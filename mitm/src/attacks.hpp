@@ -14,7 +14,9 @@
 
 namespace tlslab::mitm {
 
-enum class Link { server, ca };                       // relays client↔server, or client↔CA service
+// Relays client↔server frames, client↔CA service frames, or the client's CRL fetch: one HTTP GET
+// from the client to the CA's HTTP listener (PROTOCOL.md §9.3).
+enum class Link { server, ca, crl };
 enum class Direction { to_upstream, to_downstream };  // client→upstream, upstream→client
 
 // One value per attack of the catalogue: the relay decides by kind, never by comparing names.
@@ -54,6 +56,10 @@ enum class AttackKind : std::uint8_t {
   // Against mutual authentication (§7.7): the server runs with --client-auth require.
   swap_client_certificate,
   replay_certificate_verify,
+  // Against the CRL fetch (PROTOCOL.md §9.3): the client runs with --ca-check crl.
+  replay_old_crl,
+  strip_crl_fetch,
+  foreign_crl,
 };
 
 struct AttackInfo {
@@ -76,6 +82,7 @@ struct AttackOptions {
   Bytes substitute_public_key;                        // its SubjectPublicKeyInfo
   std::string other_upstream;                         // --other-upstream: another CA service
   Bytes substitute_staple;                            // --substitute-staple: DER OCSPResponse about another certificate
+  Bytes substitute_crl;                               // --substitute-crl: DER of an older list of the same CA
   Direction flip_direction = Direction::to_upstream;  // flip-byte
   std::size_t flip_frame = 0;                         // index of the frame in that direction
   std::size_t flip_offset = 41;                       // offset in the fragment
@@ -88,6 +95,16 @@ struct Verdict {
   bool stall = false;        // stop relaying this direction (hold the frame forever)
   bool reply = false;        // send back to where the frame came from (status-replay)
 };
+
+// What to do with one CRL request (Link::crl), read whole from the client.
+struct CrlVerdict {
+  enum class Action { relay, answer, close } action = Action::relay;
+  Bytes answer;  // Action::answer: the whole HTTP response to send, then close
+};
+// replay-old-crl relays the first fetch to the CA and answers every later one with the older list;
+// strip-crl-fetch closes without an answer; foreign-crl relays (to the other CA, chosen by the
+// caller). `head`: a HEAD request, answered without the body. Sets `fired` when the attack acts.
+CrlVerdict on_crl_request(const AttackInfo& info, const AttackOptions& options, bool head, bool& fired);
 
 // The per-connection state of one attack.
 class Attack {

@@ -27,7 +27,7 @@ from tlslab_wire import client_hello as wire_client_hello  # noqa: E402
 # the attacker: a regression that changes an outcome, with the catalogue row edited to match, would
 # otherwise pass. `tlslab-mitm --list-attacks` and docs/ATTACKS.md are checked against this table
 # (each attack's test checks its row; catalogue-complete checks the three hold the same attacks).
-SERVER_LINK, CA_LINK = "client↔server", "client↔CA"
+SERVER_LINK, CA_LINK, CRL_LINK = "client↔server", "client↔CA", "client↔CA (HTTP)"
 PINNED = {
     "flip-byte": (SERVER_LINK, "server", "decrypt_error", 8),
     "downgrade-offered": (SERVER_LINK, "server", "decrypt_error", 8),
@@ -61,6 +61,9 @@ PINNED = {
     "swap-client-certificate": (SERVER_LINK, "server", "decrypt_error", 8),
     "replay-certificate-verify": (SERVER_LINK, "server", "decrypt_error", 8),
     "status-other-ca": (CA_LINK, "client", "bad_certificate_status_response", 6),
+    "replay-old-crl": (CRL_LINK, "client", "bad_certificate_status_response", 6),
+    "strip-crl-fetch": (CRL_LINK, "client", "bad_certificate_status_response", 6),
+    "foreign-crl": (CRL_LINK, "client", "bad_certificate_status_response", 6),
 }
 ATTACKS_MD = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "ATTACKS.md")
 
@@ -350,8 +353,119 @@ def run_ca_arrow_attack(name):
             check(normal.returncode == 0, f"after {name}, a normal client failed: {normal.stderr[-1500:]}")
 
 
+# --- the CRL fetch (issue 23, PROTOCOL.md §9.3): the client runs with --ca-check crl -----------------
+CRL_ATTACKS = ("replay-old-crl", "strip-crl-fetch", "foreign-crl")
+CRL_WHY = {"replay-old-crl": "an old list replayed", "strip-crl-fetch": "closed the connection before a whole answer",
+           "foreign-crl": "not by the certificate's issuer"}
+# The CA's lists of replay-old-crl live 2 s: once the list the client kept has passed its
+# nextUpdate (whole seconds), the client fetches again, and the attacker answers.
+SHORT_LIST, PAST_SHORT_LIST = "2s", 3.2
+
+
+def crl_lab(lab, crl_next_update="1h"):
+    """A CA publishing its CRL over HTTP, a server with a certificate of it, and the old list:
+    `tlslab-ca crl` signed before anything is revoked (valid 1 h), as anyone may have saved it."""
+    ca_dir = lab.make_ca()
+    trust = os.path.join(ca_dir, "ca.crt")
+    cert, key, serial = lab.issue(ca_dir)
+    _, ca_port, http_port = lab.start_ca(ca_dir, http=True, extra=["--crl-next-update", crl_next_update])
+    server, server_port = lab.start_server(cert, key)
+    old = lab.path("old.crl")
+    lab.run(exe("tlslab-ca"), "crl", "--dir", ca_dir, "--next-update", "1h", "--out", old)
+    return ca_dir, trust, serial, ca_port, http_port, server, server_port, old
+
+
+def crl_client_args(port, *extra):
+    return ["--ca-check", "crl", "--crl-from", f"http://127.0.0.1:{port}/crl", "--timeout-ms", "3000", *extra]
+
+
+def run_crl_attack(name):
+    """tlslab-mitm on the client's CRL fetch (--crl-from points at it, --upstream is the CA's HTTP
+    listener). replay-old-crl: the client keeps a cache (--crl-cache), whose first fetch, relayed,
+    saw the CA's list after the revocation; when that list has passed its nextUpdate the client
+    fetches again and gets the old list, with a lower cRLNumber."""
+    expected = expected_outcome(name)
+    with Lab() as lab:
+        lifetime = SHORT_LIST if name == "replay-old-crl" else "1h"
+        ca_dir, trust, serial, ca_port, http_port, server, server_port, old = crl_lab(lab, lifetime)
+        extra = []
+        if name == "replay-old-crl":
+            extra = ["--substitute-crl", old]
+        if name == "foreign-crl":
+            other = lab.make_ca("other")
+            _, _, other_http = lab.start_ca(other, http=True)
+            extra = ["--other-upstream", f"127.0.0.1:{other_http}"]
+        mitm, mitm_port = start_mitm(lab, http_port, name, extra)
+        client_args = crl_client_args(mitm_port)
+        if name == "replay-old-crl":
+            client_args += ["--crl-cache", lab.path("crl-cache")]
+            lab.run(exe("tlslab-ca"), "revoke", "--dir", ca_dir, "--serial", serial, "--reason", "keyCompromise")
+            first = lab.client(server_port, ca_port, trust, client_args)  # relayed: the CA's list, revoked
+            check(first.returncode == 5 and "certificate_revoked" in first.stderr,
+                  f"the relayed first fetch should find the certificate revoked: {first.stderr[-1500:]}")
+            time.sleep(PAST_SHORT_LIST)
+        result = lab.client(server_port, ca_port, trust, client_args)
+        expect_documented_outcome(name, expected, result, server.log_path)
+        check(CRL_WHY[name] in result.stderr, f"{name}: the reason does not say {CRL_WHY[name]!r}:\n{result.stderr[-2500:]}")
+        mitm_log = wait_for_log(mitm.log_path, f"attack '{name}' fired")
+        check(f"attack '{name}' fired" in mitm_log, f"{name}: the attack never fired:\n{mitm_log[-1500:]}")
+        # The CA keeps serving its list to a client that fetches it directly.
+        normal = lab.client(server_port, ca_port, trust, crl_client_args(http_port, "--quiet"))
+        if name == "replay-old-crl":
+            check(normal.returncode == 5 and "certificate_revoked" in normal.stderr,
+                  f"the CA's own list should say revoked: {normal.stderr[-1500:]}")
+        else:
+            check(normal.returncode == 0, f"after {name}, a normal client failed: {normal.stderr[-1500:]}")
+
+
+def run_replay_old_crl_without_memory():
+    """The lesson of replay-old-crl, pinned: a client that remembers no cRLNumber (no --crl-cache)
+    cannot tell an old list that is still before its nextUpdate. The first fetch, relayed, finds the
+    certificate revoked; the second gets the old list, and the same client, same command, completes
+    the handshake with the revoked certificate (docs/ATTACKS.md says so)."""
+    with Lab() as lab:
+        ca_dir, trust, serial, ca_port, http_port, server, server_port, old = crl_lab(lab)
+        lab.run(exe("tlslab-ca"), "revoke", "--dir", ca_dir, "--serial", serial, "--reason", "keyCompromise")
+        mitm, mitm_port = start_mitm(lab, http_port, "replay-old-crl", ["--substitute-crl", old])
+        args = crl_client_args(mitm_port)
+        first = lab.client(server_port, ca_port, trust, args)
+        check(first.returncode == 5 and "certificate_revoked" in first.stderr,
+              f"the relayed first fetch should find the certificate revoked: {first.stderr[-1500:]}")
+        replayed = lab.client(server_port, ca_port, trust, args)
+        check(replayed.returncode == 0 and "handshake complete" in replayed.stderr,
+              f"without memory the old list is accepted (the lesson): exit {replayed.returncode}\n"
+              f"{replayed.stderr[-2500:]}")
+        wait_for_log(mitm.log_path, "attack 'replay-old-crl' fired")
+
+
+def run_crl_relay_bounded():
+    """The mitm's HTTP side is bounded: a request head over 8 KiB, a POST and a request with a body
+    are answered 400 and not relayed; a client that says nothing is cut at --idle-timeout-ms; and a
+    real CRL client still gets through afterwards."""
+    with Lab() as lab:
+        ca_dir, trust, serial, ca_port, http_port, server, server_port, old = crl_lab(lab)
+        mitm, mitm_port = start_mitm(lab, http_port, "foreign-crl",  # pointed at the same CA: a plain relay
+                                     ["--other-upstream", f"127.0.0.1:{http_port}", "--idle-timeout-ms", "500"])
+        bad_request = b"HTTP/1.1 400 Bad Request"
+        for request, why in ((b"GET /crl HTTP/1.1\r\nX: " + b"a" * 9000 + b"\r\n\r\n", "over 8192 bytes"),
+                             (b"POST / HTTP/1.1\r\nContent-Length: 0\r\n\r\n", "GET or HEAD, not POST"),
+                             (b"GET /crl HTTP/1.1\r\nContent-Length: 5\r\n\r\n", "has no body")):
+            answer = raw_exchange(mitm_port, request)
+            check(answer.startswith(bad_request), f"{request[:30]!r}: expected 400, got {answer[:80]!r}")
+            wait_for_log(mitm.log_path, why)
+        with socket.create_connection(("127.0.0.1", mitm_port), timeout=10) as silent:
+            silent.sendall(b"GET /crl HTTP/1.1\r\n")
+            check(silent.recv(100) == b"", "a client that never ends its request was not cut")
+        wait_for_log(mitm.log_path, "did not end within 500 ms")
+        normal = lab.client(server_port, ca_port, trust, crl_client_args(mitm_port, "--quiet"))
+        check(normal.returncode == 0, f"a CRL client through the relay failed: {normal.stderr[-1500:]}")
+
+
 def all_tests():
     tests = {name: (lambda n=name: run_attack(n)) for name in PINNED}
+    tests.update({name: (lambda n=name: run_crl_attack(n)) for name in CRL_ATTACKS})
+    tests["replay-old-crl-without-memory"] = run_replay_old_crl_without_memory
+    tests["crl-relay-bounded"] = run_crl_relay_bounded
     tests.update({name: (lambda n=name: run_ca_arrow_attack(n)) for name in STAPLE_ATTACKS + MUTUAL_ATTACKS})
     tests.update({name: (lambda n=name: run_raw(n)) for name in raw_cases()})
     tests["invalid-key-share-p256"] = lambda: run_attack("invalid-key-share", groups="p256")
