@@ -8,11 +8,13 @@
 #include <cstdlib>
 
 #include "client_session.hpp"
+#include "crl_cache.hpp"
 #include "exit_codes.hpp"
 #include "tlslab/cli.hpp"
 #include "tlslab/failure_reason.hpp"
 #include "tlslab/logging.hpp"
 #include "tlslab/net/endpoint.hpp"
+#include "tlslab/net/http_get.hpp"
 #include "tlslab/private_file.hpp"
 #include "tlslab/text.hpp"
 #include "tlslab/trace/plantuml.hpp"
@@ -30,7 +32,7 @@ int main(int argc, char** argv) {
   CLI::App app{"tlslab-client: the Client side of the handshake (CA check included), then encrypted HTTP/1.1"};
   app.set_version_flag("--version", "tlslab-client 1.0.0 (protocol tlslab/1.0)");
   std::string connect = "127.0.0.1:4433", ca_service = "127.0.0.1:4434", trust_path, server_name;
-  std::string groups = "x25519,p256", ca_check = "auto", cert_path, key_path;
+  std::string groups = "x25519,p256", ca_check = "auto", cert_path, key_path, crl_from, crl_cache;
   long long max_staple_age = crypto::default_max_staple_age.count();
   std::string suites = default_suite_names(), output, keylog, report, plantuml;
   std::vector<std::string> paths;
@@ -46,8 +48,15 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--ca-check", ca_check,
                  "how the server's certificate status is checked: direct (ask the CA), stapled (require the "
-                 "server's staple), auto (a usable staple, else ask the CA)")
+                 "server's staple), auto (a usable staple, else ask the CA), crl (fetch the CA's list of revoked "
+                 "certificates and look the serial up)")
       ->capture_default_str();
+  app.add_option("--crl-from", crl_from,
+                 "with --ca-check crl: fetch the list from this http:// URL instead of the certificate's CRL "
+                 "distribution point");
+  app.add_option("--crl-cache", crl_cache,
+                 "with --ca-check crl: keep each verified list in DIR (created 0700; one file per URL, mode 0600) "
+                 "and use it without fetching until its nextUpdate");
   app.add_option("--max-staple-age", max_staple_age, "seconds: the oldest staple accepted (its thisUpdate)")
       ->capture_default_str()
       ->check(CLI::Range(1LL, 7LL * 86400));
@@ -110,11 +119,32 @@ int main(int argc, char** argv) {
     settings.groups = *group_list;
     auto check = ca_check_from(ca_check);
     if (!check) {
-      std::fprintf(stderr, "tlslab-client: --ca-check '%s' is not one of direct, stapled, auto\n",
+      std::fprintf(stderr, "tlslab-client: --ca-check '%s' is not one of direct, stapled, auto, crl\n",
                    printable(ca_check).c_str());
       return static_cast<int>(ExitCode::usage);
     }
     settings.ca_check = *check;
+    if ((!crl_from.empty() || !crl_cache.empty()) && settings.ca_check != CaCheck::crl) {
+      std::fprintf(stderr, "tlslab-client: --crl-from and --crl-cache are used only with --ca-check crl\n");
+      return static_cast<int>(ExitCode::usage);
+    }
+    if (!crl_from.empty()) {
+      try {
+        (void)net::parse_http_url(crl_from);
+      } catch (const net::HttpGetError& e) {
+        std::fprintf(stderr, "tlslab-client: --crl-from %s\n", e.what());
+        return static_cast<int>(ExitCode::usage);
+      }
+      settings.crl_from = crl_from;
+    }
+    if (!crl_cache.empty()) {
+      try {
+        settings.crl_cache = std::make_shared<client::CrlCache>(crl_cache);
+      } catch (const client::CrlCacheError& e) {
+        std::fprintf(stderr, "tlslab-client: %s\n", e.what());
+        return static_cast<int>(ExitCode::usage);
+      }
+    }
     settings.max_staple_age = std::chrono::seconds(max_staple_age);
     if (cert_path.empty() != key_path.empty()) {
       std::fprintf(stderr, "tlslab-client: --cert and --key go together (a certificate and its private key)\n");

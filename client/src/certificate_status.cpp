@@ -2,6 +2,7 @@
 
 #include <ctime>
 
+#include "crl_check.hpp"
 #include "tlslab/describe.hpp"
 #include "tlslab/handshake_rules.hpp"
 #include "tlslab/time.hpp"
@@ -11,6 +12,11 @@ namespace tlslab::client {
 awaitable<bool> check_certificate_status(const ClientSettings& settings, const crypto::TrustStore& trust,
                                          net::StatusClient& ca_service, const ServerHello& server_hello,
                                          X509* certificate, const Flow& flow, SessionTrace& trace) {
+  if (settings.ca_check == CaCheck::crl) {
+    // (3)–(4) as a CRL fetch (§9.3): no staple was asked for, the CA service is not contacted.
+    co_await check_crl(settings, trust, certificate, trace);
+    co_return false;
+  }
   std::time_t now = std::time(nullptr);
   StapleVerdict staple =
       check_staple(settings.ca_check, server_hello, trust, certificate, settings.max_staple_age, now);

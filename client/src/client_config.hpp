@@ -14,6 +14,8 @@
 
 namespace tlslab::client {
 
+class CrlCache;
+
 struct ClientSettings {
   tcp::endpoint server;
   tcp::endpoint ca_service;
@@ -30,6 +32,10 @@ struct ClientSettings {
   std::chrono::seconds max_staple_age = crypto::default_max_staple_age;  // --max-staple-age
   // --cert / --key: offered when the server asks (mutual authentication, §7.7); none by default.
   std::shared_ptr<const ClientIdentity> identity;
+  // --ca-check crl (§9.3): the list's URL when given (--crl-from, else the certificate's
+  // distribution point), and the cache of lists (--crl-cache DIR; none: nothing is written).
+  std::optional<std::string> crl_from;
+  std::shared_ptr<const CrlCache> crl_cache;
 };
 
 }  // namespace tlslab::client

@@ -15,8 +15,9 @@ ClientHello make_client_hello(const ClientSettings& settings, const Random& clie
     for (NamedGroup group : settings.groups) groups.push_back(static_cast<std::uint16_t>(group));
     hello.set_key_share_groups(groups);
   }
-  if (settings.ca_check != CaCheck::direct) hello.ask_for_staple();  // "staple, please"
-  if (settings.identity) hello.offer_certificate();                  // the client has a certificate
+  if (settings.ca_check != CaCheck::direct && settings.ca_check != CaCheck::crl)
+    hello.ask_for_staple();                          // "staple, please"
+  if (settings.identity) hello.offer_certificate();  // the client has a certificate
   return hello;
 }
 

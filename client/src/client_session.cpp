@@ -66,10 +66,11 @@ awaitable<Outcome> run_session(const ClientSettings& settings, const crypto::Tru
     double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
     char timing[64];
     std::snprintf(timing, sizeof timing, "%.2f ms", ms);
-    session_trace.outcome(
-        true, "handshake complete",
-        std::string(session.suite.name) + " in " + timing + " (ClientHello to server Finished, " +
-            (session.stapled ? "the CA's answer stapled: no CA round trip)" : "CA round trip included)"));
+    session_trace.outcome(true, "handshake complete",
+                          std::string(session.suite.name) + " in " + timing + " (ClientHello to server Finished, " +
+                              (session.stapled                     ? "the CA's answer stapled: no CA round trip)"
+                               : settings.ca_check == CaCheck::crl ? "the CA's list looked up: no question to the CA)"
+                                                                   : "CA round trip included)"));
     results = co_await send_requests(*channel, settings, session_trace, body_out);
   } catch (const ProtocolError& error) {
     failure = error;

@@ -73,6 +73,27 @@ constexpr std::array client_certificate_steps{
 };
 constexpr Flow client_certificate{"mutual: the server asks the CA about the client", client_certificate_steps};
 
+// CRLs (§9.3): arrows 3–4 as an HTTP GET of the CA's signed list, no question about any certificate.
+constexpr std::array crl_steps{
+    FlowStep{3, Party::client, Party::ca, HandshakeType::status_request, "CRL request (HTTP GET)",
+             "asks the CA for its list of revoked certificates (a CRL): the request names no certificate, so the CA "
+             "learns only that this address fetched the list"},
+    FlowStep{4, Party::ca, Party::client, HandshakeType::status_response, "CertificateList (HTTP 200)",
+             "sends the list of revoked serials, signed with the CA'S PRIVATE KEY; the client verifies it with the "
+             "CA'S PUBLIC KEY and looks the serial up itself"},
+};
+constexpr Flow crl_fetch{"CRL: the client fetches the CA's list", crl_steps};
+
+constexpr std::array server_crl_steps{
+    FlowStep{3, Party::server, Party::ca, HandshakeType::status_request, "CRL request (HTTP GET)",
+             "the server asks the CA for its list of revoked client certificates (a CRL): the request names no "
+             "certificate"},
+    FlowStep{4, Party::ca, Party::server, HandshakeType::status_response, "CertificateList (HTTP 200)",
+             "sends the list of revoked serials, signed with the CA'S PRIVATE KEY; the server verifies it with the "
+             "CA'S PUBLIC KEY and looks the client's serial up itself"},
+};
+constexpr Flow server_crl_fetch{"CRL: the server fetches the CA's list", server_crl_steps};
+
 // The variants of a key exchange's flow: the seed's steps with words added, and the CA's arrows
 // moved (VARIANTS.md). Built once; the words live as long as the process.
 class VariantFlows {
@@ -177,6 +198,10 @@ const Flow& status_flow(StatusQuestion question) {
     case StatusQuestion::client_certificate: return client_certificate;
   }
   return seed;
+}
+
+const Flow& crl_flow(Party asker) {
+  return asker == Party::server ? server_crl_fetch : crl_fetch;
 }
 
 Party asker_of(StatusQuestion question) {

@@ -222,12 +222,13 @@ std::string_view to_string(CaCheck check) {
     case CaCheck::direct: return "direct";
     case CaCheck::stapled: return "stapled";
     case CaCheck::automatic: return "auto";
+    case CaCheck::crl: return "crl";
   }
   return "?";
 }
 
 std::optional<CaCheck> ca_check_from(std::string_view name) {
-  for (CaCheck check : {CaCheck::direct, CaCheck::stapled, CaCheck::automatic}) {
+  for (CaCheck check : {CaCheck::direct, CaCheck::stapled, CaCheck::automatic, CaCheck::crl}) {
     if (to_string(check) == name) return check;
   }
   return std::nullopt;
@@ -236,7 +237,7 @@ std::optional<CaCheck> ca_check_from(std::string_view name) {
 StapleVerdict check_staple(CaCheck policy, const ServerHello& hello, const crypto::TrustStore& trust, X509* certificate,
                            std::chrono::seconds max_age, std::optional<std::time_t> at) {
   StapleVerdict verdict;
-  if (policy == CaCheck::direct) return verdict;
+  if (policy == CaCheck::direct || policy == CaCheck::crl) return verdict;  // no staple asked for
   verdict.staple = hello.staple();
   if (!verdict.staple) {
     verdict.unusable = "the server stapled no answer from the CA";

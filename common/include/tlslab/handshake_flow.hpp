@@ -61,6 +61,9 @@ enum class StatusQuestion : std::uint8_t {
   client_certificate,  // the server about the client's (§9.2)
 };
 const Flow& status_flow(StatusQuestion question);
+// CRLs (§9.3): arrows 3–4 as one HTTP GET of the list the CA signs, by `asker`: the client (about
+// the server's certificate) or the server (about a client's). The request names no certificate.
+const Flow& crl_flow(Party asker);
 // The party that asks the CA in `question`.
 Party asker_of(StatusQuestion question);
 

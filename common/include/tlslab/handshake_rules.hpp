@@ -86,8 +86,9 @@ enum class CaCheck : std::uint8_t {
   direct,     // asks the CA itself, arrows 3–4 (the seed); never asks for a staple
   stapled,    // requires a usable staple (must-staple)
   automatic,  // a usable staple if there is one, else asks the CA itself ("auto")
+  crl,        // fetches the CA's list of revoked serials and looks the serial up itself (§9.3); no staple
 };
-std::string_view to_string(CaCheck check);  // "direct", "stapled", "auto"
+std::string_view to_string(CaCheck check);  // "direct", "stapled", "auto", "crl"
 std::optional<CaCheck> ca_check_from(std::string_view name);
 
 // §9.1, client: the ServerHello's staple, as checked. When usable() it decides (its status still
