@@ -18,6 +18,7 @@
 #include <stdexcept>
 
 #include "tlslab/private_file.hpp"
+#include "tlslab/text.hpp"
 
 namespace tlslab::ca {
 namespace {
@@ -152,10 +153,13 @@ ossl::X509Ptr issue_certificate(const CaMaterial& ca, EVP_PKEY* subject_key, con
   }
   if (request.crl_url) {
     const std::string& url = *request.crl_url;
-    bool printable = std::all_of(url.begin(), url.end(), [](char c) { return c > ' ' && c < 0x7f && c != ','; });
-    if (url.rfind("http://", 0) != 0 || url.size() <= 7 || url.size() > 512 || !printable) {
-      throw std::invalid_argument("--crl-url '" + url +
-                                  "' must be an http:// URL of printable characters without commas or spaces");
+    bool plain = std::all_of(url.begin(), url.end(), [](char c) { return c > ' ' && c < 0x7f && c != ','; });
+    if (url.rfind("http://", 0) != 0 || url.size() <= 7 || url.size() > 512 || !plain) {
+      // The URL as typed may hold escape sequences: shown escaped, and cut.
+      std::string shown = printable(url.substr(0, 80)) + (url.size() > 80 ? "…" : "");
+      throw std::invalid_argument("--crl-url '" + shown +
+                                  "' must be an http:// URL of printable characters without commas or spaces, "
+                                  "at most 512 of them");
     }
     add_extension(certificate, ca.certificate.get(), NID_crl_distribution_points, ("URI:" + url).c_str());
   }

@@ -7,7 +7,6 @@
 #include <vector>
 
 #include "tlslab/crypto/x509.hpp"
-#include "tlslab/text.hpp"
 #include "tlslab/time.hpp"
 
 namespace tlslab::ca {
@@ -80,8 +79,7 @@ std::vector<TraceField> request_fields(const HttpRequest& request, const std::st
   }
   auto if_none_match = request[http::field::if_none_match];
   if (!if_none_match.empty()) {
-    fields.push_back(
-        {"If-None-Match", printable(peer_text(if_none_match)) + " (the list the client has)", TraceColor::plain});
+    fields.push_back({"If-None-Match", peer_text(if_none_match) + " (the list the client has)", TraceColor::plain});
   }
   return fields;
 }

@@ -14,7 +14,6 @@
 #include "tlslab/crypto/ocsp.hpp"
 #include "tlslab/crypto/x509.hpp"
 #include "tlslab/net/endpoint.hpp"
-#include "tlslab/text.hpp"
 #include "tlslab/time.hpp"
 
 namespace tlslab::ca {
@@ -231,8 +230,8 @@ awaitable<void> serve_ocsp_http_connection(tcp::socket socket, std::uint64_t id,
     auto [read_error, read_bytes] = co_await http::async_read(stream, buffer, parser, asio::as_tuple(use_awaitable));
     if (read_error) {
       if (read_error != http::error::end_of_stream && read_error != asio::error::eof) {
-        log->info("[conn {}] OCSP/HTTP request not read: {}", id, read_error.message());
-        trace.outcome(false, "OCSP request over HTTP not read", read_error.message());
+        log->info("[conn {}] HTTP request (OCSP or CRL) not read: {}", id, read_error.message());
+        trace.outcome(false, "HTTP request (OCSP or CRL) not read", read_error.message());
       }
       break;
     }
@@ -247,8 +246,7 @@ awaitable<void> serve_ocsp_http_connection(tcp::socket socket, std::uint64_t id,
         response = text_response(request.version(), http::status::method_not_allowed, "GET or HEAD the CRL\n");
         response.set(http::field::allow, "GET, HEAD");
         trace.outcome(false, "not a CRL request",
-                      "HTTP " + printable(peer_text(request.method_string())) +
-                          " /crl, not GET: answered 405 Method Not Allowed");
+                      "HTTP " + peer_text(request.method_string()) + " /crl, not GET: answered 405 Method Not Allowed");
       }
     } else if (get_or_head && request.target() != "/") {
       // Only /crl is served: a target is never a file name (no /../ca.key, no query string).
@@ -256,8 +254,8 @@ awaitable<void> serve_ocsp_http_connection(tcp::socket socket, std::uint64_t id,
           request.version(), http::status::not_found,
           crl != nullptr ? "not found: the CRL is at /crl, OCSP is POST /\n" : "not found: OCSP is POST /\n");
       trace.outcome(false, "not a CRL or OCSP request",
-                    "HTTP " + printable(peer_text(request.method_string())) + " " +
-                        printable(peer_text(request.target())) + ": answered 404 Not Found");
+                    "HTTP " + peer_text(request.method_string()) + " " + peer_text(request.target()) +
+                        ": answered 404 Not Found");
     } else if (request.method() != http::verb::post) {
       response = text_response(request.version(), http::status::method_not_allowed,
                                "POST an application/ocsp-request (RFC 6960 A.1)\n");
