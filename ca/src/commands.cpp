@@ -334,6 +334,7 @@ int run_serve(const ServeOptions& options) try {
   auto listen = net::parse_endpoint(options.listen);
   std::optional<tcp::endpoint> http_listen;
   if (options.ocsp_http) http_listen = net::parse_endpoint(*options.ocsp_http);
+  std::chrono::seconds crl_lifetime = parse_crl_lifetime(options.crl_next_update, "--crl-next-update");
   CaMaterial ca = load_ca(options.dir);
   Database database(ca_database_path(options.dir), Database::Mode::open_existing);
   Responder responder(std::move(ca), database, std::chrono::seconds(options.validity_seconds));
@@ -341,7 +342,7 @@ int run_serve(const ServeOptions& options) try {
                          std::chrono::milliseconds(options.idle_timeout_ms), options.max_requests_per_connection};
   Trace trace(cli::trace_options(options.trace, stdout, "ca"));
   StatusContext status{responder, service, trace, log, {}};
-  CrlPublisher crl(responder.ca(), database, parse_crl_lifetime(options.crl_next_update, "--crl-next-update"));
+  CrlPublisher crl(responder.ca(), database, crl_lifetime);
 
   std::vector<net::ServiceListener> listeners{{listen, [&](tcp::socket socket, std::uint64_t id) {
                                                  return serve_status_connection(std::move(socket), id, status);

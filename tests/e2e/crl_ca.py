@@ -139,7 +139,7 @@ def crl_command_signs_a_list_openssl_verifies():
 @test("crl-command-refuses-a-bad-next-update")
 def crl_command_refuses_a_bad_next_update():
     """--next-update 0, 11d, abc (and other non-durations): exit 1 with one line that says how to
-    write it; no list signed, so no CRL number is spent."""
+    write it; no list signed, so no CRL number is spent. serve --crl-next-update likewise."""
     with Lab() as lab:
         ca_dir = lab.make_ca()
         for value in ["0", "11d", "abc", "0s", "1w", "-1h", "1.5h", "\x1b[31m1h"]:
@@ -148,6 +148,10 @@ def crl_command_refuses_a_bad_next_update():
             check(result.stdout == "", f"{value!r}: a list was written: {result.stdout[:100]!r}")
         check("more than 10 days" in tlslab_ca(lab, "crl", "--dir", ca_dir, "--next-update", "11d",
                                                check_ok=False).stderr, "11d: not said why")
+        for value in ["0", "11d", "abc"]:  # serve's --crl-next-update: the same rule, before it listens
+            result = tlslab_ca(lab, "serve", "--dir", ca_dir, "--listen", "127.0.0.1:0", "--ocsp-http", "127.0.0.1:0",
+                               "--crl-next-update", value, check_ok=False)
+            one_clear_line(result, "--crl-next-update")
         result = tlslab_ca(lab, "crl", "--dir", ca_dir, "--next-update", "10d")
         check(result.stderr.startswith("CRL #1 "), f"a refused list spent a number: {result.stderr!r}")
 
