@@ -29,6 +29,19 @@
 #   garbage          "GET / HTTP/1.1" sent to the server instead of a ClientHello: the server
 #                    answers with the alert frame 15 01 00 00 02 02 0a (unexpected_message);
 #                    then a normal client, since the server keeps serving
+#   crl-good         arrows 3-4 as a CRL fetch (PROTOCOL.md §9.3): the client (--ca-check crl)
+#                    GETs /crl from the CA's --ocsp-http port, verifies the list and finds the
+#                    serial absent; Wireshark's own HTTP dissector shows the fetch (also: crl)
+#   crl-revoked      the same, the certificate revoked: the serial is in the list,
+#                    certificate_revoked
+#   crl-stale        a list past its nextUpdate (tlslab-ca crl --next-update 1s), handed over by
+#                    tlslab-mitm replay-old-crl on the client's second fetch (the first is
+#                    relayed, good): bad_certificate_status_response, "the CRL is stale"
+#   crl-replayed     an old list (signed before the revocation) handed over by tlslab-mitm
+#                    replay-old-crl to a client with --crl-cache: the first fetch, relayed, says
+#                    certificate_revoked; once that list passed its nextUpdate (the CA's lists
+#                    live 2 s), the second gets the old one: bad_certificate_status_response,
+#                    "an old list replayed"
 #
 # The stolen-key lesson (not a scenario of tests/e2e/scenarios.py: it needs a capture):
 #   stolen-key       two sessions to the same server, recorded: one with RSA key transport
@@ -80,7 +93,8 @@ usage() {
 die() { echo "capture: $*" >&2; exit 2; }
 skip() { echo "capture: cannot capture: $*" >&2; exit 77; }
 
-scenarios=(good revoked unknown-ca expired wrong-name ca-down no-common-suite garbage)
+scenarios=(good revoked unknown-ca expired wrong-name ca-down no-common-suite garbage crl-good crl-revoked crl-stale
+  crl-replayed)
 given_args=("$@")  # for running again with sudo
 scenario=good out="" gets=() suites=""
 while [[ $# -gt 0 ]]; do
@@ -91,6 +105,8 @@ while [[ $# -gt 0 ]]; do
     -h|--help) usage; exit 0 ;;
     --list) printf '%s\n' "${scenarios[@]}"; exit 0 ;;
     good|revoked|unknown-ca|expired|wrong-name|ca-down|no-common-suite|garbage|stolen-key) scenario=$1; shift ;;
+    crl-good|crl-revoked|crl-stale|crl-replayed) scenario=$1; shift ;;
+    crl) scenario=crl-good; shift ;;
     *) echo "capture: unknown argument '$1' (the scenarios: ${scenarios[*]}; --help says more)" >&2; exit 2 ;;
   esac
 done
@@ -126,6 +142,9 @@ fi
 
 programs=(tlslab-ca tlslab-server tlslab-client)
 [[ $scenario == stolen-key ]] && programs+=(tlslab-decrypt)
+crl=0
+[[ $scenario == crl-* ]] && crl=1
+[[ $scenario == crl-stale || $scenario == crl-replayed ]] && programs+=(tlslab-mitm)
 for p in "${programs[@]}"; do
   [[ -x $bin/$p ]] || die "$bin/$p is missing: build first (cmake --build build) or set TLSLAB_BIN"
 done
@@ -155,7 +174,7 @@ fi
 
 # --- processes we start, and the cleanup that stops them whatever happens ----------------------
 work=$(mktemp -d "${TMPDIR:-/tmp}/tlslab-capture.XXXXXX") || die "mktemp failed"
-ca_pid="" server_pid="" tshark_pid="" client_pid=""
+ca_pid="" server_pid="" tshark_pid="" client_pid="" mitm_pid=""
 
 stop_tshark() {  # SIGINT makes tshark stop dumpcap and finish the file
   [[ -n $tshark_pid ]] || return 0
@@ -172,8 +191,8 @@ cleanup() {
   [[ -n $client_pid ]] && kill "$client_pid" 2>/dev/null
   stop_tshark
   local pid
-  for pid in $server_pid $ca_pid; do kill "$pid" 2>/dev/null; done
-  for pid in $client_pid $server_pid $ca_pid; do wait "$pid" 2>/dev/null; done
+  for pid in $mitm_pid $server_pid $ca_pid; do kill "$pid" 2>/dev/null; done
+  for pid in $client_pid $mitm_pid $server_pid $ca_pid; do wait "$pid" 2>/dev/null; done
   rm -rf "$work"
   exit "$status"
 }
@@ -213,10 +232,20 @@ case $scenario in
 esac
 quiet "$bin/tlslab-ca" issue --dir "$work/ca" --cn "$cert_cn" --san "$cert_san" "${issue_extra[@]}" \
   --out-cert "$work/server.crt" --out-key "$work/server.key" || die "tlslab-ca issue failed"
+cp "$work/cmd.log" "$work/issue.log"
 trust=$work/ca/ca.crt
+# crl-stale: a list that expires 1 s after it is signed; crl-replayed: a list signed before the
+# revocation, valid 1 h (tlslab-mitm hands either over on the client's second fetch)
 case $scenario in
-  revoked)
-    serial=$(sed -nE 's/^ *serial +([0-9a-fA-F]+).*/\1/p' "$work/cmd.log" | head -n 1)
+  crl-stale)
+    quiet "$bin/tlslab-ca" crl --dir "$work/ca" --next-update 1s --out "$work/old.crl" || die "tlslab-ca crl failed"
+    stale_from=$(date +%s) ;;
+  crl-replayed)
+    quiet "$bin/tlslab-ca" crl --dir "$work/ca" --next-update 1h --out "$work/old.crl" || die "tlslab-ca crl failed" ;;
+esac
+case $scenario in
+  revoked|crl-revoked|crl-replayed)
+    serial=$(sed -nE 's/^ *serial +([0-9a-fA-F]+).*/\1/p' "$work/issue.log" | head -n 1)
     [[ -n $serial ]] || die "no serial in the output of tlslab-ca issue"
     quiet "$bin/tlslab-ca" revoke --dir "$work/ca" --serial "$serial" --reason keyCompromise ||
       die "tlslab-ca revoke failed" ;;
@@ -231,9 +260,19 @@ fi
 [[ -n $suites ]] && client_suites=(--suites "$suites")
 
 # --- services, capture, client --------------------------------------------------------------
-ca_port="" server_port=""
+ca_port="" server_port="" http_port="" mitm_port="" ca_extra=()
+[[ $crl == 1 ]] && ca_extra=(--ocsp-http 127.0.0.1:0)
+[[ $scenario == crl-replayed ]] && ca_extra+=(--crl-next-update 2s)
 start_service ca_pid ca_port "$work/ca.log" "$bin/tlslab-ca" serve --dir "$work/ca" \
-  --listen 127.0.0.1:0 || exit 1
+  --listen 127.0.0.1:0 "${ca_extra[@]}" || exit 1
+if [[ $crl == 1 ]]; then
+  http_port=$(sed -nE 's#.*CRL at http://127\.0\.0\.1:([0-9]+)/crl.*#\1#p' "$work/ca.log" | head -n 1)
+  [[ -n $http_port ]] || { echo "capture: tlslab-ca serve named no CRL URL:" >&2; sed 's/^/  /' "$work/ca.log" >&2; exit 1; }
+fi
+if [[ $scenario == crl-stale || $scenario == crl-replayed ]]; then
+  start_service mitm_pid mitm_port "$work/mitm.log" "$bin/tlslab-mitm" --listen 127.0.0.1:0 \
+    --upstream "127.0.0.1:$http_port" --attack replay-old-crl --substitute-crl "$work/old.crl" || exit 1
+fi
 start_service server_pid server_port "$work/server.log" "$bin/tlslab-server" --cert "$work/server.crt" \
   --key "$work/server.key" --listen 127.0.0.1:0 --keylog "$work/server.keylog" --quiet \
   "${server_suites[@]}" || exit 1
@@ -245,7 +284,10 @@ fi
 
 # Everything is written in $work first, and moved into place at the end (see deliver).
 pcap=$work/capture.pcapng keylog=$work/client.keylog report=$work/report.html trace=$work/trace.json
-"$TSHARK" -i lo -w "$pcap" -f "tcp port $server_port or tcp port $ca_port" 2>"$work/tshark.err" &
+capture_filter="tcp port $server_port or tcp port $ca_port"
+[[ -n $http_port ]] && capture_filter+=" or tcp port $http_port"
+[[ -n $mitm_port ]] && capture_filter+=" or tcp port $mitm_port"
+"$TSHARK" -i lo -w "$pcap" -f "$capture_filter" 2>"$work/tshark.err" &
 tshark_pid=$!
 # tshark prints "Capturing on" before it starts dumpcap, and logs "Capture started" once dumpcap
 # has opened the interface, set the filter and opened the file: only then is nothing missed.
@@ -268,10 +310,18 @@ sleep 0.2
 client_args=(--connect "127.0.0.1:$server_port" --ca-service "127.0.0.1:$ca_port" --trust "$trust"
   --server-name localhost --keylog "$keylog")
 [[ ${CAPTURE_QUIET:-0} == 1 ]] && client_args+=(--quiet)
+crl_url=""
+if [[ $crl == 1 ]]; then  # the list from the CA's HTTP port, or through tlslab-mitm
+  crl_url=http://127.0.0.1:${mitm_port:-$http_port}/crl
+  client_args+=(--ca-check crl --crl-from "$crl_url")
+  [[ $scenario == crl-replayed ]] && client_args+=(--crl-cache "$work/crl-cache")
+fi
 first_client=(--report "$report" --output "$work/response.body")
 [[ -n $trace_out ]] && first_client+=(--trace-json "$trace")
 echo "capture: scenario $scenario: CA service 127.0.0.1:$ca_port, server 127.0.0.1:$server_port, capturing on lo"
 [[ $scenario == ca-down ]] && echo "capture: the CA service is stopped: nothing listens on 127.0.0.1:$ca_port"
+[[ -n $http_port ]] && echo "capture: the CA publishes its CRL at http://127.0.0.1:$http_port/crl; the client fetches $crl_url"
+[[ -n $mitm_port ]] && echo "capture: tlslab-mitm replay-old-crl on 127.0.0.1:$mitm_port: the first fetch relayed, the next one answered with the old list"
 garbage_answer=""
 if [[ $scenario == garbage ]]; then
   # The README's command: an HTTP request where a ClientHello should be, and the server's
@@ -304,6 +354,20 @@ if [[ $scenario == stolen-key ]]; then
   run_client "${first_client[@]}" --suites aes128gcm "${rsa_gets[@]}"
   echo "capture: session 2 of 2, ECDHE (forward secrecy): the PRE-MASTER never crosses the wire; the server's key signs its ephemeral key share"
   run_client --output "$work/response-ecdhe.body" --suites ecdhe-aes128gcm "${ecdhe_gets[@]}"
+elif [[ -n $mitm_port ]]; then
+  # Two fetches: the first relayed to the CA, the second answered by tlslab-mitm with the old list.
+  echo "capture: fetch 1 of 2: relayed to the CA, its current list"
+  run_client --output "$work/response-first.body" "${client_suites[@]}" "${gets[@]}"
+  first_status=$client_status first_err=$(cat "$work/client.err")
+  client_status=0
+  if [[ $scenario == crl-stale ]]; then
+    # the old list's nextUpdate (whole seconds, 1 s after it was signed) must have passed
+    while (($(date +%s) <= stale_from + 1)); do sleep 0.2; done
+  else
+    sleep 3.2                               # the list the client kept passes its nextUpdate (2 s)
+  fi
+  echo "capture: fetch 2 of 2: tlslab-mitm answers with the old list"
+  run_client "${first_client[@]}" "${client_suites[@]}" "${gets[@]}"
 else
   run_client "${first_client[@]}" "${client_suites[@]}" "${gets[@]}"
 fi
@@ -341,6 +405,8 @@ case $scenario in
   wrong-name) expected_alert=bad_certificate ;;
   ca-down) expected_alert=bad_certificate_status_response ;;
   no-common-suite) expected_alert=handshake_failure ;;
+  crl-revoked) expected_alert=certificate_revoked ;;
+  crl-stale|crl-replayed) expected_alert=bad_certificate_status_response ;;
 esac
 result=0
 if [[ $scenario == garbage && $garbage_answer != "15 01 00 00 02 02 0a" ]]; then
@@ -355,6 +421,19 @@ else
     echo "capture: expected the handshake to stop with $expected_alert; client exit $client_status" >&2
     result=1
   fi
+fi
+if [[ $scenario == crl-stale || $scenario == crl-replayed ]]; then
+  first_want=0 first_alert="" why="the CRL is stale"
+  [[ $scenario == crl-replayed ]] && first_want=5 first_alert=certificate_revoked why="an old list replayed"
+  if [[ $first_status != "$first_want" ]] || ! grep -q -- "$first_alert" <<<"$first_err"; then
+    echo "capture: expected the relayed first fetch to end with exit $first_want${first_alert:+ ($first_alert)}; exit $first_status" >&2
+    result=1
+  fi
+  grep -q "$why" "$work/client.err" || { echo "capture: expected the client to say \"$why\"" >&2; result=1; }
+fi
+if [[ $crl == 1 ]] && ! grep -q "CRL request (HTTP GET /crl)" "$work/ca.log"; then
+  echo "capture: the CA's log shows no CRL fetch" >&2
+  result=1
 fi
 if [[ $scenario == stolen-key ]]; then
   stolen_lines=$(grep -c . "$work/stolen/$stolen_name.stolen.keylog")
@@ -376,6 +455,7 @@ fi
 if [[ $result != 0 ]]; then
   echo "capture: server log:" >&2; sed 's/^/  /' "$work/server.log" >&2
   echo "capture: CA log:" >&2; sed 's/^/  /' "$work/ca.log" >&2
+  [[ -n $mitm_pid ]] && { echo "capture: tlslab-mitm log:" >&2; sed 's/^/  /' "$work/mitm.log" >&2; }
 fi
 
 # --- the files, for their user -------------------------------------------------------------
@@ -456,5 +536,13 @@ if [[ $scenario == stolen-key ]]; then
 fi
 if [[ -n $expected_alert || $scenario == garbage ]]; then
   echo "  tshark -r $(q "$out") ${lua}-Y tlslab.alert.description -T fields -e tlslab.alert.description"
+fi
+if [[ $crl == 1 ]]; then
+  # Wireshark's own HTTP dissector, told the ports (it claims 80, 8080, … by itself); the body is a
+  # CertificateList, which it hands to its PKIX dissector.
+  decode="-d tcp.port==$http_port,http"
+  [[ -n $mitm_port ]] && decode+=" -d tcp.port==$mitm_port,http"
+  echo "The CRL fetch, as Wireshark's own HTTP dissector shows it (the request, then the signed list):"
+  echo "  tshark -r $(q "$out") $decode -Y 'http.request.uri == \"/crl\" || http.content_type == \"application/pkix-crl\"'"
 fi
 exit "$result"

@@ -7,8 +7,8 @@ Each scenario asserts what a user would check: exit codes, the one-line reason, 
 other side logged, the JSON trace, the key log, and that the services keep serving.
 
 The scenarios of the README's table have the names scripts/capture.sh gives them too (good,
-revoked, unknown-ca, expired, wrong-name, ca-down, no-common-suite, garbage); CTest runs each
-as e2e.NAME.
+revoked, unknown-ca, expired, wrong-name, ca-down, no-common-suite, garbage, and arrows 3-4 as a
+CRL fetch: crl-good, crl-revoked, crl-stale, crl-replayed); CTest runs each as e2e.NAME.
 """
 import concurrent.futures
 import os
@@ -263,6 +263,113 @@ def ca_signed_by_other_ca_rejected():
         _, other_port, _ = lab.start_ca(other)
         result = lab.client(setup.server_port, other_port, setup.trust)
         expect_failure(result, EXIT_CA_CHECK, "bad_certificate_status_response")
+
+
+# --- arrows 3-4 as a CRL fetch (PROTOCOL.md §9.3, issue 23) ------------------------------------
+class CrlLab:
+    """The CA publishing its CRL at GET /crl of --ocsp-http, and a server whose certificate names
+    that URL as its CRL distribution point (tlslab-ca issue --crl-url)."""
+
+    def __init__(self, lab, crl_next_update="1h"):
+        self.lab = lab
+        self.ca_dir = lab.make_ca()
+        self.trust = os.path.join(self.ca_dir, "ca.crt")
+        self.ca_process, self.ca_port, self.http_port = lab.start_ca(
+            self.ca_dir, http=True, extra=["--crl-next-update", crl_next_update])
+        self.ca_log = lab.path(f"ca-{lab.processes.index(self.ca_process)}.log")
+        self.crl_url = f"http://127.0.0.1:{self.http_port}/crl"
+        self.cert, self.key, self.serial = lab.issue(self.ca_dir, extra=["--crl-url", self.crl_url])
+        self.server_process, self.server_port = lab.start_server(self.cert, self.key)
+
+    def client(self, extra=()):
+        """tlslab-client --ca-check crl; it is given the CA's framed service too (--ca-service), so
+        that asking it instead would show in the CA's log."""
+        return self.lab.client(self.server_port, self.ca_port, self.trust,
+                               ["--ca-check", "crl", "--timeout-ms", "5000", *extra])
+
+    def revoke(self, reason="keyCompromise"):
+        self.lab.run(exe("tlslab-ca"), "revoke", "--dir", self.ca_dir, "--serial", self.serial, "--reason", reason)
+
+    def mitm_replaying(self, old_list):
+        """tlslab-mitm replay-old-crl on the fetch: the first fetch relayed to the CA, every later
+        one answered with `old_list`. Returns the URL to give the client as --crl-from."""
+        _, port = self.lab.start([exe("tlslab-mitm"), "--listen", "127.0.0.1:0", "--upstream",
+                                  f"127.0.0.1:{self.http_port}", "--attack", "replay-old-crl",
+                                  "--substitute-crl", old_list], r"listening on 127\.0\.0\.1:(\d+)", "mitm")
+        return f"http://127.0.0.1:{port}/crl"
+
+
+@scenario("crl-good")
+def crl_good():
+    """The client fetches the CA's list from the certificate's distribution point, verifies it and
+    finds the serial absent: the handshake completes; the CA saw a CRL fetch, and no OCSP request."""
+    with Lab() as lab:
+        crl = CrlLab(lab)
+        result = crl.client(["--get", "/"])
+        expect_good(result)
+        for needle in ("handshake complete", "(3) Client → CA: CRL request (HTTP GET)", crl.crl_url,
+                       "(4) CA → Client: CertificateList (HTTP 200)", "result                 good: not in the list"):
+            check(needle in result.stderr, f"the client's trace lacks {needle!r}:\n{result.stderr[-3000:]}")
+        text = harness_wait_for_log(crl.ca_log, "(4) CA → Client: CertificateList (HTTP 200)")
+        check("(3) Client → CA: CRL request (HTTP GET /crl)" in text,
+              f"the CA's log shows no CRL fetch:\n{text[-3000:]}")
+        check("StatusRequest" not in text and "OCSP request" not in text,
+              f"the CA was asked about the certificate (OCSP) under --ca-check crl:\n{text[-3000:]}")
+
+
+@scenario("crl-revoked")
+def crl_revoked():
+    """The certificate is revoked: the CA signs its list again, and the client finds the serial in
+    it: certificate_revoked with the reason, and the server logs the client's alert."""
+    with Lab() as lab:
+        crl = CrlLab(lab)
+        expect_good(crl.client(["--quiet"]))  # the list before the revocation
+        crl.revoke()
+        result = crl.client()
+        expect_failure(result, EXIT_STATUS, "certificate_revoked")
+        check(crl.serial in result.stderr and "keyCompromise" in result.stderr,
+              f"the reason line lacks serial and reason:\n{result.stderr[-1500:]}")
+        check("revoked serials        1" in result.stderr, f"the list should hold one serial:\n{result.stderr[-3000:]}")
+        text = harness_wait_for_log(crl.ca_log, "CRL number             2")
+        check("StatusRequest" not in text, f"the CA was asked about the certificate (OCSP):\n{text[-3000:]}")
+        harness_wait_for_log(crl.server_process.log_path, "certificate_revoked")
+
+
+@scenario("crl-stale")
+def crl_stale():
+    """A list past its nextUpdate is refused, though its signature is good: a list signed with
+    `tlslab-ca crl --next-update 1s`, handed to the client by tlslab-mitm once it has expired
+    (the first fetch, relayed, gets the CA's current list and succeeds)."""
+    with Lab() as lab:
+        crl = CrlLab(lab)
+        stale = lab.path("stale.crl")
+        lab.run(exe("tlslab-ca"), "crl", "--dir", crl.ca_dir, "--next-update", "1s", "--out", stale)
+        time.sleep(2.1)  # its nextUpdate (whole seconds) has passed
+        url = crl.mitm_replaying(stale)
+        expect_good(crl.client(["--crl-from", url, "--quiet"]), "the relayed first fetch")
+        result = crl.client(["--crl-from", url])
+        expect_failure(result, EXIT_CA_CHECK, "bad_certificate_status_response")
+        check("the CRL is stale: its nextUpdate" in result.stderr, f"the reason does not say stale:\n{result.stderr[-2000:]}")
+
+
+@scenario("crl-replayed")
+def crl_replayed():
+    """An old list (signed before the revocation, valid 1 h) handed back to a client that keeps a
+    cache (--crl-cache): the client remembers the higher cRLNumber it saw and refuses the old list
+    as replayed. The CA's lists live 2 s, so the client's kept list passes its nextUpdate and it
+    fetches again."""
+    with Lab() as lab:
+        crl = CrlLab(lab, crl_next_update="2s")
+        old = lab.path("old.crl")
+        lab.run(exe("tlslab-ca"), "crl", "--dir", crl.ca_dir, "--next-update", "1h", "--out", old)
+        crl.revoke()
+        url = crl.mitm_replaying(old)
+        cache = ["--crl-from", url, "--crl-cache", lab.path("crl-cache")]
+        expect_failure(crl.client(cache), EXIT_STATUS, "certificate_revoked")  # the CA's list, relayed
+        time.sleep(3.2)
+        result = crl.client(cache)
+        expect_failure(result, EXIT_CA_CHECK, "bad_certificate_status_response")
+        check("an old list replayed" in result.stderr, f"the reason does not say replayed:\n{result.stderr[-2000:]}")
 
 
 # --- negotiation and hostile input ----------------------------------------------------------
