@@ -12,6 +12,7 @@
 #include "tlslab/cli.hpp"
 #include "tlslab/logging.hpp"
 #include "tlslab/net/endpoint.hpp"
+#include "tlslab/net/http_get.hpp"
 #include "tlslab/net/service.hpp"
 
 int main(int argc, char** argv) {
@@ -21,6 +22,7 @@ int main(int argc, char** argv) {
   std::string cert_path, key_path, listen = "127.0.0.1:4433", suites = default_suite_names(), groups = "x25519,p256";
   std::string www, keylog, log_level = "info";
   std::string staple_from, staple_trust, client_auth = "none", client_trust, ca_service;
+  std::string client_ca_check = "direct", client_crl_from;
   int staple_refresh_ms = 300000;
   cli::TraceArguments trace_arguments;
   unsigned threads = 0;
@@ -68,6 +70,13 @@ int main(int argc, char** argv) {
   app.add_option("--client-trust", client_trust, "the CA certificate(s) (PEM) trusted to issue client certificates");
   app.add_option("--ca-service", ca_service,
                  "the CA service HOST:PORT asked about client certificates (default: --staple-from)");
+  app.add_option("--client-ca-check", client_ca_check,
+                 "how a client certificate's status is checked: direct (ask the CA service), crl (fetch the CA's "
+                 "list of revoked certificates, kept in memory until its nextUpdate, and look the serial up)")
+      ->capture_default_str();
+  app.add_option("--client-crl-from", client_crl_from,
+                 "with --client-ca-check crl: fetch the list from this http:// URL instead of the client "
+                 "certificate's CRL distribution point");
   cli::add_log_level_option(app, log_level);
   CLI11_PARSE(app, argc, argv);
 
@@ -99,6 +108,22 @@ int main(int argc, char** argv) {
       }
       settings.client_trust = std::make_shared<crypto::TrustStore>(crypto::TrustStore::from_pem_file(client_trust));
     }
+    if (client_ca_check != "direct" && client_ca_check != "crl") {
+      throw std::runtime_error("--client-ca-check '" + client_ca_check + "' is not one of direct, crl");
+    }
+    settings.client_ca_check = client_ca_check == "crl" ? CaCheck::crl : CaCheck::direct;
+    if (!client_crl_from.empty()) {
+      if (settings.client_ca_check != CaCheck::crl) {
+        throw std::runtime_error("--client-crl-from is only used with --client-ca-check crl");
+      }
+      try {
+        (void)net::parse_http_url(client_crl_from);
+      } catch (const net::HttpGetError& e) {
+        throw std::runtime_error("--client-crl-from " + std::string(e.what()));
+      }
+      settings.client_crl_from = client_crl_from;
+    }
+    if (settings.client_ca_check == CaCheck::crl) settings.client_crls = std::make_shared<net::CrlMemo>();
     if (!ca_service.empty() || !staple_from.empty()) {
       settings.ca_service = net::parse_endpoint(ca_service.empty() ? staple_from : ca_service);
     }
@@ -107,7 +132,7 @@ int main(int argc, char** argv) {
         throw std::runtime_error("--client-auth " + client_auth +
                                  " needs --client-trust FILE: the CA certificate that issues client certificates");
       }
-      if (!settings.ca_service) {
+      if (!settings.ca_service && settings.client_ca_check == CaCheck::direct) {
         throw std::runtime_error("--client-auth " + client_auth +
                                  " needs the CA service to ask about client certificates: --ca-service HOST:PORT");
       }

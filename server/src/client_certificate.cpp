@@ -2,17 +2,66 @@
 
 #include "tlslab/describe.hpp"
 #include "tlslab/handshake_rules.hpp"
+#include "tlslab/net/crl_fetcher.hpp"
 #include "tlslab/net/status_client.hpp"
 #include "tlslab/time.hpp"
 
 namespace tlslab::server {
+namespace {
+
+// (3)–(4) as a CRL fetch (§9.3): the list of the client certificate's issuer, from memory while it
+// is fresh (fetched by an earlier connection), else fetched now; the serial looked up by the server.
+awaitable<SessionParameters::ClientCertificate> check_client_crl(X509* certificate, const ServerSettings& settings,
+                                                                 SessionTrace& trace) {
+  const Flow& flow = crl_flow(Party::server);
+  auto url = net::crl_url(certificate, settings.client_crl_from, "--client-crl-from");
+  if (!url) {
+    throw ProtocolError(url.failure().alert, "the client's certificate: " + url.failure().reason);
+  }
+  net::CrlCheck check = co_await settings.client_crls->check(url.value(), *settings.client_trust, certificate,
+                                                             settings.timeouts.handshake);
+  if (check.cached) {
+    AheadOfTime when;
+    when.this_update = utc_time(check.fetched_at);
+    when.age_s = static_cast<long long>(std::time(nullptr) - check.fetched_at);
+    std::string words = net::crl_cached_words(check);
+    trace.arrow_ahead_of_time(
+        flow.steps[0], when, [&] { return net::crl_request_fields(check); },
+        std::string(flow.steps[0].description) + "; " + words);
+    trace.arrow_ahead_of_time(
+        flow.steps[1], when, [&] { return net::crl_response_fields(check); },
+        std::string(flow.steps[1].description) + "; " + words);
+  } else {
+    trace.arrow(flow.steps[0], std::nullopt, [&] { return net::crl_request_fields(check); });
+    trace.arrow(flow.steps[1], std::nullopt, [&] { return net::crl_response_fields(check); });
+  }
+  auto status = net::crl_status(check, certificate);
+  if (!status) {
+    throw ProtocolError(status.failure().alert,
+                        "the CA's list about the client's certificate: " + status.failure().reason);
+  }
+  trace.local(Party::server, "looks the client's serial up in the CRL",
+              "the client's CERTIFICATE's serial, in the CA's list of revoked serials",
+              [&] { return net::crl_look_up_fields(certificate, status); });
+  if (auto good = require_good(status.value(), certificate); !good) {
+    throw ProtocolError(good.failure().alert, "the client's certificate: " + good.failure().reason);
+  }
+  co_return SessionParameters::ClientCertificate{
+      crypto::subject_of(certificate), crypto::serial_hex(certificate), crypto::issuer_of(certificate),
+      crypto::not_before_of(certificate) + " .. " + crypto::not_after_of(certificate),
+      "good (not in the CA's list number " + std::to_string(check.crl->number) + " of " +
+          utc_time(check.crl->this_update) + ")"};
+}
+
+}  // namespace
 
 awaitable<SessionParameters::ClientCertificate> authenticate_client(const ReceivedKeyExchange& received,
                                                                     const crypto::Transcript& transcript,
                                                                     const SuiteInfo& suite,
                                                                     const ServerSettings& settings,
                                                                     SessionTrace& trace) {
-  if (!received.authentication || !settings.client_trust || !settings.ca_service) {
+  bool by_crl = settings.client_ca_check == CaCheck::crl;
+  if (!received.authentication || !settings.client_trust || (by_crl ? !settings.client_crls : !settings.ca_service)) {
     throw std::logic_error("a client certificate to check without the means to check it");
   }
   const ClientAuthentication& authentication = *received.authentication;
@@ -40,6 +89,8 @@ awaitable<SessionParameters::ClientCertificate> authenticate_client(const Receiv
                 fields.push_back(signature.back());
                 return fields;
               });
+
+  if (by_crl) co_return co_await check_client_crl(certificate.get(), settings, trace);
 
   // (3) Server → CA: the client's CERTIFICATE, with the server's own nonce; (4) CA → Server: the
   // signed answer, verified with the CA'S PUBLIC KEY from the server's client trust store (§9.2)

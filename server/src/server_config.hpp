@@ -12,6 +12,7 @@
 #include "tlslab/crypto/x509.hpp"
 #include "tlslab/handshake_rules.hpp"
 #include "tlslab/net/channel.hpp"
+#include "tlslab/net/crl_fetcher.hpp"
 
 namespace tlslab::server {
 
@@ -49,6 +50,12 @@ struct ServerSettings {
   ClientAuth client_auth = ClientAuth::none;
   std::shared_ptr<const crypto::TrustStore> client_trust;
   std::optional<tcp::endpoint> ca_service;
+  // How the client's certificate status is learnt (§9.2, §9.3): the CA service asked (direct), or
+  // the CA's list fetched (crl; --client-ca-check), from the certificate's distribution point or
+  // --client-crl-from URL, kept in memory until its nextUpdate and shared by every connection.
+  CaCheck client_ca_check = CaCheck::direct;
+  std::optional<std::string> client_crl_from;
+  std::shared_ptr<net::CrlMemo> client_crls;
 };
 
 }  // namespace tlslab::server

@@ -73,7 +73,7 @@ std::vector<TraceField> crl_request_fields(const CrlCheck& check) {
   std::vector<TraceField> fields;
   fields.push_back({"URL", printable(check.url)});
   if (check.cached) {
-    fields.push_back({"fetched", utc_time(check.fetched_at) + ", kept in the cache (--crl-cache) until nextUpdate"});
+    fields.push_back({"fetched", utc_time(check.fetched_at) + ", kept until its nextUpdate"});
   }
   fields.push_back({"names", "no certificate and no serial: every client fetches the same list"});
   if (check.highest_before) {
