@@ -9,6 +9,7 @@
 #include <exception>
 #include <thread>
 
+#include "crl_cache.hpp"
 #include "load.hpp"
 #include "tlslab/failure_reason.hpp"
 #include "tlslab/net/listener.hpp"
@@ -44,8 +45,15 @@ int main(int argc, char** argv) {
   std::string ca_check = "direct";
   app.add_option("--ca-check", ca_check,
                  "how each handshake learns the certificate's status: direct (asks the CA), stapled (the server's "
-                 "staple, no CA round trip), auto")
+                 "staple, no CA round trip), auto, crl (the CA's list, PROTOCOL.md §9.3)")
       ->capture_default_str();
+  std::string crl_from, crl_cache;
+  app.add_option("--crl-from", crl_from,
+                 "with --ca-check crl: fetch the list from this http:// URL instead of the certificate's CRL "
+                 "distribution point");
+  app.add_option("--crl-cache", crl_cache,
+                 "with --ca-check crl: keep the list in DIR as tlslab-client does (fetched once, then read from the "
+                 "cache, verified again and looked up at each handshake until its nextUpdate)");
   app.add_option("--mode", mode_name, "handshake | requests | bulk | status | ocsp-http | hold")
       ->check(CLI::IsMember({"handshake", "requests", "bulk", "status", "ocsp-http", "hold"}))
       ->capture_default_str();
@@ -104,8 +112,13 @@ int main(int argc, char** argv) {
     if (!group_list) throw std::runtime_error("--groups: " + suite_error);
     settings.groups = *group_list;
     auto check = ca_check_from(ca_check);
-    if (!check) throw std::runtime_error("--ca-check '" + ca_check + "' is not one of direct, stapled, auto");
+    if (!check) throw std::runtime_error("--ca-check '" + ca_check + "' is not one of direct, stapled, auto, crl");
     settings.ca_check = *check;
+    if ((!crl_from.empty() || !crl_cache.empty()) && settings.ca_check != CaCheck::crl) {
+      throw std::runtime_error("--crl-from and --crl-cache are used only with --ca-check crl");
+    }
+    if (!crl_from.empty()) settings.crl_from = crl_from;
+    if (!crl_cache.empty()) settings.crl_cache = std::make_shared<const client::CrlCache>(crl_cache);
     auto trust_store = crypto::TrustStore::from_pem_file(trust);
 
     asio::io_context io(static_cast<int>(threads));

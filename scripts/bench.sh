@@ -56,11 +56,11 @@ echo "== tlslab: CA service and server (2 threads each) on free ports" >&2
 tlslab_start ca_port "tlslab-ca" "$work/ca.log" '.*status service listening on [0-9.]+:([0-9]+).*' \
   "$TLSLAB_BIN/tlslab-ca" --log-level warn serve --dir "$work/ca" --listen 127.0.0.1:0 --ocsp-http 127.0.0.1:0 \
   --threads 2
-ec_http_port=$(sed -nE 's#.*http://127.0.0.1:([0-9]+)/.*#\1#p' "$work/ca.log")
+ec_http_port=$(sed -nE 's#.*OCSP over HTTP listening on http://127.0.0.1:([0-9]+)/.*#\1#p' "$work/ca.log" | head -n 1)
 tlslab_start rsa_ca_port "tlslab-ca (RSA)" "$work/ca-rsa.log" '.*status service listening on [0-9.]+:([0-9]+).*' \
   "$TLSLAB_BIN/tlslab-ca" --log-level warn serve --dir "$work/ca-rsa" --listen 127.0.0.1:0 --ocsp-http 127.0.0.1:0 \
   --threads 2
-http_port=$(sed -nE 's#.*http://127.0.0.1:([0-9]+)/.*#\1#p' "$work/ca-rsa.log")
+http_port=$(sed -nE 's#.*OCSP over HTTP listening on http://127.0.0.1:([0-9]+)/.*#\1#p' "$work/ca-rsa.log" | head -n 1)
 tlslab_start server_port "tlslab-server" "$work/server.log" '.*listening on [0-9.]+:([0-9]+).*' \
   "$TLSLAB_BIN/tlslab-server" --cert "$work/server.crt" --key "$work/server.key" --listen 127.0.0.1:0 \
   --threads 2 --quiet --log-level warn --idle-timeout-ms 120000 \
@@ -93,6 +93,15 @@ done
 wait "${s_time_pids[@]}" || true
 os_hs=$(cat "$work"/s_time.* | awk '/connections in [0-9]+ real seconds/ {n+=$1; t=$4} END {if (t>0) printf "%.1f", n/t; else print 0}')
 row "full handshakes/s (2 cores: load, server, CA)" "$tl_hs" "$os_hs" "$(ratio "$tl_hs" "$os_hs")" "s_server x2 + s_time -new x2; tlslab includes the CA round trip"
+
+# 1a. Row 1 with a CRL (PROTOCOL.md §9.3, --ca-check crl): the client fetched the CA's list once
+# (GET /crl), keeps it in --crl-cache, and at each handshake reads it, verifies it again and looks
+# the serial up: no CA round trip. One handshake first fills the cache, so the timed run only reads it.
+crl_targets=("${targets[@]}" --ca-check crl --crl-from "http://127.0.0.1:$ec_http_port/crl" --crl-cache "$work/crl-cache")
+bench "${crl_targets[@]}" --mode handshake --connections 1 --handshakes 1 >/dev/null
+tl_hs_crl=$(bench "${crl_targets[@]}" --mode handshake --connections 16 --duration "$seconds" | field per_second)
+row "full handshakes/s with a CRL (the list cached)" "$tl_hs_crl" "$os_hs" "$(ratio "$tl_hs_crl" "$os_hs")" \
+  "--ca-check crl --crl-cache: the list fetched once, read and verified again at each handshake, no CA round trip; row 1 (OCSP, direct): $tl_hs; s_time does no revocation check"
 
 # 1b. Full handshakes per second with forward secrecy (ECDHE x25519): the server signs its key
 # share with its RSA-2048 or its EC P-256 certificate key; OpenSSL's s_server does the same with
