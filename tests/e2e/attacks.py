@@ -461,11 +461,34 @@ def run_crl_relay_bounded():
         check(normal.returncode == 0, f"a CRL client through the relay failed: {normal.stderr[-1500:]}")
 
 
+def run_crl_attack_options():
+    """The CRL attacks' options, each mistake one line and exit 1: replay-old-crl without its list,
+    with a file that is no CRL, or one over 8 MiB; foreign-crl without the other CA."""
+    with Lab() as lab:
+        not_a_crl, huge = lab.path("not-a-crl.pem"), lab.path("huge.der")
+        with open(not_a_crl, "w") as f:
+            f.write("-----BEGIN X509 CRL-----\nAAAA\n-----END X509 CRL-----\n")
+        with open(huge, "wb") as f:
+            f.write(b"\x30" * (8 * 1024 * 1024 + 1))
+        base = [exe("tlslab-mitm"), "--listen", "127.0.0.1:0", "--upstream", "127.0.0.1:9"]
+        for extra, message in ((["--attack", "replay-old-crl"], "replay-old-crl needs --substitute-crl"),
+                               (["--attack", "replay-old-crl", "--substitute-crl", not_a_crl], "is not a CRL (PEM or DER)"),
+                               (["--attack", "replay-old-crl", "--substitute-crl", huge], "larger than a client accepts"),
+                               (["--attack", "replay-old-crl", "--substitute-crl", lab.path("absent.crl")],
+                                "cannot read --substitute-crl"),
+                               (["--attack", "foreign-crl"], "foreign-crl needs --other-upstream")):
+            r = subprocess.run(base + extra, capture_output=True, text=True, timeout=10)
+            lines = r.stderr.strip().splitlines()
+            check(r.returncode == 1 and len(lines) == 1 and message in lines[0],
+                  f"{extra}: expected one line with {message!r}, exit 1; got exit {r.returncode}: {r.stderr!r}")
+
+
 def all_tests():
     tests = {name: (lambda n=name: run_attack(n)) for name in PINNED}
     tests.update({name: (lambda n=name: run_crl_attack(n)) for name in CRL_ATTACKS})
     tests["replay-old-crl-without-memory"] = run_replay_old_crl_without_memory
     tests["crl-relay-bounded"] = run_crl_relay_bounded
+    tests["crl-attack-options"] = run_crl_attack_options
     tests.update({name: (lambda n=name: run_ca_arrow_attack(n)) for name in STAPLE_ATTACKS + MUTUAL_ATTACKS})
     tests.update({name: (lambda n=name: run_raw(n)) for name in raw_cases()})
     tests["invalid-key-share-p256"] = lambda: run_attack("invalid-key-share", groups="p256")
