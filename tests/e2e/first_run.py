@@ -289,7 +289,7 @@ def ca_synopsis_names_every_option():
     """The README's CA synopsis names each option of each subcommand (`serve --validity` among them),
     and the key types each subcommand takes (`issue --key-type ec-p256`), as --help does."""
     synopsis = readme_ca_synopsis()
-    check(sorted(synopsis) == sorted(["init", "issue", "list", "revoke", "serve"]),
+    check(sorted(synopsis) == sorted(["init", "issue", "list", "revoke", "crl", "serve"]),
           f"the README's CA synopsis has the subcommands {sorted(synopsis)}")
     problems = []
     for subcommand, text in synopsis.items():
