@@ -53,8 +53,8 @@ awaitable<void> check_crl(const ClientSettings& settings, const crypto::TrustSto
     trace.arrow(
         response_step, std::nullopt, [&] { return net::crl_response_fields(*check); },
         check->usable() ? std::string_view{}
-                        : std::string_view("sent something the client cannot use as the CA's list: the "
-                                           "fetch failed or the list is refused"));
+        : check->fetch  ? std::string_view("sent a list the client refuses (the reason in red)")
+                        : std::string_view("no list came back: the fetch failed (the reason in red)"));
     if (check->usable() && settings.crl_cache) {
       try {
         settings.crl_cache->keep(*check);

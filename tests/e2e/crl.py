@@ -288,5 +288,38 @@ def server_client_crl_revoked():
         check("looks the client's serial up in the CRL" in text, f"no look-up step in the server trace:\n{text[-3000:]}")
 
 
+@test("server-client-crl-replayed")
+def server_client_crl_replayed():
+    """tlslab-server --client-ca-check crl --client-crl-from URL: the list kept in memory is used by
+    the next connection without a fetch; once it expires the server fetches again, and an older list
+    served at that URL then is refused as a replay (the server remembers the number)."""
+    with Lab() as lab:
+        crl = CrlLab(lab)
+        client_cert, client_key = lab.path("alice.crt"), lab.path("alice.key")
+        lab.run(exe("tlslab-ca"), "issue", "--client", "--dir", crl.ca_dir, "--cn", "alice", "--out-cert",
+                client_cert, "--out-key", client_key)
+        crl.signed_list("old.crl", next_update="1h")  # N
+        url = crl.signed_list("list.crl", next_update="4s")  # N+1, short-lived
+        signed = time.monotonic()
+        server, server_port = lab.start_server(crl.cert, crl.key, [
+            "--client-auth", "require", "--client-trust", crl.trust, "--client-ca-check", "crl",
+            "--client-crl-from", url])
+        mutual = ["--cert", client_cert, "--key", client_key]
+        first = lab.client(server_port, crl.ca_port, crl.trust, mutual)
+        check(first.returncode == EXIT_OK, f"list N+1: exit {first.returncode}:\n{first.stderr}")
+        second = lab.client(server_port, crl.ca_port, crl.trust, mutual)
+        check(second.returncode == EXIT_OK, f"list N+1 from memory: exit {second.returncode}:\n{second.stderr}")
+        text = wait_for_log(server.log_path, "from the cache, fetched at ")
+        check("from the cache, fetched at " in text, f"the second connection fetched again:\n{text[-3000:]}")
+        served = lab.path("served")
+        os.replace(os.path.join(served, "old.crl"), os.path.join(served, "list.crl"))
+        time.sleep(max(0.0, signed + 5.2 - time.monotonic()))  # N+1 expired: the next connection fetches
+        third = lab.client(server_port, crl.ca_port, crl.trust, mutual)
+        check(third.returncode == EXIT_CLIENT_CERTIFICATE, f"the old list: exit {third.returncode}:\n{third.stderr}")
+        text = wait_for_log(server.log_path, "an old list replayed")
+        check("bad_certificate_status_response" in text, f"the server's log does not say why:\n{text[-3000:]}")
+        crl.close()
+
+
 if __name__ == "__main__":
     sys.exit(run_named(TESTS, sys.argv))
