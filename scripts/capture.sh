@@ -55,8 +55,9 @@
 #                    session with it. docs/ATTACKS.md, "The stolen key: why forward secrecy".
 #
 # It makes a throw-away CA and server certificate with tlslab-ca, starts `tlslab-ca serve` and
-# `tlslab-server` on free ports of 127.0.0.1, captures both ports with tshark on `lo`, runs
-# tlslab-client once, stops the capture and writes, side by side:
+# `tlslab-server` on free ports of 127.0.0.1, captures both ports with tshark on `lo` (for the
+# crl-* scenarios also the CA's HTTP port and tlslab-mitm's), runs tlslab-client once (twice for
+# crl-stale and crl-replayed), stops the capture and writes, side by side:
 #   OUT.pcapng   the capture (default ./tlslab-SCENARIO.pcapng), mode 0644
 #   OUT.keylog   the NSS key log of the session (empty when the handshake stops before the
 #                key exchange), for the dissector's tlslab.keylog_file preference; mode 0600:
