@@ -259,6 +259,41 @@ def readme_terminal_3_page():
                   f"comment says {'so' if said else 'nothing of it'}: # {comment}")
 
 
+@test("readme-crl-terminals")
+def readme_crl_terminals():
+    """The README's CRL section run as written (issue 23), its `once:` after terminal 1 so that the
+    distribution point names the port the CA really listens on: terminal 3's client fetches the
+    list and completes; the CA's terminal traces the GET that names no certificate; run again, the
+    client takes the list from its --crl-cache; and the README's curl | openssl crl verifies it."""
+    with Lab() as lab:
+        first = ReadmeTerminals(lab)
+        first.once()
+        section = "Revocation lists"
+        terminals = ReadmeTerminals(lab, section, desk=first.desk)
+        ca_log = terminals.start("terminal 1", "crl-terminal-1")
+        check(re.search(r"CRL at http://127\.0\.0\.1:\d+/crl", open(ca_log).read()),
+              f"terminal 1 does not say where its CRL is:\n{open(ca_log).read()[-1500:]}")
+        terminals.once()
+        terminals.start("terminal 2", "crl-terminal-2")
+        command = terminals.command("terminal 3")
+        fetched = terminals.shell(command, check_ok=False)
+        check(fetched.returncode == 0, f"{section}: terminal 3 exited {fetched.returncode}:\n{fetched.stderr[-1500:]}")
+        check("CRL request" in fetched.stderr and "handshake complete" in fetched.stderr,
+              f"terminal 3 does not draw the CRL fetch:\n{fetched.stderr[-2000:]}")
+        ca_text = wait_for_log(ca_log, "CRL request (HTTP GET /crl)", "CertificateList")
+        check("CERTIFICATE" in ca_text and "none named" in ca_text,
+              f"terminal 1 does not say that the GET names no certificate:\n{ca_text[-2000:]}")
+        cached = terminals.shell(command, check_ok=False)
+        check(cached.returncode == 0 and "from the cache" in cached.stderr,
+              f"terminal 3 run again does not use its cache:\n{cached.stderr[-2000:]}")
+        text = open(os.path.join(ROOT, "README.md")).read()
+        found = re.search(r"`(curl -s http://127\.0\.0\.1:8080/crl \| openssl crl [^`]*)`", text.replace("\n", " "))
+        check(found, "the README's CRL section has no curl | openssl crl command")
+        shown = terminals.shell(re.sub(r"\s+", " ", found.group(1)))
+        check("verify OK" in shown.stdout + shown.stderr and "Certificate Revocation List" in shown.stdout,
+              f"`{found.group(1)}` does not verify and print the list:\n{shown.stdout}\n{shown.stderr}")
+
+
 # --- the CA ---------------------------------------------------------------------------------------
 def readme_ca_synopsis():
     """{subcommand: text} of the README's CA synopsis (the first block of '## The CA')."""
