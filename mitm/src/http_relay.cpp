@@ -113,6 +113,25 @@ awaitable<std::optional<Request>> read_request(tcp::socket& client, std::string&
   co_return parse_request(std::string_view(head).substr(0, size), why);
 }
 
+// Reads and drops what the client still sends, at most 64 KiB.
+awaitable<void> drain(tcp::socket& client) {
+  std::array<char, 4096> sink;
+  for (std::size_t dropped = 0; dropped < 64 * 1024;) {
+    auto [error, got] = co_await client.async_read_some(asio::buffer(sink), asio::as_tuple(use_awaitable));
+    if (error) co_return;
+    dropped += got;
+  }
+}
+
+// After a 400: ends our side, then drains the client for at most a second, so that closing with
+// unread bytes does not reset the connection before the client has read the answer (RFC 9112 §9.6).
+awaitable<void> linger(tcp::socket& client) {
+  boost::system::error_code ignored;
+  client.shutdown(tcp::socket::shutdown_send, ignored);
+  asio::steady_timer timer(co_await asio::this_coro::executor, std::chrono::seconds(1));
+  co_await (drain(client) || timer.async_wait(asio::as_tuple(use_awaitable)));
+}
+
 // Copies the CA's answer to the client until the CA closes; false when it is over max_http_answer.
 awaitable<bool> relay_answer(tcp::socket& from, tcp::socket& to, std::size_t& relayed) {
   std::array<char, 16 * 1024> buffer;
@@ -137,6 +156,7 @@ awaitable<void> exchange(tcp::socket& client, std::optional<tcp::socket>& ca, st
     log.warn("[conn {}] not relayed: {}", id, why);
     if (why != "the client closed before a whole request") {
       co_await write_all(client, "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+      co_await linger(client);
     }
     co_return;
   }
