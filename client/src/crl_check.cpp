@@ -37,6 +37,7 @@ awaitable<void> check_crl(const ClientSettings& settings, const crypto::TrustSto
     // (3)–(4) ahead of time: the list was fetched before this session, at `fetched_at`.
     AheadOfTime when;
     when.this_update = utc_time(check->fetched_at);
+    when.source = AheadOfTime::Source::cache;
     when.age_s = static_cast<long long>(now - check->fetched_at);
     std::string words = net::crl_cached_words(*check);
     trace.arrow_ahead_of_time(

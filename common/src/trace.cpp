@@ -35,6 +35,10 @@ std::string ahead_of_time_words(const AheadOfTime& when) {
   if (when.this_update.empty() || !when.age_s) {
     return "ahead of time, before arrow 1: when, the answer does not say (it does not verify); seen in " + arrow;
   }
+  if (when.source == AheadOfTime::Source::cache) {
+    return "ahead of time, before arrow 1: fetched from the CA at " + when.this_update + " and kept in the cache, " +
+           std::to_string(*when.age_s) + " s before " + arrow;
+  }
   return "ahead of time, before arrow 1: the CA answered at " + when.this_update + " (thisUpdate), " +
          std::to_string(*when.age_s) + " s before " + arrow;
 }

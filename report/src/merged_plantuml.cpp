@@ -36,6 +36,10 @@ HandshakeEvent event_of(const MergedStep& step) {
       when.this_update = std::string(value->get_string());
     }
     if (const auto* value = ahead.if_contains("age_s"); value && value->is_int64()) when.age_s = value->get_int64();
+    if (const auto* value = ahead.if_contains("source");
+        value && value->is_string() && value->get_string() == "cache") {
+      when.source = AheadOfTime::Source::cache;
+    }
     event.ahead_of_time = std::move(when);
   }
   return event;

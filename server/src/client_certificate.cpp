@@ -23,6 +23,7 @@ awaitable<SessionParameters::ClientCertificate> check_client_crl(X509* certifica
   if (check.cached) {
     AheadOfTime when;
     when.this_update = utc_time(check.fetched_at);
+    when.source = AheadOfTime::Source::cache;
     when.age_s = static_cast<long long>(std::time(nullptr) - check.fetched_at);
     std::string words = net::crl_cached_words(check);
     trace.arrow_ahead_of_time(

@@ -577,6 +577,34 @@ def what_the_ca_learned():
         check("nothing about this client" in seen["items"][0][1] and "never saw this handshake" in seen["items"][0][1],
               f"a stapled run's sentence: {seen['items'][0][1]}")
         check(seen["rows"] == ["staple"], f"the table marks {seen['rows']} as this run's form, not stapled")
+    with Lab() as lab, chromium.Browser(width=1400) as browser:
+        setup = CrlSetup(lab)
+        fetched = Run(lab, setup, "crl-fetched", ["--ca-check", "crl", "--crl-cache", lab.path("crl-cache")])
+        seen = learned(browser, fetched.page)
+        check([form for form, _ in seen["items"]] == ["crl"], f"a CRL run's questions: {seen['items']}")
+        text = seen["items"][0][1]
+        check("only that the list was fetched" in text and "named no certificate" in text and
+              re.search(r"CRL number \d+", text), f"a CRL run's sentence: {text}")
+        check(seen["rows"] == ["crl"], f"the table marks {seen['rows']} as this run's form, not CRL")
+        browser.screenshot_element(browser.driver.find_element("css selector", "#ca-learned"),
+                                   artifact("learned-crl.png"))
+        browser.screenshot(artifact("crl-fetched-page.png"))
+        cached = Run(lab, setup, "crl-cached", ["--ca-check", "crl", "--crl-cache", lab.path("crl-cache")])
+        seen = learned(browser, cached.page)
+        check([form for form, _ in seen["items"]] == ["crl-cache"], f"a cached CRL run's questions: {seen['items']}")
+        check("did not contact the CA at all" in seen["items"][0][1], f"a cached CRL run's sentence: {seen['items'][0][1]}")
+        check(seen["rows"] == ["crl"], f"the table marks {seen['rows']} as a cached run's form, not CRL")
+        # The cached list's arrows say where it was meanwhile, not that the CA answered then.
+        cards = browser.js("return [...document.querySelectorAll('section.step')].slice(0, 2).map((c) => "
+                           "c.querySelector('.when').textContent)")
+        check(len(cards) == 2 and all("fetched from the CA at" in c and "kept in the cache" in c for c in cards),
+              f"the cached list's steps read {cards}")
+        with open(cached.puml, encoding="utf-8") as f:
+            arrows = [line for line in f if re.match(r"^\w+ -> \w+ : \(\d\)", line)]
+        check(len(arrows) >= 2 and all("kept in the cache" in line and "the CA answered" not in line for line in arrows[:2]),
+              f"the PlantUML cached arrows: {arrows[:2]}")
+        expect_clean_console(browser, "cached CRL run")
+        browser.screenshot(artifact("crl-cached-page.png"))
 
 EXIT_CERTIFICATE = 4
 
@@ -643,6 +671,21 @@ def failed_check_is_a_red_step():
         setup = Setup(lab, issue_extra=["--not-before", "-400d", "--days", "30"])
         run = Run(lab, setup, "expired", expect_rc=EXIT_CERTIFICATE)
         failed_check_page(browser, run, "expired", "expired: now is", "certificate_expired")
+
+
+class CrlSetup:
+    """A CA that publishes its CRL over HTTP, a server whose certificate names it (§9.3)."""
+
+    def __init__(self, lab):
+        self.lab = lab
+        self.ca_dir = lab.make_ca()
+        self.trust = os.path.join(self.ca_dir, "ca.crt")
+        _, self.ca_port, http_port = lab.start_ca(self.ca_dir, http=True)
+        self.cert, self.key, self.serial = lab.issue(self.ca_dir, extra=["--crl-url", f"http://127.0.0.1:{http_port}/crl"])
+        _, self.server_port = lab.start_server(self.cert, self.key)
+
+    def client(self, extra=(), **kwargs):
+        return self.lab.client(self.server_port, self.ca_port, self.trust, list(extra), **kwargs)
 
 
 class TrustingOther:

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "tlslab/trace.hpp"
+#include "tlslab/trace/json_lines.hpp"
 
 namespace tlslab {
 namespace {
@@ -58,6 +59,21 @@ HandshakeEvent sample_step(std::uint64_t connection = 0) {
                   {"version", "tlslab/1.0", TraceColor::plain},
                   {"CERTIFICATE", "CN=localhost", TraceColor::certificate}};
   return event;
+}
+
+// Arrows 3–4 learnt of at arrow 2 say where the answer was meanwhile: a staple says when the CA
+// answered; a cached CRL says when it was fetched and that it was kept, not that the CA answered then.
+TEST(Trace, AheadOfTimeSaysWhereTheAnswerWasKept) {
+  AheadOfTime staple{"2026-12-06T10:00:00Z", 42, 2};
+  EXPECT_EQ(ahead_of_time_words(staple),
+            "ahead of time, before arrow 1: the CA answered at 2026-12-06T10:00:00Z (thisUpdate), 42 s before arrow 2");
+  EXPECT_EQ(ahead_of_time_json(staple).find("source"), std::string::npos);
+  AheadOfTime cached = staple;
+  cached.source = AheadOfTime::Source::cache;
+  EXPECT_EQ(ahead_of_time_words(cached),
+            "ahead of time, before arrow 1: fetched from the CA at 2026-12-06T10:00:00Z and kept in the cache, 42 s "
+            "before arrow 2");
+  EXPECT_NE(ahead_of_time_json(cached).find("\"source\":\"cache\""), std::string::npos);
 }
 
 TEST(Trace, FieldValuesLineUpWithColorsOn) {

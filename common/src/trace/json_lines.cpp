@@ -7,7 +7,8 @@ namespace tlslab {
 std::string ahead_of_time_json(const AheadOfTime& when) {
   return "{\"this_update\":" + json_string(when.this_update) +
          ",\"age_s\":" + (when.age_s ? std::to_string(*when.age_s) : std::string("null")) +
-         ",\"learned_at_arrow\":" + std::to_string(when.learned_at_arrow) + "}";
+         ",\"learned_at_arrow\":" + std::to_string(when.learned_at_arrow) +
+         (when.source == AheadOfTime::Source::cache ? ",\"source\":\"cache\"" : "") + "}";
 }
 
 std::string spans_json(std::span<const FieldSpan> spans) {

@@ -40,12 +40,18 @@ struct TraceField {
 // 3–4 of a stapled run, which the server made when it fetched the staple (§9.1). The client sees
 // only the staple inside arrow 2; what it can tell of when is what the CA's answer says.
 struct AheadOfTime {
-  std::string this_update;         // the CA's answer's thisUpdate, ISO 8601 UTC; empty when it does not verify
+  // Where the answer was kept meanwhile: a staple the server fetched (§9.1), or a CRL in the cache of
+  // the one who fetched it (§9.3).
+  enum class Source : std::uint8_t { staple, cache };
+  std::string this_update;         // the CA's answer's thisUpdate (a cached CRL: when it was fetched), ISO 8601
+                                   // UTC; empty when it does not verify
   std::optional<long long> age_s;  // that answer's age when the session learned of it (at arrow 2)
   int learned_at_arrow = 2;        // the arrow that brought it
+  Source source = Source::staple;
 };
 
-// "ahead of time: the CA answered at 2026-…Z (thisUpdate), 2 s before arrow 2".
+// "ahead of time: the CA answered at 2026-…Z (thisUpdate), 2 s before arrow 2"; a cached CRL:
+// "ahead of time: fetched from the CA at 2026-…Z and kept in the cache, 2 s before arrow 2".
 std::string ahead_of_time_words(const AheadOfTime& when);
 
 struct HandshakeEvent {
