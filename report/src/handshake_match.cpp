@@ -1,5 +1,7 @@
 #include "handshake_match.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <stdexcept>
 
 #include "tlslab/text.hpp"
@@ -49,7 +51,51 @@ const Session* ca_session_for(const std::vector<const Session*>& ca, const Trace
   return nullptr;
 }
 
+// The number a CRL field begins with: "7" of "7 (ETag \"7\")"; empty when none.
+std::string leading_number(const std::string* text) {
+  if (!text) return {};
+  std::size_t end = text->find_first_not_of("0123456789");
+  return text->substr(0, end);
+}
+
+// A CRL fetch (PROTOCOL.md §9.3) carries no nonce and no frame: the CA's session is the CRL request
+// it answered with the same CRL number as the list the requester received (`answer`), the nearest
+// in time among those not matched yet. The CA draws whoever fetches as the Client.
+const Session* ca_crl_session_for(const std::vector<const Session*>& ca, const TraceRecord& request,
+                                  const TraceRecord* answer, const std::vector<const Session*>& taken) {
+  std::string number = answer ? leading_number(answer->field("CRL number")) : std::string();
+  if (number.empty()) return nullptr;
+  const Session* nearest = nullptr;
+  double distance = 0;
+  for (const Session* session : ca) {
+    if (std::find(taken.begin(), taken.end(), session) != taken.end()) continue;
+    const TraceRecord* received = session->arrow(3, "Client", "CA");
+    const TraceRecord* sent = session->arrow(4, "CA", "Client");
+    if (!received || !sent || !is_crl_fetch(*received) || leading_number(sent->field("CRL number")) != number) continue;
+    double apart = std::abs(received->wall_ms - request.wall_ms);
+    if (!nearest || apart < distance) {
+      nearest = session;
+      distance = apart;
+    }
+  }
+  return nearest;
+}
+
+// The requester's answer to `request`: its first arrow 4 from the CA after it, in its session.
+const TraceRecord* answer_to(const Session& session, const TraceRecord* request) {
+  auto at = std::find(session.records.begin(), session.records.end(), request);
+  if (at == session.records.end()) return nullptr;
+  for (auto next = at + 1; next != session.records.end(); ++next) {
+    if (!(*next)->is_outcome && (*next)->arrow == 4 && (*next)->from == "CA" && !(*next)->ahead_of_time) return *next;
+  }
+  return nullptr;
+}
+
 }  // namespace
+
+bool is_crl_fetch(const TraceRecord& record) {
+  return record.arrow == 3 && record.message.starts_with("CRL request");
+}
 
 std::string span_hex(const TraceRecord& record, std::string_view field) {
   const json::value* span = find_span(record.spans, field);
@@ -146,22 +192,24 @@ Handshake find_handshake(const std::vector<Session>& sessions, const MatchOption
   }
 
   // The CA's sessions: each request the client or the server sent, as the CA received it.
-  std::vector<const TraceRecord*> requests;
+  std::vector<std::pair<const TraceRecord*, const TraceRecord*>> requests;  // each with its answer
   for (const Session* session : {handshake.client, handshake.server, handshake.staple}) {
     if (!session) continue;
     for (const TraceRecord* record : session->records) {
       if (!record->is_outcome && record->arrow == 3 && record->to == "CA" && !record->ahead_of_time) {
-        requests.push_back(record);
+        requests.emplace_back(record, answer_to(*session, record));
       }
     }
   }
   if (options.have_ca_trace) {
-    for (const TraceRecord* request : requests) {
-      const Session* answered = ca_session_for(ca, *request);
+    for (const auto& [request, answer] : requests) {
+      bool crl = is_crl_fetch(*request);
+      const Session* answered =
+          crl ? ca_crl_session_for(ca, *request, answer, handshake.ca) : ca_session_for(ca, *request);
       if (!answered) {
         const std::string* nonce = request->field("nonce");
-        not_one_handshake("the " + request->from + "'s StatusRequest (" + request->origin.where() +
-                          (nonce ? ", nonce " + short_hex(*nonce) : std::string()) +
+        not_one_handshake("the " + request->from + "'s " + (crl ? "CRL fetch" : "StatusRequest") + " (" +
+                          request->origin.where() + (nonce ? ", nonce " + short_hex(*nonce) : std::string()) +
                           ") is not in the CA's trace, which has " + std::to_string(ca.size()) + " sessions");
       }
       handshake.ca.push_back(answered);

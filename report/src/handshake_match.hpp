@@ -35,6 +35,10 @@ struct MatchOptions {
   bool have_ca_trace = false;
 };
 
+// Whether `record` is arrow 3 of a CRL fetch (PROTOCOL.md §9.3), which a CA's trace draws as from
+// the Client whoever fetched.
+bool is_crl_fetch(const TraceRecord& record);
+
 // Throws std::runtime_error "these traces are not of one handshake: …" and the like.
 Handshake find_handshake(const std::vector<Session>& sessions, const MatchOptions& options);
 

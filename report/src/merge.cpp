@@ -94,8 +94,10 @@ class Merger {
   // Each StatusRequest and its answer, as the requester and the CA saw them.
   void link_status_requests() {
     for (const auto& [request, ca] : handshake_.asked) {
-      if (const TraceRecord* received = ca->arrow(3, request->from, "CA")) link(request, received);
-      const TraceRecord* answer_sent = ca->arrow(4, "CA", request->from);
+      // A CA draws whoever fetches its CRL as the Client (PROTOCOL.md §9.3).
+      std::string asker = is_crl_fetch(*request) ? "Client" : request->from;
+      if (const TraceRecord* received = ca->arrow(3, asker, "CA")) link(request, received);
+      const TraceRecord* answer_sent = ca->arrow(4, "CA", asker);
       // The requester's answer: its first arrow 4 from the CA after this request.
       for (const Session* session : sessions_) {
         auto at = std::find(session->records.begin(), session->records.end(), request);

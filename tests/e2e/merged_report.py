@@ -48,6 +48,11 @@ class Run:
         shown = ["--show-secrets"] if secrets else []
         if ca:
             self.ca_port = ca.ca_port
+        elif variant == "crl":
+            # The CA's HTTP port is the certificate's CRL distribution point: the CA starts first.
+            _, self.ca_port, http_port = lab.start_ca(self.ca_dir, http=True,
+                                                      extra=("--trace-json", self.ca_trace, "--quiet"))
+            self.cert, self.key, _ = lab.issue(self.ca_dir, extra=["--crl-url", f"http://127.0.0.1:{http_port}/crl"])
         else:
             cert, key, _ = lab.issue(self.ca_dir)
             self.cert, self.key = cert, key
@@ -68,6 +73,8 @@ class Run:
             client_extra += ["--cert", client_cert, "--key", client_key]
         elif variant == "ecdhe":
             client_extra += ["--suites", "ecdhe-aes128gcm"]
+        elif variant == "crl":
+            client_extra += ["--ca-check", "crl"]
         elif variant == "failed":
             client_extra += ["--server-name", "wrong.example"]
             expect = 4
@@ -249,6 +256,31 @@ def plain_rsa():
         check("Client -> CA : (3)" in diagram and "CA -> Client : (4)" in diagram,
               "the merged diagram has no arrows 3-4 between the client and the CA")
         check(lab.path("merged.html") in result.stdout, f"tlslab-report did not say where the page went: {result.stdout}")
+        with open_in_browser() as browser:
+            labels = show_page(browser, lab.path("merged.html"))
+            check(labels >= 9, f"the merged page drew {labels} arrows, fewer than the handshake's")
+
+
+@test("crl")
+def crl():
+    """A CRL run (issue 23): the client's fetch (a GET that names no certificate, and the list) and
+    the CA's view of it are one pair of arrows 3-4, seen by both, matched by the list's CRL number
+    since a fetch has no nonce; the page and the diagram draw it."""
+    with Lab() as lab:
+        run = Run(lab, variant="crl")
+        result, data = merge(lab, run.files(), plantuml=True)
+        check_each_arrow_once(data, ("client", "server", "ca"))
+        request = one_arrow(data, 3, "Client", "CA")
+        answer = one_arrow(data, 4, "CA", "Client")
+        check(request["message"].startswith("CRL request") and "CertificateList" in answer["message"],
+              f"arrows 3-4 are not the CRL fetch: {request['message']!r}, {answer['message']!r}")
+        for ev in (request, answer):
+            check(sorted(ev.get("seen_by", [])) == ["ca", "client"], f"arrow {ev['arrow']} is seen by {ev.get('seen_by')}")
+        check_causal(data)
+        with open(lab.path("merged.puml")) as f:
+            diagram = f.read()
+        check("Client -> CA : (3)" in diagram and "CA -> Client : (4)" in diagram,
+              "the merged diagram has no arrows 3-4 between the client and the CA")
         with open_in_browser() as browser:
             labels = show_page(browser, lab.path("merged.html"))
             check(labels >= 9, f"the merged page drew {labels} arrows, fewer than the handshake's")
