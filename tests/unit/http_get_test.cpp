@@ -134,6 +134,14 @@ TEST(HttpGet, RefusesAContentLengthAboveTheLimitWithoutReadingTheBody) {
   EXPECT_NE(got.error.find("more than 1000"), std::string::npos) << got.error;
 }
 
+TEST(HttpGet, RefusesAHeaderAboveTheLimit) {
+  CannedServer server(
+      send("HTTP/1.1 200 OK\r\nX-Padding: " + std::string(16 * 1024, 'a') + "\r\nContent-Length: 0\r\n\r\n"));
+  Got got = get(server.url());
+  EXPECT_FALSE(got.response);
+  EXPECT_NE(got.error.find("header is more than 8192 bytes"), std::string::npos) << got.error;
+}
+
 TEST(HttpGet, StopsAnEndlessChunkedBodyAtTheLimit) {
   CannedServer server([](tcp::socket& socket) -> awaitable<void> {
     std::string header = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
