@@ -112,6 +112,9 @@ int main(int argc, char** argv) {
       throw std::runtime_error("--client-ca-check '" + client_ca_check + "' is not one of direct, crl");
     }
     settings.client_ca_check = client_ca_check == "crl" ? CaCheck::crl : CaCheck::direct;
+    if (settings.client_ca_check == CaCheck::crl && settings.client_auth == ClientAuth::none) {
+      throw std::runtime_error("--client-ca-check crl is only used with --client-auth optional or require");
+    }
     if (!client_crl_from.empty()) {
       if (settings.client_ca_check != CaCheck::crl) {
         throw std::runtime_error("--client-crl-from is only used with --client-ca-check crl");
