@@ -489,9 +489,19 @@ def capture_as_user_without_sudo():
         os.chmod(lab.dir, 0o755)
         desk = user_desk(lab)
         # The checkout may sit where nobody cannot reach (a clone in a 0700 `mktemp -d`): the user
-        # gets a copy of the scripts, as a user's own checkout would be theirs.
+        # gets a copy of the scripts and of the programs capture.sh looks for (hard links when the
+        # file system allows), as a user's own checkout and build would be theirs.
         os.unlink(os.path.join(desk, "scripts"))
         shutil.copytree(os.path.join(ROOT, "scripts"), os.path.join(desk, "scripts"))
+        bin_dir = os.path.join(desk, "build", "bin")
+        os.unlink(bin_dir)
+        os.makedirs(bin_dir)
+        for program in ("tlslab-ca", "tlslab-server", "tlslab-client"):
+            try:
+                os.link(exe(program), os.path.join(bin_dir, program))
+            except OSError:
+                shutil.copy2(exe(program), os.path.join(bin_dir, program))
+        os.chmod(os.path.join(desk, "build"), 0o755)
         os.chmod(desk, 0o755)
         out = lab.path("out")
         os.makedirs(out)
