@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "tlslab/bytes.hpp"
 #include "tlslab/frame.hpp"
 
 namespace tlslab {
@@ -54,6 +55,49 @@ struct AheadOfTime {
 // "ahead of time: fetched from the CA at 2026-…Z and kept in the cache, 2 s before arrow 2".
 std::string ahead_of_time_words(const AheadOfTime& when);
 
+// One message of a flight (VARIANTS.md: an arrow is a flight: one message in the lab's protocol, up to
+// six in TLS 1.2's arrow 2, TLS 1.3's whole first server flight).
+struct FlightMessage {
+  std::string name;  // "ServerHello", "Certificate", "ChangeCipherSpec"
+  // The message as it crossed the boundary where it was tapped, with every byte in one leaf span: a
+  // lab frame from the codec, or a TLS handshake message as libssl handed it over (from the display
+  // parser; TLS 1.3's encrypted ones are the plaintext libssl decrypted, see `encrypted`).
+  WireFrame frame;
+  bool encrypted = false;  // sent inside an encrypted record: these bytes are not what a capture shows
+};
+
+// Typed facts (VARIANTS.md, "What every variant emits"): what an event established, for renderers and
+// tools to read without parsing display words. Every member is optional: an event sets what it knows.
+struct SecretFact {
+  std::string name;         // "PRE-MASTER", "SESSION MASTER KEY", "client_handshake_traffic_secret"
+  Bytes value;              // rendered only when the trace shows secrets
+  std::string computation;  // how it was made: "TLS1-PRF(PRE-MASTER, \"master secret\", RAND-CLIENT || RAND-SERVER)"
+};
+struct CheckFact {
+  std::string check;  // "certificate chain", "host name", "OCSP status", "Finished"
+  bool ok = false;
+  std::string expected;  // the values compared, in words ("" when there is nothing to compare)
+  std::string actual;
+};
+struct EventFacts {
+  std::string protocol;        // "tlslab/1.0", "TLS 1.2", "TLS 1.3"; empty when this event does not say
+  Bytes client_random;         // RAND-CLIENT
+  Bytes server_random;         // RAND-SERVER
+  std::string suite;           // the chosen suite, by its IANA (or PROTOCOL.md) name
+  std::string group;           // the key exchange group ("x25519")
+  Bytes certificate;           // the peer's certificate, DER
+  Bytes status;                // the CA's answer, DER (an OCSP response, a CRL)
+  std::string status_verdict;  // "good", "revoked (keyCompromise)", "unknown", "does not verify: …"
+  std::vector<std::pair<std::string, Bytes>> transcript_hashes;  // ("Hash(ClientHello..ServerHello)", digest)
+  std::vector<SecretFact> secrets;
+  std::vector<CheckFact> checks;
+  [[nodiscard]] bool empty() const {
+    return protocol.empty() && client_random.empty() && server_random.empty() && suite.empty() && group.empty() &&
+           certificate.empty() && status.empty() && status_verdict.empty() && transcript_hashes.empty() &&
+           secrets.empty() && checks.empty();
+  }
+};
+
 struct HandshakeEvent {
   std::uint64_t connection = 0;  // 0 for the client (one session); the connection id in a server
   int arrow = 0;                 // 1..8 as in DESIGN.md; 0 for a local step
@@ -63,8 +107,13 @@ struct HandshakeEvent {
   std::string description;       // the seed's words
   std::vector<TraceField> fields;
   std::optional<WireFrame> frame;  // the frame as sent or received, with its fields' spans
-  double elapsed_ms = 0;           // since the session's first event
-  std::string time;                // wall clock, ISO 8601 UTC
+  // A flight of several messages (real TLS): each message with its bytes and spans. Empty for the lab's
+  // one-message arrows, which keep `frame`; `message` then names the flight ("ServerHello + Certificate
+  // + ServerHelloDone").
+  std::vector<FlightMessage> flight;
+  EventFacts facts;
+  double elapsed_ms = 0;  // since the session's first event
+  std::string time;       // wall clock, ISO 8601 UTC
   // Set for an arrow drawn before arrow 1 (its `elapsed_ms` and `time` say when it was learned of).
   std::optional<AheadOfTime> ahead_of_time;
 };
