@@ -39,6 +39,10 @@ int main(int argc, char** argv) {
   issue_cmd->add_option("--crl-url", issue.crl_url,
                         "http:// URL of the CA's CRL, written as the certificate's CRL distribution point "
                         "(serve publishes it at /crl of --ocsp-http)");
+  issue_cmd->add_option("--ocsp-url", issue.ocsp_url,
+                        "http://HOST:PORT[/PATH] of the CA's OCSP responder (serve --ocsp-http), written in the "
+                        "certificate's Authority Information Access: where a TLS client POSTs its OCSP request "
+                        "(tlslab-client --tls --ca-check direct, openssl ocsp -url)");
 
   RevokeOptions revoke;
   auto* revoke_cmd =

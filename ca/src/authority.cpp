@@ -17,6 +17,7 @@
 #include <functional>
 #include <stdexcept>
 
+#include "tlslab/net/http_get.hpp"
 #include "tlslab/private_file.hpp"
 #include "tlslab/text.hpp"
 
@@ -162,6 +163,24 @@ ossl::X509Ptr issue_certificate(const CaMaterial& ca, EVP_PKEY* subject_key, con
                                   "at most 512 of them");
     }
     add_extension(certificate, ca.certificate.get(), NID_crl_distribution_points, ("URI:" + url).c_str());
+  }
+  if (request.ocsp_url) {
+    const std::string& url = *request.ocsp_url;
+    bool plain = std::all_of(url.begin(), url.end(), [](char c) { return c > ' ' && c < 0x7f && c != ','; });
+    bool http = false;
+    try {
+      http = net::parse_http_url(url).host.size() > 0;
+    } catch (const net::HttpGetError&) {
+      http = false;
+    }
+    if (!http || url.size() > 512 || !plain) {
+      // The URL as typed may hold escape sequences: shown escaped, and cut.
+      std::string shown = printable(url.substr(0, 80)) + (url.size() > 80 ? "…" : "");
+      throw std::invalid_argument("--ocsp-url '" + shown +
+                                  "' must be an http://HOST:PORT[/PATH] URL of printable characters without commas "
+                                  "or spaces, at most 512 of them");
+    }
+    add_extension(certificate, ca.certificate.get(), NID_info_access, ("OCSP;URI:" + url).c_str());
   }
   ossl::check(X509_sign(certificate, ca.key.get(), EVP_sha256()) > 0, "X509_sign");
   return owned;

@@ -43,12 +43,16 @@ struct IssueRequest {
   // cRLDistributionPoints (RFC 5280 §4.2.1.13): where a client fetches the CA's CRL (PROTOCOL.md
   // §9.3). An http:// URL of printable ASCII; none by default.
   std::optional<std::string> crl_url = std::nullopt;
+  // authorityInfoAccess id-ad-ocsp (RFC 5280 §4.2.2.1): where a client POSTs an OCSP request for
+  // this certificate (RFC 6960 A.1), the CA service's `serve --ocsp-http` address. An
+  // http://HOST:PORT[/PATH] URL of printable ASCII; none by default.
+  std::optional<std::string> ocsp_url = std::nullopt;
 };
 
 // A certificate: random 128-bit serial, CA:FALSE, SKI/AKI, SANs, signed with SHA-256. A server's:
 // digitalSignature (and keyEncipherment for an RSA key), EKU serverAuth. A client's:
 // digitalSignature only (its key signs the CertificateVerify), EKU clientAuth. Throws
-// std::invalid_argument on a bad SAN or CRL URL.
+// std::invalid_argument on a bad SAN, CRL URL or OCSP URL.
 ossl::X509Ptr issue_certificate(const CaMaterial& ca, EVP_PKEY* subject_key, const IssueRequest& request);
 
 void write_private_key_pem(const std::string& path, EVP_PKEY* key);  // mode 0600

@@ -212,11 +212,8 @@ int run_issue(const IssueOptions& options) try {
   if (options.days < 1) return failure("--days must be at least 1");
   CaMaterial ca = load_ca(options.dir);
   Database database(ca_database_path(options.dir), Database::Mode::open_existing);
-  IssueRequest request{options.common_name,
-                       options.subject_alt_names,
-                       {},
-                       options.client ? Role::client : Role::server,
-                       options.crl_url};
+  IssueRequest request{options.common_name, options.subject_alt_names, {}, options.client ? Role::client : Role::server,
+                       options.crl_url,     options.ocsp_url};
   // A server is found by name (§5); a client is not: its certificate names it by subject only, unless
   // --san says otherwise.
   if (request.subject_alt_names.empty() && !options.client) {

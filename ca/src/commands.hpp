@@ -26,8 +26,9 @@ struct IssueOptions {
   std::optional<std::string> not_before;  // ISO 8601 (2024-01-31 or 2024-01-31T12:00:00Z) or -30d / +2d
   std::string out_cert;
   std::string out_key;
-  bool client = false;                 // --client: a client certificate (clientAuth), for mutual authentication
-  std::optional<std::string> crl_url;  // --crl-url: the CRL distribution point (PROTOCOL.md §9.3)
+  bool client = false;                  // --client: a client certificate (clientAuth), for mutual authentication
+  std::optional<std::string> crl_url;   // --crl-url: the CRL distribution point (PROTOCOL.md §9.3)
+  std::optional<std::string> ocsp_url;  // --ocsp-url: the OCSP responder (Authority Information Access)
 };
 
 struct RevokeOptions {

@@ -81,14 +81,26 @@ HttpUrl parse_http_url(std::string_view url) {
   return parsed;
 }
 
-awaitable<HttpGetResponse> http_get(std::string_view url_text, const HttpGetLimits& limits) {
+namespace {
+
+// One request and its answer, GET or POST, under the same limits: the two differ only in their
+// request line and body.
+struct Outgoing {
+  http::verb verb = http::verb::get;
+  std::string_view accept;
+  std::string_view content_type;  // POST only
+  ByteView body;                  // POST only
+};
+
+awaitable<HttpGetResponse> exchange(std::string_view url_text, const Outgoing& outgoing, const HttpGetLimits& limits) {
+  const std::string method = outgoing.verb == http::verb::post ? "POST " : "GET ";
   const auto start = std::chrono::steady_clock::now();
   const auto deadline = start + limits.deadline;
   const std::string url(url_text);
   const HttpUrl url_parts = parse_http_url(url);
   const std::string what(limits.what);
   auto timed_out = [&] {
-    return HttpGetError("GET " + printable(url) + " timed out after " + std::to_string(limits.deadline.count()) +
+    return HttpGetError(method + printable(url) + " timed out after " + std::to_string(limits.deadline.count()) +
                         " ms");
   };
   auto executor = co_await asio::this_coro::executor;
@@ -113,18 +125,23 @@ awaitable<HttpGetResponse> http_get(std::string_view url_text, const HttpGetLimi
   if (connect_error == beast::error::timeout) throw timed_out();
   if (connect_error) throw HttpGetError("cannot connect for " + printable(url) + ": " + connect_error.message());
 
-  http::request<http::empty_body> request{http::verb::get, url_parts.target, 11};
+  http::request<http::vector_body<std::uint8_t>> request{outgoing.verb, url_parts.target, 11};
   request.set(http::field::host,
               url_parts.port == 80
                   ? url_parts.host
                   : (url_parts.host.find(':') != std::string::npos ? "[" + url_parts.host + "]" : url_parts.host) +
                         ":" + std::to_string(url_parts.port));
   request.set(http::field::user_agent, "tlslab");
-  request.set(http::field::accept, "application/pkix-crl, application/octet-stream");
+  request.set(http::field::accept, outgoing.accept);
   request.set(http::field::connection, "close");
+  if (outgoing.verb == http::verb::post) {
+    request.set(http::field::content_type, outgoing.content_type);
+    request.body().assign(outgoing.body.begin(), outgoing.body.end());
+    request.prepare_payload();
+  }
   auto [write_error, written] = co_await http::async_write(stream, request, asio::as_tuple(use_awaitable));
   if (write_error == beast::error::timeout) throw timed_out();
-  if (write_error) throw HttpGetError("GET " + printable(url) + ": cannot send the request: " + write_error.message());
+  if (write_error) throw HttpGetError(method + printable(url) + ": cannot send the request: " + write_error.message());
 
   http::response_parser<http::vector_body<std::uint8_t>> parser;
   parser.header_limit(static_cast<std::uint32_t>(limits.header_limit));
@@ -134,22 +151,22 @@ awaitable<HttpGetResponse> http_get(std::string_view url_text, const HttpGetLimi
     if (error == beast::error::timeout) return timed_out();
     if (error == http::error::body_limit) {
       auto length = parser.content_length();
-      return HttpGetError("GET " + printable(url) + ": the answer's body " +
+      return HttpGetError(method + printable(url) + ": the answer's body " +
                           (length ? "announces " + std::to_string(*length) + " bytes, " : std::string("is ")) +
                           "more than " + std::to_string(limits.body_limit) + " bytes: refused");
     }
     if (error == http::error::header_limit) {
-      return HttpGetError("GET " + printable(url) + ": the answer's header is more than " +
+      return HttpGetError(method + printable(url) + ": the answer's header is more than " +
                           std::to_string(limits.header_limit) + " bytes: refused");
     }
     if (error == http::error::end_of_stream || error == asio::error::eof || error == http::error::partial_message) {
-      return HttpGetError("GET " + printable(url) + ": the server closed the connection before a whole answer");
+      return HttpGetError(method + printable(url) + ": the server closed the connection before a whole answer");
     }
     if (error.category() == http::make_error_code(http::error::bad_version).category()) {
-      return HttpGetError("GET " + printable(url) + ": the server's answer is not an HTTP/1.1 answer (" +
+      return HttpGetError(method + printable(url) + ": the server's answer is not an HTTP/1.1 answer (" +
                           error.message() + ")");
     }
-    return HttpGetError("GET " + printable(url) + ": " + error.message());
+    return HttpGetError(method + printable(url) + ": " + error.message());
   };
   auto [header_error, header_bytes] =
       co_await http::async_read_header(stream, buffer, parser, asio::as_tuple(use_awaitable));
@@ -164,7 +181,7 @@ awaitable<HttpGetResponse> http_get(std::string_view url_text, const HttpGetLimi
         ": not followed (HTTP " + std::to_string(status) + " from " + printable(url) + ")");
   }
   if (status != 200) {
-    throw HttpGetError("GET " + printable(url) + " answered HTTP " + std::to_string(status) + " " +
+    throw HttpGetError(method + printable(url) + " answered HTTP " + std::to_string(status) + " " +
                        printable(std::string(header.reason().substr(0, 100))) + ", not 200 OK");
   }
   auto [body_error, body_bytes] = co_await http::async_read(stream, buffer, parser, asio::as_tuple(use_awaitable));
@@ -182,6 +199,17 @@ awaitable<HttpGetResponse> http_get(std::string_view url_text, const HttpGetLimi
   boost::system::error_code ignored;
   stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
   co_return response;
+}
+
+}  // namespace
+
+awaitable<HttpGetResponse> http_get(std::string_view url, const HttpGetLimits& limits) {
+  co_return co_await exchange(url, {http::verb::get, "application/pkix-crl, application/octet-stream", {}, {}}, limits);
+}
+
+awaitable<HttpGetResponse> http_post(std::string_view url, std::string_view content_type, ByteView body,
+                                     std::string_view accept, const HttpGetLimits& limits) {
+  co_return co_await exchange(url, {http::verb::post, accept, content_type, body}, limits);
 }
 
 }  // namespace tlslab::net

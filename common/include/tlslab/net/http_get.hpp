@@ -1,5 +1,6 @@
 #pragma once
-// One HTTP/1.1 GET of a plain http:// URL, for the CA's published CRL (PROTOCOL.md §9.3). The
+// One HTTP/1.1 GET of a plain http:// URL, for the CA's published CRL (PROTOCOL.md §9.3), or one
+// POST, for OCSP over HTTP to the responder a certificate names (RFC 6960 A.1). The
 // answer is attacker-controlled bytes from the network: resolving, connecting, writing and reading
 // share one deadline; the header and the body have limits the parser enforces before it allocates
 // (a Content-Length above the limit is refused without reading the body); a redirect is not
@@ -51,5 +52,11 @@ struct HttpGetResponse {
 // resolve or connect, the deadline, an answer that is not HTTP/1.x, a header or body over its
 // limit, a redirect ("… redirects to LOCATION: not followed"), or a status other than 200.
 awaitable<HttpGetResponse> http_get(std::string_view url, const HttpGetLimits& limits);
+
+// POST `body` as `content_type` to `url` (Connection: close), as OCSP over HTTP does (RFC 6960
+// A.1: application/ocsp-request). The same limits and the same errors as http_get, each line
+// starting "POST URL" where http_get's start "GET URL".
+awaitable<HttpGetResponse> http_post(std::string_view url, std::string_view content_type, ByteView body,
+                                     std::string_view accept, const HttpGetLimits& limits);
 
 }  // namespace tlslab::net
