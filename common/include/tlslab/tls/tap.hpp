@@ -1,0 +1,114 @@
+#pragma once
+// The one tap of a real TLS connection (issue 24): libssl's message callback hands over each
+// handshake message (in TLS 1.3 the plaintext of the encrypted ones), each ChangeCipherSpec and each
+// alert, sent or received; record headers are ignored. The tap keeps their bytes (at most
+// max_tapped_bytes per connection; beyond that messages are counted, not kept), then groups them
+// into flights on the seed's arrows with the flow of the negotiated handshake (tls_flow.hpp) and
+// makes the trace's events: one per arrow, with each message's bytes and spans and typed facts, and
+// the local steps libssl took (the certificate check, the key schedule).
+//
+// A tap costs nothing when the trace is off: install it only when the Trace is enabled().
+#include <openssl/ssl.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "tlslab/bytes.hpp"
+#include "tlslab/handshake_flow.hpp"
+#include "tlslab/tls/tls_flow.hpp"
+#include "tlslab/trace/event.hpp"
+
+namespace tlslab::tls {
+
+inline constexpr std::size_t max_tapped_bytes = 256 * 1024;
+
+// libssl's content types at the message boundary (RFC 5246 §6.2.1).
+enum class TappedType : std::uint8_t { change_cipher_spec = 20, alert = 21, handshake = 22 };
+
+struct TappedMessage {
+  Party from = Party::client;
+  TappedType type = TappedType::handshake;
+  std::string name;        // "ClientHello", "ChangeCipherSpec", "Alert"
+  Bytes bytes;             // the whole message (handshake: type, length, body); empty when over the cap
+  std::size_t size = 0;    // its length, kept or not
+  bool encrypted = false;  // it crossed the wire inside a protected record
+  bool tls13 = false;      // sent under TLS 1.3 (its CCS is only for middleboxes, RFC 8446 §D.4)
+};
+
+// A TLS alert seen on the connection.
+struct TappedAlert {
+  Party from = Party::client;
+  std::uint8_t level = 0;  // 1 warning, 2 fatal
+  std::uint8_t description = 0;
+  std::string name;  // "handshake_failure"
+  Bytes bytes;
+};
+
+// Consecutive messages of one sender on one arrow.
+struct TlsFlight {
+  int arrow = 0;
+  Party from = Party::client;
+  Party to = Party::server;
+  std::vector<std::size_t> messages;  // indexes into the tapped messages
+  std::size_t compatibility_ccs = 0;  // TLS 1.3 middlebox ChangeCipherSpecs, shown in words only
+};
+
+// Puts each message on its arrow: the next step of `flow` by its sender that lists it; a message no
+// step lists stays on its sender's current arrow, or goes on the next arrow of that sender; nothing
+// is dropped. TLS 1.3's middlebox ChangeCipherSpecs are counted on their flight, not listed.
+std::vector<TlsFlight> group_flights(std::span<const TappedMessage> messages, const TlsFlow& flow);
+
+struct TapOptions {
+  Party me = Party::server;   // whose trace this is (its local steps)
+  bool show_secrets = false;  // --show-secrets: the TLS 1.2 master secret as a SecretFact
+};
+
+class Tap {
+ public:
+  explicit Tap(TapOptions options) : options_(options) {}
+  Tap(const Tap&) = delete;
+  Tap& operator=(const Tap&) = delete;
+
+  // Sets libssl's message callback of `ssl` to this tap (which must outlive the SSL's use).
+  void install(SSL* ssl);
+
+  [[nodiscard]] const std::vector<TappedMessage>& messages() const noexcept { return messages_; }
+  // Messages past max_tapped_bytes: counted, their bytes not kept.
+  [[nodiscard]] std::size_t uncounted_bytes() const noexcept { return dropped_bytes_; }
+  // The last alert sent or received, if any.
+  [[nodiscard]] const std::optional<TappedAlert>& last_alert() const noexcept { return alert_; }
+
+  // The events of the flights not yet taken (call after the handshake, and again later for TLS 1.3's
+  // NewSessionTicket on a client), with their local steps. `ssl` gives the negotiated facts.
+  std::vector<HandshakeEvent> take_events(const SSL* ssl);
+
+  // For the session page: what the ClientHello offered, in words ("X25519MLKEM768, x25519, ..."),
+  // empty when unknown.
+  struct Offer {
+    std::vector<std::string> groups;      // supported_groups, in the client's order
+    std::vector<std::string> key_shares;  // TLS 1.3: the groups it sent a share in
+    std::vector<std::string> suites;
+  };
+  [[nodiscard]] Offer client_offer() const;
+
+  // libssl's callback, public for the C trampoline.
+  void on_message(int write_p, int version, int content_type, const void* buf, std::size_t len, const SSL* ssl);
+
+ private:
+  TapOptions options_;
+  std::vector<TappedMessage> messages_;
+  std::size_t kept_bytes_ = 0;
+  std::size_t dropped_bytes_ = 0;
+  bool ccs_sent_ = false;
+  bool ccs_received_ = false;
+  std::optional<TappedAlert> alert_;
+  std::size_t flights_taken_ = 0;
+  bool certificate_check_taken_ = false;
+  bool key_schedule_taken_ = false;
+};
+
+}  // namespace tlslab::tls

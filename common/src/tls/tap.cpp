@@ -1,0 +1,405 @@
+#include "tlslab/tls/tap.hpp"
+
+#include <openssl/objects.h>
+#include <openssl/x509.h>
+
+#include <algorithm>
+#include <utility>
+
+#include "tlslab/crypto/x509.hpp"
+#include "tlslab/tls/context.hpp"
+#include "tlslab/trace.hpp"
+
+namespace tlslab::tls {
+namespace {
+
+// RFC 8446 §4.1.3: a ServerHello with this random is a HelloRetryRequest.
+constexpr std::uint8_t hello_retry_random[32] = {0xCF, 0x21, 0xAD, 0x74, 0xE5, 0x9A, 0x61, 0x11, 0xBE, 0x1D, 0x8C,
+                                                 0x02, 0x1E, 0x65, 0xB8, 0x91, 0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB,
+                                                 0x8C, 0x5E, 0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8, 0x33, 0x9C};
+
+// A handshake message's name from its msg_type (RFC 8446 §4, RFC 5246 §7.4, RFC 6066 §8).
+std::string handshake_name(ByteView message) {
+  if (message.empty()) return "Handshake";
+  switch (message[0]) {
+    case 0: return "HelloRequest";
+    case 1: return "ClientHello";
+    case 2:
+      // msg_type(1) length(3) legacy_version(2) random(32)
+      if (message.size() >= 38 && std::equal(message.begin() + 6, message.begin() + 38, hello_retry_random)) {
+        return "HelloRetryRequest";
+      }
+      return "ServerHello";
+    case 4: return "NewSessionTicket";
+    case 5: return "EndOfEarlyData";
+    case 8: return "EncryptedExtensions";
+    case 11: return "Certificate";
+    case 12: return "ServerKeyExchange";
+    case 13: return "CertificateRequest";
+    case 14: return "ServerHelloDone";
+    case 15: return "CertificateVerify";
+    case 16: return "ClientKeyExchange";
+    case 20: return "Finished";
+    case 22: return "CertificateStatus";
+    case 24: return "KeyUpdate";
+    default: return "Handshake(" + std::to_string(message[0]) + ")";
+  }
+}
+
+// The message's fields. TODO(issue 24): the display parser's spans (tls/handshake_view.hpp) once it
+// is in; until then every byte in one leaf.
+std::vector<FieldSpan> message_spans(const std::string& name, std::size_t size) {
+  if (size == 0) return {};
+  return {FieldSpan{0, size, name, {}}};
+}
+
+// TODO(issue 24): names.hpp's alert_description_name once it is in.
+std::string alert_name(std::uint8_t description) {
+  std::string name = SSL_alert_desc_string_long(description);
+  return name == "unknown" ? "alert " + std::to_string(description) : name;
+}
+
+Party other(Party party) {
+  return party == Party::client ? Party::server : Party::client;
+}
+
+bool sent_in_clear_under_tls13(const std::string& name) {
+  return name == "ClientHello" || name == "ServerHello" || name == "HelloRetryRequest" || name == "ChangeCipherSpec" ||
+         name == "Alert";
+}
+
+const TlsMessageSpec* find_message(const TlsFlowStep& step, const std::string& name) {
+  for (const auto& spec : step.messages) {
+    if (spec.name == name) return &spec;
+  }
+  return nullptr;
+}
+
+Bytes der_of(X509* certificate) {
+  if (certificate == nullptr) return {};
+  return crypto::certificate_der(certificate);
+}
+
+std::string group_of(const SSL* ssl) {
+  int nid = static_cast<int>(SSL_get_negotiated_group(const_cast<SSL*>(ssl)));
+  if (nid == NID_undef || nid == 0) return "";
+  const char* name = SSL_group_to_name(const_cast<SSL*>(ssl), nid);
+  return name != nullptr ? name : "";
+}
+
+std::string suite_of(const SSL* ssl) {
+  const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl);
+  if (cipher == nullptr) return "";
+  const char* name = SSL_CIPHER_standard_name(cipher);
+  return name != nullptr ? name : SSL_CIPHER_get_name(cipher);
+}
+
+bool ecdhe_of(const SSL* ssl) {
+  const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl);
+  if (cipher == nullptr) return false;
+  int kx = SSL_CIPHER_get_kx_nid(cipher);
+  return kx == NID_kx_ecdhe || kx == NID_kx_dhe;
+}
+
+Bytes staple_of(const SSL* ssl) {
+  const unsigned char* response = nullptr;
+  long length = SSL_get_tlsext_status_ocsp_resp(const_cast<SSL*>(ssl), &response);
+  if (response == nullptr || length <= 0) return {};
+  return Bytes(response, response + length);
+}
+
+Bytes random_of(const SSL* ssl, bool client) {
+  Bytes random(SSL3_RANDOM_SIZE);
+  std::size_t got = client ? SSL_get_client_random(ssl, random.data(), random.size())
+                           : SSL_get_server_random(ssl, random.data(), random.size());
+  random.resize(got);
+  return random;
+}
+
+std::string certificate_words(X509* certificate) {
+  if (certificate == nullptr) return "";
+  return crypto::subject_of(certificate) + ", serial " + crypto::serial_hex(certificate);
+}
+
+}  // namespace
+
+std::vector<TlsFlight> group_flights(std::span<const TappedMessage> messages, const TlsFlow& flow) {
+  std::vector<TlsFlight> flights;
+  std::size_t position = 0;             // the step last used
+  std::size_t pending_ccs[2] = {0, 0};  // TLS 1.3 middlebox CCSs by sender, for its next flight
+  auto sender = [](Party from) { return from == Party::client ? 0 : 1; };
+  auto lists = [](const TlsFlowStep& step, const TappedMessage& message) {
+    return step.from == message.from && find_message(step, message.name) != nullptr;
+  };
+  for (std::size_t index = 0; index < messages.size(); ++index) {
+    const TappedMessage& message = messages[index];
+    if (message.type == TappedType::alert) continue;  // an alert ends the session: the outcome says it
+    if (message.tls13 && message.type == TappedType::change_cipher_spec) {
+      ++pending_ccs[sender(message.from)];  // RFC 8446 Appendix D.4: carries nothing, shown in words
+      continue;
+    }
+    int arrow = -1;
+    // The next step of this sender, from the current one on, that lists the message.
+    for (std::size_t i = flights.empty() ? 0 : position; i < flow.steps.size() && arrow < 0; ++i) {
+      if (lists(flow.steps[i], message)) {
+        arrow = flow.steps[i].arrow;
+        position = i;
+      }
+    }
+    // Not listed from here on: it stays on its sender's current arrow.
+    if (arrow < 0 && !flights.empty() && flights.back().from == message.from) arrow = flights.back().arrow;
+    // Listed earlier (a second ClientHello after a HelloRetryRequest).
+    for (std::size_t i = 0; i < flow.steps.size() && arrow < 0; ++i) {
+      if (lists(flow.steps[i], message)) {
+        arrow = flow.steps[i].arrow;
+        position = i;
+      }
+    }
+    // Not listed at all: the sender's next arrow, or after the handshake's arrows.
+    for (std::size_t i = position; i < flow.steps.size() && arrow < 0; ++i) {
+      if (flow.steps[i].from == message.from) {
+        arrow = flow.steps[i].arrow;
+        position = i;
+      }
+    }
+    if (arrow < 0) arrow = 8;
+    if (flights.empty() || flights.back().from != message.from || flights.back().arrow != arrow) {
+      flights.push_back(TlsFlight{arrow, message.from, other(message.from), {}, 0});
+    }
+    TlsFlight& flight = flights.back();
+    flight.messages.push_back(index);
+    flight.compatibility_ccs += std::exchange(pending_ccs[sender(message.from)], 0);
+  }
+  // A middlebox CCS that no message followed: on its sender's last flight.
+  for (auto it = flights.rbegin(); it != flights.rend(); ++it) {
+    it->compatibility_ccs += std::exchange(pending_ccs[sender(it->from)], 0);
+  }
+  return flights;
+}
+
+void Tap::install(SSL* ssl) {
+  SSL_set_msg_callback_arg(ssl, this);
+  SSL_set_msg_callback(
+      ssl,
+      +[](int write_p, int version, int content_type, const void* buf, std::size_t len, SSL* connection, void* arg) {
+        static_cast<Tap*>(arg)->on_message(write_p, version, content_type, buf, len, connection);
+      });
+}
+
+void Tap::on_message(int write_p, int /*version*/, int content_type, const void* buf, std::size_t len, const SSL* ssl) {
+  // Record headers (SSL3_RT_HEADER) and TLS 1.3's inner content type are not messages.
+  if (content_type != SSL3_RT_CHANGE_CIPHER_SPEC && content_type != SSL3_RT_ALERT &&
+      content_type != SSL3_RT_HANDSHAKE) {
+    return;
+  }
+  Party me = options_.me;
+  Party from = write_p != 0 ? me : other(me);
+  ByteView bytes(static_cast<const std::uint8_t*>(buf), len);
+  TappedMessage message;
+  message.from = from;
+  message.type = static_cast<TappedType>(content_type);
+  message.size = len;
+  message.tls13 = SSL_version(ssl) == TLS1_3_VERSION;
+  bool& ccs_seen = from == me ? ccs_sent_ : ccs_received_;
+  switch (message.type) {
+    case TappedType::change_cipher_spec: message.name = "ChangeCipherSpec"; break;
+    case TappedType::alert:
+      message.name = "Alert";
+      if (len == 2) {
+        alert_ = TappedAlert{from, bytes[0], bytes[1], alert_name(bytes[1]), Bytes(bytes.begin(), bytes.end())};
+      }
+      break;
+    case TappedType::handshake:
+      message.name = handshake_name(bytes);
+      // libssl 3.0 reports the ChangeCipherSpec it sends but not the one it receives; TLS 1.2 has
+      // one before every Finished (RFC 5246 §7.1), so the received one is put back where it was.
+      if (message.name == "Finished" && from != me && !message.tls13 && !ccs_received_) {
+        static constexpr std::uint8_t change_cipher_spec[] = {1};
+        on_message(0, 0, SSL3_RT_CHANGE_CIPHER_SPEC, change_cipher_spec, 1, ssl);
+      }
+      break;
+  }
+  message.encrypted = message.tls13 ? !sent_in_clear_under_tls13(message.name) : ccs_seen;
+  if (message.type == TappedType::change_cipher_spec && !message.tls13) ccs_seen = true;
+  if (kept_bytes_ + len <= max_tapped_bytes) {
+    message.bytes.assign(bytes.begin(), bytes.end());
+    kept_bytes_ += len;
+  } else {
+    dropped_bytes_ += len;
+  }
+  messages_.push_back(std::move(message));
+}
+
+Tap::Offer Tap::client_offer() const {
+  Offer offer;
+  // TODO(issue 24): from the ClientHello's view (key_share_groups, supported_groups, cipher_suites)
+  // once the display parser is in.
+  return offer;
+}
+
+std::vector<HandshakeEvent> Tap::take_events(const SSL* ssl) {
+  std::vector<HandshakeEvent> events;
+  bool is_tls13 = SSL_version(ssl) == TLS1_3_VERSION;
+  const TlsFlow& flow = tls_flow_for(is_tls13, ecdhe_of(ssl));
+  std::string protocol = protocol_name(ssl);
+  // A TLS 1.3 session also knows its version once the ServerHello is in; messages before carry the
+  // version libssl had then: set it again now that it is known.
+  for (auto& message : messages_) {
+    message.tls13 = is_tls13;
+    if (is_tls13) message.encrypted = !sent_in_clear_under_tls13(message.name);
+  }
+  std::vector<TlsFlight> flights = group_flights(messages_, flow);
+  bool finished = SSL_is_init_finished(ssl) == 1;
+  X509* own = SSL_get_certificate(ssl);
+  X509* peer = SSL_get0_peer_certificate(ssl);
+  X509* server_certificate = options_.me == Party::server ? own : peer;
+  X509* client_certificate = options_.me == Party::server ? peer : own;
+  Party me = options_.me;
+
+  for (std::size_t f = flights_taken_; f < flights.size(); ++f) {
+    const TlsFlight& flight = flights[f];
+    HandshakeEvent event;
+    event.arrow = flight.arrow;
+    event.from = std::string(to_string(flight.from));
+    event.to = std::string(to_string(flight.to));
+    const TlsFlowStep* step = find_tls_step(flow, flight.arrow, flight.from);
+    bool has_certificate = false;
+    bool has_status = false;
+    for (std::size_t index : flight.messages) {
+      const TappedMessage& message = messages_[index];
+      if (!event.message.empty()) event.message += " + ";
+      event.message += message.name;
+      has_certificate = has_certificate || message.name == "Certificate";
+      has_status = has_status || message.name == "CertificateStatus";
+      FlightMessage part;
+      part.name = message.name;
+      part.frame.bytes = message.bytes;
+      part.frame.spans = message_spans(message.name, message.bytes.size());
+      part.encrypted = message.encrypted;
+      event.flight.push_back(std::move(part));
+    }
+    event.description = step != nullptr ? std::string(step->description)
+                                        : "a message the " + std::string(flow.variant) + " flow does not list";
+    if (flight.compatibility_ccs > 0) {
+      event.description += " (and a ChangeCipherSpec that carries nothing, for middleboxes: RFC 8446 Appendix D.4)";
+    }
+    std::size_t missing = 0;
+    for (std::size_t index : flight.messages) {
+      if (messages_[index].bytes.empty()) ++missing;
+    }
+    if (missing > 0) {
+      event.description += " (" + std::to_string(missing) + " message(s) past the tap's " +
+                           std::to_string(max_tapped_bytes / 1024) + " KiB: counted, not kept)";
+    }
+    event.facts.protocol = protocol;
+    bool names_client_hello = event.message.starts_with("ClientHello");
+    bool names_server_hello = event.message.find("ServerHello") != std::string::npos;
+    if (flight.arrow == 1 && names_client_hello) {
+      event.facts.client_random = random_of(ssl, true);
+      event.fields.push_back({"RAND-CLIENT", to_hex(event.facts.client_random), TraceColor::rand_client, false});
+      event.fields.push_back(
+          {"TLS version", is_tls13 ? "TLS 1.3 (supported_versions)" : protocol, TraceColor::plain, false});
+    }
+    if (flight.arrow == 2 && names_server_hello) {
+      event.facts.server_random = random_of(ssl, false);
+      event.facts.suite = suite_of(ssl);
+      event.facts.group = group_of(ssl);
+      event.fields.push_back({"RAND-SERVER", to_hex(event.facts.server_random), TraceColor::rand_server, false});
+      event.fields.push_back({"cipher suite", event.facts.suite, TraceColor::cipher_suites, false});
+      if (!event.facts.group.empty()) event.fields.push_back({"group", event.facts.group, TraceColor::plain, false});
+    }
+    if (has_certificate) {
+      X509* certificate = flight.from == Party::server ? server_certificate : client_certificate;
+      event.facts.certificate = der_of(certificate);
+      if (certificate != nullptr) {
+        event.fields.push_back({flight.from == Party::server ? "CERTIFICATE" : "client's CERTIFICATE",
+                                certificate_words(certificate), TraceColor::certificate, false});
+        if (flight.from == Party::server) {
+          event.fields.push_back({"SERVER'S PUBLIC KEY", crypto::key_description(X509_get0_pubkey(certificate)),
+                                  TraceColor::public_key, false});
+        }
+      }
+      if (flight.from == Party::server) {
+        Bytes staple = staple_of(ssl);
+        if (!staple.empty() && (has_status || is_tls13)) {
+          event.facts.status = std::move(staple);
+          event.fields.push_back({"CA's answer (stapled OCSP)", std::to_string(event.facts.status.size()) + " bytes",
+                                  TraceColor::ca_key, false});
+        }
+      }
+    }
+    if (flight.arrow == 5 && !is_tls13) {
+      event.fields.push_back({"PRE-MASTER",
+                              ecdhe_of(ssl) ? "never sent: ECDH of the two key shares"
+                                            : "encrypted under SERVER'S PUBLIC KEY (RSA PKCS#1 v1.5)",
+                              TraceColor::pre_master, false});
+    }
+    events.push_back(std::move(event));
+
+    // The local steps libssl took on what this flight brought.
+    if (has_certificate && flight.from != me && !certificate_check_taken_ && peer != nullptr) {
+      certificate_check_taken_ = true;
+      HandshakeEvent check;
+      check.from = std::string(to_string(me));
+      check.to = check.from;
+      check.message = "certificate check";
+      long verdict = SSL_get_verify_result(ssl);
+      bool ok = verdict == X509_V_OK;
+      const char* host = SSL_get0_peername(const_cast<SSL*>(ssl));
+      std::string subject = flight.from == Party::server ? "the CERTIFICATE" : "the client's CERTIFICATE";
+      check.description = subject + " is signed by the trusted CA" +
+                          (host != nullptr ? " and names " + std::string(host) : std::string()) +
+                          (ok ? "" : std::string(": no, ") + X509_verify_cert_error_string(verdict));
+      check.facts.protocol = protocol;
+      check.facts.checks.push_back({"certificate chain", ok, "signed by a CA in the trust file",
+                                    ok ? "verified by libssl" : X509_verify_cert_error_string(verdict)});
+      if (host != nullptr) check.facts.checks.push_back({"host name", ok, host, host});
+      check.fields.push_back({"CA's PUBLIC KEY", ok ? "verifies the CERTIFICATE's signature" : "does not",
+                              ok ? TraceColor::good : TraceColor::bad, false});
+      events.push_back(std::move(check));
+    }
+    bool key_point = is_tls13 ? flight.arrow == 2 && names_server_hello : flight.arrow == 5;
+    if (key_point && finished && !key_schedule_taken_) {
+      key_schedule_taken_ = true;
+      HandshakeEvent keys;
+      keys.from = std::string(to_string(me));
+      keys.to = keys.from;
+      keys.message = "SESSION MASTER KEY";
+      keys.facts.protocol = protocol;
+      SecretFact secret;
+      secret.name = "SESSION MASTER KEY";
+      if (is_tls13) {
+        keys.description =
+            "SESSION MASTER KEY derived: TLS 1.3 HKDF key schedule (RFC 8446 §7.1): no PRE-MASTER; from the key "
+            "shares' shared secret and the transcript";
+        secret.computation = "HKDF-Extract(Derive-Secret(handshake_secret, \"derived\", \"\"), 0)";
+      } else {
+        bool extended = SSL_get_extms_support(const_cast<SSL*>(ssl)) == 1;
+        keys.description = std::string(
+                               "SESSION MASTER KEY derived: TLS 1.2 PRF (RFC 5246 §8.1) using RAND-CLIENT, "
+                               "PRE-MASTER and RAND-SERVER") +
+                           (extended ? " (extended master secret, RFC 7627: over the session hash)" : "");
+        secret.computation = extended ? "PRF(PRE-MASTER, \"extended master secret\", session_hash)"
+                                      : "PRF(PRE-MASTER, \"master secret\", RAND-CLIENT || RAND-SERVER)";
+        if (options_.show_secrets) {
+          const SSL_SESSION* session = SSL_get_session(ssl);
+          if (session != nullptr) {
+            Bytes master(SSL_MAX_MASTER_KEY_LENGTH);
+            master.resize(SSL_SESSION_get_master_key(session, master.data(), master.size()));
+            secret.value = master;
+            keys.fields.push_back(secret_field(true, "SESSION MASTER KEY", master, TraceColor::master_key));
+            OPENSSL_cleanse(master.data(), master.size());
+          }
+        }
+      }
+      keys.facts.secrets.push_back(std::move(secret));
+      events.push_back(std::move(keys));
+    }
+  }
+  // The last flight may still grow (a client reads TLS 1.3's tickets later): taken flights are the
+  // complete ones, all of them once the handshake is over.
+  flights_taken_ = flights.size();
+  return events;
+}
+
+}  // namespace tlslab::tls
