@@ -1,5 +1,7 @@
 #include "tlslab/describe.hpp"
 
+#include <algorithm>
+
 #include "tlslab/crypto/signature.hpp"
 #include "tlslab/time.hpp"
 #include "tlslab/trace.hpp"
@@ -341,6 +343,62 @@ std::string status_response_words(const std::optional<crypto::CertStatus>& statu
 std::string session_keys_step(const SuiteInfo& suite) {
   return "creates SESSION MASTER KEY using RAND-CLIENT, PRE-MASTER and RAND-SERVER (TLS 1.2 PRF, " +
          std::string(to_string(suite.hash)) + ")";
+}
+
+std::string tls_flight(std::string_view version, int arrow, std::span<const std::string> messages) {
+  auto has = [&](std::string_view name) {
+    return std::any_of(messages.begin(), messages.end(), [&](const std::string& message) { return message == name; });
+  };
+  const bool tls13 = version == "TLS 1.3";
+  const bool ecdhe = tls13 || has("ServerKeyExchange");
+  switch (arrow) {
+    case 1:
+      return std::string(
+                 "client says hello with RAND-CLIENT, sends TLS version, sends cipher suites available to the "
+                 "client") +
+             (tls13 ? ", and its ephemeral key share (key_share) for the group it expects the server to pick"
+                    : ", and the groups it can make an ephemeral key in");
+    case 2: {
+      std::string words = "returns RAND-SERVER, returns accepted cipher suite, returns CERTIFICATE for authentication";
+      if (has("CertificateStatus") || tls13) {
+        words += tls13 ? " (with the CA's stapled answer inside it, when the client asked for one)"
+                       : ", with the CA's stapled answer (CertificateStatus)";
+      }
+      if (tls13) {
+        return words +
+               ", returns SERVER'S PUBLIC KEY and its ephemeral key share; everything after ServerHello is encrypted "
+               "under the handshake keys; CertificateVerify signs the transcript with the CERTIFICATE's key, and the "
+               "server's Finished (the seed's ACK of arrow 7) is already here";
+      }
+      words += ", returns SERVER'S PUBLIC KEY";
+      if (ecdhe) words += ", and its ephemeral key share signed with the CERTIFICATE's key (ServerKeyExchange)";
+      if (has("CertificateRequest")) words += "; asks for the client's CERTIFICATE (CertificateRequest)";
+      return words;
+    }
+    case 5:
+      if (tls13) return "TLS 1.3 has no arrow 5: no PRE-MASTER is sent; the key shares of arrows 1 and 2 made it";
+      if (ecdhe) {
+        return "sends its ephemeral key share (ClientKeyExchange); both sides compute the PRE-MASTER from the two "
+               "shares (ECDH): the PRE-MASTER is never sent";
+      }
+      return "sends a new random value PRE-MASTER, encrypted using SERVER'S PUBLIC KEY (RSA PKCS#1 v1.5, as TLS 1.2 "
+             "defines it; the lab uses RSA-OAEP)";
+    case 6:
+      return tls13 ? "sends test message using the keys of the HKDF key schedule (the client's Finished: proves the "
+                     "keys and the transcript)"
+                   : "sends test message using SESSION MASTER KEY (ChangeCipherSpec, then the client's Finished: "
+                     "proves the keys and the transcript)";
+    case 7:
+      if (tls13) {
+        return "sends session tickets (NewSessionTicket) after the handshake: the seed's ACK, the server's Finished, "
+               "already went in arrow 2";
+      }
+      return "decrypts the test message using SESSION MASTER KEY, returns ACK encrypted using SESSION MASTER KEY "
+             "(ChangeCipherSpec, then the server's Finished" +
+             std::string(has("NewSessionTicket") ? ", after a NewSessionTicket)" : ")");
+    case 8: return "application data, encrypted with the session's keys";
+    default: return {};
+  }
 }
 
 }  // namespace tlslab::describe

@@ -1345,6 +1345,234 @@ def template_without_data():
     check(not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", template), "the template refers to another site")
 
 
+# --- real TLS (issue 24): flights of messages and typed facts, on the seed's arrows -------------
+def tls_message(name, msg_type, parts):
+    """A TLS handshake message as the tap hands it over: msg_type, length, then `parts` [(field, bytes)],
+    with spans under the message's name (as the display parser names them)."""
+    body = b"".join(value for _, value in parts)
+    data = bytes([msg_type]) + len(body).to_bytes(3, "big") + body
+    children = [{"offset": 0, "length": 1, "field": "msg_type"}, {"offset": 1, "length": 3, "field": "length"}]
+    at = 4
+    for field, value in parts:
+        children.append({"offset": at, "length": len(value), "field": field})
+        at += len(value)
+    return data, [{"offset": 0, "length": len(data), "field": name, "children": children}]
+
+
+def tls_flight(*messages):
+    """[(name, msg_type, parts, encrypted)] -> the report's `messages`."""
+    out = []
+    for name, msg_type, parts, encrypted in messages:
+        data, spans = tls_message(name, msg_type, parts)
+        out.append({"message": name, "bytes": data.hex(), "spans": spans, "encrypted": encrypted})
+    return out
+
+
+def real_tls_data(version, show_secrets=False, hostile=False):
+    """A run's report data as tlslab-client --tls would write it: each arrow a flight with its facts."""
+    rand_client, rand_server = bytes(range(1, 33)), bytes(range(101, 133))
+    certificate = bytes.fromhex("3082010a0282010100") + bytes(range(200, 256)) * 3
+    ocsp = bytes.fromhex("30820123") + bytes(range(40))
+    tls13 = version == "TLS 1.3"
+    suite = "TLS_AES_128_GCM_SHA256" if tls13 else "TLS_RSA_WITH_AES_128_GCM_SHA256"
+    hostile_name = '<img src=x onerror="window.pwned=11">'
+    events = []
+
+    def event(arrow, sender, receiver, messages, facts, description=""):
+        flight = tls_flight(*messages)
+        ev = {"connection": 0, "arrow": arrow, "from": sender, "to": receiver,
+              "message": " + ".join(m["message"] for m in flight) if flight else "",
+              "description": description, "time": "2026-12-06T21:00:00.%06dZ" % (len(events) * 1000),
+              "elapsed_ms": len(events) * 1.5, "fields": []}
+        if flight:
+            ev["messages"] = flight
+        if facts:
+            ev["facts"] = facts
+        events.append(ev)
+        return ev
+
+    hello = [("legacy_version", b"\x03\x03"), ("random", rand_client), ("cipher_suites", b"\x00\x04\x13\x01\x13\x02")]
+    event(1, "Client", "Server", [("ClientHello", 1, hello, False)],
+          {"protocol": version, "client_random": rand_client.hex()}, "client says hello with RAND-CLIENT")
+    server_hello = ("ServerHello", 2, [("legacy_version", b"\x03\x03"), ("random", rand_server),
+                                       ("cipher_suite", b"\x13\x01" if tls13 else b"\x00\x9c")], False)
+    if tls13:
+        flight2 = [server_hello,
+                   ("EncryptedExtensions", 8, [("extensions", b"\x00\x00")], True),
+                   (hostile_name if hostile else "Certificate", 11, [("certificate_list", certificate)], True),
+                   ("CertificateVerify", 15, [("algorithm", b"\x08\x04"), ("signature", bytes(range(64)))], True),
+                   ("Finished", 20, [("verify_data", bytes(range(32)))], True)]
+    else:
+        flight2 = [server_hello, ("Certificate", 11, [("certificate_list", certificate)], False),
+                   ("ServerHelloDone", 14, [], False)]
+    facts2 = {"protocol": version, "server_random": rand_server.hex(), "suite": suite,
+              "certificate": certificate.hex(), "status": ocsp.hex(), "status_verdict": "good"}
+    if tls13:
+        facts2["group"] = "x25519"
+    if hostile:
+        facts2["suite"] = "<script>window.pwned=12</script>"
+        facts2["status_verdict"] = "<b onmouseover=window.pwned=13>good</b>"
+    event(2, "Server", "Client", flight2, facts2, "returns RAND-SERVER, returns accepted cipher suite")
+    checks = [{"check": "<i>host name</i>" if hostile else "host name", "ok": True, "expected": "localhost",
+               "actual": "DNS:localhost"},
+              {"check": "OCSP status", "ok": True, "expected": "good", "actual": "good"}]
+    event(0, "Client", "Client", [], {"protocol": version, "checks": checks}, "checks the CERTIFICATE")
+    events[-1]["message"] = "checks the CERTIFICATE and the CA's answer"
+    if not tls13:
+        event(5, "Client", "Server", [("ClientKeyExchange", 16, [("encrypted_pre_master", bytes(range(128)))], False)],
+              {"protocol": version}, "sends PRE-MASTER under SERVER'S PUBLIC KEY (PKCS#1 v1.5)")
+    if tls13:
+        secrets = [("client_handshake_traffic_secret", "Derive-Secret(handshake secret, \"c hs traffic\", ClientHello..ServerHello)"),
+                   ("server_handshake_traffic_secret", "Derive-Secret(handshake secret, \"s hs traffic\", ClientHello..ServerHello)"),
+                   ("client_application_traffic_secret_0", "Derive-Secret(master secret, \"c ap traffic\", ClientHello..server Finished)")]
+    else:
+        secrets = [("PRE-MASTER", "48 random bytes from the client, RSA PKCS#1 v1.5 under SERVER'S PUBLIC KEY"),
+                   ("SESSION MASTER KEY", "PRF(PRE-MASTER, \"extended master secret\", session_hash)")]
+    if hostile:
+        secrets.append(("<svg onload=window.pwned=14>", "GET /<svg onload=window.pwned=15>"))
+    facts_keys = {"protocol": version,
+                  "secrets": [dict({"name": n, "computation": c, "secret": True}, **({"value": "ab" * 32} if show_secrets else {}))
+                              for n, c in secrets],
+                  "transcript_hashes": [{"name": "Hash(ClientHello..ServerHello)", "hash": "cd" * 32}]}
+    event(0, "Client", "Client", [], facts_keys, "the key schedule")
+    events[-1]["message"] = "the key schedule (HKDF)" if tls13 else "creates SESSION MASTER KEY (TLS 1.2 PRF)"
+    event(6, "Client", "Server", [("Finished", 20, [("verify_data", bytes(range(32, 64)) if tls13 else bytes(12))], tls13)],
+          {"protocol": version}, "sends test message")
+    if tls13:
+        event(7, "Server", "Client", [("NewSessionTicket", 4, [("ticket", bytes(40))], True),
+                                      ("NewSessionTicket", 4, [("ticket", bytes(range(40)))], True)],
+              {"protocol": version}, "sends session tickets after the handshake")
+    else:
+        event(7, "Server", "Client", [("Finished", 20, [("verify_data", bytes(range(12)))], True)],
+              {"protocol": version}, "returns ACK")
+    outcomes = [{"connection": 0, "ok": True, "event": "handshake complete", "detail": "", "time": events[-1]["time"],
+                 "elapsed_ms": events[-1]["elapsed_ms"] + 1, "alert": "", "alert_from": "", "alert_to": ""}]
+    return {"side": "client", "generated": "2026-12-06T21:00:01Z", "show_secrets": show_secrets,
+            "events": events, "outcomes": outcomes}
+
+
+def real_tls_page(workdir, name, data):
+    page = os.path.join(workdir, name + ".html")
+    with open(TEMPLATE, encoding="utf-8") as f:
+        template = f.read()
+    with open(page, "w", encoding="utf-8") as f:
+        f.write(fill_template.fill(template, json.dumps(data)))
+    return page
+
+
+def text_without(browser, selector):
+    """The page's whole text (closed steps too) without the element `selector`."""
+    return browser.js("const c = document.body.cloneNode(true); for (const e of c.querySelectorAll(arguments[0])) e.remove();"
+                      " return c.textContent", selector)
+
+
+@test()
+def template_real_tls13_flights():
+    """A TLS 1.3 run (flights and facts, as tlslab-client --tls writes them): the headline says real TLS,
+    arrow 2 shows its five messages each with its own bytes and fields, the encrypted ones said so, the
+    page explains the mapping onto the seed's arrows and shows no PRE-MASTER anywhere else."""
+    work = tempfile.mkdtemp(prefix="tlslab-report-tls13-")
+    try:
+        data = real_tls_data("TLS 1.3")
+        page = real_tls_page(work, "tls13", data)
+        with chromium.Browser() as browser:
+            driver = open_page(browser, page)
+            headline = browser.js("return document.querySelector('h1').textContent")
+            check("real TLS (OpenSSL's libssl)" in headline and "TLS 1.3" in headline, f"the headline says: {headline!r}")
+            section = browser.js("const s = document.getElementById('real-tls'); return s ? s.textContent : null")
+            check(section and "The same handshake on real TLS" in section, f"no section on real TLS: {section!r}")
+            for words in ("EncryptedExtensions", "NewSessionTicket", "no PRE-MASTER", "HKDF"):
+                check(words in section, f"the real-TLS section does not say {words!r}: {section}")
+            rest = text_without(browser, "#real-tls, script")
+            check("PRE-MASTER" not in rest, "TLS 1.3 has no PRE-MASTER, but the page shows one: …" +
+                  rest[max(0, rest.find("PRE-MASTER") - 200):rest.find("PRE-MASTER") + 100])
+            check("TLS1-PRF" not in rest, "the page shows the TLS 1.2 PRF for a TLS 1.3 run")
+            # Arrow 2: five blocks, in order, each with its own bytes and spans.
+            blocks = browser.js("""return [...document.querySelectorAll('section.step[data-arrow="2"] section.message')].map((b) => ({
+                name: b.dataset.message, encrypted: b.dataset.encrypted, heading: b.querySelector('h4').textContent,
+                note: (b.querySelector('.note') || {}).textContent || '',
+                hex: [...b.querySelectorAll('.dump .b')].map((x) => x.textContent).join('')}))""")
+            expected = data["events"][1]["messages"]
+            check([b["name"] for b in blocks] == [m["message"] for m in expected],
+                  f"arrow 2's messages on the page: {[b['name'] for b in blocks]}")
+            for block, message in zip(blocks, expected):
+                check(block["hex"] == message["bytes"], f"{block['name']}: the page shows other bytes than the trace's")
+                check(block["heading"].startswith(message["message"] + " (" + str(len(message["bytes"]) // 2) + " bytes)"),
+                      f"{block['name']}: heading {block['heading']!r}")
+                said = "encrypted on the wire: these are the bytes libssl decrypted" in block["note"]
+                check(said == message["encrypted"], f"{block['name']}: encrypted {message['encrypted']}, note {block['note']!r}")
+            # Every message's bytes, each in exactly one of its own fields, named by its RFC.
+            frames = [f for f in browser.js(FRAMES_JS) if f["kind"] == "message"]
+            trace = {(ev["arrow"], m["bytes"]): m["spans"] for ev in data["events"] for m in ev.get("messages", [])}
+            check(len(frames) == len(trace), f"{len(frames)} message dumps on the page, {len(trace)} in the trace")
+            for frame in frames:
+                spans = trace.get((frame["arrow"], frame["hex"]))
+                check(spans is not None and frame["spans"] == spans, f"a message of arrow {frame['arrow']}: spans differ")
+                for byte in frame["bytes"]:
+                    check(byte["leaf"] >= 0 and len(byte["roles"]) == 1 and "RFC 8446" in byte["title"],
+                          f"arrow {frame['arrow']}: byte {byte['offset']} is not in one field named by RFC 8446: {byte}")
+            random_role = browser.js("""const b = [...document.querySelectorAll('section.step[data-arrow="2"] .dump .b')]
+                .find((x) => x.dataset.path === 'ServerHello/random'); return b ? [...b.classList].join(' ') : ''""")
+            check("x-purple" in random_role, f"RAND-SERVER's bytes are not purple: {random_role!r}")
+            # The diagram's arrow 2 lists the messages, the encrypted ones marked.
+            label = browser.js("return document.querySelector('button.arrow-label[data-arrow=\"2\"]').textContent")
+            for name in ("ServerHello", "· EncryptedExtensions [encrypted]", "· Finished [encrypted]"):
+                check(name in label, f"the diagram's arrow 2 does not list {name!r}: {label!r}")
+            # The facts: the suite in the summary, the secrets with how they were made, values withheld.
+            summary = browser.js("return document.getElementById('summary').textContent")
+            check("TLS_AES_128_GCM_SHA256" in summary and "TLS 1.3" in summary, f"the summary says: {summary!r}")
+            secrets = browser.js("return document.getElementById('tls-secrets').textContent")
+            check("client_handshake_traffic_secret" in secrets and '"c hs traffic"' in secrets and "withheld" in secrets,
+                  f"the secrets section says: {secrets!r}")
+            check("ab" * 32 not in browser.js("return document.body.textContent"), "a secret's value without --show-secrets")
+            expect_clean_console(browser, "TLS 1.3 page")
+            report_timing(browser, page, "TLS 1.3 page")
+            browser.js("document.querySelector('section.step[data-arrow=\"2\"] .toggle').click()")
+            browser.screenshot(artifact("report-real-tls13.png"))
+            del driver
+            # TLS 1.2: its own arrows (ServerHelloDone, arrow 5 with PKCS#1 v1.5), its PRF.
+            page12 = real_tls_page(work, "tls12", real_tls_data("TLS 1.2", show_secrets=True))
+            driver = open_page(browser, page12)
+            headline = browser.js("return document.querySelector('h1').textContent")
+            check("real TLS (OpenSSL's libssl)" in headline and "TLS 1.2" in headline, f"the headline says: {headline!r}")
+            section = browser.js("return document.getElementById('real-tls').textContent")
+            for words in ("ServerHelloDone", "PKCS#1 v1.5", "Bleichenbacher", "RSA-OAEP"):
+                check(words in section, f"the TLS 1.2 section does not say {words!r}: {section}")
+            check("ab" * 32 in browser.js("return document.getElementById('tls-secrets').textContent"),
+                  "under --show-secrets the secrets' values are not shown")
+            check(browser.js("return !!document.querySelector('.banner.secret')"), "no banner says the page holds secrets")
+            expect_clean_console(browser, "TLS 1.2 page")
+            browser.screenshot(artifact("report-real-tls12.png"))
+            del driver
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+@test()
+def template_real_tls_shows_hostile_values_as_text():
+    """A flight's message names and the facts come from a peer: shown as text, never as markup."""
+    work = tempfile.mkdtemp(prefix="tlslab-report-tls-hostile-")
+    try:
+        page = real_tls_page(work, "hostile", real_tls_data("TLS 1.3", show_secrets=True, hostile=True))
+        with chromium.Browser() as browser:
+            driver = open_page(browser, page)
+            check(browser.js("return window.pwned === undefined"), "script from the data ran")
+            tags = browser.js("return [...document.querySelectorAll('img, b, i, a:not(.skip), svg svg, script:not([id]):not([type])')].length")
+            check(tags == 1, f"{tags - 1} elements came from the data")  # the page's own <script>
+            for button in browser.js("return [...document.querySelectorAll('button.arrow-label')]"):
+                button.click()
+            body = browser.js("return document.body.innerText")
+            for text in ('<img src=x onerror="window.pwned=11">', "<script>window.pwned=12</script>",
+                         "<b onmouseover=window.pwned=13>good</b>", "<i>host name</i>", "<svg onload=window.pwned=14>",
+                         "GET /<svg onload=window.pwned=15>"):
+                check(text in body, f"the hostile value {text!r} is not shown as text")
+            check(browser.js("return window.pwned === undefined"), "a handler from the data ran")
+            expect_clean_console(browser, "hostile real-TLS values")
+            del driver
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def main(argv):
     if len(argv) == 2 and argv[1] == "--list":
         print("\n".join(TESTS))

@@ -5,7 +5,9 @@
 // values are formatted only when `show_secrets`.
 #include <chrono>
 #include <ctime>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tlslab/cipher_suite.hpp"
@@ -78,5 +80,11 @@ std::string status_response_words(const std::optional<crypto::CertStatus>& statu
 
 // "creates SESSION MASTER KEY using RAND-CLIENT, PRE-MASTER and RAND-SERVER (TLS 1.2 PRF, SHA-256)"
 std::string session_keys_step(const SuiteInfo& suite);
+
+// The seed's words for an arrow of real TLS (issue 24): `version` "TLS 1.2" or "TLS 1.3", `arrow` the
+// seed's number (1, 2, 5, 6, 7, 8; "" for others), `messages` the names of the flight's messages as
+// the tap saw them ("ServerHello", "Certificate", "ServerKeyExchange", "CertificateStatus", …): which
+// ones are there changes the words (ECDHE, a staple, a CertificateRequest, a NewSessionTicket).
+std::string tls_flight(std::string_view version, int arrow, std::span<const std::string> messages);
 
 }  // namespace tlslab::describe

@@ -24,6 +24,72 @@ std::string spans_json(std::span<const FieldSpan> spans) {
   return out + "]";
 }
 
+std::string flight_json(std::span<const FlightMessage> flight) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < flight.size(); ++i) {
+    const FlightMessage& message = flight[i];
+    out += (i ? ",{" : "{");
+    out += "\"message\":" + json_string(message.name) + ",\"bytes\":\"" + to_hex(message.frame.bytes) +
+           "\",\"spans\":" + spans_json(message.frame.spans) +
+           ",\"encrypted\":" + (message.encrypted ? "true" : "false") + "}";
+  }
+  return out + "]";
+}
+
+std::string facts_json(const EventFacts& facts, bool show_secrets) {
+  std::string out;
+  auto add = [&](std::string_view key, const std::string& json) {
+    out += (out.empty() ? "{\"" : ",\"") + std::string(key) + "\":" + json;
+  };
+  auto text = [&](std::string_view key, const std::string& value) {
+    if (!value.empty()) add(key, json_string(value));
+  };
+  auto hex = [&](std::string_view key, const Bytes& value) {
+    if (!value.empty()) add(key, "\"" + to_hex(value) + "\"");
+  };
+  text("protocol", facts.protocol);
+  hex("client_random", facts.client_random);
+  hex("server_random", facts.server_random);
+  text("suite", facts.suite);
+  text("group", facts.group);
+  hex("certificate", facts.certificate);
+  hex("status", facts.status);
+  text("status_verdict", facts.status_verdict);
+  if (!facts.transcript_hashes.empty()) {
+    std::string list = "[";
+    for (std::size_t i = 0; i < facts.transcript_hashes.size(); ++i) {
+      const auto& [name, hash] = facts.transcript_hashes[i];
+      list += (i ? ",{" : "{");
+      list += "\"name\":" + json_string(name) + ",\"hash\":\"" + to_hex(hash) + "\"}";
+    }
+    add("transcript_hashes", list + "]");
+  }
+  if (!facts.checks.empty()) {
+    std::string list = "[";
+    for (std::size_t i = 0; i < facts.checks.size(); ++i) {
+      const CheckFact& check = facts.checks[i];
+      list += (i ? ",{" : "{");
+      list += "\"check\":" + json_string(check.check) + ",\"ok\":" + (check.ok ? "true" : "false") +
+              ",\"expected\":" + json_string(check.expected) + ",\"actual\":" + json_string(check.actual) + "}";
+    }
+    add("checks", list + "]");
+  }
+  if (!facts.secrets.empty()) {
+    // A secret's name and how it was made are no secret; its value is written only when shown.
+    std::string list = "[";
+    for (std::size_t i = 0; i < facts.secrets.size(); ++i) {
+      const SecretFact& secret = facts.secrets[i];
+      list += (i ? ",{" : "{");
+      list += "\"name\":" + json_string(secret.name) + ",\"computation\":" + json_string(secret.computation) +
+              ",\"secret\":true";
+      if (show_secrets) list += ",\"value\":\"" + to_hex(secret.value) + "\"";
+      list += "}";
+    }
+    add("secrets", list + "]");
+  }
+  return out.empty() ? "{}" : out + "}";
+}
+
 JsonLinesRenderer::JsonLinesRenderer(std::FILE* out, std::string side, bool show_secrets)
     : out_(out), side_(std::move(side)), show_secrets_(show_secrets) {}
 
@@ -47,7 +113,22 @@ void JsonLinesRenderer::on_event(const HandshakeEvent& event) {
     first = false;
   }
   line += "}";
+  if (show_secrets_) {
+    // Which of the fields above are secrets (a value to keep private), for a script to know.
+    std::string names;
+    for (const auto& field : event.fields) {
+      if (field.secret) names += (names.empty() ? "" : ",") + json_string(field.name);
+    }
+    if (!names.empty()) line += ",\"secret_fields\":[" + names + "]";
+  }
   if (event.ahead_of_time) line += ",\"ahead_of_time\":" + ahead_of_time_json(*event.ahead_of_time);
+  if (!event.flight.empty() && !event.frame) {
+    // Old readers find the flight's first message where a lab frame would be.
+    line += ",\"bytes\":\"" + to_hex(event.flight.front().frame.bytes) +
+            "\",\"spans\":" + spans_json(event.flight.front().frame.spans);
+  }
+  if (!event.flight.empty()) line += ",\"messages\":" + flight_json(event.flight);
+  if (!event.facts.empty()) line += ",\"facts\":" + facts_json(event.facts, show_secrets_);
   if (event.frame) {
     line += ",\"bytes\":\"" + to_hex(event.frame->bytes) + "\",\"spans\":" + spans_json(event.frame->spans);
     if (show_secrets_ && !event.frame->plaintext.empty()) {

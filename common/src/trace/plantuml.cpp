@@ -4,12 +4,14 @@
 #include <cctype>
 #include <cstdio>
 #include <set>
+#include <span>
 #include <stdexcept>
 #include <string_view>
 
 #include "tlslab/handshake_flow.hpp"
 #include "tlslab/private_file.hpp"
 #include "tlslab/text.hpp"
+#include "tlslab/trace/terminal.hpp"
 
 namespace tlslab {
 namespace {
@@ -223,7 +225,16 @@ void PlantUmlRenderer::on_event(const HandshakeEvent& event) {
   std::string label = event.arrow ? "(" + std::to_string(event.arrow) + ") " : "";
   label += "**" + plantuml_text(event.message, 60) + "**";
   if (failed) label = "<color:red>" + label + "</color>";
-  label += sentence_label(event.description) + fields_label(event.fields, show_secrets_);
+  // A flight (real TLS): its messages, one per line, under the arrow's name; a message name came
+  // from the trace of a peer's bytes, so it is escaped like any value.
+  const bool named_by_message = event.flight.size() == 1 && event.flight.front().name == event.message;
+  for (const FlightMessage& part : named_by_message ? std::span<const FlightMessage>() : event.flight) {
+    label += "\\n· " + plantuml_text(part.name, 60) + (part.encrypted ? " [encrypted]" : "");
+  }
+  label += sentence_label(event.description) + fields_label(event.fields.empty() && !event.facts.empty()
+                                                                ? fields_of_facts(event.facts, show_secrets_)
+                                                                : event.fields,
+                                                            show_secrets_);
   if (event.ahead_of_time) {
     label += "\\n<size:9>" + plantuml_text(ahead_of_time_words(*event.ahead_of_time), 120) + "</size>";
   } else {

@@ -74,6 +74,9 @@ std::string report_event_json(const HandshakeEvent& event, bool show_secrets) {
   out += "]";
   if (event.ahead_of_time) out += ",\"ahead_of_time\":" + ahead_of_time_json(*event.ahead_of_time);
   if (event.frame) out += "," + frame_json(*event.frame, show_secrets);
+  // A flight (real TLS): each message with its bytes and spans; the page draws one block per message.
+  if (!event.flight.empty()) out += ",\"messages\":" + flight_json(event.flight);
+  if (!event.facts.empty()) out += ",\"facts\":" + facts_json(event.facts, show_secrets);
   return out + "}";
 }
 

@@ -32,6 +32,40 @@ constexpr std::size_t name_width = 22;  // the column where field values start
 
 }  // namespace
 
+std::vector<TraceField> fields_of_facts(const EventFacts& facts, bool show_secrets) {
+  std::vector<TraceField> fields;
+  auto add = [&](std::string name, std::string value, TraceColor color, bool secret = false) {
+    if (!value.empty() || secret) fields.push_back({std::move(name), std::move(value), color, secret});
+  };
+  add("protocol", facts.protocol, TraceColor::plain);
+  if (!facts.client_random.empty()) add("RAND-CLIENT", to_hex(facts.client_random), TraceColor::rand_client);
+  if (!facts.server_random.empty()) add("RAND-SERVER", to_hex(facts.server_random), TraceColor::rand_server);
+  add("cipher suite", facts.suite, TraceColor::cipher_suites);
+  add("group", facts.group, TraceColor::plain);
+  if (!facts.certificate.empty()) {
+    add("CERTIFICATE", std::to_string(facts.certificate.size()) + " bytes of DER", TraceColor::certificate);
+  }
+  if (!facts.status.empty()) {
+    add("CA's answer", std::to_string(facts.status.size()) + " bytes of DER", TraceColor::ca_key);
+  }
+  add("status", facts.status_verdict, facts.status_verdict == "good" ? TraceColor::good : TraceColor::plain);
+  for (const auto& [name, hash] : facts.transcript_hashes) add(name, to_hex(hash), TraceColor::plain);
+  for (const CheckFact& check : facts.checks) {
+    std::string value = check.ok ? "ok" : "FAILED";
+    if (!check.expected.empty() || !check.actual.empty()) {
+      value += ": expected " + check.expected + ", got " + check.actual;
+    }
+    add(check.check, std::move(value), check.ok ? TraceColor::good : TraceColor::bad);
+  }
+  for (const SecretFact& secret : facts.secrets) {
+    TraceColor color =
+        secret.name.find("PRE-MASTER") != std::string::npos ? TraceColor::pre_master : TraceColor::master_key;
+    // Not even formatted unless shown (trace.hpp, secret_field).
+    add(secret.name, show_secrets ? to_hex(secret.value) : std::string(), color, true);
+  }
+  return fields;
+}
+
 TerminalRenderer::TerminalRenderer(std::FILE* out, bool color, bool show_secrets)
     : out_(out), color_(color), show_secrets_(show_secrets) {}
 
@@ -46,8 +80,19 @@ void TerminalRenderer::on_event(const HandshakeEvent& event) {
                                  : "    " + event.from + ": ";
   std::string message = printable(event.message);
   std::string text = prefix + head + (color_ ? "\x1b[1m" + message + "\x1b[0m" : message) + "\n";
+  // A flight (real TLS): one line per message under its arrow.
+  for (const FlightMessage& part : event.flight) {
+    std::string name = printable(part.name);
+    if (name.size() < name_width) name.append(name_width - name.size(), ' ');
+    text += prefix + "      · " + name + " " + std::to_string(part.frame.bytes.size()) + " bytes" +
+            (part.encrypted ? " (encrypted on the wire)" : "") + "\n";
+  }
   if (!event.description.empty()) text += prefix + "      " + printable(event.description) + "\n";
-  for (const auto& field : event.fields) {
+  // An event that says what it knows only as facts shows them as its fields.
+  const std::vector<TraceField> from_facts = event.fields.empty() && !event.facts.empty()
+                                                 ? fields_of_facts(event.facts, show_secrets_)
+                                                 : std::vector<TraceField>{};
+  for (const auto& field : event.fields.empty() ? from_facts : event.fields) {
     std::string value = field.secret && !show_secrets_ ? std::string(hidden) : printable(field.value);
     // Pad first, then color: escape codes have no width on the screen.
     std::string name = field.name;

@@ -34,7 +34,7 @@ class ReportRenderer : public Renderer {
 // The page for a run whose data (a JSON object) is `data`.
 std::string report_page(const std::string& data);
 // One event as the report's JSON: as the JSON trace, with `fields` a list of {name, value, color,
-// secret} (secret values only when shown).
+// secret} (secret values only when shown); a flight's `messages` and the `facts` as in the JSON trace.
 std::string report_event_json(const HandshakeEvent& event, bool show_secrets);
 
 }  // namespace tlslab
