@@ -1394,6 +1394,9 @@ def real_tls_data(version, show_secrets=False, hostile=False):
     hello = [("legacy_version", b"\x03\x03"), ("random", rand_client), ("cipher_suites", b"\x00\x04\x13\x01\x13\x02")]
     event(1, "Client", "Server", [("ClientHello", 1, hello, False)],
           {"protocol": version, "client_random": rand_client.hex()}, "client says hello with RAND-CLIENT")
+    # The tap says some facts as fields too (RAND-CLIENT here); arrow 2 below has facts only.
+    events[-1]["fields"] = [{"name": "RAND-CLIENT", "value": rand_client.hex(), "color": "orange", "secret": False},
+                            {"name": "TLS version", "value": version, "color": "", "secret": False}]
     server_hello = ("ServerHello", 2, [("legacy_version", b"\x03\x03"), ("random", rand_server),
                                        ("cipher_suite", b"\x13\x01" if tls13 else b"\x00\x9c")], False)
     if tls13:
@@ -1514,6 +1517,10 @@ def template_real_tls13_flights():
             random_role = browser.js("""const b = [...document.querySelectorAll('section.step[data-arrow="2"] .dump .b')]
                 .find((x) => x.dataset.path === 'ServerHello/random'); return b ? [...b.classList].join(' ') : ''""")
             check("x-purple" in random_role, f"RAND-SERVER's bytes are not purple: {random_role!r}")
+            # A fact the event also says as a field is shown once.
+            rows = browser.js("""return [...document.querySelectorAll('section.step[data-arrow="1"] table.fields th')]
+                .filter((th) => th.textContent === 'RAND-CLIENT').length""")
+            check(rows == 1, f"arrow 1 shows RAND-CLIENT {rows} times")
             # The diagram's arrow 2 lists the messages, the encrypted ones marked.
             label = browser.js("return document.querySelector('button.arrow-label[data-arrow=\"2\"]').textContent")
             for name in ("ServerHello", "· EncryptedExtensions [encrypted]", "· Finished [encrypted]"):

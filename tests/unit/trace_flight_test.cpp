@@ -16,6 +16,7 @@
 #include "tlslab/describe.hpp"
 #include "tlslab/trace/json_lines.hpp"
 #include "tlslab/trace/plantuml.hpp"
+#include "tlslab/trace/report.hpp"
 #include "tlslab/trace/terminal.hpp"
 
 namespace tlslab {
@@ -183,6 +184,19 @@ TEST(TraceFlight, ALabEventHasNoNewKeys) {
   EXPECT_NE(line.find(",\"bytes\":\"1601\",\"spans\":[{\"offset\":0,\"length\":2,\"field\":\"header\"}]}"),
             std::string::npos)
       << line;
+}
+
+// The report's data carries the same messages and facts for the page to draw (report.html).
+TEST(TraceFlight, TheReportsDataHoldsTheFlightAndTheFacts) {
+  HandshakeEvent event = tls13_arrow2();
+  event.facts = tls13_facts();
+  std::string hidden = report_event_json(event, false);
+  EXPECT_NE(hidden.find(",\"messages\":[{\"message\":\"ServerHello\",\"bytes\":\"02aabb\""), std::string::npos)
+      << hidden;
+  EXPECT_NE(hidden.find("{\"message\":\"Finished\",\"bytes\":\"140506\""), std::string::npos) << hidden;
+  EXPECT_NE(hidden.find(",\"facts\":{\"protocol\":\"TLS 1.3\""), std::string::npos) << hidden;
+  EXPECT_EQ(hidden.find("c0ffee"), std::string::npos) << hidden;
+  EXPECT_NE(report_event_json(event, true).find("\"value\":\"c0ffee\""), std::string::npos);
 }
 
 TEST(TraceFlight, TerminalPrintsTheArrowOnceThenEachMessage) {
