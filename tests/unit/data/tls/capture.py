@@ -81,7 +81,7 @@ def parse_msg(output):
     return records
 
 
-def capture(d, name, server_args, client_args, out_dir, facts):
+def capture(d, name, server_args, client_args, out_dir, facts, client_input=""):
     port = free_port()
     # s_server ends when its standard input ends: keep it open until the client is done.
     server = subprocess.Popen(["openssl", "s_server", "-accept", f"127.0.0.1:{port}", "-naccept", "1", *server_args],
@@ -93,6 +93,10 @@ def capture(d, name, server_args, client_args, out_dir, facts):
                                    str(keylog), *client_args], cwd=d, stdin=subprocess.PIPE,
                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         time.sleep(1.0)  # long enough to read a TLS 1.3 server's NewSessionTickets
+        if client_input:  # s_client's commands: "k" sends a KeyUpdate
+            client.stdin.write(client_input)
+            client.stdin.flush()
+            time.sleep(0.5)
         output, _ = client.communicate("", timeout=20)
     finally:
         server.stdin.close()
@@ -156,9 +160,11 @@ def main():
         run_one(d, "tls12_ecdhe_ecdsa", [*ecdsa, "-tls1_2", "-cipher", "ECDHE-ECDSA-AES256-GCM-SHA384"],
                 ["-tls1_2", "-cipher", "ECDHE-ECDSA-AES256-GCM-SHA384", "-groups", "secp384r1:prime256v1"], out_dir,
                 [("server_certificate", "ecdsa.der")])
+        run_one(d, "tls12_dhe_rsa", [*rsa, "-tls1_2", "-cipher", "DHE-RSA-AES128-GCM-SHA256"],
+                ["-tls1_2", "-cipher", "DHE-RSA-AES128-GCM-SHA256"], out_dir, [("server_certificate", "rsa.der")])
         run_one(d, "tls13_status", [*rsa, "-tls1_3", "-status_file", "ocsp.der"],
                 ["-tls1_3", "-status", "-servername", "localhost"], out_dir,
-                [("server_certificate", "rsa.der"), ("ocsp_response", "ocsp.der")])
+                [("server_certificate", "rsa.der"), ("ocsp_response", "ocsp.der")], "k\n")
         run_one(d, "tls13_mutual_hrr",
                 [*ecdsa, "-tls1_3", "-groups", "secp384r1", "-ciphersuites", "TLS_AES_256_GCM_SHA384",
                  *mutual_server],
