@@ -10,6 +10,7 @@
 #include "client_session.hpp"
 #include "crl_cache.hpp"
 #include "exit_codes.hpp"
+#include "tls_session.hpp"
 #include "tlslab/cli.hpp"
 #include "tlslab/failure_reason.hpp"
 #include "tlslab/logging.hpp"
@@ -17,6 +18,7 @@
 #include "tlslab/net/http_get.hpp"
 #include "tlslab/private_file.hpp"
 #include "tlslab/text.hpp"
+#include "tlslab/tls/context.hpp"
 #include "tlslab/trace/plantuml.hpp"
 #include "tlslab/trace/report.hpp"
 
@@ -37,10 +39,14 @@ int main(int argc, char** argv) {
   std::string suites = default_suite_names(), output, keylog, report, plantuml;
   std::vector<std::string> paths;
   int handshake_timeout_ms = 10000, idle_timeout_ms = 30000;
+  bool use_tls = false;
+  std::string tls_versions = "1.2,1.3", tls_ciphers, tls_ciphersuites;
   cli::TraceArguments trace_arguments;
   app.add_option("--connect", connect, "server HOST:PORT")->capture_default_str();
   app.add_option("--ca-service", ca_service, "CA validation service HOST:PORT")->capture_default_str();
-  app.add_option("--trust", trust_path, "trusted CA certificate(s), PEM (the CA's PUBLIC KEY)")->required();
+  app.add_option("--trust", trust_path,
+                 "trusted CA certificate(s), PEM (the CA's PUBLIC KEY); with --tls, 'system' for the OS store")
+      ->required();
   app.add_option("--server-name", server_name, "name expected in the certificate (default: the --connect host)");
   app.add_option("--suites", suites, "offered cipher suites in preference order (the ecdhe- ones: forward secrecy)")
       ->capture_default_str();
@@ -49,7 +55,12 @@ int main(int argc, char** argv) {
   app.add_option("--ca-check", ca_check,
                  "how the server's certificate status is checked: direct (ask the CA), stapled (require the "
                  "server's staple), auto (a usable staple, else ask the CA), crl (fetch the CA's list of revoked "
-                 "certificates and look the serial up)")
+                 "certificates and look the serial up). With --tls: direct POSTs an OCSP request to the responder "
+                 "the certificate names (Authority Information Access), stapled asks the server for a staple "
+                 "(status_request), auto takes a usable staple, else asks the responder, else the CRL the "
+                 "certificate names; a certificate that names neither an OCSP responder nor a CRL is refused by "
+                 "direct, stapled and crl, and accepted by auto with one warning line (no revocation check is "
+                 "possible); a refused certificate ends the handshake with libssl's alert (certificate_revoked)")
       ->capture_default_str();
   app.add_option("--crl-from", crl_from,
                  "with --ca-check crl: fetch the list from this http:// URL instead of the certificate's CRL "
@@ -65,6 +76,17 @@ int main(int argc, char** argv) {
   app.add_option("--key", key_path, "this client's private key (PEM) for --cert");
   app.add_option("--get", paths, "request PATH after the handshake (repeatable; default /)");
   app.add_option("--output", output, "write response bodies to FILE instead of stdout");
+  app.add_flag("--tls", use_tls,
+               "speak standard TLS 1.2/1.3 (libssl) instead of the lab's protocol, to any TLS server "
+               "(tlslab-server --tls, openssl s_server, gnutls-serv): the chain from --trust, the dates, the host "
+               "name from the subjectAltNames only (SNI sent), the CA check of --ca-check inside the handshake");
+  app.add_option("--tls-versions", tls_versions, "with --tls: the TLS versions offered: 1.2, 1.3 or 1.2,1.3")
+      ->capture_default_str();
+  app.add_option("--tls-ciphers", tls_ciphers,
+                 "with --tls: TLS 1.2 cipher suites in OpenSSL's syntax (AES128-GCM-SHA256 is RSA key transport, "
+                 "ECDHE-RSA-AES128-GCM-SHA256 ECDHE); default: libssl's (--suites is the lab's)");
+  app.add_option("--tls-ciphersuites", tls_ciphersuites,
+                 "with --tls: TLS 1.3 cipher suites (TLS_AES_128_GCM_SHA256:…); default: libssl's");
   cli::add_keylog_option(app, keylog);
   cli::add_trace_options(app, trace_arguments);
   app.add_option("--report", report, "write this run as one self-contained HTML page (diagram, bytes, computations)");
@@ -158,9 +180,27 @@ int main(int argc, char** argv) {
       }
     }
     settings.trust_path = trust_path;
+    if (!use_tls && (tls_versions != "1.2,1.3" || !tls_ciphers.empty() || !tls_ciphersuites.empty())) {
+      std::fprintf(stderr, "tlslab-client: --tls-versions, --tls-ciphers and --tls-ciphersuites go with --tls\n");
+      return static_cast<int>(ExitCode::usage);
+    }
+    if (use_tls) {
+      try {
+        (void)tls::parse_versions(tls_versions);
+      } catch (const std::runtime_error& e) {
+        std::fprintf(stderr, "tlslab-client: %s\n", e.what());
+        return static_cast<int>(ExitCode::usage);
+      }
+      if (!cert_path.empty()) {
+        std::fprintf(stderr, "tlslab-client: --cert with --tls is not supported yet\n");
+        return static_cast<int>(ExitCode::usage);
+      }
+      settings.tls = client::TlsClientOptions{tls_versions, tls_ciphers, tls_ciphersuites, trust_path == "system"};
+    }
     settings.timeouts = {std::chrono::milliseconds(handshake_timeout_ms), std::chrono::milliseconds(idle_timeout_ms)};
     settings.keylog = cli::keylog_path(keylog);  // checked before any connection
-    auto trust = crypto::TrustStore::from_pem_file(trust_path);
+    std::optional<crypto::TrustStore> trust;
+    if (!settings.tls) trust.emplace(crypto::TrustStore::from_pem_file(trust_path));
     if (!cert_path.empty()) settings.identity = client::ClientIdentity::load(cert_path, key_path);
     if (!output.empty()) {
       body_out = open_output(output, "--output file", FileKind::document);
@@ -172,7 +212,10 @@ int main(int argc, char** argv) {
     asio::io_context io;
     Outcome outcome;
     asio::co_spawn(
-        io, client::run_session(settings, trust, trace, body_out), [&](std::exception_ptr error, Outcome result) {
+        io,
+        settings.tls ? client::run_tls_session(settings, trace, body_out)
+                     : client::run_session(settings, *trust, trace, body_out),
+        [&](std::exception_ptr error, Outcome result) {
           if (!error) {
             outcome = std::move(result);
             return;

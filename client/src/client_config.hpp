@@ -16,6 +16,14 @@ namespace tlslab::client {
 
 class CrlCache;
 
+// --tls: standard TLS through libssl instead of the lab's protocol.
+struct TlsClientOptions {
+  std::string versions = "1.2,1.3";  // --tls-versions
+  std::string tls12_ciphers;         // --tls-ciphers: OpenSSL's syntax; empty: libssl's defaults
+  std::string tls13_ciphersuites;    // --tls-ciphersuites; empty: libssl's defaults
+  bool system_trust = false;         // --trust system: the OS store (SSL_CTX_set_default_verify_paths)
+};
+
 struct ClientSettings {
   tcp::endpoint server;
   tcp::endpoint ca_service;
@@ -36,6 +44,7 @@ struct ClientSettings {
   // distribution point), and the cache of lists (--crl-cache DIR; none: nothing is written).
   std::optional<std::string> crl_from;
   std::shared_ptr<const CrlCache> crl_cache;
+  std::optional<TlsClientOptions> tls;  // --tls
 };
 
 }  // namespace tlslab::client

@@ -96,7 +96,7 @@ std::string OcspOverHttp::summary() const {
   return "?";
 }
 
-awaitable<OcspOverHttp> ask_ocsp_responder(const OcspQuery& query) {
+awaitable<OcspOverHttp> ask_ocsp_responder(OcspQuery query) {
   OcspOverHttp exchange;
   exchange.url = query.url;
   exchange.nonce = crypto::random_bytes(nonce_size);

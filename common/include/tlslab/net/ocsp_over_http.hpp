@@ -58,7 +58,7 @@ Bytes build_ocsp_request(X509* certificate, X509* issuer, ByteView nonce);
 // Builds the request with a fresh 16-byte nonce, POSTs it (Content-Type application/ocsp-request,
 // one deadline, the answer at most 64 KiB, no redirect followed, 200 only) and verifies the answer.
 // Never throws for what the network or the responder does: that is in `verified`.
-awaitable<OcspOverHttp> ask_ocsp_responder(const OcspQuery& query);
+awaitable<OcspOverHttp> ask_ocsp_responder(OcspQuery query);
 
 inline constexpr std::size_t max_ocsp_response_size = 64 * 1024;
 

@@ -1,0 +1,194 @@
+#include "tls_session.hpp"
+
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+
+#include <chrono>
+#include <memory>
+
+#include "requests.hpp"
+#include "tls_revocation.hpp"
+#include "tlslab/net/endpoint.hpp"
+#include "tlslab/session_end.hpp"
+#include "tlslab/tls/context.hpp"
+#include "tlslab/tls/tap.hpp"
+
+namespace tlslab::client {
+namespace {
+
+using TlsStream = boost::asio::ssl::stream<tcp::socket>;
+
+double ms_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+}
+
+tls::ContextOptions context_options(const ClientSettings& settings) {
+  tls::ContextOptions options;
+  options.role = tls::Role::client;
+  options.versions = settings.tls->versions;
+  // --trust system: OpenSSL's default CA file here (the Context needs one), and its default
+  // directory too (SSL_CTX_set_default_verify_paths, below).
+  options.trust_path = settings.tls->system_trust ? X509_get_default_cert_file() : settings.trust_path;
+  options.tls12_ciphers = settings.tls->tls12_ciphers;
+  options.keylog_path = settings.keylog;
+  options.request_status = settings.ca_check == CaCheck::stapled || settings.ca_check == CaCheck::automatic;
+  return options;
+}
+
+// Emits the tap's events with the CA check's arrows 3–4 put after arrow 2 (the check ran inside it).
+void emit_events(Trace& trace, std::vector<HandshakeEvent> tapped, std::vector<HandshakeEvent> check,
+                 std::chrono::steady_clock::time_point start) {
+  auto at = std::find_if(tapped.begin(), tapped.end(), [](const HandshakeEvent& event) { return event.arrow >= 5; });
+  tapped.insert(at, std::make_move_iterator(check.begin()), std::make_move_iterator(check.end()));
+  for (HandshakeEvent& event : tapped) {
+    event.connection = 0;
+    if (event.elapsed_ms == 0) event.elapsed_ms = ms_since(start);
+    if (event.time.empty()) event.time = iso_now();
+    trace.emit(event);
+  }
+}
+
+// The alert that ended the handshake, in the one line's words.
+std::string alert_words(const std::optional<tls::TappedAlert>& alert) {
+  if (!alert) return "";
+  // In the alert's RFC name (unknown_ca), as the lab's lines say it.
+  auto description = alert_description_from(alert->description);
+  std::string name = description ? std::string(to_string(*description)) : alert->name;
+  return alert->from == Party::client ? " (alert " + name + " sent)" : " (the server sent alert " + name + ")";
+}
+
+}  // namespace
+
+awaitable<Outcome> run_tls_session(const ClientSettings& settings, Trace& trace, std::FILE* body_out) {
+  const auto start = std::chrono::steady_clock::now();
+  std::unique_ptr<tls::Context> context;
+  try {
+    context = std::make_unique<tls::Context>(context_options(settings));
+    if (settings.tls->system_trust && SSL_CTX_set_default_verify_paths(context->native()) != 1) {
+      throw std::runtime_error("cannot load the system's trusted CA certificates: " + tls::last_failure("?"));
+    }
+    if (!settings.tls->tls13_ciphersuites.empty() &&
+        SSL_CTX_set_ciphersuites(context->native(), settings.tls->tls13_ciphersuites.c_str()) != 1) {
+      throw std::runtime_error("--tls-ciphersuites '" + printable(settings.tls->tls13_ciphersuites) +
+                               "': no TLS 1.3 suite libssl knows");
+    }
+  } catch (const std::runtime_error& error) {
+    co_return Outcome{ExitCode::local_error, error.what()};
+  }
+  SessionTrace session_trace(trace, 0);
+  tcp::socket socket(co_await asio::this_coro::executor);
+  try {
+    socket = co_await net::connect_with_deadline(settings.server, settings.timeouts.handshake);
+  } catch (const ProtocolError& error) {
+    std::string line = std::string("tls handshake failed: ") + error.what();
+    session_trace.outcome(false, line, "");
+    co_return Outcome{ExitCode::connection_failed, line};
+  }
+  TlsStream stream(std::move(socket), context->asio());
+  SSL* ssl = stream.native_handle();
+  try {
+    tls::expect_server_name(ssl, settings.server_name);
+  } catch (const std::runtime_error& error) {
+    co_return Outcome{ExitCode::usage, error.what()};
+  }
+  // The host name is checked against the subjectAltNames only (RFC 6125 §6.4.4; browsers do so), never
+  // the subject's CN.
+  X509_VERIFY_PARAM_set_hostflags(SSL_get0_param(ssl),
+                                  X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS | X509_CHECK_FLAG_NEVER_CHECK_SUBJECT);
+  RevocationCheck check;
+  check.settings = &settings;
+  check.tracing = trace.enabled();
+  install_revocation_check(ssl, check);
+  // The tap also tells which alert ended a failed handshake, so it is installed even without a trace.
+  tls::Tap tap({Party::client, trace.shows_secrets()});
+  tap.install(ssl);
+
+  // (1) ClientHello … (7) Finished: libssl runs the handshake; the CA check (3–4) runs inside it.
+  auto expired = std::make_shared<bool>(false);
+  asio::steady_timer deadline(stream.get_executor());
+  deadline.expires_after(settings.timeouts.handshake);
+  deadline.async_wait([expired, &stream](const boost::system::error_code& error) {
+    if (error) return;
+    *expired = true;
+    boost::system::error_code ignored;
+    stream.lowest_layer().close(ignored);
+  });
+  auto [handshake_error] = co_await stream.async_handshake(TlsStream::client, asio::as_tuple(use_awaitable));
+  deadline.cancel();
+  if (trace.enabled()) emit_events(trace, tap.take_events(ssl), std::move(check.events), start);
+  if (!check.warning.empty()) std::fprintf(stderr, "tlslab-client: %s\n", check.warning.c_str());
+
+  if (handshake_error || *expired) {
+    const auto& alert = tap.last_alert();
+    std::string reason;
+    ExitCode code = ExitCode::connection_failed;
+    if (check.refused) {
+      reason = std::string(to_string(*check.refused)) + ": " + check.line;
+      code = exit_code_for(Ending{SessionEnd::our_alert, *check.refused, check.line});
+    } else if (check.chain_error) {
+      reason = std::string("certificate verify failed: ") + X509_verify_cert_error_string(*check.chain_error);
+      code = ExitCode::certificate_rejected;
+    } else if (*expired) {
+      reason = "timed out after " + std::to_string(settings.timeouts.handshake.count()) + " ms";
+    } else {
+      reason = handshake_error.message();
+      if (alert) {
+        auto description = alert_description_from(alert->description);
+        auto kind = alert->from == Party::client ? SessionEnd::our_alert : SessionEnd::peer_alert;
+        code = description ? exit_code_for(Ending{kind, *description, reason}) : ExitCode::protocol_error;
+      }
+    }
+    std::string line = "tls handshake failed: " + reason + alert_words(alert);
+    std::optional<SessionTrace::AlertSeen> seen;
+    if (alert) {
+      if (auto description = alert_description_from(alert->description)) {
+        seen = SessionTrace::AlertSeen{*description, alert->from,
+                                       alert->from == Party::client ? Party::server : Party::client, std::nullopt};
+      }
+    }
+    session_trace.outcome(false, line, "", std::move(seen));
+    co_return Outcome{code, line};
+  }
+
+  const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl);
+  char timing[64];
+  std::snprintf(timing, sizeof timing, "%.2f ms", ms_since(start));
+  session_trace.outcome(true, "handshake complete",
+                        tls::protocol_name(ssl) + " " + (cipher ? SSL_CIPHER_standard_name(cipher) : "?") + " in " +
+                            timing + " (ClientHello to Finished, " +
+                            (check.stapled                       ? "the CA's answer stapled: no CA round trip)"
+                             : settings.ca_check == CaCheck::crl ? "the CA's list looked up: no question to the CA)"
+                             : check.warning.empty()             ? "CA round trip included)"
+                                                                 : "no revocation check possible)"));
+
+  // (8) Application data: HTTP/1.1 on the TLS stream.
+  RequestResults results;
+  std::optional<std::string> failure;
+  try {
+    RequestStreamHooks hooks;
+    hooks.fail = [](const boost::system::error_code& error) {
+      throw ProtocolError(TransportFailure::broken, "the server's HTTP response: " + error.message());
+    };
+    results = co_await send_requests_over(stream, settings, session_trace, body_out, hooks);
+  } catch (const ProtocolError& error) {
+    failure = std::string("session failed: ") + error.what();
+  }
+  // close_notify, without waiting long for the server's.
+  deadline.expires_after(std::chrono::seconds(2));
+  deadline.async_wait([&stream](const boost::system::error_code& error) {
+    if (error) return;
+    boost::system::error_code ignored;
+    stream.lowest_layer().close(ignored);
+  });
+  [[maybe_unused]] auto [shutdown_error] = co_await stream.async_shutdown(asio::as_tuple(use_awaitable));
+  deadline.cancel();
+  if (trace.enabled()) emit_events(trace, tap.take_events(ssl), {}, start);  // TLS 1.3's NewSessionTickets
+  if (failure) {
+    session_trace.outcome(false, *failure, "");
+    co_return Outcome{ExitCode::connection_failed, *failure};
+  }
+  if (!results.all_ok()) co_return Outcome{ExitCode::http_error, "a request got an HTTP error status"};
+  co_return Outcome{};
+}
+
+}  // namespace tlslab::client
