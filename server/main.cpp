@@ -9,6 +9,7 @@
 
 #include "server_session.hpp"
 #include "stapler.hpp"
+#include "tls_session.hpp"
 #include "tlslab/cli.hpp"
 #include "tlslab/logging.hpp"
 #include "tlslab/net/endpoint.hpp"
@@ -28,6 +29,8 @@ int main(int argc, char** argv) {
   unsigned threads = 0;
   int handshake_timeout_ms = 10000, idle_timeout_ms = 30000;
   std::size_t max_connections = 4096;
+  bool tls = false;
+  std::string tls_versions = "1.2,1.3";
   std::uint64_t max_generated_bytes = std::uint64_t{256} << 20;
   app.add_option("--cert", cert_path, "server certificate (PEM), e.g. from 'tlslab-ca issue'")->required();
   app.add_option("--key", key_path,
@@ -77,8 +80,18 @@ int main(int argc, char** argv) {
   app.add_option("--client-crl-from", client_crl_from,
                  "with --client-ca-check crl: fetch the list from this http:// URL instead of the client "
                  "certificate's CRL distribution point");
+  app.add_flag("--tls", tls,
+               "speak real TLS (OpenSSL's libssl) on the port instead of the lab's protocol: the same certificate, "
+               "key, HTTP service and trace, each handshake on the seed's arrows");
+  auto* versions_option =
+      app.add_option("--tls-versions", tls_versions, "with --tls: the TLS versions accepted, from 1.2,1.3")
+          ->capture_default_str();
   cli::add_log_level_option(app, log_level);
   CLI11_PARSE(app, argc, argv);
+  if (versions_option->count() > 0 && !tls) {
+    std::fprintf(stderr, "tlslab-server: --tls-versions is only used with --tls\n");
+    return 2;
+  }
 
   ProgramLog program_log("tlslab-server", spdlog::level::from_str(log_level));
   const auto& log = program_log.logger();
@@ -135,7 +148,8 @@ int main(int argc, char** argv) {
         throw std::runtime_error("--client-auth " + client_auth +
                                  " needs --client-trust FILE: the CA certificate that issues client certificates");
       }
-      if (!settings.ca_service && settings.client_ca_check == CaCheck::direct) {
+      // Over TLS, libssl verifies the client's chain against --client-trust; the CA service is optional.
+      if (!tls && !settings.ca_service && settings.client_ca_check == CaCheck::direct) {
         throw std::runtime_error("--client-auth " + client_auth +
                                  " needs the CA service to ask about client certificates: --ca-service HOST:PORT");
       }
@@ -159,10 +173,36 @@ int main(int argc, char** argv) {
       settings.stapler = stapler;
     }
     server::ServerContext context{identity, settings, trace, log, {}};
+    std::unique_ptr<tls::Context> tls_context;
+    if (tls) {
+      tls::ContextOptions options;
+      options.role = tls::Role::server;
+      options.certificate_path = cert_path;
+      options.key_path = key_path;
+      options.versions = tls_versions;
+      options.keylog_path = settings.keylog;
+      if (settings.client_auth != ClientAuth::none) {
+        options.client_certificates = settings.client_auth == ClientAuth::require ? tls::ClientCertificates::require
+                                                                                  : tls::ClientCertificates::optional;
+        options.trust_path = client_trust;
+      }
+      if (stapler) {
+        // The same OCSP answer the lab staples, for each ClientHello that asks (status_request).
+        options.staple = [stapler]() -> std::optional<Bytes> {
+          auto staple = stapler->current();
+          if (!staple) return std::nullopt;
+          return staple->ocsp_response;
+        };
+      }
+      tls_context = std::make_unique<tls::Context>(std::move(options));
+    }
+    std::optional<server::TlsServerContext> tls_server;
+    if (tls_context) tls_server.emplace(server::TlsServerContext{context, *tls_context});
     net::ServiceRun run{threads, max_connections, log, [&](std::span<const tcp::endpoint> bound) {
                           std::printf("tlslab-server: listening on %s\n", net::endpoint_text(bound[0]).c_str());
                           std::printf("tlslab-server: CERTIFICATE %s, serial %s\n", identity.subject.c_str(),
                                       identity.serial.c_str());
+                          if (tls_server) std::printf("tlslab-server: real TLS %s\n", tls_versions.c_str());
                           if (settings.keylog) std::printf("tlslab-server: key log %s\n", settings.keylog->c_str());
                           if (stapler) std::printf("tlslab-server: stapling the answers of %s\n", staple_from.c_str());
                           if (settings.client_auth != ClientAuth::none) {
@@ -171,10 +211,12 @@ int main(int argc, char** argv) {
                           std::fflush(stdout);
                         }};
     if (stapler) run.background.push_back([stapler] { return stapler->run(); });
-    return net::serve(
-        {{endpoint, [&](tcp::socket socket,
-                        std::uint64_t id) { return server::serve_connection(std::move(socket), id, context); }}},
-        run);
+    return net::serve({{endpoint,
+                        [&](tcp::socket socket, std::uint64_t id) {
+                          if (tls_server) return server::serve_tls_connection(std::move(socket), id, *tls_server);
+                          return server::serve_connection(std::move(socket), id, context);
+                        }}},
+                      run);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "tlslab-server: %s\n", e.what());
     return 1;

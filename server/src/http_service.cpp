@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
@@ -58,10 +59,9 @@ std::optional<http::file_body::value_type> open_file(const std::filesystem::path
 
 }  // namespace
 
-awaitable<std::uint64_t> serve_requests(net::Channel& channel, const ServerIdentity& identity,
-                                        const ServerSettings& settings, const SessionParameters& session,
-                                        SessionTrace& trace, spdlog::logger& log) {
-  net::SecureStream stream(channel);
+template <class Stream>
+awaitable<std::uint64_t> serve_http(Stream& stream, HttpConnection& connection, const ServerSettings& settings,
+                                    SessionTrace& trace, spdlog::logger& log) {
   beast::flat_buffer buffer(max_request_header + max_request_body);
   std::uint64_t served = 0;
   for (;;) {
@@ -70,12 +70,12 @@ awaitable<std::uint64_t> serve_requests(net::Channel& channel, const ServerIdent
     parser.body_limit(max_request_body);
     // The whole request must arrive within the idle timeout: a byte every few seconds does not
     // keep a connection (each read alone would have its own full timeout).
-    channel.set_deadline(net::Clock::now() + settings.timeouts.idle);
+    connection.set_deadline(net::Clock::now() + settings.timeouts.idle);
     // (8) Client → Server: a request, encrypted
     auto [read_error, read_bytes] = co_await http::async_read(stream, buffer, parser, asio::as_tuple(use_awaitable));
-    channel.clear_deadline();
+    connection.clear_deadline();
     if (read_error == asio::error::eof || read_error == http::error::end_of_stream) co_return served;  // close_notify
-    if (read_error && stream.failure()) rethrow_stream_failure(stream, read_error);
+    if (read_error && connection.broken(read_error)) connection.fail(read_error);
     if (read_error) {
       // Not HTTP, or over a limit: answer 400 over the channel, then end the session cleanly.
       auto bad = text_response(http::status::bad_request, 11, "malformed HTTP request: " + read_error.message() + "\n");
@@ -109,7 +109,7 @@ awaitable<std::uint64_t> serve_requests(net::Channel& channel, const ServerIdent
         static const Bytes pattern(4 * max_plaintext, 'x');
         for (std::uint64_t left = chosen.size; left > 0;) {
           std::size_t chunk = static_cast<std::size_t>(std::min<std::uint64_t>(left, pattern.size()));
-          co_await channel.write_application_data(ByteView(pattern.data(), chunk));
+          co_await connection.write_bulk(ByteView(pattern.data(), chunk));
           left -= chunk;
         }
       }
@@ -141,7 +141,7 @@ awaitable<std::uint64_t> serve_requests(net::Channel& channel, const ServerIdent
         case Route::Kind::session_page:
           response = {http::status::ok, version};
           response.set(http::field::content_type, "text/html; charset=utf-8");
-          response.body() = session_page(identity, session, trace.connection());
+          response.body() = connection.session_page();
           summary = "200 OK (session page)";
           break;
         default:
@@ -159,11 +159,32 @@ awaitable<std::uint64_t> serve_requests(net::Channel& channel, const ServerIdent
       if (head) response.body().clear();
       std::tie(write_error, std::ignore) = co_await http::async_write(stream, response, asio::as_tuple(use_awaitable));
     }
-    if (write_error) rethrow_stream_failure(stream, write_error);
+    if (write_error) connection.fail(write_error);
     // (8) Server → Client: the response, encrypted
     trace.line(8, Party::server, Party::client, summary);
     if (!keep_alive) co_return served;
   }
+}
+
+template awaitable<std::uint64_t> serve_http<asio::ssl::stream<tcp::socket>>(asio::ssl::stream<tcp::socket>&,
+                                                                             HttpConnection&, const ServerSettings&,
+                                                                             SessionTrace&, spdlog::logger&);
+template awaitable<std::uint64_t> serve_http<net::SecureStream>(net::SecureStream&, HttpConnection&,
+                                                                const ServerSettings&, SessionTrace&, spdlog::logger&);
+
+awaitable<std::uint64_t> serve_requests(net::Channel& channel, const ServerIdentity& identity,
+                                        const ServerSettings& settings, const SessionParameters& session,
+                                        SessionTrace& trace, spdlog::logger& log) {
+  net::SecureStream stream(channel);
+  HttpConnection connection{
+      .set_deadline = [&](net::Clock::time_point deadline) { channel.set_deadline(deadline); },
+      .clear_deadline = [&] { channel.clear_deadline(); },
+      .broken = [&](const boost::system::error_code&) { return stream.failure() != nullptr; },
+      .fail = [&](const boost::system::error_code& error) { rethrow_stream_failure(stream, error); },
+      .write_bulk = [&](ByteView bytes) -> awaitable<void> { co_await channel.write_application_data(bytes); },
+      .session_page = [&] { return session_page(identity, session, trace.connection()); },
+  };
+  co_return co_await serve_http(stream, connection, settings, trace, log);
 }
 
 }  // namespace tlslab::server

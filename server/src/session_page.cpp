@@ -1,5 +1,6 @@
 #include "session_page.hpp"
 
+#include "tls_session.hpp"
 #include "tlslab/time.hpp"
 
 namespace tlslab::server {
@@ -146,6 +147,76 @@ std::string session_page(const ServerIdentity& identity, const SessionParameters
                             : "not known to the server: the client asks the CA itself (arrows 3-4)",
              "ca") +
          "</table>\n" + client_section(session) + "</body></html>\n";
+}
+
+namespace {
+
+std::string joined(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& name : names) {
+    if (!out.empty()) out += ", ";
+    out += name;
+  }
+  return out.empty() ? "(not known)" : out;
+}
+
+}  // namespace
+
+std::string tls_session_page(const ServerIdentity& identity, const TlsSessionFacts& session, std::uint64_t connection) {
+  std::string rand_client = to_hex(session.client_random);
+  std::string rand_server = to_hex(session.server_random);
+  std::string name = session.server_name.empty() ? "(none)" : session.server_name;
+  std::string arrows;
+  for (const auto& step : session.arrows) {
+    arrows += arrow(std::to_string(step.arrow), html_escape(step.parties) + ": <code>" + html_escape(step.messages) +
+                                                    "</code><br>" + html_escape(step.description));
+    if (step.arrow == 2) {
+      arrows += arrow("3–4",
+                      session.staple.empty()
+                          ? "Client → CA → Client: your client may ask the <span class=\"ca\">CA</span> about this "
+                            "certificate (OCSP over HTTP) on a connection of its own; the server does not see it."
+                          : "Server → CA → Server, ahead of time: this server stapled " + html_escape(session.staple) +
+                                " into arrow 2.",
+                      session.staple.empty());
+    }
+  }
+  if (session.protocol == "TLS 1.3") {
+    arrows += arrow("5",
+                    "none in TLS 1.3: no <span class=\"pre-master\">PRE-MASTER</span> crosses the wire; both sides "
+                    "derive the <span class=\"master\">SESSION MASTER KEY</span> with the HKDF key schedule (RFC 8446 "
+                    "§7.1) from the key shares of arrows 1 and 2",
+                    true);
+  }
+  arrows += arrow("8", "Client → Server: the request for this page; Server → Client: this page, encrypted");
+  std::string group =
+      session.group.empty() ? "none (RSA key transport: the PRE-MASTER under SERVER'S PUBLIC KEY)" : session.group;
+  return "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+         "<title>tlslab: this TLS session</title>\n<style>" +
+         std::string(style) + "</style></head><body>\n<h1>tlslab: this " + html_escape(session.protocol) +
+         " session</h1>\n"
+         "<p>You reached this page over real TLS (OpenSSL's libssl on this server). These are the flights of your "
+         "handshake on the seed's arrows" +
+         (session.tapped
+              ? ", as they crossed the wire."
+              : ", as libssl negotiated them (start the server with its trace on to see each message as it crossed).") +
+         "</p>\n<h2>The arrows, as the server saw them</h2>\n<ol class=\"arrows\">\n" + arrows +
+         "</ol>\n<h2>The session</h2>\n<table>\n" + row("connection", std::to_string(connection), "") +
+         row("protocol", session.protocol, "") + row("cipher suite", session.suite, "suites") +
+         row("group chosen", group, "") + row("groups the client offered", joined(session.offered_groups), "") +
+         row("cipher suites the client offered", joined(session.offered_suites), "suites") +
+         row("RAND-CLIENT", rand_client, "rand-client") + row("RAND-SERVER", rand_server, "rand-server") +
+         row("server name asked", name, "") + "</table>\n<h2>The server's CERTIFICATE</h2>\n<table>\n" +
+         row("subject", identity.subject, "certificate") + row("issuer (the CA)", identity.issuer, "ca") +
+         row("serial", identity.serial, "certificate") + row("valid", identity.valid, "certificate") +
+         row("SERVER'S PUBLIC KEY", identity.key_kind, "public-key") +
+         row("CA's answer (OCSP)", session.staple.empty() ? "not stapled in this session" : session.staple, "ca") +
+         "</table>\n<h2>The client</h2>\n" +
+         (session.client_certificate
+              ? "<table>\n" + row("CERTIFICATE", *session.client_certificate, "certificate") +
+                    "</table>\n<p>Verified by libssl: signed by a CA in the server's client trust file.</p>\n"
+              : std::string("<p>Anonymous: this session did not authenticate the client with a certificate.</p>\n")) +
+         "</body></html>\n";
 }
 
 }  // namespace tlslab::server

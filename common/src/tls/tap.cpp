@@ -53,10 +53,9 @@ std::vector<FieldSpan> message_spans(const std::string& name, std::size_t size) 
   return {FieldSpan{0, size, name, {}}};
 }
 
-// TODO(issue 24): names.hpp's alert_description_name once it is in.
-std::string alert_name(std::uint8_t description) {
-  std::string name = SSL_alert_desc_string_long(description);
-  return name == "unknown" ? "alert " + std::to_string(description) : name;
+int alert_record_index() {
+  static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  return index;
 }
 
 Party other(Party party) {
@@ -206,7 +205,7 @@ void Tap::on_message(int write_p, int /*version*/, int content_type, const void*
     case TappedType::alert:
       message.name = "Alert";
       if (len == 2) {
-        alert_ = TappedAlert{from, bytes[0], bytes[1], alert_name(bytes[1]), Bytes(bytes.begin(), bytes.end())};
+        alert_ = TappedAlert{from, bytes[0], bytes[1], alert_words(bytes[1]), Bytes(bytes.begin(), bytes.end())};
       }
       break;
     case TappedType::handshake:
@@ -400,6 +399,33 @@ std::vector<HandshakeEvent> Tap::take_events(const SSL* ssl) {
   // complete ones, all of them once the handshake is over.
   flights_taken_ = flights.size();
   return events;
+}
+
+void watch_alerts(SSL* ssl, AlertRecord* record) {
+  SSL_set_ex_data(ssl, alert_record_index(), record);
+  SSL_set_info_callback(
+      ssl, +[](const SSL* connection, int where, int value) {
+        if ((where & SSL_CB_ALERT) == 0) return;
+        auto* seen = static_cast<AlertRecord*>(SSL_get_ex_data(connection, alert_record_index()));
+        if (seen == nullptr) return;
+        auto description = static_cast<std::uint8_t>(value & 0xff);
+        if ((where & SSL_CB_WRITE) != 0) {
+          seen->sent = description;
+        } else {
+          seen->received = description;
+        }
+      });
+}
+
+std::string alert_words(std::uint8_t description) {
+  // TODO(issue 24): names.hpp's alert_description_name once it is in; libssl 3.0 lacks the newest.
+  if (description == 116) return "certificate_required";
+  if (description == 120) return "no_application_protocol";
+  if (description == 109) return "missing_extension";
+  std::string name = SSL_alert_desc_string_long(description);
+  if (name == "unknown") return "alert " + std::to_string(description);
+  std::replace(name.begin(), name.end(), ' ', '_');
+  return name;
 }
 
 }  // namespace tlslab::tls

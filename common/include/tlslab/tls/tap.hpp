@@ -111,4 +111,15 @@ class Tap {
   bool key_schedule_taken_ = false;
 };
 
+// The alerts of a connection, from libssl's info callback: kept with the trace off too (it copies
+// nothing), so that a failed handshake's one line names the alert.
+struct AlertRecord {
+  std::optional<std::uint8_t> sent;  // the description of the last alert sent
+  std::optional<std::uint8_t> received;
+};
+// `record` must outlive the SSL's use. Replaces the SSL's info callback.
+void watch_alerts(SSL* ssl, AlertRecord* record);
+// RFC 8446 §6's name of an alert description: "handshake_failure", "certificate_required".
+std::string alert_words(std::uint8_t description);
+
 }  // namespace tlslab::tls
