@@ -54,14 +54,14 @@ std::string terminal_text(const HandshakeEvent& event, bool show_secrets) {
   return text;
 }
 
-std::string plantuml_of(const HandshakeEvent& event) {
+std::string plantuml_of(const std::vector<HandshakeEvent>& events) {
   char dir_template[] = "/tmp/tlslab-plantuml-XXXXXX";
   const char* dir = ::mkdtemp(dir_template);
   EXPECT_NE(dir, nullptr);
   std::string path = std::string(dir) + "/run.puml";
   {
     PlantUmlRenderer renderer(path, false);
-    renderer.on_event(event);
+    for (const HandshakeEvent& event : events) renderer.on_event(event);
     renderer.finish();
   }
   std::ifstream in(path);
@@ -247,7 +247,7 @@ TEST(TraceFlight, PeerTextInAFlightCannotCommandTheTerminal) {
 TEST(TraceFlight, PlantUmlDrawsAFlightAsOneArrowListingItsMessages) {
   HandshakeEvent event = tls13_arrow2();
   event.flight[2].name = "Certificate %getenv(\"HOME\") [[http://x]] <b>";
-  std::string text = plantuml_of(event);
+  std::string text = plantuml_of({event});
   std::size_t arrow = text.find("Server -> Client : (2) **ServerHello + EncryptedExtensions");
   ASSERT_NE(arrow, std::string::npos) << text;
   std::string line = text.substr(arrow, text.find('\n', arrow) - arrow);
@@ -264,6 +264,27 @@ TEST(TraceFlight, PlantUmlDrawsAFlightAsOneArrowListingItsMessages) {
   EXPECT_EQ(line.find("%getenv"), std::string::npos) << line;
   EXPECT_EQ(line.find("[[http"), std::string::npos) << line;
   EXPECT_EQ(line.find("<b>"), std::string::npos) << line;
+}
+
+// The lab's diagram draws the server's SESSION MASTER KEY before the client's Finished, known by the
+// ACK of arrow 7; TLS 1.3's arrow 7 is tickets after the handshake, so there is nothing to draw it by.
+TEST(TraceFlight, PlantUmlDrawsNoServerKeyStepForTls13Tickets) {
+  HandshakeEvent finished;
+  finished.arrow = 6;
+  finished.from = "Client";
+  finished.to = "Server";
+  finished.message = "Finished";
+  finished.flight = {message("Finished", {0x14, 0x01}, "verify_data", true)};
+  finished.facts.protocol = "TLS 1.3";
+  HandshakeEvent tickets = finished;
+  tickets.arrow = 7;
+  tickets.from = "Server";
+  tickets.to = "Client";
+  tickets.message = "NewSessionTicket";
+  tickets.flight = {message("NewSessionTicket", {0x04, 0x01}, "ticket", true)};
+  EXPECT_EQ(plantuml_of({finished, tickets}).find("Server -> Server : **SESSION MASTER KEY**"), std::string::npos);
+  finished.facts.protocol = tickets.facts.protocol = "TLS 1.2";
+  EXPECT_NE(plantuml_of({finished, tickets}).find("Server -> Server : **SESSION MASTER KEY**"), std::string::npos);
 }
 
 TEST(TraceFlight, TheSeedsWordsForRealTls) {

@@ -166,6 +166,11 @@ bool sent_by(const HandshakeEvent& event, Party from, HandshakeType message) {
   return event.arrow != 0 && event.arrow == seed_arrow(from, message) && event.from == to_string(from);
 }
 
+// An event of real TLS (issue 24): libssl's handshake, whose arrows 3–7 are not the lab's messages.
+bool real_tls(const HandshakeEvent& event) {
+  return event.facts.protocol == "TLS 1.2" || event.facts.protocol == "TLS 1.3";
+}
+
 bool local_step(const HandshakeEvent& event) {
   return event.arrow == 0 && event.from == event.to;
 }
@@ -256,7 +261,8 @@ void PlantUmlRenderer::on_event(const HandshakeEvent& event) {
     }
   }
   if (sent_by(event, Party::client, HandshakeType::finished)) session.test_message_line = lines_.size();
-  if (sent_by(event, Party::server, HandshakeType::finished)) {
+  // TLS 1.3's arrow 7 is the server's tickets, after its Finished went in arrow 2: no ACK to draw a key by.
+  if (sent_by(event, Party::server, HandshakeType::finished) && event.facts.protocol != "TLS 1.3") {
     // The ACK decrypted and verified under the SESSION MASTER KEY: the server made the same key from
     // the same RAND-CLIENT, PRE-MASTER and RAND-SERVER. Drawn where the seed draws it, before the
     // test message the server decrypted with it.
@@ -270,7 +276,8 @@ void PlantUmlRenderer::on_event(const HandshakeEvent& event) {
     insert_line(session.test_message_line.value_or(lines_.size()), std::move(server_key));
   }
   lines_.push_back(std::move(line));
-  if (sent_by(event, Party::client, HandshakeType::client_key_exchange) &&
+  // (Real TLS: the server checks a client's certificate itself, libssl asks no CA.)
+  if (sent_by(event, Party::client, HandshakeType::client_key_exchange) && !real_tls(event) &&
       std::any_of(event.fields.begin(), event.fields.end(),
                   [](const TraceField& field) { return field.color == TraceColor::certificate; })) {
     // The client sent a CERTIFICATE of its own (mutual authentication, §9.2): the server asks the CA
