@@ -204,6 +204,9 @@ std::string tls_session_page(const ServerIdentity& identity, const TlsSessionFac
          "</ol>\n<h2>The session</h2>\n<table>\n" + row("connection", std::to_string(connection), "") +
          row("protocol", session.protocol, "") + row("cipher suite", session.suite, "suites") +
          row("group chosen", group, "") + row("groups the client offered", joined(session.offered_groups), "") +
+         (session.offered_key_shares.empty()
+              ? std::string()
+              : row("key shares the client sent", joined(session.offered_key_shares), "")) +
          row("cipher suites the client offered", joined(session.offered_suites), "suites") +
          row("RAND-CLIENT", rand_client, "rand-client") + row("RAND-SERVER", rand_server, "rand-server") +
          row("server name asked", name, "") + "</table>\n<h2>The server's CERTIFICATE</h2>\n<table>\n" +

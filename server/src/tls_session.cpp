@@ -6,12 +6,12 @@
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/http/error.hpp>
 
-#include <cstdio>
 #include <memory>
 
 #include "http_service.hpp"
 #include "session_page.hpp"
 #include "tlslab/crypto/x509.hpp"
+#include "tlslab/tls/names.hpp"
 #include "tlslab/tls/tap.hpp"
 #include "tlslab/tls/tls_flow.hpp"
 
@@ -78,12 +78,7 @@ void names_of_groups(SSL* ssl, std::vector<std::string>& out) {
   for (int nid : groups) {
     if ((nid & TLSEXT_nid_unknown) != 0) {
       // A group libssl does not implement, by its code point (RFC 8446 §4.2.7).
-      int code = nid & 0xffff;
-      char hex[8];
-      std::snprintf(hex, sizeof hex, "0x%04x", code);
-      std::string name = code == 0x11ec ? "X25519MLKEM768" : code == 0x6399 ? "X25519Kyber768Draft00" : "";
-      out.push_back(name.empty() ? std::string(hex) + " (unknown to libssl)"
-                                 : name + " (" + hex + ", unknown to libssl)");
+      out.push_back(tls::group_name(static_cast<std::uint16_t>(nid & 0xffff)) + " (declined: unknown to libssl)");
     } else if (const char* name = SSL_group_to_name(ssl, nid)) {
       out.emplace_back(name);
     }
@@ -92,7 +87,8 @@ void names_of_groups(SSL* ssl, std::vector<std::string>& out) {
 
 // The session page's facts: the negotiated ones from libssl; the arrows from the tap when it ran,
 // else from the flow libssl followed.
-TlsSessionFacts facts_of(SSL* ssl, const tls::Context& context, const std::vector<HandshakeEvent>& tapped) {
+TlsSessionFacts facts_of(SSL* ssl, const tls::Context& context, const tls::Tap* tap,
+                         const std::vector<HandshakeEvent>& tapped) {
   TlsSessionFacts facts;
   facts.protocol = tls::protocol_name(ssl);
   const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl);
@@ -106,7 +102,13 @@ TlsSessionFacts facts_of(SSL* ssl, const tls::Context& context, const std::vecto
   facts.server_random.resize(SSL3_RANDOM_SIZE);
   facts.server_random.resize(SSL_get_server_random(ssl, facts.server_random.data(), facts.server_random.size()));
   if (const char* name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name)) facts.server_name = name;
-  names_of_groups(ssl, facts.offered_groups);
+  if (tap != nullptr) {
+    // From the ClientHello itself: every group in its order, and those it sent a key share in.
+    tls::Tap::Offer offer = tap->client_offer();
+    facts.offered_groups = std::move(offer.groups);
+    facts.offered_key_shares = std::move(offer.key_shares);
+  }
+  if (facts.offered_groups.empty()) names_of_groups(ssl, facts.offered_groups);
   if (STACK_OF(SSL_CIPHER)* offered = SSL_get_client_ciphers(ssl)) {
     for (int i = 0; i < sk_SSL_CIPHER_num(offered); ++i) {
       facts.offered_suites.emplace_back(SSL_CIPHER_standard_name(sk_SSL_CIPHER_value(offered, i)));
@@ -268,7 +270,8 @@ awaitable<void> serve_tls_connection(tcp::socket socket, std::uint64_t id, TlsSe
                                                            asio::as_tuple(use_awaitable));
         if (error) throw StreamEnded{error};
       },
-      .session_page = [&] { return tls_session_page(identity, facts_of(ssl, context.tls, tapped), id); },
+      .session_page =
+          [&] { return tls_session_page(identity, facts_of(ssl, context.tls, tap ? &*tap : nullptr, tapped), id); },
   };
   std::uint64_t served = 0;
   std::optional<ErrorCode> ended;

@@ -22,8 +22,9 @@ struct TlsSessionFacts {
   std::string group;     // "x25519"; empty for RSA key transport
   Bytes client_random;
   Bytes server_random;
-  std::string server_name;                  // SNI, "" when none
-  std::vector<std::string> offered_groups;  // the ClientHello's supported_groups, in its order
+  std::string server_name;                      // SNI, "" when none
+  std::vector<std::string> offered_groups;      // the ClientHello's supported_groups, in its order
+  std::vector<std::string> offered_key_shares;  // TLS 1.3: the groups it sent a key share in (tapped only)
   std::vector<std::string> offered_suites;
   // Each arrow as it happened: (arrow, "Server → Client", "ServerHello + Certificate + …"). Tapped
   // when the trace is on; otherwise the flow libssl followed, from what it negotiated.

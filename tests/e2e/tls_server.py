@@ -177,7 +177,7 @@ def curl_session_page():
         page = result.stdout
         for needle in ("tlslab: this TLS 1.3 session", "TLS_AES_256_GCM_SHA384", "x25519",
                        "ServerHello + EncryptedExtensions + Certificate + CertificateVerify + Finished",
-                       "groups the client offered", "x25519, secp256r1"):
+                       "groups the client offered", "x25519, secp256r1", "key shares the client sent"):
             check(needle in page, f"the session page lacks {needle!r}")
         result = server.curl("/", "--tlsv1.2", "--tls-max", "1.2", "--ciphers", "ECDHE-RSA-AES128-GCM-SHA256")
         check(result.returncode == 0 and "this TLS 1.2 session" in result.stdout, f"curl 1.2: {result.stderr}")

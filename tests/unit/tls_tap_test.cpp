@@ -233,6 +233,53 @@ TEST(TlsTap, Tls13ArrowTwoIsTheWholeFirstServerFlightAndThereIsNoArrowFive) {
   }
 }
 
+TEST(TlsTap, AHelloRetryRequestAndTheSecondClientHelloAreShownOnTheirArrows) {
+  Files files;
+  Context server(server_options(files, "1.3"));
+  // The client's first key share (x25519) is not one the server takes: it asks again (RFC 8446 §4.1.4).
+  ASSERT_EQ(SSL_CTX_set1_groups_list(server.native(), "P-256"), 1);
+  Context client(client_options(files, "1.3"));
+  Tap server_tap({Party::server, false});
+  Handshake run = handshake(client, server, nullptr, &server_tap);
+  ASSERT_TRUE(run.ok);
+  std::vector<std::pair<int, std::string>> arrows;
+  for (const auto& event : run.server_events) {
+    if (event.arrow != 0) arrows.emplace_back(event.arrow, event.message);
+  }
+  ASSERT_GE(arrows.size(), 4u);
+  EXPECT_EQ(arrows[0], std::make_pair(1, std::string("ClientHello")));
+  EXPECT_EQ(arrows[1], std::make_pair(2, std::string("HelloRetryRequest")));
+  EXPECT_EQ(arrows[2], std::make_pair(1, std::string("ClientHello")));
+  EXPECT_EQ(
+      arrows[3],
+      std::make_pair(2, std::string("ServerHello + EncryptedExtensions + Certificate + CertificateVerify + Finished")));
+  EXPECT_EQ(on_arrow(run.server_events, 2)->facts.group, "");  // the HelloRetryRequest's arrow says no group
+  Tap::Offer offer = server_tap.client_offer();
+  ASSERT_FALSE(offer.groups.empty());
+  EXPECT_EQ(offer.key_shares, std::vector<std::string>{"x25519"});
+}
+
+TEST(TlsTap, EveryMessageIsSpannedByTheDisplayParserAndTheOfferIsRead) {
+  Files files;
+  Context server(server_options(files, "1.2,1.3"));
+  Context client(client_options(files, "1.3"));
+  Tap server_tap({Party::server, false});
+  Handshake run = handshake(client, server, nullptr, &server_tap);
+  ASSERT_TRUE(run.ok);
+  for (const auto& event : run.server_events) {
+    for (const auto& message : event.flight) {
+      ASSERT_FALSE(message.frame.spans.empty()) << message.name;
+      EXPECT_GT(message.frame.spans[0].children.size(), 1u) << message.name << ": not read by the parser";
+      EXPECT_TRUE(covers_exactly(message.frame.spans, message.frame.bytes.size())) << message.name;
+    }
+  }
+  bool offered = false;
+  for (const auto& field : on_arrow(run.server_events, 1)->fields) {
+    if (field.name == "groups offered") offered = field.value.find("x25519") != std::string::npos;
+  }
+  EXPECT_TRUE(offered) << "arrow 1 does not say which groups the client offered";
+}
+
 TEST(TlsTap, TheStapleIsCertificateStatusInTls12AndInsideCertificateInTls13) {
   Files files;
   const Bytes staple = {0x30, 0x03, 0x0a, 0x01, 0x00};  // an OCSPResponse the client stores as it came
@@ -293,7 +340,7 @@ TEST(TlsTap, ClientCertificatesAreAskedForAndCheckedOrTheHandshakeFails) {
   EXPECT_FALSE(refused.ok);
   ASSERT_TRUE(refused_tap.last_alert().has_value());
   EXPECT_EQ(refused_tap.last_alert()->from, Party::server);
-  EXPECT_EQ(refused_tap.last_alert()->description, 116);  // certificate_required (RFC 8446 §6)
+  EXPECT_EQ(refused_tap.last_alert()->name, "certificate_required");
 }
 
 TEST(TlsTap, TheMasterSecretIsShownOnlyWhenSecretsAre) {

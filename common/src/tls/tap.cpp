@@ -8,49 +8,50 @@
 
 #include "tlslab/crypto/x509.hpp"
 #include "tlslab/tls/context.hpp"
+#include "tlslab/tls/handshake_view.hpp"
+#include "tlslab/tls/names.hpp"
 #include "tlslab/trace.hpp"
 
 namespace tlslab::tls {
 namespace {
 
-// RFC 8446 §4.1.3: a ServerHello with this random is a HelloRetryRequest.
-constexpr std::uint8_t hello_retry_random[32] = {0xCF, 0x21, 0xAD, 0x74, 0xE5, 0x9A, 0x61, 0x11, 0xBE, 0x1D, 0x8C,
-                                                 0x02, 0x1E, 0x65, 0xB8, 0x91, 0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB,
-                                                 0x8C, 0x5E, 0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8, 0x33, 0x9C};
-
-// A handshake message's name from its msg_type (RFC 8446 §4, RFC 5246 §7.4, RFC 6066 §8).
+// A handshake message's name from its msg_type; HelloRetryRequest, a ServerHello by its type, is told
+// apart by the display parser when the events are made.
 std::string handshake_name(ByteView message) {
-  if (message.empty()) return "Handshake";
-  switch (message[0]) {
-    case 0: return "HelloRequest";
-    case 1: return "ClientHello";
-    case 2:
-      // msg_type(1) length(3) legacy_version(2) random(32)
-      if (message.size() >= 38 && std::equal(message.begin() + 6, message.begin() + 38, hello_retry_random)) {
-        return "HelloRetryRequest";
-      }
-      return "ServerHello";
-    case 4: return "NewSessionTicket";
-    case 5: return "EndOfEarlyData";
-    case 8: return "EncryptedExtensions";
-    case 11: return "Certificate";
-    case 12: return "ServerKeyExchange";
-    case 13: return "CertificateRequest";
-    case 14: return "ServerHelloDone";
-    case 15: return "CertificateVerify";
-    case 16: return "ClientKeyExchange";
-    case 20: return "Finished";
-    case 22: return "CertificateStatus";
-    case 24: return "KeyUpdate";
-    default: return "Handshake(" + std::to_string(message[0]) + ")";
-  }
+  if (message.empty()) return "handshake";
+  return std::string(to_string(static_cast<HandshakeKind>(message[0])));
 }
 
-// The message's fields. TODO(issue 24): the display parser's spans (tls/handshake_view.hpp) once it
-// is in; until then every byte in one leaf.
-std::vector<FieldSpan> message_spans(const std::string& name, std::size_t size) {
-  if (size == 0) return {};
-  return {FieldSpan{0, size, name, {}}};
+// What the display parser (handshake_view.hpp) reads in a message; its spans cover every byte.
+// A message it refuses keeps its bytes in one leaf, named for why.
+struct MessageView {
+  std::vector<FieldSpan> spans;
+  std::optional<HandshakeView> view;
+};
+MessageView view_message(const TappedMessage& message, const ViewContext& context) {
+  MessageView out;
+  if (message.bytes.empty()) return out;
+  if (message.type != TappedType::handshake) {
+    out.spans = {FieldSpan{0, message.bytes.size(), message.name, {}}};
+    return out;
+  }
+  auto viewed = view_handshake(message.bytes, context);
+  if (!viewed) {
+    out.spans = {FieldSpan{0, message.bytes.size(), message.name + " (" + viewed.failure().reason + ")", {}}};
+    return out;
+  }
+  out.spans = viewed->spans;
+  out.view = std::move(viewed.value());
+  return out;
+}
+
+std::string names(const std::vector<std::uint16_t>& codes, std::string (*name)(std::uint16_t)) {
+  std::string out;
+  for (auto code : codes) {
+    if (!out.empty()) out += ", ";
+    out += name(code);
+  }
+  return out;
 }
 
 int alert_record_index() {
@@ -231,8 +232,15 @@ void Tap::on_message(int write_p, int /*version*/, int content_type, const void*
 
 Tap::Offer Tap::client_offer() const {
   Offer offer;
-  // TODO(issue 24): from the ClientHello's view (key_share_groups, supported_groups, cipher_suites)
-  // once the display parser is in.
+  for (const auto& message : messages_) {
+    if (message.name != "ClientHello" || message.bytes.empty()) continue;
+    auto viewed = view_handshake(message.bytes, ViewContext{});
+    if (!viewed) break;
+    for (auto group : viewed->supported_groups) offer.groups.push_back(group_name(group));
+    for (auto group : viewed->key_share_groups) offer.key_shares.push_back(group_name(group));
+    for (auto suite : viewed->cipher_suites) offer.suites.push_back(cipher_suite_name(suite));
+    break;  // the first: a second one (after a HelloRetryRequest) offers the same
+  }
   return offer;
 }
 
@@ -245,7 +253,16 @@ std::vector<HandshakeEvent> Tap::take_events(const SSL* ssl) {
   // version libssl had then: set it again now that it is known.
   for (auto& message : messages_) {
     message.tls13 = is_tls13;
+    if (message.name == "ServerHello" && !message.bytes.empty()) {
+      auto viewed = view_handshake(message.bytes, ViewContext{});
+      if (viewed) message.name = viewed->name;  // "HelloRetryRequest" (RFC 8446 §4.1.3)
+    }
     if (is_tls13) message.encrypted = !sent_in_clear_under_tls13(message.name);
+  }
+  ViewContext view_context;
+  view_context.version = is_tls13 ? tls13 : tls12;
+  if (const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl); cipher != nullptr && !is_tls13) {
+    view_context.key_exchange = key_exchange_of(SSL_CIPHER_get_protocol_id(cipher));
   }
   std::vector<TlsFlight> flights = group_flights(messages_, flow);
   bool finished = SSL_is_init_finished(ssl) == 1;
@@ -264,16 +281,21 @@ std::vector<HandshakeEvent> Tap::take_events(const SSL* ssl) {
     const TlsFlowStep* step = find_tls_step(flow, flight.arrow, flight.from);
     bool has_certificate = false;
     bool has_status = false;
+    std::optional<HandshakeView> client_hello;
+    Bytes stapled;
     for (std::size_t index : flight.messages) {
       const TappedMessage& message = messages_[index];
       if (!event.message.empty()) event.message += " + ";
       event.message += message.name;
       has_certificate = has_certificate || message.name == "Certificate";
       has_status = has_status || message.name == "CertificateStatus";
+      MessageView viewed = view_message(message, view_context);
+      if (viewed.view && viewed.view->ocsp_response) stapled = *viewed.view->ocsp_response;
+      if (viewed.view && message.name == "ClientHello" && !client_hello) client_hello = viewed.view;
       FlightMessage part;
       part.name = message.name;
       part.frame.bytes = message.bytes;
-      part.frame.spans = message_spans(message.name, message.bytes.size());
+      part.frame.spans = std::move(viewed.spans);
       part.encrypted = message.encrypted;
       event.flight.push_back(std::move(part));
     }
@@ -296,8 +318,22 @@ std::vector<HandshakeEvent> Tap::take_events(const SSL* ssl) {
     if (flight.arrow == 1 && names_client_hello) {
       event.facts.client_random = random_of(ssl, true);
       event.fields.push_back({"RAND-CLIENT", to_hex(event.facts.client_random), TraceColor::rand_client, false});
-      event.fields.push_back(
-          {"TLS version", is_tls13 ? "TLS 1.3 (supported_versions)" : protocol, TraceColor::plain, false});
+      if (client_hello) {
+        event.fields.push_back(
+            {"cipher suites", names(client_hello->cipher_suites, cipher_suite_name), TraceColor::cipher_suites, false});
+        if (!client_hello->supported_versions.empty()) {
+          event.fields.push_back(
+              {"TLS versions", names(client_hello->supported_versions, version_name), TraceColor::plain, false});
+        }
+        if (!client_hello->supported_groups.empty()) {
+          event.fields.push_back(
+              {"groups offered", names(client_hello->supported_groups, group_name), TraceColor::plain, false});
+        }
+        if (!client_hello->key_share_groups.empty()) {
+          event.fields.push_back(
+              {"key shares sent", names(client_hello->key_share_groups, group_name), TraceColor::plain, false});
+        }
+      }
     }
     if (flight.arrow == 2 && names_server_hello) {
       event.facts.server_random = random_of(ssl, false);
@@ -319,7 +355,7 @@ std::vector<HandshakeEvent> Tap::take_events(const SSL* ssl) {
         }
       }
       if (flight.from == Party::server) {
-        Bytes staple = staple_of(ssl);
+        Bytes staple = stapled.empty() ? staple_of(ssl) : stapled;
         if (!staple.empty() && (has_status || is_tls13)) {
           event.facts.status = std::move(staple);
           event.fields.push_back({"CA's answer (stapled OCSP)", std::to_string(event.facts.status.size()) + " bytes",
@@ -418,14 +454,7 @@ void watch_alerts(SSL* ssl, AlertRecord* record) {
 }
 
 std::string alert_words(std::uint8_t description) {
-  // TODO(issue 24): names.hpp's alert_description_name once it is in; libssl 3.0 lacks the newest.
-  if (description == 116) return "certificate_required";
-  if (description == 120) return "no_application_protocol";
-  if (description == 109) return "missing_extension";
-  std::string name = SSL_alert_desc_string_long(description);
-  if (name == "unknown") return "alert " + std::to_string(description);
-  std::replace(name.begin(), name.end(), ' ', '_');
-  return name;
+  return alert_description_name(description);
 }
 
 }  // namespace tlslab::tls
