@@ -415,6 +415,10 @@ TEST(TlsHandshakeViewRejects, ALengthPastTheEnd) {
   Bytes cut = message_of(20, Bytes(12, 7));
   cut.pop_back();
   EXPECT_EQ(reason_of(cut), "Finished: length: says 12 bytes, 11 follow");
+  EXPECT_EQ(reason_of(message_of(20, Bytes(11, 7)), {tls12, KeyExchange::rsa}),
+            "Finished: verify_data: 11 bytes, where TLS 1.2 has 12");
+  EXPECT_EQ(reason_of(message_of(20, Bytes(12, 7)), {tls13, KeyExchange::none}),
+            "Finished: verify_data: 12 bytes, where TLS 1.3 has 32 (SHA-256) or 48 (SHA-384)");
 }
 
 TEST(TlsHandshakeViewRejects, AnOddLengthCipherSuites) {
@@ -517,6 +521,40 @@ TEST(TlsHandshakeViewRejects, EveryPrefixOfEveryRealMessage) {
       }
     }
   }
+}
+
+// The body cut short with its length field telling the truth: the cut lands inside a field, and
+// the failure names the message and the field. Only a cut where the rest is optional (a ClientHello
+// or ServerHello without extensions) may be accepted, and then every byte is still in one field.
+TEST(TlsHandshakeViewRejects, EveryBodyCutShortWithAMatchingLengthNamesAField) {
+  std::size_t rejected = 0;
+  for (const auto& name : capture_names()) {
+    for (const auto& v : view_all(load(name))) {
+      const Bytes& bytes = v.message.bytes;
+      for (std::size_t size = 4; size < bytes.size(); ++size) {
+        Bytes cut = message_of(bytes[0], Bytes(bytes.begin() + 4, bytes.begin() + static_cast<std::ptrdiff_t>(size)));
+        auto view = view_handshake(cut, v.context);
+        if (view.ok()) {
+          // A 1.3 Finished of 48 bytes cut to 32 is one of SHA-256's size.
+          bool sha256_finished = v.view.kind == HandshakeKind::finished && size - 4 == 32;
+          EXPECT_TRUE(v.view.kind == HandshakeKind::client_hello || v.view.kind == HandshakeKind::server_hello ||
+                      sha256_finished)
+              << name << " " << v.message.name << " cut to " << size;
+          EXPECT_EQ(problem_of(view.value(), cut.size()), "");
+          continue;
+        }
+        ++rejected;
+        const std::string& reason = view.failure().reason;
+        // A HelloRetryRequest is a "ServerHello" until its random is read.
+        EXPECT_EQ(reason.rfind(std::string(to_string(v.view.kind)) + ": ", 0) == 0 ||
+                      reason.rfind(v.view.name + ": ", 0) == 0,
+                  true)
+            << reason;
+        EXPECT_EQ(reason.find('\n'), std::string::npos) << reason;
+      }
+    }
+  }
+  EXPECT_GT(rejected, 10000u);
 }
 
 TEST(TlsHandshakeViewRejects, SingleByteMutationsNeverCrashAndWhatIsReadIsCovered) {

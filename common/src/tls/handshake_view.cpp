@@ -254,7 +254,14 @@ bool body(Cursor& c, HandshakeView& view, Spans& spans, const ViewContext& conte
     case HandshakeKind::certificate_verify: return signature(c, view, spans, context);
     case HandshakeKind::client_key_exchange: return client_key_exchange(c, view, spans, context);
     case HandshakeKind::finished: {
-      if (c.left() == 0) return c.fail("verify_data", "0 bytes, fewer than the 1 required");
+      // RFC 5246 §7.4.9: 12 bytes; RFC 8446 §4.4.4: the suite's hash length (SHA-256 or SHA-384).
+      const std::size_t size = c.left();
+      if (context.version < tls13 && size != 12) {
+        return c.fail("verify_data", bytes_count(size) + ", where TLS 1.2 has 12");
+      }
+      if (context.version >= tls13 && size != 32 && size != 48) {
+        return c.fail("verify_data", bytes_count(size) + ", where TLS 1.3 has 32 (SHA-256) or 48 (SHA-384)");
+      }
       view.verify_data = copy(c.rest("verify_data", spans));
       return true;
     }
