@@ -1,5 +1,5 @@
 #pragma once
-// The one display parser of TLS 1.2 / 1.3 handshake messages made by someone else than tlslab's
+// The one display parser of TLS 1.2 / 1.3 handshake messages made by something other than tlslab's
 // codec (libssl, a capture): which bytes are which field (FieldSpan, every byte in exactly one
 // leaf) and the facts a report shows. Its input is untrusted: every read is bounds-checked, every
 // length is checked against what is left before anything is copied, and bad input is a Result
