@@ -191,11 +191,8 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "tlslab-client: %s\n", e.what());
         return static_cast<int>(ExitCode::usage);
       }
-      if (!cert_path.empty()) {
-        std::fprintf(stderr, "tlslab-client: --cert with --tls is not supported yet\n");
-        return static_cast<int>(ExitCode::usage);
-      }
-      settings.tls = client::TlsClientOptions{tls_versions, tls_ciphers, tls_ciphersuites, trust_path == "system"};
+      settings.tls = client::TlsClientOptions{tls_versions,           tls_ciphers, tls_ciphersuites,
+                                              trust_path == "system", cert_path,   key_path};
     }
     settings.timeouts = {std::chrono::milliseconds(handshake_timeout_ms), std::chrono::milliseconds(idle_timeout_ms)};
     settings.keylog = cli::keylog_path(keylog);  // checked before any connection

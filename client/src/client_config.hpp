@@ -22,6 +22,8 @@ struct TlsClientOptions {
   std::string tls12_ciphers;         // --tls-ciphers: OpenSSL's syntax; empty: libssl's defaults
   std::string tls13_ciphersuites;    // --tls-ciphersuites; empty: libssl's defaults
   bool system_trust = false;         // --trust system: the OS store (SSL_CTX_set_default_verify_paths)
+  std::string certificate_path;      // --cert / --key: offered when the server asks
+  std::string key_path;
 };
 
 struct ClientSettings {

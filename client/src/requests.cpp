@@ -28,7 +28,9 @@ bool RequestResults::all_ok() const {
 awaitable<RequestResults> send_requests(net::Channel& channel, const ClientSettings& settings, SessionTrace& trace,
                                         std::FILE* body_out) {
   net::SecureStream stream(channel);
-  RequestStreamHooks hooks{[&] { channel.record_next_application_records(); },
+  RequestStreamHooks hooks{[&] {
+                             if (trace.enabled()) channel.record_next_application_records();
+                           },
                            [&] { return channel.take_sent_record(); }, [&] { return channel.take_received_record(); },
                            [&](const boost::system::error_code& error) { rethrow_stream_failure(stream, error); }};
   co_return co_await send_requests_over(stream, settings, trace, body_out, hooks);

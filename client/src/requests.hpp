@@ -28,7 +28,7 @@ awaitable<RequestResults> send_requests(net::Channel& channel, const ClientSetti
 
 // What the stream under the requests can show the trace, and how its failures read.
 struct RequestStreamHooks {
-  std::function<void()> before_request;                   // e.g. keep the next records' bytes
+  std::function<void()> before_request;                   // before each request, traced or not
   std::function<std::optional<WireFrame>()> sent_record;  // the first record of the request
   std::function<std::optional<WireFrame>()> received_record;
   // Throws the ProtocolError that stands for `error` (it must throw).
@@ -54,7 +54,7 @@ awaitable<RequestResults> send_requests_over(Stream& stream, const ClientSetting
     request.keep_alive(true);
     // (8) Client → Server: a request, encrypted with the SESSION MASTER KEY's client write key
     // The trace shows the first record each way byte by byte (the request's, the response's first).
-    if (trace.enabled() && hooks.before_request) hooks.before_request();
+    if (hooks.before_request) hooks.before_request();
     auto [write_error, written] = co_await http::async_write(stream, request, asio::as_tuple(use_awaitable));
     if (write_error) hooks.fail(write_error);
     trace.line(8, Party::client, Party::server, "GET " + path, std::string(application_data_description),

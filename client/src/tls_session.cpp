@@ -32,6 +32,8 @@ tls::ContextOptions context_options(const ClientSettings& settings) {
   options.tls12_ciphers = settings.tls->tls12_ciphers;
   options.keylog_path = settings.keylog;
   options.request_status = settings.ca_check == CaCheck::stapled || settings.ca_check == CaCheck::automatic;
+  options.certificate_path = settings.tls->certificate_path;
+  options.key_path = settings.tls->key_path;
   return options;
 }
 
@@ -55,6 +57,46 @@ std::string alert_words(const std::optional<tls::TappedAlert>& alert) {
   auto description = alert_description_from(alert->description);
   std::string name = description ? std::string(to_string(*description)) : alert->name;
   return alert->from == Party::client ? " (alert " + name + " sent)" : " (the server sent alert " + name + ")";
+}
+
+// The TLS stream with a deadline on each read and write after the handshake (--idle-timeout-ms): each
+// operation pushes the watchdog's expiry forward; the watchdog closes the socket once it passes.
+class IdleDeadlineStream {
+ public:
+  using executor_type = TlsStream::executor_type;
+  IdleDeadlineStream(TlsStream& stream, asio::steady_timer& watchdog, std::chrono::milliseconds idle)
+      : stream_(stream), watchdog_(watchdog), idle_(idle) {}
+  executor_type get_executor() { return stream_.get_executor(); }
+  template <class Buffers, class Token>
+  auto async_read_some(const Buffers& buffers, Token&& token) {
+    watchdog_.expires_after(idle_);
+    return stream_.async_read_some(buffers, std::forward<Token>(token));
+  }
+  template <class Buffers, class Token>
+  auto async_write_some(const Buffers& buffers, Token&& token) {
+    watchdog_.expires_after(idle_);
+    return stream_.async_write_some(buffers, std::forward<Token>(token));
+  }
+
+ private:
+  TlsStream& stream_;
+  asio::steady_timer& watchdog_;
+  std::chrono::milliseconds idle_;
+};
+
+// Closes the socket when the watchdog's expiry passes without being pushed forward; ends when `done`.
+awaitable<void> watch(asio::steady_timer& watchdog, TlsStream& stream, std::shared_ptr<bool> done,
+                      std::shared_ptr<bool> expired) {
+  while (!*done) {
+    [[maybe_unused]] auto [error] = co_await watchdog.async_wait(asio::as_tuple(use_awaitable));
+    if (*done) co_return;
+    if (watchdog.expiry() <= asio::steady_timer::clock_type::now()) {
+      *expired = true;
+      boost::system::error_code ignored;
+      stream.lowest_layer().close(ignored);
+      co_return;
+    }
+  }
 }
 
 }  // namespace
@@ -164,14 +206,31 @@ awaitable<Outcome> run_tls_session(const ClientSettings& settings, Trace& trace,
   // (8) Application data: HTTP/1.1 on the TLS stream.
   RequestResults results;
   std::optional<std::string> failure;
-  try {
-    RequestStreamHooks hooks;
-    hooks.fail = [](const boost::system::error_code& error) {
-      throw ProtocolError(TransportFailure::broken, "the server's HTTP response: " + error.message());
-    };
-    results = co_await send_requests_over(stream, settings, session_trace, body_out, hooks);
-  } catch (const ProtocolError& error) {
-    failure = std::string("session failed: ") + error.what();
+  {
+    asio::steady_timer watchdog(stream.get_executor());
+    watchdog.expires_after(settings.timeouts.idle);
+    auto done = std::make_shared<bool>(false);
+    auto idle_expired = std::make_shared<bool>(false);
+    asio::co_spawn(stream.get_executor(), watch(watchdog, stream, done, idle_expired), asio::detached);
+    IdleDeadlineStream idle_stream(stream, watchdog, settings.timeouts.idle);
+    try {
+      RequestStreamHooks hooks;
+      hooks.fail = [&](const boost::system::error_code& error) {
+        if (*idle_expired) {
+          throw ProtocolError(TransportFailure::timeout, "the server sent nothing for " +
+                                                             std::to_string(settings.timeouts.idle.count()) +
+                                                             " ms (--idle-timeout-ms)");
+        }
+        throw ProtocolError(TransportFailure::broken, "the server's HTTP response: " + error.message());
+      };
+      results = co_await send_requests_over(idle_stream, settings, session_trace, body_out, hooks);
+    } catch (const ProtocolError& error) {
+      failure = std::string("session failed: ") + error.what();
+    }
+    *done = true;
+    watchdog.cancel();
+    // The watchdog's coroutine refers to `watchdog`: it sees `done` before the timer goes.
+    co_await asio::post(stream.get_executor(), use_awaitable);
   }
   // close_notify, without waiting long for the server's.
   deadline.expires_after(std::chrono::seconds(2));
@@ -184,8 +243,22 @@ awaitable<Outcome> run_tls_session(const ClientSettings& settings, Trace& trace,
   deadline.cancel();
   if (trace.enabled()) emit_events(trace, tap.take_events(ssl), {}, start);  // TLS 1.3's NewSessionTickets
   if (failure) {
+    // In TLS 1.3 the server judges the client's certificate after the client's handshake is over: its
+    // alert (certificate_required, …) ends the session, not the handshake.
+    ExitCode code = ExitCode::connection_failed;
+    const auto& alert = tap.last_alert();
+    if (alert && alert->from == Party::server) {
+      if (auto description = alert_description_from(alert->description)) {
+        *failure = "session failed: the server sent alert " + std::string(to_string(*description));
+        if (*description == AlertDescription::certificate_required) {
+          *failure += " (the server requires a client certificate: pass --cert and --key)";
+        }
+        code = exit_code_for(Ending{SessionEnd::peer_alert, *description, *failure},
+                             !settings.tls->certificate_path.empty());
+      }
+    }
     session_trace.outcome(false, *failure, "");
-    co_return Outcome{ExitCode::connection_failed, *failure};
+    co_return Outcome{code, *failure};
   }
   if (!results.all_ok()) co_return Outcome{ExitCode::http_error, "a request got an HTTP error status"};
   co_return Outcome{};

@@ -312,6 +312,39 @@ def test_report_and_diagram():
         check("@startuml" in uml and "ClientHello" in uml, "the diagram lacks the TLS flights")
 
 
+def test_server_that_stalls_after_the_handshake():
+    with Lab() as lab:
+        pki = Pki(lab)
+        need("openssl")
+        # s_server without -www answers nothing: it only relays its stdin, which stays open and empty.
+        port = None
+        for attempt in range(5):
+            port = free_port()
+            log_path = lab.path(f"s_server-{attempt}.log")
+            process = subprocess.Popen(["openssl", "s_server", "-accept", f"127.0.0.1:{port}", "-cert", pki.cert,
+                                        "-key", pki.key], stdout=open(log_path, "w"), stderr=subprocess.STDOUT,
+                                       stdin=subprocess.PIPE)
+            lab.processes.append(process)
+            if wait_for_port(port, process, log_path):
+                break
+        result = client(lab, port, pki.trust, ["--ca-check", "direct", "--idle-timeout-ms", "500", "--quiet"])
+        expect(result, 3, "session failed: the server sent nothing for 500 ms (--idle-timeout-ms)")
+        check(result.stderr.count("\n") == 1, f"not one line:\n{result.stderr}")
+
+
+def test_client_certificate():
+    with Lab() as lab:
+        pki = Pki(lab)
+        cert, key, _serial = lab.issue(pki.ca_dir, name="client", cn="tls client", sans="DNS:client.test",
+                                       extra=("--client",))
+        process, port = s_server(lab, pki.cert, pki.key, ["-Verify", "1", "-CAfile", pki.trust])
+        result = client(lab, port, pki.trust, ["--ca-check", "direct", "--quiet", "--tls-versions", "1.3"])
+        expect(result, 11, "the server sent alert certificate_required", "pass --cert and --key")
+        result = client(lab, port, pki.trust, ["--ca-check", "direct", "--cert", cert, "--key", key])
+        expect(result, OK, "handshake complete")
+        check("Certificate" in result.stderr, "the trace does not show the client's Certificate")
+
+
 def test_usage():
     with Lab() as lab:
         result = subprocess.run([exe("tlslab-client"), "--tls", "--tls-versions", "1.1", "--trust", "x"],
@@ -350,6 +383,8 @@ TESTS = {
     "crl-good-then-revoked": test_crl_good_then_revoked,
     "ocsp-url-not-http-refused": test_responder_that_is_not_http_is_refused_by_the_ca,
     "report-and-diagram": test_report_and_diagram,
+    "server-stalls-after-the-handshake": test_server_that_stalls_after_the_handshake,
+    "client-certificate": test_client_certificate,
     "usage": test_usage,
 }
 
