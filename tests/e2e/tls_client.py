@@ -345,6 +345,27 @@ def test_client_certificate():
         check("Certificate" in result.stderr, "the trace does not show the client's Certificate")
 
 
+def test_responder_down():
+    with Lab() as lab:
+        pki = Pki(lab)
+        process, port = s_server(lab, pki.cert, pki.key)
+        pki.ca_process.terminate()
+        pki.ca_process.wait()
+        result = client(lab, port, pki.trust, ["--ca-check", "direct", "--quiet"])
+        expect(result, CA_CHECK_FAILED, "tls handshake failed: bad_certificate_status_response: OCSP responder "
+               f"{pki.ocsp_url}: asking the OCSP responder: cannot connect", "sent)")
+        check(result.stderr.count("\n") == 1, f"not one line:\n{result.stderr}")
+
+
+def test_system_trust_does_not_know_the_lab_ca():
+    with Lab() as lab:
+        pki = Pki(lab)
+        process, port = s_server(lab, pki.cert, pki.key)
+        result = client(lab, port, "system", ["--ca-check", "direct", "--quiet"])
+        expect(result, CERTIFICATE_REJECTED, "certificate verify failed: unable to get local issuer certificate "
+               "(alert unknown_ca sent)")
+
+
 def test_usage():
     with Lab() as lab:
         result = subprocess.run([exe("tlslab-client"), "--tls", "--tls-versions", "1.1", "--trust", "x"],
@@ -385,6 +406,8 @@ TESTS = {
     "report-and-diagram": test_report_and_diagram,
     "server-stalls-after-the-handshake": test_server_that_stalls_after_the_handshake,
     "client-certificate": test_client_certificate,
+    "responder-down": test_responder_down,
+    "system-trust-does-not-know-the-lab-ca": test_system_trust_does_not_know_the_lab_ca,
     "usage": test_usage,
 }
 
