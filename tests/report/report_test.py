@@ -1416,6 +1416,8 @@ def real_tls_data(version, show_secrets=False, hostile=False):
         facts2["suite"] = "<script>window.pwned=12</script>"
         facts2["status_verdict"] = "<b onmouseover=window.pwned=13>good</b>"
     event(2, "Server", "Client", flight2, facts2, "returns RAND-SERVER, returns accepted cipher suite")
+    # As the tap writes it: the key that signs in TLS 1.3 (and encrypts the PRE-MASTER in 1.2 RSA).
+    events[-1]["fields"] = [{"name": "SERVER'S PUBLIC KEY", "value": "RSA 2048 bits", "color": "brown", "secret": False}]
     checks = [{"check": "<i>host name</i>" if hostile else "host name", "ok": True, "expected": "localhost",
                "actual": "DNS:localhost"},
               {"check": "OCSP status", "ok": True, "expected": "good", "actual": "good"}]
@@ -1438,6 +1440,8 @@ def real_tls_data(version, show_secrets=False, hostile=False):
                               for n, c in secrets],
                   "transcript_hashes": [{"name": "Hash(ClientHello..ServerHello)", "hash": "cd" * 32}]}
     event(0, "Client", "Client", [], facts_keys, "the key schedule")
+    if tls13:  # the tap's step for the master secret, as a field too
+        events[-1]["fields"] = [{"name": "SESSION MASTER KEY", "value": None, "color": "forestgreen", "secret": True}]
     events[-1]["message"] = "the key schedule (HKDF)" if tls13 else "creates SESSION MASTER KEY (TLS 1.2 PRF)"
     event(6, "Client", "Server", [("Finished", 20, [("verify_data", bytes(range(32, 64)) if tls13 else bytes(12))], tls13)],
           {"protocol": version}, "sends test message")

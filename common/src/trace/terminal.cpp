@@ -37,7 +37,7 @@ std::vector<TraceField> fields_of_facts(const EventFacts& facts, bool show_secre
   auto add = [&](std::string name, std::string value, TraceColor color, bool secret = false) {
     if (!value.empty() || secret) fields.push_back({std::move(name), std::move(value), color, secret});
   };
-  add("protocol", facts.protocol, TraceColor::plain);
+  // Not the protocol: every event of a run says the same, and the outcome line names it.
   if (!facts.client_random.empty()) add("RAND-CLIENT", to_hex(facts.client_random), TraceColor::rand_client);
   if (!facts.server_random.empty()) add("RAND-SERVER", to_hex(facts.server_random), TraceColor::rand_server);
   add("cipher suite", facts.suite, TraceColor::cipher_suites);
@@ -48,7 +48,7 @@ std::vector<TraceField> fields_of_facts(const EventFacts& facts, bool show_secre
   if (!facts.status.empty()) {
     add("CA's answer", std::to_string(facts.status.size()) + " bytes of DER", TraceColor::ca_key);
   }
-  add("status", facts.status_verdict, facts.status_verdict == "good" ? TraceColor::good : TraceColor::plain);
+  add("status", facts.status_verdict, facts.status_verdict == "good" ? TraceColor::good : TraceColor::bad);
   for (const auto& [name, hash] : facts.transcript_hashes) add(name, to_hex(hash), TraceColor::plain);
   for (const CheckFact& check : facts.checks) {
     std::string value = check.ok ? "ok" : "FAILED";

@@ -10,7 +10,7 @@
 
 namespace tlslab {
 
-// An event's typed facts as trace fields in the seed's colors (protocol, RAND-CLIENT, RAND-SERVER,
+// An event's typed facts as trace fields in the seed's colors (RAND-CLIENT, RAND-SERVER,
 // cipher suite, group, CERTIFICATE, the CA's answer, checks, secrets): what a renderer shows for an
 // event that has facts and no fields. A secret's value is formatted only when `show_secrets`.
 std::vector<TraceField> fields_of_facts(const EventFacts& facts, bool show_secrets);
