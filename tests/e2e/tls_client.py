@@ -201,7 +201,13 @@ def test_tlslab_server():
         process, port = lab.start_server(pki.cert, pki.key, ["--tls"])
         for version in ("1.2", "1.3"):
             result = client(lab, port, pki.trust, ["--tls-versions", version, "--ca-check", "direct"])
-            expect(result, OK, f"handshake complete: TLS {version}")
+            expect(result, OK, f"handshake complete: TLS {version}", "status                 good")
+        # Stapled by tlslab-server from the CA service.
+        process, port = lab.start_server(pki.cert, pki.key, ["--tls", "--staple-from", f"127.0.0.1:{pki.ca_port}",
+                                                             "--staple-trust", pki.trust])
+        for version in ("1.2", "1.3"):
+            result = client(lab, port, pki.trust, ["--tls-versions", version, "--ca-check", "stapled"])
+            expect(result, OK, "checks the stapled OCSP response", "the CA's answer stapled: no CA round trip")
 
 
 # --- the key log against the trace -----------------------------------------------------------------
