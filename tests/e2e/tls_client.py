@@ -372,6 +372,39 @@ def test_system_trust_does_not_know_the_lab_ca():
                "(alert unknown_ca sent)")
 
 
+def test_responder_that_is_not_http_is_never_asked():
+    """A certificate whose AIA names an https:// or file:// responder (made with openssl, since
+    tlslab-ca refuses to write one): one line, exit 6, and nothing connects to the named port."""
+    with Lab() as lab:
+        pki = Pki(lab, aia=False)
+        listener = socket.socket()
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(5)
+        listener.settimeout(0.2)
+        decoy = listener.getsockname()[1]
+        for url in (f"https://127.0.0.1:{decoy}/", f"file:///etc/passwd"):
+            key, csr, cert, ext = (lab.path(n) for n in ("x.key", "x.csr", "x.crt", "x.ext"))
+            with open(ext, "w") as f:
+                f.write(f"subjectAltName=DNS:localhost\nauthorityInfoAccess=OCSP;URI:{url}\n")
+            lab.run("openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                    "-keyout", key, "-out", csr, "-subj", "/CN=localhost")
+            lab.run("openssl", "x509", "-req", "-in", csr, "-CA", pki.trust, "-CAkey",
+                    os.path.join(pki.ca_dir, "ca.key"), "-CAcreateserial", "-days", "2", "-out", cert,
+                    "-extfile", ext)
+            process, port = s_server(lab, cert, key)
+            result = client(lab, port, pki.trust, ["--ca-check", "direct", "--quiet"])
+            expect(result, CA_CHECK_FAILED, "the certificate's OCSP responder (Authority Information Access)",
+                   "is not an http:// URL", "not asked")
+            check(result.stderr.count("\n") == 1, f"not one line:\n{result.stderr}")
+            try:
+                listener.accept()[0].close()
+                raise TestFailure(f"the client connected to the {url} responder")
+            except socket.timeout:
+                pass
+            process.terminate()
+        listener.close()
+
+
 def test_usage():
     with Lab() as lab:
         result = subprocess.run([exe("tlslab-client"), "--tls", "--tls-versions", "1.1", "--trust", "x"],
@@ -413,6 +446,7 @@ TESTS = {
     "server-stalls-after-the-handshake": test_server_that_stalls_after_the_handshake,
     "client-certificate": test_client_certificate,
     "responder-down": test_responder_down,
+    "responder-not-http-never-asked": test_responder_that_is_not_http_is_never_asked,
     "system-trust-does-not-know-the-lab-ca": test_system_trust_does_not_know_the_lab_ca,
     "usage": test_usage,
 }
