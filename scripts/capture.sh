@@ -43,6 +43,13 @@
 #                    live 2 s), the second gets the old one: bad_certificate_status_response,
 #                    "an old list replayed"
 #
+# Real TLS (issue 24; Wireshark's own TLS, HTTP and OCSP dissectors, no Lua dissector needed):
+#   tls12            tlslab-server --tls and tlslab-client --tls speak TLS 1.2 with RSA key
+#                    transport (AES128-GCM-SHA256): the seed's handshake on the real wire. The
+#                    certificate names the CA's OCSP responder (tlslab-ca issue --ocsp-url), and the
+#                    client POSTs its OCSP request there (--ca-check direct): arrows 3-4 in the capture
+#   tls13            the same with TLS 1.3: arrow 2 is one flight, all but ServerHello encrypted
+#
 # The stolen-key lesson (not a scenario of tests/e2e/scenarios.py: it needs a capture):
 #   stolen-key       two sessions to the same server, recorded: one with RSA key transport
 #                    (--suites aes128gcm, GET /?recorded=rsa), one with ECDHE (--suites
@@ -95,7 +102,7 @@ die() { echo "capture: $*" >&2; exit 2; }
 skip() { echo "capture: cannot capture: $*" >&2; exit 77; }
 
 scenarios=(good revoked unknown-ca expired wrong-name ca-down no-common-suite garbage crl-good crl-revoked crl-stale
-  crl-replayed)
+  crl-replayed tls12 tls13)
 given_args=("$@")  # for running again with sudo
 scenario=good out="" gets=() suites=""
 while [[ $# -gt 0 ]]; do
@@ -108,6 +115,7 @@ while [[ $# -gt 0 ]]; do
     good|revoked|unknown-ca|expired|wrong-name|ca-down|no-common-suite|garbage|stolen-key) scenario=$1; shift ;;
     crl-good|crl-revoked|crl-stale|crl-replayed) scenario=$1; shift ;;
     crl) scenario=crl-good; shift ;;
+    tls12|tls13) scenario=$1; shift ;;
     *) echo "capture: unknown argument '$1' (the scenarios: ${scenarios[*]}; --help says more)" >&2; exit 2 ;;
   esac
 done
@@ -145,6 +153,10 @@ programs=(tlslab-ca tlslab-server tlslab-client)
 [[ $scenario == stolen-key ]] && programs+=(tlslab-decrypt)
 crl=0
 [[ $scenario == crl-* ]] && crl=1
+tls="" # the TLS version of a real-TLS scenario
+[[ $scenario == tls12 ]] && tls=1.2
+[[ $scenario == tls13 ]] && tls=1.3
+[[ -n $tls && -n $suites ]] && die "--suites names the lab's suites: scenario $scenario speaks real TLS"
 [[ $scenario == crl-stale || $scenario == crl-replayed ]] && programs+=(tlslab-mitm)
 for p in "${programs[@]}"; do
   [[ -x $bin/$p ]] || die "$bin/$p is missing: build first (cmake --build build) or set TLSLAB_BIN"
@@ -262,7 +274,7 @@ fi
 
 # --- services, capture, client --------------------------------------------------------------
 ca_port="" server_port="" http_port="" mitm_port="" ca_extra=()
-[[ $crl == 1 ]] && ca_extra=(--ocsp-http 127.0.0.1:0)
+[[ $crl == 1 || -n $tls ]] && ca_extra=(--ocsp-http 127.0.0.1:0)
 [[ $scenario == crl-replayed ]] && ca_extra+=(--crl-next-update 2s)
 start_service ca_pid ca_port "$work/ca.log" "$bin/tlslab-ca" serve --dir "$work/ca" \
   --listen 127.0.0.1:0 "${ca_extra[@]}" || exit 1
@@ -270,13 +282,23 @@ if [[ $crl == 1 ]]; then
   http_port=$(sed -nE 's#.*CRL at http://127\.0\.0\.1:([0-9]+)/crl.*#\1#p' "$work/ca.log" | head -n 1)
   [[ -n $http_port ]] || { echo "capture: tlslab-ca serve named no CRL URL:" >&2; sed 's/^/  /' "$work/ca.log" >&2; exit 1; }
 fi
+server_tls=()
+if [[ -n $tls ]]; then
+  # The certificate names the CA's OCSP responder (Authority Information Access), as on the web.
+  http_port=$(sed -nE 's#.*OCSP over HTTP listening on http://127\.0\.0\.1:([0-9]+)/.*#\1#p' "$work/ca.log" | head -n 1)
+  [[ -n $http_port ]] || { echo "capture: tlslab-ca serve named no OCSP URL:" >&2; sed 's/^/  /' "$work/ca.log" >&2; exit 1; }
+  quiet "$bin/tlslab-ca" issue --dir "$work/ca" --cn localhost --san DNS:localhost,IP:127.0.0.1 \
+    --ocsp-url "http://127.0.0.1:$http_port" --out-cert "$work/server.crt" --out-key "$work/server.key" ||
+    die "tlslab-ca issue --ocsp-url failed"
+  server_tls=(--tls --tls-versions "$tls")
+fi
 if [[ $scenario == crl-stale || $scenario == crl-replayed ]]; then
   start_service mitm_pid mitm_port "$work/mitm.log" "$bin/tlslab-mitm" --listen 127.0.0.1:0 \
     --upstream "127.0.0.1:$http_port" --attack replay-old-crl --substitute-crl "$work/old.crl" || exit 1
 fi
 start_service server_pid server_port "$work/server.log" "$bin/tlslab-server" --cert "$work/server.crt" \
   --key "$work/server.key" --listen 127.0.0.1:0 --keylog "$work/server.keylog" --quiet \
-  "${server_suites[@]}" || exit 1
+  "${server_suites[@]}" "${server_tls[@]}" || exit 1
 if [[ $scenario == ca-down ]]; then  # its port stays in the capture filter: the refused connection
   kill "$ca_pid" 2>/dev/null
   wait "$ca_pid" 2>/dev/null
@@ -317,11 +339,16 @@ if [[ $crl == 1 ]]; then  # the list from the CA's HTTP port, or through tlslab-
   client_args+=(--ca-check crl --crl-from "$crl_url")
   [[ $scenario == crl-replayed ]] && client_args+=(--crl-cache "$work/crl-cache")
 fi
+if [[ -n $tls ]]; then  # libssl underneath; the OCSP request goes to the responder the certificate names
+  client_args+=(--tls --tls-versions "$tls" --ca-check direct)
+  [[ $tls == 1.2 ]] && client_args+=(--tls-ciphers AES128-GCM-SHA256)
+fi
 first_client=(--report "$report" --output "$work/response.body")
 [[ -n $trace_out ]] && first_client+=(--trace-json "$trace")
 echo "capture: scenario $scenario: CA service 127.0.0.1:$ca_port, server 127.0.0.1:$server_port, capturing on lo"
 [[ $scenario == ca-down ]] && echo "capture: the CA service is stopped: nothing listens on 127.0.0.1:$ca_port"
-[[ -n $http_port ]] && echo "capture: the CA publishes its CRL at http://127.0.0.1:$http_port/crl; the client fetches $crl_url"
+[[ -n $tls ]] && echo "capture: real TLS $tls through libssl; the client asks the CA's OCSP responder http://127.0.0.1:$http_port (the certificate's AIA)"
+[[ -n $http_port && -z $tls ]] && echo "capture: the CA publishes its CRL at http://127.0.0.1:$http_port/crl; the client fetches $crl_url"
 [[ -n $mitm_port ]] && echo "capture: tlslab-mitm replay-old-crl on 127.0.0.1:$mitm_port: the first fetch relayed, the next one answered with the old list"
 garbage_answer=""
 if [[ $scenario == garbage ]]; then
@@ -432,6 +459,10 @@ if [[ $scenario == crl-stale || $scenario == crl-replayed ]]; then
   fi
   grep -q "$why" "$work/client.err" || { echo "capture: expected the client to say \"$why\"" >&2; result=1; }
 fi
+if [[ -n $tls ]] && ! grep -q "OCSPRequest (HTTP POST)" "$work/ca.log"; then
+  echo "capture: the CA's log shows no OCSP request over HTTP" >&2
+  result=1
+fi
 if [[ $crl == 1 ]] && ! grep -q "CRL request (HTTP GET /crl)" "$work/ca.log"; then
   echo "capture: the CA's log shows no CRL fetch" >&2
   result=1
@@ -502,6 +533,10 @@ lua=""  # the options that load the dissector, each followed by a space
 [[ $scenario == garbage ]] && lua+="-d tcp.port==$server_port,tlslab "
 keys=""  # the decryption option, only when there is something to decrypt with
 [[ -s $keylog_out ]] && keys="-o tlslab.keylog_file:$(q "$keylog_out") "
+if [[ -n $tls ]]; then  # Wireshark's own TLS dissector, with the NSS key log libssl wrote
+  lua=""
+  [[ -s $keylog_out ]] && keys="-o tls.keylog_file:$(q "$keylog_out") "
+fi
 width=${#out}
 file_line() { printf '  %-*s  %s\n' "$width" "$(q "$1")" "$2"; }
 echo
@@ -524,11 +559,21 @@ fi
 as_yourself=""
 [[ $EUID == 0 ]] && as_yourself=" (as yourself, not root)"
 [[ -n $installed ]] && echo "The tlslab dissector is installed ($(q "$installed")): the commands leave -X lua_script: out."
+if [[ -n $tls ]]; then
+  echo "Open it in Wireshark (its own TLS dissector${keys:+, with the key log}; no tlslab dissector needed)$as_yourself:"
+  echo "  wireshark ${keys}-d tcp.port==$server_port,tls -Y 'tls || ocsp' $(q "$out")"
+  echo "or read it with tshark (the handshake messages${keys:+; then the decrypted request URIs}):"
+  echo "  tshark -r $(q "$out") ${keys}-d tcp.port==$server_port,tls -Y tls.handshake -T fields -e frame.number -e tls.handshake.type"
+  [[ -n $keys ]] && echo "  tshark -r $(q "$out") ${keys}-d tcp.port==$server_port,tls -Y http.request -T fields -e http.request.uri"
+  echo "Arrows 3-4, as Wireshark's own HTTP and OCSP dissectors show them:"
+  echo "  tshark -r $(q "$out") -d tcp.port==$http_port,http -Y ocsp -T fields -e http.request.method -e ocsp.serialNumber -e ocsp.certStatus"
+else
 echo "Open it in Wireshark with the tlslab dissector${keys:+ and the key log}$as_yourself:"
 echo "  wireshark ${lua}${keys}-Y tlslab $(q "$out")"
 echo "or read it with tshark (one line per frame${keys:+; then the decrypted request URIs}):"
 echo "  tshark -r $(q "$out") ${lua}${keys}-Y tlslab"
 [[ -n $keys ]] && echo "  tshark -r $(q "$out") ${lua}${keys}-Y http.request -T fields -e http.request.uri"
+fi
 if [[ $scenario == stolen-key ]]; then
   echo "The attacker's view, as yourself: tlslab-decrypt with the stolen key, then Wireshark with the key log it"
   echo "recovered (the ECDHE session stays closed: only /?recorded=rsa comes out):"
