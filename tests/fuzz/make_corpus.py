@@ -129,9 +129,15 @@ class Corpus:
             name += "-" + hashlib.sha256(data).hexdigest()[:8]
         seeds[name] = bytes(data)
 
+    # Corpora another script writes, which this one leaves as they are: the TLS messages recorded from
+    # openssl s_server/s_client (tests/unit/data/tls/capture.py writes fuzz_tls_handshake_view).
+    FOREIGN = ("fuzz_tls_handshake_view",)
+
     def write(self):
         corpus = self.out / "corpus"
-        shutil.rmtree(corpus, ignore_errors=True)
+        for directory in corpus.glob("*") if corpus.is_dir() else []:
+            if directory.name not in self.FOREIGN:
+                shutil.rmtree(directory, ignore_errors=True)
         total = 0
         for fuzzer in sorted(set(self.seeds) | set(self.kept)):
             files = {**self.seeds.get(fuzzer, {}), **self.kept.get(fuzzer, {})}
