@@ -91,17 +91,23 @@ awaitable<SessionParameters::ClientCertificate> authenticate_client(const Receiv
                 return fields;
               });
 
-  if (by_crl) co_return co_await check_client_crl(certificate.get(), settings, trace);
+  co_return co_await check_client_status(certificate.get(), authentication.client_certificate, settings, trace);
+}
+
+awaitable<SessionParameters::ClientCertificate> check_client_status(X509* certificate, const Bytes& certificate_der,
+                                                                    const ServerSettings& settings,
+                                                                    SessionTrace& trace) {
+  if (settings.client_ca_check == CaCheck::crl) co_return co_await check_client_crl(certificate, settings, trace);
 
   // (3) Server → CA: the client's CERTIFICATE, with the server's own nonce; (4) CA → Server: the
   // signed answer, verified with the CA'S PUBLIC KEY from the server's client trust store (§9.2)
   net::StatusClient ca_service(*settings.ca_service, settings.timeouts, trace.enabled(),
                                StatusQuestion::client_certificate);
-  net::StatusExchange status = co_await ca_service.query(authentication.client_certificate);
+  net::StatusExchange status = co_await ca_service.query(certificate_der);
   ca_service.close();
   trace.arrow(*status.request_step, std::move(status.request_frame),
-              [&] { return describe::status_request(status.request, certificate.get()); });
-  auto verified = crypto::verify_ocsp_response(status.response.ocsp_response, *settings.client_trust, certificate.get(),
+              [&] { return describe::status_request(status.request, certificate); });
+  auto verified = crypto::verify_ocsp_response(status.response.ocsp_response, *settings.client_trust, certificate,
                                                status.request.nonce);
   trace.arrow(
       *status.response_step, std::move(status.response_frame),
@@ -111,13 +117,12 @@ awaitable<SessionParameters::ClientCertificate> authenticate_client(const Receiv
     throw ProtocolError(verified.failure().alert,
                         "the CA's answer about the client's certificate: " + verified.failure().reason);
   }
-  if (auto good = require_good(verified.value(), certificate.get()); !good) {
+  if (auto good = require_good(verified.value(), certificate); !good) {
     throw ProtocolError(good.failure().alert, "the client's certificate: " + good.failure().reason);
   }
   co_return SessionParameters::ClientCertificate{
-      crypto::subject_of(certificate.get()), crypto::serial_hex(certificate.get()),
-      crypto::issuer_of(certificate.get()),
-      crypto::not_before_of(certificate.get()) + " .. " + crypto::not_after_of(certificate.get()),
+      crypto::subject_of(certificate), crypto::serial_hex(certificate), crypto::issuer_of(certificate),
+      crypto::not_before_of(certificate) + " .. " + crypto::not_after_of(certificate),
       "good (the CA's answer of " + utc_time(verified->this_update) + ")"};
 }
 

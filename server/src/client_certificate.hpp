@@ -17,4 +17,11 @@ awaitable<SessionParameters::ClientCertificate> authenticate_client(const Receiv
                                                                     const ServerSettings& settings,
                                                                     SessionTrace& trace);
 
+// Arrows 3–4 about a client certificate already checked locally (by the lab's checks above, or by
+// libssl for tlslab-server --tls): the CA service asked with the server's own nonce, or the CA's CRL
+// (--client-ca-check crl). Throws ProtocolError unless the CA says good.
+awaitable<SessionParameters::ClientCertificate> check_client_status(X509* certificate, const Bytes& certificate_der,
+                                                                    const ServerSettings& settings,
+                                                                    SessionTrace& trace);
+
 }  // namespace tlslab::server

@@ -8,6 +8,7 @@
 
 #include <memory>
 
+#include "client_certificate.hpp"
 #include "http_service.hpp"
 #include "session_page.hpp"
 #include "tlslab/crypto/x509.hpp"
@@ -238,13 +239,44 @@ awaitable<void> serve_tls_connection(tcp::socket socket, std::uint64_t id, TlsSe
     co_return;
   }
 
+  X509* client = SSL_get0_peer_certificate(ssl);
+  std::string client_status;
+  // libssl verified the client's chain against --client-trust; the CA is asked about it as in the
+  // lab (arrows 3–4 by the server, §9.2), when the server knows a CA service or checks CRLs.
+  if (client != nullptr && settings.client_trust &&
+      (settings.ca_service || (settings.client_ca_check == CaCheck::crl && settings.client_crls))) {
+    std::optional<std::string> refusal;
+    try {
+      auto checked = co_await check_client_status(client, crypto::certificate_der(client), settings, session_trace);
+      client_status = checked.status;
+    } catch (const ProtocolError& error) {
+      refusal = error.what();
+    }
+    if (refusal) {
+      // After the handshake libssl sends no alert of our choosing: the session ends with close_notify.
+      std::string line = "client certificate refused: " + *refusal + " (session closed before any request)";
+      if (trace.enabled()) {
+        OutcomeEvent outcome;
+        outcome.ok = false;
+        outcome.event = line;
+        stamp(outcome);
+        trace.emit(outcome);
+      }
+      if (!trace.options().text) warn(peer + " " + line);
+      connection->arm(net::Clock::now() + settings.timeouts.handshake);
+      co_await connection->stream.async_shutdown(asio::as_tuple(use_awaitable));
+      connection->disarm();
+      co_return;
+    }
+  }
+
   std::string protocol = tls::protocol_name(ssl);
   std::string suite = SSL_CIPHER_standard_name(SSL_get_current_cipher(ssl));
-  X509* client = SSL_get0_peer_certificate(ssl);
   std::string summary = protocol + ", " + suite;
   const unsigned char* staple = nullptr;
   if (SSL_get_tlsext_status_ocsp_resp(ssl, &staple) > 0 && staple != nullptr) summary += ", stapled";
   if (client != nullptr) summary += ", client " + crypto::subject_of(client) + " serial " + crypto::serial_hex(client);
+  if (!client_status.empty()) summary += " (the CA: " + client_status + ")";
   if (trace.enabled()) {
     OutcomeEvent outcome;
     outcome.ok = true;
@@ -271,7 +303,13 @@ awaitable<void> serve_tls_connection(tcp::socket socket, std::uint64_t id, TlsSe
         if (error) throw StreamEnded{error};
       },
       .session_page =
-          [&] { return tls_session_page(identity, facts_of(ssl, context.tls, tap ? &*tap : nullptr, tapped), id); },
+          [&] {
+            TlsSessionFacts facts = facts_of(ssl, context.tls, tap ? &*tap : nullptr, tapped);
+            if (facts.client_certificate && !client_status.empty()) {
+              *facts.client_certificate += "; the CA: " + client_status;
+            }
+            return tls_session_page(identity, facts, id);
+          },
   };
   std::uint64_t served = 0;
   std::optional<ErrorCode> ended;

@@ -301,6 +301,34 @@ def client_certificates():
         check("Certificate + ClientKeyExchange + CertificateVerify" in arrow5, f"arrow 5 of 1.2: {arrow5}")
 
 
+@test("client-certificate-revoked")
+def client_certificate_revoked():
+    """--client-auth with --ca-service: after libssl verified the chain, the server asks the CA about
+    the client's certificate (arrows 3-4 by the server, as in the lab): good is served and the page
+    says what the CA answered; once revoked, the client is refused in one line naming why."""
+    with Lab() as lab:
+        ca_dir = lab.make_ca()
+        trust = os.path.join(ca_dir, "ca.crt")
+        cert, key, _ = lab.issue(ca_dir)
+        client_cert, client_key, serial = lab.issue(ca_dir, name="bob", cn="bob", sans="DNS:bob.test",
+                                                    extra=["--client"])
+        _, ca_port, _ = lab.start_ca(ca_dir)
+        process, port = lab.start_server(cert, key, ["--tls", "--quiet", "--client-auth", "require",
+                                                     "--client-trust", trust, "--ca-service", f"127.0.0.1:{ca_port}"])
+        base = ["openssl", "s_client", "-connect", f"127.0.0.1:{port}", "-CAfile", trust, "-verify_return_error",
+                "-ign_eof", "-cert", client_cert, "-key", client_key]
+        need("openssl")
+        result = subprocess.run(base, input=b"GET / HTTP/1.0\r\n\r\n", capture_output=True, timeout=20)
+        out = text(result)
+        check("/CN=bob" in out and "the CA: good" in out, f"a good client certificate:\n{out[-2000:]}")
+        lab.run(exe("tlslab-ca"), "revoke", "--dir", ca_dir, "--serial", serial, "--reason", "keyCompromise")
+        result = subprocess.run(base, input=b"GET / HTTP/1.0\r\n\r\n", capture_output=True, timeout=20)
+        check("this TLS" not in text(result), "a revoked client certificate was served")
+        log = wait_for_log(process.log_path, "client certificate refused")
+        lines = [line for line in log.splitlines() if "client certificate refused" in line]
+        check(len(lines) == 1 and "revoked" in lines[0], f"no one line saying revoked:\n{log[-2000:]}")
+
+
 @test("plain-http-to-tls-port")
 def plain_http_to_tls_port():
     """A plain-text HTTP request to the TLS port: one line saying so; the server keeps serving."""
