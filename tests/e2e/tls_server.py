@@ -370,6 +370,25 @@ def half_client_hello_stalls():
         check(server.served_page(), "the server stopped serving after cutting off a staller")
 
 
+@test("idle-after-handshake")
+def idle_after_handshake():
+    """A client that completes the handshake and then sends nothing is cut off at the idle timeout
+    (one line), and the server goes on serving."""
+    with Lab() as lab:
+        server = TlsServer(lab, extra=["--idle-timeout-ms", "1000"], trace_json=False)
+        context = ssl.create_default_context(cafile=server.trust)
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as raw:
+            with context.wrap_socket(raw, server_hostname="localhost") as tls:
+                try:
+                    data = tls.recv(1)
+                except (ssl.SSLError, OSError):
+                    data = b""
+                check(data == b"", f"the idle client got {data!r}")
+        log = wait_for_log(server.log, "idle timeout")
+        check("idle timeout: the peer sent nothing for 1000 ms" in log, f"no idle line:\n{log[-2000:]}")
+        check(server.served_page(), "the server stopped serving after an idle client")
+
+
 @test("garbage-bytes")
 def garbage_bytes():
     """Random bytes where a ClientHello belongs: one line, the server keeps serving."""
