@@ -110,8 +110,8 @@ class ReadmeTerminals:
                 self.shell(command)
 
     def adapt(self, command):
-        return re.sub(r"127\.0\.0\.1:(\d+)", lambda m: f"127.0.0.1:{self.ports.get(int(m.group(1)), m.group(1))}",
-                      command)
+        return re.sub(r"(127\.0\.0\.1|localhost):(\d+)",
+                      lambda m: f"{m.group(1)}:{self.ports.get(int(m.group(2)), m.group(2))}", command)
 
     def shell(self, command, check_ok=True):
         result = subprocess.run(["bash", "-c", self.adapt(command)], cwd=self.desk, capture_output=True, text=True,
@@ -292,6 +292,38 @@ def readme_crl_terminals():
         shown = terminals.shell(re.sub(r"\s+", " ", found.group(1)))
         check("verify OK" in shown.stdout + shown.stderr and "Certificate Revocation List" in shown.stdout,
               f"`{found.group(1)}` does not verify and print the list:\n{shown.stdout}\n{shown.stderr}")
+
+
+@test("readme-real-tls-terminals")
+def readme_real_tls_terminals():
+    """The README's real-TLS section run as written (issue 24), its `once:` after terminal 1 so that
+    the certificate's Authority Information Access names the port the CA really listens on: terminal
+    3 speaks TLS 1.2 with RSA key transport to tlslab-server --tls, POSTs its OCSP request to that
+    responder and draws arrow 2 as the three real messages; the CA's terminal shows the request; curl
+    verifies the server and gets the session page that shows curl's own TLS 1.3 handshake."""
+    with Lab() as lab:
+        first = ReadmeTerminals(lab)
+        first.once()
+        section = "The same handshake on real TLS"
+        terminals = ReadmeTerminals(lab, section, desk=first.desk)
+        ca_log = terminals.start("terminal 1", "tls-terminal-1")
+        terminals.once()
+        issued = subprocess.run(["openssl", "x509", "-in", os.path.join(first.desk, "certs/lab/tls-server.crt"),
+                                 "-noout", "-ocsp_uri"], capture_output=True, text=True)
+        check(issued.stdout.strip() == f"http://127.0.0.1:{terminals.ports[8080]}",
+              f"the certificate does not name the CA's responder: {issued.stdout!r}")
+        terminals.start("terminal 2", "tls-terminal-2")
+        ran = terminals.shell(terminals.command("terminal 3"), check_ok=False)
+        check(ran.returncode == 0, f"{section}: terminal 3 exited {ran.returncode}:\n{ran.stderr[-2000:]}")
+        for drawn in ("(2) Server → Client: ServerHello + Certificate + ServerHelloDone", "(3) Client → CA: OCSPRequest",
+                      "(5) Client → Server: ClientKeyExchange", "TLS_RSA_WITH_AES_128_GCM_SHA256"):
+            check(drawn in ran.stderr, f"terminal 3 does not draw {drawn!r}:\n{ran.stderr[-2500:]}")
+        check(os.path.getsize(os.path.join(first.desk, "certs/lab/tls12.html")) > 10000, "no report was written")
+        wait_for_log(ca_log, "OCSPRequest (HTTP POST)")
+        terminals.shell(terminals.command("then curl"))
+        page = open(os.path.join(first.desk, "certs/lab/curl-page.html")).read()
+        check("this TLS 1.3 session" in page and "EncryptedExtensions" in page,
+              f"curl's page does not show its TLS 1.3 handshake:\n{page[:1500]}")
 
 
 # --- the CA ---------------------------------------------------------------------------------------

@@ -8,7 +8,8 @@ other side logged, the JSON trace, the key log, and that the services keep servi
 
 The scenarios of the README's table have the names scripts/capture.sh gives them too (good,
 revoked, unknown-ca, expired, wrong-name, ca-down, no-common-suite, garbage, and arrows 3-4 as a
-CRL fetch: crl-good, crl-revoked, crl-stale, crl-replayed); CTest runs each as e2e.NAME.
+CRL fetch: crl-good, crl-revoked, crl-stale, crl-replayed; real TLS: tls12, tls13); CTest runs each
+as e2e.NAME.
 """
 import concurrent.futures
 import os
@@ -297,6 +298,39 @@ class CrlLab:
                                   f"127.0.0.1:{self.http_port}", "--attack", "replay-old-crl",
                                   "--substitute-crl", old_list], r"listening on 127\.0\.0\.1:(\d+)", "mitm")
         return f"http://127.0.0.1:{port}/crl"
+
+
+def real_tls(version, flight, *extra):
+    """tlslab-server --tls and tlslab-client --tls (issue 24) with a certificate that names the CA's
+    OCSP responder (tlslab-ca issue --ocsp-url): the client POSTs its OCSP request there (arrows
+    3-4), the handshake completes in `version` with arrow 2 as `flight`, and the CA's log shows the
+    request."""
+    with Lab() as lab:
+        ca_dir = lab.make_ca()
+        ca_process, _, http_port = lab.start_ca(ca_dir, http=True)
+        ca_log = lab.path(f"ca-{lab.processes.index(ca_process)}.log")
+        cert, key, serial = lab.issue(ca_dir, extra=["--ocsp-url", f"http://127.0.0.1:{http_port}"])
+        _, port = lab.start_server(cert, key, ["--tls", "--tls-versions", version])
+        result = lab.client(port, http_port, os.path.join(ca_dir, "ca.crt"),
+                            ["--tls", "--tls-versions", version, "--ca-check", "direct", *extra, "--get", "/"])
+        expect_good(result)
+        for needle in (f"(2) Server → Client: {flight}", "(3) Client → CA: OCSPRequest (HTTP POST)",
+                       f"serial                 {serial}", "(4) CA → Client: OCSPResponse", "status                 good",
+                       f"handshake complete: TLS {version}"):
+            check(needle in result.stderr, f"the client's trace lacks {needle!r}:\n{result.stderr[-3000:]}")
+        harness_wait_for_log(ca_log, "OCSPRequest (HTTP POST)")
+
+
+@scenario("tls12")
+def tls12():
+    """The seed's handshake on the real wire: TLS 1.2, RSA key transport (AES128-GCM-SHA256)."""
+    real_tls("1.2", "ServerHello + Certificate + ServerHelloDone", "--tls-ciphers", "AES128-GCM-SHA256")
+
+
+@scenario("tls13")
+def tls13():
+    """TLS 1.3: arrow 2 is ServerHello and the encrypted rest of the server's first flight."""
+    real_tls("1.3", "ServerHello + EncryptedExtensions + Certificate + CertificateVerify + Finished")
 
 
 @scenario("crl-good")
