@@ -10,6 +10,7 @@
 #include "authority.hpp"
 #include "test_pki.hpp"
 #include "tlslab/tls/context.hpp"
+#include "tlslab/tls/handshake_view.hpp"
 #include "tlslab/tls/tap.hpp"
 
 namespace tlslab::tls {
@@ -278,6 +279,48 @@ TEST(TlsTap, EveryMessageIsSpannedByTheDisplayParserAndTheOfferIsRead) {
     if (field.name == "groups offered") offered = field.value.find("x25519") != std::string::npos;
   }
   EXPECT_TRUE(offered) << "arrow 1 does not say which groups the client offered";
+}
+
+TEST(TlsTap, TheOfferNamesGroupsLibsslDoesNotKnow) {
+  // A ClientHello as Chromium sends it, cut down: X25519MLKEM768 first (libssl 3.0 declines it), then
+  // x25519; a key share in both.
+  Bytes hello = {0x01, 0x00, 0x00, 0x00,  // ClientHello, length below
+                 0x03, 0x03};
+  hello.insert(hello.end(), 32, 0x11);                // random
+  hello.insert(hello.end(), {0x00,                    // legacy_session_id
+                             0x00, 0x02, 0x13, 0x01,  // cipher_suites: TLS_AES_128_GCM_SHA256
+                             0x01, 0x00});            // legacy_compression_methods
+  Bytes extensions = {0x00, 0x0a, 0x00, 0x06, 0x00, 0x04, 0x11, 0xec, 0x00, 0x1d,  // supported_groups
+                      0x00, 0x2b, 0x00, 0x03, 0x02, 0x03, 0x04};                   // supported_versions
+  // key_share: X25519MLKEM768 (1216 bytes: ML-KEM-768's key, then x25519's) and x25519 (32 bytes).
+  Bytes shares = {0x11, 0xec, 0x04, 0xc0};
+  shares.insert(shares.end(), 1216, 0x22);
+  shares.insert(shares.end(), {0x00, 0x1d, 0x00, 0x20});
+  shares.insert(shares.end(), 32, 0x33);
+  std::size_t list = shares.size();
+  extensions.insert(extensions.end(),
+                    {0x00, 0x33, static_cast<std::uint8_t>((list + 2) >> 8), static_cast<std::uint8_t>(list + 2),
+                     static_cast<std::uint8_t>(list >> 8), static_cast<std::uint8_t>(list)});
+  extensions.insert(extensions.end(), shares.begin(), shares.end());
+  hello.push_back(static_cast<std::uint8_t>(extensions.size() >> 8));
+  hello.push_back(static_cast<std::uint8_t>(extensions.size()));
+  hello.insert(hello.end(), extensions.begin(), extensions.end());
+  std::size_t body = hello.size() - 4;
+  hello[1] = static_cast<std::uint8_t>(body >> 16);
+  hello[2] = static_cast<std::uint8_t>(body >> 8);
+  hello[3] = static_cast<std::uint8_t>(body);
+
+  Files files;
+  Context server(server_options(files, "1.2,1.3"));
+  SslPtr ssl(SSL_new(server.native()));
+  Tap tap({Party::server, false});
+  tap.on_message(0, TLS1_3_VERSION, SSL3_RT_HANDSHAKE, hello.data(), hello.size(), ssl.get());
+  auto viewed = view_handshake(hello, ViewContext{});
+  ASSERT_TRUE(viewed.ok()) << viewed.failure().reason;
+  Tap::Offer offer = tap.client_offer();
+  EXPECT_EQ(offer.groups, (std::vector<std::string>{"X25519MLKEM768", "x25519"}));
+  EXPECT_EQ(offer.key_shares, (std::vector<std::string>{"X25519MLKEM768", "x25519"}));
+  EXPECT_EQ(offer.suites, std::vector<std::string>{"TLS_AES_128_GCM_SHA256"});
 }
 
 TEST(TlsTap, TheStapleIsCertificateStatusInTls12AndInsideCertificateInTls13) {
