@@ -166,11 +166,6 @@ bool sent_by(const HandshakeEvent& event, Party from, HandshakeType message) {
   return event.arrow != 0 && event.arrow == seed_arrow(from, message) && event.from == to_string(from);
 }
 
-// An event of real TLS (issue 24): libssl's handshake, whose arrows 3–7 are not the lab's messages.
-bool real_tls(const HandshakeEvent& event) {
-  return event.facts.protocol == "TLS 1.2" || event.facts.protocol == "TLS 1.3";
-}
-
 bool local_step(const HandshakeEvent& event) {
   return event.arrow == 0 && event.from == event.to;
 }
@@ -276,8 +271,7 @@ void PlantUmlRenderer::on_event(const HandshakeEvent& event) {
     insert_line(session.test_message_line.value_or(lines_.size()), std::move(server_key));
   }
   lines_.push_back(std::move(line));
-  // (Real TLS: the server checks a client's certificate itself, libssl asks no CA.)
-  if (sent_by(event, Party::client, HandshakeType::client_key_exchange) && !real_tls(event) &&
+  if (sent_by(event, Party::client, HandshakeType::client_key_exchange) &&
       std::any_of(event.fields.begin(), event.fields.end(),
                   [](const TraceField& field) { return field.color == TraceColor::certificate; })) {
     // The client sent a CERTIFICATE of its own (mutual authentication, §9.2): the server asks the CA
