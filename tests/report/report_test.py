@@ -1584,6 +1584,87 @@ def template_real_tls_shows_hostile_values_as_text():
         shutil.rmtree(work, ignore_errors=True)
 
 
+def openssl_s_server(workdir, version):
+    """openssl s_server -www on an ephemeral port with a self-signed certificate for localhost:
+    (process, port, certificate file)."""
+    key, cert = os.path.join(workdir, "key.pem"), os.path.join(workdir, "cert.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+                    "-days", "2", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost"],
+                   check=True, capture_output=True)
+    server = subprocess.Popen(["openssl", "s_server", "-accept", "127.0.0.1:0", "-cert", cert, "-key", key, "-www",
+                               "-tls1_3" if version == "1.3" else "-tls1_2"],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        line = server.stdout.readline()
+        match = re.match(r"ACCEPT 127\.0\.0\.1:(\d+)", line)
+        if match:
+            return server, int(match.group(1)), cert
+        if not line and server.poll() is not None:
+            break
+    server.kill()
+    raise TestFailure("openssl s_server did not say which port it accepts on")
+
+
+@test(needs=("openssl",))
+def real_tls_client_page():
+    """tlslab-client --tls against openssl s_server, TLS 1.3 and 1.2: its own page (the C++ writer and
+    the tap, not synthetic data) shows each message of each flight with the bytes and spans of the JSON
+    trace, the real-TLS headline, and for TLS 1.3 neither a PRE-MASTER value nor the TLS 1.2 PRF."""
+    for version in ("1.3", "1.2"):
+        work = tempfile.mkdtemp(prefix=f"tlslab-report-tls{version}-")
+        server = None
+        try:
+            server, port, cert = openssl_s_server(work, version)
+            page, trace = os.path.join(work, "run.html"), os.path.join(work, "run.jsonl")
+            result = subprocess.run([exe("tlslab-client"), "--tls", "--connect", f"127.0.0.1:{port}", "--server-name",
+                                     "localhost", "--trust", cert, "--tls-versions", version, "--ca-check", "auto",
+                                     "--report", page, "--trace-json", trace, "--get", "/"],
+                                    capture_output=True, text=True, timeout=60)
+            check(result.returncode == 0, f"TLS {version}: tlslab-client --tls failed:\n{result.stderr[-2000:]}")
+            records = read_json_lines(trace)
+            flights = {(r["arrow"], m["bytes"]): m["spans"] for r in records for m in r.get("messages", [])}
+            check(any(len(r.get("messages", [])) > 1 for r in records if r.get("arrow") == 2),
+                  f"TLS {version}: arrow 2 of the JSON trace is not a flight")
+            with open(page, encoding="utf-8") as f:
+                data_json = fill_template.data_of_page(f.read())
+            current = os.path.join(work, "current.html")
+            with open(TEMPLATE, encoding="utf-8") as f:
+                template = f.read()
+            with open(current, "w", encoding="utf-8") as f:
+                f.write(fill_template.fill(template, data_json))
+            with chromium.Browser() as browser:
+                driver = open_page(browser, current)
+                headline = browser.js("return document.querySelector('h1').textContent")
+                check(f"real TLS (OpenSSL's libssl), TLS {version}" in headline, f"TLS {version}: the headline says {headline!r}")
+                frames = [f for f in browser.js(FRAMES_JS) if f["kind"] == "message"]
+                shown = {(f["arrow"], f["hex"]): f["spans"] for f in frames}
+                check(shown == flights, f"TLS {version}: the page's messages are not the JSON trace's: "
+                      f"{sorted((a, h[:16]) for a, h in shown)} vs {sorted((a, h[:16]) for a, h in flights)}")
+                for frame in frames:
+                    for byte in frame["bytes"]:
+                        check(byte["leaf"] >= 0 and len(byte["roles"]) == 1,
+                              f"TLS {version}: a byte of arrow {frame['arrow']} is not in exactly one field: {byte}")
+                encrypted = browser.js("return [...document.querySelectorAll('section.message[data-encrypted=\"true\"] .note')]"
+                                       ".map((n) => n.textContent)")
+                check(all("these are the bytes libssl decrypted" in n for n in encrypted),
+                      f"TLS {version}: an encrypted message does not say so")
+                if version == "1.3":
+                    check(len(encrypted) >= 4, f"TLS 1.3: {len(encrypted)} messages said encrypted, not arrow 2's four and more")
+                    check(not browser.js("return !!document.getElementById('calc-master')"), "TLS 1.3 shows the TLS 1.2 master secret")
+                    check("TLS1-PRF" not in text_without(browser, "script"), "TLS 1.3 shows the TLS 1.2 PRF")
+                    check(browser.js("return !!document.getElementById('tls-schedule')"), "TLS 1.3 shows no key schedule")
+                expect_clean_console(browser, f"TLS {version} page")
+                browser.js("document.querySelector('section.step[data-arrow=\"2\"] .toggle').click()")
+                browser.screenshot(artifact(f"report-tls{version.replace('.', '')}-client.png"))
+                del driver
+        finally:
+            if server:
+                server.kill()
+                server.wait()
+            shutil.rmtree(work, ignore_errors=True)
+
+
 def main(argv):
     if len(argv) == 2 and argv[1] == "--list":
         print("\n".join(TESTS))
