@@ -2,6 +2,7 @@
 
 #include <openssl/x509_vfy.h>
 
+#include <algorithm>
 #include <exception>
 #include <functional>
 
@@ -12,6 +13,7 @@
 #include "tlslab/handshake_rules.hpp"
 #include "tlslab/net/ocsp_over_http.hpp"
 #include "tlslab/time.hpp"
+#include "tlslab/tls/handshake_view.hpp"
 #include "tlslab/trace.hpp"
 
 namespace tlslab::client {
@@ -103,6 +105,21 @@ awaitable<void> ask_responder(const RevocationCheck& check, const crypto::TrustS
 
 enum class Phase : std::uint8_t { verify, status };
 
+// TLS 1.2: whether the ServerHello carries status_request (RFC 6066 §8), so that a CertificateStatus
+// will follow. Unknown (no tap, the message not kept): assumed, and the status callback decides.
+bool server_agreed_to_staple(const RevocationCheck& check) {
+  if (check.tap == nullptr) return true;
+  for (const tls::TappedMessage& message : check.tap->messages()) {
+    if (message.from != Party::server || message.name != "ServerHello") continue;
+    if (message.bytes.empty()) return true;
+    auto view = tls::view_handshake(message.bytes, {tls::tls12, tls::KeyExchange::none});
+    if (!view) return true;
+    return std::any_of(view->extensions.begin(), view->extensions.end(),
+                       [](const tls::Extension& extension) { return extension.type == 5; });
+  }
+  return true;
+}
+
 // The check of `ssl`'s certificate in `phase`; false when it is not this phase's to make (a TLS 1.2
 // staple arrives after the chain was verified). Throws ProtocolError when the certificate is refused.
 bool run_check(RevocationCheck& check, SSL* ssl, Phase phase, SessionTrace& trace) {
@@ -110,7 +127,7 @@ bool run_check(RevocationCheck& check, SSL* ssl, Phase phase, SessionTrace& trac
   CaCheck mode = settings.ca_check;
   bool tls13 = SSL_version(ssl) == TLS1_3_VERSION;
   bool staple_mode = mode == CaCheck::stapled || mode == CaCheck::automatic;
-  if (phase == Phase::verify && staple_mode && !tls13) return false;
+  if (phase == Phase::verify && staple_mode && !tls13 && server_agreed_to_staple(check)) return false;
   X509* certificate = check.certificate.get();
   // The issuer from the chain libssl verified: the staple, the OCSP answer and the CRL are checked
   // against its key, whether it is the trust anchor (--trust FILE) or an intermediate (system store).

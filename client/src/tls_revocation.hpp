@@ -8,8 +8,10 @@
 //   is an X509 error (X509_V_ERR_CERT_REVOKED, …) that libssl turns into its alert:
 //   certificate_revoked for a revoked certificate.
 // - the status callback, in TLS 1.2, where the staple arrives in CertificateStatus after the chain
-//   was verified: stapled and auto. libssl sends bad_certificate_status_response when it refuses
-//   (the only alert its status callback can send); the one line still says revoked.
+//   was verified: stapled and auto when the ServerHello agreed to staple. libssl sends
+//   bad_certificate_status_response when it refuses (the only alert its status callback can
+//   send); the one line still says revoked. When the ServerHello did not agree, no staple can
+//   come, and the verify callback decides at once.
 // The I/O of a check (an OCSP POST, a CRL fetch) runs to completion inside the callback, on its own
 // io_context, under --timeout-ms: libssl's callbacks cannot wait asynchronously through Asio's
 // ssl::stream (SSL_ERROR_WANT_RETRY_VERIFY is not one of the states its engine knows).
@@ -22,12 +24,15 @@
 #include "client_config.hpp"
 #include "tlslab/alert.hpp"
 #include "tlslab/crypto/ossl.hpp"
+#include "tlslab/tls/tap.hpp"
 #include "tlslab/trace/event.hpp"
 
 namespace tlslab::client {
 
 struct RevocationCheck {
   const ClientSettings* settings = nullptr;
+  // The connection's tap: in TLS 1.2 its ServerHello says whether a staple will follow.
+  const tls::Tap* tap = nullptr;
   bool tracing = false;
   // Set by the verify callback at depth 0: the server's certificate and its issuer from the chain
   // libssl verified (a trust anchor or an intermediate that chains to one).

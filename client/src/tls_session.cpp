@@ -140,10 +140,12 @@ awaitable<Outcome> run_tls_session(const ClientSettings& settings, Trace& trace,
   RevocationCheck check;
   check.settings = &settings;
   check.tracing = trace.enabled();
-  install_revocation_check(ssl, check);
-  // The tap also tells which alert ended a failed handshake, so it is installed even without a trace.
+  // The tap also tells which alert ended a failed handshake, and whether a TLS 1.2 server agreed to
+  // staple, so it is installed even without a trace.
   tls::Tap tap({Party::client, trace.shows_secrets()});
   tap.install(ssl);
+  check.tap = &tap;
+  install_revocation_check(ssl, check);
 
   // (1) ClientHello … (7) Finished: libssl runs the handshake; the CA check (3–4) runs inside it.
   auto expired = std::make_shared<bool>(false);

@@ -174,6 +174,18 @@ def test_auto_without_staple_asks_the_responder():
         expect(result, OK, "the server stapled no OCSP response", "(3) Client → CA: OCSPRequest (HTTP POST)")
 
 
+def test_auto_tls12_without_staple_revoked():
+    """TLS 1.2, --ca-check auto, a server that does not staple: its ServerHello says no staple will
+    come, so the responder is asked from the verify callback and libssl sends certificate_revoked."""
+    with Lab() as lab:
+        pki = Pki(lab)
+        pki.revoke()
+        process, port = s_server(lab, pki.cert, pki.key)
+        result = client(lab, port, pki.trust, ["--ca-check", "auto", "--tls-versions", "1.2", "--quiet"])
+        expect(result, CERTIFICATE_STATUS, "tls handshake failed: certificate_revoked",
+               "(alert certificate_revoked sent)")
+
+
 def test_direct_good_then_revoked_as_openssl_ocsp_says():
     with Lab() as lab:
         pki = Pki(lab)
@@ -432,6 +444,7 @@ TESTS = {
     "stapled-required-but-missing": test_stapled_required_but_missing,
     "auto-without-staple-asks-the-responder": test_auto_without_staple_asks_the_responder,
     "direct-good-then-revoked": test_direct_good_then_revoked_as_openssl_ocsp_says,
+    "auto-tls12-without-staple-revoked": test_auto_tls12_without_staple_revoked,
     "tlslab-server": test_tlslab_server,
     "keylog-tls12": keylog("1.2", ["CLIENT_RANDOM"]),
     "keylog-tls13": keylog("1.3", ["CLIENT_HANDSHAKE_TRAFFIC_SECRET", "SERVER_HANDSHAKE_TRAFFIC_SECRET",
