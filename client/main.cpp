@@ -184,6 +184,13 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "tlslab-client: --tls-versions, --tls-ciphers and --tls-ciphersuites go with --tls\n");
       return static_cast<int>(ExitCode::usage);
     }
+    if (use_tls && (app.count("--suites") > 0 || app.count("--groups") > 0 || app.count("--ca-service") > 0)) {
+      std::fprintf(stderr,
+                   "tlslab-client: --suites, --groups and --ca-service are the lab protocol's; with --tls, libssl "
+                   "offers its suites and groups (--tls-ciphers, --tls-ciphersuites) and the CA is found in the "
+                   "certificate\n");
+      return static_cast<int>(ExitCode::usage);
+    }
     if (use_tls) {
       try {
         (void)tls::parse_versions(tls_versions);

@@ -425,6 +425,9 @@ def test_usage():
         result = subprocess.run([exe("tlslab-client"), "--tls-versions", "1.3", "--trust", "x"],
                                 capture_output=True, text=True)
         check(result.returncode == 2 and "go with --tls" in result.stderr, result.stderr)
+        result = subprocess.run([exe("tlslab-client"), "--tls", "--suites", "ecdhe-aes128gcm", "--trust", "x"],
+                                capture_output=True, text=True)
+        check(result.returncode == 2 and "are the lab protocol's" in result.stderr, result.stderr)
 
 
 TESTS = {
