@@ -1,0 +1,59 @@
+#pragma once
+// The computations of one real TLS handshake, redone from the messages the tap kept and the secrets
+// libssl wrote to its key log, each with a stock OpenSSL 3.0 command a learner can run to check it
+// (issue 24): the TLS 1.2 PRF (`openssl kdf … TLS1-PRF`), the TLS 1.3 schedule (`openssl kdf … HKDF`
+// with the HkdfLabel in hex, `openssl mac … HMAC`), the transcript hashes (`openssl dgst`). The
+// Finished messages libssl exchanged are checked against the recomputation: a transcript or secret
+// that is not the one the peers used makes a CheckFact with ok = false.
+//
+// Nothing here runs the protocol or hand-writes crypto: the PRF, HKDF, HMAC and digests are OpenSSL's
+// EVP_KDF, EVP_MAC and EVP_Digest. The inputs are untrusted (a capture, a peer's messages): each
+// message is read with the display parser (handshake_view.hpp), and what cannot be computed (a key-log
+// line or a message missing, a message over the tap's cap) is left out with one line saying why.
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "tlslab/tls/tap.hpp"
+#include "tlslab/trace/event.hpp"
+
+namespace tlslab::tls {
+
+struct ComputationInput {
+  // One connection's messages in the order libssl handed them over (Tap::messages()); only the
+  // handshake messages are read.
+  std::span<const TappedMessage> messages;
+  std::uint16_t version = 0;       // 0x0303 (TLS 1.2) or 0x0304 (TLS 1.3): SSL_version()
+  std::uint16_t cipher_suite = 0;  // SSL_CIPHER_get_protocol_id(SSL_get_current_cipher())
+  // NSS key log lines (SSL_CTX_set_keylog_callback), of this connection or of many: a line is used only
+  // when its client random is this ClientHello's (an RSA line: when its 8 bytes open this
+  // ClientKeyExchange's encrypted pre-master).
+  std::span<const std::string> keylog_lines;
+};
+
+// One value of the handshake, how it was made and the command that prints it again (lowercase hex).
+struct ShownComputation {
+  SecretFact fact;
+  bool secret = true;  // false for what is not secret (a transcript hash): shown without --show-secrets
+  // A POSIX sh command (openssl, xxd, tr, cut) that prints fact.value in lowercase hex from values
+  // written out in it, all shown before it; empty for a value taken from the key log as it is.
+  std::string command;
+};
+
+struct Computations {
+  std::vector<ShownComputation> steps;  // in the order a learner would redo them
+  std::vector<CheckFact> checks;        // "SESSION MASTER KEY", "client Finished", "server Finished"
+  std::vector<std::string> left_out;    // one line per computation left out, saying why
+};
+
+// TLS 1.2 (RSA key transport, (EC)DHE; extended master secret or not) and TLS 1.3 (without a
+// HelloRetryRequest). Never throws on bad input: a message the display parser rejects, a version
+// other than 1.2/1.3, a missing line: all are a line in left_out.
+Computations compute_handshake(const ComputationInput& input);
+
+// The HkdfLabel of RFC 8446 §7.1: uint16 length, opaque label<7..255> = "tls13 " + label, opaque
+// context<0..255>. Empty when the label or context is too long.
+Bytes hkdf_label(std::uint16_t length, std::string_view label, ByteView context);
+
+}  // namespace tlslab::tls
