@@ -1,6 +1,7 @@
 #include "handshake_match.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <stdexcept>
 
@@ -18,11 +19,36 @@ std::string short_hex(const std::string& hex) {
   return printable(hex.substr(0, 16)) + (hex.size() > 16 ? "…" : "");
 }
 
+// A random of the session: a real TLS run's typed fact (facts.client_random of arrow 1,
+// facts.server_random of arrow 2) when its trace has it, else the lab's field (RAND-CLIENT,
+// RAND-SERVER); "" when neither.
+std::string random_of(const Session& session, int arrow, std::string_view fact, std::string_view field) {
+  for (const TraceRecord* record : session.records) {
+    if (record->is_outcome || record->arrow != arrow) continue;
+    if (record->facts.is_object()) {
+      const json::value* value = record->facts.get_object().if_contains(fact);
+      if (value && value->is_string() && !value->get_string().empty()) return std::string(value->get_string());
+    }
+    const std::string* named = record->field(field);
+    return named ? *named : std::string();
+  }
+  return {};
+}
+
+std::string rand_client_of(const Session& session) {
+  return random_of(session, 1, "client_random", "RAND-CLIENT");
+}
+
+std::string rand_server_of(const Session& session) {
+  return random_of(session, 2, "server_random", "RAND-SERVER");
+}
+
 std::string randoms_of(const std::vector<const Session*>& sessions) {
   std::string out;
   for (std::size_t i = 0; i < sessions.size() && i < 4; ++i) {
-    const std::string* random = sessions[i]->field(1, "RAND-CLIENT");
-    out += (i ? ", " : "") + (random ? short_hex(*random) : std::string("none")) + " (" + sessions[i]->where() + ")";
+    std::string random = rand_client_of(*sessions[i]);
+    out += (i ? ", " : "") + (random.empty() ? std::string("none") : short_hex(random)) + " (" + sessions[i]->where() +
+           ")";
   }
   if (sessions.size() > 4) out += " and " + std::to_string(sessions.size() - 4) + " more";
   return out;
@@ -49,6 +75,54 @@ const Session* ca_session_for(const std::vector<const Session*>& ca, const Trace
     if (received && !request.bytes.empty() && received->bytes == request.bytes) return session;
   }
   return nullptr;
+}
+
+// An OCSP nonce as hex, without the DER OCTET STRING header the CA's trace shows it with
+// ("0410" + 16 bytes): the requester's trace names the nonce's bytes alone.
+std::string nonce_bytes(const std::string* nonce) {
+  if (!nonce) return {};
+  std::string hex = *nonce;
+  std::transform(hex.begin(), hex.end(), hex.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (hex.size() < 4 || !hex.starts_with("04") || hex.find_first_not_of("0123456789abcdef") != std::string::npos) {
+    return hex;
+  }
+  std::size_t length = std::stoul(hex.substr(2, 2), nullptr, 16), header = 4;
+  if (length == 0x81 && hex.size() >= 6) {
+    length = std::stoul(hex.substr(4, 2), nullptr, 16);
+    header = 6;
+  }
+  return hex.size() == header + length * 2 ? hex.substr(header) : hex;
+}
+
+// An OCSP request over HTTP (real TLS, issue 24) carries no frame the CA traces: the CA's session
+// is the OCSP request it answered with the same nonce (and for the same serial, when the
+// requester names it); a request without a nonce, the nearest in time for that serial among those
+// not matched yet. The CA draws whoever asks over HTTP as the Client.
+const Session* ca_ocsp_http_session_for(const std::vector<const Session*>& ca, const TraceRecord& request,
+                                        const std::vector<const Session*>& taken) {
+  std::string nonce = nonce_bytes(request.field("nonce"));
+  const std::string* serial = request.field("serial");
+  const Session* nearest = nullptr;
+  double distance = 0;
+  for (const Session* session : ca) {
+    if (std::find(taken.begin(), taken.end(), session) != taken.end()) continue;
+    const TraceRecord* received = session->arrow(3, "Client", "CA");
+    if (!received || !is_ocsp_over_http(*received)) continue;
+    const std::string* certificate = received->field("CERTIFICATE");
+    if (serial && !serial->empty() && certificate && certificate->find("serial " + *serial) == std::string::npos) {
+      continue;
+    }
+    std::string answered = nonce_bytes(received->field("nonce"));
+    if (nonce != answered) continue;
+    if (!nonce.empty()) return session;
+    double apart = std::abs(received->wall_ms - request.wall_ms);
+    if (!nearest || apart < distance) {
+      nearest = session;
+      distance = apart;
+    }
+  }
+  return nearest;
 }
 
 // The number a CRL field begins with: "7" of "7 (ETag \"7\")"; empty when none.
@@ -97,6 +171,14 @@ bool is_crl_fetch(const TraceRecord& record) {
   return record.arrow == 3 && record.message.starts_with("CRL request");
 }
 
+bool is_ocsp_over_http(const TraceRecord& record) {
+  return record.arrow == 3 && record.message.starts_with("OCSPRequest");
+}
+
+std::string asker_in_ca_trace(const TraceRecord& request) {
+  return is_crl_fetch(request) || is_ocsp_over_http(request) ? "Client" : request.from;
+}
+
 std::string span_hex(const TraceRecord& record, std::string_view field) {
   const json::value* span = find_span(record.spans, field);
   if (!span) return {};
@@ -130,8 +212,8 @@ Handshake find_handshake(const std::vector<Session>& sessions, const MatchOption
   if (options.rand_client) {
     std::vector<const Session*> chosen;
     for (const Session* session : clients) {
-      const std::string* random = session->field(1, "RAND-CLIENT");
-      if (random && random->starts_with(*options.rand_client)) chosen.push_back(session);
+      std::string random = rand_client_of(*session);
+      if (!random.empty() && random.starts_with(*options.rand_client)) chosen.push_back(session);
     }
     if (chosen.size() != 1) {
       throw std::runtime_error(std::to_string(chosen.size()) + " client sessions have a RAND-CLIENT starting with '" +
@@ -145,25 +227,24 @@ Handshake find_handshake(const std::vector<Session>& sessions, const MatchOption
                              "): choose one with --rand-client HEX (its first digits are enough)");
   }
   handshake.client = clients.front();
-  const std::string* rand_client = handshake.client->field(1, "RAND-CLIENT");
-  if (!rand_client || rand_client->empty()) {
+  std::string rand_client = rand_client_of(*handshake.client);
+  if (rand_client.empty()) {
     throw std::runtime_error(handshake.client->where() + ": the client's session has no arrow 1 with RAND-CLIENT");
   }
-  const std::string* rand_server = handshake.client->field(2, "RAND-SERVER");
+  std::string rand_server = rand_server_of(*handshake.client);
 
   // The server's session: the same randoms.
   if (options.have_server_trace) {
     std::vector<const Session*> same;
     for (const Session* session : servers) {
-      const std::string* random = session->field(1, "RAND-CLIENT");
-      if (!random || *random != *rand_client) continue;
-      const std::string* server_random = session->field(2, "RAND-SERVER");
-      if (rand_server && server_random && *server_random != *rand_server) continue;
+      if (rand_client_of(*session) != rand_client) continue;
+      std::string server_random = rand_server_of(*session);
+      if (!rand_server.empty() && !server_random.empty() && server_random != rand_server) continue;
       same.push_back(session);
     }
     if (same.empty()) {
       not_one_handshake(
-          "the client's RAND-CLIENT " + short_hex(*rand_client) + " (" + handshake.client->where() +
+          "the client's RAND-CLIENT " + short_hex(rand_client) + " (" + handshake.client->where() +
           ") is in no session of the server's trace" +
           (servers.empty() ? std::string(" (it holds no handshake)") : "; the server saw " + randoms_of(servers)));
     }
@@ -203,13 +284,17 @@ Handshake find_handshake(const std::vector<Session>& sessions, const MatchOption
   }
   if (options.have_ca_trace) {
     for (const auto& [request, answer] : requests) {
-      bool crl = is_crl_fetch(*request);
-      const Session* answered =
-          crl ? ca_crl_session_for(ca, *request, answer, handshake.ca) : ca_session_for(ca, *request);
+      bool crl = is_crl_fetch(*request), over_http = is_ocsp_over_http(*request);
+      const Session* answered = crl         ? ca_crl_session_for(ca, *request, answer, handshake.ca)
+                                : over_http ? ca_ocsp_http_session_for(ca, *request, handshake.ca)
+                                            : ca_session_for(ca, *request);
       if (!answered) {
         const std::string* nonce = request->field("nonce");
-        not_one_handshake("the " + request->from + "'s " + (crl ? "CRL fetch" : "StatusRequest") + " (" +
-                          request->origin.where() + (nonce ? ", nonce " + short_hex(*nonce) : std::string()) +
+        not_one_handshake("the " + request->from + "'s " +
+                          (crl         ? "CRL fetch"
+                           : over_http ? "OCSP request"
+                                       : "StatusRequest") +
+                          " (" + request->origin.where() + (nonce ? ", nonce " + short_hex(*nonce) : std::string()) +
                           ") is not in the CA's trace, which has " + std::to_string(ca.size()) + " sessions");
       }
       handshake.ca.push_back(answered);

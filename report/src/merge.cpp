@@ -12,6 +12,28 @@ namespace {
 
 constexpr double contradiction_ms = 50;
 
+// Each message of a flight (real TLS), as hex, in order; empty for a lab frame.
+std::vector<std::string> flight_bytes(const TraceRecord& record) {
+  std::vector<std::string> out;
+  if (!record.messages.is_array()) return out;
+  for (const boost::json::value& message : record.messages.get_array()) {
+    const boost::json::value* bytes = message.is_object() ? message.get_object().if_contains("bytes") : nullptr;
+    out.emplace_back(bytes && bytes->is_string() ? std::string(bytes->get_string()) : std::string());
+  }
+  return out;
+}
+
+// Whether the facts hold a secret's value (a trace written under --show-secrets).
+bool facts_show_secrets(const TraceRecord& record) {
+  if (!record.facts.is_object()) return false;
+  const boost::json::value* secrets = record.facts.get_object().if_contains("secrets");
+  if (!secrets || !secrets->is_array()) return false;
+  for (const boost::json::value& secret : secrets->get_array()) {
+    if (secret.is_object() && secret.get_object().contains("value")) return true;
+  }
+  return false;
+}
+
 bool is_hex_value(std::string_view value) {
   return value.size() >= 16 && value.find_first_not_of("0123456789abcdef") == std::string_view::npos;
 }
@@ -43,7 +65,7 @@ class Merger {
     merge_outcomes(run);
     for (const Session* session : sessions_) {
       for (const TraceRecord* record : session->records) {
-        if (!record->plaintext.empty()) run.show_secrets = true;
+        if (!record->plaintext.empty() || facts_show_secrets(*record)) run.show_secrets = true;
         for (const auto& [name, value] : record->fields) {
           if (is_secret_field(*record, name, value)) run.show_secrets = true;
         }
@@ -94,8 +116,8 @@ class Merger {
   // Each StatusRequest and its answer, as the requester and the CA saw them.
   void link_status_requests() {
     for (const auto& [request, ca] : handshake_.asked) {
-      // A CA draws whoever fetches its CRL as the Client (PROTOCOL.md §9.3).
-      std::string asker = is_crl_fetch(*request) ? "Client" : request->from;
+      // A CA draws whoever fetches its CRL (PROTOCOL.md §9.3) or asks over HTTP as the Client.
+      std::string asker = asker_in_ca_trace(*request);
       if (const TraceRecord* received = ca->arrow(3, asker, "CA")) link(request, received);
       const TraceRecord* answer_sent = ca->arrow(4, "CA", asker);
       // The requester's answer: its first arrow 4 from the CA after this request.
@@ -215,8 +237,11 @@ class Merger {
         step.elapsed_ms = at_hello - (age && age->is_number() ? age->to_number<double>() * 1000 : 0) - 0.001;
         if (first.arrow == 3) step.elapsed_ms -= 0.001;
       }
+      std::vector<std::string> flight = flight_bytes(first);
       for (const TraceRecord* other : step.records) {
         if (!other->bytes.empty() && !first.bytes.empty() && other->bytes != first.bytes) step.bytes_differ = true;
+        std::vector<std::string> others = flight_bytes(*other);
+        if (!flight.empty() && !others.empty() && others != flight) step.bytes_differ = true;
       }
       if (step.bytes_differ) {
         run.notes.push_back("arrow " + std::to_string(first.arrow) + " " + printable(first.message) + ": the bytes " +

@@ -81,6 +81,17 @@ json::object event_json(const MergedRun& run, const MergedStep& step) {
     event["spans"] = record->spans;
     break;
   }
+  // A flight (real TLS): every message as the sender traced it; its facts, the sender's first.
+  for (const TraceRecord* record : step.records) {
+    if (!record->messages.is_array() || record->messages.get_array().empty()) continue;
+    event["messages"] = record->messages;
+    break;
+  }
+  for (const TraceRecord* record : step.records) {
+    if (!record->facts.is_object()) continue;
+    event["facts"] = record->facts;
+    break;
+  }
   for (const TraceRecord* record : step.records) {
     if (record->plaintext.empty()) continue;
     event["plaintext"] = record->plaintext;

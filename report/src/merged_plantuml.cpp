@@ -1,9 +1,11 @@
 #include "merged_plantuml.hpp"
 
 #include "merged_page.hpp"
+#include "tlslab/bytes.hpp"
 #include "tlslab/trace/plantuml.hpp"
 
 namespace tlslab::report {
+namespace json = boost::json;
 namespace {
 
 TraceColor color_named(std::string_view name) {
@@ -13,6 +15,57 @@ TraceColor color_named(std::string_view name) {
     if (color_name(color) == name) return color;
   }
   return TraceColor::plain;
+}
+
+std::string text_of(const json::object& object, std::string_view key) {
+  const json::value* value = object.if_contains(key);
+  return value && value->is_string() ? std::string(value->get_string()) : std::string();
+}
+
+Bytes bytes_of(const json::object& object, std::string_view key) {
+  return from_hex(text_of(object, key)).value_or(Bytes{});
+}
+
+// The facts as the reader kept them (trace_record.cpp), back into the renderer's types.
+EventFacts facts_of(const json::value& value) {
+  EventFacts facts;
+  if (!value.is_object()) return facts;
+  const json::object& given = value.get_object();
+  facts.protocol = text_of(given, "protocol");
+  facts.client_random = bytes_of(given, "client_random");
+  facts.server_random = bytes_of(given, "server_random");
+  facts.suite = text_of(given, "suite");
+  facts.group = text_of(given, "group");
+  facts.certificate = bytes_of(given, "certificate");
+  facts.status = bytes_of(given, "status");
+  facts.status_verdict = text_of(given, "status_verdict");
+  auto each = [&](std::string_view key, auto&& add) {
+    const json::value* list = given.if_contains(key);
+    if (!list || !list->is_array()) return;
+    for (const json::value& item : list->get_array()) {
+      if (item.is_object()) add(item.get_object());
+    }
+  };
+  each("transcript_hashes", [&](const json::object& item) {
+    facts.transcript_hashes.emplace_back(text_of(item, "name"), bytes_of(item, "hash"));
+  });
+  each("checks", [&](const json::object& item) {
+    const json::value* ok = item.if_contains("ok");
+    CheckFact check;
+    check.check = text_of(item, "check");
+    check.ok = ok && ok->is_bool() && ok->get_bool();
+    check.expected = text_of(item, "expected");
+    check.actual = text_of(item, "actual");
+    facts.checks.push_back(std::move(check));
+  });
+  each("secrets", [&](const json::object& item) {
+    SecretFact secret;
+    secret.name = text_of(item, "name");
+    secret.value = bytes_of(item, "value");
+    secret.computation = text_of(item, "computation");
+    facts.secrets.push_back(std::move(secret));
+  });
+  return facts;
 }
 
 HandshakeEvent event_of(const MergedStep& step) {
@@ -27,6 +80,25 @@ HandshakeEvent event_of(const MergedStep& step) {
   event.time = first.time;
   for (const MergedField& field : merged_fields(step)) {
     event.fields.push_back({field.name, field.value, color_named(field.color), field.secret});
+  }
+  // A flight (real TLS): each message by its name, as the sender traced it; the sender's facts.
+  for (const TraceRecord* record : step.records) {
+    if (!record->messages.is_array() || record->messages.get_array().empty()) continue;
+    for (const json::value& message : record->messages.get_array()) {
+      if (!message.is_object()) continue;
+      const json::value* encrypted = message.get_object().if_contains("encrypted");
+      FlightMessage part;
+      part.name = text_of(message.get_object(), "message");
+      part.frame.bytes = bytes_of(message.get_object(), "bytes");
+      part.encrypted = encrypted && encrypted->is_bool() && encrypted->get_bool();
+      event.flight.push_back(std::move(part));
+    }
+    break;
+  }
+  for (const TraceRecord* record : step.records) {
+    if (!record->facts.is_object()) continue;
+    event.facts = facts_of(record->facts);
+    break;
   }
   for (const TraceRecord* record : step.records) {
     if (!record->ahead_of_time) continue;

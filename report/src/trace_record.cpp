@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <initializer_list>
 #include <stdexcept>
 
 #include "tlslab/text.hpp"
@@ -105,6 +106,129 @@ json::value spans_of(const json::object& line, std::string_view key, std::size_t
   if (!value) return json::array();
   check_spans(*value, frame_bytes, 0, origin, key);
   return *value;
+}
+
+// A string of a flight message or of the facts, bounded: `where` names it ("facts.suite").
+std::string bounded_text(const json::value& value, const std::string& where, const LineOrigin& origin) {
+  if (!value.is_string()) refuse(origin, "\"" + where + "\" is not a string");
+  if (value.get_string().size() > max_fact_chars) {
+    refuse(origin, "\"" + where + "\" is longer than " + std::to_string(max_fact_chars) + " characters (" +
+                       std::to_string(value.get_string().size()) + ")");
+  }
+  return std::string(value.get_string());
+}
+
+std::string bounded_hex(const json::value& value, const std::string& where, const LineOrigin& origin) {
+  std::string out = bounded_text(value, where, origin);
+  if (out.size() % 2 != 0 || out.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos) {
+    refuse(origin, "\"" + where + "\" is not hex");
+  }
+  return out;
+}
+
+bool flag(const json::object& object, std::string_view key, const std::string& where, const LineOrigin& origin) {
+  const json::value* value = object.if_contains(key);
+  if (!value) return false;
+  if (!value->is_bool()) refuse(origin, "\"" + where + "." + std::string(key) + "\" is not true or false");
+  return value->get_bool();
+}
+
+// `messages`: the flight, each message's spans inside its own bytes.
+json::value messages_of(const json::object& line, const LineOrigin& origin) {
+  const json::value* value = member(line, "messages");
+  if (!value) return json::array();
+  if (!value->is_array()) refuse(origin, "\"messages\" is not a list");
+  const json::array& given = value->get_array();
+  if (given.size() > max_flight_messages) {
+    refuse(origin, "\"messages\" holds " + std::to_string(given.size()) + " messages, more than a flight's " +
+                       std::to_string(max_flight_messages));
+  }
+  json::array kept;
+  for (std::size_t i = 0; i < given.size(); ++i) {
+    std::string where = "messages[" + std::to_string(i) + "]";
+    if (!given[i].is_object()) refuse(origin, "\"" + where + "\" is not an object");
+    const json::object& message = given[i].get_object();
+    const json::value* name = message.if_contains("message");
+    const json::value* bytes = message.if_contains("bytes");
+    if (!name || !bytes) refuse(origin, "\"" + where + "\" is not {message, bytes, spans, encrypted}");
+    json::object out;
+    out["message"] = bounded_text(*name, where + ".message", origin);
+    std::string hex_bytes = bytes->is_string() ? std::string(bytes->get_string()) : std::string("?");
+    if (hex_bytes.size() % 2 != 0 || hex_bytes.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos) {
+      refuse(origin, "\"" + where + ".bytes\" is not hex");
+    }
+    json::value spans = json::array();
+    if (const json::value* given_spans = message.if_contains("spans")) {
+      check_spans(*given_spans, hex_bytes.size() / 2, 0, origin, where + ".spans");
+      spans = *given_spans;
+    }
+    out["bytes"] = std::move(hex_bytes);
+    out["spans"] = std::move(spans);
+    out["encrypted"] = flag(message, "encrypted", where, origin);
+    kept.push_back(std::move(out));
+  }
+  return kept;
+}
+
+// A list of the facts: each an object of the named keys, texts or hex (the others are dropped).
+json::array fact_list(const json::value& value, const std::string& where, const LineOrigin& origin,
+                      std::initializer_list<std::string_view> texts, std::initializer_list<std::string_view> hexes,
+                      std::initializer_list<std::string_view> flags) {
+  if (!value.is_array()) refuse(origin, "\"" + where + "\" is not a list");
+  const json::array& given = value.get_array();
+  if (given.size() > max_fact_list) {
+    refuse(origin, "\"" + where + "\" holds " + std::to_string(given.size()) + " entries, more than " +
+                       std::to_string(max_fact_list));
+  }
+  json::array kept;
+  for (std::size_t i = 0; i < given.size(); ++i) {
+    std::string at = where + "[" + std::to_string(i) + "]";
+    if (!given[i].is_object()) refuse(origin, "\"" + at + "\" is not an object");
+    const json::object& entry = given[i].get_object();
+    json::object out;
+    for (std::string_view key : texts) {
+      if (const json::value* item = entry.if_contains(key))
+        out[key] = bounded_text(*item, at + "." + std::string(key), origin);
+    }
+    for (std::string_view key : hexes) {
+      if (const json::value* item = entry.if_contains(key))
+        out[key] = bounded_hex(*item, at + "." + std::string(key), origin);
+    }
+    for (std::string_view key : flags) {
+      if (entry.if_contains(key)) out[key] = flag(entry, key, at, origin);
+    }
+    kept.push_back(std::move(out));
+  }
+  return kept;
+}
+
+// `facts`: the keys json_lines.hpp names, each checked and bounded; any other key is dropped.
+json::value facts_of(const json::object& line, const LineOrigin& origin) {
+  const json::value* value = member(line, "facts");
+  if (!value) return nullptr;
+  if (!value->is_object()) refuse(origin, "\"facts\" is not an object");
+  const json::object& given = value->get_object();
+  json::object kept;
+  for (std::string_view key : {"protocol", "suite", "group", "status_verdict"}) {
+    if (const json::value* item = given.if_contains(key)) {
+      kept[key] = bounded_text(*item, "facts." + std::string(key), origin);
+    }
+  }
+  for (std::string_view key : {"client_random", "server_random", "certificate", "status"}) {
+    if (const json::value* item = given.if_contains(key)) {
+      kept[key] = bounded_hex(*item, "facts." + std::string(key), origin);
+    }
+  }
+  if (const json::value* item = given.if_contains("transcript_hashes")) {
+    kept["transcript_hashes"] = fact_list(*item, "facts.transcript_hashes", origin, {"name"}, {"hash"}, {});
+  }
+  if (const json::value* item = given.if_contains("checks")) {
+    kept["checks"] = fact_list(*item, "facts.checks", origin, {"check", "expected", "actual"}, {}, {"ok"});
+  }
+  if (const json::value* item = given.if_contains("secrets")) {
+    kept["secrets"] = fact_list(*item, "facts.secrets", origin, {"name", "computation"}, {"value"}, {"secret"});
+  }
+  return kept;
 }
 
 }  // namespace
@@ -249,6 +373,8 @@ TraceRecord read_trace_record(const json::value& value, LineOrigin origin) {
   record.spans = spans_of(line, "spans", record.bytes.size() / 2, record.origin);
   record.plaintext = hex(line, "plaintext", record.origin);
   record.plaintext_spans = spans_of(line, "plaintext_spans", record.plaintext.size() / 2, record.origin);
+  record.messages = messages_of(line, record.origin);
+  record.facts = facts_of(line, record.origin);
   return record;
 }
 

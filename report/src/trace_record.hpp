@@ -12,6 +12,15 @@
 
 namespace tlslab::report {
 
+// A flight is the messages of one arrow: TLS 1.2's ServerHello to ServerHelloDone is 4 to 7, a
+// TLS 1.3 server's first flight 5 to 7, its tickets a few. 64 is far past any real one.
+inline constexpr std::size_t max_flight_messages = 64;
+// A fact is a name, a digest, a certificate or an OCSP response: 256 KiB of hex is a 128 KiB DER,
+// past any certificate libssl accepts (its limit is 100 KiB for the whole chain).
+inline constexpr std::size_t max_fact_chars = 256u << 10;
+// transcript_hashes, checks and secrets: a handful each in a real handshake.
+inline constexpr std::size_t max_fact_list = 64;
+
 // Where a line came from, for every error: "client.jsonl:7".
 struct LineOrigin {
   std::string file;
@@ -38,6 +47,11 @@ struct TraceRecord {
   boost::json::value spans;
   std::string plaintext;
   boost::json::value plaintext_spans;
+  // Real TLS (issue 24): the flight's messages in order, each {message, bytes, spans, encrypted}
+  // (an empty array when the line has none), and what the event established, typed (an object,
+  // only the keys json_lines.hpp names; null when none).
+  boost::json::value messages;
+  boost::json::value facts;
 
   // An outcome.
   bool ok = false;

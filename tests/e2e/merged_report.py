@@ -7,7 +7,9 @@ that saw it; both SESSION MASTER KEY derivations and their values equal; the CA'
 the server's check of a client certificate; the stapled arrows before arrow 1; the order causal
 when a program's clock is off by 5 s; and the hostile inputs (malformed lines, oversized files,
 traces of other runs, several client sessions, peer text with markup and bidi controls, outputs
-someone else prepared). The page is opened in headless Chromium where it is installed.
+someone else prepared). Real TLS runs (issue 24: tlslab-client --tls, tlslab-server --tls, the CA's
+OCSP responder over HTTP) merge too: each flight with all its messages, the OCSP POST on arrows 3-4;
+a hostile flight or facts is one line. The page is opened in headless Chromium where it is installed.
 
 Usage: merged_report.py NAME [--trace] | --list
 """
@@ -226,6 +228,174 @@ def drawn_labels(browser):
 
 def index_of(labels, text):
     return next((i for i, label in enumerate(labels) if text in label), -1)
+
+
+class TlsRun:
+    """One real TLS handshake (issue 24) of tlslab-client --tls and tlslab-server --tls, the client
+    asking the CA's OCSP responder over HTTP (--ca-check direct), each program writing its
+    --trace-json file. `pki` shares one CA (and its trace) between runs."""
+
+    def __init__(self, lab, version, pki=None, name=None):
+        self.lab = lab
+        name = name or f"tls{version.replace('.', '')}"
+        if pki is None:
+            pki = TlsPki(lab)
+        self.pki = pki
+        self.client_trace = lab.path(f"{name}.client.jsonl")
+        self.server_trace = lab.path(f"{name}.server.jsonl")
+        self.ca_trace = pki.ca_trace
+        _, port = lab.start_server(pki.cert, pki.key, ["--tls", "--tls-versions", version, "--trace-json",
+                                                       self.server_trace, "--quiet"])
+        # TLS 1.2 with RSA key transport (the seed's PRE-MASTER under SERVER'S PUBLIC KEY): arrow 2 is
+        # ServerHello, Certificate, ServerHelloDone.
+        ciphers = ["--tls-ciphers", "AES128-GCM-SHA256"] if version == "1.2" else []
+        args = [exe("tlslab-client"), "--tls", "--connect", f"127.0.0.1:{port}", "--trust", pki.trust,
+                "--server-name", "localhost", "--tls-versions", version, *ciphers, "--ca-check", "direct",
+                "--trace-json", self.client_trace, "--quiet"]
+        result = subprocess.run(args, capture_output=True, text=True, timeout=60)
+        check(result.returncode == 0, f"TLS {version}: the client exited {result.returncode}:\n{result.stderr[-2000:]}")
+        wait_for_lines(self.server_trace, lambda line: "outcome" in line and line.get("connection", 0) > 0)
+        nonce = next(r["fields"]["nonce"] for r in read_json_lines(self.client_trace) if r.get("arrow") == 3)
+        wait_for_lines(self.ca_trace, lambda line: line.get("arrow") == 4 and nonce in line["fields"].get("nonce", ""))
+
+    def files(self):
+        return [self.client_trace, self.server_trace, self.ca_trace]
+
+
+class TlsPki:
+    """A CA whose OCSP responder answers over HTTP (tracing it) and an RSA certificate naming it."""
+
+    def __init__(self, lab, name="tls-ca"):
+        self.ca_dir = lab.make_ca(name)
+        self.trust = os.path.join(self.ca_dir, "ca.crt")
+        self.ca_trace = lab.path(f"{name}.jsonl")
+        _, _, http_port = lab.start_ca(self.ca_dir, http=True, extra=("--trace-json", self.ca_trace, "--quiet"))
+        self.cert, self.key, self.serial = lab.issue(
+            self.ca_dir, name=f"{name}-server", extra=["--key-type", "rsa2048", "--ocsp-url",
+                                                       f"http://127.0.0.1:{http_port}/"])
+
+
+def own_record(path, number, sender):
+    return next(r for r in read_json_lines(path) if "outcome" not in r and r["arrow"] == number and r["from"] == sender)
+
+
+def check_tls_page(data, run, version, diagram):
+    """The merged page of a real TLS run: arrow 2 with every message of the flight, each with the
+    bytes and spans the client traced; arrows 1-2 seen by both ends; arrows 3-4 the client's OCSP
+    POST and the CA's answer to it, seen by both and drawn between Client and CA."""
+    check_each_arrow_once(data, ("client", "server", "ca"))
+    hello = one_arrow(data, 1, "Client", "Server")
+    own_hello = own_record(run.client_trace, 1, "Client")
+    check(hello.get("facts", {}).get("client_random") == own_hello["facts"]["client_random"],
+          f"arrow 1's facts are not the client's: {hello.get('facts')}")
+    flight = one_arrow(data, 2, "Server", "Client")
+    check(sorted(flight["seen_by"]) == ["client", "server"], f"arrow 2 is seen by {flight['seen_by']}")
+    names = [m["message"] for m in flight.get("messages", [])]
+    expected = (["ServerHello", "Certificate", "ServerHelloDone"] if version == "1.2" else
+                ["ServerHello", "EncryptedExtensions", "Certificate", "CertificateVerify", "Finished"])
+    check(names == expected, f"TLS {version} arrow 2 has the messages {names}, not {expected}")
+    own = own_record(run.client_trace, 2, "Server")["messages"]
+    for merged, traced in zip(flight["messages"], own):
+        check(merged["bytes"] == traced["bytes"] and merged["spans"] == traced["spans"],
+              f"arrow 2's {merged['message']} is not the bytes and spans the client traced")
+    check(flight["facts"].get("protocol") == f"TLS {version}", f"arrow 2's facts: {flight.get('facts')}")
+    request = one_arrow(data, 3, "Client", "CA")
+    answer = one_arrow(data, 4, "CA", "Client")
+    for event in (request, answer):
+        check(sorted(event["seen_by"]) == ["ca", "client"], f"arrow {event['arrow']} is seen by {event['seen_by']}")
+    # The CA's session is the one that answered this client's nonce (the CA traced several).
+    nonce = own_record(run.client_trace, 3, "Client")["fields"]["nonce"]
+    check(any(f["name"] == "nonce (CA)" and f["value"].endswith(nonce) for f in request["fields"]),
+          f"arrow 3 is not the CA's view of this client's nonce {nonce}: {request['fields']}")
+    lookup = [e for e in data["events"] if e["arrow"] == 0 and e["from"] == "CA"]
+    check(lookup and "ca" in lookup[0]["seen_by"], "the CA's database lookup is not in the merged page")
+    check("Client -> CA : (3)" in diagram and "CA -> Client : (4)" in diagram,
+          "the merged diagram has no arrows 3-4 between the client and the CA")
+    drawn = next(line for line in diagram.splitlines() if line.startswith("Server -> Client : (2)"))
+    check(all(f"· {name}" in drawn for name in expected), f"the diagram's arrow 2 does not list {expected}: {drawn}")
+
+
+@test("real-tls")
+def real_tls():
+    """Real TLS 1.2 (RSA key transport) and 1.3 handshakes of tlslab-client --tls and tlslab-server
+    --tls, the client asking the CA's OCSP responder over HTTP, merged: arrow 2 has all its messages
+    (3 in TLS 1.2, 5 in TLS 1.3), each with the client's bytes; arrows 3-4 are between Client and CA,
+    seen by both, matched by the client's nonce among the CA's sessions; the client's and the
+    server's sessions are matched by facts.client_random even when the fields name no RAND-CLIENT."""
+    with Lab() as lab:
+        pki = TlsPki(lab)
+        runs = {version: TlsRun(lab, version, pki) for version in ("1.2", "1.3")}
+        for version, run in runs.items():
+            name = f"tls{version.replace('.', '')}"
+            _, data = merge(lab, run.files(), name=name, plantuml=True)
+            with open(lab.path(f"{name}.puml")) as f:
+                check_tls_page(data, run, version, f.read())
+            # The lab's field labels are words for people: without them the facts still match.
+            stripped = []
+            for path in (run.client_trace, run.server_trace):
+                out = lab.path(os.path.basename(path) + ".unlabelled")
+                with open(out, "w") as f:
+                    for record in read_json_lines(path):
+                        for label in ("RAND-CLIENT", "RAND-SERVER"):
+                            record.get("fields", {}).pop(label, None)
+                            record.get("colors", {}).pop(label, None)
+                        f.write(json.dumps(record) + "\n")
+                stripped.append(out)
+            _, data = merge(lab, [*stripped, run.ca_trace], name=f"{name}-unlabelled")
+            check(sorted(one_arrow(data, 1, "Client", "Server")["seen_by"]) == ["client", "server"],
+                  "without RAND-CLIENT fields the client's and the server's sessions are not matched")
+        # Each run's arrow 3 is its own CA session.
+        sessions = set()
+        for version, run in runs.items():
+            _, data = merge(lab, run.files(), name=f"again{version}")
+            sessions.add(one_arrow(data, 3, "Client", "CA")["connections"]["ca"])
+        check(len(sessions) == 2, f"both runs' OCSP requests were matched to the same CA session: {sessions}")
+
+
+def tls_line(**extra):
+    """A client's arrow 1 of a real TLS run, as its --trace-json writes it, with `extra` keys."""
+    record = {"side": "client", "connection": 0, "arrow": 1, "from": "Client", "to": "Server",
+              "message": "ClientHello", "description": "", "time": "2026-12-06T22:06:26.594872Z", "elapsed_ms": 0.5,
+              "fields": {"RAND-CLIENT": "ab" * 32}, "colors": {"RAND-CLIENT": "purple"}, "bytes": "0100",
+              "spans": [], "messages": [{"message": "ClientHello", "bytes": "0100", "spans": [], "encrypted": False}],
+              "facts": {"protocol": "TLS 1.3", "client_random": "ab" * 32}}
+    record.update(extra)
+    return json.dumps(record) + "\n"
+
+
+@test("hostile-flight-and-facts")
+def hostile_flight_and_facts():
+    """A trace line of a real TLS run with 100,000 messages in its flight, a 10 MB or a 1 MB facts
+    value, a facts list of 100,000 checks, a message whose spans point past its bytes, or messages
+    and facts of the wrong types: each refused in one line naming the file and line, exit 1, no page;
+    the same line within bounds merges."""
+    with Lab() as lab:
+        cases = [
+            (tls_line(messages=[{}] * 100000), "\"messages\" holds 100000 messages, more than a flight's 64"),
+            (tls_line(facts={"certificate": "ab" * (5 * 1024 * 1024)}), "the line is larger than 4 MiB"),
+            (tls_line(facts={"certificate": "ab" * (512 * 1024)}),
+             "\"facts.certificate\" is longer than 262144 characters"),
+            (tls_line(facts={"checks": [{"check": "x", "ok": True}] * 100000}),
+             "\"facts.checks\" holds 100000 entries, more than 64"),
+            (tls_line(messages=[{"message": "ClientHello", "bytes": "0100",
+                                 "spans": [{"offset": 1, "length": 9, "field": "x"}]}]),
+             "\"messages[0].spans\": a span outside the frame's 2 bytes"),
+            (tls_line(messages={"message": "ClientHello"}), "\"messages\" is not a list"),
+            (tls_line(facts=["TLS 1.3"]), "\"facts\" is not an object"),
+            (tls_line(facts={"suite": 7}), "\"facts.suite\" is not a string"),
+            (tls_line(facts={"client_random": "xyz"}), "\"facts.client_random\" is not hex"),
+        ]
+        for number, (line, needle) in enumerate(cases):
+            path = lab.path(f"hostile{number}.client.jsonl")
+            with open(path, "w") as f:
+                f.write(line)
+            expect_refusal(lab, [path], f"{path}:1: {needle}")
+        fine = lab.path("fine.client.jsonl")
+        with open(fine, "w") as f:
+            f.write(tls_line(messages=[{"message": "ClientHello", "bytes": "0100", "spans": [], "encrypted": False}] * 64))
+        _, data = merge(lab, [fine])
+        check(len(one_arrow(data, 1, "Client", "Server").get("messages", [])) == 64,
+              "a flight of 64 messages is not kept whole")
 
 
 # --- the variants --------------------------------------------------------------------------------

@@ -7,7 +7,9 @@
 // thrown (std::out_of_range, std::bad_alloc, boost::system::system_error from a JSON accessor)
 // escapes and is a finding, as is any sanitizer report.
 // Seeds: tests/fuzz/corpus/fuzz_report_traces/: the three traces of a direct run, a stapled run and
-// a mutual run, concatenated, as make_corpus.py writes them.
+// a mutual run, concatenated, as make_corpus.py writes them; tls12-run and tls13-run, those of a real
+// TLS 1.2 (RSA key transport) and 1.3 handshake with the client's OCSP POST to the CA (`messages` and
+// `facts` on their lines), as merged_report.py's TlsRun makes them.
 #include <boost/json.hpp>
 
 #include <stdexcept>
