@@ -73,6 +73,8 @@ awaitable<void> ask_responder(const RevocationCheck& check, const crypto::TrustS
   // (3) Client → CA: the CERTIFICATE's serial (CertID) and a nonce, POSTed over HTTP (RFC 6960 A.1)
   // A named query: GCC 12 destroys an aggregate temporary in a co_await expression twice.
   net::OcspQuery query{check.certificate.get(), check.issuer.get(), &trust, url, check.settings->timeouts.handshake};
+  auto sent_at = std::chrono::steady_clock::now();
+  std::string sent_time = iso_now();
   net::OcspOverHttp exchange = co_await net::ask_ocsp_responder(std::move(query));
   X509* certificate = check.certificate.get();
   trace.arrow(ocsp_request_step, std::nullopt, [&] {
@@ -81,6 +83,11 @@ awaitable<void> ask_responder(const RevocationCheck& check, const crypto::TrustS
                                    {"nonce", hex_field(exchange.nonce)},
                                    {"OCSPRequest", std::to_string(exchange.request_der.size()) + " bytes DER"}};
   });
+  // Drawn when it was sent, not when its answer came (its nonce is known only now).
+  if (!events.empty() && events.back().arrow == 3) {
+    events.back().elapsed_ms = std::chrono::duration<double, std::milli>(sent_at - check.start).count();
+    events.back().time = sent_time;
+  }
   // (4) CA → Client: the signed answer, verified with the issuer's PUBLIC KEY
   trace.arrow(
       ocsp_response_step, std::nullopt,
@@ -220,6 +227,7 @@ bool perform(RevocationCheck& check, SSL* ssl, Phase phase) {
   Trace collector(options);
   if (check.tracing) collector.add(std::make_unique<Collector>(check.events));
   SessionTrace trace(collector, 0);
+  trace.begin(check.start);
   try {
     if (!run_check(check, ssl, phase, trace)) return true;
   } catch (const ProtocolError& error) {

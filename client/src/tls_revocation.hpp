@@ -17,6 +17,7 @@
 // ssl::stream (SSL_ERROR_WANT_RETRY_VERIFY is not one of the states its engine knows).
 #include <openssl/ssl.h>
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
@@ -34,6 +35,8 @@ struct RevocationCheck {
   // The connection's tap: in TLS 1.2 its ServerHello says whether a staple will follow.
   const tls::Tap* tap = nullptr;
   bool tracing = false;
+  // The session's beginning: the check's events count their elapsed_ms from it, as the tap's do.
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
   // Set by the verify callback at depth 0: the server's certificate and its issuer from the chain
   // libssl verified (a trust anchor or an intermediate that chains to one).
   ossl::X509Ptr certificate;

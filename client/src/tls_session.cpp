@@ -37,15 +37,24 @@ tls::ContextOptions context_options(const ClientSettings& settings) {
   return options;
 }
 
-// Emits the tap's events with the CA check's arrows 3–4 put after arrow 2 (the check ran inside it).
+// Emits the tap's events and the CA check's in the order they happened: each carries its time (a
+// tapped flight the moment its first message crossed; the check's arrows 3–4 when they were made,
+// inside arrow 2, after the certificate check). All count from the session's `start`.
 void emit_events(Trace& trace, std::vector<HandshakeEvent> tapped, std::vector<HandshakeEvent> check,
                  std::chrono::steady_clock::time_point start) {
-  auto at = std::find_if(tapped.begin(), tapped.end(), [](const HandshakeEvent& event) { return event.arrow >= 5; });
-  tapped.insert(at, std::make_move_iterator(check.begin()), std::make_move_iterator(check.end()));
+  for (HandshakeEvent& event : check) {
+    // The local steps the tap adds after a flight (the certificate check) come before the CA check's.
+    auto after = std::find_if(tapped.begin(), tapped.end(), [&](const HandshakeEvent& seen) {
+      return seen.elapsed_ms > event.elapsed_ms && !seen.time.empty();
+    });
+    tapped.insert(after, std::move(event));
+  }
   for (HandshakeEvent& event : tapped) {
     event.connection = 0;
-    if (event.elapsed_ms == 0) event.elapsed_ms = ms_since(start);
-    if (event.time.empty()) event.time = iso_now();
+    if (event.time.empty()) {
+      event.elapsed_ms = ms_since(start);
+      event.time = iso_now();
+    }
     trace.emit(event);
   }
 }
@@ -118,6 +127,7 @@ awaitable<Outcome> run_tls_session(const ClientSettings& settings, Trace& trace,
     co_return Outcome{ExitCode::local_error, error.what()};
   }
   SessionTrace session_trace(trace, 0);
+  session_trace.begin(start);
   tcp::socket socket(co_await asio::this_coro::executor);
   try {
     socket = co_await net::connect_with_deadline(settings.server, settings.timeouts.handshake);
@@ -140,10 +150,12 @@ awaitable<Outcome> run_tls_session(const ClientSettings& settings, Trace& trace,
   RevocationCheck check;
   check.settings = &settings;
   check.tracing = trace.enabled();
+  check.start = start;
   // The tap also tells which alert ended a failed handshake, and whether a TLS 1.2 server agreed to
   // staple, so it is installed even without a trace.
   tls::Tap tap({Party::client, trace.shows_secrets()});
   tap.install(ssl);
+  tap.start(start);
   check.tap = &tap;
   install_revocation_check(ssl, check);
 

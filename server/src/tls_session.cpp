@@ -169,15 +169,20 @@ awaitable<void> serve_tls_connection(tcp::socket socket, std::uint64_t id, TlsSe
   tls::AlertRecord alerts;
   tls::watch_alerts(ssl, &alerts);
   // The tap only when someone reads the trace: with it off, nothing is copied, no event is built.
+  auto start = net::Clock::now();
   std::optional<tls::Tap> tap;
   if (trace.enabled()) {
     tap.emplace(tls::TapOptions{Party::server, trace.shows_secrets()});
     tap->install(ssl);
+    tap->start(start);
   }
+  // Every event of this session counts from the connection's beginning: the tap's (stamped when
+  // libssl handed each message over), the outcome's and arrow 8's lines.
   SessionTrace session_trace(trace, id);
-  auto start = net::Clock::now();
+  session_trace.begin(start);
   auto stamp = [&](auto& event) {
     event.connection = id;
+    if (!event.time.empty()) return;
     event.elapsed_ms = std::chrono::duration<double, std::milli>(net::Clock::now() - start).count();
     event.time = iso_now();
   };

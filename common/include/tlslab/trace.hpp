@@ -62,6 +62,11 @@ class SessionTrace {
   [[nodiscard]] bool enabled() const noexcept { return trace_.enabled(); }
   [[nodiscard]] bool shows_secrets() const noexcept { return trace_.shows_secrets(); }
   [[nodiscard]] std::uint64_t connection() const noexcept { return connection_; }
+  // Times this session's events from `start` (the connection accepted or opened) rather than from its
+  // first event: for a session whose first events carry their own times (a real TLS tap's).
+  void begin(std::chrono::steady_clock::time_point start) {
+    if (!start_) start_ = start;
+  }
 
   // One arrow of the flow. `describe()` gives its fields; it is called only when the trace is on.
   // `description` replaces the step's words when this run's arrow says something else (the CA's

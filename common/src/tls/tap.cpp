@@ -196,6 +196,9 @@ void Tap::on_message(int write_p, int /*version*/, int content_type, const void*
   Party from = write_p != 0 ? me : other(me);
   ByteView bytes(static_cast<const std::uint8_t*>(buf), len);
   TappedMessage message;
+  message.at = std::chrono::steady_clock::now();
+  message.time = iso_now();
+  if (!start_) start_ = message.at;
   message.from = from;
   message.type = static_cast<TappedType>(content_type);
   message.size = len;
@@ -271,10 +274,16 @@ std::vector<HandshakeEvent> Tap::take_events(const SSL* ssl) {
   X509* server_certificate = options_.me == Party::server ? own : peer;
   X509* client_certificate = options_.me == Party::server ? peer : own;
   Party me = options_.me;
+  // An event at the moment `message` crossed.
+  auto stamp = [this](HandshakeEvent& event, const TappedMessage& message) {
+    event.elapsed_ms = std::chrono::duration<double, std::milli>(message.at - start_.value_or(message.at)).count();
+    event.time = message.time;
+  };
 
   for (std::size_t f = flights_taken_; f < flights.size(); ++f) {
     const TlsFlight& flight = flights[f];
     HandshakeEvent event;
+    if (!flight.messages.empty()) stamp(event, messages_[flight.messages.front()]);
     event.arrow = flight.arrow;
     event.from = std::string(to_string(flight.from));
     event.to = std::string(to_string(flight.to));
@@ -375,6 +384,10 @@ std::vector<HandshakeEvent> Tap::take_events(const SSL* ssl) {
     if (has_certificate && flight.from != me && !certificate_check_taken_ && peer != nullptr) {
       certificate_check_taken_ = true;
       HandshakeEvent check;
+      // libssl checks the chain when the Certificate message is in (RFC 5246 §7.4.2, RFC 8446 §4.4.2).
+      for (std::size_t index : flight.messages) {
+        if (messages_[index].name == "Certificate") stamp(check, messages_[index]);
+      }
       check.from = std::string(to_string(me));
       check.to = check.from;
       check.message = "certificate check";
@@ -397,6 +410,8 @@ std::vector<HandshakeEvent> Tap::take_events(const SSL* ssl) {
     if (key_point && finished && !key_schedule_taken_) {
       key_schedule_taken_ = true;
       HandshakeEvent keys;
+      // Once the last message it needs is in: the ClientKeyExchange (1.2), the ServerHello's key share (1.3).
+      stamp(keys, messages_[is_tls13 ? flight.messages.front() : flight.messages.back()]);
       keys.from = std::string(to_string(me));
       keys.to = keys.from;
       keys.message = "SESSION MASTER KEY";
@@ -410,10 +425,12 @@ std::vector<HandshakeEvent> Tap::take_events(const SSL* ssl) {
         secret.computation = "HKDF-Extract(Derive-Secret(handshake_secret, \"derived\", \"\"), 0)";
       } else {
         bool extended = SSL_get_extms_support(const_cast<SSL*>(ssl)) == 1;
-        keys.description = std::string(
-                               "SESSION MASTER KEY derived: TLS 1.2 PRF (RFC 5246 §8.1) using RAND-CLIENT, "
-                               "PRE-MASTER and RAND-SERVER") +
-                           (extended ? " (extended master secret, RFC 7627: over the session hash)" : "");
+        keys.description =
+            extended ? "SESSION MASTER KEY derived: TLS 1.2 PRF (RFC 5246 §8.1) of PRE-MASTER and the session hash "
+                       "(extended master secret, RFC 7627: the hash of every handshake message up to the "
+                       "ClientKeyExchange, RAND-CLIENT and RAND-SERVER among them)"
+                     : "SESSION MASTER KEY derived: TLS 1.2 PRF (RFC 5246 §8.1) using RAND-CLIENT, PRE-MASTER and "
+                       "RAND-SERVER";
         secret.computation = extended ? "PRF(PRE-MASTER, \"extended master secret\", session_hash)"
                                       : "PRF(PRE-MASTER, \"master secret\", RAND-CLIENT || RAND-SERVER)";
         if (options_.show_secrets) {

@@ -10,6 +10,7 @@
 // A tap costs nothing when the trace is off: install it only when the Trace is enabled().
 #include <openssl/ssl.h>
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -37,6 +38,10 @@ struct TappedMessage {
   std::size_t size = 0;    // its length, kept or not
   bool encrypted = false;  // it crossed the wire inside a protected record
   bool tls13 = false;      // sent under TLS 1.3 (its CCS is only for middleboxes, RFC 8446 §D.4)
+  // When libssl handed it over: the picture draws each arrow when its first message crossed, so that
+  // what happened in between (the CA check, inside arrow 2) sits where it happened.
+  std::chrono::steady_clock::time_point at{};
+  std::string time;  // the same moment, wall clock, ISO 8601 UTC
 };
 
 // A TLS alert seen on the connection.
@@ -75,6 +80,9 @@ class Tap {
 
   // Sets libssl's message callback of `ssl` to this tap (which must outlive the SSL's use).
   void install(SSL* ssl);
+  // The session's beginning (the connection accepted or opened): events' elapsed_ms count from it
+  // (by default from the first message).
+  void start(std::chrono::steady_clock::time_point at) { start_ = at; }
 
   [[nodiscard]] const std::vector<TappedMessage>& messages() const noexcept { return messages_; }
   // Messages past max_tapped_bytes: counted, their bytes not kept.
@@ -83,7 +91,9 @@ class Tap {
   [[nodiscard]] const std::optional<TappedAlert>& last_alert() const noexcept { return alert_; }
 
   // The events of the flights not yet taken (call after the handshake, and again later for TLS 1.3's
-  // NewSessionTicket on a client), with their local steps. `ssl` gives the negotiated facts.
+  // NewSessionTicket on a client), with their local steps. `ssl` gives the negotiated facts. Each
+  // event carries the time of its first message (a local step: of the message it looked at), as
+  // elapsed_ms since start() and as wall clock.
   std::vector<HandshakeEvent> take_events(const SSL* ssl);
 
   // For the session page: what the ClientHello offered, in words ("X25519MLKEM768, x25519, ..."),
@@ -100,6 +110,7 @@ class Tap {
 
  private:
   TapOptions options_;
+  std::optional<std::chrono::steady_clock::time_point> start_;
   std::vector<TappedMessage> messages_;
   std::size_t kept_bytes_ = 0;
   std::size_t dropped_bytes_ = 0;
