@@ -330,8 +330,9 @@ if ! capture_live; then
 fi
 sleep 0.2
 
-client_args=(--connect "127.0.0.1:$server_port" --ca-service "127.0.0.1:$ca_port" --trust "$trust"
-  --server-name localhost --keylog "$keylog")
+client_args=(--connect "127.0.0.1:$server_port" --trust "$trust" --server-name localhost --keylog "$keylog")
+# (real TLS finds the CA in the certificate: --ca-service is the lab's)
+[[ -z $tls ]] && client_args+=(--ca-service "127.0.0.1:$ca_port")
 [[ ${CAPTURE_QUIET:-0} == 1 ]] && client_args+=(--quiet)
 crl_url=""
 if [[ $crl == 1 ]]; then  # the list from the CA's HTTP port, or through tlslab-mitm
