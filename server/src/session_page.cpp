@@ -178,14 +178,15 @@ std::string tls_session_page(const ServerIdentity& identity, const TlsSessionFac
                           : "Server → CA → Server, ahead of time: this server stapled " + html_escape(session.staple) +
                                 " into arrow 2.",
                       session.staple.empty());
+      // TLS 1.3's missing arrow 5, where arrow 5 would be: between the CA's arrows and arrow 6.
+      if (session.protocol == "TLS 1.3") {
+        arrows += arrow("5",
+                        "none in TLS 1.3: no <span class=\"pre-master\">PRE-MASTER</span> crosses the wire; both sides "
+                        "derive the <span class=\"master\">SESSION MASTER KEY</span> with the HKDF key schedule (RFC "
+                        "8446 §7.1) from the key shares of arrows 1 and 2",
+                        true);
+      }
     }
-  }
-  if (session.protocol == "TLS 1.3") {
-    arrows += arrow("5",
-                    "none in TLS 1.3: no <span class=\"pre-master\">PRE-MASTER</span> crosses the wire; both sides "
-                    "derive the <span class=\"master\">SESSION MASTER KEY</span> with the HKDF key schedule (RFC 8446 "
-                    "§7.1) from the key shares of arrows 1 and 2",
-                    true);
   }
   arrows += arrow("8", "Client → Server: the request for this page; Server → Client: this page, encrypted");
   std::string group =

@@ -173,6 +173,9 @@ def chromium_session_page():
         check("this TLS 1.3 session" in page, f"the page does not say TLS 1.3:\n{page[:600]}")
         check("ServerHello + EncryptedExtensions + Certificate + CertificateVerify + Finished" in page,
               "the page does not show arrow 2 as TLS 1.3's first server flight")
+        drawn = re.findall(r"^\((\d(?:–\d)?)\)", page, re.M)
+        check(drawn == ["1", "2", "3–4", "5", "6", "7", "8"],
+              f"the page draws the arrows in the order {drawn}, not the seed's (1, 2, 3–4, 5, 6, 7, 8)")
         offered = re.search(r"groups the client offered (.*)", page)
         check(offered, "the page does not list the groups the browser offered")
         groups = [g.strip() for g in offered.group(1).split(",") if g.strip() != "GREASE"]
