@@ -182,14 +182,14 @@ std::string run_shell(const std::string& command) {
 }
 
 // Every command shown prints the value the code computed.
-void expect_commands_print_their_values(const Computations& computations) {
+void expect_commands_print_their_values(const Computations& computations, std::size_t at_least = 6) {
   std::size_t ran = 0;
   for (const auto& shown : computations.steps) {
     if (shown.command.empty()) continue;
     EXPECT_EQ(run_shell(shown.command), to_hex(shown.fact.value)) << shown.fact.name << "\n" << shown.command;
     ++ran;
   }
-  EXPECT_GE(ran, 6u);
+  EXPECT_GE(ran, at_least);
 }
 
 // Opens an AES-GCM record with the recomputed keys: the keys are the ones libssl used. TLS 1.2
@@ -332,6 +332,10 @@ void expect_tls13_computations(const char* suite, std::size_t key_size) {
     EXPECT_EQ(client_side.steps[i].fact.name, server_side.steps[i].fact.name);
     EXPECT_EQ(client_side.steps[i].fact.value, server_side.steps[i].fact.value) << client_side.steps[i].fact.name;
   }
+  // RFC 8446 §4.4.4: the server's Finished hashes up to its CertificateVerify, the client's up to the
+  // server's Finished.
+  EXPECT_NE(step(client_side, "Transcript-Hash(ClientHello..CertificateVerify)"), nullptr);
+  EXPECT_NE(step(client_side, "Transcript-Hash(ClientHello..server Finished)"), nullptr);
   const ShownComputation* finished_key = step(client_side, "server finished_key");
   ASSERT_NE(finished_key, nullptr);
   EXPECT_NE(finished_key->command.find("hexinfo:00" + std::string(key_size == 16 ? "20" : "30") +
@@ -444,6 +448,44 @@ TEST(TlsComputations, AMissingKeyLogOrAMalformedMessageIsALineNotACrash) {
     EXPECT_TRUE(computed.steps.empty());
     ASSERT_EQ(computed.left_out.size(), 1u);
     EXPECT_NE(computed.left_out[0].find("kept no bytes"), std::string::npos);
+  }
+}
+
+TEST(TlsComputations, WithoutShowSecretsNoSecretIsLeftInAValueOrACommand) {
+  Files files;
+  Context server(server_options(files, "1.2,1.3"));
+  for (const char* versions : {"1.2", "1.3"}) {
+    Context client(client_options(files, versions, "AES128-GCM-SHA256"));
+    auto run = handshake(client, server);
+    ASSERT_TRUE(run->ok);
+    Computations computed = compute_handshake(input_of(run->client.get(), run->client_side));
+    std::vector<std::string> secrets;
+    for (const auto& shown : computed.steps) {
+      if (shown.secret) secrets.push_back(to_hex(shown.fact.value));
+    }
+    ASSERT_GE(secrets.size(), 4u) << versions;
+    withhold_secrets(computed);
+    std::size_t transcript_commands = 0;
+    for (const auto& shown : computed.steps) {
+      if (shown.secret) {
+        EXPECT_TRUE(shown.fact.value.empty()) << shown.fact.name;
+      }
+      if (!shown.command.empty()) ++transcript_commands;
+      for (const auto& secret : secrets) {
+        EXPECT_EQ(shown.command.find(secret), std::string::npos) << shown.fact.name;
+        EXPECT_EQ(shown.fact.computation.find(secret), std::string::npos) << shown.fact.name;
+      }
+    }
+    for (const auto& fact : computed.checks) {
+      EXPECT_TRUE(fact.ok) << fact.check;
+      for (const auto& secret : secrets) {
+        EXPECT_EQ(fact.expected.find(secret), std::string::npos);
+        EXPECT_EQ(fact.actual.find(secret), std::string::npos);
+      }
+    }
+    // The transcript hashes write out only the messages: their commands stay.
+    EXPECT_GE(transcript_commands, 2u) << versions;
+    expect_commands_print_their_values(computed, 2);
   }
 }
 

@@ -1,6 +1,7 @@
 #include "tlslab/tls/computations.hpp"
 
 #include <openssl/core_names.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
 
@@ -145,18 +146,24 @@ std::string transcript_command(const Hash& hash, std::span<const Message> transc
   return command + " \\\n  | xxd -r -p | openssl dgst -" + hash.flag + " -r | cut -d' ' -f1";
 }
 
+// "client Finished": a transcript may hold both Finished.
+std::string name_of(const Message& message) {
+  if (message.view.kind != HandshakeKind::finished) return message.view.name;
+  return std::string(message.tapped->from == Party::client ? "client " : "server ") + message.view.name;
+}
+
 std::string names_of(std::span<const Message> transcript, std::string_view separator) {
   std::string names;
   for (const auto& message : transcript) {
     if (!names.empty()) names += separator;
-    names += message.view.name;
+    names += name_of(message);
   }
   return names;
 }
 
 // "Hash(ClientHello..ClientKeyExchange)"
 std::string transcript_name(std::string_view hash_word, std::span<const Message> transcript) {
-  return std::string(hash_word) + "(" + transcript.front().view.name + ".." + transcript.back().view.name + ")";
+  return std::string(hash_word) + "(" + name_of(transcript.front()) + ".." + name_of(transcript.back()) + ")";
 }
 
 // The key log lines of this connection, by label (the first line of a label wins).
@@ -198,8 +205,10 @@ class Builder {
   Builder(const Hash& hash, Computations& out) : hash_(hash), out_(out) {}
 
   // Returns a copy of the value: a later step may move the list.
-  Bytes step(std::string name, Bytes value, std::string computation, std::string command, bool secret = true) {
-    out_.steps.push_back({{std::move(name), value, std::move(computation)}, secret, std::move(command)});
+  Bytes step(std::string name, Bytes value, std::string computation, std::string command, bool secret = true,
+             bool command_reveals_secret = true) {
+    out_.steps.push_back(
+        {{std::move(name), value, std::move(computation)}, secret, std::move(command), command_reveals_secret});
     return value;
   }
   std::vector<CheckFact>& checks() { return out_.checks; }
@@ -212,7 +221,7 @@ class Builder {
     return step(std::move(name), digest(hash_, joined),
                 std::string(why) + ": " + hash_.name + "(" + names_of(transcript, " || ") +
                     "), the handshake messages as libssl handed them over (type, length, body)",
-                transcript_command(hash_, transcript), false);
+                transcript_command(hash_, transcript), false, false);
   }
 
   void finished_check(const std::string& who, const Message& finished, const Bytes& recomputed) {
@@ -381,7 +390,9 @@ void compute_tls12(std::span<const Message> messages, const ComputationInput& in
 std::string hkdf_label_words(std::size_t length, std::string_view label, const Bytes& info) {
   return "HkdfLabel " + hex(info) + " = length " + std::to_string(length) + " (" + hex(ByteView(info).first(2)) +
          "), label \"tls13 " + std::string(label) + "\" (" + hex(ByteView(info).subspan(2, 1)) + " " +
-         hex("tls13 " + std::string(label)) + "), empty context (00)";
+         hex("tls13 " + std::string(label)) +
+         "), empty context (00); OpenSSL's TLS13-KDF (mode EXPAND_ONLY, prefix \"tls13 \", label \"" +
+         std::string(label) + "\") builds the same HkdfLabel";
 }
 
 void compute_tls13(std::span<const Message> messages, const ComputationInput& input, Builder& build) {
@@ -470,6 +481,19 @@ Bytes hkdf_label(std::uint16_t length, std::string_view label, ByteView context)
   out.push_back(static_cast<std::uint8_t>(context.size()));
   append(out, context);
   return out;
+}
+
+void withhold_secrets(Computations& computations) {
+  for (auto& shown : computations.steps) {
+    if (shown.secret) {
+      OPENSSL_cleanse(shown.fact.value.data(), shown.fact.value.size());
+      shown.fact.value.clear();
+    }
+    if (shown.command_reveals_secret) {
+      OPENSSL_cleanse(shown.command.data(), shown.command.size());
+      shown.command.clear();
+    }
+  }
 }
 
 Computations compute_handshake(const ComputationInput& input) {

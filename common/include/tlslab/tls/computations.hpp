@@ -39,6 +39,9 @@ struct ShownComputation {
   // A POSIX sh command (openssl, xxd, tr, cut) that prints fact.value in lowercase hex from values
   // written out in it, all shown before it; empty for a value taken from the key log as it is.
   std::string command;
+  // The command writes out a secret (a master secret, a traffic secret, a finished_key): shown only
+  // with --show-secrets. Only a transcript hash's command writes out none.
+  bool command_reveals_secret = true;
 };
 
 struct Computations {
@@ -51,6 +54,10 @@ struct Computations {
 // HelloRetryRequest). Never throws on bad input: a message the display parser rejects, a version
 // other than 1.2/1.3, a missing line: all are a line in left_out.
 Computations compute_handshake(const ComputationInput& input);
+
+// Without --show-secrets: each secret value is emptied and each command that writes a secret out is
+// emptied; the checks, the transcript hashes, the verify_data and every computation's words stay.
+void withhold_secrets(Computations& computations);
 
 // The HkdfLabel of RFC 8446 §7.1: uint16 length, opaque label<7..255> = "tls13 " + label, opaque
 // context<0..255>. Empty when the label or context is too long.
