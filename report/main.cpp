@@ -1,7 +1,8 @@
 // tlslab-report: one picture of all three parties. Each program traces its own side of the
 // handshake (--trace-json); this merges the client's, the server's and the CA's traces of one run
 // into one page, as the seed draws it: each arrow once, both SESSION MASTER KEY derivations, the
-// CA's database lookup, the server's own checks, in causal order on the client's timeline.
+// CA's database lookup, the server's own checks, in causal order on the client's timeline. A real
+// TLS run (--tls) merges too: each flight with all its messages, its OCSP POST to the CA.
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -18,7 +19,8 @@ enum ExitCode : int { ok = 0, refused = 1, usage = 2 };
 int main(int argc, char** argv) {
   CLI::App app{
       "tlslab-report: merges the --trace-json files of one handshake (the client's, the server's, the CA's) into one "
-      "page of all three parties"};
+      "page of all three parties: a run of the lab's protocol or of real TLS 1.2/1.3 (--tls, the client asking the "
+      "CA's OCSP responder over HTTP)"};
   app.set_version_flag("--version", "tlslab-report 1.0.0 (protocol tlslab/1.0)");
   tlslab::report::ReportCommand command;
   std::string rand_client;

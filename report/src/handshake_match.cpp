@@ -68,6 +68,17 @@ const json::value* find_span(const json::value& spans, std::string_view field, i
   return nullptr;
 }
 
+// The OCSP response a ServerHello stapled: the lab's ocsp_response field, or a real TLS run's
+// facts.status (its CertificateStatus or TLS 1.3 Certificate carried it); "" when none.
+std::string stapled_response(const TraceRecord& hello) {
+  std::string stapled = span_hex(hello, "ocsp_response");
+  if (stapled.empty() && hello.facts.is_object()) {
+    const json::value* status = hello.facts.get_object().if_contains("status");
+    if (status && status->is_string()) stapled = std::string(status->get_string());
+  }
+  return stapled;
+}
+
 // The CA's session whose arrow 3 is byte for byte `request` (sent by `from`).
 const Session* ca_session_for(const std::vector<const Session*>& ca, const TraceRecord& request) {
   for (const Session* session : ca) {
@@ -258,7 +269,7 @@ Handshake find_handshake(const std::vector<Session>& sessions, const MatchOption
   // The staple: the server's fetch whose OCSP response is the one in this ServerHello.
   if (handshake.server) {
     const TraceRecord* hello = handshake.server->arrow(2, "Server", "Client");
-    std::string stapled = hello ? span_hex(*hello, "ocsp_response") : std::string();
+    std::string stapled = hello ? stapled_response(*hello) : std::string();
     if (!stapled.empty()) {
       for (const Session* session : staples) {
         const TraceRecord* answer = session->arrow(4, "CA", "Server");
@@ -302,7 +313,7 @@ Handshake find_handshake(const std::vector<Session>& sessions, const MatchOption
     }
     // Without the server's trace, the staple itself says which of the CA's answers it is.
     const TraceRecord* hello = handshake.client->arrow(2, "Server", "Client");
-    std::string stapled = hello ? span_hex(*hello, "ocsp_response") : std::string();
+    std::string stapled = hello ? stapled_response(*hello) : std::string();
     if (!handshake.staple && !stapled.empty()) {
       for (const Session* session : ca) {
         const TraceRecord* answer = session->arrow(4, "CA", "Server");

@@ -235,7 +235,7 @@ class TlsRun:
     asking the CA's OCSP responder over HTTP (--ca-check direct), each program writing its
     --trace-json file. `pki` shares one CA (and its trace) between runs."""
 
-    def __init__(self, lab, version, pki=None, name=None):
+    def __init__(self, lab, version, pki=None, name=None, stapled=False):
         self.lab = lab
         name = name or f"tls{version.replace('.', '')}"
         if pki is None:
@@ -244,17 +244,24 @@ class TlsRun:
         self.client_trace = lab.path(f"{name}.client.jsonl")
         self.server_trace = lab.path(f"{name}.server.jsonl")
         self.ca_trace = pki.ca_trace
+        staple = ["--staple-from", f"127.0.0.1:{pki.ca_port}", "--staple-trust", pki.trust] if stapled else []
         _, port = lab.start_server(pki.cert, pki.key, ["--tls", "--tls-versions", version, "--trace-json",
-                                                       self.server_trace, "--quiet"])
+                                                       self.server_trace, "--quiet", *staple])
+        if stapled:
+            # The staple is fetched ahead of time: wait for it before the client asks for it.
+            wait_for_lines(self.server_trace, lambda line: line.get("event") == "staple fetched")
         # TLS 1.2 with RSA key transport (the seed's PRE-MASTER under SERVER'S PUBLIC KEY): arrow 2 is
         # ServerHello, Certificate, ServerHelloDone.
         ciphers = ["--tls-ciphers", "AES128-GCM-SHA256"] if version == "1.2" else []
         args = [exe("tlslab-client"), "--tls", "--connect", f"127.0.0.1:{port}", "--trust", pki.trust,
-                "--server-name", "localhost", "--tls-versions", version, *ciphers, "--ca-check", "direct",
+                "--server-name", "localhost", "--tls-versions", version, *ciphers, "--ca-check",
+                "stapled" if stapled else "direct",
                 "--trace-json", self.client_trace, "--quiet"]
         result = subprocess.run(args, capture_output=True, text=True, timeout=60)
         check(result.returncode == 0, f"TLS {version}: the client exited {result.returncode}:\n{result.stderr[-2000:]}")
         wait_for_lines(self.server_trace, lambda line: "outcome" in line and line.get("connection", 0) > 0)
+        if stapled:
+            return
         nonce = next(r["fields"]["nonce"] for r in read_json_lines(self.client_trace) if r.get("arrow") == 3)
         wait_for_lines(self.ca_trace, lambda line: line.get("arrow") == 4 and nonce in line["fields"].get("nonce", ""))
 
@@ -269,7 +276,8 @@ class TlsPki:
         self.ca_dir = lab.make_ca(name)
         self.trust = os.path.join(self.ca_dir, "ca.crt")
         self.ca_trace = lab.path(f"{name}.jsonl")
-        _, _, http_port = lab.start_ca(self.ca_dir, http=True, extra=("--trace-json", self.ca_trace, "--quiet"))
+        _, self.ca_port, http_port = lab.start_ca(self.ca_dir, http=True,
+                                                  extra=("--trace-json", self.ca_trace, "--quiet"))
         self.cert, self.key, self.serial = lab.issue(
             self.ca_dir, name=f"{name}-server", extra=["--key-type", "rsa2048", "--ocsp-url",
                                                        f"http://127.0.0.1:{http_port}/"])
@@ -350,6 +358,28 @@ def real_tls():
             _, data = merge(lab, run.files(), name=f"again{version}")
             sessions.add(one_arrow(data, 3, "Client", "CA")["connections"]["ca"])
         check(len(sessions) == 2, f"both runs' OCSP requests were matched to the same CA session: {sessions}")
+
+
+@test("real-tls-stapled")
+def real_tls_stapled():
+    """Real TLS 1.2 and 1.3 with the staple tlslab-server --tls fetched from the CA service: the
+    server's fetch (arrows 3-4 between Server and CA, seen by both) is found by the OCSP response
+    stapled in arrow 2 (facts.status) and drawn before arrow 1; arrow 2 lists the staple's message."""
+    with Lab() as lab:
+        pki = TlsPki(lab)
+        for version in ("1.2", "1.3"):
+            run = TlsRun(lab, version, pki, name=f"stapled{version}", stapled=True)
+            _, data = merge(lab, run.files(), name=f"stapled{version}")
+            check(not any("nobody asked the CA" in note for note in data["notes"]),
+                  f"TLS {version}: the staple's fetch was not found: {data['notes']}")
+            order = [(e["arrow"], e["from"], e["to"]) for e in data["events"]]
+            for step in ((3, "Server", "CA"), (4, "CA", "Server")):
+                event = one_arrow(data, *step)
+                check(sorted(event["seen_by"]) == ["ca", "server"], f"arrow {step} is seen by {event['seen_by']}")
+                check(order.index(step) < order.index((1, "Client", "Server")), f"arrow {step} after arrow 1: {order}")
+            names = [m["message"] for m in one_arrow(data, 2, "Server", "Client").get("messages", [])]
+            staple = "CertificateStatus" if version == "1.2" else "Certificate"
+            check(staple in names, f"TLS {version} arrow 2 has no {staple}: {names}")
 
 
 def tls_line(**extra):
