@@ -235,7 +235,7 @@ class TlsRun:
     asking the CA's OCSP responder over HTTP (--ca-check direct), each program writing its
     --trace-json file. `pki` shares one CA (and its trace) between runs."""
 
-    def __init__(self, lab, version, pki=None, name=None, stapled=False):
+    def __init__(self, lab, version, pki=None, name=None, stapled=False, secrets=False):
         self.lab = lab
         name = name or f"tls{version.replace('.', '')}"
         if pki is None:
@@ -244,9 +244,10 @@ class TlsRun:
         self.client_trace = lab.path(f"{name}.client.jsonl")
         self.server_trace = lab.path(f"{name}.server.jsonl")
         self.ca_trace = pki.ca_trace
+        shown = ["--show-secrets"] if secrets else []
         staple = ["--staple-from", f"127.0.0.1:{pki.ca_port}", "--staple-trust", pki.trust] if stapled else []
         _, port = lab.start_server(pki.cert, pki.key, ["--tls", "--tls-versions", version, "--trace-json",
-                                                       self.server_trace, "--quiet", *staple])
+                                                       self.server_trace, "--quiet", *staple, *shown])
         if stapled:
             # The staple is fetched ahead of time: wait for it before the client asks for it.
             wait_for_lines(self.server_trace, lambda line: line.get("event") == "staple fetched")
@@ -256,7 +257,7 @@ class TlsRun:
         args = [exe("tlslab-client"), "--tls", "--connect", f"127.0.0.1:{port}", "--trust", pki.trust,
                 "--server-name", "localhost", "--tls-versions", version, *ciphers, "--ca-check",
                 "stapled" if stapled else "direct",
-                "--trace-json", self.client_trace, "--quiet"]
+                "--trace-json", self.client_trace, "--quiet", *shown]
         result = subprocess.run(args, capture_output=True, text=True, timeout=60)
         check(result.returncode == 0, f"TLS {version}: the client exited {result.returncode}:\n{result.stderr[-2000:]}")
         wait_for_lines(self.server_trace, lambda line: "outcome" in line and line.get("connection", 0) > 0)
@@ -380,6 +381,25 @@ def real_tls_stapled():
             names = [m["message"] for m in one_arrow(data, 2, "Server", "Client").get("messages", [])]
             staple = "CertificateStatus" if version == "1.2" else "Certificate"
             check(staple in names, f"TLS {version} arrow 2 has no {staple}: {names}")
+
+
+@test("real-tls-secrets")
+def real_tls_secrets():
+    """A real TLS 1.3 run traced with --show-secrets: the client's secrets (facts.secrets with their
+    values) reach the merged page as traced, which then says it holds secrets and is written 0600."""
+    with Lab() as lab:
+        run = TlsRun(lab, "1.3", secrets=True)
+        _, data = merge(lab, run.files())
+        check(data["show_secrets"] is True, "the page of a --show-secrets TLS run does not say it holds secrets")
+        mode = stat.S_IMODE(os.stat(lab.path("merged.html")).st_mode)
+        check(mode == 0o600, f"the page holds secrets but has mode {mode:o}")
+        traced = [r["facts"]["secrets"] for r in read_json_lines(run.client_trace)
+                  if "outcome" not in r and "secrets" in r.get("facts", {})]
+        merged = [e["facts"]["secrets"] for e in data["events"]
+                  if "client" in e["seen_by"] and "secrets" in e.get("facts", {})]
+        check(traced and all("value" in secret for secrets in traced for secret in secrets),
+              f"the client's --show-secrets trace holds no secret values: {traced}")
+        check(merged == traced, f"the merged page's secrets are not the client's trace's: {merged} != {traced}")
 
 
 def tls_line(**extra):
