@@ -88,22 +88,35 @@ const Session* ca_session_for(const std::vector<const Session*>& ca, const Trace
   return nullptr;
 }
 
-// An OCSP nonce as hex, without the DER OCTET STRING header the CA's trace shows it with
-// ("0410" + 16 bytes): the requester's trace names the nonce's bytes alone.
-std::string nonce_bytes(const std::string* nonce) {
+// An OCSP nonce as lowercase hex ("" when none).
+std::string nonce_hex(const std::string* nonce) {
   if (!nonce) return {};
   std::string hex = *nonce;
   std::transform(hex.begin(), hex.end(), hex.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return hex;
+}
+
+// The content of a DER OCTET STRING given as hex ("0410" + 16 bytes → the 16 bytes); "" when
+// `hex` is not one.
+std::string octet_string_content(const std::string& hex) {
   if (hex.size() < 4 || !hex.starts_with("04") || hex.find_first_not_of("0123456789abcdef") != std::string::npos) {
-    return hex;
+    return {};
   }
   std::size_t length = std::stoul(hex.substr(2, 2), nullptr, 16), header = 4;
   if (length == 0x81 && hex.size() >= 6) {
     length = std::stoul(hex.substr(4, 2), nullptr, 16);
     header = 6;
   }
-  return hex.size() == header + length * 2 ? hex.substr(header) : hex;
+  return hex.size() == header + length * 2 ? hex.substr(header) : std::string();
+}
+
+// The same nonce in both traces: the CA's shows the extension's value (an OCSP nonce is an OCTET
+// STRING inside it), the requester's the nonce's bytes alone; either may be the wrapped one.
+bool same_nonce(const std::string& asked, const std::string& answered) {
+  if (asked == answered) return true;
+  return (!asked.empty() && octet_string_content(answered) == asked) ||
+         (!answered.empty() && octet_string_content(asked) == answered);
 }
 
 // An OCSP request over HTTP (real TLS, issue 24) carries no frame the CA traces: the CA's session
@@ -112,7 +125,7 @@ std::string nonce_bytes(const std::string* nonce) {
 // not matched yet. The CA draws whoever asks over HTTP as the Client.
 const Session* ca_ocsp_http_session_for(const std::vector<const Session*>& ca, const TraceRecord& request,
                                         const std::vector<const Session*>& taken) {
-  std::string nonce = nonce_bytes(request.field("nonce"));
+  std::string nonce = nonce_hex(request.field("nonce"));
   const std::string* serial = request.field("serial");
   const Session* nearest = nullptr;
   double distance = 0;
@@ -124,8 +137,7 @@ const Session* ca_ocsp_http_session_for(const std::vector<const Session*>& ca, c
     if (serial && !serial->empty() && certificate && certificate->find("serial " + *serial) == std::string::npos) {
       continue;
     }
-    std::string answered = nonce_bytes(received->field("nonce"));
-    if (nonce != answered) continue;
+    if (!same_nonce(nonce, nonce_hex(received->field("nonce")))) continue;
     if (!nonce.empty()) return session;
     double apart = std::abs(received->wall_ms - request.wall_ms);
     if (!nearest || apart < distance) {

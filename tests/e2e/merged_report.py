@@ -359,6 +359,16 @@ def real_tls():
             _, data = merge(lab, run.files(), name=f"again{version}")
             sessions.add(one_arrow(data, 3, "Client", "CA")["connections"]["ca"])
         check(len(sessions) == 2, f"both runs' OCSP requests were matched to the same CA session: {sessions}")
+        # A CA trace without this client's request (the other run's only) is not of this handshake.
+        run = runs["1.2"]
+        nonce = own_record(run.client_trace, 3, "Client")["fields"]["nonce"]
+        records = read_json_lines(run.ca_trace)
+        mine = {r["connection"] for r in records if nonce in r.get("fields", {}).get("nonce", "")}
+        other_ca = lab.path("other.ca.jsonl")
+        with open(other_ca, "w") as f:
+            f.writelines(json.dumps(r) + "\n" for r in records if r["connection"] not in mine)
+        expect_refusal(lab, [run.client_trace, run.server_trace, other_ca],
+                       f"these traces are not of one handshake: the Client's OCSP request ({run.client_trace}:")
 
 
 @test("real-tls-stapled")
