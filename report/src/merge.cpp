@@ -23,13 +23,17 @@ std::vector<std::string> flight_bytes(const TraceRecord& record) {
   return out;
 }
 
-// Whether the facts hold a secret's value (a trace written under --show-secrets).
+// Whether the facts hold a secret's value (a trace written under --show-secrets). A value computed
+// on the way that is no secret (a transcript hash: "secret": false) is always written.
 bool facts_show_secrets(const TraceRecord& record) {
   if (!record.facts.is_object()) return false;
   const boost::json::value* secrets = record.facts.get_object().if_contains("secrets");
   if (!secrets || !secrets->is_array()) return false;
   for (const boost::json::value& secret : secrets->get_array()) {
-    if (secret.is_object() && secret.get_object().contains("value")) return true;
+    if (!secret.is_object()) continue;
+    const boost::json::value* flag = secret.get_object().if_contains("secret");
+    bool is_secret = !flag || !flag->is_bool() || flag->get_bool();
+    if (is_secret && secret.get_object().contains("value")) return true;
   }
   return false;
 }

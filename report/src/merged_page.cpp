@@ -43,6 +43,13 @@ json::object provenance(const MergedStep& step) {
       if (!record->bytes.empty()) received[record->side] = record->bytes;
     }
     out["bytes_by_side"] = std::move(received);
+    json::object flights;  // real TLS: each side's messages, where one of them differs
+    for (const TraceRecord* record : step.records) {
+      if (record->messages.is_array() && !record->messages.get_array().empty()) {
+        flights[record->side] = record->messages;
+      }
+    }
+    if (!flights.empty()) out["messages_by_side"] = std::move(flights);
   }
   return out;
 }

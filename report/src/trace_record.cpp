@@ -226,7 +226,8 @@ json::value facts_of(const json::object& line, const LineOrigin& origin) {
     kept["checks"] = fact_list(*item, "facts.checks", origin, {"check", "expected", "actual"}, {}, {"ok"});
   }
   if (const json::value* item = given.if_contains("secrets")) {
-    kept["secrets"] = fact_list(*item, "facts.secrets", origin, {"name", "computation"}, {"value"}, {"secret"});
+    kept["secrets"] =
+        fact_list(*item, "facts.secrets", origin, {"name", "computation", "command"}, {"value"}, {"secret"});
   }
   return kept;
 }

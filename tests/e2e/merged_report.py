@@ -339,6 +339,8 @@ def real_tls():
             _, data = merge(lab, run.files(), name=name, plantuml=True)
             with open(lab.path(f"{name}.puml")) as f:
                 check_tls_page(data, run, version, f.read())
+            # Traced without --show-secrets: the values shown (transcript hashes) are no secrets.
+            check(data["show_secrets"] is False, f"TLS {version}: a page without secrets says it holds some")
             # The lab's field labels are words for people: without them the facts still match.
             stripped = []
             for path in (run.client_trace, run.server_trace):
@@ -359,8 +361,23 @@ def real_tls():
             _, data = merge(lab, run.files(), name=f"again{version}")
             sessions.add(one_arrow(data, 3, "Client", "CA")["connections"]["ca"])
         check(len(sessions) == 2, f"both runs' OCSP requests were matched to the same CA session: {sessions}")
-        # A CA trace without this client's request (the other run's only) is not of this handshake.
+        # A flight changed on the wire: the server's Certificate is not the one the client received.
         run = runs["1.2"]
+        changed = lab.path("changed.server.jsonl")
+        with open(changed, "w") as f:
+            for record in read_json_lines(run.server_trace):
+                if record.get("arrow") == 2:
+                    certificate = record["messages"][1]
+                    certificate["bytes"] = certificate["bytes"][:-2] + ("00" if certificate["bytes"][-2:] != "00" else "01")
+                f.write(json.dumps(record) + "\n")
+        result, data = merge(lab, [run.client_trace, changed, run.ca_trace], name="changed")
+        flight = one_arrow(data, 2, "Server", "Client")
+        check(flight.get("bytes_differ") is True and "the wire was changed" in result.stderr,
+              f"a Certificate changed between the server and the client is not said: {result.stderr}")
+        sides = flight.get("messages_by_side", {})
+        check(sides.get("server", [{}, {}])[1].get("bytes") != sides.get("client", [{}, {}])[1].get("bytes"),
+              f"the page does not show both ends' Certificate: {sorted(sides)}")
+        # A CA trace without this client's request (the other run's only) is not of this handshake.
         nonce = own_record(run.client_trace, 3, "Client")["fields"]["nonce"]
         records = read_json_lines(run.ca_trace)
         mine = {r["connection"] for r in records if nonce in r.get("fields", {}).get("nonce", "")}
@@ -403,10 +420,11 @@ def real_tls_secrets():
         check(data["show_secrets"] is True, "the page of a --show-secrets TLS run does not say it holds secrets")
         mode = stat.S_IMODE(os.stat(lab.path("merged.html")).st_mode)
         check(mode == 0o600, f"the page holds secrets but has mode {mode:o}")
+        # The client's own steps (its key schedule): the merged page has only the client's record of them.
         traced = [r["facts"]["secrets"] for r in read_json_lines(run.client_trace)
-                  if "outcome" not in r and "secrets" in r.get("facts", {})]
+                  if "outcome" not in r and r["arrow"] == 0 and "secrets" in r.get("facts", {})]
         merged = [e["facts"]["secrets"] for e in data["events"]
-                  if "client" in e["seen_by"] and "secrets" in e.get("facts", {})]
+                  if e["arrow"] == 0 and e["seen_by"] == ["client"] and "secrets" in e.get("facts", {})]
         check(traced and all("value" in secret for secrets in traced for secret in secrets),
               f"the client's --show-secrets trace holds no secret values: {traced}")
         check(merged == traced, f"the merged page's secrets are not the client's trace's: {merged} != {traced}")
