@@ -331,6 +331,8 @@ def real_tls():
     (3 in TLS 1.2, 5 in TLS 1.3), each with the client's bytes; arrows 3-4 are between Client and CA,
     seen by both, matched by the client's nonce among the CA's sessions; the client's and the
     server's sessions are matched by facts.client_random even when the fields name no RAND-CLIENT."""
+    import browser as chromium
+    browser_missing = chromium.ensure_selenium()  # before any program starts: it may re-exec this script
     with Lab() as lab:
         pki = TlsPki(lab)
         runs = {version: TlsRun(lab, version, pki) for version in ("1.2", "1.3")}
@@ -361,6 +363,12 @@ def real_tls():
             _, data = merge(lab, run.files(), name=f"again{version}")
             sessions.add(one_arrow(data, 3, "Client", "CA")["connections"]["ca"])
         check(len(sessions) == 2, f"both runs' OCSP requests were matched to the same CA session: {sessions}")
+        # The pages draw in Chromium (where it is installed; the checks above hold without it).
+        if browser_missing is None:
+            with chromium.Browser() as browser:
+                for version in runs:
+                    labels = show_page(browser, lab.path(f"tls{version.replace('.', '')}.html"))
+                    check(labels >= 9, f"TLS {version}: the merged page drew {labels} steps, fewer than the handshake's")
         # A flight changed on the wire: the server's Certificate is not the one the client received.
         run = runs["1.2"]
         changed = lab.path("changed.server.jsonl")
