@@ -181,6 +181,7 @@ int main(int argc, char** argv) {
       options.key_path = key_path;
       options.versions = tls_versions;
       options.keylog_path = settings.keylog;
+      options.trace = trace.enabled();
       if (settings.client_auth != ClientAuth::none) {
         options.client_certificates = settings.client_auth == ClientAuth::require ? tls::ClientCertificates::require
                                                                                   : tls::ClientCertificates::optional;

@@ -22,7 +22,7 @@ double ms_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
 }
 
-tls::ContextOptions context_options(const ClientSettings& settings) {
+tls::ContextOptions context_options(const ClientSettings& settings, bool tracing) {
   tls::ContextOptions options;
   options.role = tls::Role::client;
   options.versions = settings.tls->versions;
@@ -34,6 +34,7 @@ tls::ContextOptions context_options(const ClientSettings& settings) {
   options.request_status = settings.ca_check == CaCheck::stapled || settings.ca_check == CaCheck::automatic;
   options.certificate_path = settings.tls->certificate_path;
   options.key_path = settings.tls->key_path;
+  options.trace = tracing;
   return options;
 }
 
@@ -114,7 +115,7 @@ awaitable<Outcome> run_tls_session(const ClientSettings& settings, Trace& trace,
   const auto start = std::chrono::steady_clock::now();
   std::unique_ptr<tls::Context> context;
   try {
-    context = std::make_unique<tls::Context>(context_options(settings));
+    context = std::make_unique<tls::Context>(context_options(settings, trace.enabled()));
     if (settings.tls->system_trust && SSL_CTX_set_default_verify_paths(context->native()) != 1) {
       throw std::runtime_error("cannot load the system's trusted CA certificates: " + tls::last_failure("?"));
     }

@@ -7,6 +7,7 @@ shows that browser's own handshake on the seed's arrows.
 Run one:   python3 tests/e2e/tls_wire.py tshark-tls13
 List them: python3 tests/e2e/tls_wire.py --list
 """
+import json
 import os
 import re
 import shutil
@@ -15,7 +16,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import BIN, Lab, check, read_json_lines, run_named, skip  # noqa: E402
+from harness import BIN, Lab, check, exe, read_json_lines, run_named, skip  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 TESTS = {}
@@ -115,6 +116,70 @@ def tshark_tls13():
     """capture.sh tls13: with the key log, Wireshark decrypts arrow 2's EncryptedExtensions,
     Certificate, CertificateVerify and Finished, the client's Finished, the tickets, and GET /."""
     decrypted_capture("tls13", ["1", "2,8,11,15,20", "20", "4,4"])
+
+
+def recomputed(version, show_secrets):
+    """tlslab-client --tls against tlslab-server --tls; returns the client's trace events and the
+    master secret of the key log."""
+    with Lab() as lab:
+        ca_dir = lab.make_ca()
+        cert, key, _ = lab.issue(ca_dir, extra=["--key-type", "rsa2048"])
+        _, port = lab.start_server(cert, key, ["--tls"])
+        trace, keylog = lab.path("client.jsonl"), lab.path("client.keylog")
+        extra = ["--tls-ciphers", "AES128-GCM-SHA256"] if version == "1.2" else []
+        result = lab.run(exe("tlslab-client"), "--tls", "--tls-versions", version, *extra, "--connect",
+                         f"127.0.0.1:{port}", "--trust", os.path.join(ca_dir, "ca.crt"), "--server-name", "localhost",
+                         "--ca-check", "auto", "--quiet", "--trace-json", trace, "--keylog", keylog, "--output",
+                         os.devnull, *(["--show-secrets"] if show_secrets else []), check_ok=False)
+        check(result.returncode == 0, f"tlslab-client --tls {version}: exit {result.returncode}: {result.stderr}")
+        return read_json_lines(trace), open(keylog).read()
+
+
+def facts_of(events, key):
+    return [(e.get("arrow"), e.get("message"), x) for e in events for x in e.get("facts", {}).get(key, [])]
+
+
+def commands_recompute(version, finished_arrows):
+    events, keylog = recomputed(version, show_secrets=True)
+    checks = facts_of(events, "checks")
+    for name, arrow in finished_arrows.items():
+        found = [c for a, _, c in checks if c["check"] == name]
+        check(found and found[0]["ok"] is True, f"{name}: not recomputed as ok: {found}")
+        check([a for a, _, c in checks if c["check"] == name] == [arrow], f"{name} is not drawn on arrow {arrow}")
+    secrets = facts_of(events, "secrets")
+    ran = 0
+    for _, _, secret in secrets:
+        if not secret.get("command"):
+            continue
+        out = subprocess.run(["sh", "-c", secret["command"]], capture_output=True, text=True, timeout=30)
+        check(out.returncode == 0, f"{secret['name']}: its command failed: {out.stderr}")
+        check(out.stdout.strip() == secret["value"],
+              f"{secret['name']}: the command prints {out.stdout.strip()}, the trace says {secret['value']}")
+        ran += 1
+    check(ran >= 5, f"only {ran} command(s) to check the computations")
+    # Without --show-secrets: no secret value, and no command that writes one out.
+    quiet, quiet_keylog = recomputed(version, show_secrets=False)
+    text = json.dumps(quiet)
+    for line in quiet_keylog.splitlines():
+        check(line.split()[-1] not in text, f"a secret of the key log ({line.split()[0]}) is in the trace")
+    check(all("value" not in x or x.get("secret") is False for _, _, x in facts_of(quiet, "secrets")),
+          "a secret's value is in the trace without --show-secrets")
+
+
+@test("computations-tls12")
+def computations_tls12():
+    """TLS 1.2 with RSA key transport, --show-secrets: the trace recomputes the PRE-MASTER's master
+    secret (extended master secret), the key block and both Finished (client's on arrow 6, server's
+    on arrow 7), each with a stock openssl command that, run here, prints the same value; without
+    --show-secrets no secret of the key log is anywhere in the trace."""
+    commands_recompute("1.2", {"client Finished": 6, "server Finished": 7, "SESSION MASTER KEY": 0})
+
+
+@test("computations-tls13")
+def computations_tls13():
+    """TLS 1.3: both Finished recomputed from the key log's traffic secrets (the server's on arrow 2,
+    which carries it; the client's on arrow 6) and the traffic keys, each command printing its value."""
+    commands_recompute("1.3", {"client Finished": 6, "server Finished": 2})
 
 
 def chromium(spki):

@@ -109,7 +109,7 @@ EventFacts tls13_facts() {
   facts.transcript_hashes = {{"Hash(ClientHello..ServerHello)", Bytes{0xab, 0xcd}}};
   facts.checks = {{"host name", true, "localhost", "DNS:localhost"}};
   facts.secrets = {{"client_handshake_traffic_secret", Bytes{0xc0, 0xff, 0xee},
-                    "HKDF-Expand-Label(handshake secret, \"c hs traffic\", transcript hash)"}};
+                    "HKDF-Expand-Label(handshake secret, \"c hs traffic\", transcript hash)", "", true}};
   return facts;
 }
 

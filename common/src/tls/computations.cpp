@@ -207,8 +207,10 @@ class Builder {
   // Returns a copy of the value: a later step may move the list.
   Bytes step(std::string name, Bytes value, std::string computation, std::string command, bool secret = true,
              bool command_reveals_secret = true) {
-    out_.steps.push_back(
-        {{std::move(name), value, std::move(computation)}, secret, std::move(command), command_reveals_secret});
+    out_.steps.push_back({{std::move(name), value, std::move(computation), {}, secret},
+                          secret,
+                          std::move(command),
+                          command_reveals_secret});
     return value;
   }
   std::vector<CheckFact>& checks() { return out_.checks; }

@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "tlslab/private_file.hpp"
+#include "tlslab/tls/tap.hpp"
 
 namespace tlslab::tls {
 namespace {
@@ -164,12 +165,14 @@ Context::Context(ContextOptions options)
     }
   }
 
-  if (options_.keylog_path) {
-    keylog_ = std::make_unique<KeyLog>(*options_.keylog_path);
+  if (options_.keylog_path) keylog_ = std::make_unique<KeyLog>(*options_.keylog_path);
+  // Only when someone reads the lines: libssl formats none otherwise.
+  if (options_.keylog_path || options_.trace) {
     SSL_CTX_set_keylog_callback(
         ctx, +[](const SSL* ssl, const char* line) {
           auto* self = static_cast<Context*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), context_index()));
           if (self != nullptr && self->keylog_) self->keylog_->write(line);
+          if (Tap* tap = Tap::of(ssl)) tap->on_keylog(line);
         });
   }
 }

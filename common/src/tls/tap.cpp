@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "tlslab/crypto/x509.hpp"
+#include "tlslab/tls/computations.hpp"
 #include "tlslab/tls/context.hpp"
 #include "tlslab/tls/handshake_view.hpp"
 #include "tlslab/tls/names.hpp"
@@ -177,7 +178,105 @@ std::vector<TlsFlight> group_flights(std::span<const TappedMessage> messages, co
   return flights;
 }
 
+namespace {
+
+int tap_index() {
+  static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  return index;
+}
+
+// At most this many key log lines per connection (TLS 1.3 makes 5, TLS 1.2 one or two).
+constexpr std::size_t max_keylog_lines = 16;
+
+// Where a computation of computations.hpp is drawn: with the Finished it checks (the client's, the
+// server's), or with the key schedule's local step.
+enum class Bucket : std::uint8_t { keys, client_finished, server_finished };
+
+Bucket bucket_of(const std::string& name) {
+  bool client = name.starts_with("client");
+  bool server = name.starts_with("server");
+  bool finished = name.find("verify_data") != std::string::npos || name.find("finished_key") != std::string::npos ||
+                  name.find("handshake_traffic") != std::string::npos || name.ends_with("Finished");
+  if (finished && client) return Bucket::client_finished;
+  if (finished && server) return Bucket::server_finished;
+  return Bucket::keys;
+}
+
+// The session's secrets and both Finished, recomputed from the tapped messages and libssl's key log
+// lines (computations.hpp), each with its stock command, drawn where each belongs: the key schedule's
+// values on its local step, each Finished's on the arrow that carried it.
+void attach_computations(std::vector<HandshakeEvent>& events, const std::vector<TappedMessage>& messages,
+                         const std::vector<std::string>& keylog_lines, const SSL* ssl, bool show_secrets) {
+  const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl);
+  if (cipher == nullptr) return;
+  bool is_tls13 = SSL_version(ssl) == TLS1_3_VERSION;
+  Computations computed =
+      compute_handshake({messages, static_cast<std::uint16_t>(SSL_version(ssl)),
+                         static_cast<std::uint16_t>(SSL_CIPHER_get_protocol_id(cipher)), keylog_lines});
+  if (!show_secrets) withhold_secrets(computed);
+  auto find = [&](int arrow, std::string_view from, std::string_view message) -> HandshakeEvent* {
+    for (auto& event : events) {
+      if (event.arrow == arrow && (from.empty() || event.from == from) &&
+          (message.empty() || event.message == message)) {
+        return &event;
+      }
+    }
+    return nullptr;
+  };
+  HandshakeEvent* targets[] = {find(0, "", "SESSION MASTER KEY"), find(6, "Client", ""),
+                               find(is_tls13 ? 2 : 7, "Server", "")};
+  // A transcript hash belongs with the next Finished computed from it.
+  std::size_t count = computed.steps.size();
+  for (std::size_t i = 0; i < count; ++i) {
+    ShownComputation& step = computed.steps[i];
+    Bucket bucket = bucket_of(step.fact.name);
+    bool transcript_hash = !step.secret && bucket == Bucket::keys && step.fact.name != "session_hash";
+    if (transcript_hash) {
+      for (std::size_t j = i + 1; j < count; ++j) {
+        if (computed.steps[j].fact.name.ends_with("verify_data")) {
+          bucket = bucket_of(computed.steps[j].fact.name);
+          break;
+        }
+      }
+    }
+    HandshakeEvent* target = targets[static_cast<std::size_t>(bucket)];
+    if (target == nullptr) continue;
+    SecretFact fact = std::move(step.fact);
+    fact.command = std::move(step.command);
+    fact.secret = step.secret;
+    if (transcript_hash || fact.name == "session_hash")
+      target->facts.transcript_hashes.emplace_back(fact.name, fact.value);
+    auto same = std::find_if(target->facts.secrets.begin(), target->facts.secrets.end(),
+                             [&](const SecretFact& kept) { return kept.name == fact.name; });
+    // The SESSION MASTER KEY, now with how to recompute it, after what it is made of.
+    if (same != target->facts.secrets.end()) target->facts.secrets.erase(same);
+    target->facts.secrets.push_back(std::move(fact));
+  }
+  for (CheckFact& check : computed.checks) {
+    HandshakeEvent* target = targets[static_cast<std::size_t>(bucket_of(check.check))];
+    if (target != nullptr) target->facts.checks.push_back(std::move(check));
+  }
+  if (targets[0] != nullptr) {
+    for (auto& line : computed.left_out) targets[0]->fields.push_back({"not recomputed", std::move(line)});
+  }
+}
+
+}  // namespace
+
+Tap* Tap::of(const SSL* ssl) {
+  return static_cast<Tap*>(SSL_get_ex_data(ssl, tap_index()));
+}
+
+void Tap::on_keylog(const char* line) {
+  if (keylog_lines_.size() < max_keylog_lines) keylog_lines_.emplace_back(line);
+}
+
+Tap::~Tap() {
+  for (auto& line : keylog_lines_) OPENSSL_cleanse(line.data(), line.size());
+}
+
 void Tap::install(SSL* ssl) {
+  SSL_set_ex_data(ssl, tap_index(), this);
   SSL_set_msg_callback_arg(ssl, this);
   SSL_set_msg_callback(
       ssl,
@@ -447,6 +546,10 @@ std::vector<HandshakeEvent> Tap::take_events(const SSL* ssl) {
       keys.facts.secrets.push_back(std::move(secret));
       events.push_back(std::move(keys));
     }
+  }
+  if (finished && !computed_ && !keylog_lines_.empty()) {
+    computed_ = true;
+    attach_computations(events, messages_, keylog_lines_, ssl, options_.show_secrets);
   }
   // The last flight may still grow (a client reads TLS 1.3's tickets later): taken flights are the
   // complete ones, all of them once the handshake is over.

@@ -81,8 +81,9 @@ std::string facts_json(const EventFacts& facts, bool show_secrets) {
       const SecretFact& secret = facts.secrets[i];
       list += (i ? ",{" : "{");
       list += "\"name\":" + json_string(secret.name) + ",\"computation\":" + json_string(secret.computation) +
-              ",\"secret\":true";
-      if (show_secrets) list += ",\"value\":\"" + to_hex(secret.value) + "\"";
+              ",\"secret\":" + (secret.secret ? "true" : "false");
+      if (!secret.command.empty()) list += ",\"command\":" + json_string(secret.command);
+      if (show_secrets || !secret.secret) list += ",\"value\":\"" + to_hex(secret.value) + "\"";
       list += "}";
     }
     add("secrets", list + "]");

@@ -1,5 +1,6 @@
 #include "tlslab/trace/terminal.hpp"
 
+#include <algorithm>
 #include <string_view>
 
 #include "tlslab/text.hpp"
@@ -61,6 +62,12 @@ std::vector<TraceField> fields_of_facts(const EventFacts& facts, bool show_secre
     TraceColor color =
         secret.name.find("PRE-MASTER") != std::string::npos ? TraceColor::pre_master : TraceColor::master_key;
     // Not even formatted unless shown (trace.hpp, secret_field).
+    if (!secret.secret) {  // a verify_data; a transcript hash is shown above already
+      bool shown = std::any_of(facts.transcript_hashes.begin(), facts.transcript_hashes.end(),
+                               [&](const auto& hash) { return hash.first == secret.name; });
+      if (!shown) add(secret.name, to_hex(secret.value), TraceColor::plain);
+      continue;
+    }
     add(secret.name, show_secrets ? to_hex(secret.value) : std::string(), color, true);
   }
   return fields;

@@ -55,6 +55,9 @@ struct ContextOptions {
   std::function<std::optional<Bytes>()> staple;
   // A client: ask the server for a stapled OCSP response (status_request).
   bool request_status = false;
+  // The trace is on: libssl's key log lines also go to each connection's Tap (Tap::install), which
+  // recomputes the session's secrets and Finished from them (computations.hpp).
+  bool trace = false;
 };
 
 class Context {

@@ -105,6 +105,13 @@ class Tap {
   };
   [[nodiscard]] Offer client_offer() const;
 
+  // The tap install() attached to `ssl`; nullptr when none.
+  static Tap* of(const SSL* ssl);
+  // A key log line libssl made for this connection (Context's callback, with the trace on): kept
+  // (at most a few, wiped with the tap) to recompute the session's secrets and Finished.
+  void on_keylog(const char* line);
+  ~Tap();
+
   // libssl's callback, public for the C trampoline.
   void on_message(int write_p, int version, int content_type, const void* buf, std::size_t len, const SSL* ssl);
 
@@ -119,6 +126,8 @@ class Tap {
   std::optional<TappedAlert> alert_;
   std::size_t flights_taken_ = 0;
   bool certificate_check_taken_ = false;
+  std::vector<std::string> keylog_lines_;
+  bool computed_ = false;
   bool key_schedule_taken_ = false;
 };
 

@@ -70,8 +70,13 @@ struct FlightMessage {
 // tools to read without parsing display words. Every member is optional: an event sets what it knows.
 struct SecretFact {
   std::string name;         // "PRE-MASTER", "SESSION MASTER KEY", "client_handshake_traffic_secret"
-  Bytes value;              // rendered only when the trace shows secrets
+  Bytes value;              // rendered only when the trace shows secrets (or it is not `secret`)
   std::string computation;  // how it was made: "TLS1-PRF(PRE-MASTER, \"master secret\", RAND-CLIENT || RAND-SERVER)"
+  // A stock shell command (openssl kdf/dgst/mac) that prints `value` from values shown before it; empty
+  // when there is none, or when it would write out a secret and secrets are not shown.
+  std::string command;
+  // False for a value computed on the way that is no secret (a transcript hash): always shown.
+  bool secret = true;
 };
 struct CheckFact {
   std::string check;  // "certificate chain", "host name", "OCSP status", "Finished"
