@@ -9,7 +9,7 @@ packages=(
   libspdlog-dev libfmt-dev libcli11-dev libsqlite3-dev sqlite3 libtins-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   tshark lua5.2 lua-luaossl
-  python3 python3-cryptography iproute2 curl procps gnutls-bin
+  python3 python3-cryptography iproute2 curl procps gnutls-bin xxd
   chromium chromium-driver python3-selenium plantuml
 )
 if [[ "${TLSLAB_FUZZ:-0}" == 1 ]]; then
