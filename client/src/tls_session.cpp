@@ -8,6 +8,7 @@
 
 #include "requests.hpp"
 #include "tls_revocation.hpp"
+#include "tlslab/failure_reason.hpp"
 #include "tlslab/net/endpoint.hpp"
 #include "tlslab/session_end.hpp"
 #include "tlslab/tls/context.hpp"
@@ -226,7 +227,10 @@ awaitable<Outcome> run_tls_session(const ClientSettings& settings, Trace& trace,
     watchdog.expires_after(settings.timeouts.idle);
     auto done = std::make_shared<bool>(false);
     auto idle_expired = std::make_shared<bool>(false);
-    asio::co_spawn(stream.get_executor(), watch(watchdog, stream, done, idle_expired), asio::detached);
+    // It cannot fail (as_tuple, the error_code close); if it ever did, the user hears of it.
+    asio::co_spawn(stream.get_executor(), watch(watchdog, stream, done, idle_expired), [](std::exception_ptr error) {
+      if (error) std::fprintf(stderr, "tlslab-client: the idle deadline failed: %s\n", failure_reason(error).c_str());
+    });
     IdleDeadlineStream idle_stream(stream, watchdog, settings.timeouts.idle);
     try {
       RequestStreamHooks hooks;
