@@ -7,7 +7,13 @@
 namespace tlslab::server {
 
 awaitable<void> serve_connection(tcp::socket socket, std::uint64_t connection, ServerContext& context) {
-  auto& [identity, settings, trace, log, warnings] = context;
+  // Plain references, not a structured binding: the lambdas below use them (clang 14 cannot capture a
+  // structured binding).
+  const ServerIdentity& identity = context.identity;
+  const ServerSettings& settings = context.settings;
+  Trace& trace = context.trace;
+  std::shared_ptr<spdlog::logger>& log = context.log;
+  PeerWarnings& warnings = context.warnings;
   boost::system::error_code gone;  // a peer that reset at once has no address to log
   tcp::endpoint endpoint = socket.remote_endpoint(gone);
   std::string address = gone ? "(peer gone)" : endpoint.address().to_string();

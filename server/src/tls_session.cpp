@@ -159,7 +159,13 @@ TlsSessionFacts facts_of(SSL* ssl, const tls::Context& context, const tls::Tap* 
 }  // namespace
 
 awaitable<void> serve_tls_connection(tcp::socket socket, std::uint64_t id, TlsServerContext& context) {
-  auto& [identity, settings, trace, log, warnings] = context.base;
+  // Plain references, not a structured binding: the lambdas below use them (clang 14 cannot capture a
+  // structured binding).
+  const ServerIdentity& identity = context.base.identity;
+  const ServerSettings& settings = context.base.settings;
+  Trace& trace = context.base.trace;
+  std::shared_ptr<spdlog::logger>& log = context.base.log;
+  PeerWarnings& warnings = context.base.warnings;
   ErrorCode gone;  // a peer that reset at once has no address to log
   tcp::endpoint endpoint = socket.remote_endpoint(gone);
   std::string address = gone ? "(peer gone)" : endpoint.address().to_string();

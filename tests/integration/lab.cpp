@@ -67,8 +67,8 @@ Lab::Lab(LabOptions options) : options_(std::move(options)), trust_(test::trust_
   auto events = std::make_unique<EventLog>();
   service_events_ = events.get();
   server_trace_->add(std::move(events));
-  context_.emplace(*identity_, settings_, *server_trace_, log_);
-  status_context_.emplace(*responder_, ca::ServiceOptions{}, *server_trace_, log_);
+  context_.reset(new server::ServerContext{*identity_, settings_, *server_trace_, log_, PeerWarnings{}});
+  status_context_.reset(new ca::StatusContext{*responder_, ca::ServiceOptions{}, *server_trace_, log_, PeerWarnings{}});
 
   if (options_.start_ca) {
     auto& ca_service = *services_.emplace_back(std::make_unique<Service>());

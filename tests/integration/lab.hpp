@@ -114,8 +114,9 @@ class Lab {
   std::unique_ptr<Trace> server_trace_;
   EventLog* service_events_ = nullptr;  // owned by server_trace_
   std::shared_ptr<spdlog::logger> log_;
-  std::optional<server::ServerContext> context_;
-  std::optional<ca::StatusContext> status_context_;
+  // Aggregates built with braces (clang 14 has no parenthesized aggregate initialization for emplace).
+  std::unique_ptr<server::ServerContext> context_;
+  std::unique_ptr<ca::StatusContext> status_context_;
   std::shared_ptr<server::Stapler> stapler_;
   std::vector<std::unique_ptr<Service>> services_;
   std::uint16_t server_port_ = 0;

@@ -81,9 +81,10 @@ TEST(CertificateMemo, FindNeverParsesAndRememberKeepsOneObjectPerEncoding) {
   EXPECT_EQ(memo.find(der), nullptr);
   EXPECT_EQ(memo.size(), 0u) << "find() remembered what it was asked about";
   auto parsed = parse_certificate_der(der).take();
-  X509* kept = memo.remember(der, std::move(parsed)).get();
-  EXPECT_EQ(memo.find(der).get(), kept);
-  EXPECT_EQ(memo.remember(der, parse_certificate_der(der).take()).get(), kept) << "a second object for the same bytes";
+  const auto kept = memo.remember(der, std::move(parsed));
+  EXPECT_EQ(memo.find(der).get(), kept.get());
+  EXPECT_EQ(memo.remember(der, parse_certificate_der(der).take()).get(), kept.get())
+      << "a second object for the same bytes";
   EXPECT_EQ(memo.size(), 1u);
   EXPECT_EQ(memo.cost(), CertificateMemo::estimated_cost(der.size()));
 }
