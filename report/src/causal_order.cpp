@@ -5,18 +5,45 @@
 
 namespace tlslab::report {
 
-CausalOrder causal_order(const std::vector<double>& times, const std::vector<std::vector<std::size_t>>& chains,
-                         const std::vector<std::pair<std::size_t, std::size_t>>& edges) {
+namespace {
+
+// Whether `to` can be reached from `from` along `after`.
+bool reaches(const std::vector<std::set<std::size_t>>& after, std::size_t from, std::size_t to) {
+  std::vector<bool> seen(after.size(), false);
+  std::vector<std::size_t> stack{from};
+  seen[from] = true;
+  while (!stack.empty()) {
+    std::size_t node = stack.back();
+    stack.pop_back();
+    if (node == to) return true;
+    for (std::size_t next : after[node]) {
+      if (!seen[next]) {
+        seen[next] = true;
+        stack.push_back(next);
+      }
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+CausalOrder causal_order(const std::vector<double>& times,
+                         const std::vector<std::pair<std::size_t, std::size_t>>& causal,
+                         const std::vector<std::pair<std::size_t, std::size_t>>& kept_if_possible) {
   std::size_t n = times.size();
   std::vector<std::set<std::size_t>> after(n);
   std::vector<std::size_t> waiting(n, 0);
   auto add = [&](std::size_t before, std::size_t later) {
     if (before != later && after[before].insert(later).second) ++waiting[later];
   };
-  for (const auto& chain : chains) {
-    for (std::size_t i = 1; i < chain.size(); ++i) add(chain[i - 1], chain[i]);
+  for (const auto& [before, later] : causal) add(before, later);
+  // A program's order that a crossing contradicts is left out. The search runs only for an edge not
+  // there yet, over a few dozen steps a session has.
+  for (const auto& [before, later] : kept_if_possible) {
+    if (before == later || after[before].count(later) != 0) continue;
+    if (!reaches(after, later, before)) add(before, later);
   }
-  for (const auto& [before, later] : edges) add(before, later);
 
   CausalOrder result;
   std::set<std::pair<double, std::size_t>> ready, pending;

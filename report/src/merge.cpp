@@ -257,21 +257,30 @@ class Merger {
     }
     std::vector<double> times;
     for (const MergedStep& step : steps) times.push_back(step.elapsed_ms);
-    std::vector<std::vector<std::size_t>> chains;
+    // What each side's order proves: whatever it saw before it sent a message (or took a local step)
+    // came before that. A message it received after sending another proves nothing about when that
+    // message was sent (messages cross): that order is kept where nothing contradicts it.
+    std::vector<std::pair<std::size_t, std::size_t>> edges, kept_if_possible;
     for (const Session* session : sessions_) {
-      std::vector<std::size_t> chain;
+      const std::string me = participant(session->side);
+      std::vector<std::size_t> since_last_own;  // the side's last own step, then what it received since
       for (const TraceRecord* record : session->records) {
         if (record->is_outcome || record->ahead_of_time) continue;
-        chain.push_back(step_of[node_[record]]);
+        std::size_t step = step_of[node_[record]];
+        if (record->to == me && record->from != me) {
+          if (!since_last_own.empty()) kept_if_possible.emplace_back(since_last_own.back(), step);
+          since_last_own.push_back(step);
+          continue;
+        }
+        for (std::size_t before : since_last_own) edges.emplace_back(before, step);
+        since_last_own.assign(1, step);
       }
-      chains.push_back(std::move(chain));
     }
     // The stapled arrows happened before the handshake: before arrow 1.
-    std::vector<std::pair<std::size_t, std::size_t>> edges;
     if (const TraceRecord* hello = handshake_.client->arrow(1, "Client", "Server")) {
       for (const TraceRecord* record : ahead_) edges.emplace_back(step_of[node_[record]], step_of[node_[hello]]);
     }
-    CausalOrder order = causal_order(times, chains, edges);
+    CausalOrder order = causal_order(times, edges, kept_if_possible);
     if (!order.consistent) run.notes.push_back("the traces disagree on the order of some steps: drawn by time there");
     for (std::size_t index : order.order) run.events.push_back(std::move(steps[index]));
   }
