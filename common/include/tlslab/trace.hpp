@@ -54,6 +54,13 @@ class Trace {
   std::unique_ptr<LineRenderers> lines_;  // the terminal and JSON renderers, for flush()
 };
 
+// What a describe callable of SessionTrace may return instead of the fields alone: the fields (the
+// seed's words, for people) and the event's typed facts (facts_of.hpp, the same values for tools).
+struct Described {
+  std::vector<TraceField> fields;
+  EventFacts facts;
+};
+
 // One session's view of the trace.
 class SessionTrace {
  public:
@@ -68,14 +75,16 @@ class SessionTrace {
     if (!start_) start_ = start;
   }
 
-  // One arrow of the flow. `describe()` gives its fields; it is called only when the trace is on.
+  // One arrow of the flow. `describe()` gives its fields (a vector of TraceField), or its fields and
+  // facts (Described); it is called only when the trace is on.
   // `description` replaces the step's words when this run's arrow says something else (the CA's
   // answer is not an "ACK" when it says revoked).
   template <class Describe>
   void arrow(const FlowStep& step, std::optional<WireFrame> frame, Describe&& describe,
              std::string_view description = {}) {
     if (!enabled()) return;
-    HandshakeEvent event = arrow_event(step, description, describe());
+    HandshakeEvent event = arrow_event(step, description);
+    take(event, describe());
     event.frame = std::move(frame);
     emit(std::move(event));
   }
@@ -85,11 +94,12 @@ class SessionTrace {
   void arrow_ahead_of_time(const FlowStep& step, AheadOfTime when, Describe&& describe,
                            std::string_view description = {}) {
     if (!enabled()) return;
-    HandshakeEvent event = arrow_event(step, description, describe());
+    HandshakeEvent event = arrow_event(step, description);
+    take(event, describe());
     event.ahead_of_time = std::move(when);
     emit(std::move(event));
   }
-  // A local step of `who` (checks, key derivation): arrow 0.
+  // A local step of `who` (checks, key derivation): arrow 0. `describe()` as for arrow().
   template <class Describe>
   void local(Party who, std::string message, std::string description, Describe&& describe) {
     if (!enabled()) return;
@@ -98,7 +108,7 @@ class SessionTrace {
     event.to = event.from;
     event.message = std::move(message);
     event.description = std::move(description);
-    event.fields = describe();
+    take(event, describe());
     emit(std::move(event));
   }
   // Arrow 8: an HTTP request or response line, with the first record that carried it when the
@@ -115,16 +125,20 @@ class SessionTrace {
   void outcome(bool ok, std::string event, std::string detail, std::optional<AlertSeen> alert = std::nullopt);
 
  private:
-  // The event of one arrow: the step's parties and words (or this run's `description`), and fields.
-  static HandshakeEvent arrow_event(const FlowStep& step, std::string_view description,
-                                    std::vector<TraceField> fields) {
+  // What a describe callable gave: the fields, or the fields and the facts.
+  static void take(HandshakeEvent& event, std::vector<TraceField> fields) { event.fields = std::move(fields); }
+  static void take(HandshakeEvent& event, Described described) {
+    event.fields = std::move(described.fields);
+    event.facts = std::move(described.facts);
+  }
+  // The event of one arrow: the step's parties and words (or this run's `description`).
+  static HandshakeEvent arrow_event(const FlowStep& step, std::string_view description) {
     HandshakeEvent event;
     event.arrow = step.arrow;
     event.from = to_string(step.from);
     event.to = to_string(step.to);
     event.message = step.name;
     event.description = description.empty() ? step.description : description;
-    event.fields = std::move(fields);
     return event;
   }
   void emit(HandshakeEvent event);
