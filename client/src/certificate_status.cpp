@@ -6,6 +6,7 @@
 #include "tlslab/describe.hpp"
 #include "tlslab/handshake_rules.hpp"
 #include "tlslab/time.hpp"
+#include "tlslab/trace/facts_of.hpp"
 
 namespace tlslab::client {
 
@@ -31,12 +32,17 @@ awaitable<bool> check_certificate_status(const ClientSettings& settings, const c
       when.this_update = utc_time((*staple.checked)->this_update);
       when.age_s = static_cast<long long>(now - (*staple.checked)->this_update);
     }
-    trace.arrow_ahead_of_time(*staple_request, when,
-                              [&] { return describe::staple_request(certificate, *staple.checked, now); });
+    trace.arrow_ahead_of_time(*staple_request, when, [&] {
+      return Described{describe::staple_request(certificate, *staple.checked, now),
+                       facts_of::staple_request(certificate)};
+    });
     auto* usable = staple.usable();
     trace.arrow_ahead_of_time(
         *staple_response, when,
-        [&] { return describe::staple_response(*staple.staple, *staple.checked, now, settings.max_staple_age); },
+        [&] {
+          return Described{describe::staple_response(*staple.staple, *staple.checked, now, settings.max_staple_age),
+                           facts_of::status_answer(*staple.staple)};
+        },
         usable ? describe::status_response_words(usable->answer.status)
                : std::string_view("sent an answer the server stapled into ServerHello, which the client cannot use: "
                                   "too old, expired, about another certificate, or not signed by the trusted CA"));
@@ -57,12 +63,16 @@ awaitable<bool> check_certificate_status(const ClientSettings& settings, const c
   // (3) Client → CA: the CERTIFICATE for authentication; (4) CA → Client: the ACK, signed with the
   // CA's PRIVATE KEY, verified with its PUBLIC KEY from the trust store
   net::StatusExchange status = co_await ca_service.query(server_hello.certificate);
-  trace.arrow(*status.request_step, std::move(status.request_frame),
-              [&] { return describe::status_request(status.request, certificate); });
+  trace.arrow(*status.request_step, std::move(status.request_frame), [&] {
+    return Described{describe::status_request(status.request, certificate), facts_of::status_request(status.request)};
+  });
   auto verified = crypto::verify_ocsp_response(status.response.ocsp_response, trust, certificate, status.request.nonce);
   trace.arrow(
       *status.response_step, std::move(status.response_frame),
-      [&] { return describe::status_response(status.response, verified); },
+      [&] {
+        return Described{describe::status_response(status.response, verified),
+                         facts_of::status_answer(status.response.ocsp_response)};
+      },
       describe::status_response_words(verified ? std::optional(verified->answer.status) : std::nullopt));
   require_good(std::move(verified).take(), certificate).take();
   co_return false;

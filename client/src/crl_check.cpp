@@ -6,6 +6,7 @@
 #include "tlslab/handshake_rules.hpp"
 #include "tlslab/net/crl_fetcher.hpp"
 #include "tlslab/time.hpp"
+#include "tlslab/trace/facts_of.hpp"
 
 namespace tlslab::client {
 
@@ -44,7 +45,10 @@ awaitable<void> check_crl(const ClientSettings& settings, const crypto::TrustSto
         request_step, when, [&] { return net::crl_request_fields(*check); },
         std::string(request_step.description) + "; " + words);
     trace.arrow_ahead_of_time(
-        response_step, when, [&] { return net::crl_response_fields(*check); },
+        response_step, when,
+        [&] {
+          return Described{net::crl_response_fields(*check), facts_of::crl_answer(*check)};
+        },
         std::string(response_step.description) + "; " + words);
   } else {
     // (3) Client → CA: GET the list (it names no certificate); (4) CA → Client: the list, signed
@@ -52,7 +56,10 @@ awaitable<void> check_crl(const ClientSettings& settings, const crypto::TrustSto
     check = co_await net::fetch_crl(url, trust, certificate, highest, settings.timeouts.handshake);
     trace.arrow(request_step, std::nullopt, [&] { return net::crl_request_fields(*check); });
     trace.arrow(
-        response_step, std::nullopt, [&] { return net::crl_response_fields(*check); },
+        response_step, std::nullopt,
+        [&] {
+          return Described{net::crl_response_fields(*check), facts_of::crl_answer(*check)};
+        },
         check->usable() ? std::string_view{}
         : check->fetch  ? std::string_view("sent a list the client refuses (the reason in red)")
                         : std::string_view("no list came back: the fetch failed (the reason in red)"));

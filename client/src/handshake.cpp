@@ -8,6 +8,7 @@
 #include "tlslab/crypto/transcript.hpp"
 #include "tlslab/describe.hpp"
 #include "tlslab/handshake_rules.hpp"
+#include "tlslab/trace/facts_of.hpp"
 
 namespace tlslab::client {
 
@@ -23,7 +24,9 @@ awaitable<SessionParameters> run_handshake(net::Channel& channel, const ClientSe
   session.client_random = crypto::random_hello_value();
   const ClientHello hello = make_client_hello(settings, session.client_random);
   auto sent_hello = co_await channel.send(flow, hello, &transcript);
-  trace.arrow(sent_hello.step, std::move(sent_hello.frame), [&] { return describe::client_hello(hello); });
+  trace.arrow(sent_hello.step, std::move(sent_hello.frame), [&] {
+    return Described{describe::client_hello(hello), facts_of::client_hello(hello)};
+  });
 
   // (2) Server → Client: ServerHello (RAND-SERVER, suite, CERTIFICATE, SERVER'S PUBLIC KEY)
   auto received_hello = co_await channel.expect<ServerHello>(flow, &transcript);
@@ -38,8 +41,10 @@ awaitable<SessionParameters> run_handshake(net::Channel& channel, const ClientSe
     flow.choose(flow_for(FlowVariant{checked->key_exchange, server_hello.staple().has_value(),
                                      server_hello.certificate_request().has_value()}));
   }
-  trace.arrow(flow.last(), std::move(received_hello.frame),
-              [&] { return describe::server_hello(server_hello, certificate.get(), checked.ok()); });
+  trace.arrow(flow.last(), std::move(received_hello.frame), [&] {
+    return Described{describe::server_hello(server_hello, certificate.get(), checked.ok()),
+                     facts_of::server_hello(server_hello)};
+  });
   session.suite = std::move(checked).take();
   // The step is drawn whether it passes or not: a refused CERTIFICATE is the step that failed, in
   // red, with the values each check compared.
@@ -69,8 +74,11 @@ awaitable<SessionParameters> run_handshake(net::Channel& channel, const ClientSe
       derive_session_keys(session.suite, std::move(pre_master), session.client_random, session.server_random);
   // Written now, before the Finished: the key log is how a user decrypts a handshake that fails there.
   if (settings.keylog) crypto::append_keylog(*settings.keylog, session.client_random, keys.master_secret);
-  trace.local(Party::client, "SESSION MASTER KEY", describe::session_keys_step(session.suite),
-              [&] { return describe::session_keys(keys, trace.shows_secrets()); });
+  trace.local(Party::client, "SESSION MASTER KEY", describe::session_keys_step(session.suite), [&] {
+    return Described{describe::session_keys(keys, trace.shows_secrets()),
+                     facts_of::session_keys(session.suite, keys, session.client_random, session.server_random,
+                                            trace.shows_secrets())};
+  });
 
   // (6) Client → Server: the test message (client Finished), encrypted
   Bytes hash = transcript.hash(session.suite.hash);
@@ -79,8 +87,12 @@ awaitable<SessionParameters> run_handshake(net::Channel& channel, const ClientSe
       crypto::compute_verify_data(session.suite.hash, keys.master_secret, crypto::FinishedSender::client, hash);
   channel.protect_writes(session.suite.aead, std::move(keys.keys.client_write));
   auto sent_finished = co_await channel.send(flow, finished, &transcript);
-  trace.arrow(sent_finished.step, std::move(sent_finished.frame),
-              [&] { return describe::finished(finished, hash, false); });
+  trace.arrow(sent_finished.step, std::move(sent_finished.frame), [&] {
+    return Described{
+        describe::finished(finished, hash, false),
+        facts_of::verify_data(session.suite, {Party::client, finished.verify_data, hash, &keys.master_secret, {}},
+                              trace.shows_secrets())};
+  });
 
   // (7) Server → Client: the ACK (server Finished), encrypted
   hash = transcript.hash(session.suite.hash);
@@ -91,7 +103,12 @@ awaitable<SessionParameters> run_handshake(net::Channel& channel, const ClientSe
   const Finished& ack = received_ack.message;
   check_finished(ack, expected, Party::server).take();
   channel.handshake_done();
-  trace.arrow(received_ack.step, std::move(received_ack.frame), [&] { return describe::finished(ack, hash, true); });
+  trace.arrow(received_ack.step, std::move(received_ack.frame), [&] {
+    return Described{
+        describe::finished(ack, hash, true),
+        facts_of::verify_data(session.suite, {Party::server, ack.verify_data, hash, &keys.master_secret, expected},
+                              trace.shows_secrets())};
+  });
   co_return session;
 }
 

@@ -5,6 +5,7 @@
 #include "tlslab/crypto/signature.hpp"
 #include "tlslab/describe.hpp"
 #include "tlslab/handshake_rules.hpp"
+#include "tlslab/trace/facts_of.hpp"
 
 namespace tlslab::client {
 namespace {
@@ -22,7 +23,8 @@ Authenticated<KeyExchangeForm> authenticate(KeyExchangeForm form, const ClientId
   return message;
 }
 
-// Sends arrow 5 in the form asked for: `form` alone, or with the client's authentication.
+// Sends arrow 5 in the form asked for: `form` alone, or with the client's authentication. `describe`
+// gives the key exchange's fields and facts (Described).
 template <class KeyExchangeForm, class Describe>
 awaitable<void> send_form(net::Channel& channel, FlowCursor& flow, crypto::Transcript& transcript,
                           const SuiteInfo& suite, const ServerHello& server_hello, const ClientIdentity* identity,
@@ -40,10 +42,11 @@ awaitable<void> send_form(net::Channel& channel, FlowCursor& flow, crypto::Trans
   auto message = authenticate(std::move(form), *identity, scheme, suite, transcript);
   auto sent = co_await channel.send(flow, message, &transcript);
   trace.arrow(sent.step, std::move(sent.frame), [&] {
-    auto fields = describe(message.key_exchange);
+    Described described = describe(message.key_exchange);
     auto authentication = describe::client_authentication(message.authentication, identity->certificate.get(), false);
-    fields.insert(fields.end(), authentication.begin(), authentication.end());
-    return fields;
+    described.fields.insert(described.fields.end(), authentication.begin(), authentication.end());
+    facts_of::add_client_authentication(described.facts, message.authentication);
+    return described;
   });
 }
 
@@ -56,9 +59,11 @@ awaitable<Secret> send_pre_master(net::Channel& channel, FlowCursor& flow, crypt
     // A new random PRE-MASTER, encrypted with SERVER'S PUBLIC KEY (§7.1).
     Secret pre_master = make_pre_master(hello.client_version);
     ClientKeyExchange key_exchange{crypto::rsa_oaep_encrypt(X509_get0_pubkey(certificate), pre_master.view())};
-    co_await send_form(
-        channel, flow, transcript, suite, server_hello, identity, std::move(key_exchange), trace,
-        [&](const ClientKeyExchange& sent) { return describe::key_exchange(sent, pre_master, trace.shows_secrets()); });
+    co_await send_form(channel, flow, transcript, suite, server_hello, identity, std::move(key_exchange), trace,
+                       [&](const ClientKeyExchange& sent) {
+                         return Described{describe::key_exchange(sent, pre_master, trace.shows_secrets()),
+                                          facts_of::key_transport(pre_master, Party::client, trace.shows_secrets())};
+                       });
     co_return pre_master;
   }
   // Our ephemeral key in the server's group: ECDH with its share (checked with the ServerHello)
@@ -69,8 +74,9 @@ awaitable<Secret> send_pre_master(net::Channel& channel, FlowCursor& flow, crypt
   ClientKeyShare share{ephemeral.public_key()};
   co_await send_form(channel, flow, transcript, suite, server_hello, identity, std::move(share), trace,
                      [&](const ClientKeyShare& sent) {
-                       return describe::key_share_exchange(sent, ephemeral, "client's", pre_master,
-                                                           trace.shows_secrets());
+                       return Described{
+                           describe::key_share_exchange(sent, ephemeral, "client's", pre_master, trace.shows_secrets()),
+                           facts_of::key_share(ephemeral, Party::client, pre_master, trace.shows_secrets())};
                      });
   co_return pre_master;  // `ephemeral` is freed (and its private key cleared) here
 }
