@@ -5,6 +5,7 @@
 #include "tlslab/net/crl_fetcher.hpp"
 #include "tlslab/net/status_client.hpp"
 #include "tlslab/time.hpp"
+#include "tlslab/trace/facts_of.hpp"
 
 namespace tlslab::server {
 namespace {
@@ -30,11 +31,16 @@ awaitable<SessionParameters::ClientCertificate> check_client_crl(X509* certifica
         flow.steps[0], when, [&] { return net::crl_request_fields(check); },
         std::string(flow.steps[0].description) + "; " + words);
     trace.arrow_ahead_of_time(
-        flow.steps[1], when, [&] { return net::crl_response_fields(check); },
+        flow.steps[1], when,
+        [&] {
+          return Described{net::crl_response_fields(check), facts_of::crl_answer(check)};
+        },
         std::string(flow.steps[1].description) + "; " + words);
   } else {
     trace.arrow(flow.steps[0], std::nullopt, [&] { return net::crl_request_fields(check); });
-    trace.arrow(flow.steps[1], std::nullopt, [&] { return net::crl_response_fields(check); });
+    trace.arrow(flow.steps[1], std::nullopt, [&] {
+      return Described{net::crl_response_fields(check), facts_of::crl_answer(check)};
+    });
   }
   auto status = net::crl_status(check, certificate);
   if (!status) {
@@ -105,13 +111,17 @@ awaitable<SessionParameters::ClientCertificate> check_client_status(X509* certif
                                StatusQuestion::client_certificate);
   net::StatusExchange status = co_await ca_service.query(certificate_der);
   ca_service.close();
-  trace.arrow(*status.request_step, std::move(status.request_frame),
-              [&] { return describe::status_request(status.request, certificate); });
+  trace.arrow(*status.request_step, std::move(status.request_frame), [&] {
+    return Described{describe::status_request(status.request, certificate), facts_of::status_request(status.request)};
+  });
   auto verified = crypto::verify_ocsp_response(status.response.ocsp_response, *settings.client_trust, certificate,
                                                status.request.nonce);
   trace.arrow(
       *status.response_step, std::move(status.response_frame),
-      [&] { return describe::status_response(status.response, verified); },
+      [&] {
+        return Described{describe::status_response(status.response, verified),
+                         facts_of::status_answer(status.response.ocsp_response)};
+      },
       describe::status_response_words(verified ? std::optional(verified->answer.status) : std::nullopt, Party::server));
   if (!verified) {
     throw ProtocolError(verified.failure().alert,

@@ -9,6 +9,7 @@
 #include "tlslab/crypto/transcript.hpp"
 #include "tlslab/describe.hpp"
 #include "tlslab/handshake_rules.hpp"
+#include "tlslab/trace/facts_of.hpp"
 
 namespace tlslab::server {
 
@@ -24,7 +25,9 @@ awaitable<SessionParameters> run_handshake(net::Channel& channel, const ServerId
   const ClientHello& hello = received_hello.message;
   session.client_random = hello.random;
   session.server_name = hello.server_name().value_or("");
-  trace.arrow(received_hello.step, std::move(received_hello.frame), [&] { return describe::client_hello(hello); });
+  trace.arrow(received_hello.step, std::move(received_hello.frame), [&] {
+    return Described{describe::client_hello(hello), facts_of::client_hello(hello)};
+  });
   ProtocolVersion version = negotiate_version(hello.client_version).take();
   auto group = choose_group(hello.key_share_groups().value_or(std::vector<std::uint16_t>{}), settings.groups);
   session.suite = choose_suite(hello.cipher_suites, settings.suites, ability_of(identity.key.get(), group)).take();
@@ -45,8 +48,9 @@ awaitable<SessionParameters> run_handshake(net::Channel& channel, const ServerId
       make_server_hello({version, session.suite, ephemeral ? &*ephemeral : nullptr, staple.get(), mutual}, identity,
                         hello.random, session.server_random);
   auto sent_hello = co_await channel.send(flow, server_hello, &transcript);
-  trace.arrow(sent_hello.step, std::move(sent_hello.frame),
-              [&] { return describe_server_hello(server_hello, identity, staple.get()); });
+  trace.arrow(sent_hello.step, std::move(sent_hello.frame), [&] {
+    return Described{describe_server_hello(server_hello, identity, staple.get()), facts_of::server_hello(server_hello)};
+  });
 
   // (5) Client → Server: PRE-MASTER, encrypted with SERVER'S PUBLIC KEY (or, with ECDHE, the
   // client's key share: the PRE-MASTER is never sent); when asked, the client's CERTIFICATE and
@@ -65,8 +69,11 @@ awaitable<SessionParameters> run_handshake(net::Channel& channel, const ServerId
   // Server creates the SESSION MASTER KEY from RAND-CLIENT, PRE-MASTER and RAND-SERVER.
   SessionKeys keys =
       derive_session_keys(session.suite, std::move(pre_master), session.client_random, session.server_random);
-  trace.local(Party::server, "SESSION MASTER KEY", describe::session_keys_step(session.suite),
-              [&] { return describe::session_keys(keys, trace.shows_secrets()); });
+  trace.local(Party::server, "SESSION MASTER KEY", describe::session_keys_step(session.suite), [&] {
+    return Described{describe::session_keys(keys, trace.shows_secrets()),
+                     facts_of::session_keys(session.suite, keys, session.client_random, session.server_random,
+                                            trace.shows_secrets())};
+  });
 
   // (6) Client → Server: the test message (client Finished), encrypted
   Bytes hash = transcript.hash(session.suite.hash);
@@ -78,8 +85,12 @@ awaitable<SessionParameters> run_handshake(net::Channel& channel, const ServerId
   check_finished(finished, expected, Party::client).take();
   // Only now: a peer that never proves the keys leaves no line in the key log (nor fills the disk).
   if (settings.keylog) crypto::append_keylog(*settings.keylog, session.client_random, keys.master_secret);
-  trace.arrow(received_finished.step, std::move(received_finished.frame),
-              [&] { return describe::finished(finished, hash, true); });
+  trace.arrow(received_finished.step, std::move(received_finished.frame), [&] {
+    return Described{
+        describe::finished(finished, hash, true),
+        facts_of::verify_data(session.suite, {Party::client, finished.verify_data, hash, &keys.master_secret, expected},
+                              trace.shows_secrets())};
+  });
 
   // (7) Server → Client: the ACK (server Finished), encrypted
   hash = transcript.hash(session.suite.hash);
@@ -89,7 +100,12 @@ awaitable<SessionParameters> run_handshake(net::Channel& channel, const ServerId
   channel.protect_writes(session.suite.aead, std::move(keys.keys.server_write));
   auto sent_ack = co_await channel.send(flow, ack, &transcript);
   channel.handshake_done();
-  trace.arrow(sent_ack.step, std::move(sent_ack.frame), [&] { return describe::finished(ack, hash, false); });
+  trace.arrow(sent_ack.step, std::move(sent_ack.frame), [&] {
+    return Described{
+        describe::finished(ack, hash, false),
+        facts_of::verify_data(session.suite, {Party::server, ack.verify_data, hash, &keys.master_secret, {}},
+                              trace.shows_secrets())};
+  });
   co_return session;
 }
 

@@ -2,6 +2,7 @@
 
 #include "tlslab/describe.hpp"
 #include "tlslab/handshake_rules.hpp"
+#include "tlslab/trace/facts_of.hpp"
 
 namespace tlslab::server {
 namespace {
@@ -14,9 +15,9 @@ struct FromKeyTransport {
   Result<Secret> pre_master(const ClientKeyExchange& key_exchange) const {
     return recover_pre_master(*identity.decryptor, key_exchange.encrypted_pre_master, hello.client_version);
   }
-  std::vector<TraceField> describe(const ClientKeyExchange& key_exchange, const Secret& pre_master,
-                                   bool show_secrets) const {
-    return describe::key_exchange(key_exchange, pre_master, show_secrets);
+  Described describe(const ClientKeyExchange& key_exchange, const Secret& pre_master, bool show_secrets) const {
+    return {describe::key_exchange(key_exchange, pre_master, show_secrets),
+            facts_of::key_transport(pre_master, Party::server, show_secrets)};
   }
 };
 
@@ -25,8 +26,9 @@ struct FromKeyShare {
   const crypto::EphemeralKey& ephemeral;
   using Form = ClientKeyShare;
   Result<Secret> pre_master(const ClientKeyShare& share) const { return ephemeral.derive(share.key_exchange); }
-  std::vector<TraceField> describe(const ClientKeyShare& share, const Secret& pre_master, bool show_secrets) const {
-    return describe::key_share_exchange(share, ephemeral, "server's", pre_master, show_secrets);
+  Described describe(const ClientKeyShare& share, const Secret& pre_master, bool show_secrets) const {
+    return {describe::key_share_exchange(share, ephemeral, "server's", pre_master, show_secrets),
+            facts_of::key_share(ephemeral, Party::server, pre_master, show_secrets)};
   }
 };
 
@@ -53,7 +55,8 @@ awaitable<ReceivedKeyExchange> receive(net::Channel& channel, FlowCursor& flow, 
   }
   received.signed_fields = message.message.signed_fields();
   trace.arrow(message.step, std::move(message.frame), [&] {
-    auto fields = exchange.describe(message.message.key_exchange, received.pre_master, trace.shows_secrets());
+    Described described = exchange.describe(message.message.key_exchange, received.pre_master, trace.shows_secrets());
+    auto& fields = described.fields;
     if (!received.key_exchange) {
       fields.push_back({"key share",
                         "gives no PRE-MASTER (" + received.key_exchange.failure().reason +
@@ -64,7 +67,8 @@ awaitable<ReceivedKeyExchange> receive(net::Channel& channel, FlowCursor& flow, 
     auto authentication =
         describe::client_authentication(message.message.authentication, parsed ? parsed->get() : nullptr, false);
     fields.insert(fields.end(), authentication.begin(), authentication.end());
-    return fields;
+    facts_of::add_client_authentication(described.facts, message.message.authentication);
+    return described;
   });
   received.authentication = std::move(message.message.authentication);
   co_return received;

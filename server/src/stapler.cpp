@@ -5,6 +5,7 @@
 #include "tlslab/describe.hpp"
 #include "tlslab/net/status_client.hpp"
 #include "tlslab/time.hpp"
+#include "tlslab/trace/facts_of.hpp"
 
 namespace tlslab::server {
 namespace {
@@ -169,13 +170,18 @@ awaitable<bool> Stapler::refresh_once() {
     // (3) Server → CA: its own CERTIFICATE, with a nonce of its own; (4) CA → Server: the signed
     // answer, checked as a client would check it (§9 steps 1–6) before it is stapled.
     net::StatusExchange exchange = co_await ca_service.query(identity_.certificate_der);
-    trace.arrow(*exchange.request_step, std::move(exchange.request_frame),
-                [&] { return describe::status_request(exchange.request, identity_.certificate.get()); });
+    trace.arrow(*exchange.request_step, std::move(exchange.request_frame), [&] {
+      return Described{describe::status_request(exchange.request, identity_.certificate.get()),
+                       facts_of::status_request(exchange.request)};
+    });
     auto verified = crypto::verify_ocsp_response(exchange.response.ocsp_response, *trust_, identity_.certificate.get(),
                                                  exchange.request.nonce);
     trace.arrow(
         *exchange.response_step, std::move(exchange.response_frame),
-        [&] { return describe::status_response(exchange.response, verified); },
+        [&] {
+          return Described{describe::status_response(exchange.response, verified),
+                           facts_of::status_answer(exchange.response.ocsp_response)};
+        },
         describe::status_response_words(verified ? std::optional(verified->answer.status) : std::nullopt,
                                         Party::server));
     if (!verified) {
