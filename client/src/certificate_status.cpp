@@ -41,7 +41,7 @@ awaitable<bool> check_certificate_status(const ClientSettings& settings, const c
         *staple_response, when,
         [&] {
           return Described{describe::staple_response(*staple.staple, *staple.checked, now, settings.max_staple_age),
-                           facts_of::status_answer(*staple.staple)};
+                           facts_of::status_response(*staple.staple, *staple.checked)};
         },
         usable ? describe::status_response_words(usable->answer.status)
                : std::string_view("sent an answer the server stapled into ServerHello, which the client cannot use: "
@@ -71,7 +71,7 @@ awaitable<bool> check_certificate_status(const ClientSettings& settings, const c
       *status.response_step, std::move(status.response_frame),
       [&] {
         return Described{describe::status_response(status.response, verified),
-                         facts_of::status_answer(status.response.ocsp_response)};
+                         facts_of::status_response(status.response.ocsp_response, verified)};
       },
       describe::status_response_words(verified ? std::optional(verified->answer.status) : std::nullopt));
   require_good(std::move(verified).take(), certificate).take();

@@ -47,7 +47,7 @@ awaitable<void> check_crl(const ClientSettings& settings, const crypto::TrustSto
     trace.arrow_ahead_of_time(
         response_step, when,
         [&] {
-          return Described{net::crl_response_fields(*check), facts_of::crl_answer(*check)};
+          return Described{net::crl_response_fields(*check), facts_of::crl_response(*check, certificate)};
         },
         std::string(response_step.description) + "; " + words);
   } else {
@@ -58,7 +58,7 @@ awaitable<void> check_crl(const ClientSettings& settings, const crypto::TrustSto
     trace.arrow(
         response_step, std::nullopt,
         [&] {
-          return Described{net::crl_response_fields(*check), facts_of::crl_answer(*check)};
+          return Described{net::crl_response_fields(*check), facts_of::crl_response(*check, certificate)};
         },
         check->usable() ? std::string_view{}
         : check->fetch  ? std::string_view("sent a list the client refuses (the reason in red)")

@@ -54,8 +54,10 @@ awaitable<SessionParameters> run_handshake(net::Channel& channel, const ClientSe
                   ? "SERVER'S PUBLIC KEY equals the CERTIFICATE's; chain to the trusted CA, validity period, host name"
                   : "the CERTIFICATE is refused (the check in red); the client ends the handshake with an alert",
               [&] {
-                return describe::certificate_check(trust, certificate.get(), settings.server_name,
-                                                   verified ? nullptr : &verified.failure());
+                std::time_t now = std::time(nullptr);
+                return Described{describe::certificate_check(trust, certificate.get(), settings.server_name,
+                                                             verified ? nullptr : &verified.failure(), now),
+                                 facts_of::certificate_check(trust, certificate.get(), settings.server_name, now)};
               });
   std::move(verified).take();
 
@@ -90,8 +92,8 @@ awaitable<SessionParameters> run_handshake(net::Channel& channel, const ClientSe
   trace.arrow(sent_finished.step, std::move(sent_finished.frame), [&] {
     return Described{
         describe::finished(finished, hash, false),
-        facts_of::verify_data(session.suite, {Party::client, finished.verify_data, hash, &keys.master_secret, {}},
-                              trace.shows_secrets())};
+        facts_of::finished(session.suite, {Party::client, finished.verify_data, hash, &keys.master_secret, {}},
+                           trace.shows_secrets())};
   });
 
   // (7) Server → Client: the ACK (server Finished), encrypted
@@ -106,8 +108,8 @@ awaitable<SessionParameters> run_handshake(net::Channel& channel, const ClientSe
   trace.arrow(received_ack.step, std::move(received_ack.frame), [&] {
     return Described{
         describe::finished(ack, hash, true),
-        facts_of::verify_data(session.suite, {Party::server, ack.verify_data, hash, &keys.master_secret, expected},
-                              trace.shows_secrets())};
+        facts_of::finished(session.suite, {Party::server, ack.verify_data, hash, &keys.master_secret, expected},
+                           trace.shows_secrets())};
   });
   co_return session;
 }

@@ -33,13 +33,13 @@ awaitable<SessionParameters::ClientCertificate> check_client_crl(X509* certifica
     trace.arrow_ahead_of_time(
         flow.steps[1], when,
         [&] {
-          return Described{net::crl_response_fields(check), facts_of::crl_answer(check)};
+          return Described{net::crl_response_fields(check), facts_of::crl_response(check, certificate)};
         },
         std::string(flow.steps[1].description) + "; " + words);
   } else {
     trace.arrow(flow.steps[0], std::nullopt, [&] { return net::crl_request_fields(check); });
     trace.arrow(flow.steps[1], std::nullopt, [&] {
-      return Described{net::crl_response_fields(check), facts_of::crl_answer(check)};
+      return Described{net::crl_response_fields(check), facts_of::crl_response(check, certificate)};
     });
   }
   auto status = net::crl_status(check, certificate);
@@ -94,7 +94,8 @@ awaitable<SessionParameters::ClientCertificate> authenticate_client(const Receiv
                 auto fields = describe::client_certificate_check(*settings.client_trust, certificate.get());
                 auto signature = describe::client_authentication(authentication, certificate.get(), true);
                 fields.push_back(signature.back());
-                return fields;
+                return Described{std::move(fields),
+                                 facts_of::client_certificate_check(*settings.client_trust, certificate.get())};
               });
 
   co_return co_await check_client_status(certificate.get(), authentication.client_certificate, settings, trace);
@@ -120,7 +121,7 @@ awaitable<SessionParameters::ClientCertificate> check_client_status(X509* certif
       *status.response_step, std::move(status.response_frame),
       [&] {
         return Described{describe::status_response(status.response, verified),
-                         facts_of::status_answer(status.response.ocsp_response)};
+                         facts_of::status_response(status.response.ocsp_response, verified)};
       },
       describe::status_response_words(verified ? std::optional(verified->answer.status) : std::nullopt, Party::server));
   if (!verified) {

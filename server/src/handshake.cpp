@@ -88,8 +88,8 @@ awaitable<SessionParameters> run_handshake(net::Channel& channel, const ServerId
   trace.arrow(received_finished.step, std::move(received_finished.frame), [&] {
     return Described{
         describe::finished(finished, hash, true),
-        facts_of::verify_data(session.suite, {Party::client, finished.verify_data, hash, &keys.master_secret, expected},
-                              trace.shows_secrets())};
+        facts_of::finished(session.suite, {Party::client, finished.verify_data, hash, &keys.master_secret, expected},
+                           trace.shows_secrets())};
   });
 
   // (7) Server → Client: the ACK (server Finished), encrypted
@@ -101,10 +101,9 @@ awaitable<SessionParameters> run_handshake(net::Channel& channel, const ServerId
   auto sent_ack = co_await channel.send(flow, ack, &transcript);
   channel.handshake_done();
   trace.arrow(sent_ack.step, std::move(sent_ack.frame), [&] {
-    return Described{
-        describe::finished(ack, hash, false),
-        facts_of::verify_data(session.suite, {Party::server, ack.verify_data, hash, &keys.master_secret, {}},
-                              trace.shows_secrets())};
+    return Described{describe::finished(ack, hash, false),
+                     facts_of::finished(session.suite, {Party::server, ack.verify_data, hash, &keys.master_secret, {}},
+                                        trace.shows_secrets())};
   });
   co_return session;
 }

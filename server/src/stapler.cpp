@@ -180,7 +180,7 @@ awaitable<bool> Stapler::refresh_once() {
         *exchange.response_step, std::move(exchange.response_frame),
         [&] {
           return Described{describe::status_response(exchange.response, verified),
-                           facts_of::status_answer(exchange.response.ocsp_response)};
+                           facts_of::status_response(exchange.response.ocsp_response, verified)};
         },
         describe::status_response_words(verified ? std::optional(verified->answer.status) : std::nullopt,
                                         Party::server));

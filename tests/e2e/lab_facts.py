@@ -139,6 +139,19 @@ def facts_of_a_good_run():
         check(f"{len(status) // 2} bytes DER" == answer["fields"]["OCSP response"],
               f"arrow 4's status fact is not the answer the fields describe: {answer['fields']}")
         check("Cert Status: good" in ocsp_text(lab, status), "openssl ocsp does not read good in arrow 4's status")
+        check(facts(answer).get("status_verdict") == "good", f"arrow 4's verdict: {facts(answer)}")
+        local = one(client, 0, "Client", "checks the CERTIFICATE locally")
+        checks = {c["check"]: c for c in facts(local).get("checks", [])}
+        for name in ("certificate chain", "validity period", "host name"):
+            check(name in checks and checks[name]["ok"], f"the certificate check {name!r}: {checks}")
+        check(checks["host name"]["expected"] == "localhost", f"the host name compared: {checks['host name']}")
+        finished = one(client, 6)
+        check([h["name"] for h in facts(finished).get("transcript_hashes", [])]
+              == ["Hash(ClientHello..ClientKeyExchange)"], f"arrow 6's transcript hash: {facts(finished)}")
+        check(facts(finished)["transcript_hashes"][0]["hash"] == finished["fields"]["transcript hash"],
+              f"arrow 6's transcript hash is not the field's: {facts(finished)}")
+        check([c["check"] for c in facts(one(client, 7)).get("checks", []) if c["ok"]] == ["Finished"],
+              f"the client checks the server's Finished: {facts(one(client, 7))}")
         for arrow, sender in ((6, "client"), (7, "server")):
             finished = one(client, arrow)
             verify_data = secret(finished, f"{sender} Finished verify_data")
@@ -156,6 +169,8 @@ def facts_of_a_good_run():
               "the server's arrow 2 names another certificate")
         check(secret(one(server, 6), "client Finished verify_data")["value"]
               == secret(one(client, 6), "client Finished verify_data")["value"], "the two sides' verify_data differ")
+        check([c["check"] for c in facts(one(server, 6)).get("checks", []) if c["ok"]] == ["Finished"],
+              f"the server checks the client's Finished: {facts(one(server, 6))}")
         check_no_secret_values(server, "the server's trace")
         master = run.master_secret()
         for path in (run.client_trace, run.server_trace):
@@ -195,7 +210,7 @@ def secret_facts_only_when_shown():
 @test("revoked-answer")
 def revoked_answer():
     """The CA's answer about a revoked certificate: arrow 4's status fact is the answer openssl reads
-    "revoked" and keyCompromise in."""
+    "revoked" and keyCompromise in, and its verdict says "revoked (keyCompromise)"."""
     with Lab() as lab:
         run = Run(lab)
         lab.run(exe("tlslab-ca"), "revoke", "--dir", run.ca_dir, "--serial", run.serial, "--reason", "keyCompromise")
@@ -203,6 +218,8 @@ def revoked_answer():
         check(result.returncode != 0, "the client accepted a revoked certificate")
         text = ocsp_text(lab, facts(one(run.client_events(), 4, "CA")).get("status", ""))
         check("Cert Status: revoked" in text and "Revocation Reason: keyCompromise" in text, f"openssl ocsp reads:\n{text}")
+        verdict = facts(one(run.client_events(), 4, "CA")).get("status_verdict", "")
+        check(verdict == "revoked (keyCompromise)", f"arrow 4's verdict: {verdict!r}")
 
 
 @test("ecdhe-group")
@@ -227,7 +244,7 @@ def ecdhe_group():
 @test("stapled-facts")
 def stapled_facts():
     """A stapled run: arrow 2 carries the staple as facts.status; the arrow 4 the server made ahead of
-    time carries the same answer, on both sides."""
+    time carries the same answer and the verdict "good", on both sides."""
     with Lab() as lab:
         ca_dir = lab.make_ca()
         trust = os.path.join(ca_dir, "ca.crt")
@@ -241,7 +258,8 @@ def stapled_facts():
         staple = facts(one(client, 2)).get("status")
         check(staple, f"arrow 2 carries no staple: {facts(one(client, 2))}")
         answer = one(client, 4, "CA")
-        check(facts(answer).get("status") == staple, f"the client's arrow 4 (ahead of time): {facts(answer)}")
+        check(facts(answer).get("status") == staple and facts(answer).get("status_verdict") == "good",
+              f"the client's arrow 4 (ahead of time): {facts(answer)}")
         check("Cert Status: good" in ocsp_text(lab, staple), "openssl ocsp does not read good in the staple")
         fetched = [r for r in read_json_lines(server_trace)
                    if "outcome" not in r and r["connection"] == 0 and r["arrow"] == 4]
