@@ -37,8 +37,7 @@ EventFacts status_request(const StatusRequest& request);
 EventFacts staple_request(X509* certificate);
 // Arrow 4: the CA's answer (DER).
 EventFacts status_answer(ByteView ocsp_response);
-// …and its verdict as verified. (The session page shows a verdict, a check and a transcript hash
-// without saying why each is there: the handshakes attach the facts below once it does.)
+// …and its verdict as verified.
 EventFacts status_response(ByteView ocsp_response, const Result<crypto::VerifiedStatus>& verified);
 // Arrow 4 as a CRL (§9.3): the list (DER), when there is one to use.
 EventFacts crl_answer(const net::CrlCheck& check);
