@@ -26,28 +26,30 @@ bool reaches(const std::vector<std::set<std::size_t>>& after, std::size_t from, 
   return false;
 }
 
-}  // namespace
-
-CausalOrder causal_order(const std::vector<double>& times,
-                         const std::vector<std::pair<std::size_t, std::size_t>>& causal,
-                         const std::vector<std::pair<std::size_t, std::size_t>>& kept_if_possible) {
-  std::size_t n = times.size();
-  std::vector<std::set<std::size_t>> after(n);
-  std::vector<std::size_t> waiting(n, 0);
+// The edges of `causal`, and of `kept_if_possible` (each unless `checked` and it would close a cycle).
+struct Graph {
+  std::vector<std::set<std::size_t>> after;
+  std::vector<std::size_t> waiting;
+};
+Graph graph_of(std::size_t n, const std::vector<std::pair<std::size_t, std::size_t>>& causal,
+               const std::vector<std::pair<std::size_t, std::size_t>>& kept_if_possible, bool checked) {
+  Graph graph{std::vector<std::set<std::size_t>>(n), std::vector<std::size_t>(n, 0)};
   auto add = [&](std::size_t before, std::size_t later) {
-    if (before != later && after[before].insert(later).second) ++waiting[later];
+    if (before != later && graph.after[before].insert(later).second) ++graph.waiting[later];
   };
   for (const auto& [before, later] : causal) add(before, later);
-  // A program's order that a crossing contradicts is left out. The search runs only for an edge not
-  // there yet, over a few dozen steps a session has.
   for (const auto& [before, later] : kept_if_possible) {
-    if (before == later || after[before].count(later) != 0) continue;
-    if (!reaches(after, later, before)) add(before, later);
+    if (before == later || graph.after[before].count(later) != 0) continue;
+    if (!checked || !reaches(graph.after, later, before)) add(before, later);
   }
+  return graph;
+}
 
+// Kahn's sort, the earlier time first among the ready; a cycle is broken by time.
+CausalOrder sorted(const std::vector<double>& times, Graph graph) {
   CausalOrder result;
   std::set<std::pair<double, std::size_t>> ready, pending;
-  for (std::size_t i = 0; i < n; ++i) (waiting[i] == 0 ? ready : pending).insert({times[i], i});
+  for (std::size_t i = 0; i < times.size(); ++i) (graph.waiting[i] == 0 ? ready : pending).insert({times[i], i});
   while (!ready.empty() || !pending.empty()) {
     if (ready.empty()) {
       // A cycle: the traces disagree. Take the earliest and go on rather than drop steps.
@@ -58,12 +60,28 @@ CausalOrder causal_order(const std::vector<double>& times,
     auto [time, step] = *ready.begin();
     ready.erase(ready.begin());
     result.order.push_back(step);
-    for (std::size_t later : after[step]) {
-      if (waiting[later] == 0) continue;  // already released by the cycle breaker
-      if (--waiting[later] == 0 && pending.erase({times[later], later})) ready.insert({times[later], later});
+    for (std::size_t later : graph.after[step]) {
+      if (graph.waiting[later] == 0) continue;  // already released by the cycle breaker
+      if (--graph.waiting[later] == 0 && pending.erase({times[later], later})) ready.insert({times[later], later});
     }
   }
   return result;
+}
+
+// Past this many steps a crossing is not looked for (each check searches the graph): the order is
+// then drawn by time where the traces disagree, and said so.
+constexpr std::size_t max_steps_for_crossings = 4096;
+
+}  // namespace
+
+CausalOrder causal_order(const std::vector<double>& times,
+                         const std::vector<std::pair<std::size_t, std::size_t>>& causal,
+                         const std::vector<std::pair<std::size_t, std::size_t>>& kept_if_possible) {
+  // Every program's whole order first (linear); only when that contradicts itself are the orders
+  // that messages crossing explain left out, one search per edge.
+  CausalOrder strict = sorted(times, graph_of(times.size(), causal, kept_if_possible, false));
+  if (strict.consistent || times.size() > max_steps_for_crossings) return strict;
+  return sorted(times, graph_of(times.size(), causal, kept_if_possible, true));
 }
 
 }  // namespace tlslab::report
