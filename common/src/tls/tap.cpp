@@ -11,6 +11,7 @@
 #include "tlslab/tls/context.hpp"
 #include "tlslab/tls/handshake_view.hpp"
 #include "tlslab/tls/names.hpp"
+#include "tlslab/tls/record_view.hpp"
 #include "tlslab/trace.hpp"
 
 namespace tlslab::tls {
@@ -32,6 +33,12 @@ struct MessageView {
 MessageView view_message(const TappedMessage& message, const ViewContext& context) {
   MessageView out;
   if (message.bytes.empty()) return out;
+  if (message.type == TappedType::application_data) {
+    if (auto record = view_record(message.bytes); record) {
+      out.spans = std::move(record->spans);
+      return out;
+    }
+  }
   if (message.type != TappedType::handshake) {
     out.spans = {FieldSpan{0, message.bytes.size(), message.name, {}}};
     return out;
@@ -76,45 +83,10 @@ const TlsMessageSpec* find_message(const TlsFlowStep& step, const std::string& n
   return nullptr;
 }
 
-Bytes der_of(X509* certificate) {
-  if (certificate == nullptr) return {};
-  return crypto::certificate_der(certificate);
-}
-
-std::string group_of(const SSL* ssl) {
-  int nid = static_cast<int>(SSL_get_negotiated_group(const_cast<SSL*>(ssl)));
-  if (nid == NID_undef || nid == 0) return "";
-  const char* name = SSL_group_to_name(const_cast<SSL*>(ssl), nid);
-  return name != nullptr ? name : "";
-}
-
-std::string suite_of(const SSL* ssl) {
-  const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl);
-  if (cipher == nullptr) return "";
-  const char* name = SSL_CIPHER_standard_name(cipher);
-  return name != nullptr ? name : SSL_CIPHER_get_name(cipher);
-}
-
-bool ecdhe_of(const SSL* ssl) {
-  const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl);
-  if (cipher == nullptr) return false;
-  int kx = SSL_CIPHER_get_kx_nid(cipher);
-  return kx == NID_kx_ecdhe || kx == NID_kx_dhe;
-}
-
-Bytes staple_of(const SSL* ssl) {
-  const unsigned char* response = nullptr;
-  long length = SSL_get_tlsext_status_ocsp_resp(const_cast<SSL*>(ssl), &response);
-  if (response == nullptr || length <= 0) return {};
-  return Bytes(response, response + length);
-}
-
-Bytes random_of(const SSL* ssl, bool client) {
-  Bytes random(SSL3_RANDOM_SIZE);
-  std::size_t got = client ? SSL_get_client_random(ssl, random.data(), random.size())
-                           : SSL_get_server_random(ssl, random.data(), random.size());
-  random.resize(got);
-  return random;
+ossl::X509Ptr parsed_certificate(const Bytes& der) {
+  if (der.empty()) return {};
+  auto parsed = crypto::parse_certificate_der(der);
+  return parsed ? std::move(parsed.value()) : ossl::X509Ptr{};
 }
 
 std::string certificate_words(X509* certificate) {
@@ -206,13 +178,11 @@ Bucket bucket_of(const std::string& name) {
 // lines (computations.hpp), each with its stock command, drawn where each belongs: the key schedule's
 // values on its local step, each Finished's on the arrow that carried it.
 void attach_computations(std::vector<HandshakeEvent>& events, const std::vector<TappedMessage>& messages,
-                         const std::vector<std::string>& keylog_lines, const SSL* ssl, bool show_secrets) {
-  const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl);
-  if (cipher == nullptr) return;
-  bool is_tls13 = SSL_version(ssl) == TLS1_3_VERSION;
-  Computations computed =
-      compute_handshake({messages, static_cast<std::uint16_t>(SSL_version(ssl)),
-                         static_cast<std::uint16_t>(SSL_CIPHER_get_protocol_id(cipher)), keylog_lines});
+                         std::span<const std::string> keylog_lines, const NegotiatedSession& session,
+                         bool show_secrets) {
+  if (session.cipher_suite == 0) return;
+  bool is_tls13 = session.tls13;
+  Computations computed = compute_handshake({messages, session.version, session.cipher_suite, keylog_lines});
   if (!show_secrets) withhold_secrets(computed);
   auto find = [&](int arrow, std::string_view from, std::string_view message) -> HandshakeEvent* {
     for (auto& event : events) {
@@ -311,6 +281,7 @@ void Tap::on_message(int write_p, int /*version*/, int content_type, const void*
         alert_ = TappedAlert{from, bytes[0], bytes[1], alert_words(bytes[1]), Bytes(bytes.begin(), bytes.end())};
       }
       break;
+    case TappedType::application_data: message.name = "encrypted record"; break;
     case TappedType::handshake:
       message.name = handshake_name(bytes);
       // libssl 3.0 reports the ChangeCipherSpec it sends but not the one it receives; TLS 1.2 has
@@ -347,13 +318,23 @@ Tap::Offer Tap::client_offer() const {
 }
 
 std::vector<HandshakeEvent> Tap::take_events(const SSL* ssl) {
+  NegotiatedSession session = negotiated_of(ssl, options_.show_secrets);
+  auto events = events_of(messages_, session, options_, keylog_lines_, start_, progress_);
+  OPENSSL_cleanse(session.master_secret.data(), session.master_secret.size());
+  return events;
+}
+
+std::vector<HandshakeEvent> events_of(std::vector<TappedMessage>& messages, const NegotiatedSession& session,
+                                      const TapOptions& options, std::span<const std::string> keylog_lines,
+                                      std::optional<std::chrono::steady_clock::time_point> start,
+                                      EventProgress& progress) {
   std::vector<HandshakeEvent> events;
-  bool is_tls13 = SSL_version(ssl) == TLS1_3_VERSION;
-  const TlsFlow& flow = tls_flow_for(is_tls13, ecdhe_of(ssl));
-  std::string protocol = protocol_name(ssl);
+  bool is_tls13 = session.tls13;
+  const TlsFlow& flow = tls_flow_for(is_tls13, session.ecdhe);
+  const std::string& protocol = session.protocol;
   // A TLS 1.3 session also knows its version once the ServerHello is in; messages before carry the
   // version libssl had then: set it again now that it is known.
-  for (auto& message : messages_) {
+  for (auto& message : messages) {
     message.tls13 = is_tls13;
     if (message.name == "ServerHello" && !message.bytes.empty()) {
       auto viewed = view_handshake(message.bytes, ViewContext{});
@@ -363,26 +344,22 @@ std::vector<HandshakeEvent> Tap::take_events(const SSL* ssl) {
   }
   ViewContext view_context;
   view_context.version = is_tls13 ? tls13 : tls12;
-  if (const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl); cipher != nullptr && !is_tls13) {
-    view_context.key_exchange = key_exchange_of(SSL_CIPHER_get_protocol_id(cipher));
-  }
-  std::vector<TlsFlight> flights = group_flights(messages_, flow);
-  bool finished = SSL_is_init_finished(ssl) == 1;
-  X509* own = SSL_get_certificate(ssl);
-  X509* peer = SSL_get0_peer_certificate(ssl);
-  X509* server_certificate = options_.me == Party::server ? own : peer;
-  X509* client_certificate = options_.me == Party::server ? peer : own;
-  Party me = options_.me;
+  if (session.cipher_suite != 0 && !is_tls13) view_context.key_exchange = key_exchange_of(session.cipher_suite);
+  std::vector<TlsFlight> flights = group_flights(messages, flow);
+  bool finished = session.finished;
+  ossl::X509Ptr server_certificate = parsed_certificate(session.server_certificate);
+  ossl::X509Ptr client_certificate = parsed_certificate(session.client_certificate);
+  Party me = options.me;
   // An event at the moment `message` crossed.
-  auto stamp = [this](HandshakeEvent& event, const TappedMessage& message) {
-    event.elapsed_ms = std::chrono::duration<double, std::milli>(message.at - start_.value_or(message.at)).count();
+  auto stamp = [&start](HandshakeEvent& event, const TappedMessage& message) {
+    event.elapsed_ms = std::chrono::duration<double, std::milli>(message.at - start.value_or(message.at)).count();
     event.time = message.time;
   };
 
-  for (std::size_t f = flights_taken_; f < flights.size(); ++f) {
+  for (std::size_t f = progress.flights_taken; f < flights.size(); ++f) {
     const TlsFlight& flight = flights[f];
     HandshakeEvent event;
-    if (!flight.messages.empty()) stamp(event, messages_[flight.messages.front()]);
+    if (!flight.messages.empty()) stamp(event, messages[flight.messages.front()]);
     event.arrow = flight.arrow;
     event.from = std::string(to_string(flight.from));
     event.to = std::string(to_string(flight.to));
@@ -392,7 +369,7 @@ std::vector<HandshakeEvent> Tap::take_events(const SSL* ssl) {
     std::optional<HandshakeView> client_hello;
     Bytes stapled;
     for (std::size_t index : flight.messages) {
-      const TappedMessage& message = messages_[index];
+      const TappedMessage& message = messages[index];
       if (!event.message.empty()) event.message += " + ";
       event.message += message.name;
       has_certificate = has_certificate || message.name == "Certificate";
@@ -414,7 +391,7 @@ std::vector<HandshakeEvent> Tap::take_events(const SSL* ssl) {
     }
     std::size_t missing = 0;
     for (std::size_t index : flight.messages) {
-      if (messages_[index].bytes.empty()) ++missing;
+      if (messages[index].bytes.empty()) ++missing;
     }
     if (missing > 0) {
       event.description += " (" + std::to_string(missing) + " message(s) past the tap's " +
@@ -424,7 +401,7 @@ std::vector<HandshakeEvent> Tap::take_events(const SSL* ssl) {
     bool names_client_hello = event.message.starts_with("ClientHello");
     bool names_server_hello = event.message.find("ServerHello") != std::string::npos;
     if (flight.arrow == 1 && names_client_hello) {
-      event.facts.client_random = random_of(ssl, true);
+      event.facts.client_random = session.client_random;
       event.fields.push_back({"RAND-CLIENT", to_hex(event.facts.client_random), TraceColor::rand_client, false});
       if (client_hello) {
         event.fields.push_back(
@@ -444,16 +421,16 @@ std::vector<HandshakeEvent> Tap::take_events(const SSL* ssl) {
       }
     }
     if (flight.arrow == 2 && names_server_hello) {
-      event.facts.server_random = random_of(ssl, false);
-      event.facts.suite = suite_of(ssl);
-      event.facts.group = group_of(ssl);
+      event.facts.server_random = session.server_random;
+      event.facts.suite = session.suite;
+      event.facts.group = session.group;
       event.fields.push_back({"RAND-SERVER", to_hex(event.facts.server_random), TraceColor::rand_server, false});
       event.fields.push_back({"cipher suite", event.facts.suite, TraceColor::cipher_suites, false});
       if (!event.facts.group.empty()) event.fields.push_back({"group", event.facts.group, TraceColor::plain, false});
     }
     if (has_certificate) {
-      X509* certificate = flight.from == Party::server ? server_certificate : client_certificate;
-      event.facts.certificate = der_of(certificate);
+      X509* certificate = (flight.from == Party::server ? server_certificate : client_certificate).get();
+      event.facts.certificate = flight.from == Party::server ? session.server_certificate : session.client_certificate;
       if (certificate != nullptr) {
         event.fields.push_back({flight.from == Party::server ? "CERTIFICATE" : "client's CERTIFICATE",
                                 certificate_words(certificate), TraceColor::certificate, false});
@@ -463,7 +440,7 @@ std::vector<HandshakeEvent> Tap::take_events(const SSL* ssl) {
         }
       }
       if (flight.from == Party::server) {
-        Bytes staple = stapled.empty() ? staple_of(ssl) : stapled;
+        Bytes staple = stapled.empty() ? session.staple : stapled;
         if (!staple.empty() && (has_status || is_tls13)) {
           event.facts.status = std::move(staple);
           event.fields.push_back({"CA's answer (stapled OCSP)", std::to_string(event.facts.status.size()) + " bytes",
@@ -473,44 +450,43 @@ std::vector<HandshakeEvent> Tap::take_events(const SSL* ssl) {
     }
     if (flight.arrow == 5 && !is_tls13) {
       event.fields.push_back({"PRE-MASTER",
-                              ecdhe_of(ssl) ? "never sent: ECDH of the two key shares"
+                              session.ecdhe ? "never sent: ECDH of the two key shares"
                                             : "encrypted under SERVER'S PUBLIC KEY (RSA PKCS#1 v1.5)",
                               TraceColor::pre_master, false});
     }
     events.push_back(std::move(event));
 
     // The local steps libssl took on what this flight brought.
-    if (has_certificate && flight.from != me && !certificate_check_taken_ && peer != nullptr) {
-      certificate_check_taken_ = true;
+    if (has_certificate && flight.from != me && !progress.certificate_check_taken && session.peer_check) {
+      progress.certificate_check_taken = true;
       HandshakeEvent check;
       // libssl checks the chain when the Certificate message is in (RFC 5246 §7.4.2, RFC 8446 §4.4.2).
       for (std::size_t index : flight.messages) {
-        if (messages_[index].name == "Certificate") stamp(check, messages_[index]);
+        if (messages[index].name == "Certificate") stamp(check, messages[index]);
       }
       check.from = std::string(to_string(me));
       check.to = check.from;
       check.message = "certificate check";
-      long verdict = SSL_get_verify_result(ssl);
-      bool ok = verdict == X509_V_OK;
-      const char* host = SSL_get0_peername(const_cast<SSL*>(ssl));
+      const NegotiatedSession::PeerCheck& verdict = *session.peer_check;
+      bool ok = verdict.ok;
+      const std::string& host = verdict.host;
       std::string subject = flight.from == Party::server ? "the CERTIFICATE" : "the client's CERTIFICATE";
       check.description = subject + " is signed by the trusted CA" +
-                          (host != nullptr ? " and names " + std::string(host) : std::string()) +
-                          (ok ? "" : std::string(": no, ") + X509_verify_cert_error_string(verdict));
+                          (!host.empty() ? " and names " + host : std::string()) + (ok ? "" : ": no, " + verdict.error);
       check.facts.protocol = protocol;
-      check.facts.checks.push_back({"certificate chain", ok, "signed by a CA in the trust file",
-                                    ok ? "verified by libssl" : X509_verify_cert_error_string(verdict)});
-      if (host != nullptr) check.facts.checks.push_back({"host name", ok, host, host});
+      check.facts.checks.push_back(
+          {"certificate chain", ok, "signed by a CA in the trust file", ok ? "verified by libssl" : verdict.error});
+      if (!host.empty()) check.facts.checks.push_back({"host name", ok, host, host});
       check.fields.push_back({"CA's PUBLIC KEY", ok ? "verifies the CERTIFICATE's signature" : "does not",
                               ok ? TraceColor::good : TraceColor::bad, false});
       events.push_back(std::move(check));
     }
     bool key_point = is_tls13 ? flight.arrow == 2 && names_server_hello : flight.arrow == 5;
-    if (key_point && finished && !key_schedule_taken_) {
-      key_schedule_taken_ = true;
+    if (key_point && finished && !progress.key_schedule_taken) {
+      progress.key_schedule_taken = true;
       HandshakeEvent keys;
       // Once the last message it needs is in: the ClientKeyExchange (1.2), the ServerHello's key share (1.3).
-      stamp(keys, messages_[is_tls13 ? flight.messages.front() : flight.messages.back()]);
+      stamp(keys, messages[is_tls13 ? flight.messages.front() : flight.messages.back()]);
       keys.from = std::string(to_string(me));
       keys.to = keys.from;
       keys.message = "SESSION MASTER KEY";
@@ -523,7 +499,7 @@ std::vector<HandshakeEvent> Tap::take_events(const SSL* ssl) {
             "shares' shared secret and the transcript";
         secret.computation = "HKDF-Extract(Derive-Secret(handshake_secret, \"derived\", \"\"), 0)";
       } else {
-        bool extended = SSL_get_extms_support(const_cast<SSL*>(ssl)) == 1;
+        bool extended = session.extended_master_secret;
         keys.description =
             extended ? "SESSION MASTER KEY derived: TLS 1.2 PRF (RFC 5246 §8.1) of PRE-MASTER and the session hash "
                        "(extended master secret, RFC 7627: the hash of every handshake message up to the "
@@ -532,28 +508,23 @@ std::vector<HandshakeEvent> Tap::take_events(const SSL* ssl) {
                        "RAND-SERVER";
         secret.computation = extended ? "PRF(PRE-MASTER, \"extended master secret\", session_hash)"
                                       : "PRF(PRE-MASTER, \"master secret\", RAND-CLIENT || RAND-SERVER)";
-        if (options_.show_secrets) {
-          const SSL_SESSION* session = SSL_get_session(ssl);
-          if (session != nullptr) {
-            Bytes master(SSL_MAX_MASTER_KEY_LENGTH);
-            master.resize(SSL_SESSION_get_master_key(session, master.data(), master.size()));
-            secret.value = master;
-            keys.fields.push_back(secret_field(true, "SESSION MASTER KEY", master, TraceColor::master_key));
-            OPENSSL_cleanse(master.data(), master.size());
-          }
+        if (options.show_secrets && !session.master_secret.empty()) {
+          secret.value = session.master_secret;
+          keys.fields.push_back(
+              secret_field(true, "SESSION MASTER KEY", session.master_secret, TraceColor::master_key));
         }
       }
       keys.facts.secrets.push_back(std::move(secret));
       events.push_back(std::move(keys));
     }
   }
-  if (finished && !computed_ && !keylog_lines_.empty()) {
-    computed_ = true;
-    attach_computations(events, messages_, keylog_lines_, ssl, options_.show_secrets);
+  if (finished && !progress.computed && !keylog_lines.empty()) {
+    progress.computed = true;
+    attach_computations(events, messages, keylog_lines, session, options.show_secrets);
   }
   // The last flight may still grow (a client reads TLS 1.3's tickets later): taken flights are the
   // complete ones, all of them once the handshake is over.
-  flights_taken_ = flights.size();
+  progress.flights_taken = flights.size();
   return events;
 }
 

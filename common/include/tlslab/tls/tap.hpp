@@ -20,6 +20,7 @@
 
 #include "tlslab/bytes.hpp"
 #include "tlslab/handshake_flow.hpp"
+#include "tlslab/tls/negotiated.hpp"
 #include "tlslab/tls/tls_flow.hpp"
 #include "tlslab/trace/event.hpp"
 
@@ -27,8 +28,10 @@ namespace tlslab::tls {
 
 inline constexpr std::size_t max_tapped_bytes = 256 * 1024;
 
-// libssl's content types at the message boundary (RFC 5246 §6.2.1).
-enum class TappedType : std::uint8_t { change_cipher_spec = 20, alert = 21, handshake = 22 };
+// libssl's content types at the message boundary (RFC 5246 §6.2.1). application_data is never tapped
+// from libssl: a capture read without its keys (tlslab-explain) shows each protected record it could
+// not open as one, its bytes the whole record (header and ciphertext).
+enum class TappedType : std::uint8_t { change_cipher_spec = 20, alert = 21, handshake = 22, application_data = 23 };
 
 struct TappedMessage {
   Party from = Party::client;
@@ -71,6 +74,23 @@ struct TapOptions {
   Party me = Party::server;   // whose trace this is (its local steps)
   bool show_secrets = false;  // --show-secrets: the TLS 1.2 master secret as a SecretFact
 };
+
+// Where events_of is in a connection's messages: what it has already made events of.
+struct EventProgress {
+  std::size_t flights_taken = 0;
+  bool certificate_check_taken = false;
+  bool key_schedule_taken = false;
+  bool computed = false;
+};
+// The trace's events of `messages` (one per flight on the seed's arrows, with the local steps of
+// options.me), from the flights progress has not taken yet; `keylog_lines` recompute the secrets and
+// both Finished once the handshake is finished. `messages` are settled first: under TLS 1.3 each is
+// marked so, a HelloRetryRequest is named. Elapsed times count from `start` (the first message when
+// none).
+std::vector<HandshakeEvent> events_of(std::vector<TappedMessage>& messages, const NegotiatedSession& session,
+                                      const TapOptions& options, std::span<const std::string> keylog_lines,
+                                      std::optional<std::chrono::steady_clock::time_point> start,
+                                      EventProgress& progress);
 
 class Tap {
  public:
@@ -124,11 +144,8 @@ class Tap {
   bool ccs_sent_ = false;
   bool ccs_received_ = false;
   std::optional<TappedAlert> alert_;
-  std::size_t flights_taken_ = 0;
-  bool certificate_check_taken_ = false;
   std::vector<std::string> keylog_lines_;
-  bool computed_ = false;
-  bool key_schedule_taken_ = false;
+  EventProgress progress_;
 };
 
 // The alerts of a connection, from libssl's info callback: kept with the trace off too (it copies
