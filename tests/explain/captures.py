@@ -594,12 +594,14 @@ def alert_untrusted(m):
     _, port = m.s_server()
 
     def clients(p, k):
-        result = m.curl(p, k, "--tls-max", "1.2", trust=m.certs.client_cert, ok=False)
+        result = m.curl(p, k, "--tls-max", "1.2", "--ciphers", "ECDHE-RSA-AES256-GCM-SHA384",
+                        trust=m.certs.client_cert, ok=False)
         if result.returncode == 0:
             raise CaptureError("curl accepted a certificate it should not know")
     pcap, keylog, chunks = m.record("alert-untrusted", port, clients)
     return m.remember("alert-untrusted", pcap, keylog, chunks, [
-        Expected(protocol="TLS 1.2", sni="localhost", suite=None, outcome="alert ", request=None,
+        Expected(protocol="TLS 1.2", sni="localhost", suite="TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", outcome="alert ",
+                 request=None,
                  certificate=m.cert_hex(m.certs.cert))])
 
 
@@ -743,6 +745,17 @@ def plain_http(m):
     path = m.path("plain-http.pcap")
     pcap.write(path)
     return m.remember("plain-http", path, None, None, [])
+
+
+@capture("mixed")
+def mixed(m):
+    """A plain HTTP connection (stream 0, port 443 all the same), then curl-tls13's connection (stream 1)."""
+    source = base(m, "curl-tls13")
+    plain = [(True, b"GET /plain HTTP/1.1\r\nHost: localhost\r\n\r\n"),
+             (False, b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nhi\n")]
+    path = m.path("mixed.pcap")
+    write_capture(path, [plain, source["chunks"][0]])
+    return m.remember("mixed", path, source["keylog"], None, [None, source["connections"][0]])
 
 
 @capture("not-a-capture")
