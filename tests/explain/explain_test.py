@@ -236,13 +236,17 @@ class Explained:
               f"{self.what}: the PlantUML is not a diagram:\n{self.puml[:500]}")
 
 
-def leaves(spans, prefix=""):
-    """(offset, length, path) of every leaf span (tests/report/report_test.py's reading of spans)."""
+def leaves(spans, prefix="", parent=None):
+    """(offset, length, path) of every leaf span (tests/report/report_test.py's reading of spans); a
+    child outside its parent's bytes is a leaf of length -1 (which no check accepts)."""
     out = []
     for span in spans:
         path = f"{prefix}/{span.get('field')}" if prefix else str(span.get("field"))
-        if span.get("children"):
-            out += leaves(span["children"], path)
+        offset, length = span.get("offset", -1), span.get("length", -1)
+        if parent and not (parent[0] <= offset and offset + length <= parent[0] + parent[1]):
+            out.append((offset, -1, f"{path} (outside its parent {prefix})"))
+        elif span.get("children"):
+            out += leaves(span["children"], path, (offset, length))
         else:
             out.append((span.get("offset", -1), span.get("length", -1), path))
     return out
@@ -571,6 +575,9 @@ def keylog_wrong():
         result = Explained(lab, entry["pcap"], keylog=entry["wrong"], name="wrong")
         result.check_spans()
         result.check_not_decrypted(entry["connections"][0]["certificate"])
+        said = [line for line in result.trace_text.splitlines() + result.page.splitlines()
+                if "key log" in line and ("not open" in line or "wrong" in line)]
+        check(said, f"{result.what}: neither the trace nor the page says the key log's secrets do not open the records")
 
 
 @test("keylog-missing-lines")
