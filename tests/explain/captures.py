@@ -605,6 +605,21 @@ def alert_untrusted(m):
                  certificate=m.cert_hex(m.certs.cert))])
 
 
+@capture("alert-untrusted-tls13")
+def alert_untrusted_tls13(m):
+    """curl --tlsv1.3 without the CA: its alert (unknown_ca) travels encrypted under the handshake keys."""
+    _, port = m.s_server("-ciphersuites", "TLS_AES_128_GCM_SHA256")
+
+    def clients(p, k):
+        result = m.curl(p, k, "--tlsv1.3", trust=m.certs.client_cert, ok=False)
+        if result.returncode == 0:
+            raise CaptureError("curl accepted a certificate it should not know")
+    pcap, keylog, chunks = m.record("alert-untrusted-tls13", port, clients)
+    return m.remember("alert-untrusted-tls13", pcap, keylog, chunks, [
+        Expected(protocol="TLS 1.3", sni="localhost", suite="TLS_AES_128_GCM_SHA256", outcome="alert ",
+                 request=None, certificate=m.cert_hex(m.certs.cert))])
+
+
 # --- synthetic captures, from a recorded one -----------------------------------------------------
 def base(m, name):
     return m.made.get(name) or CAPTURES[name](m)

@@ -180,6 +180,11 @@ class Explained:
                   for e, m in self.messages()]
         frames += [(f"arrow {e.get('arrow')} {e.get('message')} (frame)", e.get("bytes"), e.get("spans"))
                    for e in self.events if e.get("bytes")]
+        # what the page also dumps byte by byte (tests/report/report_test.py's frames_in_trace)
+        frames += [(f"arrow {e.get('arrow')} {e.get('message')} (plaintext)", e.get("plaintext"),
+                    e.get("plaintext_spans")) for e in self.events if e.get("plaintext")]
+        frames += [(f"{e.get('event') or e.get('message')} (alert)", e.get("alert_bytes"), e.get("alert_spans"))
+                   for e in self.events if e.get("alert_bytes")]
         check(frames, f"{self.what}: no handshake message with bytes in the trace")
         for where, data, spans in frames:
             check(isinstance(data, str) and re.fullmatch(r"([0-9a-f]{2})*", data or ""),
@@ -441,6 +446,28 @@ def alert_untrusted():
         check("alert" in explained.trace_text.lower(), f"{explained.what}: the trace says nothing of the alert")
 
 
+@test("alert-untrusted-tls13")
+def alert_untrusted_tls13():
+    """curl --tlsv1.3 refusing an unknown CA: the outcome is the alert; with the key log (curl wrote the
+    server's handshake secret only) the server's encrypted flight is opened: its Certificate and a
+    server Finished checked ok; without it, no certificate."""
+    with Lab() as lab:
+        entry = make(lab, "alert-untrusted-tls13")
+        check_listing(entry, 443, "alert13")
+        certificate = entry["connections"][0]["certificate"]
+        plain = Explained(lab, entry["pcap"], name="alert13-plain")
+        plain.check_spans()
+        plain.check_not_decrypted(certificate)
+        keyed = Explained(lab, entry["pcap"], keylog=entry["keylog"], name="alert13-keyed")
+        keyed.check_spans()
+        check("Certificate" in keyed.message_names(), f"{keyed.what}: no Certificate: {keyed.message_names()}")
+        check(certificate in keyed.trace_text.lower(), f"{keyed.what}: the refused certificate is not in the trace")
+        server = keyed.finished_checks()["server"]
+        check(server and all(ok is True for ok in server), f"{keyed.what}: the server Finished is not checked ok: "
+              f"{keyed.checks()}")
+        check("unknown_ca" in keyed.trace_text, f"{keyed.what}: the trace does not name the alert unknown_ca")
+
+
 @test("many-connections")
 def many_connections():
     """10,000 connections that each send a ClientHello and close, then a complete one: 10,001 lines
@@ -480,6 +507,32 @@ def all_connections_index():
             check(os.path.exists(path), f"`{result.command}` wrote no {name}")
             with open(path, errors="replace") as f:
                 check(REQUEST in f.read(), f"{name} does not show the decrypted request")
+
+
+@test("secrets-only-when-shown")
+def secrets_only_when_shown():
+    """With the key log but without --show-secrets, no secret of the key log is written into the trace,
+    the page or the PlantUML, and no secret fact has a value; with --show-secrets the four traffic
+    secrets it used are shown."""
+    with Lab() as lab:
+        entry = make(lab, "curl-tls13")
+        with open(entry["keylog"]) as f:
+            secrets = {label: value.lower() for label, _, value in (line.split() for line in f if line.strip())}
+        hidden = Explained(lab, entry["pcap"], keylog=entry["keylog"], name="hidden")
+        hidden.check_decrypted()
+        for where, text in (("trace", hidden.trace_text), ("page", hidden.page), ("PlantUML", hidden.puml)):
+            for label, value in secrets.items():
+                check(value not in text.lower(), f"{hidden.what}: the key log's {label} is in the {where} "
+                      f"without --show-secrets")
+        for event in hidden.events:
+            facts = event.get("facts") if isinstance(event.get("facts"), dict) else {}
+            for fact in facts.get("secrets") or []:
+                check(not fact.get("secret") or "value" not in fact, f"{hidden.what}: the secret {fact.get('name')} "
+                      f"of {event.get('message')} has a value without --show-secrets")
+        shown = Explained(lab, entry["pcap"], keylog=entry["keylog"], name="shown", extra=["--show-secrets"])
+        for label in ("CLIENT_HANDSHAKE_TRAFFIC_SECRET", "SERVER_HANDSHAKE_TRAFFIC_SECRET", "CLIENT_TRAFFIC_SECRET_0",
+                      "SERVER_TRAFFIC_SECRET_0"):
+            check(secrets[label] in shown.trace_text.lower(), f"{shown.what}: the key log's {label} is not shown")
 
 
 # --- what TCP does to a connection ------------------------------------------------------------------------
