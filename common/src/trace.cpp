@@ -44,7 +44,10 @@ std::string ahead_of_time_words(const AheadOfTime& when) {
 }
 
 std::string iso_now() {
-  auto now = std::chrono::system_clock::now();
+  return iso_time(std::chrono::system_clock::now());
+}
+
+std::string iso_time(std::chrono::system_clock::time_point now) {
   std::time_t seconds = std::chrono::system_clock::to_time_t(now);
   auto micros = std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count() % 1000000;
   std::tm tm{};

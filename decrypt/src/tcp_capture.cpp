@@ -63,7 +63,8 @@ int read_packets_noting_errors(pcap_t* handle, int count, pcap_handler handler, 
 // time to read it.
 class Follower {
  public:
-  explicit Follower(const CaptureLimits& limits) : limits_(limits) {}
+  Follower(const CaptureLimits& limits, Recognize recognize)
+      : limits_(limits), recognize_(recognize != nullptr ? recognize : &looks_like_client_hello) {}
 
   void process(Tins::PDU& pdu, std::chrono::microseconds now) {
     now_ = std::max(now_, now);
@@ -101,7 +102,7 @@ class Follower {
  private:
   using Stream = Tins::TCPIP::Stream;
   using StreamId = Tins::TCPIP::StreamIdentifier;
-  enum class Kind : std::uint8_t { undecided, tlslab, other };
+  enum class Kind : std::uint8_t { undecided, kept, other };
   // Why a connection stops being followed.
   enum class End : std::uint8_t { following, closed, other, limit, buffered, idle, evicted, capture_ended };
   struct Followed {
@@ -151,19 +152,19 @@ class Follower {
       return;
     }
     std::size_t room = limits_.max_connection_bytes - followed.bytes;
-    if (followed.kind == Kind::tlslab) room = std::min(room, limits_.max_capture_bytes - stats_.kept_bytes);
+    if (followed.kind == Kind::kept) room = std::min(room, limits_.max_capture_bytes - stats_.kept_bytes);
     std::size_t taken = std::min(payload.size(), room);
     Bytes& into = from_client ? followed.connection.client_bytes : followed.connection.server_bytes;
     into.insert(into.end(), payload.begin(), payload.begin() + static_cast<std::ptrdiff_t>(taken));
     followed.bytes += taken;
-    if (followed.kind == Kind::tlslab) stats_.kept_bytes += taken;
-    if (taken > 0) followed.connection.arrivals.push_back(Arrival{direction, into.size()});
+    if (followed.kind == Kind::kept) stats_.kept_bytes += taken;
+    if (taken > 0) followed.connection.arrivals.push_back(Arrival{direction, into.size(), now_});
     if (followed.kind == Kind::undecided) decide(followed);
     if (taken < payload.size() && followed.end == End::following) followed.end = End::limit;
   }
 
   void decide(Followed& followed) {
-    auto tlslab = looks_like_client_hello(followed.connection.client_bytes);
+    auto tlslab = recognize_(followed.connection.client_bytes);
     if (!tlslab) return;
     undecided_.erase(followed.in_undecided);
     if (!*tlslab) {
@@ -171,16 +172,17 @@ class Follower {
       followed.end = End::other;
       return;
     }
-    if (kept_.size() + tlslab_live_ >= limits_.max_sessions ||
+    if (kept_.size() + kept_live_ >= limits_.max_sessions ||
         stats_.kept_bytes + followed.bytes > limits_.max_capture_bytes) {
       ++stats_.sessions_not_kept;
       followed.kind = Kind::other;
       followed.end = End::limit;
       return;
     }
-    followed.kind = Kind::tlslab;
-    ++tlslab_live_;
+    followed.kind = Kind::kept;
+    ++kept_live_;
     stats_.kept_bytes += followed.bytes;
+    followed.connection.number = followed.number;
     followed.connection.client = endpoint_of(followed.stream, Direction::client_to_server);
     followed.connection.server = endpoint_of(followed.stream, Direction::server_to_client);
   }
@@ -213,7 +215,7 @@ class Follower {
     next_session_sweep_ = now_ + std::chrono::seconds(10);
     for (auto it = live_.begin(); it != live_.end();) {
       auto next = std::next(it);
-      if (it->second.kind == Kind::tlslab && it->second.stream.last_seen() + limits_.session_idle <= now_) {
+      if (it->second.kind == Kind::kept && it->second.stream.last_seen() + limits_.session_idle <= now_) {
         it->second.end = End::idle;
         finish(it);
       }
@@ -231,7 +233,7 @@ class Follower {
     } else if (followed.kind == Kind::other) {
       if (followed.end == End::other) ++stats_.other;  // else counted in sessions_not_kept
     } else {
-      --tlslab_live_;
+      --kept_live_;
       followed.connection.cut_short = cut_short(followed);
       kept_.emplace(followed.number, std::move(followed.connection));
     }
@@ -250,11 +252,11 @@ class Follower {
         return {};
       case End::limit:
         if (followed.bytes >= limits_.max_connection_bytes) {
-          return "followed for its first " + mebibytes(limits_.max_connection_bytes) +
-                 " only (a limit of tlslab-decrypt): what came after is not shown";
+          return "followed for its first " + mebibytes(limits_.max_connection_bytes) + " only (a limit of " +
+                 std::string(limits_.tool) + "): what came after is not shown";
         }
         return "followed until the sessions kept reached " + mebibytes(limits_.max_capture_bytes) +
-               " in all (a limit of tlslab-decrypt): what came after is not shown";
+               " in all (a limit of " + std::string(limits_.tool) + "): what came after is not shown";
       case End::buffered:
         return "the capture lacks a segment that libtins waited for while holding 3 MB or 512 segments after it: "
                "the connection is shown up to that gap";
@@ -266,9 +268,10 @@ class Follower {
   }
 
   CaptureLimits limits_;
+  Recognize recognize_;
   Live live_;
   std::list<StreamId> undecided_;  // least recently seen first
-  std::size_t tlslab_live_ = 0;
+  std::size_t kept_live_ = 0;
   std::size_t buffered_ = 0;
   std::map<std::uint64_t, TcpConnection> kept_;  // by SYN order
   CaptureStats stats_;
@@ -278,8 +281,8 @@ class Follower {
 
 }  // namespace
 
-Capture read_capture(const std::string& path, const CaptureLimits& limits) {
-  Follower follower(limits);
+Capture read_capture(const std::string& path, const CaptureLimits& limits, Recognize recognize) {
+  Follower follower(limits, recognize);
   std::uint64_t packets = 0, skipped = 0;
   pcap_read_error.clear();
   try {

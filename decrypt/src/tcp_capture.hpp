@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,10 +23,12 @@ std::string_view to_string(Direction direction);  // "client → server"
 struct Arrival {
   Direction direction;
   std::size_t end;
+  std::chrono::microseconds at{};  // the packet's capture time (since the epoch)
 };
 
 struct TcpConnection {
-  std::string client;  // "127.0.0.1:41234": the side that sent the SYN
+  std::uint64_t number = 0;  // counting every connection whose SYN the capture holds, from 0
+  std::string client;        // "127.0.0.1:41234": the side that sent the SYN
   std::string server;
   Bytes client_bytes;  // client → server, reassembled
   Bytes server_bytes;  // server → client
@@ -58,6 +61,8 @@ struct CaptureLimits {
   // timeout (--idle-timeout-ms) twenty times over, and its close was not captured.
   std::chrono::microseconds undecided_idle = std::chrono::seconds(60);
   std::chrono::microseconds session_idle = std::chrono::minutes(10);
+  // Who sets these limits, for the reasons that quote them ("a limit of tlslab-decrypt").
+  std::string_view tool = "tlslab-decrypt";
 };
 
 // What reading the capture cost and what it left out: the bounds above, seen from outside.
@@ -73,7 +78,7 @@ struct CaptureStats {
 };
 
 struct Capture {
-  std::vector<TcpConnection> connections;  // tlslab ones only, in the order their SYN was seen
+  std::vector<TcpConnection> connections;  // the recognized ones only, in the order their SYN was seen
   std::uint64_t packets = 0;
   std::uint64_t skipped_packets = 0;  // libtins could not follow (an exception of its own)
   CaptureStats stats;
@@ -82,11 +87,15 @@ struct Capture {
   std::string truncated;
 };
 
-// Reads `path` (pcap or pcapng). A connection is kept when the first bytes its client sent are a
-// tlslab ClientHello frame (looks_like_client_hello, frame_stream.hpp), whatever the ports.
-// Connections whose SYN is not in the capture are not followed. What it keeps is bounded by
-// `limits` whatever the capture holds. Throws std::runtime_error naming
-// the file when it cannot be read as a capture.
-Capture read_capture(const std::string& path, const CaptureLimits& limits = {});
+// Whether the first bytes a client sent open a connection worth keeping: nullopt while too few have
+// arrived to say.
+using Recognize = std::optional<bool> (*)(ByteView first_bytes);
+
+// Reads `path` (pcap or pcapng). A connection is kept when `recognize` says yes to the first bytes
+// its client sent (by default: a tlslab ClientHello frame, looks_like_client_hello in
+// frame_stream.hpp), whatever the ports; a server that speaks first is never kept. Connections
+// whose SYN is not in the capture are not followed. What it keeps is bounded by `limits` whatever
+// the capture holds. Throws std::runtime_error naming the file when it cannot be read as a capture.
+Capture read_capture(const std::string& path, const CaptureLimits& limits = {}, Recognize recognize = nullptr);
 
 }  // namespace tlslab::decrypt

@@ -31,7 +31,7 @@ class Wire {
   void send(Direction from, ByteView bytes) {
     Bytes& into = from == Direction::client_to_server ? connection_.client_bytes : connection_.server_bytes;
     append(into, bytes);
-    connection_.arrivals.push_back(Arrival{from, into.size()});
+    connection_.arrivals.push_back(Arrival{from, into.size(), {}});
   }
   TcpConnection take() && {
     connection_.client = "127.0.0.1:50000";

@@ -158,5 +158,7 @@ std::string hex_field(ByteView bytes, std::size_t show = 0);  // show > 0: first
 bool wants_color(std::FILE* file);
 // Now, as ISO 8601 UTC with microseconds.
 std::string iso_now();
+// `when` the same way (a captured packet's time).
+std::string iso_time(std::chrono::system_clock::time_point when);
 
 }  // namespace tlslab

@@ -174,27 +174,16 @@ struct KeyLog {
 
 KeyLog read_keylog(std::span<const std::string> lines, ByteView client_random, const std::optional<Bytes>& encrypted) {
   KeyLog log;
-  for (const auto& line : lines) {
-    if (line.size() > max_keylog_line) continue;
-    std::string_view rest = line;
-    std::string_view words[3];
-    std::size_t count = 0;
-    while (!rest.empty() && count < 3) {
-      std::size_t space = rest.find(' ');
-      words[count++] = rest.substr(0, space);
-      rest = space == std::string_view::npos ? std::string_view{} : rest.substr(space + 1);
-    }
-    if (count != 3 || !rest.empty()) continue;
-    auto key = from_hex(words[1]);
-    auto value = from_hex(words[2]);
-    if (!key || !value) continue;
-    if (words[0] == "RSA") {
+  for (const auto& text : lines) {
+    auto line = parse_key_log_line(text);
+    if (!line) continue;
+    if (line->label == "RSA") {
       // NSS: the first 8 bytes of the encrypted pre-master name the connection.
-      if (encrypted && encrypted->size() >= 8 && key->size() == 8 &&
-          std::equal(key->begin(), key->end(), encrypted->begin()) && !log.rsa_pre_master)
-        log.rsa_pre_master = std::move(*value);
-    } else if (*key == Bytes(client_random.begin(), client_random.end())) {
-      log.secrets.emplace(std::string(words[0]), std::move(*value));
+      if (encrypted && encrypted->size() >= 8 && line->key.size() == 8 &&
+          std::equal(line->key.begin(), line->key.end(), encrypted->begin()) && !log.rsa_pre_master)
+        log.rsa_pre_master = std::move(line->secret);
+    } else if (line->key == Bytes(client_random.begin(), client_random.end())) {
+      log.secrets.emplace(std::move(line->label), std::move(line->secret));
     }
   }
   return log;
@@ -483,6 +472,26 @@ Bytes hkdf_label(std::uint16_t length, std::string_view label, ByteView context)
   out.push_back(static_cast<std::uint8_t>(context.size()));
   append(out, context);
   return out;
+}
+
+Bytes hkdf_expand_label(std::uint16_t suite, ByteView secret, std::string_view label, std::size_t length) {
+  return hkdf_expand(hash_of(suite), secret, hkdf_label(static_cast<std::uint16_t>(length), label, {}), length);
+}
+
+std::optional<KeyLogLine> parse_key_log_line(std::string_view line) {
+  if (line.size() > max_keylog_line) return std::nullopt;
+  std::string_view words[3];
+  std::size_t count = 0;
+  while (!line.empty() && count < 3) {
+    std::size_t space = line.find(' ');
+    words[count++] = line.substr(0, space);
+    line = space == std::string_view::npos ? std::string_view{} : line.substr(space + 1);
+  }
+  if (count != 3 || !line.empty() || words[0].empty()) return std::nullopt;
+  auto key = from_hex(words[1]);
+  auto secret = from_hex(words[2]);
+  if (!key || !secret) return std::nullopt;
+  return KeyLogLine{std::string(words[0]), std::move(*key), std::move(*secret)};
 }
 
 void withhold_secrets(Computations& computations) {

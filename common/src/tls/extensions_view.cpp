@@ -11,6 +11,7 @@ constexpr std::uint16_t server_name = 0;
 constexpr std::uint16_t status_request = 5;
 constexpr std::uint16_t supported_groups = 10;
 constexpr std::uint16_t signature_algorithms = 13;
+constexpr std::uint16_t application_layer_protocol_negotiation = 16;
 constexpr std::uint16_t supported_versions = 43;
 constexpr std::uint16_t signature_algorithms_cert = 50;
 constexpr std::uint16_t key_share = 51;
@@ -30,14 +31,28 @@ bool read_u16_list(Cursor& data, std::size_t width, std::size_t ceiling, std::st
 }
 
 // KeyShareEntry: group, key_exchange<1..2^16-1> (RFC 8446 §4.2.8).
-bool read_key_share_entry(Cursor& data, std::string_view field, std::vector<std::uint16_t>& groups,
-                          std::vector<FieldSpan>& spans) {
+bool read_key_share_entry(Cursor& data, std::string_view field, HandshakeView& view, std::vector<FieldSpan>& spans) {
   FieldSpan entry = data.begin_struct(field, data.offset());
   auto group = data.u16("group", entry.children);
-  bool ok = group && data.opaque(2, 1, 0xffff, "key_exchange", entry.children);
+  std::optional<ByteView> key_exchange;
+  if (group) key_exchange = data.opaque(2, 1, 0xffff, "key_exchange", entry.children);
   data.end_struct(std::move(entry), spans);
-  if (ok) groups.push_back(*group);
-  return ok;
+  if (!key_exchange) return false;
+  view.key_share_groups.push_back(*group);
+  view.key_share_sizes.push_back(key_exchange->size());
+  return true;
+}
+
+// ProtocolNameList (RFC 7301 §3.1): ProtocolName<1..2^8-1>, at least one.
+bool read_protocol_name_list(Cursor& data, std::vector<std::string>* names, std::vector<FieldSpan>& spans) {
+  auto list = data.vector(2, 2, 0xffff, "protocol_name_list");
+  if (!list) return false;
+  while (list->body.left() > 0) {
+    auto name = list->body.opaque(1, 1, 0xff, "protocol_name", list->span.children);
+    if (!name) return false;
+    if (names) names->emplace_back(name->begin(), name->end());
+  }
+  return data.close(*list, spans);
 }
 
 // ServerNameList (RFC 6066 §3): host_name entries; the first host_name is the SNI.
@@ -119,13 +134,12 @@ bool read_extension_data(Cursor& data, std::uint16_t extension, ExtensionsOf whe
         auto shares = data.vector(2, 0, 0xffff, "client_shares");
         if (!shares) return false;
         while (shares->body.left() > 0) {
-          if (!read_key_share_entry(shares->body, "key_share_entry", view.key_share_groups, shares->span.children))
-            return false;
+          if (!read_key_share_entry(shares->body, "key_share_entry", view, shares->span.children)) return false;
         }
         return data.close(*shares, spans);
       }
       if (where == ExtensionsOf::server_hello) {
-        return read_key_share_entry(data, "server_share", view.key_share_groups, spans);
+        return read_key_share_entry(data, "server_share", view, spans);
       }
       if (where == ExtensionsOf::hello_retry_request) {
         auto group = data.u16("selected_group", spans);
@@ -133,6 +147,9 @@ bool read_extension_data(Cursor& data, std::uint16_t extension, ExtensionsOf whe
         return group.has_value();
       }
       break;
+    case type::application_layer_protocol_negotiation:
+      // The client's list, or the one protocol the server chose (a list of one).
+      return read_protocol_name_list(data, &view.alpn, spans);
     default: break;
   }
   data.rest("extension_data", spans);

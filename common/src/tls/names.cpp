@@ -25,11 +25,6 @@ std::string look_up(Table<Code> table, Code code) {
   return hex(code, 2 * sizeof(Code));
 }
 
-// RFC 8701: 0x0A0A, 0x1A1A, ... 0xFAFA, reserved so that peers learn to ignore unknown values.
-bool is_grease(std::uint16_t value) {
-  return (value & 0x0f0f) == 0x0a0a && (value >> 12) == ((value >> 4) & 0x0f);
-}
-
 // The suites OpenSSL 3.0 offers or accepts by default, and the signalling values it sends.
 const Table<std::uint16_t> cipher_suites = {
     {0x1301, "TLS_AES_128_GCM_SHA256"},
@@ -200,6 +195,10 @@ const Table<std::uint16_t> versions = {
 };
 
 }  // namespace
+
+bool is_grease(std::uint16_t value) {
+  return (value & 0x0f0f) == 0x0a0a && (value >> 12) == ((value >> 4) & 0x0f);
+}
 
 std::string cipher_suite_name(std::uint16_t suite) {
   if (is_grease(suite)) return "GREASE";

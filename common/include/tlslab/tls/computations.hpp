@@ -11,6 +11,7 @@
 // message is read with the display parser (handshake_view.hpp), and what cannot be computed (a key-log
 // line or a message missing, a message over the tap's cap) is left out with one line saying why.
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -58,6 +59,20 @@ Computations compute_handshake(const ComputationInput& input);
 // Without --show-secrets: each secret value is emptied and each command that writes a secret out is
 // emptied; the checks, the transcript hashes, the verify_data and every computation's words stay.
 void withhold_secrets(Computations& computations);
+
+// One line of an NSS key log ("CLIENT_HANDSHAKE_TRAFFIC_SECRET <client random> <secret>", both in
+// hex): nullopt for a line that is not three words with two hex ones (a comment, a blank line, a line
+// longer than any NSS line).
+struct KeyLogLine {
+  std::string label;  // "CLIENT_RANDOM", "SERVER_TRAFFIC_SECRET_0", "RSA"
+  Bytes key;          // the client random (an RSA line: the encrypted pre-master's first 8 bytes)
+  Bytes secret;
+};
+std::optional<KeyLogLine> parse_key_log_line(std::string_view line);
+
+// HKDF-Expand-Label(secret, label, "", length) of RFC 8446 §7.1 with the hash of TLS 1.3 `suite`: a
+// traffic secret's record key and iv (§7.3), the next traffic secret ("traffic upd", §7.2).
+Bytes hkdf_expand_label(std::uint16_t suite, ByteView secret, std::string_view label, std::size_t length);
 
 // The HkdfLabel of RFC 8446 §7.1: uint16 length, opaque label<7..255> = "tls13 " + label, opaque
 // context<0..255>. Empty when the label or context is too long.

@@ -76,8 +76,12 @@ struct HandshakeView {
   std::optional<std::uint16_t> legacy_version;  // ClientHello, ServerHello
   // ServerHello: supported_versions when present (0x0304 is TLS 1.3), else legacy_version.
   std::optional<std::uint16_t> selected_version;
-  std::vector<std::uint16_t> supported_versions;    // ClientHello
-  std::vector<std::uint16_t> key_share_groups;      // ClientHello: groups with a share; ServerHello: its one
+  std::vector<std::uint16_t> supported_versions;  // ClientHello
+  std::vector<std::uint16_t> key_share_groups;    // ClientHello: groups with a share; ServerHello: its one
+  std::vector<std::size_t> key_share_sizes;       // the key_exchange length of each of those shares
+  // ALPN (RFC 7301): ClientHello the protocols offered; ServerHello (1.2) / EncryptedExtensions the one
+  // chosen. Raw bytes: escape to show.
+  std::vector<std::string> alpn;
   std::vector<std::uint16_t> supported_groups;      // ClientHello
   std::vector<std::uint16_t> signature_algorithms;  // ClientHello, CertificateRequest
   std::vector<Extension> extensions;                // the message's own, in order

@@ -17,6 +17,8 @@ std::string signature_scheme_name(std::uint16_t scheme);
 std::string extension_name(std::uint16_t type);
 // RFC 8446 §6 (and RFC 5246 §7.2's older codes): close_notify, handshake_failure, ...
 std::string alert_description_name(std::uint8_t description);
+// RFC 8701: 0x0A0A, 0x1A1A, ... 0xFAFA, reserved so that peers learn to ignore unknown values.
+bool is_grease(std::uint16_t value);
 // "TLS 1.2", "TLS 1.3", "SSL 3.0"; GREASE and others in hex.
 std::string version_name(std::uint16_t version);
 
