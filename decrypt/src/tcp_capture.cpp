@@ -76,6 +76,14 @@ class Follower {
       // A connection starts at the client's SYN; a packet of one not followed is ignored.
       bool syn = tcp->get_flag(Tins::TCP::SYN) && !tcp->get_flag(Tins::TCP::ACK);
       if (!syn) return expire_idle();
+      if (limits_.only_connection && stats_.connections != *limits_.only_connection) {
+        // Numbered, not followed: remembered while its SYN may come again (lost, resent), so that it
+        // is counted once, as when it is followed.
+        auto [passed, first] = passed_.try_emplace(id, now);
+        passed->second = now;
+        if (first) ++stats_.connections;
+        return expire_idle();
+      }
       found = start(id, pdu, now);
     }
     Followed& followed = found->second;
@@ -213,6 +221,9 @@ class Follower {
     // The tlslab ones are few (max_sessions): a look at each, every 10 s of capture time.
     if (now_ < next_session_sweep_) return;
     next_session_sweep_ = now_ + std::chrono::seconds(10);
+    for (auto it = passed_.begin(); it != passed_.end();) {
+      it = it->second + limits_.undecided_idle <= now_ ? passed_.erase(it) : std::next(it);
+    }
     for (auto it = live_.begin(); it != live_.end();) {
       auto next = std::next(it);
       if (it->second.kind == Kind::kept && it->second.stream.last_seen() + limits_.session_idle <= now_) {
@@ -270,7 +281,8 @@ class Follower {
   CaptureLimits limits_;
   Recognize recognize_;
   Live live_;
-  std::list<StreamId> undecided_;  // least recently seen first
+  std::list<StreamId> undecided_;                         // least recently seen first
+  std::map<StreamId, std::chrono::microseconds> passed_;  // not followed (only_connection), by last SYN
   std::size_t kept_live_ = 0;
   std::size_t buffered_ = 0;
   std::map<std::uint64_t, TcpConnection> kept_;  // by SYN order

@@ -61,6 +61,9 @@ struct CaptureLimits {
   // timeout (--idle-timeout-ms) twenty times over, and its close was not captured.
   std::chrono::microseconds undecided_idle = std::chrono::seconds(60);
   std::chrono::microseconds session_idle = std::chrono::minutes(10);
+  // Follow only the connection with this number (TcpConnection::number): the others are counted at
+  // their SYN and never followed, so one connection of a capture of millions costs what it holds.
+  std::optional<std::uint64_t> only_connection;
   // Who sets these limits, for the reasons that quote them ("a limit of tlslab-decrypt").
   std::string_view tool = "tlslab-decrypt";
 };

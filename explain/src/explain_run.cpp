@@ -105,11 +105,15 @@ ExitCode run(const RunSettings& settings, std::FILE* out, std::FILE* err) {
     }
     decrypt::CaptureLimits limits;
     limits.tool = "tlslab-explain";
-    if (settings.list) {
-      // A listing needs each connection's handshake, not its bulk: a 100 MB capture lists in little memory.
+    // A listing needs each connection's handshake, not its bulk: a 100 MB capture lists in little
+    // memory. Without a choice, the capture is listed first: explained when it holds one TLS
+    // connection (read again for that one only), said how many otherwise.
+    bool listing = settings.list || (!settings.stream && !settings.all);
+    if (listing) {
       limits.max_connection_bytes = std::size_t{64} << 10;
       limits.max_sessions = 1'000'000;
     }
+    if (settings.stream && !settings.list) limits.only_connection = settings.stream;
     decrypt::Capture capture = decrypt::read_capture(settings.capture_path, limits, &tls_or_tlslab);
     std::string name = printable(settings.capture_path);
     if (!capture.truncated.empty()) {
@@ -122,10 +126,16 @@ ExitCode run(const RunSettings& settings, std::FILE* out, std::FILE* err) {
                    static_cast<unsigned long long>(capture.stats.connections), capture.connections.size(),
                    static_cast<unsigned long long>(capture.stats.sessions_not_kept), capture.stats.kept_bytes);
     }
-    if (capture.stats.sessions_not_kept > 0) {
+    if (capture.stats.sessions_not_kept > 0 && (settings.list || settings.all)) {
       std::fprintf(err, "tlslab-explain: %llu more connection(s) not kept (over %zu connections or %zu MiB)\n",
                    static_cast<unsigned long long>(capture.stats.sessions_not_kept), limits.max_sessions,
                    limits.max_capture_bytes >> 20);
+    }
+    if (capture.connections.empty() && settings.stream && !settings.list) {
+      std::fprintf(err, "tlslab-explain: no TLS connection is stream %llu in %s (%llu TCP connections): see --list\n",
+                   static_cast<unsigned long long>(*settings.stream), name.c_str(),
+                   static_cast<unsigned long long>(capture.stats.connections));
+      return ExitCode::not_explained;
     }
     if (capture.connections.empty()) {
       std::fprintf(err,
@@ -180,6 +190,16 @@ ExitCode run(const RunSettings& settings, std::FILE* out, std::FILE* err) {
                      "--all\n",
                      name.c_str(), tls_count);
         return ExitCode::usage;
+      }
+      if (listing) {
+        // The one TLS connection, read again whole.
+        decrypt::CaptureLimits whole;
+        whole.tool = limits.tool;
+        whole.only_connection = chosen.front()->number;
+        capture = decrypt::read_capture(settings.capture_path, whole, &tls_or_tlslab);
+        chosen.clear();
+        for (const auto& connection : capture.connections) chosen.push_back(&connection);
+        if (chosen.empty()) throw std::runtime_error(name + " changed while it was read");
       }
     }
 

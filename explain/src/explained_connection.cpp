@@ -192,8 +192,8 @@ Explained explain_connection(CapturedTls captured, const KeyLog& keys, bool show
   tls::EventProgress progress;
   auto start = std::chrono::steady_clock::time_point(
       std::chrono::duration_cast<std::chrono::steady_clock::duration>(captured.first_at));
-  out.events =
-      tls::events_of(captured.messages, session, tls::TapOptions{Party::client, show_secrets}, lines, start, progress);
+  out.events = tls::events_of(captured.messages, session, tls::TapOptions{Party::client, show_secrets, true}, lines,
+                              start, progress);
   for (auto& line : lines) std::fill(line.begin(), line.end(), '\0');
   add_client_hello_words(out.events, captured);
   add_observer_words(out.events, captured, session);
@@ -216,7 +216,7 @@ Explained explain_connection(CapturedTls captured, const KeyLog& keys, bool show
     outcome.alert = captured.alert->name;
     outcome.alert_from = party_name(captured.alert->from);
     outcome.alert_to = party_name(captured.alert->from == Party::client ? Party::server : Party::client);
-    outcome.alert_frame = WireFrame{captured.alert->bytes, {}, {}, {}};
+    outcome.alert_frame = tls::alert_frame(*captured.alert);
     if (!out.summary.complete) outcome.event = "handshake failed: alert " + captured.alert->name;
   }
   for (const auto& note : captured.notes) outcome.detail += (outcome.detail.empty() ? "" : "; ") + note;

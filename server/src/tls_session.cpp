@@ -241,7 +241,7 @@ awaitable<void> serve_tls_connection(tcp::socket socket, std::uint64_t id, TlsSe
     std::string line = "tls handshake failed: " + reason + alert;
     if (trace.enabled()) {
       outcome.event = line;
-      if (tap && tap->last_alert()) outcome.alert_frame = WireFrame{tap->last_alert()->bytes, {}, {}, {}};
+      if (tap && tap->last_alert()) outcome.alert_frame = tls::alert_frame(*tap->last_alert());
       stamp(outcome);
       trace.emit(outcome);
     }

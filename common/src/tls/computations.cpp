@@ -218,7 +218,7 @@ class Builder {
   void finished_check(const std::string& who, const Message& finished, const Bytes& recomputed) {
     const Bytes sent = finished.view.verify_data.value_or(Bytes{});
     out_.checks.push_back({who + " Finished", constant_time_equal(sent, recomputed),
-                           "verify_data " + hex(sent) + " (the Finished libssl exchanged)",
+                           "verify_data " + hex(sent) + " (the Finished exchanged)",
                            "verify_data " + hex(recomputed) + " (recomputed)"});
   }
 
@@ -394,9 +394,39 @@ void compute_tls13(std::span<const Message> messages, const ComputationInput& in
     build.left_out("no ClientHello and ServerHello among the messages: nothing computed");
     return;
   }
+  // RFC 8446 §4.4.1: after a HelloRetryRequest the transcript starts with message_hash, standing for
+  // the first ClientHello: msg_type 254, a 3-byte length, then Hash(ClientHello1).
+  std::vector<Message> rewritten;
+  TappedMessage message_hash;
   if (server_hello->view.name == "HelloRetryRequest") {
-    build.left_out("a HelloRetryRequest: its transcript starts with message_hash (RFC 8446 §4.4.1), not computed here");
-    return;
+    Bytes first_hash = build.transcript_hash("Hash(ClientHello1)", std::span<const Message>(client_hello, 1),
+                                             "RFC 8446 §4.4.1: the first ClientHello, which a HelloRetryRequest "
+                                             "answered, enters the transcript as its hash");
+    message_hash.from = Party::client;
+    message_hash.name = "message_hash";
+    message_hash.bytes = {static_cast<std::uint8_t>(HandshakeKind::message_hash), 0, 0,
+                          static_cast<std::uint8_t>(first_hash.size())};
+    append(message_hash.bytes, first_hash);
+    message_hash.size = message_hash.bytes.size();
+    HandshakeView view;
+    view.kind = HandshakeKind::message_hash;
+    view.name = "message_hash";
+    rewritten.push_back({&message_hash, std::move(view)});
+    for (const Message* message = client_hello + 1; message != messages.data() + messages.size(); ++message) {
+      rewritten.push_back(*message);
+    }
+    messages = rewritten;
+    server_hello = nullptr;
+    for (const auto& message : messages) {
+      if (message.view.kind == HandshakeKind::server_hello && message.view.name != "HelloRetryRequest") {
+        server_hello = &message;
+        break;
+      }
+    }
+    if (server_hello == nullptr) {
+      build.left_out("a HelloRetryRequest and no ServerHello after it: nothing computed");
+      return;
+    }
   }
   KeyLog log = read_keylog(input.keylog_lines, *client_hello->view.random, std::nullopt);
 

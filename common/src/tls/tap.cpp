@@ -518,7 +518,7 @@ std::vector<HandshakeEvent> events_of(std::vector<TappedMessage>& messages, cons
       events.push_back(std::move(keys));
     }
   }
-  if (finished && !progress.computed && !keylog_lines.empty()) {
+  if ((finished || options.observer) && !progress.computed && !keylog_lines.empty()) {
     progress.computed = true;
     attach_computations(events, messages, keylog_lines, session, options.show_secrets);
   }
@@ -542,6 +542,13 @@ void watch_alerts(SSL* ssl, AlertRecord* record) {
           seen->received = description;
         }
       });
+}
+
+WireFrame alert_frame(const TappedAlert& alert) {
+  WireFrame frame;
+  frame.bytes = alert.bytes;
+  if (auto viewed = view_alert(alert.bytes); viewed) frame.spans = std::move(viewed->spans);
+  return frame;
 }
 
 std::string alert_words(std::uint8_t description) {

@@ -51,9 +51,9 @@ struct Computations {
   std::vector<std::string> left_out;    // one line per computation left out, saying why
 };
 
-// TLS 1.2 (RSA key transport, (EC)DHE; extended master secret or not) and TLS 1.3 (without a
-// HelloRetryRequest). Never throws on bad input: a message the display parser rejects, a version
-// other than 1.2/1.3, a missing line: all are a line in left_out.
+// TLS 1.2 (RSA key transport, (EC)DHE; extended master secret or not) and TLS 1.3 (after a
+// HelloRetryRequest too: RFC 8446 §4.4.1's message_hash). Never throws on bad input: a message the display parser
+// rejects, a version other than 1.2/1.3, a missing line: all are a line in left_out.
 Computations compute_handshake(const ComputationInput& input);
 
 // Without --show-secrets: each secret value is emptied and each command that writes a secret out is

@@ -55,6 +55,8 @@ struct TappedAlert {
   std::string name;  // "handshake_failure"
   Bytes bytes;
 };
+// The alert as the outcome's frame: its two bytes, each in its field (level, description).
+WireFrame alert_frame(const TappedAlert& alert);
 
 // Consecutive messages of one sender on one arrow.
 struct TlsFlight {
@@ -73,6 +75,9 @@ std::vector<TlsFlight> group_flights(std::span<const TappedMessage> messages, co
 struct TapOptions {
   Party me = Party::server;   // whose trace this is (its local steps)
   bool show_secrets = false;  // --show-secrets: the TLS 1.2 master secret as a SecretFact
+  // An observer of a recording (tlslab-explain): the connection is over whatever the handshake
+  // reached, so what the key log lets it recompute is recomputed even when a side never finished.
+  bool observer = false;
 };
 
 // Where events_of is in a connection's messages: what it has already made events of.
