@@ -8,6 +8,7 @@
 #include "frame_stream.hpp"
 #include "index_page.hpp"
 #include "key_log.hpp"
+#include "lab_session.hpp"
 #include "tcp_capture.hpp"
 #include "tlslab/private_file.hpp"
 #include "tlslab/text.hpp"
@@ -35,12 +36,6 @@ bool is_tlslab(const decrypt::TcpConnection& connection) {
 std::string list_line(const decrypt::TcpConnection& connection, const Summary& summary) {
   return "stream " + std::to_string(connection.number) + ": " + connection.client + " → " + connection.server + "  " +
          summary.protocol + "  " + summary.sni + "  " + summary.suite + "  " + summary.outcome;
-}
-
-Summary lab_summary() {
-  return Summary{"tlslab/1.0", "-", "-",
-                 "a tlslab session: see it with tshark and the dissector, or tlslab-decrypt (not explained here)",
-                 false};
 }
 
 // "out.html" → "out-stream-7.html", beside it.
@@ -149,7 +144,7 @@ ExitCode run(const RunSettings& settings, std::FILE* out, std::FILE* err) {
     if (settings.list) {
       KeyLog none;
       for (auto& connection : capture.connections) {
-        Summary summary = is_tlslab(connection) ? lab_summary() : summarize(read_tls(connection, none));
+        Summary summary = is_tlslab(connection) ? summarize_lab(connection) : summarize(read_tls(connection, none));
         std::fprintf(out, "%s\n", list_line(connection, summary).c_str());
         connection = {};  // listed: its bytes are not needed again
       }
@@ -157,8 +152,7 @@ ExitCode run(const RunSettings& settings, std::FILE* out, std::FILE* err) {
     }
 
     std::vector<const decrypt::TcpConnection*> chosen;
-    std::size_t tls_count = 0;
-    for (const auto& connection : capture.connections) tls_count += is_tlslab(connection) ? 0 : 1;
+    std::size_t tls_count = capture.connections.size();
     if (settings.stream) {
       for (const auto& connection : capture.connections) {
         if (connection.number == *settings.stream) chosen.push_back(&connection);
@@ -168,22 +162,8 @@ ExitCode run(const RunSettings& settings, std::FILE* out, std::FILE* err) {
                      static_cast<unsigned long long>(*settings.stream), name.c_str());
         return ExitCode::not_explained;
       }
-      if (is_tlslab(*chosen.front())) {
-        std::fprintf(err,
-                     "tlslab-explain: stream %llu is a tlslab session, not TLS: see it with tshark and "
-                     "scripts/wireshark/tlslab.lua, or tlslab-decrypt\n",
-                     static_cast<unsigned long long>(*settings.stream));
-        return ExitCode::not_explained;
-      }
     } else {
-      for (const auto& connection : capture.connections) {
-        if (!is_tlslab(connection)) chosen.push_back(&connection);
-      }
-      if (chosen.empty()) {
-        std::fprintf(err, "tlslab-explain: %s holds tlslab sessions only, no TLS connection: see --list\n",
-                     name.c_str());
-        return ExitCode::no_connection;
-      }
+      for (const auto& connection : capture.connections) chosen.push_back(&connection);
       if (!settings.all && tls_count > 1) {
         std::fprintf(err,
                      "tlslab-explain: %s holds %zu TLS connections: choose one with --stream N (see --list), or "
@@ -205,7 +185,9 @@ ExitCode run(const RunSettings& settings, std::FILE* out, std::FILE* err) {
 
     std::vector<IndexEntry> index;
     for (const auto* connection : chosen) {
-      Explained explained = explain_connection(read_tls(*connection, keys), keys, settings.show_secrets);
+      Explained explained = is_tlslab(*connection)
+                                ? explain_lab(*connection)
+                                : explain_connection(read_tls(*connection, keys), keys, settings.show_secrets);
       Outputs outputs;
       if (settings.all) {
         if (!settings.report.empty()) outputs.report = page_path(settings.report, connection->number);
