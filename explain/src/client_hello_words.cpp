@@ -50,12 +50,14 @@ std::vector<TraceField> client_hello_words(const tls::HandshakeView& hello) {
     say("server name (SNI)", printable(*hello.server_name) +
                                  ": in the clear, so every observer of the wire (a café's Wi-Fi, the ISP) learns "
                                  "which site this is" +
-                                 (has(hello, encrypted_client_hello) ? " (here the outer, public name: see ECH)" : ""));
+                                 (has(hello, encrypted_client_hello) ? " (or its public front: see ECH)" : ""));
   }
   if (has(hello, encrypted_client_hello)) {
     say("Encrypted ClientHello (ECH)",
-        "the real ClientHello, with the real server name, is inside this one, encrypted to a key the server "
-        "published in DNS; an observer sees only the outer name above");
+        "either a real Encrypted ClientHello (the real ClientHello, with the real server name, encrypted to a key the "
+        "site publishes in DNS; the name in the clear is then the site's public front) or GREASE ECH: random bytes of "
+        "the same shape that a browser sends when the site publishes no key, so that real ECH does not stand out. An "
+        "observer cannot tell which; only the server can open it");
   }
   for (std::size_t i = 0; i < hello.key_share_groups.size(); ++i) {
     std::uint16_t group = hello.key_share_groups[i];

@@ -553,15 +553,12 @@ def tlslab_native(m):
                  certificate=None)])
 
 
-@capture("chromium")
-def chromium(m):
-    """Headless Chromium (SSLKEYLOGFILE) against s_server: X25519MLKEM768 and GREASE offered; the
-    name example.test mapped to 127.0.0.1 so that the ClientHello carries an SNI."""
+def chromium_clients(m, name):
+    """A function that fetches https://example.test:PORT/ with headless Chromium (SSLKEYLOGFILE)."""
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     if not browser:
         raise CaptureError("chromium is not installed")
-    _, port = m.s_server("-ciphersuites", "TLS_AES_128_GCM_SHA256")
-    profile = m.lab.path("chromium-profile")
+    profile = m.lab.path(f"{name}-profile")
 
     def clients(p, k):
         env = dict(os.environ, SSLKEYLOGFILE=k)
@@ -570,11 +567,32 @@ def chromium(m):
                "--disable-dev-shm-usage", f"--user-data-dir={profile}", "--ignore-certificate-errors",
                f"--ssl-key-log-file={k}", "--host-resolver-rules=MAP example.test 127.0.0.1",
                "--dump-dom", f"https://example.test:{p}/"], "chromium", env=env, timeout=60)
+    return clients
+
+
+@capture("chromium")
+def chromium(m):
+    """Headless Chromium (SSLKEYLOGFILE) against s_server: X25519MLKEM768 and GREASE offered; the
+    name example.test mapped to 127.0.0.1 so that the ClientHello carries an SNI."""
+    clients = chromium_clients(m, "chromium")
+    _, port = m.s_server("-ciphersuites", "TLS_AES_128_GCM_SHA256")
     pcap, keylog, chunks = m.record("chromium", port, clients)
     # Chromium may open a second connection it never sends a request on (a preconnect): the request
     # is in the connection whose client sent application data after its Finished.
     return m.remember("chromium", pcap, keylog, chunks, [
         complete("TLS 1.3", "TLS_AES_128_GCM_SHA256", sni="example.test", certificate=m.cert_hex(m.certs.cert),
+                 request=REQUEST if client_records(c, 23) > 1 else None) for c in chunks])
+
+
+@capture("chromium-tlslab-server")
+def chromium_tlslab_server(m):
+    """Headless Chromium against tlslab-server --tls: a real browser's ClientHello answered by libssl
+    inside tlslab."""
+    clients = chromium_clients(m, "chromium-tlslab-server")
+    _, port, _, cert = m.tlslab_server("--tls")
+    pcap, keylog, chunks = m.record("chromium-tlslab-server", port, clients)
+    return m.remember("chromium-tlslab-server", pcap, keylog, chunks, [
+        complete("TLS 1.3", "TLS_AES_128_GCM_SHA256", sni="example.test", certificate=m.cert_hex(cert),
                  request=REQUEST if client_records(c, 23) > 1 else None) for c in chunks])
 
 

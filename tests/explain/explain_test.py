@@ -416,6 +416,35 @@ def chromium():
         keyed.check_decrypted()
         plain = Explained(lab, entry["pcap"], stream=with_request[0], name="chromium-plain")
         plain.check_not_decrypted(entry["connections"][0]["certificate"])
+        check_browser_words(plain)
+
+
+@test("chromium-tlslab-server")
+def chromium_tlslab_server():
+    """Headless Chromium against tlslab-server --tls: listed, decrypted with the browser's key log,
+    and its 2026 ClientHello named (the hybrid post-quantum share, GREASE, ALPN)."""
+    with Lab() as lab:
+        entry = make(lab, "chromium-tlslab-server")
+        check_listing(entry, 443, "chromium-tlslab-server")
+        with_request = [n for n, c in enumerate(entry["connections"]) if c["request"]]
+        check(with_request, "chromium sent no request (the capture is wrong)")
+        keyed = Explained(lab, entry["pcap"], stream=with_request[0], keylog=entry["keylog"],
+                          name="chromium-tlslab-server")
+        keyed.check_spans()
+        keyed.check_decrypted()
+        check_browser_words(keyed)
+
+
+def check_browser_words(explained):
+    """Arrow 1 names what a 2026 browser offers beyond the textbook ClientHello, with its size."""
+    hello = next((e for e in explained.events if e.get("arrow") == 1), None)
+    check(hello is not None, f"{explained.what}: no arrow 1")
+    fields = hello.get("fields", {})
+    fields = fields if isinstance(fields, dict) else {f["name"]: f["value"] for f in fields}
+    share = fields.get("key share X25519MLKEM768 (0x11ec)", "")
+    check("1216-byte hybrid post-quantum" in share, f"{explained.what}: X25519MLKEM768 not explained: {fields}")
+    check("RFC 8701" in fields.get("GREASE", ""), f"{explained.what}: GREASE not explained: {fields}")
+    check(fields.get("ALPN", "").startswith("h2, http/1.1"), f"{explained.what}: ALPN not named: {fields}")
 
 
 @test("tlslab-protocol")
