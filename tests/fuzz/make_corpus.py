@@ -131,7 +131,8 @@ class Corpus:
 
     # Corpora another script writes, which this one leaves as they are: the TLS messages recorded from
     # openssl s_server/s_client (tests/unit/data/tls/capture.py writes fuzz_tls_handshake_view).
-    FOREIGN = ("fuzz_tls_handshake_view",)
+    # tests/fuzz/explain_seeds.py writes fuzz_explain_records and fuzz_explain_capture.
+    FOREIGN = ("fuzz_tls_handshake_view", "fuzz_explain_records", "fuzz_explain_capture")
 
     def write(self):
         corpus = self.out / "corpus"
