@@ -185,8 +185,13 @@ struct Session {
   bool ok = false;
   std::int64_t clock = 1'700'000'000'000'000;
 
-  explicit Session(const Variant& variant) {
+  // With `resumed_from`: the same server (its session ticket keys), the client offering that session.
+  explicit Session(const Variant& variant, const Session* resumed_from = nullptr) {
     const auto& pki = test::test_pki();
+    if (resumed_from != nullptr) {
+      SSL_CTX_up_ref(resumed_from->server_context.get());
+      server_context.reset(resumed_from->server_context.get());
+    }
     for (SSL_CTX* context : {client_context.get(), server_context.get()}) {
       SSL_CTX_set_min_proto_version(context, variant.version);
       SSL_CTX_set_max_proto_version(context, variant.version);
@@ -212,6 +217,7 @@ struct Session {
     SSL_set_accept_state(server.get());
     SSL_set_tlsext_host_name(client.get(), "server.test");
     SSL_set_tlsext_status_type(client.get(), TLSEXT_STATUSTYPE_ocsp);
+    if (resumed_from != nullptr) SSL_set_session(client.get(), SSL_get_session(resumed_from->client.get()));
     connection.client = "127.0.0.1:40000";
     connection.server = "127.0.0.1:443";
 
@@ -304,6 +310,10 @@ TEST_P(ExplainConnection, WithoutTheKeyLogNothingIsOpened) {
     EXPECT_TRUE(record.plaintext.empty());
     EXPECT_EQ(record.size, record.record.size());
   }
+  // An observer still sees that the handshake completed, and which suite.
+  Summary summary = summarize(captured);
+  EXPECT_TRUE(summary.complete) << summary.outcome;
+  EXPECT_EQ(summary.suite, tls::negotiated_of(session.client.get(), false).suite);
   // The request's text is nowhere in what was read.
   for (const auto& message : captured.messages) {
     std::string bytes(message.bytes.begin(), message.bytes.end());
@@ -396,6 +406,26 @@ TEST_P(ExplainConnection, IsExplainedAsAHandshakeThatCompleted) {
   Explained explained = explain_connection(read_tls(session.connection, keys), keys, false);
   EXPECT_TRUE(explained.outcome.ok) << explained.outcome.event;
   EXPECT_FALSE(explained.events.empty());
+}
+
+TEST_P(ExplainConnection, AResumedSessionIsOpenedToo) {
+  Session first(GetParam());
+  ASSERT_TRUE(first.ok);
+  Session second(GetParam(), &first);
+  ASSERT_TRUE(second.ok);
+  ASSERT_EQ(SSL_session_reused(second.client.get()), 1);
+  CapturedTls captured = read_tls(second.connection, KeyLog::parse(second.key_log));
+  EXPECT_EQ(opened_from(captured, Party::client), std::vector<Bytes>{text_bytes(request)});
+  EXPECT_EQ(opened_from(captured, Party::server), std::vector<Bytes>{text_bytes(response)});
+  for (const auto& note : captured.notes) ADD_FAILURE() << "unexpected note: " << note;
+  Summary summary = summarize(captured);
+  EXPECT_TRUE(summary.complete) << summary.outcome;
+  tls::NegotiatedSession live = tls::negotiated_of(second.client.get(), false);
+  tls::NegotiatedSession seen = tls::negotiated_from(captured.messages);
+  EXPECT_EQ(seen.cipher_suite, live.cipher_suite);
+  EXPECT_EQ(seen.client_random, live.client_random);
+  EXPECT_EQ(seen.server_random, live.server_random);
+  EXPECT_EQ(seen.finished, live.finished);
 }
 
 class ExplainTls13Connection : public ExplainConnection {};
@@ -504,6 +534,20 @@ TEST(ExplainKeyLog, ReadRefusesAMissingFileNamingIt) {
     FAIL() << "no exception";
   } catch (const std::runtime_error& error) {
     EXPECT_NE(std::string(error.what()).find("/nonexistent/tlslab-explain-test.keylog"), std::string::npos);
+  }
+}
+
+// FAILS (reported to the author of key_log.cpp, left disabled): `--keylog DIR` says "key log 'DIR/'
+// is 8796093022207 MiB: over the 64 MiB a key log needs": std::ifstream opens a directory and
+// tellg() after seekg(end) is LLONG_MAX there, not -1.
+TEST(ExplainKeyLog, DISABLED_ReadRefusesADirectoryNamingIt) {
+  test::TempDir dir;
+  try {
+    KeyLog::read(dir.file(""));
+    FAIL() << "no exception";
+  } catch (const std::runtime_error& error) {
+    EXPECT_NE(std::string(error.what()).find(dir.file("")), std::string::npos) << error.what();
+    EXPECT_EQ(std::string(error.what()).find("MiB"), std::string::npos) << error.what();
   }
 }
 
