@@ -20,7 +20,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import BIN, Lab, check, exe, run_named, skip, wait_for_log, wait_until  # noqa: E402
+from harness import BIN, Lab, check, exe, free_port, run_named, skip, wait_for_log, wait_until  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
@@ -507,6 +507,31 @@ def readme_capture_as_root():
             if "lua-luaossl" in not_decrypted.stdout:
                 skip("tshark's Lua has no lua-luaossl: the README's tshark command cannot decrypt here")
         check(read.stdout.split() == ["/"], f"the README's tshark command printed {read.stdout!r}, not the request /")
+
+
+@test("readme-explain-your-own-handshake")
+def readme_explain_your_own_handshake():
+    """The README's "Explain your own browser's handshake" block, run as written (as root, its port
+    aside): a site, a capture, a visit by curl with its key log, then tlslab-explain lists the one
+    TLS 1.3 connection and writes a page where the key log opened the handshake (both Finished
+    recomputed equal) and the request."""
+    need_capture_as_root()
+    with Lab() as lab:
+        desk = user_desk(lab)
+        blocks = code_blocks(readme_section("Explain your own browser's handshake"))
+        check(len(blocks) == 1, f"the README's explain section should have one code block, not {len(blocks)}")
+        port = str(free_port())
+        script = blocks[0].replace("8443", port)
+        result = subprocess.run(["bash", "-e", "-c", script], cwd=desk, capture_output=True, text=True, timeout=120)
+        check(result.returncode == 0, f"the README's explain block exited {result.returncode}:\n{result.stdout}\n"
+                                      f"{result.stderr[-1500:]}")
+        listed = [line for line in result.stdout.splitlines() if line.startswith("stream ")]
+        check(len(listed) == 1 and f"→ 127.0.0.1:{port}  TLS 1.3  localhost  " in listed[0]
+              and "handshake complete" in listed[0], f"--list printed {result.stdout!r}")
+        page = open(os.path.join(desk, "mine.html")).read()
+        for finished in ("client Finished", "server Finished"):
+            check(f'"check":"{finished}","ok":true' in page, f"mine.html: the {finished} is not recomputed equal")
+        check("GET / HTTP/1.1" in page, "mine.html does not show the request the key log opened")
 
 
 @test("capture-as-user-without-sudo")
