@@ -165,9 +165,10 @@ int on_status_request(SSL* ssl, void* /*arg*/) {
 
 struct Variant {
   const char* name;
-  int version;          // TLS1_2_VERSION, TLS1_3_VERSION
-  const char* ciphers;  // TLS 1.2 cipher list or TLS 1.3 ciphersuites
-  std::uint16_t suite;  // the IANA number libssl reports
+  int version;                          // TLS1_2_VERSION, TLS1_3_VERSION
+  const char* ciphers;                  // TLS 1.2 cipher list or TLS 1.3 ciphersuites
+  std::uint16_t suite;                  // the IANA number libssl reports
+  const char* server_groups = nullptr;  // the server's groups, when not libssl's default
 };
 
 const std::string request = "GET / HTTP/1.1\r\nHost: server.test\r\n\r\n";
@@ -204,6 +205,7 @@ struct Session {
     SSL_CTX_use_certificate(server_context.get(), pki.server_certificate.get());
     SSL_CTX_use_PrivateKey(server_context.get(), pki.server_key.get());
     SSL_CTX_set_tlsext_status_cb(server_context.get(), on_status_request);
+    if (variant.server_groups != nullptr) SSL_CTX_set1_groups_list(server_context.get(), variant.server_groups);
     SSL_CTX_set_keylog_callback(client_context.get(), on_key_log);
     client.reset(SSL_new(client_context.get()));
     server.reset(SSL_new(server_context.get()));
@@ -467,6 +469,40 @@ INSTANTIATE_TEST_SUITE_P(Suites, ExplainConnection,
                          name_of);
 INSTANTIATE_TEST_SUITE_P(Suites, ExplainTls13Connection,
                          testing::Values(tls13_aes_128_gcm, tls13_aes_256_gcm, tls13_chacha20), name_of);
+
+// RFC 8446 §4.1.4: the client's key share is for x25519, the server takes only P-256 and asks again.
+TEST(ExplainHelloRetryRequest, IsReadAndTheConnectionOpened) {
+  Session session(Variant{"", TLS1_3_VERSION, "TLS_AES_128_GCM_SHA256", 0x1301, "P-256"});
+  ASSERT_TRUE(session.ok);
+  CapturedTls captured = read_tls(session.connection, KeyLog::parse(session.key_log));
+  std::vector<std::string> names;
+  for (const auto& message : captured.messages) {
+    if (message.type == tls::TappedType::handshake) names.push_back(message.name);
+  }
+  ASSERT_GE(names.size(), 4u);
+  EXPECT_EQ(names[0], "ClientHello");
+  EXPECT_EQ(names[1], "ServerHello");  // by its msg_type: events_of names it from its random
+  EXPECT_EQ(names[2], "ClientHello");
+  EXPECT_EQ(names[3], "ServerHello");
+  EXPECT_EQ(opened_from(captured, Party::client), std::vector<Bytes>{text_bytes(request)});
+  EXPECT_EQ(opened_from(captured, Party::server), std::vector<Bytes>{text_bytes(response)});
+  for (const auto& note : captured.notes) ADD_FAILURE() << "unexpected note: " << note;
+  tls::NegotiatedSession live = tls::negotiated_of(session.client.get(), false);
+  tls::NegotiatedSession seen = tls::negotiated_from(captured.messages);
+  EXPECT_EQ(live.group, "secp256r1");
+  EXPECT_EQ(seen.group, live.group);
+  EXPECT_EQ(seen.server_random, live.server_random);  // the ServerHello's, not the HelloRetryRequest's
+  EXPECT_EQ(seen.server_certificate, live.server_certificate);
+  EXPECT_TRUE(summarize(captured).complete);
+  KeyLog keys = KeyLog::parse(session.key_log);
+  Explained explained = explain_connection(std::move(captured), keys, false);
+  bool retry_shown = false;
+  for (const auto& event : explained.events) {
+    retry_shown = retry_shown || event.message.find("HelloRetryRequest") != std::string::npos;
+  }
+  EXPECT_TRUE(retry_shown);
+  EXPECT_TRUE(explained.outcome.ok) << explained.outcome.event;
+}
 
 // ---- The key log ---------------------------------------------------------------------------
 
