@@ -169,6 +169,7 @@ struct Variant {
   const char* ciphers;                  // TLS 1.2 cipher list or TLS 1.3 ciphersuites
   std::uint16_t suite;                  // the IANA number libssl reports
   const char* server_groups = nullptr;  // the server's groups, when not libssl's default
+  bool client_certificate = false;      // the server asks for one and the client sends it
 };
 
 const std::string request = "GET / HTTP/1.1\r\nHost: server.test\r\n\r\n";
@@ -206,6 +207,11 @@ struct Session {
     SSL_CTX_use_PrivateKey(server_context.get(), pki.server_key.get());
     SSL_CTX_set_tlsext_status_cb(server_context.get(), on_status_request);
     if (variant.server_groups != nullptr) SSL_CTX_set1_groups_list(server_context.get(), variant.server_groups);
+    if (variant.client_certificate) {
+      SSL_CTX_set_verify(server_context.get(), SSL_VERIFY_PEER, [](int, X509_STORE_CTX*) { return 1; });
+      SSL_CTX_use_certificate(client_context.get(), pki.ec_server_certificate.get());
+      SSL_CTX_use_PrivateKey(client_context.get(), pki.ec_server_key.get());
+    }
     SSL_CTX_set_keylog_callback(client_context.get(), on_key_log);
     client.reset(SSL_new(client_context.get()));
     server.reset(SSL_new(server_context.get()));
@@ -502,6 +508,22 @@ TEST(ExplainHelloRetryRequest, IsReadAndTheConnectionOpened) {
   }
   EXPECT_TRUE(retry_shown);
   EXPECT_TRUE(explained.outcome.ok) << explained.outcome.event;
+}
+
+// The client's Certificate crosses encrypted under TLS 1.3 (its handshake traffic secret opens it)
+// and in the clear under TLS 1.2.
+TEST(ExplainClientCertificate, IsSeenAsLibsslSentIt) {
+  for (int version : {TLS1_2_VERSION, TLS1_3_VERSION}) {
+    const char* ciphers = version == TLS1_3_VERSION ? "TLS_AES_128_GCM_SHA256" : "ECDHE-RSA-AES128-GCM-SHA256";
+    Session session(Variant{"", version, ciphers, 0, nullptr, true});
+    ASSERT_TRUE(session.ok) << version;
+    CapturedTls captured = read_tls(session.connection, KeyLog::parse(session.key_log));
+    tls::NegotiatedSession seen = tls::negotiated_from(captured.messages);
+    EXPECT_EQ(seen.client_certificate, crypto::certificate_der(test::test_pki().ec_server_certificate.get()))
+        << version;
+    EXPECT_EQ(opened_from(captured, Party::client), std::vector<Bytes>{text_bytes(request)}) << version;
+    for (const auto& note : captured.notes) ADD_FAILURE() << version << ": unexpected note: " << note;
+  }
 }
 
 // ---- The key log ---------------------------------------------------------------------------
