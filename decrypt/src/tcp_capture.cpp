@@ -63,8 +63,8 @@ int read_packets_noting_errors(pcap_t* handle, int count, pcap_handler handler, 
 // time to read it.
 class Follower {
  public:
-  Follower(const CaptureLimits& limits, Recognize recognize)
-      : limits_(limits), recognize_(recognize != nullptr ? recognize : &looks_like_client_hello) {}
+  Follower(const CaptureLimits& limits, Recognize recognize, const TakeConnection* take)
+      : limits_(limits), recognize_(recognize != nullptr ? recognize : &looks_like_client_hello), take_(take) {}
 
   void process(Tins::PDU& pdu, std::chrono::microseconds now) {
     now_ = std::max(now_, now);
@@ -246,7 +246,13 @@ class Follower {
     } else {
       --kept_live_;
       followed.connection.cut_short = cut_short(followed);
-      kept_.emplace(followed.number, std::move(followed.connection));
+      if (take_ != nullptr) {
+        // Handed over, no longer held: it counts no more against the bounds of what is held.
+        stats_.kept_bytes -= std::min(stats_.kept_bytes, followed.bytes);
+        (*take_)(std::move(followed.connection));
+      } else {
+        kept_.emplace(followed.number, std::move(followed.connection));
+      }
     }
     live_.erase(it);
   }
@@ -280,6 +286,7 @@ class Follower {
 
   CaptureLimits limits_;
   Recognize recognize_;
+  const TakeConnection* take_;
   Live live_;
   std::list<StreamId> undecided_;                         // least recently seen first
   std::map<StreamId, std::chrono::microseconds> passed_;  // not followed (only_connection), by last SYN
@@ -294,7 +301,12 @@ class Follower {
 }  // namespace
 
 Capture read_capture(const std::string& path, const CaptureLimits& limits, Recognize recognize) {
-  Follower follower(limits, recognize);
+  return read_capture(path, limits, recognize, nullptr);
+}
+
+Capture read_capture(const std::string& path, const CaptureLimits& limits, Recognize recognize,
+                     const TakeConnection& take) {
+  Follower follower(limits, recognize, take ? &take : nullptr);
   std::uint64_t packets = 0, skipped = 0;
   pcap_read_error.clear();
   try {

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -100,5 +101,13 @@ using Recognize = std::optional<bool> (*)(ByteView first_bytes);
 // whose SYN is not in the capture are not followed. What it keeps is bounded by `limits` whatever
 // the capture holds. Throws std::runtime_error naming the file when it cannot be read as a capture.
 Capture read_capture(const std::string& path, const CaptureLimits& limits = {}, Recognize recognize = nullptr);
+
+// The same, handing each kept connection to `take` as soon as it is over (closed, idle, or at the
+// end of the file), in the order they end, instead of holding them all: what is held at once is
+// then the connections still open, whatever the capture's length. The Capture returned has no
+// connections; max_sessions and max_capture_bytes bound those held at once.
+using TakeConnection = std::function<void(TcpConnection&&)>;
+Capture read_capture(const std::string& path, const CaptureLimits& limits, Recognize recognize,
+                     const TakeConnection& take);
 
 }  // namespace tlslab::decrypt

@@ -48,11 +48,12 @@ class Reader {
     }
     for (Party from : {Party::client, Party::server}) {
       Side& side = sides_[index_of(from)];
-      if (!side.stopped && side.read < side.bytes->size()) {
+      // A connection followed only in part (cut_short, below) ends inside a record by our choice.
+      if (!side.stopped && side.read < side.bytes->size() && connection_.cut_short.empty()) {
         note(from, "the capture ends inside a record (" + std::to_string(side.bytes->size() - side.read) +
                        " bytes of it): the rest was not captured");
       }
-      if (!side.stopped && !side.handshake.empty()) {
+      if (!side.stopped && !side.handshake.empty() && connection_.cut_short.empty()) {
         note(from,
              "the capture ends inside a handshake message (" + std::to_string(side.handshake.size()) + " bytes of it)");
       }

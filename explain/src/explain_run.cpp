@@ -1,5 +1,6 @@
 #include "explain_run.hpp"
 
+#include <map>
 #include <memory>
 #include <stdexcept>
 
@@ -107,9 +108,23 @@ ExitCode run(const RunSettings& settings, std::FILE* out, std::FILE* err) {
     if (listing) {
       limits.max_connection_bytes = std::size_t{64} << 10;
       limits.max_sessions = 1'000'000;
+    } else {
+      // A page shows the handshake and the first records each way: a download's bulk is counted up
+      // to here, not held.
+      limits.max_connection_bytes = std::size_t{8} << 20;
     }
     if (settings.stream && !settings.list) limits.only_connection = settings.stream;
-    decrypt::Capture capture = decrypt::read_capture(settings.capture_path, limits, &tls_or_tlslab);
+    // A listing takes each connection as it ends, keeping only its line: what is held at once is the
+    // connections still open, however long the capture.
+    std::map<std::uint64_t, std::string> listed;
+    KeyLog none;
+    auto list = [&listed, &none](decrypt::TcpConnection&& connection) {
+      Summary summary = is_tlslab(connection) ? summarize_lab(connection) : summarize(read_tls(connection, none));
+      listed.emplace(connection.number, list_line(connection, summary));
+    };
+    decrypt::Capture capture = listing ? decrypt::read_capture(settings.capture_path, limits, &tls_or_tlslab, list)
+                                       : decrypt::read_capture(settings.capture_path, limits, &tls_or_tlslab);
+    std::size_t found = listing ? listed.size() : capture.connections.size();
     std::string name = printable(settings.capture_path);
     if (!capture.truncated.empty()) {
       std::fprintf(err, "tlslab-explain: %s is cut short (%s): its last connections may be incomplete\n", name.c_str(),
@@ -118,7 +133,7 @@ ExitCode run(const RunSettings& settings, std::FILE* out, std::FILE* err) {
     if (settings.stats) {
       std::fprintf(err, "tlslab-explain: stats: packets=%llu connections=%llu kept=%zu not_kept=%llu kept_bytes=%zu\n",
                    static_cast<unsigned long long>(capture.packets),
-                   static_cast<unsigned long long>(capture.stats.connections), capture.connections.size(),
+                   static_cast<unsigned long long>(capture.stats.connections), found,
                    static_cast<unsigned long long>(capture.stats.sessions_not_kept), capture.stats.kept_bytes);
     }
     if (capture.stats.sessions_not_kept > 0 && (settings.list || settings.all)) {
@@ -126,13 +141,13 @@ ExitCode run(const RunSettings& settings, std::FILE* out, std::FILE* err) {
                    static_cast<unsigned long long>(capture.stats.sessions_not_kept), limits.max_sessions,
                    limits.max_capture_bytes >> 20);
     }
-    if (capture.connections.empty() && settings.stream && !settings.list) {
+    if (found == 0 && settings.stream && !settings.list) {
       std::fprintf(err, "tlslab-explain: no TLS connection is stream %llu in %s (%llu TCP connections): see --list\n",
                    static_cast<unsigned long long>(*settings.stream), name.c_str(),
                    static_cast<unsigned long long>(capture.stats.connections));
       return ExitCode::not_explained;
     }
-    if (capture.connections.empty()) {
+    if (found == 0) {
       std::fprintf(err,
                    "tlslab-explain: %s holds no TLS connection (%llu packets, %llu TCP connections with their SYN): "
                    "capture with the handshake in it, from before the client connects\n",
@@ -142,17 +157,12 @@ ExitCode run(const RunSettings& settings, std::FILE* out, std::FILE* err) {
     }
 
     if (settings.list) {
-      KeyLog none;
-      for (auto& connection : capture.connections) {
-        Summary summary = is_tlslab(connection) ? summarize_lab(connection) : summarize(read_tls(connection, none));
-        std::fprintf(out, "%s\n", list_line(connection, summary).c_str());
-        connection = {};  // listed: its bytes are not needed again
-      }
+      for (const auto& [number, line] : listed) std::fprintf(out, "%s\n", line.c_str());
       return ExitCode::ok;
     }
 
     std::vector<const decrypt::TcpConnection*> chosen;
-    std::size_t tls_count = capture.connections.size();
+    std::size_t tls_count = found;
     if (settings.stream) {
       for (const auto& connection : capture.connections) {
         if (connection.number == *settings.stream) chosen.push_back(&connection);
@@ -164,7 +174,7 @@ ExitCode run(const RunSettings& settings, std::FILE* out, std::FILE* err) {
       }
     } else {
       for (const auto& connection : capture.connections) chosen.push_back(&connection);
-      if (!settings.all && tls_count > 1) {
+      if (listing && tls_count > 1) {
         std::fprintf(err,
                      "tlslab-explain: %s holds %zu TLS connections: choose one with --stream N (see --list), or "
                      "--all\n",
@@ -175,7 +185,8 @@ ExitCode run(const RunSettings& settings, std::FILE* out, std::FILE* err) {
         // The one TLS connection, read again whole.
         decrypt::CaptureLimits whole;
         whole.tool = limits.tool;
-        whole.only_connection = chosen.front()->number;
+        whole.max_connection_bytes = std::size_t{8} << 20;
+        whole.only_connection = listed.begin()->first;
         capture = decrypt::read_capture(settings.capture_path, whole, &tls_or_tlslab);
         chosen.clear();
         for (const auto& connection : capture.connections) chosen.push_back(&connection);
