@@ -315,7 +315,7 @@ Capture read_capture(const std::string& path, const CaptureLimits& limits, Recog
     sniffer.sniff_loop([&](Tins::Packet& packet) {
       ++packets;
       try {
-        follower.process(*packet.pdu(), packet.timestamp());
+        follower.process(*packet.pdu(), bounded_capture_time(packet.timestamp()));
       } catch (const Tins::exception_base&) {
         ++skipped;  // a packet libtins cannot follow is one packet lost, not the capture
       }

@@ -4,6 +4,7 @@
 // Tins::TCPIP::StreamFollower puts segments back in order and drops retransmitted bytes); this
 // file only decides what to keep. A capture is input like any other: what it can make us hold is
 // bounded (CaptureLimits), and a packet that does not parse is skipped, not fatal.
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -26,6 +27,14 @@ struct Arrival {
   std::size_t end;
   std::chrono::microseconds at{};  // the packet's capture time (since the epoch)
 };
+
+// The latest capture time worked with: nanoseconds since the epoch (system_clock's and
+// steady_clock's count) still fit in 64 bits, up to the year 2255. A pcapng can say later (64-bit
+// timestamps), and such a time is read as this one rather than overflow.
+inline constexpr std::chrono::microseconds latest_capture_time{9'000'000'000'000'000};
+inline std::chrono::microseconds bounded_capture_time(std::chrono::microseconds at) {
+  return std::clamp(at, std::chrono::microseconds{0}, latest_capture_time);
+}
 
 struct TcpConnection {
   std::uint64_t number = 0;  // counting every connection whose SYN the capture holds, from 0

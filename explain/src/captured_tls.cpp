@@ -23,6 +23,9 @@ constexpr std::uint8_t application_data = 23;
 constexpr std::size_t max_fragment = (std::size_t{1} << 14) + 2048;
 // What one connection's messages may hold in all; beyond, a message is counted, not kept.
 constexpr std::size_t max_kept_bytes = std::size_t{1} << 20;
+// And how many messages and notes: a stream of empty records must not make millions of either.
+constexpr std::size_t max_messages = 2048;
+constexpr std::size_t max_notes = 32;
 
 std::size_t index_of(Party party) {
   return party == Party::client ? 0 : 1;
@@ -40,9 +43,9 @@ class Reader {
   }
 
   CapturedTls read() && {
-    if (!connection_.arrivals.empty()) out_.first_at = connection_.arrivals.front().at;
+    if (!connection_.arrivals.empty()) out_.first_at = decrypt::bounded_capture_time(connection_.arrivals.front().at);
     for (const auto& arrival : connection_.arrivals) {
-      now_ = arrival.at;
+      now_ = decrypt::bounded_capture_time(arrival.at);
       Party from = arrival.direction == decrypt::Direction::client_to_server ? Party::client : Party::server;
       read_records(from, arrival.end);
     }
@@ -57,6 +60,11 @@ class Reader {
         note(from,
              "the capture ends inside a handshake message (" + std::to_string(side.handshake.size()) + " bytes of it)");
       }
+    }
+    if (notes_dropped_ > 0) out_.notes.push_back(std::to_string(notes_dropped_) + " more notes like these");
+    if (messages_dropped_ > 0) {
+      out_.notes.push_back(std::to_string(messages_dropped_) + " more messages after the first " +
+                           std::to_string(max_messages) + ": counted, not shown");
     }
     if (!connection_.cut_short.empty()) out_.notes.push_back(connection_.cut_short);
     for (auto& side : sides_) OPENSSL_cleanse(side.handshake.data(), side.handshake.size());
@@ -76,7 +84,13 @@ class Reader {
     bool finished = false;     // its Finished crossed (TLS 1.3: the application secret follows)
   };
 
-  void note(Party from, const std::string& line) { out_.notes.push_back(side_words(from) + ": " + line); }
+  void note(Party from, const std::string& line) {
+    if (out_.notes.size() < max_notes) {
+      out_.notes.push_back(side_words(from) + ": " + line);
+    } else {
+      ++notes_dropped_;
+    }
+  }
 
   void read_records(Party from, std::size_t end) {
     Side& side = sides_[index_of(from)];
@@ -291,6 +305,10 @@ class Reader {
   double elapsed_ms() const { return std::chrono::duration<double, std::milli>(now_ - out_.first_at).count(); }
 
   void push(Party from, TappedType type, std::string name, ByteView bytes, bool encrypted) {
+    if (out_.messages.size() >= max_messages) {
+      ++messages_dropped_;
+      return;
+    }
     TappedMessage message;
     message.from = from;
     message.type = type;
@@ -319,6 +337,8 @@ class Reader {
   Bytes client_random_;
   Bytes server_random_;
   std::size_t kept_ = 0;
+  std::size_t notes_dropped_ = 0;
+  std::size_t messages_dropped_ = 0;
 };
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <openssl/crypto.h>
 
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <stdexcept>
@@ -12,18 +13,25 @@
 namespace tlslab::explain {
 
 KeyLog KeyLog::read(const std::string& path) {
+  std::string name = "key log '" + printable(path) + "'";
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error))
+    throw std::runtime_error("cannot read " + name + ": it is a directory");
+  // Read up to the limit, whatever the file is (a pipe such as <(…) too): its size is never trusted.
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read key log '" + printable(path) + "': no such file or not readable");
-  in.seekg(0, std::ios::end);
-  auto size = in.tellg();
-  if (size < 0) throw std::runtime_error("cannot read key log '" + printable(path) + "': not a regular file");
-  if (static_cast<std::size_t>(size) > max_key_log_bytes) {
-    throw std::runtime_error("key log '" + printable(path) + "' is " +
-                             std::to_string(static_cast<long long>(size) >> 20) +
-                             " MiB: over the 64 MiB a key log needs (is it the right file?)");
+  if (!in) throw std::runtime_error("cannot read " + name + ": no such file or not readable");
+  std::string text;
+  char chunk[64 * 1024];
+  while (in.read(chunk, sizeof chunk) || in.gcount() > 0) {
+    text.append(chunk, static_cast<std::size_t>(in.gcount()));
+    if (text.size() > max_key_log_bytes) {
+      OPENSSL_cleanse(text.data(), text.size());
+      OPENSSL_cleanse(chunk, sizeof chunk);
+      throw std::runtime_error(name + " is over the 64 MiB a key log needs (is it the right file?)");
+    }
   }
-  in.seekg(0);
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  OPENSSL_cleanse(chunk, sizeof chunk);
+  if (in.bad()) throw std::runtime_error("cannot read " + name + ": a read error");
   KeyLog log = parse(text);
   OPENSSL_cleanse(text.data(), text.size());
   return log;

@@ -66,13 +66,15 @@ LabFrames read_frames(const decrypt::TcpConnection& connection) {
 
 std::string time_of(const decrypt::TcpConnection& connection, const CapturedFrame& frame) {
   if (frame.arrival >= connection.arrivals.size()) return {};
-  return iso_time(std::chrono::system_clock::time_point(connection.arrivals[frame.arrival].at));
+  return iso_time(
+      std::chrono::system_clock::time_point(decrypt::bounded_capture_time(connection.arrivals[frame.arrival].at)));
 }
 
 double elapsed_of(const decrypt::TcpConnection& connection, const CapturedFrame& frame) {
   if (frame.arrival >= connection.arrivals.size() || connection.arrivals.empty()) return 0;
-  return std::chrono::duration<double, std::milli>(connection.arrivals[frame.arrival].at -
-                                                   connection.arrivals.front().at)
+  return std::chrono::duration<double, std::milli>(
+             decrypt::bounded_capture_time(connection.arrivals[frame.arrival].at) -
+             decrypt::bounded_capture_time(connection.arrivals.front().at))
       .count();
 }
 
