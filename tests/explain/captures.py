@@ -510,6 +510,54 @@ def gnutls(m):
         complete("TLS 1.2", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", certificate=cert)])
 
 
+@capture("gnutls-tlslab-server")
+def gnutls_tlslab_server(m):
+    """gnutls-cli (SSLKEYLOGFILE) against tlslab-server --tls: TLS 1.3 with ChaCha20-Poly1305, then TLS
+    1.2 ECDHE with AES-128-GCM: GnuTLS's ClientHello answered by libssl inside tlslab."""
+    need("gnutls-cli")
+    _, port, trust, cert = m.tlslab_server("--tls")
+    request = f"{REQUEST}\r\nHost: localhost\r\nConnection: close\r\n\r\n".encode()
+
+    def clients(p, k):
+        env = dict(os.environ, SSLKEYLOGFILE=k)
+        for priority in ("NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:+CHACHA20-POLY1305",
+                         "NORMAL:-VERS-ALL:+VERS-TLS1.2:-KX-ALL:+ECDHE-RSA:-CIPHER-ALL:+AES-128-GCM"):
+            m.run(["gnutls-cli", "--x509cafile", trust, "-p", str(p), "--priority", priority, "localhost"],
+                  "gnutls-cli", env=env, stdin=request)
+    pcap, keylog, chunks = m.record("gnutls-tlslab-server", port, clients, count=2)
+    der = m.cert_hex(cert)
+    return m.remember("gnutls-tlslab-server", pcap, keylog, chunks, [
+        complete("TLS 1.3", "TLS_CHACHA20_POLY1305_SHA256", certificate=der),
+        complete("TLS 1.2", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", certificate=der)])
+
+
+@capture("python-gnutls-serv")
+def python_gnutls_serv(m):
+    """Python's ssl (keylog_filename) against gnutls-serv --http: TLS 1.3, then TLS 1.2 ECDHE."""
+    _, port = m.gnutls_serv()
+
+    def clients(p, k):
+        for version in (ssl.TLSVersion.TLSv1_3, ssl.TLSVersion.TLSv1_2):
+            context = ssl.create_default_context(cafile=m.certs.ca)
+            context.keylog_filename = k
+            context.minimum_version = context.maximum_version = version
+            if version == ssl.TLSVersion.TLSv1_2:
+                context.set_ciphers("ECDHE-RSA-AES256-GCM-SHA384")
+            with socket.create_connection(("127.0.0.1", p), timeout=10) as raw:
+                with context.wrap_socket(raw, server_hostname="localhost") as tls:
+                    tls.sendall(f"{REQUEST}\r\nHost: localhost\r\nConnection: close\r\n\r\n".encode())
+                    try:
+                        while tls.recv(65536):
+                            pass
+                    except (ssl.SSLError, OSError):
+                        pass  # gnutls-serv may close without close_notify
+    pcap, keylog, chunks = m.record("python-gnutls-serv", port, clients, count=2)
+    cert = m.cert_hex(m.certs.cert)
+    return m.remember("python-gnutls-serv", pcap, keylog, chunks, [
+        complete("TLS 1.3", "TLS_AES_256_GCM_SHA384", certificate=cert),
+        complete("TLS 1.2", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", certificate=cert)])
+
+
 @capture("python-tlslab-server")
 def python_tlslab_server(m):
     """Python's ssl (keylog_filename) against tlslab-server --tls: TLS 1.3, then TLS 1.2."""

@@ -393,6 +393,24 @@ def gnutls():
         complete_connection(lab, entry, 443, "gnutls-12", stream=1, tls13=False)
 
 
+@test("gnutls-tlslab-server")
+def gnutls_tlslab_server():
+    """gnutls-cli against tlslab-server --tls: TLS 1.3 ChaCha20-Poly1305, then TLS 1.2 ECDHE, each decrypted."""
+    with Lab() as lab:
+        entry = make(lab, "gnutls-tlslab-server")
+        complete_connection(lab, entry, 443, "gnutls-tlslab-13", stream=0)
+        complete_connection(lab, entry, 443, "gnutls-tlslab-12", stream=1, tls13=False)
+
+
+@test("python-ssl-gnutls-serv")
+def python_ssl_gnutls_serv():
+    """Python's ssl against gnutls-serv, TLS 1.3 then 1.2: each decrypted with Python's key log."""
+    with Lab() as lab:
+        entry = make(lab, "python-gnutls-serv")
+        complete_connection(lab, entry, 443, "python-gnutls-13", stream=0)
+        complete_connection(lab, entry, 443, "python-gnutls-12", stream=1, tls13=False)
+
+
 @test("python-ssl-tlslab-server")
 def python_ssl_tlslab_server():
     """Python's ssl (keylog_filename) against tlslab-server --tls, TLS 1.3 then 1.2, on port 8443."""
