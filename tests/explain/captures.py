@@ -489,20 +489,47 @@ def staple_tls12(m):
                  staple=True)])
 
 
+def gnutls_clients(m, trust, tls13_cipher, tls12_cipher):
+    """gnutls-cli (SSLKEYLOGFILE) fetching / over TLS 1.3 with `tls13_cipher`, then TLS 1.2 ECDHE-RSA with
+    `tls12_cipher` (GnuTLS priority names)."""
+    request = f"{REQUEST}\r\nHost: localhost\r\nConnection: close\r\n\r\n".encode()
+
+    def clients(p, k):
+        env = dict(os.environ, SSLKEYLOGFILE=k)
+        for priority in (f"NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:+{tls13_cipher}",
+                         f"NORMAL:-VERS-ALL:+VERS-TLS1.2:-KX-ALL:+ECDHE-RSA:-CIPHER-ALL:+{tls12_cipher}"):
+            m.run(["gnutls-cli", "--x509cafile", trust, "-p", str(p), "--priority", priority, "localhost"],
+                  "gnutls-cli", env=env, stdin=request)
+    return clients
+
+
+def python_clients(trust, tls12_ciphers):
+    """Python's ssl (keylog_filename) fetching / over TLS 1.3, then TLS 1.2 with `tls12_ciphers`."""
+    def clients(p, k):
+        for version in (ssl.TLSVersion.TLSv1_3, ssl.TLSVersion.TLSv1_2):
+            context = ssl.create_default_context(cafile=trust)
+            context.keylog_filename = k
+            context.minimum_version = context.maximum_version = version
+            if version == ssl.TLSVersion.TLSv1_2:
+                context.set_ciphers(tls12_ciphers)
+            with socket.create_connection(("127.0.0.1", p), timeout=10) as raw:
+                with context.wrap_socket(raw, server_hostname="localhost") as tls:
+                    tls.sendall(f"{REQUEST}\r\nHost: localhost\r\nConnection: close\r\n\r\n".encode())
+                    try:
+                        while tls.recv(65536):
+                            pass
+                    except (ssl.SSLError, OSError):
+                        pass  # a server may close without close_notify
+    return clients
+
+
 @capture("gnutls")
 def gnutls(m):
     """gnutls-cli (SSLKEYLOGFILE) against gnutls-serv --http: TLS 1.3, then TLS 1.2 ECDHE-ECDSA? no:
     RSA certificate, ECDHE, AES-256-GCM."""
     need("gnutls-cli")
     _, port = m.gnutls_serv()
-    request = f"{REQUEST}\r\nHost: localhost\r\nConnection: close\r\n\r\n".encode()
-
-    def clients(p, k):
-        env = dict(os.environ, SSLKEYLOGFILE=k)
-        for priority in ("NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:+AES-256-GCM",
-                         "NORMAL:-VERS-ALL:+VERS-TLS1.2:-KX-ALL:+ECDHE-RSA:-CIPHER-ALL:+AES-256-GCM"):
-            m.run(["gnutls-cli", "--x509cafile", m.certs.ca, "-p", str(p), "--priority", priority, "localhost"],
-                  "gnutls-cli", env=env, stdin=request)
+    clients = gnutls_clients(m, m.certs.ca, "AES-256-GCM", "AES-256-GCM")
     pcap, keylog, chunks = m.record("gnutls", port, clients, count=2)
     cert = m.cert_hex(m.certs.cert)
     return m.remember("gnutls", pcap, keylog, chunks, [
@@ -516,14 +543,7 @@ def gnutls_tlslab_server(m):
     1.2 ECDHE with AES-128-GCM: GnuTLS's ClientHello answered by libssl inside tlslab."""
     need("gnutls-cli")
     _, port, trust, cert = m.tlslab_server("--tls")
-    request = f"{REQUEST}\r\nHost: localhost\r\nConnection: close\r\n\r\n".encode()
-
-    def clients(p, k):
-        env = dict(os.environ, SSLKEYLOGFILE=k)
-        for priority in ("NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:+CHACHA20-POLY1305",
-                         "NORMAL:-VERS-ALL:+VERS-TLS1.2:-KX-ALL:+ECDHE-RSA:-CIPHER-ALL:+AES-128-GCM"):
-            m.run(["gnutls-cli", "--x509cafile", trust, "-p", str(p), "--priority", priority, "localhost"],
-                  "gnutls-cli", env=env, stdin=request)
+    clients = gnutls_clients(m, trust, "CHACHA20-POLY1305", "AES-128-GCM")
     pcap, keylog, chunks = m.record("gnutls-tlslab-server", port, clients, count=2)
     der = m.cert_hex(cert)
     return m.remember("gnutls-tlslab-server", pcap, keylog, chunks, [
@@ -535,22 +555,7 @@ def gnutls_tlslab_server(m):
 def python_gnutls_serv(m):
     """Python's ssl (keylog_filename) against gnutls-serv --http: TLS 1.3, then TLS 1.2 ECDHE."""
     _, port = m.gnutls_serv()
-
-    def clients(p, k):
-        for version in (ssl.TLSVersion.TLSv1_3, ssl.TLSVersion.TLSv1_2):
-            context = ssl.create_default_context(cafile=m.certs.ca)
-            context.keylog_filename = k
-            context.minimum_version = context.maximum_version = version
-            if version == ssl.TLSVersion.TLSv1_2:
-                context.set_ciphers("ECDHE-RSA-AES256-GCM-SHA384")
-            with socket.create_connection(("127.0.0.1", p), timeout=10) as raw:
-                with context.wrap_socket(raw, server_hostname="localhost") as tls:
-                    tls.sendall(f"{REQUEST}\r\nHost: localhost\r\nConnection: close\r\n\r\n".encode())
-                    try:
-                        while tls.recv(65536):
-                            pass
-                    except (ssl.SSLError, OSError):
-                        pass  # gnutls-serv may close without close_notify
+    clients = python_clients(m.certs.ca, "ECDHE-RSA-AES256-GCM-SHA384")
     pcap, keylog, chunks = m.record("python-gnutls-serv", port, clients, count=2)
     cert = m.cert_hex(m.certs.cert)
     return m.remember("python-gnutls-serv", pcap, keylog, chunks, [
@@ -562,19 +567,7 @@ def python_gnutls_serv(m):
 def python_tlslab_server(m):
     """Python's ssl (keylog_filename) against tlslab-server --tls: TLS 1.3, then TLS 1.2."""
     _, port, trust, cert = m.tlslab_server("--tls")
-
-    def clients(p, k):
-        for version in (ssl.TLSVersion.TLSv1_3, ssl.TLSVersion.TLSv1_2):
-            context = ssl.create_default_context(cafile=trust)
-            context.keylog_filename = k
-            context.minimum_version = context.maximum_version = version
-            if version == ssl.TLSVersion.TLSv1_2:
-                context.set_ciphers("ECDHE-RSA-AES128-GCM-SHA256")
-            with socket.create_connection(("127.0.0.1", p), timeout=10) as raw:
-                with context.wrap_socket(raw, server_hostname="localhost") as tls:
-                    tls.sendall(f"{REQUEST}\r\nHost: localhost\r\nConnection: close\r\n\r\n".encode())
-                    while tls.recv(65536):
-                        pass
+    clients = python_clients(trust, "ECDHE-RSA-AES128-GCM-SHA256")
     pcap, keylog, chunks = m.record("python-tlslab-server", port, clients, count=2, server_port=8443)
     der = m.cert_hex(cert)
     return m.remember("python-tlslab-server", pcap, keylog, chunks, [
