@@ -11,6 +11,7 @@ import json
 import os
 import re
 import shutil
+import stat
 import subprocess
 import sys
 
@@ -580,6 +581,23 @@ def secrets_only_when_shown():
         for label in ("CLIENT_HANDSHAKE_TRAFFIC_SECRET", "SERVER_HANDSHAKE_TRAFFIC_SECRET", "CLIENT_TRAFFIC_SECRET_0",
                       "SERVER_TRAFFIC_SECRET_0"):
             check(secrets[label] in shown.trace_text.lower(), f"{shown.what}: the key log's {label} is not shown")
+        # Outputs that hold secrets are private (0600); a file group or others can read, or a planted
+        # link, is refused and left as it was.
+        for path in (shown.trace_path, shown.page_path, shown.puml_path):
+            mode = stat.S_IMODE(os.stat(path).st_mode)
+            check(mode == 0o600, f"{shown.what}: {os.path.basename(path)} holds secrets and is mode {mode:04o}")
+        wide = lab.path("wide.html")
+        with open(wide, "w") as f:
+            f.write("earlier")
+        os.chmod(wide, 0o644)
+        link = lab.path("link.html")
+        os.symlink(lab.path("elsewhere.html"), link)
+        for target, why in ((wide, "readable by others"), (link, "symbolic link")):
+            result = explain(entry["pcap"], "--keylog", entry["keylog"], "--show-secrets", "--report", target)
+            check(result.returncode == 1 and why in result.stderr,
+                  f"--report {os.path.basename(target)} under --show-secrets: exit {result.returncode}, {result.stderr!r}")
+        check(open(wide).read() == "earlier" and not os.path.exists(lab.path("elsewhere.html")),
+              "a refused output was written")
 
 
 # --- what TCP does to a connection ------------------------------------------------------------------------
