@@ -62,6 +62,20 @@ def exe(name):
     return os.path.join(BIN, name)
 
 
+# The labs not yet closed: a script that replaces itself (os.execv, browser.py's re-exec under the
+# system Python) closes them first, or their servers would outlive it.
+OPEN_LABS = []
+
+
+def close_open_labs():
+    """Stops every open lab's processes and removes its directory (before an exec)."""
+    for lab in list(OPEN_LABS):
+        try:
+            lab.close()
+        finally:
+            shutil.rmtree(lab.dir, ignore_errors=True)
+
+
 class Lab:
     """A temporary directory with a CA, certificates, and the processes of one scenario."""
 
@@ -69,6 +83,7 @@ class Lab:
         self.dir = tempfile.mkdtemp(prefix="tlslab-e2e-")
         self.processes = []
         self.ca_dirs = {}
+        OPEN_LABS.append(self)
 
     def __enter__(self):
         return self
@@ -81,6 +96,8 @@ class Lab:
             print(f"kept the scenario's files in {self.dir}", file=sys.stderr)
 
     def close(self):
+        if self in OPEN_LABS:
+            OPEN_LABS.remove(self)
         for process in self.processes:
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)

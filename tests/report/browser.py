@@ -23,6 +23,10 @@ def ensure_selenium():
         if os.path.realpath(sys.executable) != os.path.realpath(system) and os.path.exists(system) \
                 and not os.environ.get("TLSLAB_REPORT_REEXEC"):
             os.environ["TLSLAB_REPORT_REEXEC"] = "1"
+            # The script starts again from its beginning: what it started so far must not outlive it.
+            harness = sys.modules.get("harness")
+            if harness is not None and hasattr(harness, "close_open_labs"):
+                harness.close_open_labs()
             os.execv(system, [system] + sys.argv)
         return "python3-selenium is not installed (apt-get install python3-selenium)"
     if not chromium_binary():
