@@ -68,7 +68,7 @@ void run_to_completion(const std::function<awaitable<void>()>& work) {
   if (failure) std::rethrow_exception(failure);
 }
 
-awaitable<void> ask_responder(const RevocationCheck& check, const crypto::TrustStore& trust, const std::string& url,
+awaitable<void> ask_responder(RevocationCheck& check, const crypto::TrustStore& trust, const std::string& url,
                               SessionTrace& trace, std::vector<HandshakeEvent>& events) {
   // (3) Client → CA: the CERTIFICATE's serial (CertID) and a nonce, POSTed over HTTP (RFC 6960 A.1)
   // A named query: GCC 12 destroys an aggregate temporary in a co_await expression twice.
@@ -108,6 +108,7 @@ awaitable<void> ask_responder(const RevocationCheck& check, const crypto::TrustS
   }
   if (!exchange.verified) refuse("OCSP responder " + url + ": " + exchange.verified.failure().reason);
   require_good(exchange.verified.value(), certificate).take();
+  check.next_update = exchange.verified->next_update;
 }
 
 enum class Phase : std::uint8_t { verify, status };
@@ -172,6 +173,7 @@ bool run_check(RevocationCheck& check, SSL* ssl, Phase phase, SessionTrace& trac
         check.stapled = true;
         // A usable staple is the CA's word: revoked or unknown ends here.
         require_good(verified.value(), certificate).take();
+        check.next_update = verified->next_update;
         return true;
       }
       unusable = verified.failure().reason;

@@ -50,6 +50,9 @@ struct RevocationCheck {
   std::optional<AlertDescription> refused;
   std::string line;
   std::string warning;  // --ca-check auto and no way to check: said, and the handshake goes on
+  // The nextUpdate of the CA's answer that let the certificate pass (0: none): a session kept for
+  // resumption (--session-file) is not offered past it, since resuming skips the CA check.
+  std::time_t next_update = 0;
   // Arrows 3–4 and the local steps of the check, emitted after arrow 2 once the handshake is over.
   std::vector<HandshakeEvent> events;
 };

@@ -136,7 +136,8 @@ TlsSessionFacts facts_of(SSL* ssl, const tls::Context& context, const tls::Tap* 
   bool tls13 = SSL_version(ssl) == TLS1_3_VERSION;
   bool ecdhe = cipher != nullptr && SSL_CIPHER_get_kx_nid(cipher) == NID_kx_ecdhe;
   bool asked = context.options().client_certificates != tls::ClientCertificates::none;
-  for (const auto& step : tls::tls_flow_for(tls13, ecdhe).steps) {
+  bool resumed = SSL_session_reused(ssl) == 1;
+  for (const auto& step : tls::tls_flow_for(tls13, ecdhe, resumed).steps) {
     std::string messages;
     for (const auto& message : step.messages) {
       bool present = !message.optional;

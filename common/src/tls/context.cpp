@@ -130,6 +130,13 @@ Context::Context(ContextOptions options)
     // session with a verified client without one).
     static const unsigned char session_context[] = "tlslab-server";
     SSL_CTX_set_session_id_context(ctx, session_context, sizeof session_context - 1);
+    if (options_.session_lifetime.count() > 0) {
+      SSL_CTX_set_timeout(ctx, static_cast<long>(options_.session_lifetime.count()));
+    } else {
+      SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+      SSL_CTX_set_num_tickets(ctx, 0);
+      SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+    }
     if (options_.client_certificates != ClientCertificates::none) {
       if (options_.trust_path.empty()) {
         throw std::runtime_error("client certificates need the CA certificate that issues them");

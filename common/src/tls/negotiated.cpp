@@ -55,6 +55,8 @@ Bytes random_of(const SSL* ssl, bool client) {
 
 // RFC 7627 §5.1: extended_master_secret is type 23; the session uses it when both hellos carry it.
 constexpr std::uint16_t extended_master_secret_type = 23;
+// RFC 8446 §4.2.11: a TLS 1.3 ServerHello with pre_shared_key (41) took one of the offered PSKs.
+constexpr std::uint16_t pre_shared_key_type = 41;
 
 bool has_extension(const HandshakeView& view, std::uint16_t type) {
   for (const auto& extension : view.extensions) {
@@ -89,6 +91,9 @@ NegotiatedSession negotiated_of(const SSL* ssl, bool with_master_secret) {
   session.client_certificate = der_of(server ? peer : own);
   session.staple = staple_of(ssl);
   session.finished = SSL_is_init_finished(ssl) == 1;
+  session.resumed = SSL_session_reused(const_cast<SSL*>(ssl)) == 1;
+  // A resumed TLS 1.2 session made no key exchange now: the group libssl names is the earlier one's.
+  if (session.resumed && !session.tls13) session.group.clear();
   session.extended_master_secret = negotiated && SSL_get_extms_support(const_cast<SSL*>(ssl)) == 1;
   if (negotiated && with_master_secret && !session.tls13) {
     if (const SSL_SESSION* saved = SSL_get_session(ssl); saved != nullptr) {
@@ -113,8 +118,13 @@ NegotiatedSession negotiated_from(std::span<const TappedMessage> messages) {
   std::optional<HandshakeView> server_hello;
   bool client_finished = false;
   bool server_finished = false;
+  bool server_certificate = false;
+  std::optional<Party> first_change_cipher_spec;
   ViewContext context;
   for (const TappedMessage& message : messages) {
+    if (message.type == TappedType::change_cipher_spec && !first_change_cipher_spec) {
+      first_change_cipher_spec = message.from;
+    }
     if (message.type != TappedType::handshake || message.bytes.empty()) continue;
     auto viewed = view_handshake(message.bytes, context);
     if (!viewed) continue;
@@ -134,6 +144,7 @@ NegotiatedSession negotiated_from(std::span<const TappedMessage> messages) {
         if (!session.tls13) context.key_exchange = key_exchange_of(session.cipher_suite);
         break;
       case HandshakeKind::certificate:
+        server_certificate = server_certificate || message.from == Party::server;
         if (view.certificates.empty()) break;
         (message.from == Party::server ? session.server_certificate : session.client_certificate) =
             view.certificates.front();
@@ -163,6 +174,16 @@ NegotiatedSession negotiated_from(std::span<const TappedMessage> messages) {
                                      has_extension(*server_hello, extended_master_secret_type);
   }
   session.finished = client_finished && server_finished;
+  if (session.tls13) {
+    session.resumed = has_extension(*server_hello, pre_shared_key_type);
+  } else {
+    // RFC 5246 §7.4.1.3: a server that resumes echoes the ClientHello's session ID; with a ticket and no
+    // ID (RFC 5077 §3.4) what shows is the abbreviated order: the server's ChangeCipherSpec comes first.
+    bool echoed = client_hello && client_hello->session_id && server_hello->session_id &&
+                  !client_hello->session_id->empty() && *client_hello->session_id == *server_hello->session_id;
+    bool server_first = first_change_cipher_spec == Party::server && !server_certificate;
+    session.resumed = echoed || server_first;
+  }
   return session;
 }
 

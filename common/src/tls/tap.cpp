@@ -330,7 +330,7 @@ std::vector<HandshakeEvent> events_of(std::vector<TappedMessage>& messages, cons
                                       EventProgress& progress) {
   std::vector<HandshakeEvent> events;
   bool is_tls13 = session.tls13;
-  const TlsFlow& flow = tls_flow_for(is_tls13, session.ecdhe);
+  const TlsFlow& flow = tls_flow_for(is_tls13, session.ecdhe, session.resumed);
   const std::string& protocol = session.protocol;
   // A TLS 1.3 session also knows its version once the ServerHello is in; messages before carry the
   // version libssl had then: set it again now that it is known.
@@ -481,23 +481,59 @@ std::vector<HandshakeEvent> events_of(std::vector<TappedMessage>& messages, cons
                               ok ? TraceColor::good : TraceColor::bad, false});
       events.push_back(std::move(check));
     }
-    bool key_point = is_tls13 ? flight.arrow == 2 && names_server_hello : flight.arrow == 5;
+    // A resumed session takes the earlier one at its ServerHello: arrows 3–5 do not happen.
+    if (session.resumed && flight.arrow == 2 && names_server_hello && !progress.resumption_taken) {
+      progress.resumption_taken = true;
+      HandshakeEvent resumed;
+      stamp(resumed, messages[flight.messages.front()]);
+      resumed.from = std::string(to_string(me));
+      resumed.to = resumed.from;
+      resumed.message = "session resumed";
+      resumed.description =
+          "the server took the earlier session (" +
+          std::string(is_tls13 ? "a ticket, as pre_shared_key" : "its ticket or session ID") +
+          "): no CERTIFICATE crossed and nobody asked the CA now; the certificate was checked, and the CA asked, "
+          "when that session began, so this one trusts an answer as old as that";
+      resumed.facts.protocol = protocol;
+      resumed.facts.checks.push_back(
+          {"resumption", true, "the earlier session taken again",
+           is_tls13 ? "the ServerHello's pre_shared_key" : "the abbreviated handshake (RFC 5246 §7.3)"});
+      events.push_back(std::move(resumed));
+    }
+    bool key_point = is_tls13 || session.resumed ? flight.arrow == 2 && names_server_hello : flight.arrow == 5;
     if (key_point && finished && !progress.key_schedule_taken) {
       progress.key_schedule_taken = true;
       HandshakeEvent keys;
-      // Once the last message it needs is in: the ClientKeyExchange (1.2), the ServerHello's key share (1.3).
-      stamp(keys, messages[is_tls13 ? flight.messages.front() : flight.messages.back()]);
+      // Once the last message it needs is in: the ClientKeyExchange (1.2), the ServerHello (1.3, resumed).
+      stamp(keys, messages[is_tls13 || session.resumed ? flight.messages.front() : flight.messages.back()]);
       keys.from = std::string(to_string(me));
       keys.to = keys.from;
       keys.message = "SESSION MASTER KEY";
       keys.facts.protocol = protocol;
       SecretFact secret;
       secret.name = "SESSION MASTER KEY";
-      if (is_tls13) {
+      if (is_tls13 && session.resumed) {
+        keys.description =
+            "SESSION MASTER KEY derived: TLS 1.3 HKDF key schedule (RFC 8446 §7.1) from the ticket's PSK (the earlier "
+            "session's resumption secret) and, with psk_dhe_ke, the new key shares' shared secret; no PRE-MASTER";
+        secret.computation =
+            "HKDF-Extract(Derive-Secret(handshake_secret, \"derived\", \"\"), 0), early_secret = "
+            "HKDF-Extract(0, PSK)";
+      } else if (is_tls13) {
         keys.description =
             "SESSION MASTER KEY derived: TLS 1.3 HKDF key schedule (RFC 8446 §7.1): no PRE-MASTER; from the key "
             "shares' shared secret and the transcript";
         secret.computation = "HKDF-Extract(Derive-Secret(handshake_secret, \"derived\", \"\"), 0)";
+      } else if (session.resumed) {
+        keys.description =
+            "SESSION MASTER KEY: the earlier session's, taken from the ticket (no PRE-MASTER); the keys come from it "
+            "and the two new randoms (TLS 1.2 PRF, RFC 5246 §6.3)";
+        secret.computation = "key_block = PRF(master_secret, \"key expansion\", RAND-SERVER || RAND-CLIENT)";
+        if (options.show_secrets && !session.master_secret.empty()) {
+          secret.value = session.master_secret;
+          keys.fields.push_back(
+              secret_field(true, "SESSION MASTER KEY", session.master_secret, TraceColor::master_key));
+        }
       } else {
         bool extended = session.extended_master_secret;
         keys.description =

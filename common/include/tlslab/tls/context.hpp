@@ -6,6 +6,7 @@
 // server that asks for client certificates verifies them against its trust file.
 #include <boost/asio/ssl.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -55,6 +56,9 @@ struct ContextOptions {
   std::function<std::optional<Bytes>()> staple;
   // A client: ask the server for a stapled OCSP response (status_request).
   bool request_status = false;
+  // A server: how long a session can be resumed (RFC 5077 tickets in TLS 1.2, PSK tickets in TLS 1.3:
+  // libssl's session timeout, sent as the ticket's lifetime); 0: no tickets, no resumption.
+  std::chrono::seconds session_lifetime{7200};
   // The trace is on: libssl's key log lines also go to each connection's Tap (Tap::install), which
   // recomputes the session's secrets and Finished from them (computations.hpp).
   bool trace = false;

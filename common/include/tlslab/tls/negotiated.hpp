@@ -32,6 +32,9 @@ struct NegotiatedSession {
   Bytes client_certificate;
   Bytes staple;           // the CA's OCSP answer the server stapled, DER
   bool finished = false;  // the handshake completed
+  // The earlier session taken again (RFC 5077 ticket or session ID in TLS 1.2, a PSK in TLS 1.3): no
+  // Certificate crossed and nobody asked the CA; the certificates above are the earlier session's.
+  bool resumed = false;
   bool extended_master_secret = false;
   Bytes master_secret;  // TLS 1.2, filled only to be shown (--show-secrets)
   // The check a live side made of its peer's certificate (libssl's verdict); none for an observer.

@@ -85,6 +85,7 @@ struct EventProgress {
   std::size_t flights_taken = 0;
   bool certificate_check_taken = false;
   bool key_schedule_taken = false;
+  bool resumption_taken = false;
   bool computed = false;
 };
 // The trace's events of `messages` (one per flight on the seed's arrows, with the local steps of

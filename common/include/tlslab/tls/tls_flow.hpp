@@ -38,8 +38,14 @@ const TlsFlow& tls12_ecdhe_flow();
 // TLS 1.3: no arrow 5; the server's Finished goes in arrow 2, its NewSessionTicket(s) are arrow 7.
 const TlsFlow& tls13_flow();
 
-// The flow of a negotiated handshake: `tls13`, or TLS 1.2 with `ecdhe` or RSA key transport.
-const TlsFlow& tls_flow_for(bool tls13, bool ecdhe);
+// Resumption: the earlier session taken again (a TLS 1.2 ticket or session ID, a TLS 1.3 PSK):
+// no Certificate, no key exchange; arrows 3–5 do not happen.
+const TlsFlow& tls12_resumed_flow();
+const TlsFlow& tls13_resumed_flow();
+
+// The flow of a negotiated handshake: `tls13`, or TLS 1.2 with `ecdhe` or RSA key transport; a
+// `resumed` one of either version.
+const TlsFlow& tls_flow_for(bool tls13, bool ecdhe, bool resumed);
 
 // The step of `flow` on `arrow` sent by `from`; nullptr when there is none (arrow 5 in TLS 1.3).
 const TlsFlowStep* find_tls_step(const TlsFlow& flow, int arrow, Party from);
