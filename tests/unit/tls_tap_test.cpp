@@ -11,6 +11,7 @@
 #include "test_pki.hpp"
 #include "tlslab/tls/context.hpp"
 #include "tlslab/tls/handshake_view.hpp"
+#include "tlslab/tls/negotiated.hpp"
 #include "tlslab/tls/tap.hpp"
 
 namespace tlslab::tls {
@@ -54,7 +55,7 @@ struct Handshake {
 
 // Drives both ends until both finish (or one fails), then lets the client read the TLS 1.3 tickets.
 Handshake handshake(Context& client_context, Context& server_context, Tap* client_tap, Tap* server_tap,
-                    const std::string& host = test::server_dns_name) {
+                    const std::string& host = test::server_dns_name, SSL_SESSION* resume = nullptr) {
   Handshake run;
   run.client.reset(SSL_new(client_context.native()));
   run.server.reset(SSL_new(server_context.native()));
@@ -66,6 +67,7 @@ Handshake handshake(Context& client_context, Context& server_context, Tap* clien
   SSL_set_connect_state(run.client.get());
   SSL_set_accept_state(run.server.get());
   expect_server_name(run.client.get(), host);
+  if (resume != nullptr) SSL_set_session(run.client.get(), resume);
   if (client_tap != nullptr) client_tap->install(run.client.get());
   if (server_tap != nullptr) server_tap->install(run.server.get());
   int client_done = 0;
@@ -484,6 +486,60 @@ TEST(TlsFlights, AMessageNoStepListsIsKeptOnItsSendersArrow) {
   EXPECT_EQ(flights[3].messages.size(), 6u);  // the KeyUpdate no step lists is kept in its flight
   EXPECT_EQ(flights[4].arrow, 6);
   EXPECT_EQ(flights[4].compatibility_ccs, 1u);  // counted on the client's next flight, not listed
+}
+
+// Resumption (issue 26): the second handshake offers the first one's session (a TLS 1.2 ticket, a
+// TLS 1.3 PSK); libssl and the messages themselves agree it was resumed, and the flights are the
+// resumed flow's: no Certificate, nothing on arrow 5, a "session resumed" step.
+void expect_resumption(const std::string& version, const std::string& arrow_two) {
+  Files files;
+  Context server(server_options(files, version));
+  Context client(client_options(files, version));
+  Tap first_tap({Party::client, false});
+  Handshake first = handshake(client, server, &first_tap, nullptr);
+  ASSERT_TRUE(first.ok);
+  EXPECT_FALSE(negotiated_of(first.client.get(), false).resumed);
+  EXPECT_FALSE(negotiated_from(first_tap.messages()).resumed);
+  std::unique_ptr<SSL_SESSION, ossl::Deleter<&SSL_SESSION_free>> session(SSL_get1_session(first.client.get()));
+  ASSERT_TRUE(session && SSL_SESSION_is_resumable(session.get()) == 1);
+
+  Tap tap({Party::client, false});
+  Handshake second = handshake(client, server, &tap, nullptr, test::server_dns_name, session.get());
+  ASSERT_TRUE(second.ok);
+  EXPECT_TRUE(negotiated_of(second.client.get(), false).resumed);
+  EXPECT_TRUE(negotiated_from(tap.messages()).resumed) << "the messages alone must tell a resumed session";
+  const HandshakeEvent* two = on_arrow(second.client_events, 2);
+  ASSERT_NE(two, nullptr);
+  EXPECT_EQ(two->message, arrow_two);
+  EXPECT_EQ(on_arrow(second.client_events, 5), nullptr);
+  EXPECT_EQ(local_step(second.client_events, "certificate check"), nullptr);
+  const HandshakeEvent* resumed = local_step(second.client_events, "session resumed");
+  ASSERT_NE(resumed, nullptr);
+  EXPECT_NE(resumed->description.find("nobody asked the CA"), std::string::npos);
+  const HandshakeEvent* keys = local_step(second.client_events, "SESSION MASTER KEY");
+  ASSERT_NE(keys, nullptr);
+  EXPECT_EQ(keys->description.find("PRF(PRE-MASTER"), std::string::npos);
+  EXPECT_NE(keys->description.find("no PRE-MASTER"), std::string::npos);
+}
+
+TEST(TlsTap, AResumedTls12SessionIsTheAbbreviatedHandshake) {
+  expect_resumption("1.2", "ServerHello + ChangeCipherSpec + Finished");
+}
+
+TEST(TlsTap, AResumedTls13SessionHasNoCertificateInArrowTwo) {
+  expect_resumption("1.3", "ServerHello + EncryptedExtensions + Finished");
+}
+
+TEST(TlsContext, ASessionLifetimeOfZeroGivesNoTicket) {
+  Files files;
+  ContextOptions options = server_options(files, "1.3");
+  options.session_lifetime = std::chrono::seconds(0);
+  Context server(options);
+  Context client(client_options(files, "1.3"));
+  Handshake run = handshake(client, server, nullptr, nullptr);
+  ASSERT_TRUE(run.ok);
+  std::unique_ptr<SSL_SESSION, ossl::Deleter<&SSL_SESSION_free>> session(SSL_get1_session(run.client.get()));
+  EXPECT_FALSE(session && SSL_SESSION_is_resumable(session.get()) == 1);
 }
 
 }  // namespace
