@@ -91,7 +91,8 @@ Database::Database(const std::string& path, Mode mode) {
   execute(schema);
   if (sqlite3_prepare_v2(db_, find_sql, -1, &find_statement_, nullptr) != SQLITE_OK ||
       sqlite3_prepare_v2(db_, "SELECT revocations FROM crl_state WHERE id = 1", -1, &revision_statement_, nullptr) !=
-          SQLITE_OK) {
+          SQLITE_OK ||
+      sqlite3_prepare_v2(db_, "PRAGMA data_version", -1, &data_version_statement_, nullptr) != SQLITE_OK) {
     throw std::runtime_error(std::string("database: ") + sqlite3_errmsg(db_));
   }
 }
@@ -99,6 +100,7 @@ Database::Database(const std::string& path, Mode mode) {
 Database::~Database() {
   sqlite3_finalize(find_statement_);
   sqlite3_finalize(revision_statement_);
+  sqlite3_finalize(data_version_statement_);
   sqlite3_close(db_);
 }
 
@@ -133,6 +135,7 @@ void Database::record_issued(X509* certificate, const std::string& subject_alt_n
   if (sqlite3_step(insert.handle) != SQLITE_DONE) {
     throw std::runtime_error(std::string("database: cannot record certificate: ") + sqlite3_errmsg(db_));
   }
+  ++own_writes_;
 }
 
 std::optional<CertificateRecord> Database::find(const std::string& serial) {
@@ -161,6 +164,7 @@ Database::RevokeOutcome Database::revoke(const std::string& serial, int reason, 
   if (sqlite3_step(update.handle) != SQLITE_DONE) {
     throw std::runtime_error(std::string("database: cannot revoke: ") + sqlite3_errmsg(db_));
   }
+  ++own_writes_;
   if (sqlite3_changes(db_) == 1) return RevokeOutcome::revoked;
   Statement exists(db_, "SELECT 1 FROM certificates WHERE serial = ?1");
   sqlite3_bind_text(exists.handle, 1, serial.c_str(), -1, SQLITE_TRANSIENT);
@@ -187,6 +191,7 @@ std::uint64_t Database::next_crl_number() {
   }
   auto number = static_cast<std::uint64_t>(sqlite3_column_int64(bump.handle, 0));
   sqlite3_step(bump.handle);  // finishes the statement, which commits it
+  ++own_writes_;
   return number;
 }
 
@@ -220,6 +225,51 @@ std::vector<RevokedRecord> Database::revoked() {
                        sqlite3_column_int(select.handle, 2)});
   }
   return records;
+}
+
+std::uint64_t Database::data_version_locked() {
+  sqlite3_reset(data_version_statement_);
+  if (sqlite3_step(data_version_statement_) != SQLITE_ROW) {
+    sqlite3_reset(data_version_statement_);
+    throw std::runtime_error(std::string("database: cannot read data_version: ") + sqlite3_errmsg(db_));
+  }
+  auto version = static_cast<std::uint64_t>(sqlite3_column_int64(data_version_statement_, 0));
+  sqlite3_reset(data_version_statement_);
+  return version;
+}
+
+std::pair<std::uint64_t, std::uint64_t> Database::change_signal() {
+  std::lock_guard lock(mutex_);
+  return {data_version_locked(), own_writes_};
+}
+
+Database::Statuses Database::statuses() {
+  std::lock_guard lock(mutex_);
+  // One read transaction: the signal and the rows are of the same snapshot.
+  execute("BEGIN");
+  try {
+    Statuses out;
+    out.signal = {data_version_locked(), own_writes_};
+    Statement select(db_, "SELECT serial, revoked_at, revocation_reason FROM certificates");
+    int step = SQLITE_ROW;
+    while ((step = sqlite3_step(select.handle)) == SQLITE_ROW) {
+      StatusRow row;
+      row.serial = column_text(select.handle, 0);
+      row.revoked = sqlite3_column_type(select.handle, 1) != SQLITE_NULL;
+      if (row.revoked) {
+        row.revoked_at = sqlite3_column_int64(select.handle, 1);
+        row.revocation_reason = sqlite3_column_int(select.handle, 2);
+      }
+      out.rows.push_back(std::move(row));
+    }
+    if (step != SQLITE_DONE)
+      throw std::runtime_error(std::string("database: cannot read statuses: ") + sqlite3_errmsg(db_));
+    execute("COMMIT");
+    return out;
+  } catch (...) {
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
 }
 
 std::string Database::integrity_check() {

@@ -1,8 +1,8 @@
 #pragma once
 // The CA's certificate database (SQLite, WAL): every issued certificate and its status. Schema
-// in docs/CA.md. One connection, serialized by a mutex: lookups by primary key take
-// microseconds, far less than the signature that follows them. A revocation is committed with
-// synchronous=FULL, so it is durable when revoke() returns, and the next lookup sees it.
+// in docs/CA.md. One connection, serialized by a mutex. A revocation is committed with
+// synchronous=FULL, so it is durable when revoke() returns, and the next change_signal() on any
+// connection, in any process, differs from the one before it (status_book.hpp).
 #include <sqlite3.h>
 
 #include <cstdint>
@@ -11,6 +11,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <openssl/x509.h>
@@ -61,6 +62,23 @@ class Database {
   // so it never goes back, across restarts and processes (RFC 5280 §5.2.3).
   [[nodiscard]] std::uint64_t next_crl_number();
   [[nodiscard]] std::uint64_t last_crl_number();
+  // What the responder needs of every certificate, and the change signal it was read at, in one
+  // read transaction (so a revocation committed meanwhile is either in it or moves the signal).
+  struct StatusRow {
+    std::string serial;
+    bool revoked = false;
+    std::time_t revoked_at = 0;
+    int revocation_reason = -1;
+  };
+  struct Statuses {
+    std::vector<StatusRow> rows;
+    std::pair<std::uint64_t, std::uint64_t> signal;
+  };
+  [[nodiscard]] Statuses statuses();
+  // Differs from a value it returned before when anything was committed since, by another
+  // connection (PRAGMA data_version: one read transaction on the WAL index, no row read) or by this
+  // one (its own count of writes: data_version moves only for other connections' commits).
+  [[nodiscard]] std::pair<std::uint64_t, std::uint64_t> change_signal();
   // PRAGMA integrity_check: "ok" when the file is sound.
   [[nodiscard]] std::string integrity_check();
 
@@ -72,6 +90,9 @@ class Database {
   sqlite3* db_ = nullptr;
   sqlite3_stmt* find_statement_ = nullptr;
   sqlite3_stmt* revision_statement_ = nullptr;
+  sqlite3_stmt* data_version_statement_ = nullptr;
+  std::uint64_t own_writes_ = 0;  // commits made through this connection (under mutex_)
+  [[nodiscard]] std::uint64_t data_version_locked();
   std::mutex mutex_;
 };
 

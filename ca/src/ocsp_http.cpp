@@ -101,59 +101,27 @@ std::vector<TraceField> request_fields(const Responder& responder, OCSP_REQUEST*
   return fields;
 }
 
-// What the CA signed, read back from the answer itself: the status of each serial and its times.
-struct SignedStatus {
-  std::string serial;
-  int status = V_OCSP_CERTSTATUS_UNKNOWN;
-  int reason = -1;
-  std::time_t revoked_at = 0;
-  std::time_t this_update = 0;
-  std::time_t next_update = 0;
-};
-
-std::vector<SignedStatus> signed_statuses(OCSP_BASICRESP* basic) {
-  std::vector<SignedStatus> statuses;
-  for (int i = 0; i < OCSP_resp_count(basic); ++i) {
-    OCSP_SINGLERESP* single = OCSP_resp_get0(basic, i);
-    SignedStatus status;
-    ASN1_GENERALIZEDTIME* revoked_at = nullptr;
-    ASN1_GENERALIZEDTIME* this_update = nullptr;
-    ASN1_GENERALIZEDTIME* next_update = nullptr;
-    status.status = OCSP_single_get0_status(single, &status.reason, &revoked_at, &this_update, &next_update);
-    ASN1_INTEGER* serial = nullptr;
-    OCSP_id_get0_info(nullptr, nullptr, nullptr, &serial, const_cast<OCSP_CERTID*>(OCSP_SINGLERESP_get0_id(single)));
-    status.serial = serial_text(serial);
-    status.revoked_at = crypto::to_time_t(revoked_at).value_or(0);
-    status.this_update = crypto::to_time_t(this_update).value_or(0);
-    status.next_update = crypto::to_time_t(next_update).value_or(0);
-    statuses.push_back(std::move(status));
-  }
-  return statuses;
-}
-
-TraceField database_says(const SignedStatus& status, bool issued_here) {
+TraceField database_says(const Responder::SignedSingle& single) {
   std::string found;
-  switch (status.status) {
-    case V_OCSP_CERTSTATUS_GOOD: found = "good: issued here, not revoked"; break;
-    case V_OCSP_CERTSTATUS_REVOKED:
-      found = "revoked at " + utc_time(status.revoked_at) + " (" +
-              std::string(crypto::revocation_reason_name(status.reason)) + ")";
+  switch (single.status.status) {
+    case crypto::CertStatus::good: found = "good: issued here, not revoked"; break;
+    case crypto::CertStatus::revoked:
+      found = "revoked at " + utc_time(single.status.revocation_time) + " (" +
+              std::string(crypto::revocation_reason_name(single.status.revocation_reason)) + ")";
       break;
-    default: found = issued_here ? "unknown: no record of this serial" : "unknown: not issued by this CA"; break;
+    case crypto::CertStatus::unknown:
+      found = single.issued_here ? "unknown: no record of this serial" : "unknown: not issued by this CA";
+      break;
   }
-  return {"database says", found + " (serial " + status.serial + ")",
-          status.status == V_OCSP_CERTSTATUS_GOOD ? TraceColor::good : TraceColor::bad};
-}
-
-std::string_view status_word(int status) {
-  if (status == V_OCSP_CERTSTATUS_GOOD) return "good";
-  if (status == V_OCSP_CERTSTATUS_REVOKED) return "revoked";
-  return "unknown";
+  return {"database says", found + " (serial " + single.serial + ")",
+          single.status.status == crypto::CertStatus::good ? TraceColor::good : TraceColor::bad};
 }
 
 // Arrows 3 and 4 of one OCSP request over HTTP, with the database lookup between them; a body that
-// is not an OCSPRequest, or an answer that is not a signed one, is one failure line.
-void trace_exchange(SessionTrace& trace, const Responder& responder, ByteView body, ByteView answer,
+// is not an OCSPRequest, or an answer that is not a signed one, is one failure line. What was signed
+// is taken from the responder as it signed it: parsing the answer back (the CA certificate in it,
+// its key above all) cost more than the signature.
+void trace_exchange(SessionTrace& trace, const Responder& responder, ByteView body, const Responder::OcspAnswer& answer,
                     const std::string& peer) {
   if (!trace.enabled()) return;
   const unsigned char* cursor = body.data();
@@ -167,43 +135,30 @@ void trace_exchange(SessionTrace& trace, const Responder& responder, ByteView bo
   }
   trace.arrow(ocsp_request_step, std::nullopt, [&] { return request_fields(responder, request.get(), peer); });
 
-  const unsigned char* answer_cursor = answer.data();
-  ossl::OcspResponse response(d2i_OCSP_RESPONSE(nullptr, &answer_cursor, static_cast<long>(answer.size())));
-  int response_status = response ? OCSP_response_status(response.get()) : OCSP_RESPONSE_STATUS_INTERNALERROR;
-  ossl::OcspBasicResponse basic(
-      response_status == OCSP_RESPONSE_STATUS_SUCCESSFUL ? OCSP_response_get1_basic(response.get()) : nullptr);
-  ERR_clear_error();
-  if (!basic) {
-    trace.outcome(false, "OCSP request over HTTP not answered",
-                  std::string("answered ") + OCSP_response_status_str(response_status) + ", unsigned");
+  if (!answer.signed_answer) {
+    trace.outcome(
+        false, "OCSP request over HTTP not answered",
+        std::string("answered ") + OCSP_response_status_str(OCSP_RESPONSE_STATUS_MALFORMEDREQUEST) + ", unsigned");
     return;
   }
-  std::vector<SignedStatus> statuses = signed_statuses(basic.get());
   trace.local(Party::ca, "checks its database", "looks up each serial asked about in its database", [&] {
     std::vector<TraceField> fields;
-    for (int i = 0; i < static_cast<int>(statuses.size()) && i < max_traced_certificates; ++i) {
-      OCSP_CERTID* id = OCSP_onereq_get0_id(OCSP_request_onereq_get0(request.get(), i));
-      fields.push_back(database_says(statuses[i], certificate_asked(responder, id).issued_here));
-    }
+    for (const auto& single : answer.singles) fields.push_back(database_says(single));
     return fields;
   });
   trace.arrow(ocsp_response_step, std::nullopt, [&] {
     std::vector<TraceField> fields;
-    for (int i = 0; i < static_cast<int>(statuses.size()) && i < max_traced_certificates; ++i) {
-      const SignedStatus& status = statuses[i];
+    for (const auto& single : answer.singles) {
       fields.push_back({"signed",
-                        "OCSP BasicResponse for serial " + status.serial + " (" +
-                            std::string(status_word(status.status)) + "), thisUpdate " + utc_time(status.this_update) +
-                            ", nextUpdate " + utc_time(status.next_update),
+                        "OCSP BasicResponse for serial " + single.serial + " (" +
+                            std::string(crypto::to_string(single.status.status)) + "), thisUpdate " +
+                            utc_time(answer.this_update) + ", nextUpdate " + utc_time(answer.next_update),
                         TraceColor::plain});
     }
     fields.push_back({"nonce", nonce_of(request.get()), TraceColor::plain});
-    const X509_ALGOR* algorithm = OCSP_resp_get0_tbs_sigalg(basic.get());
-    const ASN1_OBJECT* object = nullptr;
-    X509_ALGOR_get0(&object, nullptr, nullptr, algorithm);
     fields.push_back({"signed with",
                       "CA'S PRIVATE KEY of " + crypto::subject_of(responder.ca_certificate()) + " (" +
-                          OBJ_nid2ln(OBJ_obj2nid(object)) + ")",
+                          responder.signature_algorithm() + ")",
                       TraceColor::ca_key});
     return fields;
   });
@@ -271,8 +226,9 @@ awaitable<void> serve_ocsp_http_connection(tcp::socket socket, std::uint64_t id,
     } else {
       response = {http::status::ok, request.version()};
       response.set(http::field::content_type, "application/ocsp-response");
-      response.body() = responder.answer_ocsp_request(request.body());
-      trace_exchange(trace, responder, request.body(), response.body(), peer);
+      Responder::OcspAnswer answer = responder.decide_ocsp_request(request.body());
+      trace_exchange(trace, responder, request.body(), answer, peer);
+      response.body() = std::move(answer.ocsp_response);
       response.prepare_payload();
     }
     response.keep_alive(request.keep_alive());

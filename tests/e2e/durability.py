@@ -4,6 +4,7 @@ Run one:   python3 tests/e2e/durability.py NAME      List: --list
 """
 import os
 import random
+import re
 import signal
 import socket
 import sqlite3
@@ -92,6 +93,55 @@ def kill9_of_serve_keeps_every_status():
             state = statuses(setup.ca_dir)
             check(state[serial2] and not state[setup.serial], f"statuses changed across kill -9: {state}")
             setup.ca_process, setup.ca_port, _ = lab.start_ca(setup.ca_dir)
+
+
+@test
+def revocation_is_in_the_very_next_answer():
+    """`serve` keeps the statuses in memory (docs/CA.md): a `revoke`, and an `issue`, run in another
+    process while it serves show in the very next answer, on a connection that has been answering
+    all along (HTTP keep-alive, the same OCSP request each time), with nothing else in between."""
+    import http.client
+    with Lab() as lab:
+        ca_dir = lab.make_ca()
+        cert, _, serial = lab.issue(ca_dir)
+        _, _, http_port = lab.start_ca(ca_dir, http=True)
+        ca_crt = os.path.join(ca_dir, "ca.crt")
+
+        def request_about(certificate):
+            path = lab.path(os.path.basename(certificate) + ".req")
+            lab.run("openssl", "ocsp", "-issuer", ca_crt, "-cert", certificate, "-no_nonce", "-reqout", path)
+            return open(path, "rb").read()
+
+        connection = http.client.HTTPConnection("127.0.0.1", http_port, timeout=10)
+
+        def status_of(request):
+            connection.request("POST", "/", body=request, headers={"Content-Type": "application/ocsp-request"})
+            response = connection.getresponse()
+            body = response.read()
+            check(response.status == 200 and not response.will_close, f"HTTP {response.status}, or not kept alive")
+            path = lab.path("answer.der")
+            open(path, "wb").write(body)
+            text = lab.run("openssl", "ocsp", "-respin", path, "-resp_text", "-CAfile", ca_crt, "-issuer", ca_crt,
+                           check_ok=False)
+            status = re.search(r"Cert Status: (\w+)", text.stdout)
+            return (status.group(1) if status else "none"), text.stdout
+
+        request = request_about(cert)
+        for _ in range(20):  # the book read once, then answers from memory
+            connection.request("POST", "/", body=request, headers={"Content-Type": "application/ocsp-request"})
+            connection.getresponse().read()
+        status, text = status_of(request)
+        check(status == "good", f"before the revocation: {status}\n{text}")
+        lab.run(exe("tlslab-ca"), "revoke", "--dir", ca_dir, "--serial", serial, "--reason", "keyCompromise")
+        status, text = status_of(request)
+        check(status == "revoked" and "Reason: keyCompromise" in text,
+              f"the very next answer after the revocation says {status}:\n{text}")
+
+        # Issued by another process while serving: known (good) at the very next answer, not unknown.
+        second, _, _ = lab.issue(ca_dir, name="second")
+        status, text = status_of(request_about(second))
+        check(status == "good", f"a certificate issued while serving is answered {status}:\n{text}")
+        connection.close()
 
 
 @test
