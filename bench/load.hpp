@@ -4,8 +4,13 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include <boost/asio/thread_pool.hpp>
 
 #include "client_config.hpp"
 #include "tlslab/crypto/x509.hpp"
@@ -35,6 +40,28 @@ struct WorkerStats {
   std::string first_error;
 };
 
+// --mode status verifies every answer on threads of its own, so that the next request is sent as
+// soon as the answer is in: the row measures the CA, not this client's signature checks (which ran
+// on the same thread as the requests before). Every answer is still verified, and one that fails
+// is an error. Thread-safe.
+class AnswerChecks {
+ public:
+  // At most this many answers wait for their check: a worker pauses while the checks lag behind.
+  static constexpr unsigned max_waiting = 256;
+  void start(unsigned threads) { pool_.emplace(threads); }
+  // Runs `check` (which throws on a bad answer) on a check thread.
+  void post(std::function<void()> check);
+  [[nodiscard]] bool lagging() const { return waiting_.load() >= max_waiting; }
+  // Waits for every check posted, then adds their outcome to `total`.
+  void finish(WorkerStats& total);
+
+ private:
+  std::optional<boost::asio::thread_pool> pool_;
+  std::atomic<unsigned> waiting_{0};
+  std::mutex mutex_;  // guards verified_ and failed_
+  WorkerStats verified_;
+};
+
 struct Shared {
   const client::ClientSettings& settings;
   const crypto::TrustStore& trust;
@@ -42,6 +69,7 @@ struct Shared {
   std::chrono::steady_clock::time_point deadline;
   std::atomic<std::uint64_t> started{0};
   std::atomic<unsigned> handshakes_in_flight{0};  // hold mode ramps up: at most 64 at a time
+  AnswerChecks checks{};                          // status mode: where answers are verified
 
   // Claims the next operation; false when the run is over (by count or by time).
   bool claim();

@@ -124,6 +124,8 @@ int main(int argc, char** argv) {
     asio::io_context io(static_cast<int>(threads));
     bench::Shared shared{settings, trust_store, options, {}, {}};
     std::vector<bench::WorkerStats> stats(options.connections);
+    // The answers' checks: as many threads as send requests, so that checking keeps up.
+    if (options.mode == bench::Mode::status) shared.checks.start(threads);
     auto started = std::chrono::steady_clock::now();
     shared.deadline = started + options.duration;
     for (auto& worker : stats) {
@@ -138,9 +140,11 @@ int main(int argc, char** argv) {
     for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&io] { io.run(); });
     io.run();
     for (auto& thread : pool) thread.join();
+    bench::WorkerStats checked;
+    shared.checks.finish(checked);
     double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
-    bench::WorkerStats total;
+    bench::WorkerStats total = std::move(checked);
     for (auto& worker : stats) {
       total.operations += worker.operations;
       total.bytes += worker.bytes;
