@@ -8,6 +8,7 @@ from the client's file. Whatever is wrong with the file (garbage, expired, anoth
 server restarted with new ticket keys, a lifetime capped by the CA answer's nextUpdate) gives a
 full handshake and one line, never a failure.
 """
+import json
 import os
 import stat
 import sys
@@ -193,6 +194,28 @@ def test_server_trace_says_resumed():
               f"the server's trace does not show the abbreviated handshake:\n{log[-3000:]}")
 
 
+def test_report_of_a_resumed_session():
+    """The page of a resumed run says so: the session-resumed step, the resumed rows of the real-TLS
+    table (the page's script holds them), no CA arrows and no PRE-MASTER claimed."""
+    with Lab() as lab:
+        pki = Pki(lab)
+        process, port = tlslab_tls_server(lab, pki, ["--tls-versions", "1.2"])
+        session = lab.path("session.pem")
+        options = ["--ca-check", "direct", "--session-file", session, "--quiet"]
+        expect(client(lab, port, pki.trust, options), OK)
+        report = lab.path("resumed.html")
+        expect(client(lab, port, pki.trust, options + ["--report", report]), OK)
+        page = open(report, errors="replace").read()
+        data = json.loads(page.split('<script type="application/json" id="tlslab-data">', 1)[1].split("</script>", 1)[0])
+        messages = [str(event.get("message", "")) for event in data["events"]]
+        check("session resumed" in messages, f"the page's events have no session-resumed step: {messages}")
+        check(not any("OCSP" in m or "ClientKeyExchange" in m or "Certificate" in m for m in messages),
+              f"the page of a resumed session shows a CA question, a certificate or a key exchange: {messages}")
+        check(sorted({event.get("arrow") for event in data["events"]} - {0}) == [1, 2, 6, 8],
+              f"the arrows of a resumed TLS 1.2 session: {messages}")
+        check("the earlier session\\'s ticket (RFC 5077)" in page, "the page's script has no resumed rows for arrow 1")
+
+
 TESTS = {
     "tlslab-server-tls12": resumes(lambda lab, pki: tlslab_tls_server(lab, pki), "1.2"),
     "tlslab-server-tls13": resumes(lambda lab, pki: tlslab_tls_server(lab, pki), "1.3"),
@@ -206,6 +229,7 @@ TESTS = {
     "another-server": test_another_servers_session_is_not_offered,
     "no-tickets": test_no_tickets_when_lifetime_is_zero,
     "server-trace": test_server_trace_says_resumed,
+    "report": test_report_of_a_resumed_session,
 }
 
 if __name__ == "__main__":
