@@ -180,6 +180,8 @@ Summary summarize(const CapturedTls& captured) {
     const TappedMessage& last = captured.messages.back();
     summary.outcome = "incomplete: the capture ends after " + party_name(last.from) + "'s " + last.name;
   }
+  // The earlier session taken again: what a browser's second connection usually is (arrows 3–5 skipped).
+  if (summary.complete && session.resumed) summary.outcome += ", session resumed";
   if (captured.alert) summary.outcome += " (then alert " + captured.alert->name + ")";
   return summary;
 }

@@ -105,6 +105,8 @@ def check_row(rows, stream, expected, client, server, what):
         check(suite == (expected["suite"] or "-"), f"{where}: suite {suite!r}, expected {expected['suite']!r}")
     check(outcome.startswith(expected["outcome"]), f"{where}: outcome {outcome!r}, expected it to begin with "
           f"{expected['outcome']!r}")
+    resumed = bool(expected.get("resumed"))
+    check(("session resumed" in outcome) == resumed, f"{where}: outcome {outcome!r}: resumed should be {resumed}")
 
 
 def check_listing(entry, server_port, what, first_client_port=50000):
@@ -356,6 +358,11 @@ def resumed_session():
               f"{keyed.what}: the Finished of the resumed handshake are not both ok: {keyed.checks()}")
         check("Certificate" not in keyed.message_names(),
               f"{keyed.what}: a resumed handshake shows a Certificate: {keyed.message_names()}")
+        arrow2 = [e.get("message") for e in keyed.events if e.get("arrow") == 2]
+        check(arrow2 == ["ServerHello + EncryptedExtensions + Finished"],
+              f"{keyed.what}: arrow 2 of the resumed handshake is {arrow2}")
+        check(any(e.get("arrow") == 0 and e.get("message") == "session resumed" for e in keyed.events),
+              f"{keyed.what}: no session-resumed step in the trace")
         check(REQUEST in keyed.trace_text, f"{keyed.what}: the request line is not in the trace")
         several = explain(entry["pcap"], "--trace-json", lab.path("which.jsonl"))
         expect_exit(several, USAGE)
