@@ -195,23 +195,32 @@ tls_row() {
     ossl+=("$p")
   done
   for p in "${ossl[@]}"; do wait_port "$p"; done
-  # s_time_pair PORT PORT: handshakes per second of two s_time -new, one against each port
+  # s_time_pair MODE PORT PORT: handshakes per second of two s_time MODE (-new; or -reuse: each
+  # connection resumes the session of the one before, and GETs / so that a TLS 1.3 client has read
+  # its tickets before it resumes), one against each port.
   s_time_pair() {
     rm -f "$work"/s_time_tls.*
-    local q waits=()
+    local q waits=() mode=("$1")
+    shift
+    [[ "${mode[0]}" == -reuse ]] && mode+=(-www /)
     for q in "$@"; do
-      openssl s_time -connect "127.0.0.1:$q" "$flag" "$cipher_option" "$cipher" -new -time "$seconds" \
+      openssl s_time -connect "127.0.0.1:$q" "$flag" "$cipher_option" "$cipher" "${mode[@]}" -time "$seconds" \
         >"$work/s_time_tls.$q" 2>&1 &
       waits+=($!)
     done
     wait "${waits[@]}" || true
     cat "$work"/s_time_tls.* | awk '/connections in [0-9]+ real seconds/ {n+=$1; t=$4} END {if (t>0) printf "%.1f", n/t; else print 0}'
   }
-  tl=$(s_time_pair "${ours[@]}")
-  os=$(s_time_pair "${ossl[@]}")
+  tl=$(s_time_pair -new "${ours[@]}")
+  os=$(s_time_pair -new "${ossl[@]}")
   row "real TLS $version handshakes/s ($cipher)" "$tl" "$os" "$(ratio "$tl" "$os")" ">= 0.9x" \
     "$(verdict "$(quotient "$tl" "$os")" ">=" 0.9)" \
     "tlslab-server --tls --threads 1 x2 (libssl) vs s_server x2, each met by one s_time -new, RSA-2048"
+  tl=$(s_time_pair -reuse "${ours[@]}")
+  os=$(s_time_pair -reuse "${ossl[@]}")
+  row "real TLS $version resumed handshakes/s ($cipher)" "$tl" "$os" "$(ratio "$tl" "$os")" ">= 0.9x" \
+    "$(verdict "$(quotient "$tl" "$os")" ">=" 0.9)" \
+    "the same servers, s_time -reuse -www /: each connection resumes the last one's session (libssl's tickets)"
 }
 tls_row 1.2 -tls1_2 -cipher AES128-GCM-SHA256
 tls_row 1.3 -tls1_3 -ciphersuites TLS_AES_128_GCM_SHA256
