@@ -95,6 +95,8 @@ Database::Database(const std::string& path, Mode mode) {
       sqlite3_prepare_v2(db_, "PRAGMA data_version", -1, &data_version_statement_, nullptr) != SQLITE_OK) {
     throw std::runtime_error(std::string("database: ") + sqlite3_errmsg(db_));
   }
+  // The schema's transaction made the WAL index, which this connection now holds open.
+  if (path != ":memory:" && !path.empty()) wal_index_ = std::make_unique<WalIndex>(path + "-shm");
 }
 
 Database::~Database() {

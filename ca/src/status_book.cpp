@@ -3,18 +3,29 @@
 namespace tlslab::ca {
 
 std::shared_ptr<const StatusBook::Snapshot> StatusBook::current() {
-  // Asked first, before the snapshot is taken: a commit after this question is seen by the next
-  // answer's question; a commit before it is in the snapshot or moves the signal.
+  // Looked at first: a commit after this look moves the header for the next answer; a commit
+  // before it is seen by the question to SQLite below (asked after), or already in the snapshot.
+  auto header = database_.wal_index_header();
+  {
+    std::lock_guard lock(mutex_);
+    if (snapshot_ && header && header == checked_header_) return snapshot_;
+  }
   auto signal = database_.change_signal();
   {
     std::lock_guard lock(mutex_);
-    if (snapshot_ && snapshot_->signal == signal) return snapshot_;
+    if (snapshot_ && snapshot_->signal == signal) {
+      checked_header_ = header;  // current as of `signal`, asked after `header` was read
+      return snapshot_;
+    }
   }
   std::lock_guard reload(reload_mutex_);
   {
     // Another thread may have read the book while this one waited.
     std::lock_guard lock(mutex_);
-    if (snapshot_ && snapshot_->signal == signal) return snapshot_;
+    if (snapshot_ && snapshot_->signal == signal) {
+      checked_header_ = header;
+      return snapshot_;
+    }
   }
   Database::Statuses rows = database_.statuses();
   auto fresh = std::make_shared<Snapshot>();
@@ -30,6 +41,7 @@ std::shared_ptr<const StatusBook::Snapshot> StatusBook::current() {
   // The rows were read at rows.signal, which is `signal` or later: never older than the question.
   std::lock_guard lock(mutex_);
   snapshot_ = std::move(fresh);
+  checked_header_ = header;
   ++reads_;
   return snapshot_;
 }

@@ -1,9 +1,11 @@
 #pragma once
 // What the responder answers from: every certificate's status (good, or revoked with its time and
 // reason), read from the database into memory, and read again whenever the database changed.
-// Before each answer, one cheap question to SQLite (Database::change_signal: PRAGMA data_version
-// and this connection's own writes, no row read) says whether anything was committed since the
-// book was read; if so, the book is read again before answering. So a `tlslab-ca revoke` run in
+// Before each answer, one cheap look says whether anything was committed since the book was last
+// known current: the WAL index header in shared memory (wal_index.hpp: no system call, no lock);
+// when it moved, or cannot be read, SQLite is asked (Database::change_signal: PRAGMA data_version
+// and this connection's own writes, a read transaction but no row), and if that moved too the book
+// is read again before answering. So a `tlslab-ca revoke` run in
 // another process shows in the very next answer, as before, but an answer no longer pays a row
 // lookup, its text columns and its allocations (docs/CA.md, "Status answers").
 //
@@ -11,6 +13,7 @@
 // held only to copy or replace the pointer; answers on other threads keep the snapshot they took.
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -34,6 +37,9 @@ class StatusBook {
     std::unordered_map<std::string, crypto::StatusAnswer> statuses;
     std::pair<std::uint64_t, std::uint64_t> signal;
   };
+  // The WAL index header read before snapshot_ was last found current: while it has not moved,
+  // nothing was committed since, and snapshot_ is still current.
+  std::optional<WalIndex::Header> checked_header_;
   [[nodiscard]] std::shared_ptr<const Snapshot> current();
 
   Database& database_;

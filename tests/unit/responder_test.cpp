@@ -150,6 +150,28 @@ TEST(Responder, ARevocationThroughItsOwnConnectionIsInTheVeryNextAnswer) {
   EXPECT_EQ(next.reason, OCSP_REVOKED_STATUS_SUPERSEDED);
 }
 
+// The lock-free look that lets an answer skip SQLite (wal_index.hpp): the header stays put while
+// nothing is committed, reads included, and moves with a commit of any connection.
+TEST(WalIndex, MovesWithEveryCommitOfAnyConnectionAndOnlyThen) {
+  DatabaseFile file;
+  Database serving(file.path(), Database::Mode::create);
+  Issued issued = issue_into(serving);
+  Database other(file.path(), Database::Mode::open_existing);
+  auto before = serving.wal_index_header();
+  ASSERT_TRUE(before.has_value()) << "the WAL index of a file database cannot be read";
+  EXPECT_EQ(serving.list().size(), 1u);
+  (void)other.statuses();
+  EXPECT_EQ(serving.wal_index_header(), before) << "a read moved the header";
+  ASSERT_EQ(other.revoke(issued.serial, OCSP_REVOKED_STATUS_KEYCOMPROMISE, 1'700'000'000),
+            Database::RevokeOutcome::revoked);
+  auto after_other = serving.wal_index_header();
+  EXPECT_NE(after_other, before) << "another connection's commit left the header as it was";
+  (void)serving.next_crl_number();
+  EXPECT_NE(serving.wal_index_header(), after_other) << "this connection's commit left the header as it was";
+  Database memory(":memory:", Database::Mode::create);
+  EXPECT_FALSE(memory.wal_index_header().has_value());
+}
+
 // Several threads answer while another connection revokes: every answer asked for after the revoke
 // returned says revoked (and none fails). Run under TSan, this is also the book's race check.
 TEST(Responder, AnswersOnManyThreadsSeeARevocationAtOnce) {
