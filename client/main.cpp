@@ -10,6 +10,7 @@
 #include "client_session.hpp"
 #include "crl_cache.hpp"
 #include "exit_codes.hpp"
+#include "session_file.hpp"
 #include "tls_session.hpp"
 #include "tlslab/cli.hpp"
 #include "tlslab/failure_reason.hpp"
@@ -35,6 +36,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "tlslab-client 1.0.0 (protocol tlslab/1.0)");
   std::string connect = "127.0.0.1:4433", ca_service = "127.0.0.1:4434", trust_path, server_name;
   std::string groups = "x25519,p256", ca_check = "auto", cert_path, key_path, crl_from, crl_cache;
+  std::string session_file;
   long long max_staple_age = crypto::default_max_staple_age.count();
   std::string suites = default_suite_names(), output, keylog, report, plantuml;
   std::vector<std::string> paths;
@@ -76,6 +78,9 @@ int main(int argc, char** argv) {
   app.add_option("--key", key_path, "this client's private key (PEM) for --cert");
   app.add_option("--get", paths, "request PATH after the handshake (repeatable; default /)");
   app.add_option("--output", output, "write response bodies to FILE instead of stdout");
+  app.add_option("--session-file", session_file,
+                 "keep the server's session ticket in FILE (mode 0600) and offer it next time to the same server "
+                 "name: a resumed handshake skips the CERTIFICATE, the CA and the PRE-MASTER (PROTOCOL.md §7.8)");
   app.add_flag("--tls", use_tls,
                "speak standard TLS 1.2/1.3 (libssl) instead of the lab's protocol, to any TLS server "
                "(tlslab-server --tls, openssl s_server, gnutls-serv): the chain from --trust, the dates, the host "
@@ -203,6 +208,22 @@ int main(int argc, char** argv) {
     }
     settings.timeouts = {std::chrono::milliseconds(handshake_timeout_ms), std::chrono::milliseconds(idle_timeout_ms)};
     settings.keylog = cli::keylog_path(keylog);  // checked before any connection
+    if (!session_file.empty()) {
+      // A link planted at the path, or another user's file, is refused before any connection.
+      require_private_or_absent(session_file, "--session-file");
+      settings.session_file = session_file;
+    }
+    // With --tls the file holds libssl's session, read where the handshake starts (tls_session.cpp).
+    if (!session_file.empty() && !settings.tls) {
+      client::SessionLoad loaded =
+          client::load_session(session_file, settings.server_name, static_cast<std::int64_t>(std::time(nullptr)));
+      if (loaded.session) {
+        settings.resume = std::make_shared<const client::StoredSession>(std::move(*loaded.session));
+      } else if (!loaded.why_not.empty()) {
+        std::fprintf(stderr, "tlslab-client: --session-file %s %s: a full handshake\n", session_file.c_str(),
+                     loaded.why_not.c_str());
+      }
+    }
     std::optional<crypto::TrustStore> trust;
     if (!settings.tls) trust.emplace(crypto::TrustStore::from_pem_file(trust_path));
     if (!cert_path.empty()) settings.identity = client::ClientIdentity::load(cert_path, key_path);

@@ -32,6 +32,8 @@ int main(int argc, char** argv) {
   bool tls = false;
   std::string tls_versions = "1.2,1.3";
   std::uint64_t max_generated_bytes = std::uint64_t{256} << 20;
+  long long ticket_lifetime = crypto::default_ticket_lifetime.count();
+  std::string ticket_key_file;
   app.add_option("--cert", cert_path, "server certificate (PEM), e.g. from 'tlslab-ca issue'")->required();
   app.add_option("--key", key_path,
                  "server private key (PEM): RSA >= 2048 (every suite) or EC P-256 (the ecdhe- suites only)")
@@ -80,6 +82,13 @@ int main(int argc, char** argv) {
   app.add_option("--client-crl-from", client_crl_from,
                  "with --client-ca-check crl: fetch the list from this http:// URL instead of the client "
                  "certificate's CRL distribution point");
+  app.add_option("--ticket-lifetime", ticket_lifetime,
+                 "seconds a session ticket resumes for (PROTOCOL.md §7.8), and how often the ticket key rotates; "
+                 "0: issue no tickets")
+      ->capture_default_str();
+  app.add_option("--ticket-key-file", ticket_key_file,
+                 "keep the session-ticket keys in this file (created 0600 when absent; a group- or world-readable "
+                 "one is refused), so that tickets still resume after a restart");
   app.add_flag("--tls", tls,
                "speak real TLS (OpenSSL's libssl) on the port instead of the lab's protocol: the same certificate, "
                "key, HTTP service and trace, each handshake on the seed's arrows");
@@ -155,6 +164,18 @@ int main(int argc, char** argv) {
       }
     }
     if (staple_from.empty() && !staple_trust.empty()) throw std::runtime_error("--staple-trust needs --staple-from");
+    if (ticket_lifetime < 0 || ticket_lifetime > 7 * 24 * 3600) {
+      throw std::runtime_error("--ticket-lifetime must be between 0 and 604800 seconds (7 days, as RFC 5077 advises)");
+    }
+    if (ticket_lifetime == 0 && !ticket_key_file.empty()) {
+      throw std::runtime_error("--ticket-key-file is not used with --ticket-lifetime 0 (no tickets)");
+    }
+    // Session tickets (§7.8): only a client that offers the extension ever sees one.
+    if (ticket_lifetime > 0 && !tls) {
+      settings.tickets = std::make_shared<crypto::TicketKeyring>(
+          std::chrono::seconds(ticket_lifetime), static_cast<std::int64_t>(std::time(nullptr)),
+          ticket_key_file.empty() ? std::nullopt : std::optional<std::string>(ticket_key_file));
+    }
     auto identity = server::ServerIdentity::load(cert_path, key_path);
     Trace trace(cli::trace_options(trace_arguments, stdout, "server"));
     std::shared_ptr<server::Stapler> stapler;
@@ -182,6 +203,7 @@ int main(int argc, char** argv) {
       options.versions = tls_versions;
       options.keylog_path = settings.keylog;
       options.trace = trace.enabled();
+      options.session_lifetime = std::chrono::seconds(ticket_lifetime);  // libssl's tickets (RFC 5077, 8446)
       if (settings.client_auth != ClientAuth::none) {
         options.client_certificates = settings.client_auth == ClientAuth::require ? tls::ClientCertificates::require
                                                                                   : tls::ClientCertificates::optional;

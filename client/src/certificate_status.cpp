@@ -10,13 +10,12 @@
 
 namespace tlslab::client {
 
-awaitable<bool> check_certificate_status(const ClientSettings& settings, const crypto::TrustStore& trust,
-                                         net::StatusClient& ca_service, const ServerHello& server_hello,
-                                         X509* certificate, const Flow& flow, SessionTrace& trace) {
+awaitable<CertificateStatus> check_certificate_status(const ClientSettings& settings, const crypto::TrustStore& trust,
+                                                      net::StatusClient& ca_service, const ServerHello& server_hello,
+                                                      X509* certificate, const Flow& flow, SessionTrace& trace) {
   if (settings.ca_check == CaCheck::crl) {
     // (3)–(4) as a CRL fetch (§9.3): no staple was asked for, the CA service is not contacted.
-    co_await check_crl(settings, trust, certificate, trace);
-    co_return false;
+    co_return CertificateStatus{false, co_await check_crl(settings, trust, certificate, trace)};
   }
   std::time_t now = std::time(nullptr);
   StapleVerdict staple =
@@ -51,7 +50,7 @@ awaitable<bool> check_certificate_status(const ClientSettings& settings, const c
   if (const crypto::VerifiedStatus* usable = staple.usable()) {
     // A usable staple is the CA's word (§9.1): revoked or unknown ends here, with no second opinion.
     require_good(*usable, certificate).take();
-    co_return true;
+    co_return CertificateStatus{true, usable->next_update};
   }
   if (staple.staple) {
     trace.local(Party::client, "asks the CA itself", "the staple is not usable, so the client does arrows 3-4 itself",
@@ -74,8 +73,9 @@ awaitable<bool> check_certificate_status(const ClientSettings& settings, const c
                          facts_of::status_response(status.response.ocsp_response, verified)};
       },
       describe::status_response_words(verified ? std::optional(verified->answer.status) : std::nullopt));
-  require_good(std::move(verified).take(), certificate).take();
-  co_return false;
+  crypto::VerifiedStatus good = std::move(verified).take();
+  require_good(good, certificate).take();
+  co_return CertificateStatus{false, good.next_update};
 }
 
 }  // namespace tlslab::client

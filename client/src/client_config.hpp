@@ -15,6 +15,7 @@
 namespace tlslab::client {
 
 class CrlCache;
+struct StoredSession;
 
 // --tls: standard TLS through libssl instead of the lab's protocol.
 struct TlsClientOptions {
@@ -47,6 +48,10 @@ struct ClientSettings {
   std::optional<std::string> crl_from;
   std::shared_ptr<const CrlCache> crl_cache;
   std::optional<TlsClientOptions> tls;  // --tls
+  // --session-file (§7.8): where the session ticket is kept; the session loaded from it, when it is
+  // one to offer to this server now.
+  std::optional<std::string> session_file;
+  std::shared_ptr<const StoredSession> resume;
 };
 
 }  // namespace tlslab::client

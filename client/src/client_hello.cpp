@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "session_file.hpp"
+
 namespace tlslab::client {
 
 ClientHello make_client_hello(const ClientSettings& settings, const Random& client_random) {
@@ -18,6 +20,9 @@ ClientHello make_client_hello(const ClientSettings& settings, const Random& clie
   if (settings.ca_check != CaCheck::direct && settings.ca_check != CaCheck::crl)
     hello.ask_for_staple();                          // "staple, please"
   if (settings.identity) hello.offer_certificate();  // the client has a certificate
+  // §7.8: the ticket kept from an earlier session with this server, or "I can keep one".
+  if (settings.session_file)
+    hello.offer_session_ticket(settings.resume ? ByteView(settings.resume->ticket) : ByteView());
   return hello;
 }
 

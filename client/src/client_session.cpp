@@ -68,7 +68,9 @@ awaitable<Outcome> run_session(const ClientSettings& settings, const crypto::Tru
     std::snprintf(timing, sizeof timing, "%.2f ms", ms);
     session_trace.outcome(true, "handshake complete",
                           std::string(session.suite.name) + " in " + timing + " (ClientHello to server Finished, " +
-                              (session.stapled                     ? "the CA's answer stapled: no CA round trip)"
+                              (session.resumed   ? "resumed from the session ticket: no CERTIFICATE, no CA round trip, "
+                                                   "no PRE-MASTER)"
+                               : session.stapled ? "the CA's answer stapled: no CA round trip)"
                                : settings.ca_check == CaCheck::crl ? "the CA's list looked up: no question to the CA)"
                                                                    : "CA round trip included)"));
     results = co_await send_requests(*channel, settings, session_trace, body_out);

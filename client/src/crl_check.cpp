@@ -10,8 +10,8 @@
 
 namespace tlslab::client {
 
-awaitable<void> check_crl(const ClientSettings& settings, const crypto::TrustStore& trust, X509* certificate,
-                          SessionTrace& trace) {
+awaitable<std::time_t> check_crl(const ClientSettings& settings, const crypto::TrustStore& trust, X509* certificate,
+                                 SessionTrace& trace) {
   const Flow& flow = crl_flow(Party::client);
   const FlowStep& request_step = flow.steps[0];
   const FlowStep& response_step = flow.steps[1];
@@ -80,7 +80,9 @@ awaitable<void> check_crl(const ClientSettings& settings, const crypto::TrustSto
                         : "the CERTIFICATE's serial is not in the CA's list: good",
                 [&] { return net::crl_look_up_fields(certificate, status); });
   }
-  require_good(std::move(status).take(), certificate).take();
+  crypto::VerifiedStatus good = std::move(status).take();
+  require_good(good, certificate).take();
+  co_return good.next_update;
 }
 
 }  // namespace tlslab::client

@@ -13,7 +13,7 @@ namespace tlslab::client {
 // serial; bad_certificate_status_response when there is no usable list (no URL, the fetch failed,
 // the list refused: another key, another issuer, stale, an old list replayed, …). A cache entry
 // that is not this user's alone is refused the same way, with what to do.
-awaitable<void> check_crl(const ClientSettings& settings, const crypto::TrustStore& trust, X509* certificate,
-                          SessionTrace& trace);
+awaitable<std::time_t> check_crl(const ClientSettings& settings, const crypto::TrustStore& trust, X509* certificate,
+                                 SessionTrace& trace);
 
 }  // namespace tlslab::client

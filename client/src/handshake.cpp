@@ -3,6 +3,7 @@
 #include "certificate_status.hpp"
 #include "client_hello.hpp"
 #include "pre_master.hpp"
+#include "resumption.hpp"
 #include "tlslab/crypto/keylog.hpp"
 #include "tlslab/crypto/random.hpp"
 #include "tlslab/crypto/transcript.hpp"
@@ -32,6 +33,19 @@ awaitable<SessionParameters> run_handshake(net::Channel& channel, const ClientSe
   auto received_hello = co_await channel.expect<ServerHello>(flow, &transcript);
   const ServerHello& server_hello = received_hello.message;
   session.server_random = server_hello.random;
+  if (server_hello.resumed()) {
+    // §7.8: the server accepted the ticket: arrows 6 and 7 with fresh keys from the ticket's master secret.
+    co_await run_resumed_handshake(channel, flow, transcript, session, hello, server_hello,
+                                   std::move(received_hello.frame), settings, trace);
+    co_return session;
+  }
+  if (hello.session_ticket() && !hello.session_ticket()->empty()) {
+    trace.local(Party::client, "not resumed: full handshake",
+                "the server did not accept the ticket offered (expired, rotated out, or not its own), so the "
+                "handshake is a full one: CERTIFICATE, the CA's answer, PRE-MASTER",
+                [&] { return std::vector<TraceField>{}; });
+  }
+  const bool ticket = server_hello.ticket_mode() == TicketMode::new_ticket;
   ossl::X509Ptr certificate = trust.memo().parse(server_hello.certificate).take();
   session.certificate_subject = crypto::subject_of(certificate.get());
   session.certificate_serial = crypto::serial_hex(certificate.get());
@@ -39,7 +53,7 @@ awaitable<SessionParameters> run_handshake(net::Channel& channel, const ClientSe
   if (checked) {
     // The variant's words for arrows 2 to 5: ECDHE, a staple, a request for our certificate.
     flow.choose(flow_for(FlowVariant{checked->key_exchange, server_hello.staple().has_value(),
-                                     server_hello.certificate_request().has_value()}));
+                                     server_hello.certificate_request().has_value(), ticket}));
   }
   trace.arrow(flow.last(), std::move(received_hello.frame), [&] {
     return Described{describe::server_hello(server_hello, certificate.get(), checked.ok()),
@@ -63,8 +77,9 @@ awaitable<SessionParameters> run_handshake(net::Channel& channel, const ClientSe
 
   // (3)–(4): the CA's signed answer about the CERTIFICATE, stapled by the server ahead of time, or
   // asked for by the client itself (Client → CA, CA → Client), as --ca-check says
-  session.stapled = co_await check_certificate_status(settings, trust, ca_service, server_hello, certificate.get(),
-                                                      flow.flow(), trace);
+  CertificateStatus status = co_await check_certificate_status(settings, trust, ca_service, server_hello,
+                                                               certificate.get(), flow.flow(), trace);
+  session.stapled = status.stapled;
 
   // (5) Client → Server: a new random PRE-MASTER, encrypted with SERVER'S PUBLIC KEY (or, with
   // ECDHE, the client's key share: the PRE-MASTER is never sent)
@@ -76,7 +91,7 @@ awaitable<SessionParameters> run_handshake(net::Channel& channel, const ClientSe
       derive_session_keys(session.suite, std::move(pre_master), session.client_random, session.server_random);
   // Written now, before the Finished: the key log is how a user decrypts a handshake that fails there.
   if (settings.keylog) crypto::append_keylog(*settings.keylog, session.client_random, keys.master_secret);
-  trace.local(Party::client, "SESSION MASTER KEY", describe::session_keys_step(session.suite), [&] {
+  trace.local(Party::client, "SESSION MASTER KEY", describe::session_keys_step(session.suite, false), [&] {
     return Described{describe::session_keys(keys, trace.shows_secrets()),
                      facts_of::session_keys(session.suite, keys, session.client_random, session.server_random,
                                             trace.shows_secrets())};
@@ -104,13 +119,16 @@ awaitable<SessionParameters> run_handshake(net::Channel& channel, const ClientSe
   auto received_ack = co_await channel.expect<Finished>(flow, &transcript);
   const Finished& ack = received_ack.message;
   check_finished(ack, expected, Party::server).take();
-  channel.handshake_done();
   trace.arrow(received_ack.step, std::move(received_ack.frame), [&] {
     return Described{
         describe::finished(ack, hash, true),
         facts_of::finished(session.suite, {Party::server, ack.verify_data, hash, &keys.master_secret, expected},
                            trace.shows_secrets())};
   });
+  // §7.8: the ticket for next time, kept no longer than the CA's answer this session relied on.
+  if (ticket)
+    co_await receive_session_ticket(channel, flow, session, keys.master_secret, status.next_update, settings, trace);
+  channel.handshake_done();
   co_return session;
 }
 

@@ -17,6 +17,7 @@ struct SessionParameters {
   std::string certificate_subject;
   std::string certificate_serial;
   bool stapled = false;  // the certificate's status came from the server's staple (§9.1)
+  bool resumed = false;  // a session ticket resumed an earlier session (§7.8): no CERTIFICATE, no CA
 };
 
 // Throws ProtocolError; on return both directions are protected. Arrows 3–4 go through

@@ -24,6 +24,14 @@ std::optional<std::uint32_t> Reader::u24() {
   return (std::uint32_t{(*bytes)[0]} << 16) | (std::uint32_t{(*bytes)[1]} << 8) | (*bytes)[2];
 }
 
+std::optional<std::uint32_t> Reader::u32() {
+  auto bytes = fixed(4);
+  if (!bytes) return std::nullopt;
+  std::uint32_t value = 0;
+  for (std::uint8_t byte : *bytes) value = (value << 8) | byte;
+  return value;
+}
+
 std::optional<std::uint64_t> Reader::u64() {
   auto bytes = fixed(8);
   if (!bytes) return std::nullopt;
@@ -118,6 +126,12 @@ void Writer::u24(std::uint32_t value, std::string_view field) {
   out_.push_back(static_cast<std::uint8_t>(value >> 16));
   out_.push_back(static_cast<std::uint8_t>(value >> 8));
   out_.push_back(static_cast<std::uint8_t>(value));
+  leaf(at, field);
+}
+
+void Writer::u32(std::uint32_t value, std::string_view field) {
+  std::size_t at = out_.size();
+  for (int shift = 24; shift >= 0; shift -= 8) out_.push_back(static_cast<std::uint8_t>(value >> shift));
   leaf(at, field);
 }
 

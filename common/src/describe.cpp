@@ -55,6 +55,13 @@ std::vector<TraceField> client_hello(const ClientHello& hello) {
     fields.push_back({"certificate_request", "the client has a CERTIFICATE of its own, if the server asks",
                       TraceColor::certificate});
   }
+  if (auto ticket = hello.session_ticket()) {
+    fields.push_back({"session_ticket",
+                      ticket->empty() ? std::string("none to offer: the client can keep one (§7.8)")
+                                      : "offers a ticket from an earlier session, " + std::to_string(ticket->size()) +
+                                            " bytes the client cannot read",
+                      TraceColor::master_key});
+  }
   return fields;
 }
 
@@ -82,6 +89,9 @@ std::vector<TraceField> server_hello(const ServerHello& hello, X509* certificate
                       "the CA's signed answer about this CERTIFICATE, " + std::to_string(staple->size()) +
                           " bytes DER, fetched by the server ahead of time",
                       TraceColor::ca_key});
+  }
+  if (hello.ticket_mode() == TicketMode::new_ticket) {
+    fields.push_back({"session_ticket", "a session ticket will follow the server's Finished", TraceColor::plain});
   }
   if (auto schemes = hello.certificate_request()) {
     std::string names;
@@ -340,9 +350,39 @@ std::string status_response_words(const std::optional<crypto::CertStatus>& statu
   return "sends ACK for the certificate, signed with the CA'S PRIVATE KEY (an OCSP response)" + verifies;
 }
 
-std::string session_keys_step(const SuiteInfo& suite) {
+std::string session_keys_step(const SuiteInfo& suite, bool resumed) {
+  if (resumed) {
+    return "takes the SESSION MASTER KEY from the session ticket (no PRE-MASTER: the full handshake made it), and "
+           "creates fresh keys from it and the new RAND-CLIENT and RAND-SERVER (TLS 1.2 PRF, " +
+           std::string(to_string(suite.hash)) + ")";
+  }
   return "creates SESSION MASTER KEY using RAND-CLIENT, PRE-MASTER and RAND-SERVER (TLS 1.2 PRF, " +
          std::string(to_string(suite.hash)) + ")";
+}
+
+std::vector<TraceField> resumed_server_hello(const ServerHello& hello, std::int64_t session_began) {
+  std::vector<TraceField> fields{
+      {"RAND-SERVER", to_hex(hello.random), TraceColor::rand_server},
+      {"cipher suite", suite_name(hello.cipher_suite) + " (the session's)", TraceColor::cipher_suites},
+      {"session_ticket", "accepted: a resumed handshake", TraceColor::good},
+      {"CERTIFICATE", "none: the server proves itself by opening the ticket and knowing its master secret",
+       TraceColor::certificate},
+      {"arrows 3-5",
+       "skipped: the CA was asked when the session began, and the ticket lives no longer than that "
+       "answer's nextUpdate; no PRE-MASTER is sent, the master secret comes from the ticket",
+       TraceColor::plain}};
+  if (session_began > 0) {
+    fields.push_back({"session began", utc_time(static_cast<std::time_t>(session_began)), TraceColor::plain});
+  }
+  return fields;
+}
+
+std::vector<TraceField> new_session_ticket(const NewSessionTicket& ticket) {
+  return {{"ticket_lifetime_hint", std::to_string(ticket.ticket_lifetime_hint) + " s", TraceColor::plain},
+          {"ticket",
+           std::to_string(ticket.ticket.size()) + " bytes, sealed under the server's ticket key "
+                                                  "(AES-256-GCM): only this server can open it",
+           TraceColor::master_key}};
 }
 
 std::string tls_flight(std::string_view version, int arrow, std::span<const std::string> messages) {

@@ -52,6 +52,36 @@ constexpr std::array ecdhe_steps{
 
 constexpr Flow ecdhe{"forward secrecy (ECDHE)", ecdhe_steps};
 
+// Resumption (§7.8): the session ticket stands in for arrows 2's CERTIFICATE, 3–4 and 5.
+constexpr std::array resumed_steps{
+    FlowStep{1, Party::client, Party::server, HandshakeType::client_hello, "ClientHello (session ticket)",
+             "client says hello with RAND-CLIENT, sends TLS version, sends cipher suites available to the client, and "
+             "the session ticket a server gave it when the session began (session_ticket)"},
+    FlowStep{2, Party::server, Party::client, HandshakeType::server_hello, "ServerHello (resumed)",
+             "returns RAND-SERVER and the session's cipher suite, and accepts the ticket: no CERTIFICATE and no "
+             "SERVER'S PUBLIC KEY. No arrows 3-5: the CA was asked when the session began, and a ticket lives no "
+             "longer than that answer's nextUpdate; there is no PRE-MASTER, the SESSION MASTER KEY comes from the "
+             "ticket, which only this server can open"},
+    FlowStep{6, Party::client, Party::server, HandshakeType::finished, "Finished (test message)",
+             "sends test message using fresh keys from the ticket's SESSION MASTER KEY and the new randoms (Finished: "
+             "proves the client holds the session's master secret, not just the ticket)"},
+    FlowStep{7, Party::server, Party::client, HandshakeType::finished, "Finished (ACK)",
+             "decrypts the test message, returns ACK encrypted with the fresh keys (Finished: proves the server "
+             "opened the ticket)"},
+};
+
+constexpr Flow resumed{"resumed (session ticket)", resumed_steps};
+
+// After a full handshake's arrow 7 (§7.8): the ticket for the next connection.
+constexpr FlowStep new_session_ticket_step{
+    7,
+    Party::server,
+    Party::client,
+    HandshakeType::new_session_ticket,
+    "NewSessionTicket",
+    "returns a session ticket, encrypted using SESSION MASTER KEY: the session's master secret and suite sealed "
+    "under the server's ticket key, which the client offers next time to skip arrows 3-5"};
+
 // Stapling (§9.1): arrows 3–4 between the server and the CA, ahead of time.
 constexpr std::array staple_steps{
     FlowStep{3, Party::server, Party::ca, HandshakeType::status_request, "StatusRequest (by the server)",
@@ -101,7 +131,9 @@ class VariantFlows {
   VariantFlows() {
     for (KeyExchange key_exchange : {KeyExchange::rsa_oaep, KeyExchange::ecdhe}) {
       for (bool stapled : {false, true}) {
-        for (bool mutual : {false, true}) build(FlowVariant{key_exchange, stapled, mutual});
+        for (bool mutual : {false, true}) {
+          for (bool ticket : {false, true}) build(FlowVariant{key_exchange, stapled, mutual, ticket});
+        }
       }
     }
   }
@@ -116,7 +148,8 @@ class VariantFlows {
   };
 
   static std::size_t index(const FlowVariant& variant) {
-    return (variant.key_exchange == KeyExchange::ecdhe ? 4 : 0) + (variant.stapled ? 2 : 0) + (variant.mutual ? 1 : 0);
+    return (variant.key_exchange == KeyExchange::ecdhe ? 8 : 0) + (variant.stapled ? 4 : 0) + (variant.mutual ? 2 : 0) +
+           (variant.ticket ? 1 : 0);
   }
 
   void build(const FlowVariant& variant) {
@@ -133,13 +166,15 @@ class VariantFlows {
     built.steps.push_back(
         with(base.steps[0], {},
              std::string(variant.stapled ? ", and asks for the CA's answer stapled (status_stapling)" : "") +
-                 (variant.mutual ? ", and says it has a CERTIFICATE of its own (certificate_request)" : "")));
+                 (variant.mutual ? ", and says it has a CERTIFICATE of its own (certificate_request)" : "") +
+                 (variant.ticket ? ", and says it can keep a session ticket (session_ticket)" : "")));
     built.steps.push_back(with(
         base.steps[1], {},
         std::string(variant.stapled ? ", and the CA's signed answer about its CERTIFICATE, fetched ahead of time (the "
                                       "staple: no client nonce in it, its freshness is its age)"
                                     : "") +
-            (variant.mutual ? ", and asks for the client's CERTIFICATE (certificate_request)" : "")));
+            (variant.mutual ? ", and asks for the client's CERTIFICATE (certificate_request)" : "") +
+            (variant.ticket ? ", and says a session ticket will follow its Finished (session_ticket)" : "")));
     if (!variant.stapled) {
       built.steps.push_back(base.steps[2]);
       built.steps.push_back(base.steps[3]);
@@ -155,11 +190,13 @@ class VariantFlows {
     }
     built.steps.push_back(base.steps[5]);
     built.steps.push_back(base.steps[6]);
-    built.name = std::string(base.variant) + (variant.stapled ? ", stapled" : "") + (variant.mutual ? ", mutual" : "");
+    if (variant.ticket) built.steps.push_back(new_session_ticket_step);
+    built.name = std::string(base.variant) + (variant.stapled ? ", stapled" : "") + (variant.mutual ? ", mutual" : "") +
+                 (variant.ticket ? ", session ticket" : "");
     built.flow = Flow{built.name, built.steps};
   }
 
-  std::array<Built, 8> built_;
+  std::array<Built, 16> built_;
 };
 
 }  // namespace
@@ -185,8 +222,13 @@ const Flow& flow_for(KeyExchange key_exchange) {
   return key_exchange == KeyExchange::ecdhe ? ecdhe : seed;
 }
 
+const Flow& resumed_flow() {
+  return resumed;
+}
+
 const Flow& flow_for(const FlowVariant& variant) {
-  if (!variant.stapled && !variant.mutual) return flow_for(variant.key_exchange);
+  if (variant.resumed) return resumed;
+  if (!variant.stapled && !variant.mutual && !variant.ticket) return flow_for(variant.key_exchange);
   static const VariantFlows variants;
   return variants.get(variant);
 }

@@ -197,6 +197,42 @@ SessionKeys derive_session_keys(const SuiteInfo& suite, Secret pre_master, const
   return {std::move(master_secret), std::move(keys)};
 }
 
+SessionKeys resume_session_keys(const SuiteInfo& suite, Secret master_secret, const Random& client_random,
+                                const Random& server_random) {
+  crypto::KeyBlock keys = crypto::derive_key_block(suite, master_secret, client_random, server_random);
+  return {std::move(master_secret), std::move(keys)};
+}
+
+Result<SuiteInfo> check_resumed_server_hello(const ClientHello& offered, const ServerHello& hello,
+                                             std::uint16_t session_suite) {
+  auto ticket = offered.session_ticket();
+  if (!ticket) {
+    return fail(AlertDescription::unsupported_extension,
+                "ServerHello carries extension 35 (session_ticket) the client did not offer");
+  }
+  if (ticket->empty()) {
+    return fail(AlertDescription::illegal_parameter, "ServerHello resumes a session, but the client offered no ticket");
+  }
+  if (hello.server_version != ProtocolVersion::tlslab_1_0 ||
+      static_cast<std::uint16_t>(hello.server_version) > static_cast<std::uint16_t>(offered.client_version)) {
+    return fail(AlertDescription::protocol_version, "server chose a version the client did not offer");
+  }
+  for (const auto& extension : hello.extensions) {
+    bool asked = std::any_of(offered.extensions.begin(), offered.extensions.end(),
+                             [&](const Extension& e) { return e.type == extension.type; });
+    if (!asked) {
+      return fail(AlertDescription::unsupported_extension,
+                  "ServerHello carries extension " + std::to_string(extension.type) + " the client did not offer");
+    }
+  }
+  auto suite = suite_info(hello.cipher_suite);
+  if (hello.cipher_suite != session_suite || !suite) {
+    return fail(AlertDescription::illegal_parameter, "server resumed with " + suite_name(hello.cipher_suite) +
+                                                         ", not the session's " + suite_name(session_suite));
+  }
+  return *suite;
+}
+
 Result<void> check_finished(const Finished& received, std::span<const std::uint8_t, verify_data_size> expected,
                             Party sender) {
   if (constant_time_equal(received.verify_data, expected)) return {};

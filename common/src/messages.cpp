@@ -13,6 +13,27 @@ constexpr auto key_share_type = static_cast<std::uint16_t>(ExtensionType::key_sh
 constexpr auto status_stapling_type = static_cast<std::uint16_t>(ExtensionType::status_stapling);
 constexpr auto certificate_request_type = static_cast<std::uint16_t>(ExtensionType::certificate_request);
 constexpr auto requester_type = static_cast<std::uint16_t>(ExtensionType::requester);
+constexpr auto session_ticket_type = static_cast<std::uint16_t>(ExtensionType::session_ticket);
+
+// §7.8, ClientHello: opaque ticket<0..2^16-1>, and nothing else.
+Result<Bytes> decode_offered_ticket(ByteView data) {
+  Reader in(data, "session_ticket");
+  auto ticket = in.vector(2);
+  if (!ticket || !in.empty()) {
+    return fail(AlertDescription::decode_error, "ClientHello: the session_ticket extension is not one ticket vector");
+  }
+  return Bytes(ticket->begin(), ticket->end());
+}
+
+// §7.8, ServerHello: one byte, new_ticket (1) or resumed (2).
+Result<TicketMode> decode_ticket_mode(ByteView data) {
+  if (data.size() != 1 || (data[0] != static_cast<std::uint8_t>(TicketMode::new_ticket) &&
+                           data[0] != static_cast<std::uint8_t>(TicketMode::resumed))) {
+    return fail(AlertDescription::decode_error,
+                "ServerHello: the session_ticket extension is not one byte, 1 (new ticket) or 2 (resumed)");
+  }
+  return static_cast<TicketMode>(data[0]);
+}
 
 void encode_groups(Writer& out, const std::vector<std::uint16_t>& groups) {
   auto list = out.begin_vector(2, "groups");
@@ -105,6 +126,19 @@ void encode_extension_data(Writer& out, const Extension& extension, HandshakeTyp
         out.end_vector(data);
         return;
       }
+    } else if (extension.type == session_ticket_type && in == HandshakeType::client_hello) {
+      if (auto ticket = decode_offered_ticket(extension.data)) {
+        auto data = out.begin_vector(2, "extension_data");
+        out.vector(2, ticket.value(), "ticket");
+        out.end_vector(data);
+        return;
+      }
+    } else if (extension.type == session_ticket_type && in == HandshakeType::server_hello &&
+               extension.data.size() == 1) {
+      auto data = out.begin_vector(2, "extension_data");
+      out.u8(extension.data[0], "ticket_mode");
+      out.end_vector(data);
+      return;
     } else if (extension.type == requester_type && in == HandshakeType::status_request && extension.data.size() == 1) {
       auto data = out.begin_vector(2, "extension_data");
       out.u8(extension.data[0], "role");
@@ -187,6 +221,13 @@ Result<ProtocolVersion> decode_version(Reader& in, std::string_view field) {
   return static_cast<ProtocolVersion>(*value);
 }
 
+// A vector that may be empty (the resumed ServerHello's certificate and key, §7.8).
+Result<Bytes> decode_maybe_empty(Reader& in, std::size_t length_bytes, std::string_view field) {
+  auto bytes = in.vector(length_bytes);
+  if (!bytes) return in.truncated(field);
+  return Bytes(bytes->begin(), bytes->end());
+}
+
 Result<Bytes> decode_opaque(Reader& in, std::size_t length_bytes, std::string_view field) {
   auto bytes = in.vector(length_bytes);
   if (!bytes) return in.truncated(field);
@@ -201,6 +242,7 @@ std::string_view to_string(HandshakeType type) {
   switch (type) {
     case HandshakeType::client_hello: return "ClientHello";
     case HandshakeType::server_hello: return "ServerHello";
+    case HandshakeType::new_session_ticket: return "NewSessionTicket";
     case HandshakeType::client_key_exchange: return "ClientKeyExchange";
     case HandshakeType::finished: return "Finished";
     case HandshakeType::status_request: return "StatusRequest";
@@ -279,6 +321,9 @@ Result<ClientHello> ClientHello::decode(Reader& in) {
       request && !request->data.empty()) {
     return fail(AlertDescription::decode_error, "ClientHello: the certificate_request extension must be empty");
   }
+  if (const Extension* ticket = find_extension(hello.extensions, session_ticket_type)) {
+    if (auto offered = decode_offered_ticket(ticket->data); !offered) return offered.failure();
+  }
   return hello;
 }
 
@@ -302,15 +347,40 @@ Result<ServerHello> ServerHello::decode(Reader& in) {
   auto suite = in.u16();
   if (!suite) return in.truncated("cipher_suite");
   hello.cipher_suite = *suite;
-  auto certificate = decode_opaque(in, 2, "certificate");
+  // Empty only in the resumed form (§7.8), which the extensions say: checked once they are read.
+  auto certificate = decode_maybe_empty(in, 2, "certificate");
   if (!certificate) return certificate.failure();
   hello.certificate = std::move(certificate).value();
-  auto key = decode_opaque(in, 2, "server_public_key");
+  auto key = decode_maybe_empty(in, 2, "server_public_key");
   if (!key) return key.failure();
   hello.server_public_key = std::move(key).value();
   auto extensions = decode_extensions(in);
   if (!extensions) return extensions.failure();
   hello.extensions = std::move(extensions).value();
+  bool resumed = false;
+  if (const Extension* ticket = find_extension(hello.extensions, session_ticket_type)) {
+    auto mode = decode_ticket_mode(ticket->data);
+    if (!mode) return mode.failure();
+    resumed = mode.value() == TicketMode::resumed;
+  }
+  if (resumed) {
+    // §7.8: a resumed handshake authenticates by the ticket's master secret; a certificate, a key
+    // share, a staple or a request for the client's certificate has no place in it.
+    if (!hello.certificate.empty() || !hello.server_public_key.empty()) {
+      return fail(AlertDescription::decode_error,
+                  "ServerHello: a resumed ServerHello carries no certificate and no server_public_key");
+    }
+    for (std::uint16_t other : {key_share_type, status_stapling_type, certificate_request_type}) {
+      if (find_extension(hello.extensions, other) != nullptr) {
+        return fail(AlertDescription::decode_error,
+                    "ServerHello: a resumed ServerHello carries extension " + std::to_string(other));
+      }
+    }
+  } else if (hello.certificate.empty()) {
+    return fail(AlertDescription::decode_error, "ServerHello: empty certificate");
+  } else if (hello.server_public_key.empty()) {
+    return fail(AlertDescription::decode_error, "ServerHello: empty server_public_key");
+  }
   // §3.1: a server that echoes server_name sends it empty, as RFC 6066 §3 says; a name in it
   // would be a second, unchecked claim about which host this is.
   if (const Extension* name = find_extension(hello.extensions, server_name_type); name && !name->data.empty()) {
@@ -401,6 +471,48 @@ void ServerHello::set_certificate_request(const std::vector<std::uint16_t>& sign
   Writer data;
   encode_schemes(data, signature_schemes);
   set_extension(extensions, certificate_request_type, std::move(data).take());
+}
+
+std::optional<Bytes> ClientHello::session_ticket() const {
+  const Extension* ticket = find_extension(extensions, session_ticket_type);
+  if (ticket == nullptr) return std::nullopt;
+  auto offered = decode_offered_ticket(ticket->data);
+  if (!offered) return std::nullopt;
+  return std::move(offered).value();
+}
+
+void ClientHello::offer_session_ticket(ByteView ticket) {
+  Writer data;
+  data.vector(2, ticket);
+  set_extension(extensions, session_ticket_type, std::move(data).take());
+}
+
+std::optional<TicketMode> ServerHello::ticket_mode() const {
+  const Extension* ticket = find_extension(extensions, session_ticket_type);
+  if (ticket == nullptr) return std::nullopt;
+  auto mode = decode_ticket_mode(ticket->data);
+  if (!mode) return std::nullopt;
+  return mode.value();
+}
+
+void ServerHello::set_ticket_mode(TicketMode mode) {
+  set_extension(extensions, session_ticket_type, Bytes{static_cast<std::uint8_t>(mode)});
+}
+
+void NewSessionTicket::encode(Writer& out) const {
+  out.u32(ticket_lifetime_hint, "ticket_lifetime_hint");
+  out.vector(2, ticket, "ticket");
+}
+
+Result<NewSessionTicket> NewSessionTicket::decode(Reader& in) {
+  NewSessionTicket message;
+  auto hint = in.u32();
+  if (!hint) return in.truncated("ticket_lifetime_hint");
+  message.ticket_lifetime_hint = *hint;
+  auto ticket = decode_opaque(in, 2, "ticket");
+  if (!ticket) return ticket.failure();
+  message.ticket = std::move(ticket).value();
+  return message;
 }
 
 void ClientAuthentication::encode(Writer& out) const {
@@ -589,6 +701,7 @@ Result<HandshakeEnvelope> decode_handshake_envelope(ByteView message) {
   switch (*type) {
     case static_cast<std::uint8_t>(HandshakeType::client_hello):
     case static_cast<std::uint8_t>(HandshakeType::server_hello):
+    case static_cast<std::uint8_t>(HandshakeType::new_session_ticket):
     case static_cast<std::uint8_t>(HandshakeType::client_key_exchange):
     case static_cast<std::uint8_t>(HandshakeType::finished):
     case static_cast<std::uint8_t>(HandshakeType::status_request):

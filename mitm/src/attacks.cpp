@@ -22,7 +22,7 @@ namespace {
 constexpr int exit_connection = 3, exit_certificate = 4, exit_ca_check = 6, exit_negotiation = 7, exit_integrity = 8,
               exit_protocol = 9;
 
-constexpr std::array<AttackInfo, 34> attacks{{
+constexpr std::array<AttackInfo, 36> attacks{{
     {AttackKind::flip_byte, "flip-byte", Link::server,
      "flips one byte of one frame (default: a cipher-suite byte of the ClientHello; --direction, --frame, --offset "
      "choose another)",
@@ -204,6 +204,21 @@ constexpr std::array<AttackInfo, 34> attacks{{
      "A list speaks only for the certificates of its issuer: the client checks that the list's issuer is the "
      "certificate's issuer and a CA of its own trust store, and verifies the signature with that CA's key.",
      "--other-upstream"},
+    {AttackKind::modify_ticket, "modify-ticket", Link::server,
+     "flips a byte of the session ticket the client offers in its ClientHello", "server", "decrypt_error",
+     exit_integrity,
+     "A ticket that does not open is not an error: the server answers with a full handshake (CERTIFICATE, the CA's "
+     "answer, PRE-MASTER) and issues a new ticket. The ClientHello was still changed on the way, and Finished, which "
+     "covers it, catches that.",
+     ""},
+    {AttackKind::replay_ticket, "replay-ticket", Link::server,
+     "records the first ticket offered and puts it into the ClientHello of a later connection (new randoms) whose "
+     "client holds another session",
+     "server", "bad_record_mac", exit_integrity,
+     "A ticket is not a password: the server resumes it, but the keys come from the master secret inside it and the "
+     "new randoms, and only who holds that master secret can make the Finished. Without it the two sides hold "
+     "different keys, and the server cannot open the client's Finished.",
+     ""},
 }};
 
 constexpr AttackInfo status_other_ca{
@@ -316,6 +331,11 @@ Bytes& Attack::recorded_staple() {
   return recorded;
 }
 
+Bytes& Attack::recorded_ticket() {
+  static Bytes ticket;
+  return ticket;
+}
+
 Bytes& Attack::recorded_certificate_verify() {
   static Bytes recorded;
   return recorded;
@@ -374,6 +394,24 @@ Verdict Attack::on_client_hello(Bytes& frame) {
       auto kept = std::count_if(suites.begin(), suites.end(), [&](std::uint16_t value) { return !is_ecdhe(value); });
       if (kept == 0 || kept == static_cast<std::ptrdiff_t>(suites.size())) return forward(frame);
       std::erase_if(suites, is_ecdhe);
+      break;
+    }
+    case AttackKind::modify_ticket: {
+      Bytes ticket = hello->session_ticket().value_or(Bytes{});
+      if (ticket.empty()) return forward(frame);
+      ticket[ticket.size() / 2] ^= 0x01;
+      hello->offer_session_ticket(ticket);
+      break;
+    }
+    case AttackKind::replay_ticket: {
+      Bytes ticket = hello->session_ticket().value_or(Bytes{});
+      if (ticket.empty()) return forward(frame);
+      Bytes& recorded = recorded_ticket();
+      if (recorded.empty() || recorded == ticket) {
+        recorded = ticket;  // the first connection: recorded, relayed as it is
+        return forward(frame);
+      }
+      hello->offer_session_ticket(recorded);
       break;
     }
     default: return forward(frame);

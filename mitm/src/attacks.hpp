@@ -60,6 +60,9 @@ enum class AttackKind : std::uint8_t {
   replay_old_crl,
   strip_crl_fetch,
   foreign_crl,
+  // Against resumption (PROTOCOL.md §7.8): the client runs with --session-file.
+  modify_ticket,
+  replay_ticket,
 };
 
 struct AttackInfo {
@@ -121,6 +124,8 @@ class Attack {
   // replay-old-staple and replay-certificate-verify, likewise.
   static Bytes& recorded_staple();
   static Bytes& recorded_certificate_verify();
+  // replay-ticket: the first ticket offered, put into later ClientHellos.
+  static Bytes& recorded_ticket();
 
  private:
   // The client↔server link, by phase of the handshake.

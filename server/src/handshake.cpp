@@ -2,6 +2,7 @@
 
 #include "client_certificate.hpp"
 #include "pre_master.hpp"
+#include "resumption.hpp"
 #include "server_hello.hpp"
 #include "stapler.hpp"
 #include "tlslab/crypto/keylog.hpp"
@@ -29,6 +30,15 @@ awaitable<SessionParameters> run_handshake(net::Channel& channel, const ServerId
     return Described{describe::client_hello(hello), facts_of::client_hello(hello)};
   });
   ProtocolVersion version = negotiate_version(hello.client_version).take();
+  // §7.8: a ticket that opens resumes its session (arrows 2, 6, 7); any other, a full handshake.
+  if (auto resumable = accept_ticket(hello, version, settings, trace)) {
+    co_await run_resumed_handshake(channel, flow, transcript, session, version, std::move(*resumable), settings, trace);
+    co_return session;
+  }
+  // A client that offered session_ticket gets a NewSessionTicket after a full handshake (not from a
+  // server that asks for client certificates: a ticket does not hold one, so it never resumes).
+  const bool ticket =
+      settings.tickets != nullptr && settings.client_auth == ClientAuth::none && hello.session_ticket().has_value();
   auto group = choose_group(hello.key_share_groups().value_or(std::vector<std::uint16_t>{}), settings.groups);
   session.suite = choose_suite(hello.cipher_suites, settings.suites, ability_of(identity.key.get(), group)).take();
   // §7.7: ask for the client's certificate? (certificate_required when it is required and not offered)
@@ -36,7 +46,7 @@ awaitable<SessionParameters> run_handshake(net::Channel& channel, const ServerId
   // §9.1: the staple, only when asked for, and only one that has not expired.
   std::shared_ptr<const Staple> staple =
       hello.asks_for_staple() && settings.stapler ? settings.stapler->current() : nullptr;
-  flow.choose(flow_for(FlowVariant{session.suite.key_exchange, staple != nullptr, mutual}));
+  flow.choose(flow_for(FlowVariant{session.suite.key_exchange, staple != nullptr, mutual, ticket}));
 
   // (2) Server → Client: ServerHello (RAND-SERVER, suite, CERTIFICATE, SERVER'S PUBLIC KEY; with
   // ECDHE also its ephemeral key share, signed with the CERTIFICATE's key)
@@ -47,6 +57,7 @@ awaitable<SessionParameters> run_handshake(net::Channel& channel, const ServerId
   ServerHello server_hello =
       make_server_hello({version, session.suite, ephemeral ? &*ephemeral : nullptr, staple.get(), mutual}, identity,
                         hello.random, session.server_random);
+  if (ticket) server_hello.set_ticket_mode(TicketMode::new_ticket);
   auto sent_hello = co_await channel.send(flow, server_hello, &transcript);
   trace.arrow(sent_hello.step, std::move(sent_hello.frame), [&] {
     return Described{describe_server_hello(server_hello, identity, staple.get()), facts_of::server_hello(server_hello)};
@@ -69,7 +80,7 @@ awaitable<SessionParameters> run_handshake(net::Channel& channel, const ServerId
   // Server creates the SESSION MASTER KEY from RAND-CLIENT, PRE-MASTER and RAND-SERVER.
   SessionKeys keys =
       derive_session_keys(session.suite, std::move(pre_master), session.client_random, session.server_random);
-  trace.local(Party::server, "SESSION MASTER KEY", describe::session_keys_step(session.suite), [&] {
+  trace.local(Party::server, "SESSION MASTER KEY", describe::session_keys_step(session.suite, false), [&] {
     return Described{describe::session_keys(keys, trace.shows_secrets()),
                      facts_of::session_keys(session.suite, keys, session.client_random, session.server_random,
                                             trace.shows_secrets())};
@@ -105,6 +116,7 @@ awaitable<SessionParameters> run_handshake(net::Channel& channel, const ServerId
                      facts_of::finished(session.suite, {Party::server, ack.verify_data, hash, &keys.master_secret, {}},
                                         trace.shows_secrets())};
   });
+  if (ticket) co_await send_new_session_ticket(channel, flow, session, version, keys.master_secret, settings, trace);
   co_return session;
 }
 

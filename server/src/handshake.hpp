@@ -28,6 +28,7 @@ struct SessionParameters {
     std::string status;  // the CA's answer: "good (thisUpdate …)"
   };
   std::optional<ClientCertificate> client;
+  bool resumed = false;  // a session ticket resumed an earlier session (§7.8): no CERTIFICATE sent, no CA asked
 };
 
 // Throws ProtocolError; on return both directions are protected.

@@ -9,6 +9,7 @@
 #include "tlslab/cipher_suite.hpp"
 #include "tlslab/crypto/ossl.hpp"
 #include "tlslab/crypto/rsa_oaep.hpp"
+#include "tlslab/crypto/session_ticket.hpp"
 #include "tlslab/crypto/x509.hpp"
 #include "tlslab/handshake_rules.hpp"
 #include "tlslab/net/channel.hpp"
@@ -56,6 +57,8 @@ struct ServerSettings {
   CaCheck client_ca_check = CaCheck::direct;
   std::optional<std::string> client_crl_from;
   std::shared_ptr<net::CrlMemo> client_crls;
+  // Session tickets (§7.8): the keys that seal and open them; none: no tickets, no resumption.
+  std::shared_ptr<crypto::TicketKeyring> tickets;
 };
 
 }  // namespace tlslab::server

@@ -29,7 +29,7 @@ awaitable<void> serve_connection(tcp::socket socket, std::uint64_t connection, S
     // The authenticated client, by name and serial (§7.7), in the trace and the log.
     std::string client =
         session.client ? ", client " + session.client->subject + " serial " + session.client->serial : std::string();
-    std::string stapled = session.staple ? ", stapled" : "";
+    std::string stapled = session.resumed ? ", resumed" : session.staple ? ", stapled" : "";
     session_trace.outcome(true, "handshake complete", std::string(session.suite.name) + stapled + client);
     log->info("[conn {}] {} handshake complete: {}{}{}", connection, peer, session.suite.name, stapled, client);
     served = co_await serve_requests(channel, identity, settings, session, session_trace, *log);

@@ -60,6 +60,8 @@ PINNED = {
     "foreign-staple": (SERVER_LINK, "client", "bad_certificate_status_response", 6),
     "swap-client-certificate": (SERVER_LINK, "server", "decrypt_error", 8),
     "replay-certificate-verify": (SERVER_LINK, "server", "decrypt_error", 8),
+    "modify-ticket": (SERVER_LINK, "server", "decrypt_error", 8),
+    "replay-ticket": (SERVER_LINK, "server", "bad_record_mac", 8),
     "status-other-ca": (CA_LINK, "client", "bad_certificate_status_response", 6),
     "replay-old-crl": (CRL_LINK, "client", "bad_certificate_status_response", 6),
     "strip-crl-fetch": (CRL_LINK, "client", "bad_certificate_status_response", 6),
@@ -483,8 +485,44 @@ def run_crl_attack_options():
                   f"{extra}: expected one line with {message!r}, exit 1; got exit {r.returncode}: {r.stderr!r}")
 
 
+# The resumption attacks (PROTOCOL.md §7.8): the client holds a ticket (--session-file) first.
+TICKET_ATTACKS = ("modify-ticket", "replay-ticket")
+
+
+def run_ticket_attack(name):
+    expected = expected_outcome(name)
+    with Lab() as lab:
+        setup = Setup(lab)
+        mitm, mitm_port = start_mitm(lab, setup.server_port, name)
+        first_file, second_file = lab.path("session-1"), lab.path("session-2")
+        args = ["--ca-check", "direct", "--timeout-ms", "3000", "--idle-timeout-ms", "3000"]
+        kept = setup.client([*args, "--session-file", first_file])  # directly: a full handshake keeps a ticket
+        check(kept.returncode == 0 and os.path.exists(first_file), f"no ticket kept: {kept.stderr[-1500:]}")
+        if name == "replay-ticket":
+            # Through the mitm, the first session resumes (its ticket recorded); another client session
+            # then offers its own ticket, which the mitm replaces with the recorded one.
+            resumed = lab.client(mitm_port, setup.ca_port, setup.trust, [*args, "--session-file", first_file])
+            check(resumed.returncode == 0 and "resumed" in resumed.stderr,
+                  f"the recorded run should resume: {resumed.stderr[-1500:]}")
+            other = setup.client([*args, "--session-file", second_file])
+            check(other.returncode == 0 and os.path.exists(second_file), f"no second ticket: {other.stderr[-1500:]}")
+            result = lab.client(mitm_port, setup.ca_port, setup.trust, [*args, "--session-file", second_file])
+        else:
+            result = lab.client(mitm_port, setup.ca_port, setup.trust, [*args, "--session-file", first_file])
+            log = wait_for_log(setup.server_process.log_path, "does not open under its key")
+            check("does not resume: full handshake" in log, f"the server did not say it went on in full:\n{log[-2000:]}")
+            check("ServerHello (resumed)" not in log, "the server resumed a modified ticket")
+        expect_documented_outcome(name, expected, result, setup.server_process.log_path)
+        mitm_log = wait_for_log(mitm.log_path, f"attack '{name}' fired")
+        check(f"attack '{name}' fired" in mitm_log, f"{name}: the attack never fired:\n{mitm_log[-1500:]}")
+        # The server keeps serving: the untouched session still resumes directly.
+        again = setup.client([*args, "--session-file", first_file])
+        check(again.returncode == 0, f"after {name}, a normal client failed: {again.stderr[-1500:]}")
+
+
 def all_tests():
-    tests = {name: (lambda n=name: run_attack(n)) for name in PINNED}
+    tests = {name: (lambda n=name: run_attack(n)) for name in PINNED if name not in TICKET_ATTACKS}
+    tests.update({name: (lambda n=name: run_ticket_attack(n)) for name in TICKET_ATTACKS})
     tests.update({name: (lambda n=name: run_crl_attack(n)) for name in CRL_ATTACKS})
     tests["replay-old-crl-without-memory"] = run_replay_old_crl_without_memory
     tests["crl-relay-bounded"] = run_crl_relay_bounded

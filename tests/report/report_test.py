@@ -741,6 +741,32 @@ def mutual_run_says_what_the_client_cannot_see():
 
 
 @test()
+def resumed_run():
+    """Resumption (PROTOCOL.md §7.8): a run that resumes from --session-file draws arrows 1, 2, 6, 7
+    (and 8), none of 3-5; its computations say the SESSION MASTER KEY came from the ticket, never
+    that the handshake "stopped before arrow 5", and show no PRE-MASTER formula."""
+    with Lab() as lab, chromium.Browser(width=1400) as browser:
+        setup = good_setup(lab)
+        session = lab.path("session")
+        first = setup.client(["--session-file", session, "--ca-check", "direct"])
+        check(first.returncode == EXIT_OK, f"the first run failed: {first.stderr[-2000:]}")
+        run = Run(lab, setup, "resumed", ["--session-file", session, "--ca-check", "direct"])
+        check("resumed" in run.result.stderr, f"the run did not resume: {run.result.stderr[-2000:]}")
+        open_page(browser, run.page)
+        expect_clean_console(browser, "resumed run")
+        arrows = sorted({label["arrow"] for label in browser.js(DIAGRAM_JS) if label["arrow"]})
+        check(arrows and not {3, 4, 5} & set(arrows) and {1, 2, 6, 7} <= set(arrows),
+              f"the resumed page draws arrows {arrows}")
+        text = browser.js("return document.body.innerText")  # what a reader sees, not the script's source
+        check("stopped before arrow 5" not in text, "the resumed page says the handshake stopped before arrow 5")
+        note = browser.js("const n = document.getElementById('resumed-note'); return n ? n.textContent : ''")
+        check("from the session ticket" in text and "no PRE-MASTER" in note and "nextUpdate" in note,
+              f"the resumed page does not say where the master secret came from: {note!r}")
+        check("PRF(PRE-MASTER" not in text.replace(" ", ""), "the resumed page shows the PRE-MASTER formula")
+        browser.screenshot(artifact("resumed-1400.png"))
+
+
+@test()
 def labels_wrap_at_1400_and_1024():
     """Issue 22 point 8: at 1400 px and at 1024 px (a projector) no diagram label is cut: a label
     wraps between words, long hex is shortened by meaning (its first bytes, then …), and the

@@ -145,6 +145,65 @@ void ecdhe_examples(const Random& client_random, const Random& server_random) {
 
 }  // namespace
 
+// Resumption (§7.8): the hellos of a full handshake that keeps a ticket, the NewSessionTicket, and
+// a resumed handshake from the master secret of the key schedule above with new randoms.
+void resumption_examples(const ClientHello& hello, const ServerHello& server_hello, const Secret& master_secret) {
+  std::printf(
+      "### Resumption (§7.8): session tickets\n\n"
+      "A full handshake by a client that can keep a ticket, then a resumed one. The master secret is the key\n"
+      "schedule's above; the resumed handshake's randoms are new: RAND-CLIENT = 20..3f, RAND-SERVER = a0..bf.\n\n");
+  ClientHello can_keep = hello;
+  can_keep.offer_session_ticket({});
+  example("client_hello_ticket_empty", "Arrow 1, full handshake, a client that can keep a ticket: ClientHello",
+          frame_hex(ContentType::handshake, encode_handshake(can_keep)),
+          "As arrow 1 above, with session_ticket (type 0023), extension_data (uint16 length 0002) = an empty ticket "
+          "vector (uint16 length 0000): \"I can keep a ticket\".");
+  ServerHello will_issue = server_hello;
+  will_issue.set_ticket_mode(TicketMode::new_ticket);
+  example("server_hello_new_ticket", "Arrow 2, full handshake, a ticket will follow: ServerHello",
+          frame_hex(ContentType::handshake, encode_handshake(will_issue)),
+          "As arrow 2 above, with session_ticket (type 0023), extension_data (uint16 length 0001) = ticket_mode 01 "
+          "(new_ticket: a NewSessionTicket follows the server's Finished).");
+  NewSessionTicket ticket{7200, Bytes(113, 0xe7)};
+  std::printf(
+      "### After arrow 7: NewSessionTicket (server), protected\n\n"
+      "handshake type 04 · uint24 length · ticket_lifetime_hint (uint32, 00001c20 = 7200 s) · ticket (uint16 "
+      "length\n0071 = 113 bytes, the size of tlslab-server's tickets; e7 bytes stand in for the sealed ticket, "
+      "whose nonce is\nrandom). This is the inner plaintext's content: it travels in a protected frame (inner type "
+      "handshake),\nthe server's next record after its Finished.\n\n```text\nnew_session_ticket %s\n```\n\n",
+      to_hex(encode_handshake(ticket)).c_str());
+  ClientHello offering = hello;
+  offering.random = counting_random(0x20);
+  offering.offer_session_ticket(ticket.ticket);
+  example("client_hello_ticket", "Arrow 1, resumed handshake: ClientHello offering the ticket",
+          frame_hex(ContentType::handshake, encode_handshake(offering)),
+          "RAND-CLIENT 20..3f · suites as above · server_name · session_ticket (type 0023), extension_data (uint16 "
+          "length 0073) = ticket (uint16 length 0071, the 113 bytes of the NewSessionTicket above).");
+  ServerHello resumed;
+  resumed.random = counting_random(0xa0);
+  resumed.cipher_suite = 0x0A01;
+  resumed.set_ticket_mode(TicketMode::resumed);
+  example("server_hello_resumed", "Arrow 2, resumed handshake: ServerHello",
+          frame_hex(ContentType::handshake, encode_handshake(resumed)),
+          "version · RAND-SERVER a0..bf · suite 0A01 (the session's) · certificate `0000` and server_public_key "
+          "`0000` (both empty: the resumed form) · session_ticket (type 0023), extension_data (uint16 length 0001) = "
+          "ticket_mode 02 (resumed). Arrows 3, 4 and 5 do not follow.");
+  auto suite = *suite_info(CipherSuite::rsa_oaep_aes_128_gcm_sha256);
+  crypto::KeyBlock keys = crypto::derive_key_block(suite, master_secret, offering.random, resumed.random);
+  Bytes transcript = encode_handshake(offering);
+  append(transcript, encode_handshake(resumed));
+  Bytes hash = crypto::digest(suite.hash, transcript);
+  auto verify_data = crypto::compute_verify_data(suite.hash, master_secret, crypto::FinishedSender::client, hash);
+  std::printf(
+      "The resumed key block: §7.2's key expansion from the session's master_secret (above) and the new\n"
+      "randoms; the client's Finished over Hash(ClientHello ‖ ServerHello) of the two messages above:\n\n"
+      "```text\nresumed_client_write_key %s\nresumed_server_write_key %s\nresumed_client_write_iv  %s\n"
+      "resumed_server_write_iv  %s\nresumed_transcript_hash  %s\nresumed_client_verify    %s\n```\n\n",
+      to_hex(keys.client_write.key.view()).c_str(), to_hex(keys.server_write.key.view()).c_str(),
+      to_hex(keys.client_write.iv.view()).c_str(), to_hex(keys.server_write.iv.view()).c_str(), to_hex(hash).c_str(),
+      to_hex(verify_data).c_str());
+}
+
 int main() {
   const Random client_random = counting_random(0x00);  // RAND-CLIENT = 00 01 … 1f
   const Random server_random = counting_random(0x80);  // RAND-SERVER = 80 81 … 9f
@@ -278,5 +337,6 @@ int main() {
           "As arrow 3 above, then extensions (uint16 length 0005): requester (type 0041), extension_data (uint16 "
           "length 0001), role 02 (the server, about its own certificate, for its staple, §9.1).");
   ecdhe_examples(client_random, server_random);
+  resumption_examples(hello, server_hello, master_secret);
   return 0;
 }

@@ -9,6 +9,7 @@
 #include "tlslab/crypto/ecdhe.hpp"
 #include "tlslab/crypto/key_schedule.hpp"
 #include "tlslab/crypto/record.hpp"
+#include "tlslab/crypto/transcript.hpp"
 #include "tlslab/frame.hpp"
 #include "tlslab/messages.hpp"
 
@@ -88,8 +89,38 @@ class SpecExamples : public ::testing::Test {
   }
 };
 
-TEST_F(SpecExamples, AllSixteenArePresent) {
-  EXPECT_EQ(examples.size(), 16u);
+TEST_F(SpecExamples, AllTwentyArePresent) {
+  EXPECT_EQ(examples.size(), 20u);
+}
+
+TEST_F(SpecExamples, ResumptionExamplesDecode) {
+  auto can_keep = decode_and_round_trip<ClientHello>(get("client_hello_ticket_empty"));
+  ASSERT_TRUE(can_keep.session_ticket());
+  EXPECT_TRUE(can_keep.session_ticket()->empty());
+  auto will_issue = decode_and_round_trip<ServerHello>(get("server_hello_new_ticket"));
+  EXPECT_EQ(will_issue.ticket_mode(), TicketMode::new_ticket);
+  auto offering = decode_and_round_trip<ClientHello>(get("client_hello_ticket"));
+  EXPECT_EQ(offering.session_ticket().value_or(Bytes{}).size(), 113u);
+  auto resumed = decode_and_round_trip<ServerHello>(get("server_hello_resumed"));
+  EXPECT_TRUE(resumed.resumed());
+  EXPECT_TRUE(resumed.certificate.empty());
+  auto ticket = decode_handshake<NewSessionTicket>(from_hex(text_value("new_session_ticket")).value_or(Bytes{}));
+  ASSERT_TRUE(ticket.ok());
+  EXPECT_EQ(ticket->ticket_lifetime_hint, 7200u);
+  EXPECT_EQ(ticket->ticket, offering.session_ticket().value_or(Bytes{}));
+  // The resumed key block and client Finished from the key schedule's master secret and the new randoms.
+  Secret master(from_hex(text_value("master_secret")).value_or(Bytes{}));
+  auto suite = *suite_info(CipherSuite::rsa_oaep_aes_128_gcm_sha256);
+  auto keys = crypto::derive_key_block(suite, master, offering.random, resumed.random);
+  EXPECT_EQ(to_hex(keys.client_write.key.view()), text_value("resumed_client_write_key"));
+  EXPECT_EQ(to_hex(keys.server_write.iv.view()), text_value("resumed_server_write_iv"));
+  Bytes transcript = encode_handshake(offering);
+  Bytes second = encode_handshake(resumed);
+  transcript.insert(transcript.end(), second.begin(), second.end());
+  Bytes hash = crypto::digest(suite.hash, transcript);
+  EXPECT_EQ(to_hex(hash), text_value("resumed_transcript_hash"));
+  EXPECT_EQ(to_hex(crypto::compute_verify_data(suite.hash, master, crypto::FinishedSender::client, hash)),
+            text_value("resumed_client_verify"));
 }
 
 TEST_F(SpecExamples, StapledAndMutualHellosDecode) {

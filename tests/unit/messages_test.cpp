@@ -25,6 +25,7 @@ static_assert(HandshakeMessage<StatusRequest>);
 static_assert(HandshakeMessage<StatusResponse>);
 static_assert(HandshakeMessage<ClientKeyExchange>);
 static_assert(HandshakeMessage<Finished>);
+static_assert(HandshakeMessage<NewSessionTicket>);
 
 template <class Array>
 Array counting_bytes(std::uint8_t first) {
@@ -103,6 +104,11 @@ Finished sample<Finished>() {
   return finished;
 }
 
+template <>
+NewSessionTicket sample<NewSessionTicket>() {
+  return NewSessionTicket{7200, counting_bytes(300, 0x05)};
+}
+
 // --- properties every handshake message has -----------------------------------------------
 
 template <class T>
@@ -115,8 +121,8 @@ struct MessageName {
   }
 };
 
-using AllHandshakeMessages =
-    ::testing::Types<ClientHello, ServerHello, StatusRequest, StatusResponse, ClientKeyExchange, Finished>;
+using AllHandshakeMessages = ::testing::Types<ClientHello, ServerHello, StatusRequest, StatusResponse,
+                                              ClientKeyExchange, Finished, NewSessionTicket>;
 TYPED_TEST_SUITE(EveryHandshakeMessage, AllHandshakeMessages, MessageName);
 
 TYPED_TEST(EveryHandshakeMessage, RoundTripsThroughEncodeAndDecode) {
@@ -170,7 +176,8 @@ TYPED_TEST(EveryHandshakeMessage, RejectsAnotherKnownTypeWithUnexpectedMessage) 
   Bytes encoded = encode_handshake(sample<TypeParam>());
   for (HandshakeType other :
        {HandshakeType::client_hello, HandshakeType::server_hello, HandshakeType::client_key_exchange,
-        HandshakeType::finished, HandshakeType::status_request, HandshakeType::status_response}) {
+        HandshakeType::finished, HandshakeType::status_request, HandshakeType::status_response,
+        HandshakeType::new_session_ticket}) {
     if (other == TypeParam::type) continue;
     encoded[0] = static_cast<std::uint8_t>(other);
     auto decoded = decode_handshake<TypeParam>(encoded);

@@ -21,6 +21,7 @@ class Reader {
   [[nodiscard]] std::optional<std::uint8_t> u8();
   [[nodiscard]] std::optional<std::uint16_t> u16();
   [[nodiscard]] std::optional<std::uint32_t> u24();
+  [[nodiscard]] std::optional<std::uint32_t> u32();
   [[nodiscard]] std::optional<std::uint64_t> u64();
   [[nodiscard]] std::optional<ByteView> fixed(std::size_t count);
   // A vector preceded by a `length_bytes`-wide length (1, 2 or 3), RFC 8446 §3.4.
@@ -53,6 +54,7 @@ class Writer {
   void u8(std::uint8_t value, std::string_view field = {});
   void u16(std::uint16_t value, std::string_view field = {});
   void u24(std::uint32_t value, std::string_view field = {});
+  void u32(std::uint32_t value, std::string_view field = {});
   void u64(std::uint64_t value, std::string_view field = {});
   void bytes(ByteView value, std::string_view field = {});
   // Writes the length prefix (1, 2 or 3 bytes) then the bytes: two fields, "FIELD.length" and

@@ -78,8 +78,14 @@ std::vector<TraceField> client_certificate_check(const crypto::TrustStore& trust
 // verifies it: the client (the seed's arrows 3-4), or the server (a staple, a client's certificate).
 std::string status_response_words(const std::optional<crypto::CertStatus>& status, Party asker = Party::client);
 
-// "creates SESSION MASTER KEY using RAND-CLIENT, PRE-MASTER and RAND-SERVER (TLS 1.2 PRF, SHA-256)"
-std::string session_keys_step(const SuiteInfo& suite);
+// "creates SESSION MASTER KEY using RAND-CLIENT, PRE-MASTER and RAND-SERVER (TLS 1.2 PRF, SHA-256)";
+// `resumed` (§7.8): the master secret from the ticket, fresh keys from the new randoms.
+std::string session_keys_step(const SuiteInfo& suite, bool resumed = false);
+
+// Resumption (§7.8): the ServerHello that accepts a ticket (`session_began`: the ticket's creation
+// time, 0 when the client cannot know it), and the NewSessionTicket after a full handshake.
+std::vector<TraceField> resumed_server_hello(const ServerHello& hello, std::int64_t session_began = 0);
+std::vector<TraceField> new_session_ticket(const NewSessionTicket& ticket);
 
 // The seed's words for an arrow of real TLS (issue 24): `version` "TLS 1.2" or "TLS 1.3", `arrow` the
 // seed's number (1, 2, 5, 6, 7, 8; "" for others), `messages` the names of the flight's messages as

@@ -50,8 +50,14 @@ struct FlowVariant {
   KeyExchange key_exchange = KeyExchange::rsa_oaep;
   bool stapled = false;  // the server asked the CA ahead of time and staples its answer (§9.1)
   bool mutual = false;   // the client authenticates with a certificate too; the server asks the CA (§7.7, §9.2)
+  bool ticket = false;   // a NewSessionTicket follows the server's Finished (§7.8)
+  // The ticket offered is accepted (§7.8): one flow whatever the rest says, arrows 1, 2, 6, 7 only.
+  bool resumed = false;
 };
 const Flow& flow_for(const FlowVariant& variant);
+// Resumption (§7.8): ClientHello with a ticket, ServerHello accepting it, the two Finished. No
+// arrows 3–5: the CA was asked when the session began, and the master secret is the ticket's.
+const Flow& resumed_flow();
 
 // Arrows 3–4 on a connection to the CA, by who asks about which certificate: each a flow of two
 // steps, for the StatusClient that asks.

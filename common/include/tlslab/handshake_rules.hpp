@@ -72,6 +72,17 @@ struct SessionKeys {
 SessionKeys derive_session_keys(const SuiteInfo& suite, Secret pre_master, const Random& client_random,
                                 const Random& server_random);
 
+// §7.8, both sides: a resumed session's keys: the key block from the ticket's master secret and the
+// NEW randoms (§7.2's key expansion; there is no PRE-MASTER).
+SessionKeys resume_session_keys(const SuiteInfo& suite, Secret master_secret, const Random& client_random,
+                                const Random& server_random);
+
+// §7.8, client: a ServerHello in the resumed form answers a ticket this client offered (else
+// illegal_parameter, or unsupported_extension when it offered no session_ticket at all), with the
+// version offered and the session's own suite (illegal_parameter).
+Result<SuiteInfo> check_resumed_server_hello(const ClientHello& offered, const ServerHello& hello,
+                                             std::uint16_t session_suite);
+
 // §7.3, both sides: the peer's Finished carries exactly the verify_data computed here over the
 // transcript (compared in constant time), or decrypt_error: the two sides saw different bytes.
 Result<void> check_finished(const Finished& received, std::span<const std::uint8_t, verify_data_size> expected,

@@ -19,6 +19,7 @@ namespace tlslab {
 enum class HandshakeType : std::uint8_t {
   client_hello = 1,
   server_hello = 2,
+  new_session_ticket = 4,  // TLS's number (RFC 5077 §3.3); PROTOCOL.md §7.8
   client_key_exchange = 16,
   finished = 20,
   status_request = 64,
@@ -29,6 +30,7 @@ std::string_view to_string(HandshakeType type);
 enum class ExtensionType : std::uint16_t {
   server_name = 0,
   status_stapling = 5,  // TLS's status_request number (RFC 6066 §8); PROTOCOL.md §9.1
+  session_ticket = 35,  // RFC 5077's number; PROTOCOL.md §7.8
   key_share = 51,
   certificate_request = 64,  // tlslab's own; PROTOCOL.md §7.7
   requester = 65,            // tlslab's own, in a StatusRequest: who asks the CA; PROTOCOL.md §9
@@ -41,6 +43,13 @@ enum class Requester : std::uint8_t {
   server_about_client = 3,  // the server, about the client's CERTIFICATE (§9.2)
 };
 std::string_view to_string(Requester requester);  // "Client", "Server (its staple)", …
+
+// What a ServerHello's session_ticket extension says (§7.8): the one byte of its data.
+enum class TicketMode : std::uint8_t {
+  new_ticket = 1,  // a full handshake; a NewSessionTicket follows the server's Finished
+  resumed = 2,     // the ticket offered is accepted: no CERTIFICATE, no SERVER'S PUBLIC KEY, no arrows 3–5
+};
+inline constexpr std::size_t max_ticket_size = 0xffff;
 
 inline constexpr std::size_t random_size = 32;
 inline constexpr std::size_t verify_data_size = 12;
@@ -91,6 +100,10 @@ struct ClientHello {
   // extension, §7.7).
   [[nodiscard]] bool offers_certificate() const;
   void offer_certificate();
+  // The session_ticket extension (§7.8): nullopt without one; empty: "I can store a ticket";
+  // otherwise the ticket offered for resumption.
+  [[nodiscard]] std::optional<Bytes> session_ticket() const;
+  void offer_session_ticket(ByteView ticket);
 
   void encode(Writer& out) const;
   static Result<ClientHello> decode(Reader& in);
@@ -117,6 +130,11 @@ struct ServerHello {
   // CertificateVerify (certificate_request, §7.7); nullopt when the server does not ask.
   [[nodiscard]] std::optional<std::vector<std::uint16_t>> certificate_request() const;
   void set_certificate_request(const std::vector<std::uint16_t>& signature_schemes);
+  // The session_ticket extension's answer (§7.8); nullopt without one.
+  [[nodiscard]] std::optional<TicketMode> ticket_mode() const;
+  void set_ticket_mode(TicketMode mode);
+  // The resumed form (§7.8): the ticket accepted, certificate and server_public_key empty.
+  [[nodiscard]] bool resumed() const { return ticket_mode() == TicketMode::resumed; }
 
   void encode(Writer& out) const;
   static Result<ServerHello> decode(Reader& in);
@@ -230,6 +248,17 @@ struct Finished {
   void encode(Writer& out) const;
   static Result<Finished> decode(Reader& in);
   bool operator==(const Finished&) const = default;
+};
+
+// After the server's Finished (§7.8), protected: a ticket the client offers next time.
+struct NewSessionTicket {
+  static constexpr HandshakeType type = HandshakeType::new_session_ticket;
+  std::uint32_t ticket_lifetime_hint = 0;  // seconds; the client keeps the ticket no longer
+  Bytes ticket;                            // opaque to the client
+
+  void encode(Writer& out) const;
+  static Result<NewSessionTicket> decode(Reader& in);
+  bool operator==(const NewSessionTicket&) const = default;
 };
 
 struct Alert {

@@ -204,13 +204,15 @@ void add_client_authentication(EventFacts& facts, const ClientAuthentication& au
 }
 
 EventFacts session_keys(const SuiteInfo& suite, const SessionKeys& keys, const Random& client_random,
-                        const Random& server_random, bool show_secrets) {
+                        const Random& server_random, bool show_secrets, bool resumed) {
   EventFacts facts;
   facts.suite = std::string(suite.name);
   std::string prf = prf_word(suite.hash);
-  facts.secrets.push_back(secret_fact("SESSION MASTER KEY", keys.master_secret.view(),
-                                      prf + "(PRE-MASTER, \"master secret\", RAND-CLIENT || RAND-SERVER)[0..47]",
-                                      show_secrets));
+  facts.secrets.push_back(secret_fact(
+      "SESSION MASTER KEY", keys.master_secret.view(),
+      resumed ? std::string("from the session ticket: the master secret of the full handshake that began the session")
+              : prf + "(PRE-MASTER, \"master secret\", RAND-CLIENT || RAND-SERVER)[0..47]",
+      show_secrets));
   // key_block = PRF(master_secret, "key expansion", RAND-SERVER || RAND-CLIENT), cut in four (§7.2).
   std::size_t total = 2 * suite.key_length + 2 * suite.iv_length;
   std::size_t at = 0;

@@ -62,8 +62,9 @@ void add_client_authentication(EventFacts& facts, const ClientAuthentication& au
 
 // The SESSION MASTER KEY step (§7.2): the master secret and the key block's keys and IVs, each with
 // the PRF computation that made it (and, when secrets are shown, an openssl command that prints it).
+// `resumed` (§7.8): the master secret came from a session ticket, not from a PRE-MASTER.
 EventFacts session_keys(const SuiteInfo& suite, const SessionKeys& keys, const Random& client_random,
-                        const Random& server_random, bool show_secrets);
+                        const Random& server_random, bool show_secrets, bool resumed = false);
 
 // Arrows 6 and 7 (§7.3): the transcript hash the Finished covers, its verify_data and how it was
 // made; `received`: the receiving side's check that verify_data is the one it computed (`expected`).
