@@ -1,13 +1,16 @@
 #include "tls_session.hpp"
 
+#include <openssl/err.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 
 #include <chrono>
+#include <ctime>
 #include <memory>
 
 #include "requests.hpp"
 #include "tls_revocation.hpp"
+#include "tls_session_file.hpp"
 #include "tlslab/failure_reason.hpp"
 #include "tlslab/net/endpoint.hpp"
 #include "tlslab/session_end.hpp"
@@ -149,6 +152,26 @@ awaitable<Outcome> run_tls_session(const ClientSettings& settings, Trace& trace,
   // the subject's CN.
   X509_VERIFY_PARAM_set_hostflags(SSL_get0_param(ssl),
                                   X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS | X509_CHECK_FLAG_NEVER_CHECK_SUBJECT);
+  // --session-file: the earlier session offered again (a TLS 1.2 ticket, a TLS 1.3 PSK). Its end is
+  // kept: a session resumed from it, and the tickets the server gives on the way, never outlive it.
+  std::int64_t offered_session_ends = 0;
+  if (settings.session_file) {
+    TlsSessionLoad loaded =
+        load_tls_session(*settings.session_file, settings.server_name, static_cast<std::int64_t>(std::time(nullptr)));
+    if (loaded.session) {
+      offered_session_ends = static_cast<std::int64_t>(SSL_SESSION_get_time(loaded.session.get())) +
+                             static_cast<std::int64_t>(SSL_SESSION_get_timeout(loaded.session.get()));
+      if (SSL_set_session(ssl, loaded.session.get()) != 1) {
+        ERR_clear_error();
+        offered_session_ends = 0;
+        std::fprintf(stderr, "tlslab-client: --session-file %s: libssl would not offer it: a full handshake\n",
+                     printable(*settings.session_file).c_str());
+      }
+    } else if (!loaded.why_not.empty()) {
+      std::fprintf(stderr, "tlslab-client: --session-file %s %s: a full handshake\n",
+                   printable(*settings.session_file).c_str(), loaded.why_not.c_str());
+    }
+  }
   RevocationCheck check;
   check.settings = &settings;
   check.tracing = trace.enabled();
@@ -211,10 +234,13 @@ awaitable<Outcome> run_tls_session(const ClientSettings& settings, Trace& trace,
   const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl);
   char timing[64];
   std::snprintf(timing, sizeof timing, "%.2f ms", ms_since(start));
-  session_trace.outcome(true, "handshake complete",
+  bool resumed = SSL_session_reused(ssl) == 1;
+  session_trace.outcome(true, resumed ? "handshake complete, session resumed" : "handshake complete",
                         tls::protocol_name(ssl) + " " + (cipher ? SSL_CIPHER_standard_name(cipher) : "?") + " in " +
                             timing + " (ClientHello to Finished, " +
-                            (check.stapled                       ? "the CA's answer stapled: no CA round trip)"
+                            (resumed ? "resumed: no CERTIFICATE, no CA round trip; both were made when the session "
+                                       "began)"
+                             : check.stapled                     ? "the CA's answer stapled: no CA round trip)"
                              : settings.ca_check == CaCheck::crl ? "the CA's list looked up: no question to the CA)"
                              : check.warning.empty()             ? "CA round trip included)"
                                                                  : "no revocation check possible)"));
@@ -261,6 +287,22 @@ awaitable<Outcome> run_tls_session(const ClientSettings& settings, Trace& trace,
   [[maybe_unused]] auto [shutdown_error] = co_await stream.async_shutdown(asio::as_tuple(use_awaitable));
   deadline.cancel();
   if (trace.enabled()) emit_events(trace, tap.take_events(ssl), {}, start);  // TLS 1.3's NewSessionTickets
+  // The session to resume next time: after the exchange, so that TLS 1.3's tickets are in. Its life is
+  // capped by the CA's answer (the one checked now, or the one the resumed session began with).
+  if (settings.session_file) {
+    std::unique_ptr<SSL_SESSION, ossl::Deleter<&SSL_SESSION_free>> session(SSL_get1_session(ssl));
+    std::int64_t cap = resumed ? offered_session_ends : static_cast<std::int64_t>(check.next_update);
+    if (session && SSL_SESSION_is_resumable(session.get()) == 1) {
+      try {
+        save_tls_session(*settings.session_file, session.get(), cap);
+      } catch (const std::runtime_error& error) {
+        std::fprintf(stderr, "tlslab-client: %s\n", error.what());
+      }
+    } else {
+      std::fprintf(stderr, "tlslab-client: --session-file %s: the server gave no session to resume (no ticket)\n",
+                   printable(*settings.session_file).c_str());
+    }
+  }
   if (failure) {
     // In TLS 1.3 the server judges the client's certificate after the client's handshake is over: its
     // alert (certificate_required, …) ends the session, not the handshake.
