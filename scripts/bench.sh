@@ -82,11 +82,11 @@ gcm=$(openssl speed -seconds 2 -evp aes-128-gcm 2>/dev/null | awk '/^AES-128-GCM
 
 echo "== tlslab: CA service and server (2 threads each) on free ports" >&2
 tlslab_start ca_port "tlslab-ca" "$work/ca.log" '.*status service listening on [0-9.]+:([0-9]+).*' \
-  "$TLSLAB_BIN/tlslab-ca" --log-level warn serve --dir "$work/ca" --listen 127.0.0.1:0 --ocsp-http 127.0.0.1:0 \
+  "$TLSLAB_BIN/tlslab-ca" --log-level warn serve --quiet --dir "$work/ca" --listen 127.0.0.1:0 --ocsp-http 127.0.0.1:0 \
   --threads 2
 ec_http_port=$(sed -nE 's#.*OCSP over HTTP listening on http://127.0.0.1:([0-9]+)/.*#\1#p' "$work/ca.log" | head -n 1)
 tlslab_start rsa_ca_port "tlslab-ca (RSA)" "$work/ca-rsa.log" '.*status service listening on [0-9.]+:([0-9]+).*' \
-  "$TLSLAB_BIN/tlslab-ca" --log-level warn serve --dir "$work/ca-rsa" --listen 127.0.0.1:0 --ocsp-http 127.0.0.1:0 \
+  "$TLSLAB_BIN/tlslab-ca" --log-level warn serve --quiet --dir "$work/ca-rsa" --listen 127.0.0.1:0 --ocsp-http 127.0.0.1:0 \
   --threads 2
 http_port=$(sed -nE 's#.*OCSP over HTTP listening on http://127.0.0.1:([0-9]+)/.*#\1#p' "$work/ca-rsa.log" | head -n 1)
 tlslab_start server_port "tlslab-server" "$work/server.log" '.*listening on [0-9.]+:([0-9]+).*' \

@@ -70,7 +70,7 @@ ca_port=$(free_port)
 start_ca() {
   local port
   tlslab_start port "tlslab-ca" "$work/ca.$1.log" '.*status service listening on [0-9.]+:([0-9]+).*' \
-    "$ca" --log-level warn serve --dir "$work/ca" --listen "127.0.0.1:$ca_port" --threads 2
+    "$ca" --log-level warn serve --quiet --dir "$work/ca" --listen "127.0.0.1:$ca_port" --threads 2
   ca_pid=${TLSLAB_PIDS[-1]}
 }
 start_ca first
