@@ -165,13 +165,15 @@ int main(int argc, char** argv) {
     }
     if (staple_from.empty() && !staple_trust.empty()) throw std::runtime_error("--staple-trust needs --staple-from");
     if (ticket_lifetime < 0 || ticket_lifetime > 7 * 24 * 3600) {
-      throw std::runtime_error("--ticket-lifetime must be between 0 and 604800 seconds (7 days, as RFC 5077 advises)");
+      throw std::runtime_error(
+          "--ticket-lifetime must be between 0 and 604800 seconds (7 days, the most RFC 8446 §4.6.1 allows a ticket)");
     }
     if (ticket_lifetime == 0 && !ticket_key_file.empty()) {
       throw std::runtime_error("--ticket-key-file is not used with --ticket-lifetime 0 (no tickets)");
     }
-    // Session tickets (§7.8): only a client that offers the extension ever sees one.
-    if (ticket_lifetime > 0 && !tls) {
+    // Session tickets (§7.8): only a client that offers the extension ever sees one. With --tls, libssl
+    // makes its own tickets: under its own random keys, or under keys made from --ticket-key-file's.
+    if (ticket_lifetime > 0 && (!tls || !ticket_key_file.empty())) {
       settings.tickets = std::make_shared<crypto::TicketKeyring>(
           std::chrono::seconds(ticket_lifetime), static_cast<std::int64_t>(std::time(nullptr)),
           ticket_key_file.empty() ? std::nullopt : std::optional<std::string>(ticket_key_file));
@@ -204,6 +206,7 @@ int main(int argc, char** argv) {
       options.keylog_path = settings.keylog;
       options.trace = trace.enabled();
       options.session_lifetime = std::chrono::seconds(ticket_lifetime);  // libssl's tickets (RFC 5077, 8446)
+      options.ticket_keys = settings.tickets;  // --ticket-key-file: tickets that outlive a restart
       if (settings.client_auth != ClientAuth::none) {
         options.client_certificates = settings.client_auth == ClientAuth::require ? tls::ClientCertificates::require
                                                                                   : tls::ClientCertificates::optional;

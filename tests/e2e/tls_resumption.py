@@ -120,6 +120,25 @@ def test_restarted_server_without_the_keys_gives_a_full_handshake():
         expect_resumed(client(lab, port, pki.trust, options), "1.2")
 
 
+def test_ticket_key_file_outlives_a_restart():
+    """--ticket-key-file with --tls: libssl's tickets are sealed under keys made from the file's, so a
+    restarted server still resumes (and the file is 0600)."""
+    with Lab() as lab:
+        pki = Pki(lab)
+        keys = lab.path("ticket.keys")
+        for version in ("1.2", "1.3"):
+            process, port = tlslab_tls_server(lab, pki, ["--tls-versions", version, "--ticket-key-file", keys])
+            session = lab.path(f"session-{version}.pem")
+            options = ["--ca-check", "direct", "--session-file", session]
+            expect_full(client(lab, port, pki.trust, options), version)
+            stop(process)
+            process, port = tlslab_tls_server(lab, pki, ["--tls-versions", version, "--ticket-key-file", keys])
+            expect_resumed(client(lab, port, pki.trust, options), version)
+            stop(process)
+        mode = stat.S_IMODE(os.stat(keys).st_mode)
+        check(mode == 0o600, f"the ticket key file has mode {oct(mode)}, not 0600")
+
+
 def test_expired_ticket_gives_a_full_handshake():
     """--ticket-lifetime 1: the ticket's lifetime caps the file's session; two seconds later it is
     not offered."""
@@ -225,6 +244,7 @@ TESTS = {
     "garbage-file": test_garbage_file_gives_a_full_handshake,
     "server-restarted": test_restarted_server_without_the_keys_gives_a_full_handshake,
     "expired-ticket": test_expired_ticket_gives_a_full_handshake,
+    "ticket-key-file": test_ticket_key_file_outlives_a_restart,
     "capped-by-the-ca-answer": test_session_life_capped_by_the_ca_answer,
     "another-server": test_another_servers_session_is_not_offered,
     "no-tickets": test_no_tickets_when_lifetime_is_zero,

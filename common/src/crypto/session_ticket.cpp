@@ -223,4 +223,28 @@ TicketOpening TicketKeyring::open(ByteView ticket, std::int64_t now) {
   return open_ticket(keys, ticket, now);
 }
 
+void TicketKeyring::with_sealing_key(std::int64_t now, const std::function<void(const TicketKey&)>& use) {
+  std::lock_guard lock(mutex_);
+  rotate_if_due(now);
+  use(current_);
+}
+
+bool TicketKeyring::with_key_named(ByteView name, std::int64_t now,
+                                   const std::function<void(const TicketKey&, bool current)>& use) {
+  std::lock_guard lock(mutex_);
+  rotate_if_due(now);
+  auto named = [&](const TicketKey& key) {
+    return name.size() == key.name.size() && std::equal(key.name.begin(), key.name.end(), name.begin());
+  };
+  if (named(current_)) {
+    use(current_, true);
+    return true;
+  }
+  if (previous_ && named(*previous_)) {
+    use(*previous_, false);
+    return true;
+  }
+  return false;
+}
+
 }  // namespace tlslab::crypto

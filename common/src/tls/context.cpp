@@ -1,14 +1,20 @@
 #include "tlslab/tls/context.hpp"
 
+#include <openssl/core_names.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
 #include <openssl/ssl.h>
 #include <unistd.h>
 
 #include <cstring>
+#include <ctime>
 #include <mutex>
 #include <stdexcept>
 
+#include "tlslab/crypto/ossl.hpp"
 #include "tlslab/private_file.hpp"
+#include "tlslab/tls/computations.hpp"
 #include "tlslab/tls/tap.hpp"
 
 namespace tlslab::tls {
@@ -24,6 +30,29 @@ std::string trim(std::string_view text) {
 int context_index() {
   static const int index = SSL_CTX_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
   return index;
+}
+
+// libssl's ticket cipher and MAC (RFC 5077 §4: AES-CBC and HMAC-SHA256) set up with keys made from a
+// ticket key of the keyring: two HKDF expansions (SHA-256), one per use, so that no key serves two.
+bool set_ticket_keys(const crypto::TicketKey& key, bool sealing, unsigned char* iv, EVP_CIPHER_CTX* cipher,
+                     EVP_MAC_CTX* mac) {
+  static const std::unique_ptr<EVP_CIPHER, ossl::Deleter<&EVP_CIPHER_free>> aes(
+      EVP_CIPHER_fetch(nullptr, "AES-256-CBC", nullptr));
+  constexpr std::uint16_t sha256_suite = 0x1301;  // TLS_AES_128_GCM_SHA256: its hash names SHA-256
+  Bytes aes_key = hkdf_expand_label(sha256_suite, key.key.view(), "tlslab libssl ticket aes", 32);
+  Bytes mac_key = hkdf_expand_label(sha256_suite, key.key.view(), "tlslab libssl ticket hmac", 32);
+  char digest[] = "SHA256";
+  OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_octet_string(OSSL_MAC_PARAM_KEY, mac_key.data(), mac_key.size()),
+      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+      OSSL_PARAM_construct_end(),
+  };
+  bool ok = aes != nullptr && EVP_MAC_CTX_set_params(mac, params) == 1 &&
+            (sealing ? EVP_EncryptInit_ex(cipher, aes.get(), nullptr, aes_key.data(), iv)
+                     : EVP_DecryptInit_ex(cipher, aes.get(), nullptr, aes_key.data(), iv)) == 1;
+  OPENSSL_cleanse(aes_key.data(), aes_key.size());
+  OPENSSL_cleanse(mac_key.data(), mac_key.size());
+  return ok;
 }
 
 [[noreturn]] void fail(const std::string& what) {
@@ -132,6 +161,34 @@ Context::Context(ContextOptions options)
     SSL_CTX_set_session_id_context(ctx, session_context, sizeof session_context - 1);
     if (options_.session_lifetime.count() > 0) {
       SSL_CTX_set_timeout(ctx, static_cast<long>(options_.session_lifetime.count()));
+      if (options_.ticket_keys) {
+        // Called by libssl to seal a ticket (enc 1) and to open one (enc 0): 1 opened, 2 opened under
+        // the previous key (libssl then issues a fresh ticket), 0 a key this server does not have (a full
+        // handshake), -1 a failure.
+        SSL_CTX_set_tlsext_ticket_key_evp_cb(
+            ctx,
+            +[](SSL* ssl, unsigned char* key_name, unsigned char* iv, EVP_CIPHER_CTX* cipher, EVP_MAC_CTX* mac,
+                int enc) -> int {
+              auto* self = static_cast<Context*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), context_index()));
+              if (self == nullptr || !self->options_.ticket_keys) return -1;
+              auto now = static_cast<std::int64_t>(std::time(nullptr));
+              int result = -1;
+              if (enc == 1) {
+                if (RAND_bytes(iv, EVP_MAX_IV_LENGTH) != 1) return -1;
+                self->options_.ticket_keys->with_sealing_key(now, [&](const crypto::TicketKey& key) {
+                  std::memcpy(key_name, key.name.data(), key.name.size());
+                  result = set_ticket_keys(key, true, iv, cipher, mac) ? 1 : -1;
+                });
+                return result;
+              }
+              bool known = self->options_.ticket_keys->with_key_named(
+                  ByteView(key_name, crypto::ticket_key_name_size), now,
+                  [&](const crypto::TicketKey& key, bool current) {
+                    result = set_ticket_keys(key, false, iv, cipher, mac) ? (current ? 1 : 2) : -1;
+                  });
+              return known ? result : 0;
+            });
+      }
     } else {
       SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
       SSL_CTX_set_num_tickets(ctx, 0);

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <ctime>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -66,6 +67,11 @@ class TicketKeyring {
   // Seals `state` (its `expires` set here: now + lifetime, or earlier if the caller set it so).
   Bytes seal(TicketState state, std::int64_t now);
   TicketOpening open(ByteView ticket, std::int64_t now);
+  // For libssl's own tickets (tlslab-server --tls, RFC 5077 §4's format, libssl's cipher and MAC):
+  // calls `use` with the key that seals now; and with the key named `name` if one still opens (the
+  // current one, or the previous one: `current` false), returning false when none does.
+  void with_sealing_key(std::int64_t now, const std::function<void(const TicketKey&)>& use);
+  bool with_key_named(ByteView name, std::int64_t now, const std::function<void(const TicketKey&, bool current)>& use);
 
  private:
   void load(std::int64_t now);           // from key_file_

@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "tlslab/bytes.hpp"
+#include "tlslab/crypto/session_ticket.hpp"
 
 namespace tlslab::tls {
 
@@ -59,6 +60,10 @@ struct ContextOptions {
   // A server: how long a session can be resumed (RFC 5077 tickets in TLS 1.2, PSK tickets in TLS 1.3:
   // libssl's session timeout, sent as the ticket's lifetime); 0: no tickets, no resumption.
   std::chrono::seconds session_lifetime{7200};
+  // A server: the keys libssl's tickets are sealed under (AES-256-CBC and HMAC-SHA256 keys, each an
+  // HKDF expansion of the keyring's key, RFC 5077 §4's format); none: libssl's own random keys, which
+  // a restart loses. From --ticket-key-file, so that a restarted server still resumes its sessions.
+  std::shared_ptr<crypto::TicketKeyring> ticket_keys;
   // The trace is on: libssl's key log lines also go to each connection's Tap (Tap::install), which
   // recomputes the session's secrets and Finished from them (computations.hpp).
   bool trace = false;
