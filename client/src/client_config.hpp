@@ -1,6 +1,7 @@
 #pragma once
 // What the client was asked to do, parsed from the command line.
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -52,6 +53,9 @@ struct ClientSettings {
   // one to offer to this server now.
   std::optional<std::string> session_file;
   std::shared_ptr<const StoredSession> resume;
+  // A caller that keeps the session in memory instead (tlslab-bench --resume): the client then offers
+  // the extension as with --session-file, and each NewSessionTicket is handed here.
+  std::function<void(StoredSession)> keep_session;
 };
 
 }  // namespace tlslab::client

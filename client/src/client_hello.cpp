@@ -21,7 +21,7 @@ ClientHello make_client_hello(const ClientSettings& settings, const Random& clie
     hello.ask_for_staple();                          // "staple, please"
   if (settings.identity) hello.offer_certificate();  // the client has a certificate
   // §7.8: the ticket kept from an earlier session with this server, or "I can keep one".
-  if (settings.session_file)
+  if (settings.session_file || settings.keep_session)
     hello.offer_session_ticket(settings.resume ? ByteView(settings.resume->ticket) : ByteView());
   return hello;
 }

@@ -86,13 +86,17 @@ awaitable<void> receive_session_ticket(net::Channel& channel, FlowCursor& flow, 
                       TraceColor::plain});
     return Described{std::move(fields), EventFacts{}};
   });
-  if (!settings.session_file || ticket.ticket_lifetime_hint == 0) co_return;
+  if ((!settings.session_file && !settings.keep_session) || ticket.ticket_lifetime_hint == 0) co_return;
   StoredSession stored;
   stored.server_name = settings.server_name;
   stored.cipher_suite = static_cast<std::uint16_t>(session.suite.suite);
   stored.master_secret = Secret(master_secret.view());
   stored.ticket = ticket.ticket;
   stored.expires = expires;
+  if (settings.keep_session) {
+    settings.keep_session(std::move(stored));
+    co_return;
+  }
   try {
     save_session(*settings.session_file, stored);
   } catch (const std::exception& e) {
