@@ -5,6 +5,7 @@
 
 #include <openssl/ocsp.h>
 #include "handshake.hpp"
+#include "session_file.hpp"
 
 #include "tlslab/crypto/random.hpp"
 #include "tlslab/net/secure_stream.hpp"
@@ -32,12 +33,19 @@ Trace& quiet_trace() {
   return trace;
 }
 
-awaitable<net::Channel> connect_and_handshake(Shared& shared, net::StatusClient& ca_service) {
-  tcp::socket socket = co_await net::connect_with_deadline(shared.settings.server, shared.settings.timeouts.handshake);
-  net::Channel channel(std::move(socket), shared.settings.timeouts);
+awaitable<net::Channel> connect_and_handshake(const client::ClientSettings& settings, const crypto::TrustStore& trust,
+                                              net::StatusClient& ca_service,
+                                              client::SessionParameters* session = nullptr) {
+  tcp::socket socket = co_await net::connect_with_deadline(settings.server, settings.timeouts.handshake);
+  net::Channel channel(std::move(socket), settings.timeouts);
   SessionTrace trace(quiet_trace(), 0);  // no renderer: no event is built, no frame copied
-  co_await client::run_handshake(channel, shared.settings, shared.trust, ca_service, trace);
+  auto made = co_await client::run_handshake(channel, settings, trust, ca_service, trace);
+  if (session) *session = std::move(made);
   co_return channel;
+}
+
+awaitable<net::Channel> connect_and_handshake(Shared& shared, net::StatusClient& ca_service) {
+  co_return co_await connect_and_handshake(shared.settings, shared.trust, ca_service);
 }
 
 awaitable<std::uint64_t> http_get(net::Channel& channel, const std::string& path, const std::string& host,
@@ -219,6 +227,45 @@ awaitable<void> run_handshakes(Shared& shared, WorkerStats& stats, net::StatusCl
   }
 }
 
+// --resume: resumed handshakes (arrows 1, 2, 6, 7), each on a new connection, then close_notify.
+// The worker's first handshake is a full one, not counted: it takes the session ticket, which this
+// worker keeps in memory (never in a file) with the master secret. Every counted handshake offers
+// it; one the server does not resume is still a handshake made (an operation) but is counted in
+// not_resumed, and the new ticket it may bring replaces the old one. A ticket past its expiry
+// (the earlier of the lifetime hint and the CA answer's nextUpdate, §7.8) is not offered.
+awaitable<void> run_resumed_handshakes(Shared& shared, WorkerStats& stats, net::StatusClient& ca_service) {
+  client::ClientSettings settings = shared.settings;  // this worker's own: its ticket goes in `resume`
+  std::shared_ptr<const client::StoredSession> kept;
+  settings.keep_session = [&kept](client::StoredSession stored) {
+    kept = std::make_shared<const client::StoredSession>(std::move(stored));
+  };
+  auto handshake = [&](client::SessionParameters& session) -> awaitable<void> {
+    bool offer = kept && kept->expires > static_cast<std::int64_t>(std::time(nullptr));
+    settings.resume = offer ? kept : nullptr;
+    net::Channel channel = co_await connect_and_handshake(settings, shared.trust, ca_service, &session);
+    co_await channel.send_alert(AlertDescription::close_notify);
+    channel.close();
+  };
+  try {
+    client::SessionParameters first;
+    co_await handshake(first);
+  } catch (const std::exception& error) {
+    record_error(stats, error);  // the counted ones still run: each full one may bring a ticket
+  }
+  while (shared.claim()) {
+    auto start = Clock::now();
+    try {
+      client::SessionParameters session;
+      co_await handshake(session);
+      stats.latencies_ms.push_back(since_ms(start));
+      ++stats.operations;
+      ++(session.resumed ? stats.resumed : stats.not_resumed);
+    } catch (const std::exception& error) {
+      record_error(stats, error);
+    }
+  }
+}
+
 // One established session per worker, held idle until the end of the run: server memory per
 // session is what this measures (read the server's RSS while it runs).
 awaitable<void> run_hold(Shared& shared, WorkerStats& stats, net::StatusClient& ca_service) {
@@ -285,7 +332,12 @@ awaitable<void> run_worker(Shared& shared, WorkerStats& stats) {
   switch (shared.options.mode) {
     case Mode::ocsp_http: co_await run_ocsp_http(shared, stats); break;
     case Mode::status: co_await run_status(shared, stats, ca_service); break;
-    case Mode::handshake: co_await run_handshakes(shared, stats, ca_service); break;
+    case Mode::handshake:
+      if (shared.options.resume)
+        co_await run_resumed_handshakes(shared, stats, ca_service);
+      else
+        co_await run_handshakes(shared, stats, ca_service);
+      break;
     case Mode::hold: co_await run_hold(shared, stats, ca_service); break;
     case Mode::requests:
     case Mode::bulk: co_await run_requests(shared, stats, ca_service); break;

@@ -24,6 +24,9 @@ struct LoadOptions {
   Mode mode = Mode::handshake;
   unsigned connections = 8;
   std::chrono::milliseconds duration{5000};
+  // --resume (handshake mode): each worker's first handshake is a full one that takes a session
+  // ticket, kept in memory; every counted handshake after it offers the ticket (PROTOCOL.md §7.8).
+  bool resume = false;
   std::uint64_t operations = 0;  // --handshakes K: stop after K operations in all (0: by duration)
   std::uint64_t bulk_bytes = std::uint64_t{256} << 20;  // the server's default --max-generated-bytes
   std::string path = "/";
@@ -36,6 +39,10 @@ struct WorkerStats {
   std::uint64_t operations = 0;
   std::uint64_t bytes = 0;
   std::uint64_t errors = 0;
+  // --resume: the counted handshakes the server resumed, and those it did not (a full handshake
+  // instead: the row would measure full handshakes if these were not counted apart).
+  std::uint64_t resumed = 0;
+  std::uint64_t not_resumed = 0;
   std::vector<double> latencies_ms;
   std::string first_error;
 };

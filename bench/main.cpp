@@ -64,6 +64,9 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0.1, 3600.0))
       ->capture_default_str();
   app.add_option("--handshakes,--operations", options.operations, "stop after this many operations in all");
+  app.add_flag("--resume", options.resume,
+               "handshake mode: each worker makes one full handshake that takes a session ticket (kept in memory), "
+               "then every counted handshake offers it (PROTOCOL.md §7.8); those not resumed are counted apart");
   app.add_option("--bytes", options.bulk_bytes, "bulk: bytes per GET /bytes/N")->capture_default_str();
   app.add_option("--path", options.path, "requests: the path to GET")->capture_default_str();
   app.add_option("--certificate", options.status_certificate, "status, ocsp-http: the certificate to ask about");
@@ -92,6 +95,8 @@ int main(int argc, char** argv) {
         (options.status_certificate.empty() || options.issuer_certificate.empty() || options.ocsp_url.empty())) {
       throw std::runtime_error("--mode ocsp-http needs --certificate, --issuer and --ocsp-url");
     }
+    if (options.resume && options.mode != bench::Mode::handshake)
+      throw std::runtime_error("--resume is used only with --mode handshake");
     if (options.mode == bench::Mode::hold) options.operations = 0;  // one session per worker, for --duration
     net::raise_open_file_limit();
     if (options.mode == bench::Mode::status && options.status_certificate.empty()) {
@@ -149,6 +154,8 @@ int main(int argc, char** argv) {
       total.operations += worker.operations;
       total.bytes += worker.bytes;
       total.errors += worker.errors;
+      total.resumed += worker.resumed;
+      total.not_resumed += worker.not_resumed;
       total.latencies_ms.insert(total.latencies_ms.end(), worker.latencies_ms.begin(), worker.latencies_ms.end());
       if (total.first_error.empty()) total.first_error = worker.first_error;
     }
@@ -157,14 +164,20 @@ int main(int argc, char** argv) {
     double mib_s = static_cast<double>(total.bytes) / elapsed / (1024.0 * 1024.0);
     double p50 = percentile(total.latencies_ms, 50), p90 = percentile(total.latencies_ms, 90),
            p99 = percentile(total.latencies_ms, 99);
+    // --resume: how many counted handshakes were resumed, and how many were full ones instead.
+    std::string resumption;
+    if (options.resume) {
+      resumption =
+          ",\"resumed\":" + std::to_string(total.resumed) + ",\"not_resumed\":" + std::to_string(total.not_resumed);
+    }
     if (json) {
       std::printf(
-          "{\"mode\":%s,\"connections\":%u,\"seconds\":%.3f,\"operations\":%llu,\"errors\":%llu,"
+          "{\"mode\":%s,\"connections\":%u,\"seconds\":%.3f,\"operations\":%llu,\"errors\":%llu%s,"
           "\"per_second\":%.1f,\"mib_per_second\":%.1f,\"latency_ms\":{\"p50\":%.3f,\"p90\":%.3f,\"p99\":%.3f},"
           "\"first_error\":%s}\n",
           json_string(mode_name).c_str(), options.connections, elapsed,
-          static_cast<unsigned long long>(total.operations), static_cast<unsigned long long>(total.errors), rate, mib_s,
-          p50, p90, p99, json_string(total.first_error).c_str());
+          static_cast<unsigned long long>(total.operations), static_cast<unsigned long long>(total.errors),
+          resumption.c_str(), rate, mib_s, p50, p90, p99, json_string(total.first_error).c_str());
     } else {
       const char* unit = options.mode == bench::Mode::handshake || options.mode == bench::Mode::hold ? "handshakes"
                          : options.mode == bench::Mode::status || options.mode == bench::Mode::ocsp_http
@@ -172,6 +185,10 @@ int main(int argc, char** argv) {
                              : "requests";
       std::printf("tlslab-bench: mode %s, %u connection(s), %.2f s\n", mode_name.c_str(), options.connections, elapsed);
       std::printf("  %-18s %llu (%.1f/s)\n", unit, static_cast<unsigned long long>(total.operations), rate);
+      if (options.resume) {
+        std::printf("  %-18s %llu resumed, %llu not resumed (full handshakes instead)\n", "resumption",
+                    static_cast<unsigned long long>(total.resumed), static_cast<unsigned long long>(total.not_resumed));
+      }
       if (total.bytes) std::printf("  %-18s %.1f MiB/s\n", "throughput", mib_s);
       std::printf("  %-18s p50 %.3f ms, p90 %.3f ms, p99 %.3f ms\n", "latency", p50, p90, p99);
       std::printf("  %-18s %llu%s%s\n", "errors", static_cast<unsigned long long>(total.errors),
