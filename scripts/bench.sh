@@ -101,15 +101,79 @@ tlslab_start staple_port "tlslab-server (stapling)" "$work/server-staple.log" '.
 targets=(--connect "127.0.0.1:$server_port" --ca-service "127.0.0.1:$ca_port" --trust "$work/ca/ca.crt")
 
 echo "== OpenSSL: two s_server processes (TLS 1.2, AES128-GCM-SHA256, same RSA-2048 key)" >&2
-ossl_ports=()
+ossl_ports=() ossl_pids=()  # the pids: the resumed rows read the first s_server's CPU
 for i in 1 2; do
   port=$(free_low_port)
   (cd "$work" && exec openssl s_server -quiet -tls1_2 -cipher AES128-GCM-SHA256 -cert server.crt -key server.key \
     -accept "127.0.0.1:$port" -WWW) >/dev/null 2>&1 &
   TLSLAB_PIDS+=($!)
+  ossl_pids+=($!)
   ossl_ports+=("$port")
 done
 for port in "${ossl_ports[@]}"; do wait_port "$port"; done
+
+# 1d. Resumed handshakes (PROTOCOL.md §7.8, issue 26): arrows 1, 2, 6, 7 only, no CERTIFICATE, no CA,
+# no PRE-MASTER. tlslab-bench --resume against row 1's RSA server (its default ticket lifetime), 16
+# connections: each worker's first handshake is a full one that takes the ticket (not counted: 16
+# RSA decrypts in a run of thousands), every counted one offers it. OpenSSL: s_time -reuse against
+# row 1's two s_server (TLS 1.2, AES128-GCM-SHA256), handshake only (no -www: s_server -WWW would
+# need a file; checked by hand that each connection resumes: s_time prints 'r' for a resumed
+# connection, '*' for a full one). A run where a handshake was not resumed measures full handshakes:
+# its rows say so and give n/a instead of a verdict.
+#   Server CPU: utime+stime of /proc/PID/stat over the same runs, per handshake made: tlslab-server
+# (2 threads) over the --resume run; the first s_server over its own s_time's connections. Target
+# <= 1.0x: a resumed handshake is the same work on both sides (open a ticket with AES-GCM, derive
+# keys, two Finished, no new ticket, no public-key operation), so tlslab has no reason to spend more
+# than libssl on it; what it spends beyond is its own overhead (framing, Asio, its trace's tap).
+# Run these rows alone: TLSLAB_BENCH_ROWS=resumed ./scripts/bench.sh
+resumed_rows() {
+  local ticks json tl count resumed not_resumed errors cpu_before cpu_after tl_cpu os os_cpu os_count os_full
+  local notes os_notes waits=() q
+  ticks=$(getconf CLK_TCK)
+  cpu_before=$(awk '{print $14+$15}' "/proc/$server_pid/stat")
+  json=$(bench "${targets[@]}" --mode handshake --resume --connections 16 --duration "$seconds")
+  cpu_after=$(awk '{print $14+$15}' "/proc/$server_pid/stat")
+  tl=$(field per_second <<<"$json")
+  count=$(field operations <<<"$json")
+  resumed=$(field resumed <<<"$json")
+  not_resumed=$(field not_resumed <<<"$json")
+  errors=$(field errors <<<"$json")
+  tl_cpu=$(python3 -c "print(f'{($cpu_after-$cpu_before)/$ticks/$count*1000:.3f}' if $count > 0 else 0)")
+  notes="tlslab-bench --resume x16 vs s_time -reuse x2 (no -www: handshake only); $resumed of $count resumed, $errors errors"
+  if [[ "$count" == 0 || "$resumed" != "$count" ]]; then
+    # Full handshakes (or none) measured as resumed ones: no verdict.
+    notes="NOT RESUMED: $not_resumed of $count handshakes were full ones ($errors errors); $notes"
+    tl=0 tl_cpu=0
+  fi
+  cpu_before=$(awk '{print $14+$15}' "/proc/${ossl_pids[0]}/stat")
+  rm -f "$work"/s_time_reuse.*
+  for q in "${ossl_ports[@]}"; do
+    openssl s_time -connect "127.0.0.1:$q" -reuse -time "$seconds" >"$work/s_time_reuse.$q" 2>&1 &
+    waits+=($!)
+  done
+  wait "${waits[@]}" || true
+  cpu_after=$(awk '{print $14+$15}' "/proc/${ossl_pids[0]}/stat")
+  os=$(cat "$work"/s_time_reuse.* | awk '/connections in [0-9]+ real seconds/ {n+=$1; t=$4} END {if (t>0) printf "%.1f", n/t; else print 0}')
+  os_count=$(awk '/connections in [0-9]+ real seconds/ {print $1}' "$work/s_time_reuse.${ossl_ports[0]}" | tail -n 1)
+  os_cpu=$(python3 -c "n = int('${os_count:-0}' or 0); print(f'{($cpu_after-$cpu_before)/$ticks/n*1000:.3f}' if n > 0 else 0)")
+  # Every '*' on s_time's progress lines is a connection that did not resume.
+  os_full=$(cat "$work"/s_time_reuse.* | grep -E '^[r*]+$' | tr -cd '*' | wc -c)
+  os_notes="s_time: $os_full not resumed"
+  if ((os_full > 0)) || ! grep -qE '^r' "$work"/s_time_reuse.*; then
+    os_notes="OPENSSL NOT RESUMED: $os_full full handshakes"
+    os=0 os_cpu=0
+  fi
+  row "resumed handshakes/s (2 cores: load, server)" "$tl" "$os" "$(ratio "$tl" "$os")" ">= 2x" \
+    "$(verdict "$(quotient "$tl" "$os")" ">=" 2)" "$notes; $os_notes"
+  row "server CPU ms per resumed handshake" "$tl_cpu" "$os_cpu (one s_server)" "$(ratio "$tl_cpu" "$os_cpu")" \
+    "<= 1.0x" "$(verdict "$(quotient "$tl_cpu" "$os_cpu")" "<=" 1.0)" \
+    "tlslab-server (2 threads) over the --resume run / its handshakes; the first s_server over its s_time -reuse's connections; $os_notes"
+}
+if [[ "${TLSLAB_BENCH_ROWS:-}" == resumed ]]; then
+  resumed_rows
+  printf '%s\n' "${rows[@]}"
+  exit 0
+fi
 
 # 1. Full handshakes per second.
 tl_hs=$(bench "${targets[@]}" --mode handshake --connections 16 --duration "$seconds" | field per_second)
@@ -125,6 +189,8 @@ rsa_share=$(quotient "$tl_hs" "$rsa_ops")
 row "full handshakes/s (2 cores: load, server, CA)" "$tl_hs" "$os_hs" "$(ratio "$tl_hs" "$os_hs")" \
   ">= 1.5x and >= 50 % of the RSA limit" "$(verdict "$(quotient "$tl_hs" "$os_hs")" ">=" 1.5 "$rsa_share" ">=" 0.5)" \
   "s_server x2 + s_time -new x2; tlslab includes the CA round trip; $(percent "$rsa_share") of the RSA-2048 limit ($rsa_ops ops/s)"
+
+resumed_rows
 
 # 1a. Row 1 with a CRL (PROTOCOL.md §9.3, --ca-check crl): the client fetched the CA's list once
 # (GET /crl), keeps it in --crl-cache, and at each handshake reads it, verifies it again and looks
