@@ -140,9 +140,11 @@ resumed_rows() {
   errors=$(field errors <<<"$json")
   tl_cpu=$(python3 -c "print(f'{($cpu_after-$cpu_before)/$ticks/$count*1000:.3f}' if $count > 0 else 0)")
   notes="tlslab-bench --resume x16 vs s_time -reuse x2 (no -www: handshake only); $resumed of $count resumed, $errors errors"
+  local cpu_notes="tlslab-server (2 threads) over the --resume run / its handshakes; the first s_server over its s_time -reuse's connections"
   if [[ "$count" == 0 || "$resumed" != "$count" ]]; then
     # Full handshakes (or none) measured as resumed ones: no verdict.
     notes="NOT RESUMED: $not_resumed of $count handshakes were full ones ($errors errors); $notes"
+    cpu_notes="NOT RESUMED: $not_resumed of $count; $cpu_notes"
     tl=0 tl_cpu=0
   fi
   cpu_before=$(awk '{print $14+$15}' "/proc/${ossl_pids[0]}/stat")
@@ -167,7 +169,7 @@ resumed_rows() {
     "$(verdict "$(quotient "$tl" "$os")" ">=" 2)" "$notes; $os_notes"
   row "server CPU ms per resumed handshake" "$tl_cpu" "$os_cpu (one s_server)" "$(ratio "$tl_cpu" "$os_cpu")" \
     "<= 1.0x" "$(verdict "$(quotient "$tl_cpu" "$os_cpu")" "<=" 1.0)" \
-    "tlslab-server (2 threads) over the --resume run / its handshakes; the first s_server over its s_time -reuse's connections; $os_notes"
+    "$cpu_notes; $os_notes"
 }
 if [[ "${TLSLAB_BENCH_ROWS:-}" == resumed ]]; then
   resumed_rows
