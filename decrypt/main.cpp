@@ -1,8 +1,9 @@
 // tlslab-decrypt: the stolen-key lesson (docs/ATTACKS.md, "The stolen key: why forward secrecy").
-// Given a recording and the server's private key, it does what an attacker would: for every
-// tlslab session in the capture it decrypts the PRE-MASTER of arrow 5, derives the SESSION
-// MASTER KEY and the record keys, proves them on the client's Finished, and prints the
-// application data of both directions. An ECDHE session it cannot open, and says why.
+// Given a recording and the server's private key (or its session-ticket key, §7.8), it does what an attacker would: for
+// every tlslab session in the capture it decrypts the PRE-MASTER of arrow 5, derives the SESSION MASTER KEY and the
+// record keys, proves them on the client's Finished, and prints the application data of both directions. An ECDHE
+// session it cannot open, and says why; nor a resumed one (no PRE-MASTER crossed the wire). With --ticket-key-file it
+// opens every ticket offered in the clear: the resumed session and the full handshake that began it, ECDHE or not.
 //
 // Exit codes: 0 every session opened (or had nothing encrypted), 1 a local error (capture, key
 // or key log file), 2 bad command line, 3 a session could not be opened (ECDHE, a key that is not
@@ -23,7 +24,11 @@ int main(int argc, char** argv) {
   tlslab::decrypt::RunSettings settings;
   std::string keylog_out;
   std::size_t max_connection_mib = settings.limits.max_connection_bytes >> 20;
-  app.add_option("--key", settings.key_path, "the server's private key, PEM (the stolen one)")->required();
+  app.add_option("--key", settings.key_path, "the server's private key, PEM (the stolen one)");
+  app.add_option("--ticket-key-file", settings.ticket_key_path,
+                 "the server's session-ticket key file, as tlslab-server --ticket-key-file keeps it "
+                 "(mode 0600, PROTOCOL.md §7.8): opens every ticket in the capture, the resumed "
+                 "sessions and the full handshakes that began them, ECDHE or not");
   app.add_option("capture", settings.capture_path, "the recording: pcap or pcapng (tshark, Wireshark, tcpdump)")
       ->required();
   app.add_option("--keylog-out", keylog_out,
@@ -48,6 +53,12 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     int code = app.exit(e);
     return code == 0 ? 0 : static_cast<int>(ExitCode::usage);
+  }
+  if (settings.key_path.empty() && settings.ticket_key_path.empty()) {
+    std::fprintf(stderr,
+                 "tlslab-decrypt: give the stolen key: --key (the server's private key), --ticket-key-file "
+                 "(its ticket key file), or both\n");
+    return static_cast<int>(ExitCode::usage);
   }
   if (!keylog_out.empty()) settings.keylog_out = keylog_out;
   settings.limits.max_connection_bytes = max_connection_mib << 20;

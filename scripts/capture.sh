@@ -3,6 +3,7 @@
 #
 #   scripts/capture.sh [SCENARIO] [-o OUT.pcapng] [--get PATH]... [--suites LIST]
 #   scripts/capture.sh stolen-key [-o OUT.pcapng]     the stolen-key lesson (below)
+#   scripts/capture.sh stolen-ticket-key [-o OUT.pcapng]   the same with the session-ticket key
 #   scripts/capture.sh --list        the scenarios, one per line
 #
 # Capturing needs root. As root it captures at once and never calls sudo (a root shell may have
@@ -60,6 +61,15 @@
 #                    OUT.stolen.keylog (the key log the attacker recovered, 0600: the RSA
 #                    session's line only), and prints the tshark command that opens the RSA
 #                    session with it. docs/ATTACKS.md, "The stolen key: why forward secrecy".
+#   stolen-ticket-key  the ticket key's turn (PROTOCOL.md §7.8): a server with an ECDHE suite and
+#                    --ticket-key-file, the client run twice with --session-file: a full ECDHE
+#                    handshake (GET /?recorded=full), then a resumed one (GET /?recorded=resumed).
+#                    Then tlslab-decrypt runs twice as an attacker: with the server's private key
+#                    alone it opens neither (ECDHE; a resumed session sends no PRE-MASTER); with
+#                    the server's ticket key file alone it opens both, the ticket offered in the
+#                    clear giving the master secret. It also writes OUT.server.key (0600),
+#                    OUT.ticket.keys (the stolen ticket key file, 0600) and OUT.stolen.keylog (the
+#                    key log the attacker recovered with the ticket key, 0600: both sessions' lines).
 #
 # It makes a throw-away CA and server certificate with tlslab-ca, starts `tlslab-ca serve` and
 # `tlslab-server` on free ports of 127.0.0.1, captures both ports with tshark on `lo` (for the
@@ -113,6 +123,7 @@ while [[ $# -gt 0 ]]; do
     -h|--help) usage; exit 0 ;;
     --list) printf '%s\n' "${scenarios[@]}"; exit 0 ;;
     good|revoked|unknown-ca|expired|wrong-name|ca-down|no-common-suite|garbage|stolen-key) scenario=$1; shift ;;
+    stolen-ticket-key) scenario=$1; shift ;;
     crl-good|crl-revoked|crl-stale|crl-replayed) scenario=$1; shift ;;
     crl) scenario=crl-good; shift ;;
     tls12|tls13) scenario=$1; shift ;;
@@ -150,7 +161,7 @@ if [[ $EUID == 0 ]]; then
 fi
 
 programs=(tlslab-ca tlslab-server tlslab-client)
-[[ $scenario == stolen-key ]] && programs+=(tlslab-decrypt)
+[[ $scenario == stolen-key || $scenario == stolen-ticket-key ]] && programs+=(tlslab-decrypt)
 crl=0
 [[ $scenario == crl-* ]] && crl=1
 tls="" # the TLS version of a real-TLS scenario
@@ -161,7 +172,8 @@ tls="" # the TLS version of a real-TLS scenario
 for p in "${programs[@]}"; do
   [[ -x $bin/$p ]] || die "$bin/$p is missing: build first (cmake --build build) or set TLSLAB_BIN"
 done
-if [[ $scenario == stolen-key ]] && ! "$bin/tlslab-client" --help 2>/dev/null | grep -q ecdhe-aes128gcm; then
+if [[ $scenario == stolen-key || $scenario == stolen-ticket-key ]] &&
+   ! "$bin/tlslab-client" --help 2>/dev/null | grep -q ecdhe-aes128gcm; then
   die "$bin/tlslab-client does not offer ecdhe-aes128gcm (PROTOCOL.md §7.6): build a newer one"
 fi
 command -v "$TSHARK" >/dev/null 2>&1 || skip "tshark is not installed (Debian: apt install tshark)"
@@ -271,6 +283,9 @@ if [[ $scenario == no-common-suite ]]; then
   server_suites=(--suites aes256gcm) client_suites=(--suites "aes128gcm,chacha20")
 fi
 [[ -n $suites ]] && client_suites=(--suites "$suites")
+if [[ $scenario == stolen-ticket-key ]]; then  # §7.8: the server keeps its ticket keys in a file
+  server_suites=(--suites ecdhe-aes128gcm --ticket-key-file "$work/server.ticketkeys")
+fi
 
 # --- services, capture, client --------------------------------------------------------------
 ca_port="" server_port="" http_port="" mitm_port="" ca_extra=()
@@ -383,6 +398,14 @@ if [[ $scenario == stolen-key ]]; then
   run_client "${first_client[@]}" --suites aes128gcm "${rsa_gets[@]}"
   echo "capture: session 2 of 2, ECDHE (forward secrecy): the PRE-MASTER never crosses the wire; the server's key signs its ephemeral key share"
   run_client --output "$work/response-ecdhe.body" --suites ecdhe-aes128gcm "${ecdhe_gets[@]}"
+elif [[ $scenario == stolen-ticket-key ]]; then
+  full_gets=(--get "/?recorded=full") resumed_gets=(--get "/?recorded=resumed")
+  [[ ${#user_gets[@]} -gt 0 ]] && full_gets=("${user_gets[@]}") resumed_gets=("${user_gets[@]}")
+  echo "capture: session 1 of 2, a full ECDHE handshake (forward secrecy); the server then hands the client a ticket: the master secret, sealed under its ticket key"
+  run_client "${first_client[@]}" --suites ecdhe-aes128gcm --session-file "$work/client.session" "${full_gets[@]}"
+  echo "capture: session 2 of 2, resumed: the client offers the ticket in the clear; no key exchange, the master secret is the ticket's"
+  run_client --output "$work/response-resumed.body" --suites ecdhe-aes128gcm --session-file "$work/client.session" \
+    "${resumed_gets[@]}"
 elif [[ -n $mitm_port ]]; then
   # Two fetches: the first relayed to the CA, the second answered by tlslab-mitm with the old list.
   echo "capture: fetch 1 of 2: relayed to the CA, its current list"
@@ -419,6 +442,31 @@ if [[ $scenario == stolen-key ]]; then
   echo "capture: the attacker's turn: the recording, and the server's private key, stolen from the server"
   echo "  \$ tlslab-decrypt --key $(printf %q "$stolen_name.server.key") --keylog-out $(printf %q "$stolen_name.stolen.keylog") $(printf %q "$stolen_name.pcapng")"
   (cd "$work/stolen" && "$bin/tlslab-decrypt" --key "$stolen_name.server.key" \
+    --keylog-out "$stolen_name.stolen.keylog" "$stolen_name.pcapng") >"$work/decrypt.out" 2>&1
+  stolen_status=$?
+  sed 's/^/  /' "$work/decrypt.out"
+  [[ -f $work/stolen/$stolen_name.stolen.keylog ]] || : >"$work/stolen/$stolen_name.stolen.keylog"
+fi
+
+# --- stolen-ticket-key: the attacker's turn, twice ---------------------------------------------
+# The server's private key alone opens neither session (exit 3); its ticket key file alone opens
+# both (exit 0), and the recovered key log holds both sessions' lines.
+if [[ $scenario == stolen-ticket-key ]]; then
+  mkdir -p "$work/stolen"
+  cp -- "$pcap" "$work/stolen/$stolen_name.pcapng" && cp -- "$work/server.key" "$work/stolen/$stolen_name.server.key" &&
+    cp -- "$work/server.ticketkeys" "$work/stolen/$stolen_name.ticket.keys" || die "cannot prepare the attacker's files"
+  chmod 600 "$work/stolen/$stolen_name.server.key" "$work/stolen/$stolen_name.ticket.keys"
+  echo
+  echo "capture: the attacker's turn: the recording, and the server's private key, stolen from the server"
+  echo "  \$ tlslab-decrypt --key $(printf %q "$stolen_name.server.key") $(printf %q "$stolen_name.pcapng")"
+  (cd "$work/stolen" && "$bin/tlslab-decrypt" --key "$stolen_name.server.key" "$stolen_name.pcapng") \
+    >"$work/decrypt-key.out" 2>&1
+  stolen_key_status=$?
+  sed 's/^/  /' "$work/decrypt-key.out"
+  echo
+  echo "capture: and the server's ticket key file, stolen from the server"
+  echo "  \$ tlslab-decrypt --ticket-key-file $(printf %q "$stolen_name.ticket.keys") --keylog-out $(printf %q "$stolen_name.stolen.keylog") $(printf %q "$stolen_name.pcapng")"
+  (cd "$work/stolen" && "$bin/tlslab-decrypt" --ticket-key-file "$stolen_name.ticket.keys" \
     --keylog-out "$stolen_name.stolen.keylog" "$stolen_name.pcapng") >"$work/decrypt.out" 2>&1
   stolen_status=$?
   sed 's/^/  /' "$work/decrypt.out"
@@ -480,6 +528,24 @@ if [[ $scenario == stolen-key ]]; then
     result=1
   fi
 fi
+if [[ $scenario == stolen-ticket-key ]]; then
+  stolen_lines=$(grep -c . "$work/stolen/$stolen_name.stolen.keylog")
+  if [[ $stolen_key_status != 3 ]] || grep -q "^  opened: " "$work/decrypt-key.out" ||
+     ! grep -q "this session used ECDHE" "$work/decrypt-key.out" ||
+     ! grep -q "a resumed session (§7.8): no PRE-MASTER was sent" "$work/decrypt-key.out"; then
+    echo "capture: expected tlslab-decrypt --key to open neither session, ECDHE and resumed (exit 3); exit $stolen_key_status" >&2
+    result=1
+  fi
+  if [[ $stolen_status != 0 ]] || [[ $(grep -c "^  opened: " "$work/decrypt.out") != 2 ]]; then
+    echo "capture: expected tlslab-decrypt --ticket-key-file to open both sessions (exit 0); exit $stolen_status" >&2
+    result=1
+  fi
+  if [[ $stolen_lines != 2 ]] || ! grep -qxF -f "$work/stolen/$stolen_name.stolen.keylog" "$work/keylog.merged" ||
+     [[ $(grep -cxF -f "$work/stolen/$stolen_name.stolen.keylog" "$work/keylog.merged") != 2 ]]; then
+    echo "capture: expected the recovered key log to hold both sessions' lines, as the sides wrote them" >&2
+    result=1
+  fi
+fi
 if [[ ! -s $pcap || -z $packets || $packets == 0 ]]; then
   echo "capture: nothing was captured:" >&2
   sed 's/^/  /' "$work/tshark.err" >&2
@@ -513,6 +579,11 @@ if [[ $scenario == stolen-key ]]; then
   deliver "$work/stolen/$stolen_name.server.key" "$base.server.key" 0600 || die "cannot write $base.server.key"
   deliver "$work/stolen/$stolen_name.stolen.keylog" "$base.stolen.keylog" 0600 || die "cannot write $base.stolen.keylog"
 fi
+if [[ $scenario == stolen-ticket-key ]]; then
+  deliver "$work/stolen/$stolen_name.server.key" "$base.server.key" 0600 || die "cannot write $base.server.key"
+  deliver "$work/stolen/$stolen_name.ticket.keys" "$base.ticket.keys" 0600 || die "cannot write $base.ticket.keys"
+  deliver "$work/stolen/$stolen_name.stolen.keylog" "$base.stolen.keylog" 0600 || die "cannot write $base.stolen.keylog"
+fi
 
 q() { printf '%q' "$1"; }
 # Who opens the files: their owner (the user who ran sudo), or whoever runs this. When the
@@ -543,7 +614,7 @@ file_line() { printf '  %-*s  %s\n' "$width" "$(q "$1")" "$2"; }
 echo
 echo "capture: wrote${owner_name:+, for $owner_name}:"
 file_line "$out" "the capture (${packets:-0} packets)"
-if [[ $scenario == stolen-key ]]; then
+if [[ $scenario == stolen-key || $scenario == stolen-ticket-key ]]; then
   file_line "$keylog_out" "the key log the two ends wrote, a line per session (mode 0600): what no attacker has for ECDHE"
 elif [[ -n $keys ]]; then
   file_line "$keylog_out" "the key log (mode 0600: it holds the session's master secret)"
@@ -553,6 +624,11 @@ fi
 if [[ $scenario == stolen-key ]]; then
   file_line "$base.server.key" "the server's private key, as the attacker stole it (mode 0600)"
   file_line "$base.stolen.keylog" "the key log the attacker recovered with it: the RSA session's line only (mode 0600)"
+fi
+if [[ $scenario == stolen-ticket-key ]]; then
+  file_line "$base.server.key" "the server's private key, as the attacker stole it: it opens neither session (mode 0600)"
+  file_line "$base.ticket.keys" "the server's ticket key file, as the attacker stole it (mode 0600)"
+  file_line "$base.stolen.keylog" "the key log the attacker recovered with it: both sessions' lines (mode 0600)"
 fi
 if [[ $report_written == 1 ]]; then
   file_line "$report_out" "the client's report: the diagram of this run, every frame byte by byte (open it in a browser)"
@@ -579,6 +655,12 @@ if [[ $scenario == stolen-key ]]; then
   echo "The attacker's view, as yourself: tlslab-decrypt with the stolen key, then Wireshark with the key log it"
   echo "recovered (the ECDHE session stays closed: only /?recorded=rsa comes out):"
   echo "  $(q "$bin/tlslab-decrypt") --key $(q "$base.server.key") --keylog-out $(q "$base.stolen.keylog") $(q "$out")"
+  echo "  tshark -r $(q "$out") ${lua}-o tlslab.keylog_file:$(q "$base.stolen.keylog") -Y http.request -T fields -e http.request.uri"
+fi
+if [[ $scenario == stolen-ticket-key ]]; then
+  echo "The attacker's view, as yourself: tlslab-decrypt with the stolen ticket key, then Wireshark with the key log it"
+  echo "recovered (both sessions open, the ECDHE one too: /?recorded=full and /?recorded=resumed come out):"
+  echo "  $(q "$bin/tlslab-decrypt") --ticket-key-file $(q "$base.ticket.keys") --keylog-out $(q "$base.stolen.keylog") $(q "$out")"
   echo "  tshark -r $(q "$out") ${lua}-o tlslab.keylog_file:$(q "$base.stolen.keylog") -Y http.request -T fields -e http.request.uri"
 fi
 if [[ -n $expected_alert || $scenario == garbage ]]; then

@@ -12,7 +12,8 @@
 namespace tlslab::decrypt {
 
 struct RunSettings {
-  std::string key_path;                   // the stolen server key, PEM
+  std::string key_path;                   // the stolen server key, PEM (empty: none)
+  std::string ticket_key_path;            // the stolen ticket key file (§7.8; empty: none)
   std::string capture_path;               // pcap or pcapng
   std::optional<std::string> keylog_out;  // NSS key log lines for the sessions opened (0600)
   ReportOptions report;

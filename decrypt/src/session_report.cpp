@@ -86,7 +86,10 @@ void write_session(const ReportSink& out, std::size_t number, std::size_t total,
   }
   for (const auto& note : session.notes) head += "  note: " + printable(note) + "\n";
   if (opened.verdict == Verdict::opened) {
-    head += "  PRE-MASTER          decrypted from arrow 5 with the stolen key (RSA-OAEP, PROTOCOL.md §7.1)\n";
+    head += opened.master_from.empty()
+                ? std::string(
+                      "  PRE-MASTER          decrypted from arrow 5 with the stolen key (RSA-OAEP, PROTOCOL.md §7.1)\n")
+                : "  TICKET              " + opened.master_from + "\n";
     head += "  SESSION MASTER KEY  ";
     head += options.show_secrets && opened.master_secret ? to_hex(opened.master_secret->view())
                                                          : std::string("derived (--show-secrets prints it)");

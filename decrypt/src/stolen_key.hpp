@@ -31,6 +31,10 @@ enum class Verdict : std::uint8_t {
                       // keys that follow from the handshake as captured: it was changed on the wire
                       // (docs/ATTACKS.md)
   undecodable,        // the handshake does not decode (a broken or hostile capture)
+  resumed,            // a resumed session (§7.8) no ticket given opened: no PRE-MASTER was sent, the
+                      // server's key cannot open it; the server's ticket key (or a key log line) can
+  no_ticket,          // only a ticket key was given, and no ticket in the capture holds this session's
+                      // master secret
 };
 // An opened session, or one with nothing encrypted, is not a failure of the program.
 [[nodiscard]] bool counts_as_opened(Verdict verdict) noexcept;
@@ -57,6 +61,9 @@ struct OpenedSession {
   std::string reason;  // one sentence, in the lab's words, for every verdict but `opened`
   std::uint16_t cipher_suite = 0;
   std::optional<Secret> master_secret;  // only when opened: the key log's second field
+  // Only when opened from a ticket (§7.8): which ticket gave the SESSION MASTER KEY, in the report's
+  // words; empty: it came from the PRE-MASTER of arrow 5.
+  std::string master_from;
   std::vector<Revealed> revealed;
 };
 
@@ -75,6 +82,11 @@ class StolenKey {
   Bytes public_key_;  // SubjectPublicKeyInfo DER: compared with SERVER'S PUBLIC KEY
   std::optional<crypto::OaepDecryptor> oaep_;
 };
+
+// A session whose master secret is known (from the PRE-MASTER, or from a ticket, §7.8): the key
+// block from it and the session's own randoms, the client's Finished as the proof, then every
+// record. `resumed`: the transcript is ClientHello ‖ ServerHello (no arrow 5).
+[[nodiscard]] OpenedSession open_with_master_secret(const CapturedSession& session, Secret master_secret, bool resumed);
 
 // §7.6: the suites 0x0B01-0x0BFF are ECDHE (the assigned ones and those reserved for more).
 [[nodiscard]] bool is_ecdhe_suite(std::uint16_t suite) noexcept;
