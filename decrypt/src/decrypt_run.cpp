@@ -168,8 +168,8 @@ ExitCode run(const RunSettings& settings, std::FILE* out, std::FILE* err) {
           by_ticket = OpenedSession{};
           by_ticket->verdict = Verdict::resumed;
           by_ticket->cipher_suite = hello->cipher_suite;
-          by_ticket->reason = "a resumed session (§7.8), but its ticket does not open with this ticket key file: " +
-                              (ticket == tickets.end() ? std::string("no ticket") : ticket->opening.why_not);
+          by_ticket->reason = "a resumed session (§7.8), but its ticket does not open with this ticket key file (" +
+                              (ticket == tickets.end() ? std::string("no ticket") : ticket->opening.why_not) + ")";
         }
       } else if (ticket_key && hello && hello->ticket_mode() == TicketMode::new_ticket) {
         by_ticket = open_with_tickets(session.value(), tickets, by_ticket_ecdhe);
@@ -226,13 +226,24 @@ ExitCode run(const RunSettings& settings, std::FILE* out, std::FILE* err) {
     std::fprintf(out, "%s\n", summary.c_str());
     if (ticket_key) {
       std::size_t by_ticket = by_ticket_resumed + by_ticket_full;
-      std::fprintf(out,
-                   "tlslab-decrypt: the ticket key opened %s (%zu resumed, %zu full %s, %zu of them ECDHE) from %s "
-                   "in the clear: whoever holds the ticket key opens every session resumed under it, and the full "
-                   "handshake that began it, forward secrecy or not\n",
-                   plural(by_ticket, "session").c_str(), by_ticket_resumed, by_ticket_full,
-                   by_ticket_full == 1 ? "handshake" : "handshakes", by_ticket_ecdhe,
-                   plural(tickets.size(), "ticket").c_str());
+      if (by_ticket > 0) {
+        std::fprintf(out,
+                     "tlslab-decrypt: the ticket key opened %s (%zu resumed, %zu full %s, %zu of them ECDHE) from %s "
+                     "in the clear: whoever holds the ticket key opens every session resumed under it, and the full "
+                     "handshake that began it, forward secrecy or not\n",
+                     plural(by_ticket, "session").c_str(), by_ticket_resumed, by_ticket_full,
+                     by_ticket_full == 1 ? "handshake" : "handshakes", by_ticket_ecdhe,
+                     plural(tickets.size(), "ticket").c_str());
+      } else if (!tickets.empty()) {
+        std::fprintf(out,
+                     "tlslab-decrypt: the ticket key file opened none of the %s in the capture: it is not the key "
+                     "that sealed them\n",
+                     plural(tickets.size(), "ticket").c_str());
+      } else {
+        std::fprintf(out,
+                     "tlslab-decrypt: no ClientHello in the capture offers a ticket: the ticket key has nothing "
+                     "to open\n");
+      }
     }
     if (settings.keylog_out) {
       std::fprintf(out, "tlslab-decrypt: %s appended to %s (mode 0600: master secrets)\n",
