@@ -57,6 +57,10 @@ Lab::Lab(LabOptions options) : options_(std::move(options)), trust_(test::trust_
   settings_.www = options_.www;
   settings_.timeouts = options_.server_timeouts;
   settings_.client_auth = options_.client_auth;
+  if (options_.tickets) {
+    settings_.tickets = std::make_shared<crypto::TicketKeyring>(crypto::default_ticket_lifetime,
+                                                                static_cast<std::int64_t>(std::time(nullptr)));
+  }
   if (options_.client_auth != ClientAuth::none) {
     settings_.client_trust = std::make_shared<crypto::TrustStore>(test::trust_store_with_test_ca());
   }

@@ -66,6 +66,9 @@ struct LabOptions {
   std::chrono::milliseconds staple_refresh{std::chrono::minutes(5)};
   // Mutual authentication (§7.7): the server's policy; the test CA issues client certificates.
   ClientAuth client_auth = ClientAuth::none;
+  // Session tickets (§7.8): the server issues and opens them (tlslab-server's default); off here so
+  // that the other tests' servers are as before.
+  bool tickets = false;
 };
 
 // A client run and what it left: the outcome, the response bodies, the JSON trace.
