@@ -15,7 +15,7 @@ local INNER_TYPES, SUITES, ARROW_TEXT = F.INNER_TYPES, F.SUITES, F.ARROW_TEXT
 local ALERT_LEVELS, ALERT_DESCRIPTIONS = F.ALERT_LEVELS, F.ALERT_DESCRIPTIONS
 local OCSP_RESPONSE_STATUS, CRL_REASONS = F.OCSP_RESPONSE_STATUS, F.CRL_REASONS
 local EXT_KEY_SHARE, GROUPS, CKE_ECDHE_INFO = F.EXT_KEY_SHARE, F.GROUPS, F.CKE_ECDHE_INFO
-local EXT_CERTIFICATE_REQUEST = F.EXT_CERTIFICATE_REQUEST
+local EXT_CERTIFICATE_REQUEST, EXT_SESSION_TICKET = F.EXT_CERTIFICATE_REQUEST, F.EXT_SESSION_TICKET
 local EXT_REQUESTER, REQUESTER_PARTY, REQUESTER_INFO = F.EXT_REQUESTER, F.REQUESTER_PARTY, F.REQUESTER_INFO
 local crypto, keylog, http = env.crypto, env.keylog, env.http
 
@@ -264,6 +264,7 @@ end
 -- §7.6 in the Info column: "ServerHello (ECDHE x25519)"; RSA key transport adds nothing, as
 -- before ECDHE existed.
 local function server_hello_info(sh)
+    if sh and sh.extensions and sh.extensions[EXT_SESSION_TICKET] == "\2" then return "ServerHello (resumed)" end
     local suite = sh and SUITES[sh.suite]
     if not suite or suite.kx ~= "ecdhe" then return nil end
     if not sh.group then return "ServerHello (ECDHE, no key share)" end
@@ -356,6 +357,13 @@ local function analyse_handshake(conv, rec, msg, pinfo, first_pass)
             -- §7.7: whether arrow 5 must take the mutual form; nil when the extensions do not parse
             if sh.extensions then s.mutual = sh.extensions[EXT_CERTIFICATE_REQUEST] ~= nil end
             s.transcript[#s.transcript + 1] = msg
+            -- §7.8: a resumed session has no arrow 5; its keys come from the ticket's master secret,
+            -- which the key log holds under this handshake's RAND-CLIENT: look them up now.
+            if sh.extensions and sh.extensions[EXT_SESSION_TICKET] == "\2" then
+                s.key_exchange_in = pinfo.number
+                s.keylog_lookups = 1
+                s.keys, s.keys_error = derive_keys(s)
+            end
             s.ch_rec.response_in = pinfo.number
             rec.request_in = s.ch_number
             if sh.certificate then state.certificate_frames[sh.certificate] = pinfo.number end
@@ -495,6 +503,8 @@ local function analyse_protected(conv, rec, fragment, pinfo, first_pass)
                 rec.verify_error = tostring(expected)
             end
             if dir == "client" then session.transcript[#session.transcript + 1] = rec.content end
+        elseif msg_type == HT.new_session_ticket and dir == "server" then
+            rec.info = "NewSessionTicket (§7.8)"
         else
             rec.info = "Handshake (" .. (HANDSHAKE_TYPES[msg_type or -1] or "unknown") .. ")"
         end

@@ -24,13 +24,17 @@ local CONTENT_TYPES = { [21] = "alert", [22] = "handshake", [23] = "protected" }
 local INNER_TYPES = { [21] = "alert", [22] = "handshake", [23] = "application_data" }
 
 -- §3 HandshakeType
-local HT = { client_hello = 1, server_hello = 2, client_key_exchange = 16, finished = 20,
+local HT = { client_hello = 1, server_hello = 2, new_session_ticket = 4, client_key_exchange = 16, finished = 20,
              status_request = 64, status_response = 65 }
-local HANDSHAKE_TYPES = { [1] = "client_hello", [2] = "server_hello", [16] = "client_key_exchange",
+local HANDSHAKE_TYPES = { [1] = "client_hello", [2] = "server_hello", [4] = "new_session_ticket",
+                          [16] = "client_key_exchange",
                           [20] = "finished", [64] = "status_request", [65] = "status_response" }
 
--- §3.1 ExtensionType (session_ticket reserved for a later version)
+-- §3.1 ExtensionType
 local EXT_SERVER_NAME, EXT_STATUS_STAPLING, EXT_KEY_SHARE, EXT_CERTIFICATE_REQUEST = 0, 5, 51, 64
+local EXT_SESSION_TICKET = 35  -- §7.8
+-- §7.8 the one byte of a ServerHello's session_ticket
+local TICKET_MODES = { [1] = "new_ticket", [2] = "resumed" }
 local EXT_REQUESTER = 65  -- in a StatusRequest: who asks the CA (§9)
 -- The requester's role (§9) and the name the Info column gives the sender; a role not said (1.0's
 -- first form) is drawn as the seed's Client, as tlslab-ca does.
@@ -40,7 +44,7 @@ local REQUESTER_ROLES = { [1] = "the client, about the server's certificate (§9
 local REQUESTER_PARTY = { [1] = "Client", [2] = "Server", [3] = "Server" }
 local REQUESTER_INFO = { [2] = " (for its staple)", [3] = " (about a client's certificate)" }
 local EXTENSION_TYPES = { [0] = "server_name", [5] = "status_stapling",
-                          [35] = "session_ticket (reserved)", [51] = "key_share", [64] = "certificate_request",
+                          [35] = "session_ticket", [51] = "key_share", [64] = "certificate_request",
                           [65] = "requester" }
 
 -- §7.5 cipher suites: key exchange (§7.1 RSA key transport or §7.6 ECDHE), AEAD cipher name in
@@ -157,6 +161,18 @@ local f = {
     signed_content = ProtoField.bytes("tlslab.key_share.signed_content",
         "Signed content: RAND-CLIENT || RAND-SERVER || 03 || group || length || key_exchange"),
 
+    -- §7.8 session_ticket (35): the ticket offered (ClientHello), the server's answer (ServerHello)
+    session_ticket_length = ProtoField.uint16("tlslab.session_ticket.length", "Ticket length", base.DEC),
+    session_ticket = ProtoField.bytes("tlslab.session_ticket", "Ticket offered (sealed by the server)"),
+    session_ticket_can_keep = ProtoField.bool("tlslab.session_ticket.can_keep",
+                                              "The client can keep a ticket (empty session_ticket)"),
+    ticket_mode = ProtoField.uint8("tlslab.session_ticket.mode", "ticket_mode", base.DEC, TICKET_MODES),
+    resumed = ProtoField.bool("tlslab.resumed", "Resumed session (§7.8): no CERTIFICATE, no SERVER'S PUBLIC KEY, no arrows 3-5"),
+    -- §7.8 NewSessionTicket (protected, after the server's Finished)
+    nst_lifetime = ProtoField.uint32("tlslab.new_session_ticket.lifetime_hint", "ticket_lifetime_hint (seconds)",
+                                     base.DEC),
+    nst_ticket_length = ProtoField.uint16("tlslab.new_session_ticket.ticket.length", "Ticket length", base.DEC),
+    nst_ticket = ProtoField.bytes("tlslab.new_session_ticket.ticket", "Ticket (sealed by the server)"),
     -- §9.1 status_stapling (5) in ServerHello: the staple
     staple_length = ProtoField.uint16("tlslab.staple.length", "Staple length", base.DEC),
     staple = ProtoField.bytes("tlslab.staple", "Staple: the CA's OCSP response, fetched by the server ahead of time"),
@@ -266,10 +282,12 @@ local ei = {
                                     expert.group.MALFORMED, expert.severity.ERROR),
     work_cap = ProtoExpert.new("tlslab.expert.work_cap", "work cap reached",
                                expert.group.UNDECODED, expert.severity.NOTE),
+    resumed = ProtoExpert.new("tlslab.expert.resumed", "resumed: no CERTIFICATE, no SERVER'S PUBLIC KEY",
+                              expert.group.SEQUENCE, expert.severity.NOTE),
 }
 env.proto.experts = { ei.alert_fatal, ei.alert_warning, ei.malformed, ei.protocol, ei.not_decrypted,
                    ei.decrypt_failed, ei.implausible, ei.verify_failed,
-                   ei.key_mismatch, ei.segment, ei.dissector_bug, ei.work_cap }
+                   ei.key_mismatch, ei.segment, ei.dissector_bug, ei.work_cap, ei.resumed }
 
 env.proto.prefs.keylog_file = Pref.string("Key log file", "",
     "NSS key log file (lines \"CLIENT_RANDOM <RAND-CLIENT hex> <master secret hex>\") written by " ..
@@ -295,6 +313,8 @@ return {
     EXT_STATUS_STAPLING = EXT_STATUS_STAPLING,
     EXT_CERTIFICATE_REQUEST = EXT_CERTIFICATE_REQUEST,
     EXT_REQUESTER = EXT_REQUESTER,
+    EXT_SESSION_TICKET = EXT_SESSION_TICKET,
+    TICKET_MODES = TICKET_MODES,
     REQUESTER_ROLES = REQUESTER_ROLES,
     REQUESTER_PARTY = REQUESTER_PARTY,
     REQUESTER_INFO = REQUESTER_INFO,

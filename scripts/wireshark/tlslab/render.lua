@@ -17,6 +17,7 @@ local EXTENSION_TYPES, ALERT_LEVELS, ALERT_DESCRIPTIONS = F.EXTENSION_TYPES, F.A
 local EXT_SERVER_NAME, EXT_KEY_SHARE, SUITES = F.EXT_SERVER_NAME, F.EXT_KEY_SHARE, F.SUITES
 local EXT_STATUS_STAPLING, EXT_CERTIFICATE_REQUEST = F.EXT_STATUS_STAPLING, F.EXT_CERTIFICATE_REQUEST
 local EXT_REQUESTER, REQUESTER_ROLES = F.EXT_REQUESTER, F.REQUESTER_ROLES
+local EXT_SESSION_TICKET, TICKET_MODES = F.EXT_SESSION_TICKET, F.TICKET_MODES
 local GROUPS, GROUP_KEY_LEN, SIGNATURE_SCHEMES, SCHEME_KEY_TYPE = F.GROUPS, F.GROUP_KEY_LEN, F.SIGNATURE_SCHEMES,
                                                                  F.SCHEME_KEY_TYPE
 local crypto, analysis = env.crypto, env.analysis
@@ -255,6 +256,41 @@ local function render_extensions(r, tree, ctx)
                     ext_tree:append_text(": your certificate, please (§7.7)")
                 end
             end
+        elseif ext_type == EXT_SESSION_TICKET and ctx.message == "client_hello" then  -- opaque ticket<0..2^16-1>
+            local n, n_range = data:uint(2)
+            if not n then
+                malformed(ext_tree, "session_ticket: the ticket's length is truncated (decode_error, §7.8)")
+                if ext_len > 0 then ext_tree:add(f.extension_data, data:take(ext_len)) end
+            else
+                ext_tree:add(f.session_ticket_length, n_range)
+                if n ~= data:left() then
+                    malformed(ext_tree, string.format("session_ticket: ticket length %d but %d bytes of data " ..
+                              "(decode_error, §7.8)", n, data:left()))
+                    if data:left() > 0 then ext_tree:add(f.extension_data, data:take(data:left())) end
+                elseif n == 0 then
+                    ext_tree:add(f.session_ticket_can_keep, n_range, true):set_generated()
+                    ext_tree:append_text(": empty, the client can keep a ticket (§7.8)")
+                else
+                    ext_tree:add(f.session_ticket, data:take(n))
+                    ext_tree:append_text(": a ticket offered, " .. n .. " bytes (§7.8)")
+                end
+            end
+        elseif ext_type == EXT_SESSION_TICKET and ctx.message == "server_hello" then  -- uint8 ticket_mode
+            if ext_len ~= 1 then
+                malformed(ext_tree, "session_ticket in a ServerHello is one byte, ticket_mode (decode_error, §7.8)")
+                if ext_len > 0 then ext_tree:add(f.extension_data, data:take(ext_len)) end
+            else
+                local mode = data:take(1)
+                ext_tree:add(f.ticket_mode, mode)
+                ctx.ticket_mode = mode:uint()
+                if TICKET_MODES[mode:uint()] then
+                    ext_tree:append_text(": " .. TICKET_MODES[mode:uint()] .. (mode:uint() == 1 and
+                        " (a NewSessionTicket follows the server's Finished)" or " (the ticket offered is accepted)"))
+                else
+                    malformed(ext_tree, "ticket_mode " .. mode:uint() .. " is neither new_ticket (1) nor resumed (2) " ..
+                              "(decode_error, §7.8)")
+                end
+            end
         elseif ext_type == EXT_REQUESTER and ctx.message == "status_request" then
             if ext_len ~= 1 then
                 malformed(ext_tree, "requester must be one byte (decode_error, §9)")
@@ -314,6 +350,25 @@ local function render_server_hello(r, tree, pinfo, rec)
     local suite_item = tree:add(f.cipher_suite, suite):append_text(" (chosen)")
     local chosen = SUITES[suite_value]
     if chosen then suite_item:add(suite, KEY_EXCHANGE_TEXT[chosen.kx]):set_generated() end
+    -- §7.8: the resumed form, certificate and server_public_key both empty
+    if r:left() >= 4 and r.tvb(r.pos, 4):uint() == 0 then
+        tree:add(f.certificate_length, r:take(2))
+        tree:add(f.public_key_length, r:take(2))
+        local ctx = { message = "server_hello", suite = chosen, server_random = random:raw(), pinfo = pinfo,
+                      client_hello = rec.client_hello }
+        local seen = render_extensions(r, tree, ctx) or {}
+        if ctx.ticket_mode == 2 then
+            tree:add(f.resumed, suite, true):set_generated()
+            tree:add_proto_expert_info(ei.resumed)
+        else
+            malformed(tree, "CERTIFICATE and SERVER'S PUBLIC KEY empty without ticket_mode resumed (decode_error, §7.8)")
+        end
+        for ext, name in pairs({ [EXT_KEY_SHARE] = "key_share", [EXT_STATUS_STAPLING] = "status_stapling",
+                                 [EXT_CERTIFICATE_REQUEST] = "certificate_request" }) do
+            if seen[ext] then malformed(tree, "a resumed ServerHello carries " .. name .. " (decode_error, §7.8)") end
+        end
+        return
+    end
     local cert_item, cert = add_vector(r, tree, f.certificate_length, f.certificate, 2, 1, 65535, "CERTIFICATE")
     if cert_item then
         call_sub_dissector(sub_dissectors.certificate, cert, pinfo, cert_item, "CERTIFICATE: not an X.509 certificate")
@@ -338,6 +393,21 @@ local function render_server_hello(r, tree, pinfo, rec)
     local seen = render_extensions(r, tree, ctx) or {}
     if chosen and chosen.kx == "ecdhe" and not seen[EXT_KEY_SHARE] then
         protocol(tree, "ECDHE cipher suite chosen without a key_share extension (illegal_parameter, §7.6)")
+    end
+    if ctx.ticket_mode == 2 then
+        malformed(tree, "ticket_mode resumed with a CERTIFICATE and a SERVER'S PUBLIC KEY (decode_error, §7.8)")
+    end
+end
+
+-- §7.8, protected, after the server's Finished
+local function render_new_session_ticket(r, tree)
+    local lifetime = r:take(4)
+    if not lifetime then return malformed(tree, "NewSessionTicket truncated (decode_error, §7.8)") end
+    tree:add(f.nst_lifetime, lifetime)
+    local item, ticket = add_vector(r, tree, f.nst_ticket_length, f.nst_ticket, 2, 1, 65535, "ticket")
+    if item then
+        tree:append_text(string.format(": lifetime hint %d s, a ticket of %d bytes (offered back in the clear in " ..
+                                       "a later ClientHello)", lifetime:uint(), ticket:len()))
     end
 end
 
@@ -486,6 +556,7 @@ local function render_handshake(tvb, offset, length, pinfo, tree, rec)
     elseif msg_type == HT.status_request then render_status_request(body, ht, pinfo, rec)
     elseif msg_type == HT.status_response then render_status_response(body, ht, pinfo)
     elseif msg_type == HT.finished then render_finished(body, ht, rec)
+    elseif msg_type == HT.new_session_ticket then render_new_session_ticket(body, ht)
     end
     if body:left() > 0 then malformed(ht, body:left() .. " trailing bytes after the message (decode_error, §2)") end
 end
