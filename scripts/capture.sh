@@ -173,7 +173,7 @@ for p in "${programs[@]}"; do
   [[ -x $bin/$p ]] || die "$bin/$p is missing: build first (cmake --build build) or set TLSLAB_BIN"
 done
 if [[ $scenario == stolen-key || $scenario == stolen-ticket-key ]] &&
-   ! "$bin/tlslab-client" --help 2>/dev/null | grep -q ecdhe-aes128gcm; then
+   ! "$bin/tlslab-client" --help 2>/dev/null | grep ecdhe-aes128gcm >/dev/null; then
   die "$bin/tlslab-client does not offer ecdhe-aes128gcm (PROTOCOL.md §7.6): build a newer one"
 fi
 command -v "$TSHARK" >/dev/null 2>&1 || skip "tshark is not installed (Debian: apt install tshark)"

@@ -27,7 +27,7 @@ export TSHARK
 skip() { echo "SKIP: $*"; exit 77; }
 command -v "$TSHARK" >/dev/null 2>&1 || skip "tshark is not installed (Debian: apt install tshark)"
 [[ -x $TLSLAB_BIN/tlslab-decrypt ]] || { echo "FAIL: $TLSLAB_BIN/tlslab-decrypt is missing"; exit 1; }
-"$TLSLAB_BIN/tlslab-client" --help 2>/dev/null | grep -q ecdhe-aes128gcm ||
+"$TLSLAB_BIN/tlslab-client" --help 2>/dev/null | grep ecdhe-aes128gcm >/dev/null ||
   skip "$TLSLAB_BIN/tlslab-client has no ECDHE suites (PROTOCOL.md §7.6) yet"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/tlslab-stolen-key.XXXXXX")
