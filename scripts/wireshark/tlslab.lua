@@ -36,6 +36,13 @@
 -- wire (tlslab.key_share.signed_content); the dissector does NOT verify that signature, and says so.
 -- A ClientKeyExchange is read in the form of the suite chosen in its session's ServerHello.
 --
+-- Resumption (§7.8): session_ticket in ClientHello (tlslab.session_ticket, .length, .can_keep) and
+-- ServerHello (tlslab.session_ticket.mode); the resumed ServerHello, with empty CERTIFICATE and
+-- SERVER'S PUBLIC KEY, is marked tlslab.resumed with the note "resumed: no CERTIFICATE, no SERVER'S
+-- PUBLIC KEY", and its keys come from the key log line of its own RAND-CLIENT (the ticket's master
+-- secret) with no arrow 5; the NewSessionTicket after the server's Finished is shown once decrypted
+-- (tlslab.new_session_ticket.lifetime_hint, .ticket).
+--
 -- Hostile input (issue 16): a peer must not be able to make the dissector slow. The key log is
 -- read again only when it changed; a session's keys are looked up and derived once and each
 -- side's Finished checked once; at most MAX_SESSIONS_PER_CONVERSATION handshakes of one
