@@ -67,7 +67,10 @@ def dead_port(lab):
 def stapled_good():
     with Lab() as lab:
         s = Stapling(lab)
-        check("staple: the CA says good about serial " + s.serial in s.log(), f"no start line:\n{s.log()}")
+        # The line comes from the server's log thread: it may land a moment after "listening on".
+        start_line = "staple: the CA says good about serial " + s.serial
+        log = wait_for_log(s.server_process.log_path, start_line, timeout=10)
+        check(start_line in log, f"no start line:\n{log}")
         # The server's own trace of arrow 4: it is the server that verifies the CA's answer here.
         text = wait_for_log(s.server_process.log_path, "(4) CA → Server", timeout=5)
         check("sends ACK for the certificate" in text and "the server verifies it" in text
