@@ -120,6 +120,30 @@ def test_restarted_server_without_the_keys_gives_a_full_handshake():
         expect_resumed(client(lab, port, pki.trust, options), "1.2")
 
 
+def test_planted_link_and_readable_file_refused():
+    """--tls --session-file takes the same safe path as the lab's: a link planted at the path, or a
+    session file group or others can read, is refused before any connection and left as it was."""
+    with Lab() as lab:
+        pki = Pki(lab)
+        process, port = tlslab_tls_server(lab, pki)
+        target = lab.path("not-yours")
+        with open(target, "w") as f:
+            f.write("keep me\n")
+        link = lab.path("session-link.pem")
+        os.symlink(target, link)
+        result = client(lab, port, pki.trust, ["--ca-check", "direct", "--session-file", link, "--quiet"])
+        check(result.returncode != OK, "a symlinked --session-file was used")
+        check(open(target).read() == "keep me\n", "the link's target was written")
+        readable = lab.path("readable.pem")
+        with open(readable, "w") as f:
+            f.write("")
+        os.chmod(readable, 0o644)
+        result = client(lab, port, pki.trust, ["--ca-check", "direct", "--session-file", readable, "--quiet"])
+        check(result.returncode != OK, "a group- and world-readable --session-file was used")
+        check(open(readable).read() == "" and stat.S_IMODE(os.stat(readable).st_mode) == 0o644,
+              "the readable file was written or its mode changed")
+
+
 def test_ticket_key_file_outlives_a_restart():
     """--ticket-key-file with --tls: libssl's tickets are sealed under keys made from the file's, so a
     restarted server still resumes (and the file is 0600)."""
@@ -245,6 +269,7 @@ TESTS = {
     "server-restarted": test_restarted_server_without_the_keys_gives_a_full_handshake,
     "expired-ticket": test_expired_ticket_gives_a_full_handshake,
     "ticket-key-file": test_ticket_key_file_outlives_a_restart,
+    "planted-link-and-readable-file": test_planted_link_and_readable_file_refused,
     "capped-by-the-ca-answer": test_session_life_capped_by_the_ca_answer,
     "another-server": test_another_servers_session_is_not_offered,
     "no-tickets": test_no_tickets_when_lifetime_is_zero,
